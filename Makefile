@@ -1,0 +1,50 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test` (see README.md).
+
+SHELL := /bin/bash
+VENV ?= $(CURDIR)/.venv
+PYTHON ?= python3
+PLUGIN_DIR := $(or $(DOCKER_CONFIG),$(HOME)/.docker)/cli-plugins
+
+.PHONY: all build test demo install lint fmt bench venv clean
+
+all: build
+
+build:
+	cargo build --workspace
+
+## Python tools the tests use for real: moto (local AWS API) and cfn-lint, pinned in e2e/requirements.txt.
+venv: $(VENV)/.installed
+$(VENV)/.installed: e2e/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r e2e/requirements.txt
+	touch $@
+
+## Every test: unit, snapshot, property, cfn-lint on every template, e2e against moto and the docker CLI.
+test: venv
+	ECS_TEST_VENV=$(VENV) cargo test --workspace
+
+## A local AWS API (moto), then `up`, `ps`, `down` on examples/web-redis.
+demo: venv
+	cargo build -p docker-ecs
+	VENV=$(VENV) bash e2e/demo.sh
+
+## Install the plugin for the docker CLI (`docker ecs ...`).
+install:
+	cargo build --release -p docker-ecs
+	mkdir -p $(PLUGIN_DIR)
+	install -m 0755 target/release/docker-ecs $(PLUGIN_DIR)/docker-ecs
+	@echo "installed: $(PLUGIN_DIR)/docker-ecs (try: docker ecs version)"
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+bench:
+	cargo bench -p template-builder
+
+clean:
+	cargo clean
+	rm -rf $(VENV)

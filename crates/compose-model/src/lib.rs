@@ -1,0 +1,71 @@
+//! Compose files in, a normalised [`Project`] out: discovery, `.env`, interpolation, merge of several
+//! files, `extends`, `include`, profiles, short/long syntax normalisation and validation, with the
+//! semantics of compose-go (what `docker compose config` does).
+//!
+//! ```no_run
+//! let loaded = compose_model::load(&compose_model::LoadOptions::from_cwd()).unwrap();
+//! for (name, service) in &loaded.project.services {
+//!     println!("{name}: {:?}", service.image);
+//! }
+//! ```
+
+pub mod duration;
+mod error;
+pub mod model;
+
+pub use duration::Duration;
+pub use error::{Error, Location};
+pub use model::*;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// What `docker compose` takes from its flags and environment to load a project.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `-f` files in order (`-` is standard input). Empty: COMPOSE_FILE from `environment`, else discovery
+    /// of compose.yaml / compose.yml / docker-compose.yaml / docker-compose.yml (+ matching override file)
+    /// in `working_dir` and its parents.
+    pub files: Vec<PathBuf>,
+    /// `-p`; else COMPOSE_PROJECT_NAME; else top-level `name:`; else the project directory's name.
+    pub project_name: Option<String>,
+    /// `--project-directory`; else the directory of the first compose file.
+    pub project_directory: Option<PathBuf>,
+    /// `--env-file` (repeatable). Empty: `<project dir>/.env` if it exists.
+    pub env_files: Vec<PathBuf>,
+    /// `--profile`; empty: COMPOSE_PROFILES from `environment`.
+    pub profiles: Vec<String>,
+    /// The process environment (injected, so tests need not touch the real one). It wins over `.env`.
+    pub environment: BTreeMap<String, String>,
+    /// `false` for `config --no-interpolate`.
+    pub interpolate: bool,
+    /// The current directory that relative `-f` paths and discovery start from.
+    pub working_dir: PathBuf,
+}
+
+impl LoadOptions {
+    /// Options for the current directory and process environment, interpolation on.
+    pub fn from_cwd() -> Self {
+        LoadOptions {
+            environment: std::env::vars().collect(),
+            interpolate: true,
+            working_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            ..Default::default()
+        }
+    }
+}
+
+/// A loaded project and the warnings loading it produced (unset variables, ...), each printed once by
+/// the caller.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub project: Project,
+    pub warnings: Vec<String>,
+}
+
+/// Load, merge, interpolate, normalise and validate a project.
+pub fn load(options: &LoadOptions) -> Result<Loaded, Error> {
+    loader::load(options)
+}
+
+mod loader;

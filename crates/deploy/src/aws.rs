@@ -1,0 +1,77 @@
+//! Credentials, region and one client per AWS service, from the standard AWS chain (environment,
+//! profiles, SSO, `--aws-profile`, `--region`). `AWS_ENDPOINT_URL` is honoured by the SDK itself,
+//! which is how the end-to-end tests point us at a local AWS API.
+
+use aws_config::BehaviorVersion;
+
+use crate::Error;
+
+/// What the command line says about where to talk to AWS.
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+}
+
+/// One client per service we use, sharing one configuration.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    pub region: String,
+    pub cloudformation: aws_sdk_cloudformation::Client,
+    pub ecs: aws_sdk_ecs::Client,
+    pub ec2: aws_sdk_ec2::Client,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub efs: aws_sdk_efs::Client,
+    pub sts: aws_sdk_sts::Client,
+}
+
+impl Clients {
+    /// Load configuration and check that a region and credentials exist, so a missing one is one
+    /// clear message instead of a failure deep inside the first call.
+    pub async fn load(options: &AwsOptions) -> Result<Self, Error> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(region) = &options.region {
+            loader = loader.region(aws_config::Region::new(region.clone()));
+        }
+        if let Some(profile) = &options.profile {
+            loader = loader.profile_name(profile);
+        }
+        let config = loader.load().await;
+        let region = config.region().ok_or(Error::NoRegion)?.to_string();
+        match config.credentials_provider() {
+            Some(provider) => {
+                use aws_credential_types::provider::ProvideCredentials;
+                provider
+                    .provide_credentials()
+                    .await
+                    .map_err(|e| Error::NoCredentials(crate::error::describe_sdk_error(&e)))?;
+            }
+            None => return Err(Error::NoCredentials("no credentials provider".into())),
+        }
+        Ok(Self::from_config(&config, region))
+    }
+
+    pub fn from_config(config: &aws_types::SdkConfig, region: String) -> Self {
+        // S3 through a local endpoint needs path-style addressing (no bucket subdomains on 127.0.0.1).
+        let s3_config = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(config.endpoint_url().is_some())
+            .build();
+        Clients {
+            region,
+            cloudformation: aws_sdk_cloudformation::Client::new(config),
+            ecs: aws_sdk_ecs::Client::new(config),
+            ec2: aws_sdk_ec2::Client::new(config),
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            secrets: aws_sdk_secretsmanager::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            efs: aws_sdk_efs::Client::new(config),
+            sts: aws_sdk_sts::Client::new(config),
+        }
+    }
+}

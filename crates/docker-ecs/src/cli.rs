@@ -1,0 +1,243 @@
+//! Command-line surface: the flags of `docker compose` for loading a project, plus AWS flags.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "docker ecs",
+    bin_name = "docker ecs",
+    version,
+    about = "Deploy Docker Compose applications to Amazon ECS (one CloudFormation stack per project)",
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How to find and load the Compose project (same flags and variables as `docker compose`).
+#[derive(Debug, Clone, Args, Default)]
+pub struct ProjectArgs {
+    /// Compose configuration files (repeatable; COMPOSE_FILE is used when absent)
+    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Project name (COMPOSE_PROJECT_NAME is used when absent)
+    #[arg(short = 'p', long = "project-name", global = true, value_name = "NAME")]
+    pub project_name: Option<String>,
+    /// Alternate working directory (default: the directory of the first Compose file)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub project_directory: Option<PathBuf>,
+    /// Alternate environment files (repeatable)
+    #[arg(long = "env-file", global = true, value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+    /// Compose profiles to enable (repeatable; COMPOSE_PROFILES is used when absent)
+    #[arg(long = "profile", global = true, value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+}
+
+/// Where to talk to AWS. `--profile` belongs to Compose (profiles of services), as in `docker
+/// compose`, so the AWS named profile is `--aws-profile` (AWS_PROFILE works as usual).
+#[derive(Debug, Clone, Args, Default)]
+pub struct AwsArgs {
+    /// AWS region (default: AWS_REGION or the profile's region)
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// AWS named profile (default: AWS_PROFILE)
+    #[arg(long = "aws-profile", global = true, value_name = "NAME")]
+    pub aws_profile: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum TableFormat {
+    #[default]
+    Table,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create or update the application's CloudFormation stack and wait for it
+    Up(UpArgs),
+    /// Delete the application's stack (EFS volumes are retained)
+    Down(DownArgs),
+    /// List the application's tasks and services
+    Ps(PsArgs),
+    /// Show the application's logs from CloudWatch Logs
+    Logs(LogsArgs),
+    /// Print the CloudFormation template for the application (no AWS access needed)
+    Convert(ConvertArgs),
+    /// Validate and print the normalised Compose model
+    Config(ConfigArgs),
+    /// Manage secrets in AWS Secrets Manager
+    #[command(subcommand)]
+    Secret(SecretCommand),
+    /// List the applications deployed in the account and region
+    Ls(LsArgs),
+    /// Show version information
+    Version,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Return once the change set is executing, without waiting
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Return once the deletion has started, without waiting
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PsArgs {
+    #[arg(long, value_enum, default_value_t)]
+    pub format: TableFormat,
+    /// Only display task ids
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Display services
+    #[arg(long)]
+    pub services: bool,
+    /// Filter tasks by status (e.g. running, stopped, pending)
+    #[arg(long)]
+    pub status: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Services to show (all when none)
+    pub services: Vec<String>,
+    /// Follow log output
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Show logs since a timestamp (RFC 3339) or relative duration (e.g. 42m)
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Show logs before a timestamp (RFC 3339) or relative duration
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Number of lines to show from the end of the logs for each service
+    #[arg(short = 'n', long)]
+    pub tail: Option<usize>,
+    /// Show timestamps
+    #[arg(short, long)]
+    pub timestamps: bool,
+    /// Produce monochrome output
+    #[arg(long)]
+    pub no_color: bool,
+    /// Don't print prefix in logs
+    #[arg(long)]
+    pub no_log_prefix: bool,
+    /// Also show the init containers' logs (secrets, service discovery)
+    #[arg(long)]
+    pub init_containers: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Write the template to this file instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Write to this file instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print the service names, one per line
+    #[arg(long)]
+    pub services: bool,
+    /// Print the volume names, one per line
+    #[arg(long)]
+    pub volumes: bool,
+    /// Print the profile names, one per line
+    #[arg(long)]
+    pub profiles: bool,
+    /// Print the image names, one per line
+    #[arg(long)]
+    pub images: bool,
+    /// Don't interpolate environment variables
+    #[arg(long)]
+    pub no_interpolate: bool,
+    /// Only validate the configuration, don't print anything
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretCommand {
+    /// Create a secret from a file or standard input (`-`)
+    Create(SecretCreateArgs),
+    /// List secrets
+    Ls(SecretLsArgs),
+    /// Show a secret's details (never its value)
+    Inspect(SecretInspectArgs),
+    /// Delete secrets
+    Rm(SecretRmArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SecretCreateArgs {
+    pub name: String,
+    /// File with the secret's content, or `-` for standard input
+    pub file: Option<PathBuf>,
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Tags as key=value (repeatable)
+    #[arg(long = "label", short = 'l', value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+    /// Registry username: the secret becomes the JSON ECS repository credentials expect
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Read the registry password from standard input
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SecretLsArgs {
+    #[arg(long, value_enum, default_value_t)]
+    pub format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct SecretInspectArgs {
+    #[arg(required = true)]
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SecretRmArgs {
+    #[arg(required = true)]
+    pub names: Vec<String>,
+    /// Keep the secret recoverable for 30 days instead of deleting it at once
+    #[arg(long)]
+    pub recover: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    #[arg(long, value_enum, default_value_t)]
+    pub format: TableFormat,
+}

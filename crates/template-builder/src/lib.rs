@@ -1,0 +1,133 @@
+//! Compose project in, CloudFormation template out. Pure: no I/O, no AWS SDK, no clock, so `docker ecs
+//! convert` needs no credentials and prints the same bytes for the same input.
+//!
+//! What can only be known from the AWS account (the VPC and its subnets, secret values, retained EFS
+//! file systems) becomes a template Parameter; [`Built::parameters`] tells `up` what to fill each one
+//! with, and [`Built::preconditions`] what to check in the account first.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use compose_model::Project;
+
+/// The result of converting a project.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// The final template (with the `x-aws-cloudformation` overlay applied). Key order is the order of
+    /// insertion and is deterministic.
+    pub template: serde_json::Value,
+    /// Attributes that could not be mapped, once each, in a stable order.
+    pub warnings: Vec<Warning>,
+    /// Every template Parameter that `up` must supply a value for (the others have defaults).
+    pub parameters: Vec<ParameterInput>,
+    /// What `up` must verify in the account before deploying.
+    pub preconditions: Vec<Precondition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParameterInput {
+    /// The template Parameter's logical name.
+    pub name: String,
+    pub source: ParameterSource,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParameterSource {
+    /// `AWS::EC2::VPC::Id`: the default VPC, or `x-aws-vpc`.
+    VpcId,
+    /// `List<AWS::EC2::Subnet::Id>` of the VPC's public subnets (load balancer, tasks with public IPs).
+    PublicSubnetIds,
+    /// `List<AWS::EC2::Subnet::Id>` of the VPC's private subnets (falls back to the public ones).
+    PrivateSubnetIds,
+    /// A NoEcho parameter holding a secret's content, never written into the template.
+    SecretValue {
+        secret: String,
+        from: SecretValueSource,
+    },
+    /// The id of a file system retained by an earlier `down` for this volume, or "" to create one.
+    RetainedFileSystem { volume: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretValueSource {
+    File(PathBuf),
+    Environment(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Precondition {
+    /// `x-aws-cluster`: the cluster must exist.
+    ClusterExists { name: String },
+    /// `x-aws-loadbalancer`: the load balancer must exist and be of this type.
+    LoadBalancer {
+        name_or_arn: String,
+        expected: LoadBalancerType,
+    },
+    /// `x-aws-vpc`: the VPC must exist.
+    VpcExists { id: String },
+    /// An external security group (network `external: true`, `name: sg-...`).
+    SecurityGroupExists { id: String },
+    /// An external EFS file system (volume `external: true`, `name: fs-...`).
+    FileSystemExists { id: String },
+    /// `x-aws-policies`: managed policy ARNs must exist.
+    ManagedPolicyExists { arn: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadBalancerType {
+    Application,
+    Network,
+}
+
+/// An attribute that is valid Compose but has no ECS equivalent: reported once, never dropped silently.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Warning {
+    pub service: Option<String>,
+    /// Dotted attribute path, e.g. `deploy.restart_policy`.
+    pub attribute: String,
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.service {
+            Some(service) => write!(
+                f,
+                "service {service:?}: {}: {}",
+                self.attribute, self.message
+            ),
+            None => write!(f, "{}: {}", self.attribute, self.message),
+        }
+    }
+}
+
+/// A Compose project that cannot be deployed as written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{}: {message}", service.as_ref().map(|s| format!("service {s:?}: ")).unwrap_or_default(), attribute)]
+pub struct Error {
+    pub service: Option<String>,
+    /// Dotted attribute path, e.g. `deploy.resources.limits`.
+    pub attribute: String,
+    pub message: String,
+}
+
+/// Convert a project into a CloudFormation template.
+pub fn build(_project: &Project) -> Result<Built, Error> {
+    Err(Error {
+        service: None,
+        attribute: String::new(),
+        message: "the template builder is not implemented yet".into(),
+    })
+}
+
+/// The template as YAML (what `convert` prints by default).
+pub fn to_yaml(template: &serde_json::Value) -> String {
+    serde_yaml::to_string(template).expect("a JSON value always serialises to YAML")
+}
+
+/// The template as pretty JSON, with a trailing newline.
+pub fn to_json(template: &serde_json::Value) -> String {
+    let mut out = serde_json::to_string_pretty(template).expect("a JSON value always serialises");
+    out.push('\n');
+    out
+}
