@@ -1,0 +1,1 @@
+"""Extensions that let moto's CloudFormation deploy the templates docker-ecs generates."""

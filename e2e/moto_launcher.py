@@ -1,0 +1,39 @@
+#!/usr/bin/env python3
+"""Run moto's server with the CloudFormation resource types docker-ecs templates use and moto lacks.
+
+    moto_launcher.py [-H 127.0.0.1] -p PORT
+
+The extra types are defined in moto_ext/cloudformation_models.py; they must be imported before moto parses its
+first template, which is why this is a launcher and not a plugin. Written for the moto version pinned in
+requirements.txt: any other version is refused, because the models reach into moto's backends.
+"""
+
+import os
+import sys
+
+PINNED_MOTO = "5.2.5"
+
+
+def main(argv: list[str]) -> None:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import moto
+
+    if moto.__version__ != PINNED_MOTO:
+        sys.exit(
+            f"moto {moto.__version__} is installed but the launcher was written for {PINNED_MOTO}: "
+            "run `make venv` (pip install -r e2e/requirements.txt)"
+        )
+
+    import moto_ext.cloudformation_models  # noqa: F401  (registers the models with moto's CloudFormation)
+    from moto_ext import patches
+
+    patches.apply_all()
+    from moto.server import main as moto_server
+
+    if not any(a in ("-H", "--host") for a in argv):
+        argv = ["-H", "127.0.0.1", *argv]
+    moto_server(argv)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,599 @@
+"""The launcher's CloudFormation models, checked through boto3 against a running launcher.
+
+    AWS_ENDPOINT_URL=http://127.0.0.1:PORT python -m unittest e2e/test_moto_launcher.py
+
+Without AWS_ENDPOINT_URL the test starts its own launcher on a free 127.0.0.1 port and stops it afterwards.
+The template has the shape docker-ecs generates: one stack with a cluster, a Fargate service behind a load
+balancer, service discovery, a secret, EFS, autoscaling and a GPU capacity provider, wired with Ref and GetAtt.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import unittest
+import urllib.request
+
+import boto3
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROJECT = "launcherapp"
+
+
+def _tags(service: str | None = None) -> list[dict[str, str]]:
+    tags = [{"Key": "com.docker.compose.project", "Value": PROJECT}]
+    if service:
+        tags.append({"Key": "com.docker.compose.service", "Value": service})
+    return tags
+
+
+def template(web_env_value: str = "one") -> dict:
+    """A template with every resource type the launcher adds, referring to each other like ours do."""
+    cluster_arn = {"Fn::GetAtt": ["Cluster", "Arn"]}
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Parameters": {
+            "VpcId": {"Type": "AWS::EC2::VPC::Id"},
+            "PublicSubnetIds": {"Type": "List<AWS::EC2::Subnet::Id>"},
+        },
+        "Resources": {
+            "Cluster": {
+                "Type": "AWS::ECS::Cluster",
+                "Properties": {"ClusterName": PROJECT, "Tags": _tags()},
+            },
+            "LogGroup": {
+                "Type": "AWS::Logs::LogGroup",
+                "Properties": {"LogGroupName": f"/docker-compose/{PROJECT}"},
+            },
+            "DefaultNetwork": {
+                "Type": "AWS::EC2::SecurityGroup",
+                "Properties": {
+                    "GroupDescription": f"{PROJECT} default network",
+                    "VpcId": {"Ref": "VpcId"},
+                    "Tags": _tags(),
+                },
+            },
+            "WebSecret": {
+                "Type": "AWS::SecretsManager::Secret",
+                "Properties": {
+                    "Name": f"{PROJECT}/db_password",
+                    "Description": "db_password",
+                    "SecretString": "s3cr3t",
+                    "Tags": _tags(),
+                },
+            },
+            "GeneratedSecret": {
+                "Type": "AWS::SecretsManager::Secret",
+                "Properties": {
+                    "GenerateSecretString": {
+                        "SecretStringTemplate": '{"username": "app"}',
+                        "GenerateStringKey": "password",
+                        "PasswordLength": 20,
+                        "ExcludePunctuation": True,
+                    }
+                },
+            },
+            "CloudMap": {
+                "Type": "AWS::ServiceDiscovery::PrivateDnsNamespace",
+                "Properties": {"Name": f"{PROJECT}.local", "Vpc": {"Ref": "VpcId"}, "Tags": _tags()},
+            },
+            "WebDiscovery": {
+                "Type": "AWS::ServiceDiscovery::Service",
+                "Properties": {
+                    "Name": "web",
+                    "NamespaceId": {"Ref": "CloudMap"},
+                    "DnsConfig": {
+                        "DnsRecords": [{"Type": "A", "TTL": 60}],
+                        "RoutingPolicy": "MULTIVALUE",
+                    },
+                    "HealthCheckCustomConfig": {"FailureThreshold": 1},
+                },
+            },
+            "ExecutionRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ],
+                    },
+                    "ManagedPolicyArns": [
+                        "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+                    ],
+                    "Policies": [
+                        {
+                            "PolicyName": "secrets",
+                            "PolicyDocument": {
+                                "Version": "2012-10-17",
+                                "Statement": [
+                                    {
+                                        "Effect": "Allow",
+                                        "Action": "secretsmanager:GetSecretValue",
+                                        "Resource": [{"Ref": "WebSecret"}],
+                                    }
+                                ],
+                            },
+                        }
+                    ],
+                },
+            },
+            "Volume": {
+                "Type": "AWS::EFS::FileSystem",
+                "DeletionPolicy": "Retain",
+                "Properties": {"Encrypted": True, "FileSystemTags": _tags()},
+            },
+            "VolumeMountTarget": {
+                "Type": "AWS::EFS::MountTarget",
+                "Properties": {
+                    "FileSystemId": {"Ref": "Volume"},
+                    "SubnetId": {"Fn::Select": [0, {"Ref": "PublicSubnetIds"}]},
+                    "SecurityGroups": [{"Ref": "DefaultNetwork"}],
+                },
+            },
+            "VolumeAccessPoint": {
+                "Type": "AWS::EFS::AccessPoint",
+                "Properties": {
+                    "FileSystemId": {"Ref": "Volume"},
+                    "PosixUser": {"Uid": "1000", "Gid": "1000"},
+                    "RootDirectory": {"Path": "/data"},
+                },
+            },
+            "TaskRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ],
+                    },
+                    "Policies": [
+                        {
+                            "PolicyName": "efs",
+                            "PolicyDocument": {
+                                "Version": "2012-10-17",
+                                "Statement": [
+                                    {
+                                        "Effect": "Allow",
+                                        "Action": ["elasticfilesystem:ClientMount"],
+                                        "Resource": [{"Fn::GetAtt": ["Volume", "Arn"]}],
+                                        "Condition": {
+                                            "StringEquals": {
+                                                "elasticfilesystem:AccessPointArn": {
+                                                    "Fn::GetAtt": ["VolumeAccessPoint", "Arn"]
+                                                }
+                                            }
+                                        },
+                                    }
+                                ],
+                            },
+                        }
+                    ],
+                },
+            },
+            "WebTaskDefinition": {
+                "Type": "AWS::ECS::TaskDefinition",
+                "Properties": {
+                    "Family": f"{PROJECT}-web",
+                    "Cpu": "256",
+                    "Memory": "512",
+                    "NetworkMode": "awsvpc",
+                    "RequiresCompatibilities": ["FARGATE"],
+                    "ExecutionRoleArn": {"Fn::GetAtt": ["ExecutionRole", "Arn"]},
+                    "TaskRoleArn": {"Fn::GetAtt": ["TaskRole", "Arn"]},
+                    "ContainerDefinitions": [
+                        {
+                            "Name": "web",
+                            "Image": "nginx:1.27",
+                            "Essential": True,
+                            "PortMappings": [{"ContainerPort": 80, "Protocol": "tcp"}],
+                            "Environment": [{"Name": "GREETING", "Value": web_env_value}],
+                            "Secrets": [{"Name": "DB_PASSWORD", "ValueFrom": {"Ref": "WebSecret"}}],
+                            "DockerLabels": {"com.docker.compose.service": "web", "Upper": "kept"},
+                            "LogConfiguration": {
+                                "LogDriver": "awslogs",
+                                "Options": {
+                                    "awslogs-group": {"Ref": "LogGroup"},
+                                    "awslogs-region": {"Ref": "AWS::Region"},
+                                    "awslogs-stream-prefix": PROJECT,
+                                },
+                            },
+                            "MountPoints": [{"ContainerPath": "/data", "SourceVolume": "data"}],
+                        }
+                    ],
+                    "Volumes": [
+                        {
+                            "Name": "data",
+                            "EFSVolumeConfiguration": {
+                                "FilesystemId": {"Ref": "Volume"},
+                                "TransitEncryption": "ENABLED",
+                                "AuthorizationConfig": {
+                                    "AccessPointId": {"Ref": "VolumeAccessPoint"},
+                                    "IAM": "ENABLED",
+                                },
+                            },
+                        }
+                    ],
+                    "Tags": _tags("web"),
+                },
+            },
+            "LoadBalancer": {
+                "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                "Properties": {
+                    "Scheme": "internet-facing",
+                    "Type": "application",
+                    "SecurityGroups": [{"Ref": "DefaultNetwork"}],
+                    "Subnets": {"Ref": "PublicSubnetIds"},
+                    "Tags": _tags(),
+                },
+            },
+            "WebTargetGroup": {
+                "Type": "AWS::ElasticLoadBalancingV2::TargetGroup",
+                "Properties": {
+                    "Port": 80,
+                    "Protocol": "HTTP",
+                    "TargetType": "ip",
+                    "VpcId": {"Ref": "VpcId"},
+                    "Tags": _tags("web"),
+                },
+            },
+            "WebListener": {
+                "Type": "AWS::ElasticLoadBalancingV2::Listener",
+                "Properties": {
+                    "LoadBalancerArn": {"Ref": "LoadBalancer"},
+                    "Port": 80,
+                    "Protocol": "HTTP",
+                    "DefaultActions": [{"Type": "forward", "TargetGroupArn": {"Ref": "WebTargetGroup"}}],
+                },
+            },
+            "WebService": {
+                "Type": "AWS::ECS::Service",
+                "DependsOn": ["WebListener"],
+                "Properties": {
+                    "Cluster": {"Ref": "Cluster"},
+                    "ServiceName": "web",
+                    "TaskDefinition": {"Ref": "WebTaskDefinition"},
+                    "DesiredCount": 2,
+                    "LaunchType": "FARGATE",
+                    "PlatformVersion": "1.4.0",
+                    "PropagateTags": "SERVICE",
+                    "DeploymentConfiguration": {
+                        "MinimumHealthyPercent": 100,
+                        "MaximumPercent": 200,
+                        "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
+                    },
+                    "LoadBalancers": [
+                        {
+                            "ContainerName": "web",
+                            "ContainerPort": 80,
+                            "TargetGroupArn": {"Ref": "WebTargetGroup"},
+                        }
+                    ],
+                    "NetworkConfiguration": {
+                        "AwsvpcConfiguration": {
+                            "AssignPublicIp": "ENABLED",
+                            "SecurityGroups": [{"Ref": "DefaultNetwork"}],
+                            "Subnets": {"Ref": "PublicSubnetIds"},
+                        }
+                    },
+                    "ServiceRegistries": [{"RegistryArn": {"Fn::GetAtt": ["WebDiscovery", "Arn"]}}],
+                    "Tags": _tags("web"),
+                },
+            },
+            "WebScalableTarget": {
+                "Type": "AWS::ApplicationAutoScaling::ScalableTarget",
+                "Properties": {
+                    "ServiceNamespace": "ecs",
+                    "ScalableDimension": "ecs:service:DesiredCount",
+                    "ResourceId": {
+                        "Fn::Join": [
+                            "/",
+                            ["service", {"Ref": "Cluster"}, {"Fn::GetAtt": ["WebService", "Name"]}],
+                        ]
+                    },
+                    "MinCapacity": 1,
+                    "MaxCapacity": 4,
+                },
+            },
+            "WebScalingPolicy": {
+                "Type": "AWS::ApplicationAutoScaling::ScalingPolicy",
+                "Properties": {
+                    "PolicyName": "web-cpu",
+                    "PolicyType": "TargetTrackingScaling",
+                    "ScalingTargetId": {"Ref": "WebScalableTarget"},
+                    "TargetTrackingScalingPolicyConfiguration": {
+                        "TargetValue": 75,
+                        "PredefinedMetricSpecification": {
+                            "PredefinedMetricType": "ECSServiceAverageCPUUtilization"
+                        },
+                    },
+                },
+            },
+            "GpuLaunchTemplate": {
+                "Type": "AWS::EC2::LaunchTemplate",
+                "Properties": {
+                    "LaunchTemplateData": {"ImageId": "ami-12c6146b", "InstanceType": "g4dn.xlarge"}
+                },
+            },
+            "GpuAutoScalingGroup": {
+                "Type": "AWS::AutoScaling::AutoScalingGroup",
+                "Properties": {
+                    "LaunchTemplate": {
+                        "LaunchTemplateId": {"Ref": "GpuLaunchTemplate"},
+                        "Version": {"Fn::GetAtt": ["GpuLaunchTemplate", "LatestVersionNumber"]},
+                    },
+                    "MinSize": "0",
+                    "MaxSize": "2",
+                    "VPCZoneIdentifier": {"Ref": "PublicSubnetIds"},
+                },
+            },
+            "GpuCapacityProvider": {
+                "Type": "AWS::ECS::CapacityProvider",
+                "Properties": {
+                    "AutoScalingGroupProvider": {
+                        "AutoScalingGroupArn": {"Ref": "GpuAutoScalingGroup"},
+                        "ManagedScaling": {"Status": "ENABLED", "TargetCapacity": 100},
+                    },
+                    "Tags": _tags(),
+                },
+            },
+            "ClusterCapacityProviders": {
+                "Type": "AWS::ECS::ClusterCapacityProviderAssociations",
+                "Properties": {
+                    "Cluster": {"Ref": "Cluster"},
+                    "CapacityProviders": [{"Ref": "GpuCapacityProvider"}],
+                    "DefaultCapacityProviderStrategy": [
+                        {"CapacityProvider": {"Ref": "GpuCapacityProvider"}, "Weight": 1}
+                    ],
+                },
+            },
+        },
+        "Outputs": {
+            "ClusterArn": {"Value": cluster_arn},
+            "ServiceArn": {"Value": {"Ref": "WebService"}},
+            "ServiceArnAttr": {"Value": {"Fn::GetAtt": ["WebService", "ServiceArn"]}},
+            "TaskDefinitionArn": {"Value": {"Fn::GetAtt": ["WebTaskDefinition", "TaskDefinitionArn"]}},
+            "SecretArn": {"Value": {"Ref": "WebSecret"}},
+            "GeneratedSecretArn": {"Value": {"Ref": "GeneratedSecret"}},
+            "NamespaceId": {"Value": {"Ref": "CloudMap"}},
+            "NamespaceArn": {"Value": {"Fn::GetAtt": ["CloudMap", "Arn"]}},
+            "NamespaceZone": {"Value": {"Fn::GetAtt": ["CloudMap", "HostedZoneId"]}},
+            "DiscoveryId": {"Value": {"Fn::GetAtt": ["WebDiscovery", "Id"]}},
+            "DiscoveryArn": {"Value": {"Fn::GetAtt": ["WebDiscovery", "Arn"]}},
+            "ScalableTargetRef": {"Value": {"Ref": "WebScalableTarget"}},
+            "ScalingPolicyArn": {"Value": {"Ref": "WebScalingPolicy"}},
+            "CapacityProviderName": {"Value": {"Ref": "GpuCapacityProvider"}},
+            "FileSystemId": {"Value": {"Ref": "Volume"}},
+            "FileSystemArn": {"Value": {"Fn::GetAtt": ["Volume", "Arn"]}},
+            "AccessPointId": {"Value": {"Ref": "VolumeAccessPoint"}},
+            "AccessPointArn": {"Value": {"Fn::GetAtt": ["VolumeAccessPoint", "Arn"]}},
+        },
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_ready(endpoint: str, process: subprocess.Popen | None) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the launcher exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"no answer from {endpoint}/moto-api/ within 30 s")
+
+
+class LauncherModels(unittest.TestCase):
+    endpoint: str
+    server: subprocess.Popen | None = None
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
+        if not cls.endpoint:
+            port = _free_port()
+            cls.server = subprocess.Popen(
+                [sys.executable, os.path.join(HERE, "moto_launcher.py"), "-H", "127.0.0.1", "-p", str(port)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            cls.endpoint = f"http://127.0.0.1:{port}"
+        _wait_ready(cls.endpoint, cls.server)
+
+    def setUp(self) -> None:
+        urllib.request.urlopen(urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST"))
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        if cls.server is not None:
+            cls.server.terminate()
+            cls.server.wait(timeout=10)
+
+    def client(self, service: str):
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
+    def parameters(self) -> list[dict[str, str]]:
+        ec2 = self.client("ec2")
+        vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+        subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+        self.vpc = vpc
+        return [
+            {"ParameterKey": "VpcId", "ParameterValue": vpc},
+            {"ParameterKey": "PublicSubnetIds", "ParameterValue": ",".join(s["SubnetId"] for s in subnets[:2])},
+        ]
+
+    def deploy(self, body: dict, change_set_type: str) -> dict[str, str]:
+        cfn = self.client("cloudformation")
+        name = f"{PROJECT}-{change_set_type.lower()}-{time.monotonic_ns()}"
+        cfn.create_change_set(
+            StackName=PROJECT,
+            ChangeSetName=name,
+            ChangeSetType=change_set_type,
+            TemplateBody=json.dumps(body),
+            Parameters=self.parameters(),
+            Capabilities=["CAPABILITY_IAM"],
+        )
+        change_set = cfn.describe_change_set(StackName=PROJECT, ChangeSetName=name)
+        self.assertEqual(change_set["Status"], "CREATE_COMPLETE", change_set.get("StatusReason"))
+        cfn.execute_change_set(StackName=PROJECT, ChangeSetName=name)
+        stack = cfn.describe_stacks(StackName=PROJECT)["Stacks"][0]
+        expected = "CREATE_COMPLETE" if change_set_type == "CREATE" else "UPDATE_COMPLETE"
+        self.assertEqual(stack["StackStatus"], expected, stack.get("StackStatusReason"))
+        return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+    def test_stack_lifecycle_with_the_added_types(self) -> None:
+        out = self.deploy(template("one"), "CREATE")
+        for key, value in out.items():
+            self.assertTrue(value and value != "None", f"output {key} did not resolve: {value!r}")
+
+        # Secrets: Ref is the ARN of a secret that exists with its value.
+        sm = self.client("secretsmanager")
+        self.assertTrue(out["SecretArn"].startswith("arn:aws:secretsmanager:us-east-1:"), out["SecretArn"])
+        self.assertEqual(sm.get_secret_value(SecretId=out["SecretArn"])["SecretString"], "s3cr3t")
+        self.assertEqual(sm.describe_secret(SecretId=out["SecretArn"])["Name"], f"{PROJECT}/db_password")
+        generated = json.loads(sm.get_secret_value(SecretId=out["GeneratedSecretArn"])["SecretString"])
+        self.assertEqual(generated["username"], "app")
+        self.assertEqual(len(generated["password"]), 20)
+        self.assertTrue(generated["password"].isalnum())
+
+        # Cloud Map: namespace and service exist, GetAtt gives their ids and ARNs.
+        sd = self.client("servicediscovery")
+        namespace = sd.get_namespace(Id=out["NamespaceId"])["Namespace"]
+        self.assertEqual(namespace["Name"], f"{PROJECT}.local")
+        self.assertEqual(namespace["Type"], "DNS_PRIVATE")
+        self.assertEqual(namespace["Arn"], out["NamespaceArn"])
+        self.assertEqual(namespace["Properties"]["DnsProperties"]["HostedZoneId"], out["NamespaceZone"])
+        discovery = sd.get_service(Id=out["DiscoveryId"])["Service"]
+        self.assertEqual(discovery["Arn"], out["DiscoveryArn"])
+        self.assertEqual(discovery["Name"], "web")
+        self.assertEqual(discovery["NamespaceId"], out["NamespaceId"])
+
+        # ECS: the service keeps what the template says (moto's own model drops it).
+        ecs = self.client("ecs")
+        self.assertEqual(out["ServiceArn"], out["ServiceArnAttr"])
+        service = ecs.describe_services(cluster=PROJECT, services=["web"], include=["TAGS"])["services"][0]
+        self.assertEqual(service["serviceArn"], out["ServiceArn"])
+        self.assertEqual(service["launchType"], "FARGATE")
+        self.assertEqual(service["desiredCount"], 2)
+        self.assertEqual(service["taskDefinition"], out["TaskDefinitionArn"])
+        self.assertEqual(service["loadBalancers"][0]["containerName"], "web")
+        self.assertEqual(service["loadBalancers"][0]["containerPort"], 80)
+        self.assertIn(":targetgroup/", service["loadBalancers"][0]["targetGroupArn"])
+        self.assertEqual(service["serviceRegistries"], [{"registryArn": out["DiscoveryArn"]}])
+        awsvpc = service["networkConfiguration"]["awsvpcConfiguration"]
+        self.assertEqual(len(awsvpc["subnets"]), 2)
+        self.assertEqual(awsvpc["assignPublicIp"], "ENABLED")
+        self.assertIn({"key": "com.docker.compose.service", "value": "web"}, service["tags"])
+        cluster = ecs.describe_clusters(clusters=[PROJECT], include=["TAGS"])["clusters"][0]
+        self.assertEqual(cluster["clusterArn"], out["ClusterArn"])
+        self.assertEqual(cluster["capacityProviders"], [out["CapacityProviderName"]])
+        self.assertEqual(cluster["tags"], [{"key": "com.docker.compose.project", "value": PROJECT}])
+        task_definition = ecs.describe_task_definition(taskDefinition=out["TaskDefinitionArn"])["taskDefinition"]
+        self.assertEqual(task_definition["cpu"], "256")
+        self.assertEqual(task_definition["networkMode"], "awsvpc")
+        self.assertEqual(task_definition["requiresCompatibilities"], ["FARGATE"])
+        self.assertTrue(task_definition["executionRoleArn"].startswith("arn:aws:iam::"))
+        container = task_definition["containerDefinitions"][0]
+        self.assertEqual(container["environment"], [{"name": "GREETING", "value": "one"}])
+        self.assertEqual(container["secrets"], [{"name": "DB_PASSWORD", "valueFrom": out["SecretArn"]}])
+        self.assertEqual(container["dockerLabels"]["Upper"], "kept")
+        self.assertEqual(container["logConfiguration"]["options"]["awslogs-group"], f"/docker-compose/{PROJECT}")
+        efs_volume = task_definition["volumes"][0]["efsVolumeConfiguration"]
+        self.assertEqual(efs_volume["fileSystemId"], out["FileSystemId"])
+        self.assertEqual(efs_volume["authorizationConfig"]["accessPointId"], out["AccessPointId"])
+        providers = ecs.describe_capacity_providers(capacityProviders=[out["CapacityProviderName"]])
+        self.assertEqual(providers["capacityProviders"][0]["status"], "ACTIVE")
+
+        # Application Auto Scaling: Ref of the target is AWS's `resource|dimension|namespace`.
+        aas = self.client("application-autoscaling")
+        self.assertEqual(
+            out["ScalableTargetRef"], f"service/{PROJECT}/web|ecs:service:DesiredCount|ecs"
+        )
+        targets = aas.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
+        self.assertEqual([(t["ResourceId"], t["MaxCapacity"]) for t in targets], [(f"service/{PROJECT}/web", 4)])
+        policies = aas.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]
+        self.assertEqual([p["PolicyARN"] for p in policies], [out["ScalingPolicyArn"]])
+
+        # EFS: Ref and GetAtt of the file system and the access point.
+        efs = self.client("efs")
+        access_point = efs.describe_access_points(AccessPointId=out["AccessPointId"])["AccessPoints"][0]
+        self.assertEqual(access_point["AccessPointArn"], out["AccessPointArn"])
+        self.assertEqual(access_point["FileSystemId"], out["FileSystemId"])
+        file_system = efs.describe_file_systems(FileSystemId=out["FileSystemId"])["FileSystems"][0]
+        self.assertEqual(file_system["FileSystemArn"], out["FileSystemArn"])
+        role = self.client("iam").list_roles()["Roles"]
+        self.assertTrue(role, "the stack's IAM roles exist")
+
+        # An update that changes the container: a new revision, and the service runs it.
+        updated = self.deploy(template("two"), "UPDATE")
+        self.assertNotEqual(updated["TaskDefinitionArn"], out["TaskDefinitionArn"])
+        service = ecs.describe_services(cluster=PROJECT, services=["web"])["services"][0]
+        self.assertEqual(service["taskDefinition"], updated["TaskDefinitionArn"])
+        self.assertEqual(updated["SecretArn"], out["SecretArn"])
+        self.assertEqual(updated["NamespaceId"], out["NamespaceId"])
+
+        # Deleting the stack deletes what it created, except the retained file system.
+        cfn = self.client("cloudformation")
+        cfn.delete_stack(StackName=PROJECT)
+        stacks = cfn.list_stacks(StackStatusFilter=["CREATE_COMPLETE", "UPDATE_COMPLETE"])["StackSummaries"]
+        self.assertEqual(stacks, [])
+        self.assertEqual(sm.list_secrets()["SecretList"], [])
+        self.assertEqual(sd.list_namespaces()["Namespaces"], [])
+        self.assertEqual(sd.list_services()["Services"], [])
+        self.assertEqual(ecs.list_services(cluster=PROJECT)["serviceArns"], [])
+        self.assertEqual(aas.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"], [])
+        self.assertEqual(efs.describe_access_points(FileSystemId=out["FileSystemId"])["AccessPoints"], [])
+        self.assertEqual(len(efs.describe_file_systems(FileSystemId=out["FileSystemId"])["FileSystems"]), 1)
+
+    def test_two_namespaces_in_one_vpc(self) -> None:
+        """Two projects in the default VPC each get their namespace (moto's own API refuses the second)."""
+        cfn = self.client("cloudformation")
+        params = self.parameters()
+        for project in ("first", "second"):
+            body = {
+                "Parameters": {"VpcId": {"Type": "AWS::EC2::VPC::Id"}},
+                "Resources": {
+                    "CloudMap": {
+                        "Type": "AWS::ServiceDiscovery::PrivateDnsNamespace",
+                        "Properties": {"Name": f"{project}.local", "Vpc": {"Ref": "VpcId"}},
+                    }
+                },
+            }
+            cfn.create_stack(StackName=project, TemplateBody=json.dumps(body), Parameters=params[:1])
+            stack = cfn.describe_stacks(StackName=project)["Stacks"][0]
+            self.assertEqual(stack["StackStatus"], "CREATE_COMPLETE", stack.get("StackStatusReason"))
+        names = sorted(n["Name"] for n in self.client("servicediscovery").list_namespaces()["Namespaces"])
+        self.assertEqual(names, ["first.local", "second.local"])
+        for project in ("first", "second"):
+            cfn.delete_stack(StackName=project)
+
+
+if __name__ == "__main__":
+    unittest.main()
