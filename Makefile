@@ -15,8 +15,9 @@ build:
 ## Python tools the tests use for real: moto (local AWS API) and cfn-lint, pinned in e2e/requirements.txt.
 venv: $(VENV)/.installed
 $(VENV)/.installed: e2e/requirements.txt
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -m venv $(VENV) || { echo "'$(PYTHON) -m venv' failed: install python3-venv (e.g. apt-get install python3-venv)" >&2; exit 1; }
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r e2e/requirements.txt
+	$(VENV)/bin/python -c "import moto, cfnlint" >/dev/null
 	touch $@
 
 ## Every test: unit, snapshot, property, cfn-lint on every template, e2e against moto and the docker CLI.
