@@ -1,0 +1,147 @@
+//! cfn-lint on every template the project can produce: each example, each compose-model test fixture
+//! that loads and builds, and each project under tests/projects/. One cfn-lint run for all of them;
+//! any error fails the test with every finding listed per file. Warnings are printed, not failed on.
+//!
+//! cfn-lint comes from the Python venv `make venv` creates (`$ECS_TEST_VENV`, default `<workspace>/.venv`).
+//! Without it this test fails: a CI that silently skipped the check would prove nothing.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// cfn-lint's exit code is a bit set: 2 = errors, 4 = warnings, 8 = informational.
+const ERROR_BIT: i32 = 2;
+const WARNING_BIT: i32 = 4;
+const INFO_BIT: i32 = 8;
+
+fn cfn_lint() -> PathBuf {
+    let venv = std::env::var_os("ECS_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| common::workspace_root().join(".venv"));
+    let exe = venv.join("bin/cfn-lint");
+    assert!(
+        exe.is_file(),
+        "cfn-lint not found at {}: run `make venv` (or set ECS_TEST_VENV to a venv with cfn-lint)",
+        exe.display()
+    );
+    exe
+}
+
+/// A template to lint: where it came from and the file it was written to.
+struct Source {
+    origin: String,
+    file: PathBuf,
+}
+
+#[test]
+fn every_template_passes_cfn_lint() {
+    let exe = cfn_lint();
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut sources = Vec::new();
+    let mut failures = Vec::new();
+
+    // Examples and our own projects must all build: a failure here is a failure of the test.
+    for (kind, projects) in [
+        ("examples", common::examples()),
+        ("projects", common::test_projects()),
+    ] {
+        assert!(!projects.is_empty(), "no {kind} found");
+        for (name, path) in projects {
+            match common::convert(&path) {
+                Ok((_, built)) => sources.push(write(dir.path(), kind, &name, &built)),
+                Err(e) => failures.push(format!("{kind}/{name}: {e}")),
+            }
+        }
+    }
+    // Fixtures are the loader's test inputs; many are invalid on purpose. Lint those that build.
+    let mut fixtures_built = 0;
+    for (name, path) in common::compose_fixtures() {
+        if let Ok((_, built)) = common::convert(&path) {
+            sources.push(write(dir.path(), "fixtures", &name, &built));
+            fixtures_built += 1;
+        }
+    }
+    eprintln!(
+        "cfn-lint: {} templates ({fixtures_built} from compose-model fixtures)",
+        sources.len()
+    );
+
+    if !sources.is_empty() {
+        failures.extend(lint(&exe, &sources));
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problem(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+fn write(dir: &Path, kind: &str, name: &str, built: &template_builder::Built) -> Source {
+    let file = dir.join(format!("{kind}--{name}.yaml"));
+    std::fs::write(&file, template_builder::to_yaml(&built.template))
+        .unwrap_or_else(|e| panic!("writing {}: {e}", file.display()));
+    Source {
+        origin: format!("{kind}/{name}"),
+        file,
+    }
+}
+
+/// Run cfn-lint once on every file; return one line per failing file with all its errors.
+fn lint(exe: &Path, sources: &[Source]) -> Vec<String> {
+    let output = Command::new(exe)
+        .arg("-f")
+        .arg("parseable")
+        .args(sources.iter().map(|s| &s.file))
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
+    let code = output.status.code().unwrap_or(-1);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    // parseable: file:line:column:end_line:end_column:rule:message
+    let mut errors: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut warnings = Vec::new();
+    for line in stdout.lines() {
+        let Some(source) = sources
+            .iter()
+            .find(|s| line.starts_with(&format!("{}:", s.file.display())))
+        else {
+            continue;
+        };
+        let finding = &line[source.file.display().to_string().len() + 1..];
+        let rule = finding.split(':').nth(4).unwrap_or_default();
+        let entry = format!("{}:{finding}", source.origin);
+        if rule.starts_with('E') {
+            errors.entry(&source.origin).or_default().push(entry);
+        } else {
+            warnings.push(entry);
+        }
+    }
+    if !warnings.is_empty() {
+        eprintln!(
+            "cfn-lint warnings (not failures):\n  {}",
+            warnings.join("\n  ")
+        );
+    }
+
+    let mut failures: Vec<String> = errors
+        .into_iter()
+        .map(|(origin, lines)| {
+            format!(
+                "{origin}: {} error(s)\n    {}",
+                lines.len(),
+                lines.join("\n    ")
+            )
+        })
+        .collect();
+    let unexpected = code & !(ERROR_BIT | WARNING_BIT | INFO_BIT);
+    if unexpected != 0 || (code & ERROR_BIT != 0 && failures.is_empty()) {
+        failures.push(format!(
+            "cfn-lint exited with {code} without a finding we could attribute to a file:\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        ));
+    }
+    failures
+}

@@ -1,0 +1,90 @@
+//! Shared by the integration tests: where the examples and test projects are, and how to load one the
+//! same way on every machine.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use compose_model::{LoadOptions, Project};
+
+/// The workspace root (two levels above this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
+/// Every `examples/*` directory that holds a compose file, sorted by name.
+pub fn examples() -> Vec<(String, PathBuf)> {
+    project_dirs(&workspace_root().join("examples"))
+}
+
+/// Every `tests/projects/*` directory of this crate, sorted by name.
+pub fn test_projects() -> Vec<(String, PathBuf)> {
+    project_dirs(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects"))
+}
+
+/// Every compose-model test fixture directory (`crates/compose-model/tests/fixtures/*`), sorted. Many
+/// are meant to fail loading; callers keep the ones that load and build.
+pub fn compose_fixtures() -> Vec<(String, PathBuf)> {
+    project_dirs(&workspace_root().join("crates/compose-model/tests/fixtures"))
+}
+
+const COMPOSE_FILES: [&str; 4] = [
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+];
+
+fn project_dirs(root: &Path) -> Vec<(String, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return Vec::new();
+    };
+    let mut dirs: Vec<(String, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| COMPOSE_FILES.iter().any(|f| path.join(f).is_file()))
+        .filter_map(|path| {
+            let name = path.file_name()?.to_str()?.to_string();
+            Some((name, path))
+        })
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Load a project from its directory as `docker ecs convert` run there would, but with a fixed, empty
+/// process environment so the result does not depend on the machine running the test.
+pub fn load(dir: &Path) -> Result<Project, compose_model::Error> {
+    let options = LoadOptions {
+        environment: BTreeMap::new(),
+        interpolate: true,
+        working_dir: dir.to_path_buf(),
+        ..Default::default()
+    };
+    compose_model::load(&options).map(|loaded| loaded.project)
+}
+
+/// Load and build; the error says which step failed.
+pub fn convert(dir: &Path) -> Result<(Project, template_builder::Built), String> {
+    let project = load(dir).map_err(|e| format!("load failed: {e}"))?;
+    let built = template_builder::build(&project).map_err(|e| format!("build failed: {e}"))?;
+    Ok((project, built))
+}
+
+/// The content of every file-backed secret of a project that is long enough to be meaningful (a very
+/// short file would match some unrelated text by accident).
+pub fn secret_contents(project: &Project) -> Vec<(String, String)> {
+    project
+        .secrets
+        .iter()
+        .filter_map(|(name, secret)| {
+            let content = std::fs::read_to_string(secret.file.as_ref()?).ok()?;
+            let content = content.trim().to_string();
+            (content.len() >= 8).then(|| (name.clone(), content))
+        })
+        .collect()
+}
