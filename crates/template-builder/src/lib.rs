@@ -10,6 +10,29 @@ use std::path::PathBuf;
 
 use compose_model::Project;
 
+pub mod attributes;
+mod autoscaling;
+mod cluster;
+mod context;
+mod fargate;
+mod gpu;
+mod iam;
+mod loadbalancer;
+mod logs;
+pub mod naming;
+mod networks;
+mod overlay;
+mod parameters;
+mod secrets;
+mod servicediscovery;
+mod services;
+mod taskdef;
+pub mod template;
+mod volumes;
+
+#[cfg(test)]
+mod tests;
+
 /// The result of converting a project.
 #[derive(Debug, Clone)]
 pub struct Built {
@@ -112,11 +135,51 @@ pub struct Error {
 }
 
 /// Convert a project into a CloudFormation template.
-pub fn build(_project: &Project) -> Result<Built, Error> {
-    Err(Error {
-        service: None,
-        attribute: String::new(),
-        message: "the template builder is not implemented yet".into(),
+pub fn build(project: &Project) -> Result<Built, Error> {
+    let names = naming::Names::new(project)?;
+    let mut ctx = context::Ctx::new(project, names);
+    attributes::check(project, &mut ctx.warnings)?;
+    if let Some(vpc) = ctx.project_extension_str("x-aws-vpc") {
+        let id = vpc.to_string();
+        ctx.add_precondition(Precondition::VpcExists { id });
+    }
+    let plan = loadbalancer::plan(&mut ctx)?;
+    logs::add(&mut ctx)?;
+    cluster::add(&mut ctx);
+    networks::add(&mut ctx)?;
+    loadbalancer::add(&mut ctx, &plan)?;
+    servicediscovery::add_namespace(&mut ctx);
+    secrets::add(&mut ctx)?;
+    volumes::add(&mut ctx)?;
+    let mut capacity_providers = Vec::new();
+    for name in project.services.keys() {
+        if let Some(provider) = services::add(&mut ctx, name, &plan)? {
+            capacity_providers.push(provider);
+        }
+    }
+    gpu::add_association(&mut ctx, &capacity_providers);
+    ctx.template.add_output(
+        "ClusterName",
+        "The ECS cluster the services run in",
+        ctx.cluster(),
+    );
+    let context::Ctx {
+        template,
+        warnings,
+        parameters,
+        preconditions,
+        ..
+    } = ctx;
+    let mut template = template.into_value();
+    overlay::apply(
+        &mut template,
+        project.extensions.get("x-aws-cloudformation"),
+    )?;
+    Ok(Built {
+        template,
+        warnings: warnings.into_iter().collect(),
+        parameters,
+        preconditions,
     })
 }
 

@@ -1,0 +1,622 @@
+//! The one table of every Compose attribute and what becomes of it on ECS: mapped, ignored with a
+//! warning, or an error. The checks below read it to report warnings and errors, and
+//! docs/ATTRIBUTES.md is its rendering (a test keeps the two equal), so the doc cannot drift from the
+//! behaviour.
+
+use std::collections::BTreeSet;
+
+use compose_model::{Project, Service};
+use serde_json::Value;
+
+use crate::{Error, Warning};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Support {
+    /// Translated into the template.
+    Mapped,
+    /// No ECS equivalent: ignored, with a warning.
+    Warned,
+    /// Cannot run as written: `convert` and `up` stop with an error.
+    Error,
+}
+
+impl Support {
+    fn label(self) -> &'static str {
+        match self {
+            Support::Mapped => "mapped",
+            Support::Warned => "ignored (warning)",
+            Support::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Attribute {
+    /// `service.cap_add`, `service.deploy.restart_policy`, `network.driver`, `project.x-aws-vpc`...
+    pub path: &'static str,
+    pub support: Support,
+    /// What it maps to, or why it cannot.
+    pub note: &'static str,
+}
+
+const fn a(path: &'static str, support: Support, note: &'static str) -> Attribute {
+    Attribute {
+        path,
+        support,
+        note,
+    }
+}
+
+use Support::{Error as E, Mapped as M, Warned as W};
+
+/// Every attribute of the Compose specification, in the order the doc lists them.
+pub const ATTRIBUTES: &[Attribute] = &[
+    // Top level.
+    a("project.name", M, "stack name, `<project>.local` Cloud Map namespace, log group `/docker-compose/<project>`, `com.docker.compose.project` tag"),
+    a("project.services", M, "one ECS service + task definition each"),
+    a("project.networks", M, "one security group each"),
+    a("project.volumes", M, "one EFS file system (retained) + access point each"),
+    a("project.secrets", M, "one Secrets Manager secret each (value passed as a NoEcho parameter at `up`)"),
+    a("project.configs", W, "configs are not supported on ECS; a service that uses one is an error"),
+    a("project.x-aws-vpc", M, "the VPC to deploy into (checked by `up`; `VpcId` stays a parameter)"),
+    a("project.x-aws-cluster", M, "use this existing ECS cluster instead of creating one"),
+    a("project.x-aws-loadbalancer", M, "use this existing load balancer (ARN) instead of creating one; `up` checks its type"),
+    a("project.x-aws-cloudformation", M, "merged into the generated template (maps merge, scalars and lists replace)"),
+    a("project.x-aws-logs_retention", M, "log group `RetentionInDays`"),
+    a("project.x-aws-unknown", W, "unknown `x-aws-*` extension: ignored (check the spelling)"),
+    // Services.
+    a("service.image", M, "container `Image`; required (a build-only service is an error)"),
+    a("service.build", W, "ignored when `image` is set: the image is pulled, not built; build-only services are an error"),
+    a("service.build-only", E, "the service has `build:` but no `image:`; push the image to a registry and set `image:`"),
+    a("service.command", M, "container `Command`"),
+    a("service.entrypoint", M, "container `EntryPoint`"),
+    a("service.environment", M, "container `Environment`, sorted; variables without a value are left unset"),
+    a("service.env_file", M, "read at load time into `Environment` (`environment` wins)"),
+    a("service.working_dir", M, "container `WorkingDirectory`"),
+    a("service.user", M, "container `User`"),
+    a("service.labels", M, "container `DockerLabels`"),
+    a("service.ports", M, "load balancer listener (published port) + target group (target port) + security group ingress; ALB when all ports are HTTP, else NLB"),
+    a("service.ports.host_ip", W, "a load balancer listens on all its addresses"),
+    a("service.ports.range", E, "a published port range cannot be load balanced; list the ports one by one"),
+    a("service.ports.clash", E, "two services publish the same port on the one load balancer"),
+    a("service.expose", M, "nothing to do: services on a shared network reach each other on every port"),
+    a("service.volumes", M, "EFS mount through the volume's access point (`read_only` respected)"),
+    a("service.volumes.bind", E, "bind mounts need a host; use a named volume (EFS)"),
+    a("service.volumes.anonymous", E, "anonymous volumes are not supported; name the volume"),
+    a("service.volumes.tmpfs", E, "tmpfs mounts are not supported on Fargate"),
+    a("service.volumes.other", E, "only named volumes (EFS) can be mounted"),
+    a("service.tmpfs", E, "tmpfs mounts are not supported on Fargate"),
+    a("service.secrets", M, "file under /run/secrets/<target>, written by an init container from Secrets Manager (uid, gid, mode honoured)"),
+    a("service.configs", E, "configs are not supported on ECS; use a secret or bake the file into the image"),
+    a("service.networks", M, "the task joins each network's security group"),
+    a("service.networks.aliases", W, "services are reachable by their service name only"),
+    a("service.networks.ipv4_address", W, "task addresses come from the subnet"),
+    a("service.networks.ipv6_address", W, "task addresses come from the subnet"),
+    a("service.networks.priority", W, "all networks are security groups of one interface"),
+    a("service.depends_on", M, "`DependsOn` between ECS services (creation order)"),
+    a("service.depends_on.condition", W, "ECS cannot wait for a dependency to be healthy or to complete; only creation order is kept"),
+    a("service.healthcheck", M, "container `HealthCheck` (interval 5-300 s, timeout 2-60 s, retries 1-10, start period 0-300 s: values outside are clamped with a warning)"),
+    a("service.healthcheck.start_interval", W, "ECS has no start interval"),
+    a("service.healthcheck.clamped", W, "value outside what ECS accepts: clamped"),
+    a("service.deploy.mode", W, "`global` has no meaning on Fargate: the service runs `replicas` tasks"),
+    a("service.deploy.replicas", M, "service `DesiredCount` (default 1)"),
+    a("service.scale", M, "service `DesiredCount` when `deploy.replicas` is not set"),
+    a("service.deploy.labels", M, "ECS service tags"),
+    a("service.deploy.update_config.parallelism", M, "`DeploymentConfiguration` minimum/maximum percent (unless `x-aws-min_percent`/`x-aws-max_percent`)"),
+    a("service.deploy.update_config.other", W, "only `parallelism` maps; ECS rolls back failed deployments with its circuit breaker"),
+    a("service.deploy.rollback_config", W, "ECS rolls back failed deployments with its circuit breaker"),
+    a("service.deploy.resources.limits", M, "Fargate task size: the smallest valid cpu/memory pair that fits (`cpus`, `memory`)"),
+    a("service.deploy.resources.reservations", M, "task size when no limit is given; `devices` with capabilities [gpu] and `generic_resources` gpu select a GPU instance"),
+    a("service.deploy.resources.pids", W, "ECS has no pids limit"),
+    a("service.deploy.resources.devices", W, "only GPU device requests (capabilities [gpu]) map"),
+    a("service.deploy.restart_policy", W, "ECS always replaces stopped tasks"),
+    a("service.deploy.placement.constraints", M, "`node.machine == <type>` and `node.ami == ami-...` for GPU services; other constraints are ignored with a warning"),
+    a("service.deploy.placement.preferences", W, "ECS spreads Fargate tasks across availability zones itself"),
+    a("service.deploy.placement.max_replicas_per_node", W, "Fargate has no nodes"),
+    a("service.deploy.endpoint_mode", W, "services are resolved through Cloud Map (multivalue A records)"),
+    a("service.gpus", M, "GPU count, as `deploy.resources.reservations.devices`"),
+    a("service.cpus", M, "task size, like `deploy.resources.limits.cpus`"),
+    a("service.mem_limit", M, "task size, like `deploy.resources.limits.memory`"),
+    a("service.mem_reservation", M, "task size, like `deploy.resources.reservations.memory`"),
+    a("service.logging", M, "`awslogs` log configuration; `awslogs-*` options are passed through"),
+    a("service.logging.driver", W, "only the awslogs driver is available: logs go to CloudWatch Logs"),
+    a("service.logging.options", W, "only `awslogs-*` options apply"),
+    a("service.init", M, "`LinuxParameters.InitProcessEnabled`"),
+    a("service.cap_add", M, "`LinuxParameters.Capabilities.Add`; Fargate only allows SYS_PTRACE (anything else is an error)"),
+    a("service.cap_drop", M, "`LinuxParameters.Capabilities.Drop`"),
+    a("service.ulimits", M, "container `Ulimits` (Fargate: only `nofile`; others are ignored with a warning)"),
+    a("service.read_only", M, "`ReadonlyRootFilesystem`"),
+    a("service.stop_grace_period", M, "`StopTimeout` (Fargate maximum 120 s: longer is capped with a warning)"),
+    a("service.platform", M, "`RuntimePlatform` (linux/amd64 -> X86_64, linux/arm64 -> ARM64)"),
+    a("service.profiles", M, "applied when loading: only active services are deployed"),
+    a("service.tty", M, "container `PseudoTerminal`"),
+    a("service.stdin_open", M, "container `Interactive`"),
+    a("service.sysctls", M, "container `SystemControls`"),
+    a("service.privileged", E, "Fargate does not run privileged containers"),
+    a("service.devices", E, "Fargate gives no access to host devices"),
+    a("service.volumes_from", E, "tasks cannot share another service's volumes; use a named volume"),
+    a("service.restart", W, "ECS always replaces stopped tasks"),
+    a("service.hostname", W, "not supported with awsvpc networking"),
+    a("service.domainname", W, "not supported with awsvpc networking"),
+    a("service.container_name", W, "the container is named after the service"),
+    a("service.network_mode", W, "ECS tasks always use awsvpc networking"),
+    a("service.links", W, "services reach each other by name through Cloud Map"),
+    a("service.external_links", W, "services reach each other by name through Cloud Map"),
+    a("service.dns", W, "tasks use the VPC resolver"),
+    a("service.dns_opt", W, "tasks use the VPC resolver"),
+    a("service.dns_search", W, "the search domain is `<project>.local`"),
+    a("service.extra_hosts", W, "not supported with awsvpc networking"),
+    a("service.stop_signal", W, "ECS stops containers with SIGTERM"),
+    a("service.shm_size", W, "not supported on Fargate"),
+    a("service.pid", W, "not supported"),
+    a("service.ipc", W, "not supported"),
+    a("service.uts", W, "not supported"),
+    a("service.userns_mode", W, "not supported"),
+    a("service.cgroup", W, "not supported"),
+    a("service.cgroup_parent", W, "not supported"),
+    a("service.security_opt", W, "not supported"),
+    a("service.isolation", W, "not supported"),
+    a("service.runtime", W, "not supported"),
+    a("service.storage_opt", W, "not supported"),
+    a("service.mac_address", W, "not supported"),
+    a("service.group_add", W, "not supported"),
+    a("service.credential_spec", W, "not supported"),
+    a("service.oom_kill_disable", W, "not supported"),
+    a("service.oom_score_adj", W, "not supported"),
+    a("service.mem_swappiness", W, "not supported on Fargate"),
+    a("service.memswap_limit", W, "not supported on Fargate"),
+    a("service.pids_limit", W, "not supported"),
+    a("service.cpu_count", W, "use `deploy.resources.limits.cpus`"),
+    a("service.cpu_percent", W, "use `deploy.resources.limits.cpus`"),
+    a("service.cpu_shares", W, "use `deploy.resources.limits.cpus`"),
+    a("service.cpu_period", W, "use `deploy.resources.limits.cpus`"),
+    a("service.cpu_quota", W, "use `deploy.resources.limits.cpus`"),
+    a("service.cpu_rt_runtime", W, "not supported"),
+    a("service.cpu_rt_period", W, "not supported"),
+    a("service.cpuset", W, "not supported"),
+    a("service.blkio_config", W, "not supported"),
+    a("service.device_cgroup_rules", W, "not supported"),
+    a("service.pull_policy", W, "ECS pulls the image when a task starts"),
+    a("service.attach", W, "use `docker ecs logs`"),
+    a("service.annotations", W, "not supported"),
+    a("service.develop", W, "development-only"),
+    a("service.post_start", W, "lifecycle hooks are not supported"),
+    a("service.pre_stop", W, "lifecycle hooks are not supported"),
+    a("service.provider", W, "not supported"),
+    a("service.use_api_socket", W, "there is no Docker API on ECS"),
+    a("service.label_file", M, "read at load time into `labels`"),
+    a("service.extends", M, "resolved at load time"),
+    a("service.other", W, "not supported"),
+    a("service.x-aws-role", M, "inline policy of the task role"),
+    a("service.x-aws-policies", M, "managed policies of the task role (`up` checks they exist)"),
+    a("service.x-aws-autoscaling", M, "`{min, max, cpu | memory}`: scalable target + target tracking policy"),
+    a("service.x-aws-pull_credentials", M, "container `RepositoryCredentials` (Secrets Manager ARN; the execution role may read it)"),
+    a("service.x-aws-min_percent", M, "`DeploymentConfiguration.MinimumHealthyPercent`"),
+    a("service.x-aws-max_percent", M, "`DeploymentConfiguration.MaximumPercent`"),
+    a("service.x-aws-unknown", W, "unknown `x-aws-*` extension: ignored (check the spelling)"),
+    // Networks.
+    a("network.external", M, "`external: true` with `name: sg-...` uses that security group"),
+    a("network.name", M, "the security group id of an external network"),
+    a("network.driver", W, "networks are security groups"),
+    a("network.driver_opts", W, "networks are security groups"),
+    a("network.internal", W, "tasks never receive traffic from outside except through the load balancer"),
+    a("network.other", W, "networks are security groups (`ipam`, `attachable`, `enable_ipv6`... do not apply)"),
+    a("network.labels", W, "not supported"),
+    // Volumes.
+    a("volume.external", M, "`external: true` with `name: fs-...` uses that EFS file system"),
+    a("volume.name", M, "the file system id of an external volume"),
+    a("volume.driver", W, "volumes are EFS file systems"),
+    a("volume.driver_opts", M, "`uid`, `gid`, `root_directory`, `permissions` (access point); `performance_mode`, `throughput_mode`, `provisioned_throughput`, `lifecycle_policy`, `backup_policy` (file system)"),
+    a("volume.driver_opts.other", W, "not an EFS option"),
+    a("volume.labels", W, "not supported"),
+    // Secrets.
+    a("secret.file", M, "the file's content is the secret value, passed by `up` as a NoEcho parameter"),
+    a("secret.environment", M, "the variable's value is the secret value, passed by `up` as a NoEcho parameter"),
+    a("secret.external", M, "`external: true` with `name:` (ARN or name) uses an existing Secrets Manager secret"),
+    a("secret.name", M, "the Secrets Manager ARN or name of an external secret"),
+    a("secret.content", E, "inline secret content would end up in the template; use `file:` or `environment:`"),
+    a("secret.x-aws-keys", M, "JSON keys of the secret to write as files under /run/secrets/<target>/ (`*` = all)"),
+    a("secret.labels", W, "not supported"),
+];
+
+pub fn lookup(path: &str) -> Attribute {
+    ATTRIBUTES
+        .iter()
+        .find(|attr| attr.path == path)
+        .copied()
+        .unwrap_or_else(|| {
+            debug_assert!(false, "attribute {path} missing from the table");
+            a("unknown", W, "not supported")
+        })
+}
+
+/// A warning for a `Warned` attribute of the table. `shown` is the attribute as the user wrote it
+/// (`deploy.restart_policy`, `networks.front.driver`).
+pub fn warning(path: &str, service: Option<&str>, shown: &str) -> Warning {
+    let attr = lookup(path);
+    debug_assert!(attr.support != Support::Mapped, "{path} is mapped");
+    Warning {
+        service: service.map(str::to_string),
+        attribute: shown.to_string(),
+        message: format!("ignored: {}", attr.note),
+    }
+}
+
+/// The error for an `Error` attribute of the table.
+pub fn error(path: &str, service: Option<&str>, shown: &str) -> Error {
+    let attr = lookup(path);
+    debug_assert!(attr.support == Support::Error, "{path} is not an error");
+    Error {
+        service: service.map(str::to_string),
+        attribute: shown.to_string(),
+        message: attr.note.to_string(),
+    }
+}
+
+/// Every attribute a service sets, as (table path, attribute as written). Only the attributes whose
+/// mere presence decides something are listed; mapped modules report finer problems themselves.
+fn present_in_service(service: &Service) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut add = |path: &str, shown: &str| out.push((path.to_string(), shown.to_string()));
+    if service.build.is_some() {
+        if service.image.is_some() {
+            add("service.build", "build");
+        } else {
+            add("service.build-only", "build");
+        }
+    }
+    if !service.tmpfs.is_empty() {
+        add("service.tmpfs", "tmpfs");
+    }
+    if !service.configs.is_empty() {
+        add("service.configs", "configs");
+    }
+    if service.privileged == Some(true) {
+        add("service.privileged", "privileged");
+    }
+    if !service.devices.is_empty() {
+        add("service.devices", "devices");
+    }
+    if let Some(restart) = &service.restart {
+        if !matches!(restart.as_str(), "always" | "unless-stopped") {
+            add("service.restart", "restart");
+        }
+    }
+    if service.hostname.is_some() {
+        add("service.hostname", "hostname");
+    }
+    if service.container_name.is_some() {
+        add("service.container_name", "container_name");
+    }
+    for port in &service.ports {
+        if port.host_ip.is_some() {
+            add("service.ports.host_ip", "ports.host_ip");
+        }
+    }
+    for (network, attachment) in &service.networks {
+        if !attachment.aliases.is_empty() {
+            add(
+                "service.networks.aliases",
+                &format!("networks.{network}.aliases"),
+            );
+        }
+        if attachment.ipv4_address.is_some() {
+            add(
+                "service.networks.ipv4_address",
+                &format!("networks.{network}.ipv4_address"),
+            );
+        }
+        if attachment.ipv6_address.is_some() {
+            add(
+                "service.networks.ipv6_address",
+                &format!("networks.{network}.ipv6_address"),
+            );
+        }
+        if attachment.priority.is_some() {
+            add(
+                "service.networks.priority",
+                &format!("networks.{network}.priority"),
+            );
+        }
+    }
+    if let Some(deploy) = &service.deploy {
+        if deploy.mode.as_deref() == Some("global") {
+            add("service.deploy.mode", "deploy.mode");
+        }
+        if let Some(update) = &deploy.update_config {
+            if update.delay.is_some()
+                || update.failure_action.is_some()
+                || update.monitor.is_some()
+                || update.max_failure_ratio.is_some()
+                || update.order.is_some()
+            {
+                add("service.deploy.update_config.other", "deploy.update_config");
+            }
+        }
+        if deploy.rollback_config.is_some() {
+            add("service.deploy.rollback_config", "deploy.rollback_config");
+        }
+        for (name, spec) in [
+            ("limits", &deploy.resources.limits),
+            ("reservations", &deploy.resources.reservations),
+        ] {
+            if spec.as_ref().is_some_and(|s| s.pids.is_some()) {
+                add(
+                    "service.deploy.resources.pids",
+                    &format!("deploy.resources.{name}.pids"),
+                );
+            }
+        }
+        if deploy.restart_policy.is_some() {
+            add("service.deploy.restart_policy", "deploy.restart_policy");
+        }
+        if !deploy.placement.preferences.is_empty() {
+            add(
+                "service.deploy.placement.preferences",
+                "deploy.placement.preferences",
+            );
+        }
+        if deploy.placement.max_replicas_per_node.is_some() {
+            add(
+                "service.deploy.placement.max_replicas_per_node",
+                "deploy.placement.max_replicas_per_node",
+            );
+        }
+        if deploy.endpoint_mode.as_deref().is_some_and(|m| m != "vip") {
+            add("service.deploy.endpoint_mode", "deploy.endpoint_mode");
+        }
+    }
+    for (key, value) in &service.other {
+        if !is_set(value) {
+            continue;
+        }
+        let path = format!("service.{key}");
+        if ATTRIBUTES.iter().any(|attr| attr.path == path) {
+            add(&path, key);
+        } else {
+            add("service.other", key);
+        }
+    }
+    for key in service.extensions.keys() {
+        let path = format!("service.{key}");
+        if key.starts_with("x-aws-") && !ATTRIBUTES.iter().any(|attr| attr.path == path) {
+            add("service.x-aws-unknown", key);
+        }
+    }
+    out
+}
+
+/// Report every warned attribute of the project once and stop at the first error attribute (in
+/// service-name order, so the same project always reports the same error).
+pub fn check(project: &Project, warnings: &mut BTreeSet<Warning>) -> Result<(), Error> {
+    for key in project.extensions.keys() {
+        let path = format!("project.{key}");
+        if key.starts_with("x-aws-") && !ATTRIBUTES.iter().any(|attr| attr.path == path) {
+            warnings.insert(warning("project.x-aws-unknown", None, key));
+        }
+    }
+    let used_configs = project.services.values().any(|s| !s.configs.is_empty());
+    if !project.configs.is_empty() && !used_configs {
+        warnings.insert(warning("project.configs", None, "configs"));
+    }
+    for (name, service) in &project.services {
+        for (path, shown) in present_in_service(service) {
+            match lookup(&path).support {
+                Support::Mapped => {}
+                Support::Warned => {
+                    warnings.insert(warning(&path, Some(name), &shown));
+                }
+                Support::Error => return Err(error(&path, Some(name), &shown)),
+            }
+        }
+    }
+    for (name, network) in &project.networks {
+        let shown = |attr: &str| format!("networks.{name}.{attr}");
+        // `driver: bridge`/`overlay` are what Compose files say by habit; nothing is lost.
+        if network
+            .driver
+            .as_deref()
+            .is_some_and(|d| !matches!(d, "bridge" | "overlay"))
+        {
+            warnings.insert(warning("network.driver", None, &shown("driver")));
+        }
+        if !network.driver_opts.is_empty() {
+            warnings.insert(warning("network.driver_opts", None, &shown("driver_opts")));
+        }
+        if network.internal {
+            warnings.insert(warning("network.internal", None, &shown("internal")));
+        }
+        if !network.labels.is_empty() {
+            warnings.insert(warning("network.labels", None, &shown("labels")));
+        }
+        for key in network.other.keys() {
+            warnings.insert(warning("network.other", None, &shown(key)));
+        }
+    }
+    for (name, volume) in &project.volumes {
+        let shown = |attr: &str| format!("volumes.{name}.{attr}");
+        if volume
+            .driver
+            .as_deref()
+            .is_some_and(|d| !matches!(d, "local" | "efs"))
+        {
+            warnings.insert(warning("volume.driver", None, &shown("driver")));
+        }
+        if !volume.labels.is_empty() {
+            warnings.insert(warning("volume.labels", None, &shown("labels")));
+        }
+    }
+    for (name, secret) in &project.secrets {
+        if secret.content.is_some() {
+            return Err(error(
+                "secret.content",
+                None,
+                &format!("secrets.{name}.content"),
+            ));
+        }
+        if !secret.labels.is_empty() {
+            warnings.insert(warning(
+                "secret.labels",
+                None,
+                &format!("secrets.{name}.labels"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a JSON value from `Service::other` is set to something (not null/false/empty).
+pub fn is_set(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+        Value::Number(_) => true,
+    }
+}
+
+/// docs/ATTRIBUTES.md.
+pub fn render_markdown() -> String {
+    let mut out = String::from(
+        "# Compose attributes on ECS\n\n\
+         Generated from `crates/template-builder/src/attributes.rs` (a unit test keeps this file equal to \
+         it). Every Compose attribute is either **mapped** into the CloudFormation template, **ignored \
+         (warning)**: reported once on stderr by `convert` and `up`, naming the service and the \
+         attribute, or an **error**: the project cannot be deployed as written.\n",
+    );
+    let sections = [
+        ("project.", "Top level"),
+        ("service.", "Services"),
+        ("network.", "Networks"),
+        ("volume.", "Volumes"),
+        ("secret.", "Secrets"),
+    ];
+    for (prefix, title) in sections {
+        out.push_str(&format!(
+            "\n## {title}\n\n| attribute | support | notes |\n| --- | --- | --- |\n"
+        ));
+        for attr in ATTRIBUTES
+            .iter()
+            .filter(|attr| attr.path.starts_with(prefix))
+        {
+            out.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                &attr.path[prefix.len()..],
+                attr.support.label(),
+                attr.note
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use compose_model::{Deploy, RestartPolicy, Secret};
+
+    #[test]
+    fn the_doc_is_the_rendering_of_the_table() {
+        let doc = include_str!("../../../docs/ATTRIBUTES.md");
+        assert!(
+            doc == render_markdown(),
+            "docs/ATTRIBUTES.md is out of date: regenerate it with \
+             `UPDATE_ATTRIBUTES_DOC=1 cargo test -p template-builder attributes`"
+        );
+    }
+
+    #[test]
+    #[ignore = "writes docs/ATTRIBUTES.md; run with UPDATE_ATTRIBUTES_DOC=1 --ignored"]
+    fn regenerate_doc() {
+        if std::env::var_os("UPDATE_ATTRIBUTES_DOC").is_some() {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/ATTRIBUTES.md");
+            std::fs::write(path, render_markdown()).unwrap();
+        }
+    }
+
+    #[test]
+    fn paths_are_unique() {
+        let mut seen = BTreeSet::new();
+        for attr in ATTRIBUTES {
+            assert!(seen.insert(attr.path), "{} listed twice", attr.path);
+        }
+    }
+
+    fn project_with(service: Service) -> Project {
+        let mut project = Project {
+            name: "demo".into(),
+            ..Default::default()
+        };
+        project.services.insert("web".into(), service);
+        project
+    }
+
+    #[test]
+    fn warned_attributes_are_reported_once_with_service_and_attribute() {
+        let mut service = Service {
+            image: Some("nginx".into()),
+            hostname: Some("h".into()),
+            deploy: Some(Deploy {
+                restart_policy: Some(RestartPolicy::default()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        service
+            .other
+            .insert("dns".into(), Value::String("8.8.8.8".into()));
+        service.extensions.insert("x-aws-rol".into(), Value::Null);
+        let mut warnings = BTreeSet::new();
+        check(&project_with(service), &mut warnings).unwrap();
+        let shown: Vec<_> = warnings.iter().map(|w| w.attribute.as_str()).collect();
+        assert_eq!(
+            shown,
+            ["deploy.restart_policy", "dns", "hostname", "x-aws-rol"]
+        );
+        assert!(warnings.iter().all(|w| w.service.as_deref() == Some("web")));
+        let dns = warnings.iter().find(|w| w.attribute == "dns").unwrap();
+        assert_eq!(
+            dns.message,
+            format!("ignored: {}", lookup("service.dns").note)
+        );
+    }
+
+    #[test]
+    fn error_attributes_stop_the_build() {
+        let service = Service {
+            image: Some("nginx".into()),
+            privileged: Some(true),
+            ..Default::default()
+        };
+        let err = check(&project_with(service), &mut BTreeSet::new()).unwrap_err();
+        assert_eq!(err.service.as_deref(), Some("web"));
+        assert_eq!(err.attribute, "privileged");
+
+        let build_only = Service {
+            build: Some(Default::default()),
+            ..Default::default()
+        };
+        let err = check(&project_with(build_only), &mut BTreeSet::new()).unwrap_err();
+        assert!(err.message.contains("image"), "{err}");
+    }
+
+    #[test]
+    fn inline_secret_content_is_refused() {
+        let mut project = project_with(Service {
+            image: Some("nginx".into()),
+            ..Default::default()
+        });
+        project.secrets.insert(
+            "token".into(),
+            Secret {
+                content: Some("hunter2".into()),
+                ..Default::default()
+            },
+        );
+        let err = check(&project, &mut BTreeSet::new()).unwrap_err();
+        assert_eq!(err.attribute, "secrets.token.content");
+        assert!(!err.to_string().contains("hunter2"));
+    }
+}

@@ -1,0 +1,100 @@
+//! What every concern module works on: the project, the template under construction, and what the
+//! build reports besides the template (warnings, parameters for `up`, preconditions).
+
+use std::collections::BTreeSet;
+
+use compose_model::Project;
+use serde_json::Value;
+
+use crate::attributes;
+use crate::naming::{self, Names};
+use crate::template::{self, Template};
+use crate::{ParameterInput, Precondition, Warning};
+
+pub const PROJECT_TAG: &str = "com.docker.compose.project";
+pub const SERVICE_TAG: &str = "com.docker.compose.service";
+
+pub struct Ctx<'a> {
+    pub project: &'a Project,
+    pub names: Names,
+    pub template: Template,
+    pub warnings: BTreeSet<Warning>,
+    pub parameters: Vec<ParameterInput>,
+    pub preconditions: Vec<Precondition>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(project: &'a Project, names: Names) -> Self {
+        Ctx {
+            project,
+            names,
+            template: Template::new(format!(
+                "docker ecs: Compose project {:?} on Amazon ECS",
+                project.name
+            )),
+            warnings: BTreeSet::new(),
+            parameters: Vec::new(),
+            preconditions: Vec::new(),
+        }
+    }
+
+    /// Warn about an attribute the table lists as ignored.
+    pub fn warn(&mut self, path: &str, service: Option<&str>, shown: &str) {
+        self.warnings
+            .insert(attributes::warning(path, service, shown));
+    }
+
+    /// Warn about a mapped attribute whose value had to be adjusted (clamped, capped, ...).
+    pub fn warn_value(&mut self, service: Option<&str>, attribute: &str, message: String) {
+        self.warnings.insert(Warning {
+            service: service.map(str::to_string),
+            attribute: attribute.to_string(),
+            message,
+        });
+    }
+
+    pub fn add_precondition(&mut self, precondition: Precondition) {
+        if !self.preconditions.contains(&precondition) {
+            self.preconditions.push(precondition);
+        }
+    }
+
+    pub fn project_name(&self) -> &str {
+        &self.project.name
+    }
+
+    /// `[{Key, Value}]` with the project tag.
+    pub fn project_tags(&self) -> Value {
+        template::tags(&[(PROJECT_TAG, &self.project.name)])
+    }
+
+    /// `[{Key, Value}]` with the project and service tags.
+    pub fn service_tags(&self, service: &str) -> Value {
+        template::tags(&[(PROJECT_TAG, &self.project.name), (SERVICE_TAG, service)])
+    }
+
+    /// The cluster every service runs in: ours, or the one `x-aws-cluster` names.
+    pub fn cluster(&self) -> Value {
+        match self.existing_cluster() {
+            Some(name) => Value::String(name.to_string()),
+            None => template::r#ref(naming::CLUSTER),
+        }
+    }
+
+    pub fn existing_cluster(&self) -> Option<&str> {
+        self.project
+            .extensions
+            .get("x-aws-cluster")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    }
+
+    /// A top-level `x-aws-*` string extension.
+    pub fn project_extension_str(&self, key: &str) -> Option<&str> {
+        self.project
+            .extensions
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    }
+}

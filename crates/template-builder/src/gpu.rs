@@ -1,0 +1,388 @@
+//! GPU services: `deploy.resources.reservations.devices` with capabilities [gpu] (or
+//! `generic_resources` gpu, or `gpus:`) run on EC2 GPU instances instead of Fargate: an ECS
+//! capacity provider over an Auto Scaling group of a launch template (the ECS-optimized GPU AMI from
+//! a public SSM parameter), associated with the cluster; the service uses it as its capacity
+//! provider strategy and its container reserves the GPUs.
+//!
+//! Instance type: `node.machine == <type>` from `deploy.placement.constraints`, else the cheapest
+//! g4dn/g5/g6 size that fits the cpu, memory and GPU count. `node.ami == ami-...` pins the AMI.
+
+use compose_model::{AllDevices, DeviceCount, Service};
+use serde_json::{json, Value};
+
+use crate::context::Ctx;
+use crate::fargate;
+use crate::parameters;
+use crate::template::{get_att, if_, managed_policy, r#ref, Resource};
+use crate::{cluster, Error};
+
+pub const ASSOCIATION: &str = "ClusterCapacityProviders";
+const INSTANCE_ROLE: &str = "GpuInstanceRole";
+const INSTANCE_PROFILE: &str = "GpuInstanceProfile";
+const INSTANCE_SECURITY_GROUP: &str = "GpuInstanceSecurityGroup";
+
+/// Task memory when the service does not say: fits the smallest GPU instances.
+const DEFAULT_TASK_MEMORY_MIB: u32 = 4096;
+
+/// (type, vCPUs, memory GiB, GPUs), cheapest first (us-east-1 on-demand prices, Linux).
+const INSTANCE_TYPES: &[(&str, u32, u32, u32)] = &[
+    ("g4dn.xlarge", 4, 16, 1),
+    ("g4dn.2xlarge", 8, 32, 1),
+    ("g6.xlarge", 4, 16, 1),
+    ("g6.2xlarge", 8, 32, 1),
+    ("g5.xlarge", 4, 16, 1),
+    ("g4dn.4xlarge", 16, 64, 1),
+    ("g5.2xlarge", 8, 32, 1),
+    ("g6.4xlarge", 16, 64, 1),
+    ("g5.4xlarge", 16, 64, 1),
+    ("g6.8xlarge", 32, 128, 1),
+    ("g4dn.8xlarge", 32, 128, 1),
+    ("g5.8xlarge", 32, 128, 1),
+    ("g6.16xlarge", 64, 256, 1),
+    ("g4dn.12xlarge", 48, 192, 4),
+    ("g5.16xlarge", 64, 256, 1),
+    ("g4dn.16xlarge", 64, 256, 1),
+    ("g6.12xlarge", 48, 192, 4),
+    ("g5.12xlarge", 48, 192, 4),
+    ("g6.24xlarge", 96, 384, 4),
+    ("g4dn.metal", 96, 384, 8),
+    ("g5.24xlarge", 96, 384, 4),
+    ("g6.48xlarge", 192, 768, 8),
+    ("g5.48xlarge", 192, 768, 8),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GpuPlan {
+    pub count: u32,
+    pub instance_type: String,
+    pub ami: Option<String>,
+    pub task_memory_mib: u32,
+}
+
+fn err(service: &str, attribute: &str, message: String) -> Error {
+    Error {
+        service: Some(service.to_string()),
+        attribute: attribute.to_string(),
+        message,
+    }
+}
+
+/// How many GPUs the service reserves, if any.
+fn gpu_count(ctx: &mut Ctx, name: &str, service: &Service) -> Option<u32> {
+    let reservations = service
+        .deploy
+        .as_ref()
+        .and_then(|d| d.resources.reservations.as_ref());
+    let mut count = None;
+    if let Some(reservations) = reservations {
+        for device in &reservations.devices {
+            if !device.capabilities.iter().any(|c| c == "gpu") {
+                ctx.warn(
+                    "service.deploy.resources.devices",
+                    Some(name),
+                    "deploy.resources.reservations.devices",
+                );
+                continue;
+            }
+            let n = match device.count {
+                Some(DeviceCount::Count(n)) => n,
+                Some(DeviceCount::All(AllDevices::All)) | None => {
+                    ctx.warn_value(
+                        Some(name),
+                        "deploy.resources.reservations.devices.count",
+                        "\"all\" GPUs cannot size an instance: reserving 1 (set a count)".into(),
+                    );
+                    1
+                }
+            };
+            count = Some(count.unwrap_or(0) + n);
+        }
+        for resource in &reservations.generic_resources {
+            if let Some(spec) = &resource.discrete_resource_spec {
+                if matches!(
+                    spec.kind.to_ascii_lowercase().as_str(),
+                    "gpu" | "gpus" | "nvidia-gpu"
+                ) {
+                    count = Some(count.unwrap_or(0) + spec.value.max(0) as u32);
+                }
+            }
+        }
+    }
+    if count.is_none() {
+        match service.other.get("gpus") {
+            Some(Value::String(s)) if s == "all" => {
+                ctx.warn_value(
+                    Some(name),
+                    "gpus",
+                    "\"all\" GPUs cannot size an instance: reserving 1 (set a count)".into(),
+                );
+                count = Some(1);
+            }
+            Some(Value::Array(items)) => {
+                let n: u64 = items
+                    .iter()
+                    .map(|i| i.get("count").and_then(Value::as_u64).unwrap_or(1))
+                    .sum();
+                count = Some(n as u32);
+            }
+            _ => {}
+        }
+    }
+    count.filter(|n| *n > 0)
+}
+
+/// `node.machine == x` and `node.ami == y` from the placement constraints.
+fn constraints(
+    ctx: &mut Ctx,
+    name: &str,
+    service: &Service,
+    gpu: bool,
+) -> (Option<String>, Option<String>) {
+    let (mut machine, mut ami) = (None, None);
+    let Some(deploy) = &service.deploy else {
+        return (None, None);
+    };
+    for constraint in &deploy.placement.constraints {
+        let parsed = constraint
+            .split_once("==")
+            .map(|(k, v)| (k.trim(), v.trim().to_string()));
+        match parsed {
+            Some(("node.machine", value)) if gpu => machine = Some(value),
+            Some(("node.ami", value)) if gpu => ami = Some(value),
+            _ => ctx.warn_value(
+                Some(name),
+                "deploy.placement.constraints",
+                format!(
+                    "ignored: {constraint:?} (only node.machine and node.ami of GPU services map)"
+                ),
+            ),
+        }
+    }
+    (machine, ami)
+}
+
+/// The GPU plan of a service, or `None` for a Fargate service.
+pub fn request(ctx: &mut Ctx, name: &str, service: &Service) -> Result<Option<GpuPlan>, Error> {
+    let count = gpu_count(ctx, name, service);
+    let (machine, ami) = constraints(ctx, name, service, count.is_some());
+    let Some(count) = count else {
+        return Ok(None);
+    };
+    if let Some(ami) = &ami {
+        if !ami.starts_with("ami-") {
+            return Err(err(
+                name,
+                "deploy.placement.constraints",
+                format!("node.ami {ami:?} is not an AMI id (ami-...)"),
+            ));
+        }
+    }
+    let request = fargate::request(service);
+    let cpu = request.cpu_units().unwrap_or(0);
+    let memory = request.memory_mib().unwrap_or(DEFAULT_TASK_MEMORY_MIB);
+    // The ECS agent and the OS keep part of an instance's memory.
+    let fits = |&(_, vcpus, gib, gpus): &(&str, u32, u32, u32)| {
+        vcpus * 1024 >= cpu && gib * 1024 * 9 / 10 >= memory && gpus >= count
+    };
+    let instance_type = match machine {
+        Some(machine) => {
+            if let Some(known) = INSTANCE_TYPES.iter().find(|t| t.0 == machine) {
+                if !fits(known) {
+                    return Err(err(
+                        name,
+                        "deploy.placement.constraints",
+                        format!("{machine} cannot hold {count} GPU(s), {} CPU units and {memory} MiB", cpu),
+                    ));
+                }
+            }
+            machine
+        }
+        None => INSTANCE_TYPES
+            .iter()
+            .find(|t| fits(t))
+            .map(|t| t.0.to_string())
+            .ok_or_else(|| {
+                err(
+                    name,
+                    "deploy.resources",
+                    format!("no g4dn, g5 or g6 instance fits {count} GPU(s), {cpu} CPU units and {memory} MiB"),
+                )
+            })?,
+    };
+    Ok(Some(GpuPlan {
+        count,
+        instance_type,
+        ami,
+        task_memory_mib: memory,
+    }))
+}
+
+fn add_instance_identity(ctx: &mut Ctx) {
+    if ctx.template.has_resource(INSTANCE_ROLE) {
+        return;
+    }
+    let role = Resource::new("AWS::IAM::Role")
+        .prop(
+            "AssumeRolePolicyDocument",
+            json!({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": { "Service": "ec2.amazonaws.com" },
+                    "Action": "sts:AssumeRole"
+                }]
+            }),
+        )
+        .prop(
+            "ManagedPolicyArns",
+            json!([managed_policy(
+                "service-role/AmazonEC2ContainerServiceforEC2Role"
+            )]),
+        )
+        .prop("Tags", ctx.project_tags());
+    ctx.template.add(INSTANCE_ROLE, role);
+    ctx.template.add(
+        INSTANCE_PROFILE,
+        Resource::new("AWS::IAM::InstanceProfile").prop("Roles", json!([r#ref(INSTANCE_ROLE)])),
+    );
+    let vpc = parameters::vpc_id(ctx);
+    let group = Resource::new("AWS::EC2::SecurityGroup")
+        .prop(
+            "GroupDescription",
+            format!("{} GPU instances: no inbound traffic", ctx.project_name()),
+        )
+        .prop("VpcId", vpc)
+        .prop("Tags", ctx.project_tags());
+    ctx.template.add(INSTANCE_SECURITY_GROUP, group);
+}
+
+/// The instances of a GPU service. Returns the capacity provider's logical id.
+pub fn add_capacity(
+    ctx: &mut Ctx,
+    name: &str,
+    service: &Service,
+    plan: &GpuPlan,
+) -> Result<String, Error> {
+    add_instance_identity(ctx);
+    let base = ctx.names.service(name);
+    let (template_id, group_id, provider_id) = (
+        format!("{base}LaunchTemplate"),
+        format!("{base}AutoScalingGroup"),
+        format!("{base}CapacityProvider"),
+    );
+    let image = match &plan.ami {
+        Some(ami) => Value::String(ami.clone()),
+        None => parameters::gpu_ami(ctx),
+    };
+    let public_ip = parameters::public_ip_condition(ctx);
+    let user_data = json!({
+        "Fn::Base64": {
+            "Fn::Sub": [
+                "#!/bin/bash\necho ECS_CLUSTER=${ClusterName} >> /etc/ecs/ecs.config\necho ECS_ENABLE_GPU_SUPPORT=true >> /etc/ecs/ecs.config\n",
+                { "ClusterName": cluster::name(ctx) }
+            ]
+        }
+    });
+    let launch_template = Resource::new("AWS::EC2::LaunchTemplate").prop(
+        "LaunchTemplateData",
+        json!({
+            "ImageId": image,
+            "InstanceType": plan.instance_type,
+            "IamInstanceProfile": { "Arn": get_att(INSTANCE_PROFILE, "Arn") },
+            "NetworkInterfaces": [{
+                "DeviceIndex": 0,
+                "AssociatePublicIpAddress": if_(public_ip, json!(true), json!(false)),
+                "Groups": [r#ref(INSTANCE_SECURITY_GROUP)],
+                "DeleteOnTermination": true
+            }],
+            "MetadataOptions": { "HttpTokens": "required", "HttpPutResponseHopLimit": 2 },
+            "UserData": user_data,
+            "TagSpecifications": [{ "ResourceType": "instance", "Tags": ctx.service_tags(name) }]
+        }),
+    );
+    ctx.template.add(template_id.clone(), launch_template);
+
+    let replicas = service
+        .deploy
+        .as_ref()
+        .and_then(|d| d.replicas)
+        .unwrap_or(1);
+    let scaling_max = crate::autoscaling::max_capacity(service).unwrap_or(0);
+    let max_size = replicas.max(scaling_max).max(1);
+    let subnets = parameters::private_subnets(ctx);
+    let mut asg_tags = Vec::new();
+    if let Some(list) = ctx.service_tags(name).as_array() {
+        for tag in list {
+            let mut tag = tag.clone();
+            if let Some(object) = tag.as_object_mut() {
+                object.insert("PropagateAtLaunch".into(), true.into());
+            }
+            asg_tags.push(tag);
+        }
+    }
+    let group = Resource::new("AWS::AutoScaling::AutoScalingGroup")
+        .prop("MinSize", "0")
+        .prop("MaxSize", max_size.to_string())
+        .prop(
+            "LaunchTemplate",
+            json!({
+                "LaunchTemplateId": r#ref(&template_id),
+                "Version": get_att(&template_id, "LatestVersionNumber")
+            }),
+        )
+        .prop("VPCZoneIdentifier", subnets)
+        .prop("Tags", Value::Array(asg_tags));
+    ctx.template.add(group_id.clone(), group);
+
+    let provider = Resource::new("AWS::ECS::CapacityProvider")
+        .prop(
+            "AutoScalingGroupProvider",
+            json!({
+                "AutoScalingGroupArn": r#ref(&group_id),
+                "ManagedScaling": { "Status": "ENABLED", "TargetCapacity": 100 },
+                "ManagedTerminationProtection": "DISABLED"
+            }),
+        )
+        .prop("Tags", ctx.service_tags(name));
+    ctx.template.add(provider_id.clone(), provider);
+    Ok(provider_id)
+}
+
+/// Make the capacity providers available in the cluster (Fargate stays the default).
+pub fn add_association(ctx: &mut Ctx, providers: &[String]) {
+    if providers.is_empty() {
+        return;
+    }
+    let mut list = vec![Value::String("FARGATE".into())];
+    list.extend(providers.iter().map(|p| r#ref(p)));
+    let association = Resource::new("AWS::ECS::ClusterCapacityProviderAssociations")
+        .prop("Cluster", cluster::name(ctx))
+        .prop("CapacityProviders", Value::Array(list))
+        .prop(
+            "DefaultCapacityProviderStrategy",
+            json!([{ "CapacityProvider": "FARGATE", "Weight": 1 }]),
+        );
+    ctx.template.add(ASSOCIATION, association);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cheapest(cpu: u32, memory: u32, gpus: u32) -> Option<&'static str> {
+        INSTANCE_TYPES
+            .iter()
+            .find(|&&(_, v, g, n)| v * 1024 >= cpu && g * 1024 * 9 / 10 >= memory && n >= gpus)
+            .map(|t| t.0)
+    }
+
+    #[test]
+    fn smallest_instance_that_fits() {
+        assert_eq!(cheapest(0, 4096, 1), Some("g4dn.xlarge"));
+        assert_eq!(cheapest(6 * 1024, 4096, 1), Some("g4dn.2xlarge"));
+        assert_eq!(cheapest(0, 4096, 2), Some("g4dn.12xlarge"));
+        assert_eq!(cheapest(0, 300 * 1024, 4), Some("g6.24xlarge"));
+        assert_eq!(cheapest(0, 4096, 8), Some("g4dn.metal"));
+        assert_eq!(cheapest(0, 4096, 16), None);
+    }
+}

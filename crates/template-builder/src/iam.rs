@@ -1,0 +1,143 @@
+//! IAM: per service a task execution role (pull the image, write logs, read this service's secrets
+//! and pull credentials, by ARN) and, only when needed, a task role for the application
+//! (`x-aws-policies` managed policies, `x-aws-role` inline policy, EFS access through its access
+//! points).
+
+use compose_model::Service;
+use serde_json::{json, Value};
+
+use crate::context::Ctx;
+use crate::template::{get_att, managed_policy, Resource};
+use crate::{Error, Precondition};
+
+fn assume_role_policy(principal: &str) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": { "Service": principal },
+            "Action": "sts:AssumeRole"
+        }]
+    })
+}
+
+pub fn execution_role_id(ctx: &Ctx, service: &str) -> String {
+    format!("{}TaskExecutionRole", ctx.names.service(service))
+}
+
+pub fn task_role_id(ctx: &Ctx, service: &str) -> String {
+    format!("{}TaskRole", ctx.names.service(service))
+}
+
+/// The execution role; `secret_arns` are the secrets (and pull credentials) it may read.
+pub fn add_execution_role(ctx: &mut Ctx, service: &str, secret_arns: Vec<Value>) -> Value {
+    let id = execution_role_id(ctx, service);
+    let mut role = Resource::new("AWS::IAM::Role")
+        .prop(
+            "AssumeRolePolicyDocument",
+            assume_role_policy("ecs-tasks.amazonaws.com"),
+        )
+        .prop(
+            "ManagedPolicyArns",
+            json!([managed_policy(
+                "service-role/AmazonECSTaskExecutionRolePolicy"
+            )]),
+        );
+    if !secret_arns.is_empty() {
+        role = role.prop(
+            "Policies",
+            json!([{
+                "PolicyName": "ReadServiceSecrets",
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{
+                        "Effect": "Allow",
+                        "Action": ["secretsmanager:GetSecretValue"],
+                        "Resource": secret_arns
+                    }]
+                }
+            }]),
+        );
+    }
+    role = role.prop("Tags", ctx.service_tags(service));
+    ctx.template.add(id.clone(), role);
+    get_att(&id, "Arn")
+}
+
+/// The task role, if the service needs one. `statements` are extra policy statements from other
+/// concerns (EFS access).
+pub fn add_task_role(
+    ctx: &mut Ctx,
+    name: &str,
+    service: &Service,
+    statements: Vec<Value>,
+) -> Result<Option<Value>, Error> {
+    let managed = managed_policies(name, service)?;
+    let inline = service.extensions.get("x-aws-role").cloned();
+    if let Some(document) = &inline {
+        if !document.is_object() {
+            return Err(Error {
+                service: Some(name.to_string()),
+                attribute: "x-aws-role".into(),
+                message: "expected an IAM policy document ({Version, Statement: [...]})".into(),
+            });
+        }
+    }
+    if managed.is_empty() && inline.is_none() && statements.is_empty() {
+        return Ok(None);
+    }
+    for arn in &managed {
+        ctx.add_precondition(Precondition::ManagedPolicyExists { arn: arn.clone() });
+    }
+    let mut policies = Vec::new();
+    if let Some(document) = inline {
+        policies.push(json!({ "PolicyName": "ServicePolicy", "PolicyDocument": document }));
+    }
+    if !statements.is_empty() {
+        policies.push(json!({
+            "PolicyName": "VolumeAccess",
+            "PolicyDocument": { "Version": "2012-10-17", "Statement": statements }
+        }));
+    }
+    let id = task_role_id(ctx, name);
+    let role = Resource::new("AWS::IAM::Role")
+        .prop(
+            "AssumeRolePolicyDocument",
+            assume_role_policy("ecs-tasks.amazonaws.com"),
+        )
+        .prop_opt(
+            "ManagedPolicyArns",
+            (!managed.is_empty()).then(|| json!(managed)),
+        )
+        .prop_opt(
+            "Policies",
+            (!policies.is_empty()).then(|| Value::Array(policies)),
+        )
+        .prop("Tags", ctx.service_tags(name));
+    ctx.template.add(id.clone(), role);
+    Ok(Some(get_att(&id, "Arn")))
+}
+
+fn managed_policies(name: &str, service: &Service) -> Result<Vec<String>, Error> {
+    let Some(value) = service.extensions.get("x-aws-policies") else {
+        return Ok(Vec::new());
+    };
+    let invalid = || Error {
+        service: Some(name.to_string()),
+        attribute: "x-aws-policies".into(),
+        message: "expected a list of managed policy ARNs (arn:aws:iam::...:policy/...)".into(),
+    };
+    let items = value.as_array().ok_or_else(invalid)?;
+    let mut arns = Vec::new();
+    for item in items {
+        match item.as_str() {
+            Some(arn) if arn.starts_with("arn:") => {
+                if !arns.iter().any(|a: &String| a == arn) {
+                    arns.push(arn.to_string());
+                }
+            }
+            _ => return Err(invalid()),
+        }
+    }
+    Ok(arns)
+}

@@ -1,0 +1,412 @@
+//! Ports: one load balancer per project (or the existing one `x-aws-loadbalancer` names), a listener
+//! on each published port and a target group on the container port behind it.
+//!
+//! An Application Load Balancer when every published port is HTTP (80/443, or `x-aws-protocol:
+//! http|https`, or `app_protocol: http|https`), else a Network Load Balancer. The internet may reach
+//! the load balancer only on published ports; a service's tasks accept only the load balancer, only
+//! on their target ports.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use crate::context::Ctx;
+use crate::naming::{LOAD_BALANCER, LOAD_BALANCER_SECURITY_GROUP};
+use crate::networks;
+use crate::parameters;
+use crate::template::{get_att, r#ref, sub, Resource};
+use crate::{attributes, Error, LoadBalancerType, Precondition};
+
+/// Seconds a target keeps receiving in-flight traffic after it is deregistered (the default 300
+/// makes every deployment five minutes longer than it needs to be).
+const DEREGISTRATION_DELAY_SECONDS: &str = "30";
+
+/// Tasks behind an existing load balancer accept their target ports from private addresses only:
+/// the load balancer's own security groups are not known offline, and it reaches targets from
+/// inside the VPC.
+const PRIVATE_RANGES: &[&str] = &["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortPlan {
+    pub service: String,
+    pub published: u16,
+    pub target: u16,
+    /// `tcp` or `udp`: the container's protocol.
+    pub transport: String,
+    /// HTTP / HTTPS (ALB), TCP / UDP (NLB).
+    pub listener_protocol: &'static str,
+    pub certificate: Option<String>,
+    /// `WebTCP80`: the prefix of this port's logical ids.
+    pub id: String,
+}
+
+impl PortPlan {
+    pub fn target_group_id(&self) -> String {
+        format!("{}TargetGroup", self.id)
+    }
+    pub fn listener_id(&self) -> String {
+        format!("{}Listener", self.id)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// `None` when nothing is published.
+    pub kind: Option<LoadBalancerType>,
+    pub ports: Vec<PortPlan>,
+}
+
+impl Plan {
+    pub fn for_service<'p>(&'p self, service: &'p str) -> impl Iterator<Item = &'p PortPlan> + 'p {
+        self.ports.iter().filter(move |p| p.service == service)
+    }
+}
+
+fn port_extension<'a>(port: &'a compose_model::Port, key: &str) -> Option<&'a str> {
+    port.extensions.get(key).and_then(Value::as_str)
+}
+
+/// Decide the load balancer type and the listener of every published port.
+pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
+    struct Raw {
+        service: String,
+        published: u16,
+        target: u16,
+        transport: String,
+        http: bool,
+        https: bool,
+        certificate: Option<String>,
+    }
+    let mut raw: Vec<Raw> = Vec::new();
+    let mut taken: BTreeMap<u16, String> = BTreeMap::new();
+    let project = ctx.project;
+    for (name, service) in &project.services {
+        for (index, port) in service.ports.iter().enumerate() {
+            let attribute = format!("ports[{index}]");
+            let published = match port.published.as_deref() {
+                None | Some("") => port.target,
+                Some(text) if text.contains('-') => {
+                    return Err(attributes::error(
+                        "service.ports.range",
+                        Some(name),
+                        &attribute,
+                    ))
+                }
+                Some(text) => text.parse().map_err(|_| Error {
+                    service: Some(name.clone()),
+                    attribute: attribute.clone(),
+                    message: format!("published port {text:?} is not a port number"),
+                })?,
+            };
+            if let Some(other) = taken.insert(published, name.clone()) {
+                let mut error = attributes::error("service.ports.clash", Some(name), &attribute);
+                error.message = if &other == name {
+                    format!("port {published} is published twice by this service; a load balancer listens once per port")
+                } else {
+                    format!(
+                        "port {published} is already published by service {other:?}; {}",
+                        error.message
+                    )
+                };
+                return Err(error);
+            }
+            let transport = port.protocol.to_ascii_lowercase();
+            if transport != "tcp" && transport != "udp" {
+                return Err(Error {
+                    service: Some(name.clone()),
+                    attribute: format!("{attribute}.protocol"),
+                    message: format!(
+                        "protocol {transport:?}: only tcp and udp can be load balanced"
+                    ),
+                });
+            }
+            let declared = port_extension(port, "x-aws-protocol")
+                .or(port.app_protocol.as_deref())
+                .map(str::to_ascii_lowercase);
+            let certificate = port_extension(port, "x-aws-certificate").map(str::to_string);
+            let https = declared.as_deref() == Some("https")
+                || (declared.is_none() && published == 443 && certificate.is_some());
+            let http = transport == "tcp"
+                && (https
+                    || declared.as_deref() == Some("http")
+                    || (declared.is_none() && matches!(published, 80 | 443)));
+            if declared.as_deref() == Some("https") && certificate.is_none() {
+                return Err(Error {
+                    service: Some(name.clone()),
+                    attribute: format!("{attribute}.x-aws-certificate"),
+                    message: "an HTTPS listener needs a certificate: set x-aws-certificate to an ACM certificate ARN".into(),
+                });
+            }
+            raw.push(Raw {
+                service: name.clone(),
+                published,
+                target: port.target,
+                transport,
+                http,
+                https,
+                certificate,
+            });
+        }
+    }
+    if raw.is_empty() {
+        return Ok(Plan::default());
+    }
+    let application = raw.iter().all(|p| p.http);
+    let kind = if application {
+        LoadBalancerType::Application
+    } else {
+        LoadBalancerType::Network
+    };
+    let mut ports = Vec::new();
+    for p in raw {
+        let listener_protocol = match (application, p.https, p.transport.as_str()) {
+            (true, true, _) => "HTTPS",
+            (true, false, _) => "HTTP",
+            (false, true, _) => "TLS",
+            (false, false, "udp") => "UDP",
+            (false, false, _) => "TCP",
+        };
+        if application && p.published == 443 && !p.https {
+            ctx.warn_value(
+                Some(&p.service),
+                "ports",
+                "port 443 is served as plain HTTP: set x-aws-certificate (and x-aws-protocol: https) for HTTPS".into(),
+            );
+        }
+        let id = format!(
+            "{}{}{}",
+            ctx.names.service(&p.service),
+            p.transport.to_ascii_uppercase(),
+            p.published
+        );
+        ports.push(PortPlan {
+            service: p.service,
+            published: p.published,
+            target: p.target,
+            transport: p.transport,
+            listener_protocol,
+            certificate: p.certificate,
+            id,
+        });
+    }
+    Ok(Plan {
+        kind: Some(kind),
+        ports,
+    })
+}
+
+fn existing_load_balancer(ctx: &Ctx) -> Option<String> {
+    ctx.project_extension_str("x-aws-loadbalancer")
+        .map(str::to_string)
+}
+
+/// The load balancer listeners attach to: ours, or the existing one.
+fn load_balancer_arn(ctx: &Ctx) -> Value {
+    match existing_load_balancer(ctx) {
+        Some(arn) => Value::String(arn),
+        None => r#ref(LOAD_BALANCER),
+    }
+}
+
+pub fn add(ctx: &mut Ctx, plan: &Plan) -> Result<(), Error> {
+    let Some(kind) = plan.kind else {
+        if existing_load_balancer(ctx).is_some() {
+            ctx.warn_value(
+                None,
+                "x-aws-loadbalancer",
+                "ignored: no service publishes a port".into(),
+            );
+        }
+        return Ok(());
+    };
+    let existing = existing_load_balancer(ctx);
+    if let Some(arn) = &existing {
+        if !arn.starts_with("arn:") {
+            return Err(Error {
+                service: None,
+                attribute: "x-aws-loadbalancer".into(),
+                message: format!(
+                    "{arn:?} is not a load balancer ARN; give the ARN (arn:aws:elasticloadbalancing:...) so the template can be built offline"
+                ),
+            });
+        }
+        ctx.add_precondition(Precondition::LoadBalancer {
+            name_or_arn: arn.clone(),
+            expected: kind,
+        });
+    } else {
+        add_load_balancer(ctx, plan, kind);
+    }
+    let vpc = parameters::vpc_id(ctx);
+    for port in &plan.ports {
+        add_target_group(ctx, port, kind, &vpc);
+        add_listener(ctx, port);
+        add_task_ingress(ctx, port, existing.is_some());
+    }
+    add_outputs(ctx, plan, kind, existing.is_some());
+    Ok(())
+}
+
+fn add_load_balancer(ctx: &mut Ctx, plan: &Plan, kind: LoadBalancerType) {
+    let vpc = parameters::vpc_id(ctx);
+    let subnets = parameters::public_subnets(ctx);
+    let ingress: Vec<Value> = plan
+        .ports
+        .iter()
+        .map(|port| {
+            json!({
+                "CidrIp": "0.0.0.0/0",
+                "IpProtocol": port.transport,
+                "FromPort": port.published,
+                "ToPort": port.published,
+                "Description": format!("{} {} published by {}", port.transport, port.published, port.service),
+            })
+        })
+        .collect();
+    let group = Resource::new("AWS::EC2::SecurityGroup")
+        .prop(
+            "GroupDescription",
+            format!("{} load balancer: published ports only", ctx.project_name()),
+        )
+        .prop("VpcId", vpc)
+        .prop("SecurityGroupIngress", Value::Array(ingress))
+        .prop("Tags", ctx.project_tags());
+    ctx.template.add(LOAD_BALANCER_SECURITY_GROUP, group);
+    let type_name = match kind {
+        LoadBalancerType::Application => "application",
+        LoadBalancerType::Network => "network",
+    };
+    let lb = Resource::new("AWS::ElasticLoadBalancingV2::LoadBalancer")
+        .prop("Type", type_name)
+        .prop("Scheme", "internet-facing")
+        .prop("Subnets", subnets)
+        .prop(
+            "SecurityGroups",
+            json!([r#ref(LOAD_BALANCER_SECURITY_GROUP)]),
+        )
+        .prop("Tags", ctx.project_tags());
+    ctx.template.add(LOAD_BALANCER, lb);
+}
+
+fn add_target_group(ctx: &mut Ctx, port: &PortPlan, kind: LoadBalancerType, vpc: &Value) {
+    let mut group = Resource::new("AWS::ElasticLoadBalancingV2::TargetGroup")
+        .prop("TargetType", "ip")
+        .prop("Port", port.target)
+        .prop("VpcId", vpc.clone());
+    group = match kind {
+        LoadBalancerType::Application => group
+            .prop("Protocol", "HTTP")
+            .prop("HealthCheckProtocol", "HTTP")
+            .prop("HealthCheckPath", "/")
+            .prop("Matcher", json!({ "HttpCode": "200-399" })),
+        LoadBalancerType::Network => group
+            .prop("Protocol", port.transport.to_ascii_uppercase())
+            .prop("HealthCheckProtocol", "TCP"),
+    };
+    group = group
+        .prop("HealthCheckIntervalSeconds", 10)
+        .prop("HealthyThresholdCount", 3)
+        .prop("UnhealthyThresholdCount", 3)
+        .prop(
+            "TargetGroupAttributes",
+            json!([{ "Key": "deregistration_delay.timeout_seconds", "Value": DEREGISTRATION_DELAY_SECONDS }]),
+        )
+        .prop("Tags", ctx.service_tags(&port.service));
+    ctx.template.add(port.target_group_id(), group);
+}
+
+fn add_listener(ctx: &mut Ctx, port: &PortPlan) {
+    let lb = load_balancer_arn(ctx);
+    let listener = Resource::new("AWS::ElasticLoadBalancingV2::Listener")
+        .prop("LoadBalancerArn", lb)
+        .prop("Port", port.published)
+        .prop("Protocol", port.listener_protocol)
+        .prop_opt(
+            "Certificates",
+            port.certificate
+                .as_ref()
+                .map(|arn| json!([{ "CertificateArn": arn }])),
+        )
+        .prop(
+            "DefaultActions",
+            json!([{ "Type": "forward", "TargetGroupArn": r#ref(&port.target_group_id()) }]),
+        );
+    ctx.template.add(port.listener_id(), listener);
+}
+
+/// Let the load balancer reach the service's tasks on the target port (and TCP health checks of a
+/// UDP port).
+fn add_task_ingress(ctx: &mut Ctx, port: &PortPlan, existing_lb: bool) {
+    let group = networks::service_group_id(ctx, &port.service);
+    let mut protocols = vec![port.transport.clone()];
+    if port.transport == "udp" {
+        protocols.push("tcp".into());
+    }
+    for protocol in protocols {
+        let suffix = if protocol == port.transport {
+            String::new()
+        } else {
+            "HealthCheck".to_string()
+        };
+        let base = Resource::new("AWS::EC2::SecurityGroupIngress")
+            .prop("GroupId", r#ref(&group))
+            .prop("IpProtocol", protocol.clone())
+            .prop("FromPort", port.target)
+            .prop("ToPort", port.target);
+        if existing_lb {
+            for (index, cidr) in PRIVATE_RANGES.iter().enumerate() {
+                let rule = base.clone().prop("CidrIp", *cidr).prop(
+                    "Description",
+                    format!("load balancer to {} {}", protocol, port.target),
+                );
+                ctx.template
+                    .add(format!("{}{suffix}Ingress{index}", port.id), rule);
+            }
+        } else {
+            let rule = base
+                .prop("SourceSecurityGroupId", r#ref(LOAD_BALANCER_SECURITY_GROUP))
+                .prop(
+                    "Description",
+                    format!("load balancer to {} {}", protocol, port.target),
+                );
+            ctx.template
+                .add(format!("{}{suffix}Ingress", port.id), rule);
+        }
+    }
+}
+
+fn add_outputs(ctx: &mut Ctx, plan: &Plan, kind: LoadBalancerType, existing: bool) {
+    if existing {
+        return;
+    }
+    ctx.template.add_output(
+        "LoadBalancerDNSName",
+        "DNS name of the load balancer",
+        get_att(LOAD_BALANCER, "DNSName"),
+    );
+    for port in &plan.ports {
+        let url = match (kind, port.listener_protocol, port.published) {
+            (LoadBalancerType::Application, "HTTPS", 443) => {
+                "https://${LoadBalancer.DNSName}".to_string()
+            }
+            (LoadBalancerType::Application, "HTTPS", p) => {
+                format!("https://${{LoadBalancer.DNSName}}:{p}")
+            }
+            (LoadBalancerType::Application, _, 80) => "http://${LoadBalancer.DNSName}".to_string(),
+            (LoadBalancerType::Application, _, p) => {
+                format!("http://${{LoadBalancer.DNSName}}:{p}")
+            }
+            (LoadBalancerType::Network, _, p) => {
+                format!("{}://${{LoadBalancer.DNSName}}:{p}", port.transport)
+            }
+        };
+        ctx.template.add_output(
+            &format!("{}URL", port.id),
+            &format!(
+                "{} {} published by service {}",
+                port.transport, port.published, port.service
+            ),
+            sub(&url),
+        );
+    }
+}

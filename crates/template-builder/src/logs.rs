@@ -1,0 +1,91 @@
+//! Logs: one CloudWatch log group per project, `/docker-compose/<project>`; every container logs to it
+//! with the awslogs driver and stream prefix `<project>`, so streams are
+//! `<project>/<container>/<task-id>`.
+
+use std::collections::BTreeMap;
+
+use compose_model::Service;
+use serde_json::{json, Value};
+
+use crate::context::Ctx;
+use crate::naming::LOG_GROUP;
+use crate::template::{r#ref, Resource};
+use crate::Error;
+
+/// The retention periods CloudWatch Logs accepts, in days.
+const RETENTION_DAYS: &[u64] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+pub fn log_group_name(project: &str) -> String {
+    format!("/docker-compose/{project}")
+}
+
+pub fn add(ctx: &mut Ctx) -> Result<(), Error> {
+    let retention = match ctx.project.extensions.get("x-aws-logs_retention") {
+        None => None,
+        Some(value) => {
+            let days = value
+                .as_u64()
+                .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()));
+            match days {
+                Some(days) if RETENTION_DAYS.contains(&days) => Some(days),
+                _ => {
+                    return Err(Error {
+                        service: None,
+                        attribute: "x-aws-logs_retention".into(),
+                        message: format!(
+                            "{value} is not a retention CloudWatch Logs accepts; use one of {RETENTION_DAYS:?} (days)"
+                        ),
+                    })
+                }
+            }
+        }
+    };
+    let group = Resource::new("AWS::Logs::LogGroup")
+        .prop("LogGroupName", log_group_name(ctx.project_name()))
+        .prop_opt("RetentionInDays", retention)
+        .prop("Tags", ctx.project_tags());
+    ctx.template.add(LOG_GROUP, group);
+    Ok(())
+}
+
+/// The awslogs configuration of a container. `options` are the service's `logging.options`
+/// (`awslogs-*` ones override the defaults); `None` for the init containers.
+pub fn log_configuration(ctx: &mut Ctx, service: Option<&Service>) -> Value {
+    let mut options: BTreeMap<String, Value> = BTreeMap::new();
+    options.insert("awslogs-group".into(), r#ref(LOG_GROUP));
+    options.insert("awslogs-region".into(), r#ref("AWS::Region"));
+    options.insert(
+        "awslogs-stream-prefix".into(),
+        Value::String(ctx.project_name().to_string()),
+    );
+    if let Some(service) = service {
+        if let Some(logging) = &service.logging {
+            if logging
+                .driver
+                .as_deref()
+                .is_some_and(|d| !matches!(d, "awslogs" | "json-file" | "local"))
+            {
+                ctx.warn(
+                    "service.logging.driver",
+                    Some(&service.name),
+                    "logging.driver",
+                );
+            }
+            for (key, value) in &logging.options {
+                if key.starts_with("awslogs-") {
+                    options.insert(key.clone(), Value::String(value.clone()));
+                } else {
+                    ctx.warn(
+                        "service.logging.options",
+                        Some(&service.name),
+                        &format!("logging.options.{key}"),
+                    );
+                }
+            }
+        }
+    }
+    json!({ "LogDriver": "awslogs", "Options": options })
+}

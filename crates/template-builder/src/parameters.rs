@@ -1,0 +1,171 @@
+//! Template Parameters: what only the AWS account knows (VPC, subnets), secret values, retained file
+//! systems. Each is declared the first time a concern needs it, and the ones `up` must fill are
+//! reported in [`crate::Built::parameters`].
+
+use serde_json::{json, Value};
+
+use crate::context::Ctx;
+use crate::template::r#ref;
+use crate::{ParameterInput, ParameterSource, SecretValueSource};
+
+pub const VPC_ID: &str = "VpcId";
+pub const PUBLIC_SUBNETS: &str = "PublicSubnetIds";
+pub const PRIVATE_SUBNETS: &str = "PrivateSubnetIds";
+/// Has a default (ENABLED), so `up` need not fill it: Fargate tasks in public subnets need a public
+/// IP to pull images; with private subnets behind a NAT gateway it can be set to DISABLED.
+pub const ASSIGN_PUBLIC_IP: &str = "AssignPublicIp";
+pub const GPU_AMI: &str = "GpuAmiId";
+/// Condition: GPU instances get public addresses.
+const PUBLIC_IP_CONDITION: &str = "AssignPublicIpEnabled";
+
+/// How many subnets per-subnet resources (EFS mount targets) can cover: a List parameter has no
+/// length CloudFormation can iterate over, so resources are declared for this many positions, each
+/// under a condition that the position exists.
+pub const MAX_SUBNETS: usize = 6;
+
+fn require(ctx: &mut Ctx, name: &str, definition: Value, source: Option<ParameterSource>) -> Value {
+    if !ctx.template.has_parameter(name) {
+        ctx.template.add_parameter(name, definition);
+        if let Some(source) = source {
+            ctx.parameters.push(ParameterInput {
+                name: name.to_string(),
+                source,
+            });
+        }
+    }
+    r#ref(name)
+}
+
+pub fn vpc_id(ctx: &mut Ctx) -> Value {
+    let description = match ctx.project_extension_str("x-aws-vpc") {
+        Some(vpc) => format!("The VPC to deploy into ({vpc}, from x-aws-vpc)"),
+        None => "The VPC to deploy into (the default VPC unless x-aws-vpc is set)".to_string(),
+    };
+    require(
+        ctx,
+        VPC_ID,
+        json!({ "Type": "AWS::EC2::VPC::Id", "Description": description }),
+        Some(ParameterSource::VpcId),
+    )
+}
+
+pub fn public_subnets(ctx: &mut Ctx) -> Value {
+    require(
+        ctx,
+        PUBLIC_SUBNETS,
+        json!({
+            "Type": "List<AWS::EC2::Subnet::Id>",
+            "Description": "Public subnets of the VPC, one per availability zone (load balancer)"
+        }),
+        Some(ParameterSource::PublicSubnetIds),
+    )
+}
+
+pub fn private_subnets(ctx: &mut Ctx) -> Value {
+    require(
+        ctx,
+        PRIVATE_SUBNETS,
+        json!({
+            "Type": "List<AWS::EC2::Subnet::Id>",
+            "Description": "Subnets for tasks and EFS mount targets, one per availability zone (the public ones when the VPC has no private subnets)"
+        }),
+        Some(ParameterSource::PrivateSubnetIds),
+    )
+}
+
+/// Condition name: `AssignPublicIp` is ENABLED (declared on first use).
+pub fn public_ip_condition(ctx: &mut Ctx) -> &'static str {
+    let parameter = assign_public_ip(ctx);
+    ctx.template.add_condition(
+        PUBLIC_IP_CONDITION,
+        json!({ "Fn::Equals": [parameter, "ENABLED"] }),
+    );
+    PUBLIC_IP_CONDITION
+}
+
+pub fn assign_public_ip(ctx: &mut Ctx) -> Value {
+    require(
+        ctx,
+        ASSIGN_PUBLIC_IP,
+        json!({
+            "Type": "String",
+            "AllowedValues": ["ENABLED", "DISABLED"],
+            "Default": "ENABLED",
+            "Description": "Give tasks a public IP (needed to pull images from public subnets; DISABLED when the task subnets route through a NAT gateway)"
+        }),
+        None,
+    )
+}
+
+/// The NoEcho parameter holding a secret's value.
+pub fn secret_value(ctx: &mut Ctx, name: &str, secret: &str, from: SecretValueSource) -> Value {
+    require(
+        ctx,
+        name,
+        json!({
+            "Type": "String",
+            "NoEcho": true,
+            "Description": format!("Content of the secret {secret:?} (filled by docker ecs up, never stored in the template)")
+        }),
+        Some(ParameterSource::SecretValue {
+            secret: secret.to_string(),
+            from,
+        }),
+    )
+}
+
+/// The id of a file system retained by an earlier `down`, or "" to create a new one.
+pub fn retained_file_system(ctx: &mut Ctx, name: &str, volume: &str) -> Value {
+    require(
+        ctx,
+        name,
+        json!({
+            "Type": "String",
+            "Default": "",
+            "AllowedPattern": "^(fs-[0-9a-f]+)?$",
+            "Description": format!("EFS file system kept from an earlier deployment of volume {volume:?} (empty: create one)")
+        }),
+        Some(ParameterSource::RetainedFileSystem {
+            volume: volume.to_string(),
+        }),
+    )
+}
+
+pub fn gpu_ami(ctx: &mut Ctx) -> Value {
+    require(
+        ctx,
+        GPU_AMI,
+        json!({
+            "Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
+            "Default": "/aws/service/ecs/optimized-ami/amazon-linux-2/gpu/recommended/image_id",
+            "Description": "ECS-optimized GPU AMI for the GPU instances"
+        }),
+        None,
+    )
+}
+
+/// The subnet at `index` of the task subnets, or "" when the list is shorter: the list is joined,
+/// padded with empty entries and split again, so the selection never runs past the end.
+pub fn private_subnet_at(ctx: &mut Ctx, index: usize) -> Value {
+    let subnets = private_subnets(ctx);
+    let padding = ",".repeat(MAX_SUBNETS);
+    json!({
+        "Fn::Select": [
+            index.to_string(),
+            { "Fn::Split": [",", { "Fn::Join": ["", [{ "Fn::Join": [",", subnets] }, padding]] }] }
+        ]
+    })
+}
+
+/// Condition name: the task subnet list has an entry at `index` (declared on first use).
+pub fn has_private_subnet(ctx: &mut Ctx, index: usize) -> String {
+    let name = format!("HasPrivateSubnet{index}");
+    if !ctx.template.has_condition(&name) {
+        let subnet = private_subnet_at(ctx, index);
+        ctx.template.add_condition(
+            &name,
+            json!({ "Fn::Not": [{ "Fn::Equals": [subnet, ""] }] }),
+        );
+    }
+    name
+}

@@ -1,0 +1,327 @@
+//! ECS services: one per Compose service, wiring together what the other concerns produce (task
+//! definition, roles, load balancer targets, discovery entry, capacity) into an `AWS::ECS::Service`.
+
+use compose_model::{DependsOnCondition, Service};
+use serde_json::{json, Value};
+
+use crate::context::Ctx;
+use crate::loadbalancer::Plan;
+use crate::naming::ecs_name;
+use crate::parameters;
+use crate::taskdef::{self, Launch, TaskParts, TaskSettings};
+use crate::template::{r#ref, Resource};
+use crate::{autoscaling, fargate, gpu, iam, networks, secrets, servicediscovery, volumes, Error};
+
+/// An awsvpc task joins at most this many security groups.
+const MAX_SECURITY_GROUPS: usize = 5;
+
+pub fn service_id(ctx: &Ctx, service: &str) -> String {
+    format!("{}Service", ctx.names.service(service))
+}
+
+/// Build every resource of one service. Returns the id of its GPU capacity provider, if any.
+pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Error> {
+    let project = ctx.project;
+    let Some(service) = project.services.get(name) else {
+        return Ok(None);
+    };
+    let gpu = gpu::request(ctx, name, service)?;
+    let launch = if gpu.is_some() {
+        Launch::Ec2
+    } else {
+        Launch::Fargate
+    };
+    let request = fargate::request(service);
+    let (cpu, memory) = match &gpu {
+        None => {
+            let size = fargate::size(name, request)?;
+            (Some(size.cpu), Some(size.memory))
+        }
+        Some(gpu) => (request.cpu_units(), Some(gpu.task_memory_mib)),
+    };
+
+    let mut parts = TaskParts::default();
+    servicediscovery::add_entry(ctx, name);
+    let resolv = servicediscovery::init_container(ctx, &ecs_name(name));
+    parts.init_containers.push(resolv);
+    parts.main_depends_on.push(json!({
+        "ContainerName": servicediscovery::init_container_name(&ecs_name(name)),
+        "Condition": "SUCCESS"
+    }));
+    let mut readable = secrets::for_service(ctx, name, service, &mut parts)?;
+    let volume_use = volumes::for_service(ctx, name, service, &mut parts)?;
+    if let Some(gpu) = &gpu {
+        parts
+            .resource_requirements
+            .push(json!({ "Type": "GPU", "Value": gpu.count.to_string() }));
+    }
+
+    let main = taskdef::main_container(ctx, name, service, plan, launch)?;
+    if let Some(arn) = taskdef::pull_credentials(name, service)? {
+        readable.push(Value::String(arn));
+    }
+    let execution_role = iam::add_execution_role(ctx, name, readable);
+    let task_role = iam::add_task_role(ctx, name, service, volume_use.statements)?;
+    taskdef::add(
+        ctx,
+        name,
+        service,
+        main,
+        parts,
+        TaskSettings {
+            launch,
+            cpu,
+            memory,
+            execution_role,
+            task_role,
+        },
+    )?;
+
+    let capacity_provider = match &gpu {
+        Some(gpu) => Some(gpu::add_capacity(ctx, name, service, gpu)?),
+        None => None,
+    };
+
+    let groups = networks::security_groups(ctx, name);
+    if groups.len() > MAX_SECURITY_GROUPS {
+        return Err(Error {
+            service: Some(name.to_string()),
+            attribute: "networks".into(),
+            message: format!(
+                "a task can join at most {MAX_SECURITY_GROUPS} security groups (one per network, plus one for the load balancer and volumes); this service needs {}",
+                groups.len()
+            ),
+        });
+    }
+    let subnets = parameters::private_subnets(ctx);
+    let mut awsvpc = serde_json::Map::new();
+    if launch == Launch::Fargate {
+        awsvpc.insert("AssignPublicIp".into(), parameters::assign_public_ip(ctx));
+    }
+    awsvpc.insert("SecurityGroups".into(), Value::Array(groups));
+    awsvpc.insert("Subnets".into(), subnets);
+
+    let (min_percent, max_percent) = deployment_percents(name, service)?;
+    let load_balancers: Vec<Value> = plan
+        .for_service(name)
+        .map(|port| {
+            json!({
+                "ContainerName": ecs_name(name),
+                "ContainerPort": port.target,
+                "TargetGroupArn": r#ref(&port.target_group_id())
+            })
+        })
+        .collect();
+
+    let mut resource = Resource::new("AWS::ECS::Service");
+    for port in plan.for_service(name) {
+        // A target group must be attached to a load balancer before a service can use it.
+        resource = resource.depends_on(port.listener_id());
+    }
+    for (dependency, condition) in &service.depends_on {
+        if !project.services.contains_key(dependency) {
+            continue; // `required: false` and not part of the project
+        }
+        if condition.condition != DependsOnCondition::ServiceStarted {
+            ctx.warn(
+                "service.depends_on.condition",
+                Some(name),
+                &format!("depends_on.{dependency}.condition"),
+            );
+        }
+        resource = resource.depends_on(service_id(ctx, dependency));
+    }
+    for id in volume_use.depends_on {
+        resource = resource.depends_on(id);
+    }
+    if capacity_provider.is_some() {
+        resource = resource.depends_on(gpu::ASSOCIATION);
+    }
+
+    resource = resource
+        .prop("Cluster", ctx.cluster())
+        .prop(
+            "TaskDefinition",
+            r#ref(&taskdef::task_definition_id(ctx, name)),
+        )
+        .prop("DesiredCount", desired_count(service))
+        .prop(
+            "DeploymentConfiguration",
+            json!({
+                "MinimumHealthyPercent": min_percent,
+                "MaximumPercent": max_percent,
+                "DeploymentCircuitBreaker": { "Enable": true, "Rollback": true }
+            }),
+        )
+        .prop("DeploymentController", json!({ "Type": "ECS" }));
+    resource = match &capacity_provider {
+        Some(provider) => resource.prop(
+            "CapacityProviderStrategy",
+            json!([{ "CapacityProvider": r#ref(provider), "Weight": 1, "Base": 0 }]),
+        ),
+        None => resource.prop("LaunchType", "FARGATE"),
+    };
+    if !load_balancers.is_empty() {
+        resource = resource
+            .prop("LoadBalancers", Value::Array(load_balancers))
+            .prop("HealthCheckGracePeriodSeconds", health_check_grace(service));
+    }
+    resource = resource
+        .prop(
+            "NetworkConfiguration",
+            json!({ "AwsvpcConfiguration": Value::Object(awsvpc) }),
+        )
+        .prop("ServiceRegistries", servicediscovery::registry(ctx, name))
+        .prop("SchedulingStrategy", "REPLICA")
+        .prop("PropagateTags", "SERVICE")
+        .prop("EnableECSManagedTags", true)
+        .prop("Tags", service_tags(ctx, name, service));
+    ctx.template.add(service_id(ctx, name), resource);
+    autoscaling::add(ctx, name, service)?;
+    Ok(capacity_provider)
+}
+
+/// Project and service tags, then `deploy.labels`.
+fn service_tags(ctx: &Ctx, name: &str, service: &Service) -> Value {
+    let mut tags = ctx.service_tags(name);
+    if let (Some(deploy), Some(list)) = (&service.deploy, tags.as_array_mut()) {
+        for (key, value) in &deploy.labels {
+            list.push(json!({ "Key": key, "Value": value }));
+        }
+    }
+    tags
+}
+
+fn desired_count(service: &Service) -> u32 {
+    service
+        .deploy
+        .as_ref()
+        .and_then(|d| d.replicas)
+        .or_else(|| {
+            service
+                .other
+                .get("scale")
+                .and_then(Value::as_u64)
+                .map(|n| n as u32)
+        })
+        .unwrap_or(1)
+}
+
+/// Time a new task gets before failing load balancer health checks count: the container health
+/// check's start period if any, else a minute.
+fn health_check_grace(service: &Service) -> u64 {
+    service
+        .healthcheck
+        .as_ref()
+        .and_then(|h| h.start_period)
+        .map(|d| d.as_secs_ceil().max(60))
+        .unwrap_or(60)
+}
+
+fn percent_extension(name: &str, service: &Service, key: &str) -> Result<Option<u32>, Error> {
+    let value = service
+        .extensions
+        .get(key)
+        .or_else(|| service.deploy.as_ref().and_then(|d| d.extensions.get(key)));
+    match value {
+        None => Ok(None),
+        Some(value) => value
+            .as_u64()
+            .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+            .map(|n| Some(n as u32))
+            .ok_or_else(|| Error {
+                service: Some(name.to_string()),
+                attribute: key.to_string(),
+                message: format!("expected a whole percentage, got {value}"),
+            }),
+    }
+}
+
+/// (MinimumHealthyPercent, MaximumPercent): `x-aws-min_percent`/`x-aws-max_percent`, else derived
+/// from `update_config.parallelism` (replicas 4, parallelism 2 -> 50/150), else 100/200.
+pub fn deployment_percents(name: &str, service: &Service) -> Result<(u32, u32), Error> {
+    let (mut min, mut max) = (100, 200);
+    let parallelism = service
+        .deploy
+        .as_ref()
+        .and_then(|d| d.update_config.as_ref())
+        .and_then(|u| u.parallelism);
+    if let Some(parallelism) = parallelism.filter(|p| *p > 0) {
+        let replicas = desired_count(service).max(1);
+        let p = parallelism.min(replicas);
+        min = (replicas - p) * 100 / replicas;
+        max = ((replicas + p) * 100).div_ceil(replicas);
+    }
+    if let Some(value) = percent_extension(name, service, "x-aws-min_percent")? {
+        min = value;
+    }
+    if let Some(value) = percent_extension(name, service, "x-aws-max_percent")? {
+        max = value;
+    }
+    if min > 100 || max < 100 || max <= min {
+        return Err(Error {
+            service: Some(name.to_string()),
+            attribute: "x-aws-min_percent".into(),
+            message: format!(
+                "minimum healthy {min}% and maximum {max}%: ECS needs minimum <= 100 <= maximum, with minimum < maximum"
+            ),
+        });
+    }
+    Ok((min, max))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use compose_model::{Deploy, UpdateConfig};
+
+    fn service(replicas: u32, parallelism: Option<u32>) -> Service {
+        Service {
+            deploy: Some(Deploy {
+                replicas: Some(replicas),
+                update_config: parallelism.map(|p| UpdateConfig {
+                    parallelism: Some(p),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn percents_default_to_100_200() {
+        assert_eq!(
+            deployment_percents("web", &service(1, None)).unwrap(),
+            (100, 200)
+        );
+    }
+
+    #[test]
+    fn parallelism_sets_percents() {
+        assert_eq!(
+            deployment_percents("web", &service(4, Some(2))).unwrap(),
+            (50, 150)
+        );
+        assert_eq!(
+            deployment_percents("web", &service(3, Some(1))).unwrap(),
+            (66, 134)
+        );
+        assert_eq!(
+            deployment_percents("web", &service(1, Some(5))).unwrap(),
+            (0, 200)
+        );
+    }
+
+    #[test]
+    fn extensions_win() {
+        let mut s = service(4, Some(2));
+        s.extensions.insert("x-aws-min_percent".into(), json!(25));
+        s.extensions
+            .insert("x-aws-max_percent".into(), json!("125"));
+        assert_eq!(deployment_percents("web", &s).unwrap(), (25, 125));
+        s.extensions.insert("x-aws-max_percent".into(), json!(90));
+        let err = deployment_percents("web", &s).unwrap_err();
+        assert!(err.message.contains("90%"), "{err}");
+    }
+}

@@ -1,0 +1,435 @@
+//! Task definitions: one per service, family `<project>-<service>`, awsvpc networking, with the
+//! service's main container (named after the service) and the init containers other concerns add
+//! (search domain, secrets).
+
+use compose_model::Service;
+use serde_json::{json, Map, Value};
+
+use crate::context::Ctx;
+use crate::loadbalancer::Plan;
+use crate::logs;
+use crate::naming::ecs_name;
+use crate::Error;
+
+/// Fargate stops a container at most this long after SIGTERM.
+const MAX_STOP_TIMEOUT_SECONDS: u64 = 120;
+
+/// The only capability Fargate lets a task add.
+const FARGATE_ADDABLE_CAPABILITY: &str = "SYS_PTRACE";
+
+/// ECS limits on container health checks: (min, max) seconds, and retries.
+const HEALTH_INTERVAL: (u64, u64) = (5, 300);
+const HEALTH_TIMEOUT: (u64, u64) = (2, 60);
+const HEALTH_START_PERIOD: (u64, u64) = (0, 300);
+const HEALTH_RETRIES: (u64, u64) = (1, 10);
+
+/// Where the task runs: Fargate, or EC2 instances of a GPU capacity provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Launch {
+    Fargate,
+    Ec2,
+}
+
+/// What the other concerns contribute to a task definition.
+#[derive(Debug, Default)]
+pub struct TaskParts {
+    pub init_containers: Vec<Value>,
+    /// `DependsOn` entries of the main container (init containers that must succeed first).
+    pub main_depends_on: Vec<Value>,
+    pub mount_points: Vec<Value>,
+    pub volumes: Vec<Value>,
+    /// `ResourceRequirements` of the main container (GPUs).
+    pub resource_requirements: Vec<Value>,
+}
+
+pub fn task_definition_id(ctx: &Ctx, service: &str) -> String {
+    format!("{}TaskDefinition", ctx.names.service(service))
+}
+
+pub fn family(project: &str, service: &str) -> String {
+    ecs_name(&format!("{project}-{service}"))
+}
+
+fn err(service: &str, attribute: impl Into<String>, message: impl Into<String>) -> Error {
+    Error {
+        service: Some(service.to_string()),
+        attribute: attribute.into(),
+        message: message.into(),
+    }
+}
+
+/// The main container of a service.
+pub fn main_container(
+    ctx: &mut Ctx,
+    name: &str,
+    service: &Service,
+    plan: &Plan,
+    launch: Launch,
+) -> Result<Map<String, Value>, Error> {
+    let image = service.image.clone().ok_or_else(|| {
+        err(
+            name,
+            "image",
+            "an image is required: ECS runs images from a registry",
+        )
+    })?;
+    let mut c = Map::new();
+    c.insert("Name".into(), ecs_name(name).into());
+    c.insert("Image".into(), image.into());
+    c.insert("Essential".into(), true.into());
+    if let Some(command) = service.command.as_ref().filter(|c| !c.is_empty()) {
+        c.insert("Command".into(), json!(command));
+    }
+    if let Some(entrypoint) = service.entrypoint.as_ref().filter(|e| !e.is_empty()) {
+        c.insert("EntryPoint".into(), json!(entrypoint));
+    }
+    let mut environment = Vec::new();
+    for (key, value) in &service.environment {
+        match value {
+            Some(value) => environment.push(json!({ "Name": key, "Value": value })),
+            None => ctx.warn_value(
+                Some(name),
+                &format!("environment.{key}"),
+                "has no value (not set when loading): left unset in the container".into(),
+            ),
+        }
+    }
+    if !environment.is_empty() {
+        c.insert("Environment".into(), Value::Array(environment));
+    }
+    if let Some(dir) = &service.working_dir {
+        c.insert("WorkingDirectory".into(), dir.clone().into());
+    }
+    if let Some(user) = &service.user {
+        c.insert("User".into(), user.clone().into());
+    }
+    if !service.labels.is_empty() {
+        c.insert("DockerLabels".into(), json!(service.labels));
+    }
+    let mut port_mappings: Vec<Value> = Vec::new();
+    for port in plan.for_service(name) {
+        let mapping = json!({ "ContainerPort": port.target, "Protocol": port.transport });
+        if !port_mappings.contains(&mapping) {
+            port_mappings.push(mapping);
+        }
+    }
+    if !port_mappings.is_empty() {
+        c.insert("PortMappings".into(), Value::Array(port_mappings));
+    }
+    if let Some(check) = health_check(ctx, name, service) {
+        c.insert("HealthCheck".into(), check);
+    }
+    let linux = linux_parameters(name, service, launch)?;
+    if !linux.is_empty() {
+        c.insert("LinuxParameters".into(), Value::Object(linux));
+    }
+    let ulimits = ulimits(ctx, name, service, launch);
+    if !ulimits.is_empty() {
+        c.insert("Ulimits".into(), Value::Array(ulimits));
+    }
+    if let Some(read_only) = service.read_only {
+        c.insert("ReadonlyRootFilesystem".into(), read_only.into());
+    }
+    if let Some(grace) = service.stop_grace_period {
+        let mut secs = grace.as_secs_ceil();
+        if secs > MAX_STOP_TIMEOUT_SECONDS {
+            ctx.warn_value(
+                Some(name),
+                "stop_grace_period",
+                format!("{grace} is longer than ECS allows: capped at {MAX_STOP_TIMEOUT_SECONDS}s"),
+            );
+            secs = MAX_STOP_TIMEOUT_SECONDS;
+        }
+        c.insert("StopTimeout".into(), secs.into());
+    }
+    if let Some(tty) = service.other.get("tty").and_then(Value::as_bool) {
+        c.insert("PseudoTerminal".into(), tty.into());
+    }
+    if let Some(open) = service.other.get("stdin_open").and_then(Value::as_bool) {
+        c.insert("Interactive".into(), open.into());
+    }
+    let sysctls = system_controls(name, service)?;
+    if !sysctls.is_empty() {
+        c.insert("SystemControls".into(), Value::Array(sysctls));
+    }
+    if let Some(credentials) = pull_credentials(name, service)? {
+        c.insert(
+            "RepositoryCredentials".into(),
+            json!({ "CredentialsParameter": credentials }),
+        );
+    }
+    c.insert(
+        "LogConfiguration".into(),
+        logs::log_configuration(ctx, Some(service)),
+    );
+    Ok(c)
+}
+
+/// `x-aws-pull_credentials`: the Secrets Manager ARN of the registry credentials.
+pub fn pull_credentials(name: &str, service: &Service) -> Result<Option<String>, Error> {
+    match service.extensions.get("x-aws-pull_credentials") {
+        None => Ok(None),
+        Some(Value::String(arn)) if arn.starts_with("arn:") => Ok(Some(arn.clone())),
+        Some(other) => Err(err(
+            name,
+            "x-aws-pull_credentials",
+            format!("expected the ARN of a Secrets Manager secret (arn:aws:secretsmanager:...), got {other}"),
+        )),
+    }
+}
+
+fn clamp(ctx: &mut Ctx, service: &str, attribute: &str, value: u64, (min, max): (u64, u64)) -> u64 {
+    let clamped = value.clamp(min, max);
+    if clamped != value {
+        ctx.warn_value(
+            Some(service),
+            attribute,
+            format!("{value} is outside what ECS accepts ({min} to {max}): using {clamped}"),
+        );
+    }
+    clamped
+}
+
+fn health_check(ctx: &mut Ctx, name: &str, service: &Service) -> Option<Value> {
+    let check = service.healthcheck.as_ref()?;
+    if check.disable || check.test.is_empty() || check.test[0] == "NONE" {
+        return None;
+    }
+    if check.start_interval.is_some() {
+        ctx.warn(
+            "service.healthcheck.start_interval",
+            Some(name),
+            "healthcheck.start_interval",
+        );
+    }
+    let mut out = Map::new();
+    out.insert("Command".into(), json!(check.test));
+    if let Some(interval) = check.interval {
+        let v = clamp(
+            ctx,
+            name,
+            "healthcheck.interval",
+            interval.as_secs_ceil(),
+            HEALTH_INTERVAL,
+        );
+        out.insert("Interval".into(), v.into());
+    }
+    if let Some(timeout) = check.timeout {
+        let v = clamp(
+            ctx,
+            name,
+            "healthcheck.timeout",
+            timeout.as_secs_ceil(),
+            HEALTH_TIMEOUT,
+        );
+        out.insert("Timeout".into(), v.into());
+    }
+    if let Some(retries) = check.retries {
+        let v = clamp(ctx, name, "healthcheck.retries", retries, HEALTH_RETRIES);
+        out.insert("Retries".into(), v.into());
+    }
+    if let Some(start) = check.start_period {
+        let v = clamp(
+            ctx,
+            name,
+            "healthcheck.start_period",
+            start.as_secs_ceil(),
+            HEALTH_START_PERIOD,
+        );
+        out.insert("StartPeriod".into(), v.into());
+    }
+    Some(Value::Object(out))
+}
+
+fn capability(name: &str) -> String {
+    let upper = name.trim().to_ascii_uppercase();
+    upper.strip_prefix("CAP_").unwrap_or(&upper).to_string()
+}
+
+fn linux_parameters(
+    name: &str,
+    service: &Service,
+    launch: Launch,
+) -> Result<Map<String, Value>, Error> {
+    let mut linux = Map::new();
+    if let Some(init) = service.init {
+        linux.insert("InitProcessEnabled".into(), init.into());
+    }
+    let add: Vec<String> = service.cap_add.iter().map(|c| capability(c)).collect();
+    let drop: Vec<String> = service.cap_drop.iter().map(|c| capability(c)).collect();
+    if launch == Launch::Fargate {
+        if let Some(bad) = add.iter().find(|c| *c != FARGATE_ADDABLE_CAPABILITY) {
+            return Err(err(
+                name,
+                "cap_add",
+                format!("Fargate only allows adding {FARGATE_ADDABLE_CAPABILITY}, not {bad}"),
+            ));
+        }
+    }
+    if !add.is_empty() || !drop.is_empty() {
+        let mut caps = Map::new();
+        if !add.is_empty() {
+            caps.insert("Add".into(), json!(add));
+        }
+        if !drop.is_empty() {
+            caps.insert("Drop".into(), json!(drop));
+        }
+        linux.insert("Capabilities".into(), Value::Object(caps));
+    }
+    Ok(linux)
+}
+
+const EC2_ULIMITS: &[&str] = &[
+    "core",
+    "cpu",
+    "data",
+    "fsize",
+    "locks",
+    "memlock",
+    "msgqueue",
+    "nice",
+    "nofile",
+    "nproc",
+    "rss",
+    "rtprio",
+    "rttime",
+    "sigpending",
+    "stack",
+];
+
+fn ulimits(ctx: &mut Ctx, name: &str, service: &Service, launch: Launch) -> Vec<Value> {
+    let mut out = Vec::new();
+    for (limit, value) in &service.ulimits {
+        let allowed = match launch {
+            Launch::Fargate => limit == "nofile",
+            Launch::Ec2 => EC2_ULIMITS.contains(&limit.as_str()),
+        };
+        if allowed {
+            out.push(json!({ "Name": limit, "SoftLimit": value.soft, "HardLimit": value.hard }));
+        } else {
+            ctx.warn_value(
+                Some(name),
+                &format!("ulimits.{limit}"),
+                "ignored: not a limit ECS can set here (Fargate: nofile only)".into(),
+            );
+        }
+    }
+    out
+}
+
+fn system_controls(name: &str, service: &Service) -> Result<Vec<Value>, Error> {
+    let Some(sysctls) = service.other.get("sysctls") else {
+        return Ok(Vec::new());
+    };
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    match sysctls {
+        Value::Object(map) => {
+            for (key, value) in map {
+                let value = match value {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                pairs.push((key.clone(), value));
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                let text = item.as_str().unwrap_or_default();
+                let (key, value) = text
+                    .split_once('=')
+                    .ok_or_else(|| err(name, "sysctls", format!("{item} is not key=value")))?;
+                pairs.push((key.trim().to_string(), value.trim().to_string()));
+            }
+        }
+        _ => {
+            return Err(err(
+                name,
+                "sysctls",
+                "expected a map or a list of key=value",
+            ))
+        }
+    }
+    pairs.sort();
+    Ok(pairs
+        .into_iter()
+        .map(|(k, v)| json!({ "Namespace": k, "Value": v }))
+        .collect())
+}
+
+/// `RuntimePlatform` from `platform:`.
+fn runtime_platform(name: &str, service: &Service) -> Result<Option<Value>, Error> {
+    let Some(platform) = service.platform.as_deref() else {
+        return Ok(None);
+    };
+    let architecture = match platform {
+        "linux/amd64" | "linux/x86_64" => "X86_64",
+        "linux/arm64" | "linux/arm64/v8" | "linux/aarch64" => "ARM64",
+        other => {
+            return Err(err(
+                name,
+                "platform",
+                format!("{other:?}: ECS runs linux/amd64 or linux/arm64"),
+            ))
+        }
+    };
+    Ok(Some(json!({
+        "CpuArchitecture": architecture,
+        "OperatingSystemFamily": "LINUX"
+    })))
+}
+
+/// Everything the task definition resource needs besides the containers.
+pub struct TaskSettings {
+    pub launch: Launch,
+    /// CPU units and MiB; `None` leaves the field out (EC2 without a request).
+    pub cpu: Option<u32>,
+    pub memory: Option<u32>,
+    pub execution_role: Value,
+    pub task_role: Option<Value>,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn add(
+    ctx: &mut Ctx,
+    name: &str,
+    service: &Service,
+    mut main: Map<String, Value>,
+    parts: TaskParts,
+    settings: TaskSettings,
+) -> Result<(), Error> {
+    if !parts.main_depends_on.is_empty() {
+        main.insert("DependsOn".into(), Value::Array(parts.main_depends_on));
+    }
+    if !parts.mount_points.is_empty() {
+        main.insert("MountPoints".into(), Value::Array(parts.mount_points));
+    }
+    if !parts.resource_requirements.is_empty() {
+        main.insert(
+            "ResourceRequirements".into(),
+            Value::Array(parts.resource_requirements),
+        );
+    }
+    let mut containers = parts.init_containers;
+    containers.push(Value::Object(main));
+    let compatibility = match settings.launch {
+        Launch::Fargate => "FARGATE",
+        Launch::Ec2 => "EC2",
+    };
+    let definition = crate::template::Resource::new("AWS::ECS::TaskDefinition")
+        .prop("Family", family(ctx.project_name(), name))
+        .prop("NetworkMode", "awsvpc")
+        .prop("RequiresCompatibilities", json!([compatibility]))
+        .prop_opt("Cpu", settings.cpu.map(|c| c.to_string()))
+        .prop_opt("Memory", settings.memory.map(|m| m.to_string()))
+        .prop_opt("RuntimePlatform", runtime_platform(name, service)?)
+        .prop("ExecutionRoleArn", settings.execution_role)
+        .prop_opt("TaskRoleArn", settings.task_role)
+        .prop("ContainerDefinitions", Value::Array(containers))
+        .prop_opt(
+            "Volumes",
+            (!parts.volumes.is_empty()).then(|| Value::Array(parts.volumes)),
+        )
+        .prop("Tags", ctx.service_tags(name));
+    ctx.template.add(task_definition_id(ctx, name), definition);
+    Ok(())
+}

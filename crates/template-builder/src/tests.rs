@@ -1,0 +1,663 @@
+//! Whole-template tests: build projects and check the resources they produce.
+
+use std::collections::BTreeMap;
+
+use compose_model::*;
+use serde_json::{json, Value};
+
+use crate::*;
+
+pub fn service(image: &str) -> Service {
+    let mut s = Service {
+        image: Some(image.into()),
+        ..Default::default()
+    };
+    s.networks
+        .insert("default".into(), ServiceNetwork::default());
+    s
+}
+
+pub fn port(target: u16, published: Option<u16>) -> Port {
+    Port {
+        target,
+        published: published.map(|p| p.to_string()),
+        protocol: "tcp".into(),
+        mode: "ingress".into(),
+        ..Default::default()
+    }
+}
+
+pub fn project(services: Vec<(&str, Service)>) -> Project {
+    let mut p = Project {
+        name: "demo".into(),
+        ..Default::default()
+    };
+    for (name, mut s) in services {
+        s.name = name.into();
+        p.services.insert(name.into(), s);
+    }
+    p.networks.insert("default".into(), Network::default());
+    p
+}
+
+pub fn resources(built: &Built) -> &serde_json::Map<String, Value> {
+    built.template["Resources"].as_object().expect("Resources")
+}
+
+pub fn kinds(built: &Built) -> BTreeMap<String, String> {
+    resources(built)
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v["Type"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn web_redis() -> Project {
+    let mut web = service("nginx");
+    web.ports.push(port(80, Some(80)));
+    web.depends_on.insert("redis".into(), DependsOn::default());
+    project(vec![("web", web), ("redis", service("redis:7"))])
+}
+
+#[test]
+fn web_and_redis_core_resources() {
+    let built = build(&web_redis()).unwrap();
+    let kinds = kinds(&built);
+    for (id, kind) in [
+        ("Cluster", "AWS::ECS::Cluster"),
+        ("LogGroup", "AWS::Logs::LogGroup"),
+        ("LoadBalancer", "AWS::ElasticLoadBalancingV2::LoadBalancer"),
+        ("LoadBalancerSecurityGroup", "AWS::EC2::SecurityGroup"),
+        ("DefaultNetwork", "AWS::EC2::SecurityGroup"),
+        ("CloudMap", "AWS::ServiceDiscovery::PrivateDnsNamespace"),
+        ("WebService", "AWS::ECS::Service"),
+        ("WebTaskDefinition", "AWS::ECS::TaskDefinition"),
+        (
+            "WebTCP80TargetGroup",
+            "AWS::ElasticLoadBalancingV2::TargetGroup",
+        ),
+        ("WebTCP80Listener", "AWS::ElasticLoadBalancingV2::Listener"),
+        ("WebServiceDiscoveryEntry", "AWS::ServiceDiscovery::Service"),
+        ("WebTaskExecutionRole", "AWS::IAM::Role"),
+        ("RedisService", "AWS::ECS::Service"),
+    ] {
+        assert_eq!(kinds.get(id).map(String::as_str), Some(kind), "{id}");
+    }
+    assert!(
+        !kinds.contains_key("WebTaskRole"),
+        "no task role unless needed"
+    );
+    let lb = &built.template["Resources"]["LoadBalancer"]["Properties"];
+    assert_eq!(lb["Type"], "application");
+    let web = &built.template["Resources"]["WebService"];
+    assert_eq!(
+        web["DependsOn"],
+        json!(["WebTCP80Listener", "RedisService"])
+    );
+    assert_eq!(
+        web["Properties"]["DeploymentConfiguration"]["DeploymentCircuitBreaker"],
+        json!({"Enable": true, "Rollback": true})
+    );
+    let names: Vec<_> = built.parameters.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["VpcId", "PublicSubnetIds", "PrivateSubnetIds"]);
+}
+
+#[test]
+fn output_is_deterministic() {
+    let a = to_json(&build(&web_redis()).unwrap().template);
+    let b = to_json(&build(&web_redis()).unwrap().template);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn task_definition_has_sized_main_container_and_resolv_conf_init() {
+    let built = build(&web_redis()).unwrap();
+    let td = &built.template["Resources"]["WebTaskDefinition"]["Properties"];
+    assert_eq!(td["Family"], "demo-web");
+    assert_eq!(td["Cpu"], "256");
+    assert_eq!(td["Memory"], "512");
+    assert_eq!(td["NetworkMode"], "awsvpc");
+    let containers = td["ContainerDefinitions"].as_array().unwrap();
+    assert_eq!(containers.len(), 2);
+    assert_eq!(containers[0]["Name"], "web_ResolvConf_InitContainer");
+    assert!(containers[0]["Command"][2]
+        .as_str()
+        .unwrap()
+        .contains("search demo.local"));
+    let main = &containers[1];
+    assert_eq!(main["Name"], "web");
+    assert_eq!(
+        main["PortMappings"],
+        json!([{"ContainerPort": 80, "Protocol": "tcp"}])
+    );
+    assert_eq!(
+        main["DependsOn"],
+        json!([{"ContainerName": "web_ResolvConf_InitContainer", "Condition": "SUCCESS"}])
+    );
+    assert_eq!(
+        main["LogConfiguration"]["Options"]["awslogs-stream-prefix"],
+        "demo"
+    );
+}
+
+#[test]
+fn tasks_accept_only_the_load_balancer_on_the_target_port() {
+    let mut web = service("app");
+    web.ports.push(port(8080, Some(80)));
+    let built = build(&project(vec![("web", web)])).unwrap();
+    let r = &built.template["Resources"];
+    assert_eq!(r["WebTCP80Listener"]["Properties"]["Port"], 80);
+    assert_eq!(r["WebTCP80TargetGroup"]["Properties"]["Port"], 8080);
+    let ingress = &r["WebTCP80Ingress"]["Properties"];
+    assert_eq!(ingress["FromPort"], 8080);
+    assert_eq!(
+        ingress["SourceSecurityGroupId"],
+        json!({"Ref": "LoadBalancerSecurityGroup"})
+    );
+    let lb_ingress = &r["LoadBalancerSecurityGroup"]["Properties"]["SecurityGroupIngress"];
+    assert_eq!(lb_ingress.as_array().unwrap().len(), 1);
+    assert_eq!(lb_ingress[0]["FromPort"], 80);
+    // Nothing else is open to the internet.
+    let text = to_json(&built.template);
+    assert_eq!(text.matches("0.0.0.0/0").count(), 1);
+}
+
+#[test]
+fn a_non_http_port_makes_a_network_load_balancer() {
+    let mut db = service("postgres");
+    db.ports.push(port(5432, None));
+    let mut web = service("nginx");
+    web.ports.push(port(80, None));
+    let built = build(&project(vec![("db", db), ("web", web)])).unwrap();
+    let r = &built.template["Resources"];
+    assert_eq!(r["LoadBalancer"]["Properties"]["Type"], "network");
+    assert_eq!(
+        r["DbTCP5432TargetGroup"]["Properties"]["HealthCheckProtocol"],
+        "TCP"
+    );
+    assert_eq!(r["WebTCP80Listener"]["Properties"]["Protocol"], "TCP");
+}
+
+#[test]
+fn published_port_clash_is_an_error() {
+    let mut a = service("a");
+    a.ports.push(port(80, Some(8080)));
+    let mut b = service("b");
+    b.ports.push(port(81, Some(8080)));
+    let err = build(&project(vec![("a", a), ("b", b)])).unwrap_err();
+    assert_eq!(err.service.as_deref(), Some("b"));
+    assert!(err.message.contains("\"a\""), "{err}");
+}
+
+#[test]
+fn build_only_service_is_an_error() {
+    let s = Service {
+        build: Some(Build::default()),
+        ..Default::default()
+    };
+    let err = build(&project(vec![("app", s)])).unwrap_err();
+    assert_eq!(err.service.as_deref(), Some("app"));
+    assert_eq!(err.attribute, "build");
+}
+
+#[test]
+fn cap_add_other_than_sys_ptrace_is_an_error() {
+    let mut s = service("app");
+    s.cap_add = vec!["SYS_PTRACE".into()];
+    assert!(build(&project(vec![("app", s.clone())])).is_ok());
+    s.cap_add.push("NET_ADMIN".into());
+    let err = build(&project(vec![("app", s)])).unwrap_err();
+    assert_eq!(err.attribute, "cap_add");
+    assert!(err.message.contains("NET_ADMIN"));
+}
+
+#[test]
+fn bind_mounts_are_an_error() {
+    let mut s = service("app");
+    s.volumes.push(ServiceVolume {
+        kind: VolumeType::Bind,
+        source: Some("/data".into()),
+        target: "/data".into(),
+        read_only: false,
+        volume: None,
+        tmpfs: None,
+        other: Default::default(),
+    });
+    let err = build(&project(vec![("app", s)])).unwrap_err();
+    assert_eq!(err.attribute, "volumes[0]");
+    assert!(err.message.contains("bind"), "{err}");
+}
+
+#[test]
+fn existing_cluster_has_no_cluster_resource() {
+    let mut p = web_redis();
+    p.extensions.insert("x-aws-cluster".into(), json!("shared"));
+    let built = build(&p).unwrap();
+    assert!(!kinds(&built).contains_key("Cluster"));
+    assert_eq!(
+        built.template["Resources"]["WebService"]["Properties"]["Cluster"],
+        "shared"
+    );
+    assert!(built.preconditions.contains(&Precondition::ClusterExists {
+        name: "shared".into()
+    }));
+}
+
+#[test]
+fn warnings_are_sorted_and_unique() {
+    let mut a = service("a");
+    a.hostname = Some("x".into());
+    a.other.insert("dns".into(), json!("1.1.1.1"));
+    let mut b = service("b");
+    b.hostname = Some("y".into());
+    let built = build(&project(vec![("b", b), ("a", a)])).unwrap();
+    let shown: Vec<String> = built.warnings.iter().map(|w| w.to_string()).collect();
+    let mut sorted = shown.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(shown, sorted);
+    assert_eq!(shown.len(), 3);
+}
+
+fn named_volume(source: &str, target: &str, read_only: bool) -> ServiceVolume {
+    ServiceVolume {
+        kind: VolumeType::Volume,
+        source: Some(source.into()),
+        target: target.into(),
+        read_only,
+        volume: None,
+        tmpfs: None,
+        other: Default::default(),
+    }
+}
+
+fn secret_ref(source: &str) -> FileReference {
+    FileReference {
+        source: source.into(),
+        target: source.into(),
+        ..Default::default()
+    }
+}
+
+/// WordPress + MySQL: a secret from a file, an EFS volume with access point options.
+fn wordpress() -> Project {
+    let mut wp = service("wordpress:6");
+    wp.ports.push(port(80, Some(80)));
+    wp.environment
+        .insert("WORDPRESS_DB_HOST".into(), Some("db".into()));
+    wp.environment.insert(
+        "WORDPRESS_DB_PASSWORD_FILE".into(),
+        Some("/run/secrets/db_password".into()),
+    );
+    wp.secrets.push(secret_ref("db_password"));
+    wp.depends_on.insert(
+        "db".into(),
+        DependsOn {
+            condition: DependsOnCondition::ServiceHealthy,
+            required: true,
+            ..Default::default()
+        },
+    );
+    let mut db = service("mysql:8");
+    db.secrets.push(FileReference {
+        mode: Some(0o400),
+        uid: Some("999".into()),
+        gid: Some("999".into()),
+        ..secret_ref("db_password")
+    });
+    db.volumes
+        .push(named_volume("db_data", "/var/lib/mysql", false));
+    db.healthcheck = Some(Healthcheck {
+        test: vec!["CMD-SHELL".into(), "mysqladmin ping".into()],
+        interval: Some(Duration::from_secs(1)),
+        retries: Some(20),
+        ..Default::default()
+    });
+    db.deploy = Some(Deploy {
+        resources: Resources {
+            limits: Some(ResourceSpec {
+                cpus: Some(1.0),
+                memory: Some(2 << 30),
+                ..Default::default()
+            }),
+            reservations: None,
+        },
+        ..Default::default()
+    });
+    let mut p = project(vec![("wordpress", wp), ("db", db)]);
+    p.secrets.insert(
+        "db_password".into(),
+        Secret {
+            file: Some("/project/db_password.txt".into()),
+            ..Default::default()
+        },
+    );
+    let mut opts = BTreeMap::new();
+    for (k, v) in [
+        ("uid", "999"),
+        ("gid", "999"),
+        ("root_directory", "/mysql"),
+        ("permissions", "0750"),
+        ("performance_mode", "generalPurpose"),
+        ("throughput_mode", "elastic"),
+        ("lifecycle_policy", "AFTER_30_DAYS"),
+        ("backup_policy", "ENABLED"),
+    ] {
+        opts.insert(k.to_string(), v.to_string());
+    }
+    p.volumes.insert(
+        "db_data".into(),
+        Volume {
+            driver_opts: opts,
+            ..Default::default()
+        },
+    );
+    p
+}
+
+fn gpu_project() -> Project {
+    let mut model = service("example/inference:1");
+    model.ports.push(port(8000, Some(80)));
+    model.deploy = Some(Deploy {
+        resources: Resources {
+            limits: None,
+            reservations: Some(ResourceSpec {
+                memory: Some(8 << 30),
+                devices: vec![DeviceRequest {
+                    capabilities: vec!["gpu".into()],
+                    count: Some(DeviceCount::Count(1)),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+        },
+        ..Default::default()
+    });
+    model.extensions.insert(
+        "x-aws-autoscaling".into(),
+        json!({"min": 1, "max": 3, "cpu": 70}),
+    );
+    project(vec![("model", model)])
+}
+
+fn extensions_project() -> Project {
+    let mut api = service("registry.example.com/api:2");
+    api.ports.push(port(8080, Some(80)));
+    api.extensions.insert(
+        "x-aws-pull_credentials".into(),
+        json!("arn:aws:secretsmanager:us-east-1:123456789012:secret:registry-AbCdEf"),
+    );
+    api.extensions.insert(
+        "x-aws-policies".into(),
+        json!(["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]),
+    );
+    api.extensions.insert(
+        "x-aws-role".into(),
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}]}),
+    );
+    api.extensions.insert(
+        "x-aws-autoscaling".into(),
+        json!({"min": 2, "max": 10, "memory": 75}),
+    );
+    api.extensions.insert("x-aws-min_percent".into(), json!(50));
+    api.secrets.push(secret_ref("api_keys"));
+    api.stop_grace_period = Some(Duration::from_secs(300));
+    api.ulimits.insert(
+        "nofile".into(),
+        Ulimit {
+            soft: 1024,
+            hard: 4096,
+        },
+    );
+    api.platform = Some("linux/arm64".into());
+    let mut p = project(vec![("api", api)]);
+    p.secrets.insert(
+        "api_keys".into(),
+        Secret {
+            external: true,
+            name: Some(
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:api-keys-XyZ123".into(),
+            ),
+            extensions: [("x-aws-keys".to_string(), json!(["github", "stripe"]))].into(),
+            ..Default::default()
+        },
+    );
+    p.extensions
+        .insert("x-aws-logs_retention".into(), json!(14));
+    p.extensions
+        .insert("x-aws-vpc".into(), json!("vpc-0123456789abcdef0"));
+    p.extensions.insert(
+        "x-aws-cloudformation".into(),
+        json!({"Resources": {"ApiService": {"Properties": {"DesiredCount": 2}}}}),
+    );
+    p
+}
+
+fn networks_project() -> Project {
+    let mut proxy = service("nginx");
+    proxy.networks = [("front".to_string(), ServiceNetwork::default())].into();
+    proxy.ports.push(port(80, None));
+    let mut app = service("app");
+    app.networks = [
+        ("front".to_string(), ServiceNetwork::default()),
+        ("back".to_string(), ServiceNetwork::default()),
+    ]
+    .into();
+    let mut db = service("postgres:16");
+    db.networks = [("back".to_string(), ServiceNetwork::default())].into();
+    db.ports.push(Port {
+        protocol: "udp".into(),
+        ..port(5000, Some(5000))
+    });
+    let mut p = project(vec![("proxy", proxy), ("app", app), ("db", db)]);
+    p.networks.clear();
+    p.networks.insert("front".into(), Network::default());
+    p.networks.insert("back".into(), Network::default());
+    p
+}
+
+pub fn representative_projects() -> Vec<(&'static str, Project)> {
+    vec![
+        ("web-redis", web_redis()),
+        ("wordpress", wordpress()),
+        ("gpu", gpu_project()),
+        ("extensions", extensions_project()),
+        ("networks", networks_project()),
+    ]
+}
+
+fn venv() -> Option<std::path::PathBuf> {
+    let dir = match std::env::var_os("ECS_TEST_VENV") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv"),
+    };
+    dir.join("bin/cfn-lint").exists().then_some(dir)
+}
+
+#[test]
+fn cfn_lint_accepts_representative_templates() {
+    let Some(venv) = venv() else {
+        assert!(
+            std::env::var_os("ECS_TEST_VENV").is_none(),
+            "ECS_TEST_VENV is set but has no cfn-lint"
+        );
+        eprintln!("cfn-lint not installed (make venv): skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let dir = match std::env::var_os("TEMPLATE_DUMP_DIR") {
+        Some(keep) => std::path::PathBuf::from(keep),
+        None => dir.path().to_path_buf(),
+    };
+    let mut files = Vec::new();
+    for (name, project) in representative_projects() {
+        let built = build(&project).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let path = dir.join(format!("{name}.yaml"));
+        std::fs::write(&path, to_yaml(&built.template)).unwrap();
+        files.push(path);
+    }
+    let output = std::process::Command::new(venv.join("bin/cfn-lint"))
+        .args(["-f", "parseable"])
+        .args(&files)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout);
+    // Warnings and informational findings are shown (with --nocapture) but do not fail the test.
+    eprintln!("{report}");
+    let errors: Vec<&str> = report.lines().filter(|l| l.contains(":E")).collect();
+    // Exit code bit 2 = errors (4 warnings, 8 informational).
+    let code = output.status.code().unwrap_or(-1);
+    assert!(
+        errors.is_empty() && code & 2 == 0 && code >= 0,
+        "cfn-lint errors:\n{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn secret_content_never_appears_and_is_a_noecho_parameter() {
+    let built = build(&wordpress()).unwrap();
+    let param = &built.template["Parameters"]["DbPasswordSecretValue"];
+    assert_eq!(param["NoEcho"], true);
+    assert!(built.parameters.contains(&ParameterInput {
+        name: "DbPasswordSecretValue".into(),
+        source: ParameterSource::SecretValue {
+            secret: "db_password".into(),
+            from: SecretValueSource::File("/project/db_password.txt".into()),
+        },
+    }));
+    let secret = &built.template["Resources"]["DbPasswordSecret"]["Properties"];
+    assert_eq!(
+        secret["SecretString"],
+        json!({"Ref": "DbPasswordSecretValue"})
+    );
+    let td = &built.template["Resources"]["DbTaskDefinition"]["Properties"];
+    let init = &td["ContainerDefinitions"][1];
+    assert_eq!(init["Name"], "db_Secrets_InitContainer");
+    assert_eq!(
+        init["Secrets"][0]["ValueFrom"],
+        json!({"Ref": "DbPasswordSecret"})
+    );
+    let script = init["Command"][2].as_str().unwrap();
+    assert!(script.contains("> '/run/secrets/db_password'"), "{script}");
+    assert!(
+        script.contains("chmod 400 /run/secrets/db_password"),
+        "{script}"
+    );
+    assert!(script.contains("chown 999:999"), "{script}");
+    let main = &td["ContainerDefinitions"][2];
+    assert_eq!(
+        main["MountPoints"][0],
+        json!({"SourceVolume": "_secrets", "ContainerPath": "/run/secrets", "ReadOnly": true})
+    );
+    let role = &built.template["Resources"]["DbTaskExecutionRole"]["Properties"];
+    assert_eq!(
+        role["Policies"][0]["PolicyDocument"]["Statement"][0]["Resource"],
+        json!([{"Ref": "DbPasswordSecret"}])
+    );
+}
+
+#[test]
+fn volumes_are_retained_efs_with_reuse_parameter() {
+    let built = build(&wordpress()).unwrap();
+    let r = &built.template["Resources"];
+    let fs = &r["DbDataFileSystem"];
+    assert_eq!(fs["DeletionPolicy"], "Retain");
+    assert_eq!(fs["Condition"], "DbDataCreateFileSystem");
+    assert_eq!(fs["Properties"]["Encrypted"], true);
+    assert!(built.parameters.contains(&ParameterInput {
+        name: "DbDataFileSystemId".into(),
+        source: ParameterSource::RetainedFileSystem {
+            volume: "db_data".into()
+        },
+    }));
+    let ap = &r["DbDataAccessPoint"]["Properties"];
+    assert_eq!(ap["PosixUser"], json!({"Uid": "999", "Gid": "999"}));
+    assert_eq!(ap["RootDirectory"]["CreationInfo"]["Permissions"], "0750");
+    assert_eq!(r["DbDataMountTarget1"]["Condition"], "HasPrivateSubnet1");
+    let nfs = &r["DbDataNFSSecurityGroup"]["Properties"]["SecurityGroupIngress"];
+    assert_eq!(
+        nfs[0]["SourceSecurityGroupId"],
+        json!({"Ref": "DbSecurityGroup"})
+    );
+    let role = &r["DbTaskRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0];
+    assert_eq!(
+        role["Condition"]["StringEquals"]["elasticfilesystem:AccessPointArn"],
+        json!({"Fn::GetAtt": ["DbDataAccessPoint", "Arn"]})
+    );
+    assert!(r["DbService"]["DependsOn"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("DbDataMountTargets")));
+    // depends_on with a condition is kept as ordering, with a warning.
+    assert!(built
+        .warnings
+        .iter()
+        .any(|w| w.attribute == "depends_on.db.condition"));
+}
+
+#[test]
+fn gpu_service_runs_on_an_ec2_capacity_provider() {
+    let built = build(&gpu_project()).unwrap();
+    let r = &built.template["Resources"];
+    let lt = &r["ModelLaunchTemplate"]["Properties"]["LaunchTemplateData"];
+    assert_eq!(lt["InstanceType"], "g4dn.xlarge");
+    assert_eq!(lt["ImageId"], json!({"Ref": "GpuAmiId"}));
+    assert_eq!(r["ModelAutoScalingGroup"]["Properties"]["MaxSize"], "3");
+    let service = &r["ModelService"]["Properties"];
+    assert!(service.get("LaunchType").is_none());
+    assert_eq!(
+        service["CapacityProviderStrategy"][0]["CapacityProvider"],
+        json!({"Ref": "ModelCapacityProvider"})
+    );
+    let td = &r["ModelTaskDefinition"]["Properties"];
+    assert_eq!(td["RequiresCompatibilities"], json!(["EC2"]));
+    assert_eq!(
+        td["ContainerDefinitions"][1]["ResourceRequirements"],
+        json!([{"Type": "GPU", "Value": "1"}])
+    );
+    assert!(!to_json(&built.template).contains("LaunchConfiguration"));
+}
+
+#[test]
+fn extensions_map() {
+    let built = build(&extensions_project()).unwrap();
+    let r = &built.template["Resources"];
+    assert_eq!(r["LogGroup"]["Properties"]["RetentionInDays"], 14);
+    assert_eq!(
+        r["ApiService"]["Properties"]["DesiredCount"], 2,
+        "overlay applied"
+    );
+    assert_eq!(
+        r["ApiService"]["Properties"]["DeploymentConfiguration"]["MinimumHealthyPercent"],
+        50
+    );
+    let main = &r["ApiTaskDefinition"]["Properties"]["ContainerDefinitions"][2];
+    assert_eq!(main["StopTimeout"], 120);
+    assert!(main["RepositoryCredentials"]["CredentialsParameter"]
+        .as_str()
+        .unwrap()
+        .contains("registry"));
+    let init = &r["ApiTaskDefinition"]["Properties"]["ContainerDefinitions"][1];
+    assert_eq!(
+        init["Secrets"][1]["ValueFrom"],
+        json!({"Fn::Join": ["", ["arn:aws:secretsmanager:us-east-1:123456789012:secret:api-keys-XyZ123", ":stripe::"]]})
+    );
+    assert_eq!(
+        r["ApiScalingPolicy"]["Properties"]["TargetTrackingScalingPolicyConfiguration"]
+            ["PredefinedMetricSpecification"]["PredefinedMetricType"],
+        "ECSServiceAverageMemoryUtilization"
+    );
+    assert!(r["ApiTaskRole"]["Properties"]["ManagedPolicyArns"].is_array());
+    assert!(built.preconditions.contains(&Precondition::VpcExists {
+        id: "vpc-0123456789abcdef0".into()
+    }));
+    assert!(built
+        .warnings
+        .iter()
+        .any(|w| w.attribute == "stop_grace_period"));
+}

@@ -1,0 +1,382 @@
+//! Volumes: each named volume is an encrypted EFS file system that outlives the stack (`down`
+//! never loses data), with a mount target in each task subnet and an access point carrying the
+//! `driver_opts` ownership. `up` after `down` passes the retained file system's id in the
+//! `<Volume>FileSystemId` parameter, and the template then creates no new one. `external: true` +
+//! `name: fs-...` mounts an existing file system.
+//!
+//! Subnets come as a List parameter, whose length CloudFormation cannot iterate over: mount targets
+//! are declared for the first [`parameters::MAX_SUBNETS`] positions, each under a condition that the
+//! position exists (one subnet per availability zone, as EFS requires).
+
+use std::collections::BTreeMap;
+
+use compose_model::{Service, Volume, VolumeType};
+use serde_json::{json, Value};
+
+use crate::context::{Ctx, PROJECT_TAG};
+use crate::naming::ecs_name;
+use crate::parameters::{self, MAX_SUBNETS};
+use crate::template::{get_att, if_, r#ref, tags, Resource};
+use crate::{attributes, networks, Error, Precondition};
+
+const NFS_PORT: u16 = 2049;
+
+const ACCESS_POINT_OPTIONS: &[&str] = &["uid", "gid", "root_directory", "permissions"];
+const FILE_SYSTEM_OPTIONS: &[&str] = &[
+    "performance_mode",
+    "throughput_mode",
+    "provisioned_throughput",
+    "lifecycle_policy",
+    "backup_policy",
+];
+
+fn ids(ctx: &Ctx, volume: &str) -> (String, String, String, String, String) {
+    let base = ctx.names.volume(volume);
+    (
+        format!("{base}FileSystem"),
+        format!("{base}FileSystemId"),
+        format!("{base}CreateFileSystem"),
+        format!("{base}AccessPoint"),
+        format!("{base}MountTargets"),
+    )
+}
+
+fn err(attribute: String, message: impl Into<String>) -> Error {
+    Error {
+        service: None,
+        attribute,
+        message: message.into(),
+    }
+}
+
+/// The file system id of a volume: external, retained (parameter) or created.
+fn file_system_id(ctx: &Ctx, name: &str, volume: &Volume) -> Value {
+    if volume.external {
+        return Value::String(volume.name.clone().unwrap_or_else(|| name.to_string()));
+    }
+    let (fs, parameter, condition, _, _) = ids(ctx, name);
+    if_(&condition, r#ref(&fs), r#ref(&parameter))
+}
+
+fn file_system_arn(ctx: &Ctx, name: &str, volume: &Volume) -> Value {
+    json!({
+        "Fn::Sub": [
+            "arn:${AWS::Partition}:elasticfilesystem:${AWS::Region}:${AWS::AccountId}:file-system/${FileSystemId}",
+            { "FileSystemId": file_system_id(ctx, name, volume) }
+        ]
+    })
+}
+
+/// Services that mount each volume, in name order.
+fn users(ctx: &Ctx) -> BTreeMap<String, Vec<String>> {
+    let mut users: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (service, definition) in &ctx.project.services {
+        for mount in &definition.volumes {
+            if let (VolumeType::Volume, Some(source)) = (mount.kind, &mount.source) {
+                let list = users.entry(source.clone()).or_default();
+                if !list.contains(service) {
+                    list.push(service.clone());
+                }
+            }
+        }
+    }
+    users
+}
+
+pub fn add(ctx: &mut Ctx) -> Result<(), Error> {
+    let project = ctx.project;
+    for (name, services) in users(ctx) {
+        let Some(volume) = project.volumes.get(&name) else {
+            return Err(Error {
+                service: services.first().cloned(),
+                attribute: "volumes".into(),
+                message: format!("volume {name:?} is not defined at the top level"),
+            });
+        };
+        for key in volume.driver_opts.keys() {
+            if !ACCESS_POINT_OPTIONS.contains(&key.as_str())
+                && !FILE_SYSTEM_OPTIONS.contains(&key.as_str())
+            {
+                ctx.warn(
+                    "volume.driver_opts.other",
+                    None,
+                    &format!("volumes.{name}.driver_opts.{key}"),
+                );
+            }
+        }
+        if volume.external {
+            let id = volume.name.clone().unwrap_or_else(|| name.clone());
+            if !id.starts_with("fs-") {
+                return Err(err(
+                    format!("volumes.{name}.name"),
+                    format!("an external volume must name an EFS file system (fs-...), not {id:?}"),
+                ));
+            }
+            ctx.add_precondition(Precondition::FileSystemExists { id });
+        } else {
+            add_file_system(ctx, &name, volume, &services)?;
+        }
+        add_access_point(ctx, &name, volume)?;
+    }
+    Ok(())
+}
+
+fn add_file_system(
+    ctx: &mut Ctx,
+    name: &str,
+    volume: &Volume,
+    services: &[String],
+) -> Result<(), Error> {
+    let (fs, parameter, condition, _, ready) = ids(ctx, name);
+    let retained = parameters::retained_file_system(ctx, &parameter, name);
+    ctx.template
+        .add_condition(&condition, json!({ "Fn::Equals": [retained, ""] }));
+    let opts = &volume.driver_opts;
+    let option = |key: &str| opts.get(key).cloned();
+    let mut file_system = Resource::new("AWS::EFS::FileSystem")
+        .condition(condition.clone())
+        .retain()
+        .prop("Encrypted", true)
+        .prop_opt("PerformanceMode", option("performance_mode"))
+        .prop_opt("ThroughputMode", option("throughput_mode"));
+    if let Some(throughput) = option("provisioned_throughput") {
+        let mibps: f64 = throughput.parse().map_err(|_| {
+            err(
+                format!("volumes.{name}.driver_opts.provisioned_throughput"),
+                format!("{throughput:?} is not a number of MiB/s"),
+            )
+        })?;
+        file_system = file_system.prop("ProvisionedThroughputInMibps", mibps);
+    }
+    if let Some(policy) = option("lifecycle_policy") {
+        file_system = file_system.prop("LifecyclePolicies", json!([{ "TransitionToIA": policy }]));
+    }
+    if let Some(policy) = option("backup_policy") {
+        file_system = file_system.prop("BackupPolicy", json!({ "Status": policy }));
+    }
+    // `up` finds a retained file system by these tags.
+    file_system = file_system.prop(
+        "FileSystemTags",
+        tags(&[
+            ("Name", &format!("{}_{name}", ctx.project_name())),
+            (PROJECT_TAG, ctx.project_name()),
+            ("com.docker.compose.volume", name),
+        ]),
+    );
+    ctx.template.add(fs.clone(), file_system);
+
+    let group_id = format!("{}NFSSecurityGroup", ctx.names.volume(name));
+    let ingress: Vec<Value> = services
+        .iter()
+        .map(|service| {
+            json!({
+                "IpProtocol": "tcp",
+                "FromPort": NFS_PORT,
+                "ToPort": NFS_PORT,
+                "SourceSecurityGroupId": r#ref(&networks::service_group_id(ctx, service)),
+                "Description": format!("NFS from service {service}")
+            })
+        })
+        .collect();
+    let vpc = parameters::vpc_id(ctx);
+    let group = Resource::new("AWS::EC2::SecurityGroup")
+        .prop(
+            "GroupDescription",
+            format!(
+                "{} volume {name}: NFS from its services",
+                ctx.project_name()
+            ),
+        )
+        .prop("VpcId", vpc)
+        .prop("SecurityGroupIngress", Value::Array(ingress))
+        .prop(
+            "Tags",
+            tags(&[
+                (PROJECT_TAG, ctx.project_name()),
+                ("com.docker.compose.volume", name),
+            ]),
+        );
+    ctx.template.add(group_id.clone(), group);
+
+    let file_system_id = file_system_id(ctx, name, volume);
+    let mut targets = Vec::new();
+    for index in 0..MAX_SUBNETS {
+        let id = format!("{}MountTarget{index}", ctx.names.volume(name));
+        let subnet = parameters::private_subnet_at(ctx, index);
+        let mut target = Resource::new("AWS::EFS::MountTarget")
+            .prop("FileSystemId", file_system_id.clone())
+            .prop("SubnetId", subnet)
+            .prop("SecurityGroups", json!([r#ref(&group_id)]));
+        if index == 0 {
+            targets.push(r#ref(&id));
+        } else {
+            let has_subnet = parameters::has_private_subnet(ctx, index);
+            target = target.condition(has_subnet.clone());
+            targets.push(if_(&has_subnet, r#ref(&id), Value::String(String::new())));
+        }
+        ctx.template.add(id, target);
+    }
+    // Services wait on this handle, which references every mount target that exists: DependsOn
+    // cannot name a resource whose condition may be false.
+    let handle = Resource::new("AWS::CloudFormation::WaitConditionHandle")
+        .metadata(json!({ "MountTargets": targets }));
+    ctx.template.add(ready, handle);
+    Ok(())
+}
+
+fn add_access_point(ctx: &mut Ctx, name: &str, volume: &Volume) -> Result<(), Error> {
+    let (_, _, _, access_point, _) = ids(ctx, name);
+    let opts = &volume.driver_opts;
+    let number = |key: &str| -> Result<Option<String>, Error> {
+        match opts.get(key) {
+            None => Ok(None),
+            Some(v) if v.parse::<u32>().is_ok() => Ok(Some(v.clone())),
+            Some(v) => Err(err(
+                format!("volumes.{name}.driver_opts.{key}"),
+                format!("{v:?} is not a numeric id"),
+            )),
+        }
+    };
+    let uid = number("uid")?;
+    let gid = number("gid")?;
+    let mut resource = Resource::new("AWS::EFS::AccessPoint")
+        .prop("FileSystemId", file_system_id(ctx, name, volume));
+    if let (Some(uid), Some(gid)) = (&uid, &gid) {
+        resource = resource.prop("PosixUser", json!({ "Uid": uid, "Gid": gid }));
+    } else if uid.is_some() || gid.is_some() {
+        return Err(err(
+            format!("volumes.{name}.driver_opts"),
+            "uid and gid go together: set both",
+        ));
+    }
+    let path = opts
+        .get("root_directory")
+        .cloned()
+        .unwrap_or_else(|| "/".to_string());
+    if !path.starts_with('/') {
+        return Err(err(
+            format!("volumes.{name}.driver_opts.root_directory"),
+            format!("{path:?} must be an absolute path"),
+        ));
+    }
+    let mut root = serde_json::Map::new();
+    root.insert("Path".into(), path.clone().into());
+    if let (Some(uid), Some(gid), true) = (&uid, &gid, path != "/") {
+        let permissions = opts
+            .get("permissions")
+            .cloned()
+            .unwrap_or_else(|| "0755".to_string());
+        root.insert(
+            "CreationInfo".into(),
+            json!({ "OwnerUid": uid, "OwnerGid": gid, "Permissions": permissions }),
+        );
+    }
+    resource = resource.prop("RootDirectory", Value::Object(root)).prop(
+        "AccessPointTags",
+        tags(&[
+            (PROJECT_TAG, ctx.project_name()),
+            ("com.docker.compose.volume", name),
+        ]),
+    );
+    ctx.template.add(access_point, resource);
+    Ok(())
+}
+
+/// What mounting volumes adds to a service besides its task definition.
+#[derive(Debug, Default)]
+pub struct VolumeUse {
+    /// Task role statements allowing the mounts through their access points.
+    pub statements: Vec<Value>,
+    /// Resources the ECS service must wait for (mount targets).
+    pub depends_on: Vec<String>,
+}
+
+pub fn for_service(
+    ctx: &mut Ctx,
+    name: &str,
+    service: &Service,
+    parts: &mut crate::taskdef::TaskParts,
+) -> Result<VolumeUse, Error> {
+    let project = ctx.project;
+    let mut result = VolumeUse::default();
+    // volume -> writable by any of its mounts
+    let mut mounted: BTreeMap<String, bool> = BTreeMap::new();
+    for (index, mount) in service.volumes.iter().enumerate() {
+        let shown = format!("volumes[{index}]");
+        let source = match (mount.kind, &mount.source) {
+            (VolumeType::Volume, Some(source)) => source,
+            (VolumeType::Volume, None) => {
+                return Err(attributes::error(
+                    "service.volumes.anonymous",
+                    Some(name),
+                    &shown,
+                ))
+            }
+            (VolumeType::Bind, _) => {
+                return Err(attributes::error(
+                    "service.volumes.bind",
+                    Some(name),
+                    &shown,
+                ))
+            }
+            (VolumeType::Tmpfs, _) => {
+                return Err(attributes::error(
+                    "service.volumes.tmpfs",
+                    Some(name),
+                    &shown,
+                ))
+            }
+            _ => {
+                return Err(attributes::error(
+                    "service.volumes.other",
+                    Some(name),
+                    &shown,
+                ))
+            }
+        };
+        if !project.volumes.contains_key(source) {
+            return Err(Error {
+                service: Some(name.to_string()),
+                attribute: shown,
+                message: format!("volume {source:?} is not defined at the top level"),
+            });
+        }
+        parts.mount_points.push(json!({
+            "SourceVolume": ecs_name(source),
+            "ContainerPath": mount.target,
+            "ReadOnly": mount.read_only
+        }));
+        let writable = mounted.entry(source.clone()).or_insert(false);
+        *writable |= !mount.read_only;
+    }
+    for (source, writable) in mounted {
+        let Some(volume) = project.volumes.get(&source) else {
+            continue;
+        };
+        let (_, _, _, access_point, ready) = ids(ctx, &source);
+        parts.volumes.push(json!({
+            "Name": ecs_name(&source),
+            "EFSVolumeConfiguration": {
+                "FilesystemId": file_system_id(ctx, &source, volume),
+                "TransitEncryption": "ENABLED",
+                "AuthorizationConfig": { "AccessPointId": r#ref(&access_point), "IAM": "ENABLED" }
+            }
+        }));
+        let mut actions = vec!["elasticfilesystem:ClientMount"];
+        if writable {
+            actions.push("elasticfilesystem:ClientWrite");
+        }
+        result.statements.push(json!({
+            "Effect": "Allow",
+            "Action": actions,
+            "Resource": file_system_arn(ctx, &source, volume),
+            "Condition": {
+                "StringEquals": { "elasticfilesystem:AccessPointArn": get_att(&access_point, "Arn") }
+            }
+        }));
+        if !volume.external {
+            result.depends_on.push(ready);
+        }
+    }
+    Ok(result)
+}
