@@ -1,6 +1,7 @@
 //! cfn-lint on every template the project can produce: each example, each compose-model test fixture
-//! that loads and builds, and each project under tests/projects/. One cfn-lint run for all of them;
-//! any error fails the test with every finding listed per file. Warnings are printed, not failed on.
+//! that loads and builds, each project under tests/projects/, and a fixed sample of generated projects
+//! (tests/common/generate.rs, the same sample on every run). One cfn-lint run for all of them; any error
+//! fails the test with every finding listed per file. Warnings are printed, not failed on.
 //!
 //! cfn-lint comes from the Python venv `make venv` creates (`$ECS_TEST_VENV`, default `<workspace>/.venv`).
 //! Without it this test fails: a CI that silently skipped the check would prove nothing.
@@ -15,6 +16,9 @@ use std::process::Command;
 const ERROR_BIT: i32 = 2;
 const WARNING_BIT: i32 = 4;
 const INFO_BIT: i32 = 8;
+
+/// How many generated projects are linted along with the written ones.
+const GENERATED_PROJECTS: usize = 40;
 
 fn cfn_lint() -> PathBuf {
     let venv = std::env::var_os("ECS_TEST_VENV")
@@ -33,6 +37,8 @@ fn cfn_lint() -> PathBuf {
 struct Source {
     origin: String,
     file: PathBuf,
+    /// For a generated project, the project as compose YAML, to reproduce a failure.
+    project: Option<String>,
 }
 
 #[test]
@@ -63,6 +69,15 @@ fn every_template_passes_cfn_lint() {
             fixtures_built += 1;
         }
     }
+    // Generated projects are valid by construction; references.rs checks that they build.
+    let generated = common::generate::fixed_valid_projects(GENERATED_PROJECTS);
+    for (index, project) in generated.iter().enumerate() {
+        if let Ok(built) = template_builder::build(project) {
+            let mut source = write(dir.path(), "generated", &format!("{index:02}"), &built);
+            source.project = serde_yaml::to_string(project).ok();
+            sources.push(source);
+        }
+    }
     eprintln!(
         "cfn-lint: {} templates ({fixtures_built} from compose-model fixtures)",
         sources.len()
@@ -86,10 +101,11 @@ fn write(dir: &Path, kind: &str, name: &str, built: &template_builder::Built) ->
     Source {
         origin: format!("{kind}/{name}"),
         file,
+        project: None,
     }
 }
 
-/// Run cfn-lint once on every file; return one line per failing file with all its errors.
+/// Run cfn-lint once on every file; return one entry per failing file with all its errors.
 fn lint(exe: &Path, sources: &[Source]) -> Vec<String> {
     let output = Command::new(exe)
         .arg("-f")
@@ -102,12 +118,13 @@ fn lint(exe: &Path, sources: &[Source]) -> Vec<String> {
     let stderr = String::from_utf8_lossy(&output.stderr);
 
     // parseable: file:line:column:end_line:end_column:rule:message
-    let mut errors: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut errors: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     let mut warnings = Vec::new();
     for line in stdout.lines() {
-        let Some(source) = sources
+        let Some((index, source)) = sources
             .iter()
-            .find(|s| line.starts_with(&format!("{}:", s.file.display())))
+            .enumerate()
+            .find(|(_, s)| line.starts_with(&format!("{}:", s.file.display())))
         else {
             continue;
         };
@@ -115,7 +132,7 @@ fn lint(exe: &Path, sources: &[Source]) -> Vec<String> {
         let rule = finding.split(':').nth(4).unwrap_or_default();
         let entry = format!("{}:{finding}", source.origin);
         if rule.starts_with('E') {
-            errors.entry(&source.origin).or_default().push(entry);
+            errors.entry(index).or_default().push(entry);
         } else {
             warnings.push(entry);
         }
@@ -129,12 +146,21 @@ fn lint(exe: &Path, sources: &[Source]) -> Vec<String> {
 
     let mut failures: Vec<String> = errors
         .into_iter()
-        .map(|(origin, lines)| {
-            format!(
-                "{origin}: {} error(s)\n    {}",
+        .map(|(index, lines)| {
+            let source = &sources[index];
+            let mut failure = format!(
+                "{}: {} error(s)\n    {}",
+                source.origin,
                 lines.len(),
                 lines.join("\n    ")
-            )
+            );
+            if let Some(project) = &source.project {
+                failure.push_str(&format!(
+                    "\n  generated project:\n    {}",
+                    project.trim_end().replace('\n', "\n    ")
+                ));
+            }
+            failure
         })
         .collect();
     let unexpected = code & !(ERROR_BIT | WARNING_BIT | INFO_BIT);

@@ -2,6 +2,8 @@
 //! same way on every machine.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod generate;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
