@@ -5,6 +5,21 @@
 
 pub mod aws;
 pub mod error;
+// up / down
+pub mod changeset;
+pub mod down;
+pub mod events;
+pub mod interrupt;
+pub mod parameters;
+pub mod preconditions;
+pub mod progress;
+pub mod resource_names;
+pub mod rollouts;
+pub mod sdk_errors;
+pub mod stack;
+pub mod up;
+pub mod upload;
+pub mod watch;
 
 pub use aws::{AwsOptions, Clients};
 pub use error::Error;

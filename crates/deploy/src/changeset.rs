@@ -1,0 +1,187 @@
+//! Change sets: create one for the stack, wait until CloudFormation has computed it, and recognise
+//! "nothing to change" whichever way the API says it.
+
+use std::time::Duration;
+
+use aws_sdk_cloudformation::types::{ChangeSetType, Parameter};
+use aws_sdk_cloudformation::Client;
+
+use crate::upload::TemplateSource;
+use crate::{sdk_errors, stack, Error};
+
+/// Everything a change set is made of.
+#[derive(Debug, Clone)]
+pub struct ChangeSetRequest {
+    pub stack_name: String,
+    pub project: String,
+    /// CREATE for a new stack (or one in REVIEW_IN_PROGRESS), UPDATE otherwise.
+    pub create: bool,
+    pub template: TemplateSource,
+    /// Parameter name and value.
+    pub parameters: Vec<(String, String)>,
+}
+
+/// A change set CloudFormation accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeSet {
+    pub id: String,
+    pub stack_id: String,
+}
+
+/// What came of asking for a change set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prepared {
+    Ready(ChangeSet),
+    /// The template and parameters match what is deployed.
+    NoChanges,
+}
+
+/// A FAILED change set's reason, or a ValidationError's message, that means "no changes".
+pub fn means_no_changes(reason: &str) -> bool {
+    reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")
+}
+
+/// Create the change set. A stack with nothing to change may be refused right here.
+pub async fn create(cf: &Client, request: &ChangeSetRequest) -> Result<Prepared, Error> {
+    let name = format!("docker-ecs-{}", unique_suffix());
+    let mut call = cf
+        .create_change_set()
+        .stack_name(&request.stack_name)
+        .change_set_name(&name)
+        .change_set_type(if request.create {
+            ChangeSetType::Create
+        } else {
+            ChangeSetType::Update
+        })
+        .set_capabilities(Some(stack::capabilities()))
+        .set_tags(Some(stack::tags(&request.project)))
+        .description(format!("docker ecs up for project {}", request.project));
+    call = match &request.template {
+        TemplateSource::Body(body) => call.template_body(body),
+        TemplateSource::Url(url) => call.template_url(url),
+    };
+    for (key, value) in &request.parameters {
+        call = call.parameters(
+            Parameter::builder()
+                .parameter_key(key)
+                .parameter_value(value)
+                .build(),
+        );
+    }
+    match call.send().await {
+        Ok(out) => Ok(Prepared::Ready(ChangeSet {
+            id: out.id().unwrap_or(&name).to_string(),
+            stack_id: out.stack_id().unwrap_or(&request.stack_name).to_string(),
+        })),
+        Err(err)
+            if sdk_errors::code(&err) == Some("ValidationError")
+                && sdk_errors::message(&err).is_some_and(means_no_changes) =>
+        {
+            Ok(Prepared::NoChanges)
+        }
+        Err(err) => Err(Error::aws(
+            format!("creating a change set for stack {}", request.stack_name),
+            err,
+        )),
+    }
+}
+
+/// Wait until the change set can be executed; a FAILED one without changes is [`Prepared::NoChanges`]
+/// (and is deleted, so they do not pile up).
+pub async fn wait_until_ready(
+    cf: &Client,
+    change_set: &ChangeSet,
+    interval: Duration,
+) -> Result<Prepared, Error> {
+    let mut delay = interval;
+    loop {
+        let out = match cf
+            .describe_change_set()
+            .change_set_name(&change_set.id)
+            .stack_name(&change_set.stack_id)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(err) if sdk_errors::is_throttling(&err) => {
+                delay = (delay * 2).min(interval * 8);
+                tokio::time::sleep(delay).await;
+                continue;
+            }
+            Err(err) => return Err(Error::aws("reading the change set", err)),
+        };
+        let status = out.status().map(|s| s.as_str()).unwrap_or_default();
+        let reason = out.status_reason().unwrap_or_default();
+        match status {
+            "CREATE_COMPLETE" => return Ok(Prepared::Ready(change_set.clone())),
+            "FAILED" if means_no_changes(reason) => {
+                // Best effort: an empty change set left behind does no harm.
+                let _ = cf
+                    .delete_change_set()
+                    .change_set_name(&change_set.id)
+                    .stack_name(&change_set.stack_id)
+                    .send()
+                    .await;
+                return Ok(Prepared::NoChanges);
+            }
+            "FAILED" => {
+                return Err(Error::DeployFailed(format!(
+                    "CloudFormation rejected the change set: {reason}"
+                )))
+            }
+            "CREATE_PENDING" | "CREATE_IN_PROGRESS" | "" => {}
+            other if other.starts_with("DELETE") => {
+                return Err(Error::DeployFailed(format!(
+                    "the change set was deleted while being prepared ({other})"
+                )))
+            }
+            _ => {}
+        }
+        delay = interval;
+        tokio::time::sleep(delay).await;
+    }
+}
+
+/// Start applying the change set.
+pub async fn execute(cf: &Client, change_set: &ChangeSet) -> Result<(), Error> {
+    cf.execute_change_set()
+        .change_set_name(&change_set.id)
+        .stack_name(&change_set.stack_id)
+        .send()
+        .await
+        .map_err(|e| Error::aws("executing the change set", e))?;
+    Ok(())
+}
+
+/// Remove a change set that will not be executed (the user interrupted before execution).
+pub async fn discard(cf: &Client, change_set: &ChangeSet) -> Result<(), Error> {
+    cf.delete_change_set()
+        .change_set_name(&change_set.id)
+        .stack_name(&change_set.stack_id)
+        .send()
+        .await
+        .map_err(|e| Error::aws("deleting the change set", e))?;
+    Ok(())
+}
+
+/// Change set names must be unique per stack; milliseconds since the epoch are.
+pub(crate) fn unique_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_no_change_messages_are_recognised() {
+        assert!(means_no_changes("The submitted information didn't contain changes. Submit different information to create a change set."));
+        assert!(means_no_changes("No updates are to be performed."));
+        assert!(!means_no_changes(
+            "Template format error: Unresolved resource dependencies"
+        ));
+    }
+}

@@ -1,0 +1,151 @@
+//! `docker ecs down`: delete the project's stack and follow the deletion. EFS file systems survive
+//! (DeletionPolicy Retain) and the next `up` reuses them: say so.
+
+use std::time::Duration;
+
+use crate::events::EventFeed;
+use crate::interrupt::Interrupts;
+use crate::progress::{Progress, ProgressEvent};
+use crate::resource_names::ResourceNames;
+use crate::stack::{self, Phase};
+use crate::watch::{Ended, Watcher};
+use crate::{Clients, Error};
+
+#[derive(Debug, Clone)]
+pub struct DownOptions {
+    /// Return once the deletion has started.
+    pub detach: bool,
+    pub poll_interval: Duration,
+}
+
+impl Default for DownOptions {
+    fn default() -> Self {
+        DownOptions {
+            detach: false,
+            poll_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DownOutcome {
+    /// No stack by that name.
+    NothingToRemove,
+    /// Deleted; these EFS file systems were kept with their data.
+    Removed { retained_file_systems: Vec<String> },
+    /// `--detach`: deletion started.
+    Detached,
+    /// Ctrl-C: CloudFormation goes on deleting without us.
+    StoppedWaiting,
+}
+
+pub async fn down(
+    clients: &Clients,
+    project: &str,
+    options: &DownOptions,
+    progress: &mut dyn Progress,
+    interrupts: &mut Interrupts,
+) -> Result<DownOutcome, Error> {
+    let cf = &clients.cloudformation;
+    let Some(existing) = stack::describe(cf, project).await? else {
+        progress.report(ProgressEvent::Info(format!(
+            "Nothing to remove: there is no stack {project} in region {}",
+            clients.region
+        )));
+        return Ok(DownOutcome::NothingToRemove);
+    };
+    if !existing.managed {
+        return Err(Error::Precondition(format!(
+            "stack {project} was not deployed by docker ecs (it has no {} tag): not deleting it",
+            stack::PROJECT_TAG
+        )));
+    }
+    let file_systems =
+        stack::physical_ids_of_type(cf, &existing.id, "AWS::EFS::FileSystem").await?;
+    let names = deployed_names(clients, &existing.id).await;
+    let feed = EventFeed::after_current(cf, &existing.id).await?;
+    if existing.status != "DELETE_IN_PROGRESS" {
+        if existing.phase() == Phase::InProgress {
+            progress.report(ProgressEvent::Info(format!(
+                "Stack {project} is {}: CloudFormation deletes it once that ends",
+                existing.status
+            )));
+        }
+        stack::delete(cf, &existing.id).await?;
+    }
+    progress.report(ProgressEvent::Info(format!("Deleting stack {project}")));
+    if options.detach {
+        report_retained(&file_systems, progress);
+        return Ok(DownOutcome::Detached);
+    }
+    let mut watcher = Watcher::new(
+        clients,
+        existing.id.clone(),
+        feed,
+        names,
+        options.poll_interval,
+    );
+    match watcher.until_done(progress, interrupts).await? {
+        Ended::Interrupted => {
+            progress.report(ProgressEvent::Info(format!(
+                "Stopped waiting: CloudFormation goes on deleting stack {project}"
+            )));
+            Ok(DownOutcome::StoppedWaiting)
+        }
+        Ended::Finished(info) => {
+            let status = info
+                .as_ref()
+                .map(|i| i.status.clone())
+                .unwrap_or_else(|| stack::DELETE_COMPLETE.to_string());
+            if status != stack::DELETE_COMPLETE {
+                let error = match &info {
+                    Some(info) => watcher.failure(info, progress),
+                    None => Error::DeployFailed(format!("stack {project} was not deleted")),
+                };
+                progress.report(ProgressEvent::Finished {
+                    stack: project.to_string(),
+                    status,
+                    urls: Vec::new(),
+                });
+                return Err(error);
+            }
+            progress.report(ProgressEvent::Finished {
+                stack: project.to_string(),
+                status,
+                urls: Vec::new(),
+            });
+            report_retained(&file_systems, progress);
+            Ok(DownOutcome::Removed {
+                retained_file_systems: file_systems,
+            })
+        }
+    }
+}
+
+fn report_retained(file_systems: &[String], progress: &mut dyn Progress) {
+    if file_systems.is_empty() {
+        return;
+    }
+    progress.report(ProgressEvent::Info(format!(
+        "EFS file system(s) {} are retained with their data; the next `docker ecs up` of this project reuses \
+         them (delete them with `aws efs delete-file-system --file-system-id ...` when no longer needed)",
+        file_systems.join(", ")
+    )));
+}
+
+/// Resource descriptions from the deployed template; plain type labels when it cannot be read.
+async fn deployed_names(clients: &Clients, stack_id: &str) -> ResourceNames {
+    let Ok(out) = clients
+        .cloudformation
+        .get_template()
+        .stack_name(stack_id)
+        .send()
+        .await
+    else {
+        return ResourceNames::default();
+    };
+    out.template_body()
+        .and_then(|body| serde_json::from_str(body).ok())
+        .map(|template| ResourceNames::from_template(&template))
+        .unwrap_or_default()
+}

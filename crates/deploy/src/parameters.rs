@@ -1,0 +1,361 @@
+//! Values for the template Parameters the builder left to `up`: the VPC and its subnets, secret
+//! contents (NoEcho parameters, never in the template), and EFS file systems retained by an earlier
+//! `down`.
+
+use std::collections::{BTreeMap, HashSet};
+
+use aws_sdk_ec2::types::{Filter, RouteTable, Subnet};
+use template_builder::{Built, ParameterSource, Precondition, SecretValueSource};
+
+use crate::{stack, Clients, Error};
+
+/// CloudFormation's limit on one parameter value, in bytes.
+pub const PARAMETER_VALUE_LIMIT: usize = 4096;
+
+const PROJECT_TAG: &str = "com.docker.compose.project";
+const VOLUME_TAG: &str = "com.docker.compose.volume";
+
+/// The VPC the app runs in, with its subnets split by reachability from the internet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Network {
+    pub vpc_id: String,
+    pub public_subnets: Vec<String>,
+    /// Subnets without a route to the internet; the public ones when the VPC has none.
+    pub private_subnets: Vec<String>,
+}
+
+/// Resolve every parameter `built` asks for. `existing_stack` is the stack being updated, if any:
+/// file systems it already owns are not passed back to it as "retained".
+pub async fn resolve(
+    clients: &Clients,
+    project: &str,
+    built: &Built,
+    existing_stack: Option<&str>,
+) -> Result<Vec<(String, String)>, Error> {
+    let needs_network = built.parameters.iter().any(|p| {
+        matches!(
+            p.source,
+            ParameterSource::VpcId
+                | ParameterSource::PublicSubnetIds
+                | ParameterSource::PrivateSubnetIds
+        )
+    });
+    let network = if needs_network {
+        Some(lookup_network(clients, explicit_vpc(built)).await?)
+    } else {
+        None
+    };
+    let needs_volumes = built
+        .parameters
+        .iter()
+        .any(|p| matches!(p.source, ParameterSource::RetainedFileSystem { .. }));
+    let retained = if needs_volumes {
+        retained_file_systems(clients, project, existing_stack).await?
+    } else {
+        BTreeMap::new()
+    };
+
+    let mut values = Vec::with_capacity(built.parameters.len());
+    for input in &built.parameters {
+        let value = match (&input.source, &network) {
+            (ParameterSource::VpcId, Some(network)) => network.vpc_id.clone(),
+            (ParameterSource::PublicSubnetIds, Some(network)) => {
+                if network.public_subnets.is_empty() {
+                    return Err(Error::Precondition(format!(
+                        "VPC {} has no public subnet (none maps public IPs on launch or routes to an \
+                         internet gateway), and the load balancer or public tasks need one",
+                        network.vpc_id
+                    )));
+                }
+                network.public_subnets.join(",")
+            }
+            (ParameterSource::PrivateSubnetIds, Some(network)) => network.private_subnets.join(","),
+            (
+                ParameterSource::VpcId
+                | ParameterSource::PublicSubnetIds
+                | ParameterSource::PrivateSubnetIds,
+                None,
+            ) => unreachable_network()?,
+            (ParameterSource::SecretValue { secret, from }, _) => read_secret(secret, from)?,
+            (ParameterSource::RetainedFileSystem { volume }, _) => {
+                retained.get(volume).cloned().unwrap_or_default()
+            }
+        };
+        values.push((input.name.clone(), value));
+    }
+    Ok(values)
+}
+
+fn unreachable_network() -> Result<String, Error> {
+    // `needs_network` is computed from the same list, so this cannot happen; an error beats a panic.
+    Err(Error::Precondition(
+        "internal error: network parameters were not looked up".into(),
+    ))
+}
+
+/// `x-aws-vpc`, which the builder records as a precondition.
+fn explicit_vpc(built: &Built) -> Option<&str> {
+    built.preconditions.iter().find_map(|p| match p {
+        Precondition::VpcExists { id } => Some(id.as_str()),
+        _ => None,
+    })
+}
+
+/// The VPC (`x-aws-vpc`, else the region's default VPC) and its subnets.
+pub async fn lookup_network(clients: &Clients, vpc: Option<&str>) -> Result<Network, Error> {
+    let ec2 = &clients.ec2;
+    let vpc_id = match vpc {
+        Some(id) => id.to_string(),
+        None => {
+            let out = ec2
+                .describe_vpcs()
+                .filters(Filter::builder().name("isDefault").values("true").build())
+                .send()
+                .await
+                .map_err(|e| Error::aws("looking up the default VPC", e))?;
+            out.vpcs()
+                .iter()
+                .find_map(|v| v.vpc_id())
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    Error::Precondition(format!(
+                        "region {} has no default VPC: name one with x-aws-vpc at the top of the compose file",
+                        clients.region
+                    ))
+                })?
+        }
+    };
+    let vpc_filter = || Filter::builder().name("vpc-id").values(&vpc_id).build();
+    let mut subnets = Vec::new();
+    let mut pages = ec2
+        .describe_subnets()
+        .filters(vpc_filter())
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| Error::aws(format!("listing the subnets of {vpc_id}"), e))?;
+        subnets.extend(page.subnets().iter().cloned());
+    }
+    let mut route_tables = Vec::new();
+    let mut pages = ec2
+        .describe_route_tables()
+        .filters(vpc_filter())
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page =
+            page.map_err(|e| Error::aws(format!("listing the route tables of {vpc_id}"), e))?;
+        route_tables.extend(page.route_tables().iter().cloned());
+    }
+    if subnets.is_empty() {
+        return Err(Error::Precondition(format!(
+            "VPC {vpc_id} has no subnets{}",
+            if vpc.is_some() { " (x-aws-vpc)" } else { "" }
+        )));
+    }
+    let (public_subnets, private) = split_subnets(&subnets, &route_tables);
+    let private_subnets = if private.is_empty() {
+        public_subnets.clone()
+    } else {
+        private
+    };
+    Ok(Network {
+        vpc_id,
+        public_subnets,
+        private_subnets,
+    })
+}
+
+/// Public subnets map public IPs on launch or route to an internet gateway (through their own route
+/// table, or the VPC's main one when they have none); the others are private. Order is the API's.
+pub fn split_subnets(
+    subnets: &[Subnet],
+    route_tables: &[RouteTable],
+) -> (Vec<String>, Vec<String>) {
+    let routes_to_igw = |table: &RouteTable| {
+        table
+            .routes()
+            .iter()
+            .any(|r| r.gateway_id().is_some_and(|g| g.starts_with("igw-")))
+    };
+    let main_is_public = route_tables
+        .iter()
+        .find(|t| t.associations().iter().any(|a| a.main() == Some(true)))
+        .is_some_and(routes_to_igw);
+    let mut public = Vec::new();
+    let mut private = Vec::new();
+    for subnet in subnets {
+        let Some(id) = subnet.subnet_id() else {
+            continue;
+        };
+        let own_table = route_tables
+            .iter()
+            .find(|t| t.associations().iter().any(|a| a.subnet_id() == Some(id)));
+        let routed_public = match own_table {
+            Some(table) => routes_to_igw(table),
+            None => main_is_public,
+        };
+        if subnet.map_public_ip_on_launch() == Some(true) || routed_public {
+            public.push(id.to_string());
+        } else {
+            private.push(id.to_string());
+        }
+    }
+    (public, private)
+}
+
+/// A secret's content for its NoEcho parameter.
+pub fn read_secret(secret: &str, from: &SecretValueSource) -> Result<String, Error> {
+    let (content, origin) = match from {
+        SecretValueSource::File(path) => {
+            let bytes = std::fs::read(path).map_err(|source| Error::Io {
+                context: format!("secret {secret:?}: reading {}", path.display()),
+                source,
+            })?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                Error::Precondition(format!(
+                    "secret {secret:?}: {} is not UTF-8 text; CloudFormation parameters carry text only",
+                    path.display()
+                ))
+            })?;
+            (text, format!("file {}", path.display()))
+        }
+        SecretValueSource::Environment(variable) => {
+            let value = std::env::var(variable).map_err(|_| {
+                Error::Precondition(format!(
+                    "secret {secret:?}: environment variable {variable} is not set (or not UTF-8)"
+                ))
+            })?;
+            (value, format!("environment variable {variable}"))
+        }
+    };
+    if content.len() > PARAMETER_VALUE_LIMIT {
+        return Err(Error::Precondition(format!(
+            "secret {secret:?}: {origin} holds {} bytes, over the {PARAMETER_VALUE_LIMIT} bytes a \
+             CloudFormation parameter can carry; store it with `docker ecs secret create {secret} FILE` \
+             and reference it as an external secret (external: true, name: <its ARN>)",
+            content.len()
+        )));
+    }
+    Ok(content)
+}
+
+/// Volume name -> id of the file system an earlier `down` left behind for this project. File systems
+/// the stack itself owns are skipped: passing one of those back would make it "external" to its owner.
+pub async fn retained_file_systems(
+    clients: &Clients,
+    project: &str,
+    existing_stack: Option<&str>,
+) -> Result<BTreeMap<String, String>, Error> {
+    let owned: HashSet<String> = match existing_stack {
+        Some(stack_id) => {
+            stack::physical_ids_of_type(&clients.cloudformation, stack_id, "AWS::EFS::FileSystem")
+                .await?
+                .into_iter()
+                .collect()
+        }
+        None => HashSet::new(),
+    };
+    // Newest first, so the most recent retained copy of a volume wins.
+    let mut found: Vec<(aws_smithy_types::DateTime, String, String)> = Vec::new();
+    let mut pages = clients.efs.describe_file_systems().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| Error::aws("looking for retained EFS file systems", e))?;
+        for fs in page.file_systems() {
+            let tag = |key: &str| fs.tags().iter().find(|t| t.key() == key).map(|t| t.value());
+            if tag(PROJECT_TAG) != Some(project) || owned.contains(fs.file_system_id()) {
+                continue;
+            }
+            if matches!(fs.life_cycle_state().as_str(), "deleting" | "deleted") {
+                continue;
+            }
+            if let Some(volume) = tag(VOLUME_TAG) {
+                found.push((
+                    *fs.creation_time(),
+                    volume.to_string(),
+                    fs.file_system_id().to_string(),
+                ));
+            }
+        }
+    }
+    found.sort_by_key(|entry| std::cmp::Reverse(entry.0));
+    let mut by_volume = BTreeMap::new();
+    for (_, volume, id) in found {
+        by_volume.entry(volume).or_insert(id);
+    }
+    Ok(by_volume)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_ec2::types::{Route, RouteTableAssociation};
+
+    fn subnet(id: &str, public_ip: bool) -> Subnet {
+        Subnet::builder()
+            .subnet_id(id)
+            .map_public_ip_on_launch(public_ip)
+            .build()
+    }
+
+    #[test]
+    fn subnets_split_by_public_ip_and_internet_route() {
+        let subnets = [
+            subnet("a", true),
+            subnet("b", false),
+            subnet("c", false),
+            subnet("d", false),
+        ];
+        let tables = [
+            // main table: NAT only
+            RouteTable::builder()
+                .associations(RouteTableAssociation::builder().main(true).build())
+                .routes(Route::builder().nat_gateway_id("nat-1").build())
+                .build(),
+            // b has its own table with an internet gateway route
+            RouteTable::builder()
+                .associations(RouteTableAssociation::builder().subnet_id("b").build())
+                .routes(Route::builder().gateway_id("igw-1").build())
+                .build(),
+            // c has its own table without one
+            RouteTable::builder()
+                .associations(RouteTableAssociation::builder().subnet_id("c").build())
+                .routes(Route::builder().gateway_id("local").build())
+                .build(),
+        ];
+        let (public, private) = split_subnets(&subnets, &tables);
+        assert_eq!(public, ["a", "b"]);
+        assert_eq!(private, ["c", "d"]);
+    }
+
+    #[test]
+    fn secret_over_the_parameter_limit_is_refused_with_advice() {
+        let dir = std::env::temp_dir().join(format!("ecs-deploy-secret-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big.txt");
+        std::fs::write(&big, "x".repeat(PARAMETER_VALUE_LIMIT + 1)).unwrap();
+        let small = dir.join("small.txt");
+        std::fs::write(&small, "s3cr3t").unwrap();
+        let err = read_secret("token", &SecretValueSource::File(big))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("secret \"token\""), "{err}");
+        assert!(err.contains("4097 bytes"), "{err}");
+        assert!(err.contains("docker ecs secret create"), "{err}");
+        assert_eq!(
+            read_secret("token", &SecretValueSource::File(small)).unwrap(),
+            "s3cr3t"
+        );
+        let missing = read_secret(
+            "token",
+            &SecretValueSource::Environment("ECS_DEPLOY_TEST_UNSET_VAR".into()),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            missing.contains("ECS_DEPLOY_TEST_UNSET_VAR is not set"),
+            "{missing}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,170 @@
+//! Checks that what the Compose file names in the account exists before anything is deployed:
+//! `x-aws-cluster`, `x-aws-loadbalancer` (and its type), `x-aws-vpc`, external security groups and
+//! file systems, `x-aws-policies`. Every failed check is reported, each naming its attribute.
+
+use template_builder::{LoadBalancerType, Precondition};
+
+use crate::{sdk_errors, Clients, Error};
+
+/// Run every check; one error listing each problem, or Ok.
+pub async fn check(clients: &Clients, preconditions: &[Precondition]) -> Result<(), Error> {
+    let mut problems = Vec::new();
+    for precondition in preconditions {
+        if let Some(problem) = check_one(clients, precondition).await? {
+            problems.push(problem);
+        }
+    }
+    match problems.len() {
+        0 => Ok(()),
+        1 => Err(Error::Precondition(problems.remove(0))),
+        _ => Err(Error::Precondition(format!(
+            "the compose file refers to resources that are not usable:\n  - {}",
+            problems.join("\n  - ")
+        ))),
+    }
+}
+
+/// `Ok(Some(problem))` when the check fails, `Err` when AWS could not be asked.
+async fn check_one(
+    clients: &Clients,
+    precondition: &Precondition,
+) -> Result<Option<String>, Error> {
+    let region = &clients.region;
+    match precondition {
+        Precondition::ClusterExists { name } => {
+            let out = clients
+                .ecs
+                .describe_clusters()
+                .clusters(name)
+                .send()
+                .await
+                .map_err(|e| Error::aws(format!("x-aws-cluster: looking up cluster {name}"), e))?;
+            let active = out.clusters().iter().any(|c| c.status() == Some("ACTIVE"));
+            Ok((!active).then(|| {
+                format!("x-aws-cluster: ECS cluster {name:?} does not exist (or is not active) in region {region}")
+            }))
+        }
+        Precondition::LoadBalancer {
+            name_or_arn,
+            expected,
+        } => {
+            let mut call = clients.elbv2.describe_load_balancers();
+            call = if name_or_arn.starts_with("arn:") {
+                call.load_balancer_arns(name_or_arn)
+            } else {
+                call.names(name_or_arn)
+            };
+            let out = match call.send().await {
+                Ok(out) => out,
+                Err(err) if sdk_errors::code(&err) == Some("LoadBalancerNotFound") => {
+                    return Ok(Some(format!(
+                        "x-aws-loadbalancer: load balancer {name_or_arn:?} does not exist in region {region}"
+                    )))
+                }
+                Err(err) => {
+                    return Err(Error::aws(
+                        format!("x-aws-loadbalancer: looking up load balancer {name_or_arn}"),
+                        err,
+                    ))
+                }
+            };
+            let Some(lb) = out.load_balancers().first() else {
+                return Ok(Some(format!(
+                    "x-aws-loadbalancer: load balancer {name_or_arn:?} does not exist in region {region}"
+                )));
+            };
+            let actual = lb.r#type().map(|t| t.as_str()).unwrap_or("unknown");
+            let (wanted, why) = match expected {
+                LoadBalancerType::Application => (
+                    "application",
+                    "every published port is HTTP, so the services need an application load balancer",
+                ),
+                LoadBalancerType::Network => (
+                    "network",
+                    "some published ports are not HTTP, so the services need a network load balancer",
+                ),
+            };
+            Ok((actual != wanted).then(|| {
+                format!(
+                    "x-aws-loadbalancer: {name_or_arn:?} is a {actual} load balancer, but {why}"
+                )
+            }))
+        }
+        Precondition::VpcExists { id } => {
+            match clients.ec2.describe_vpcs().vpc_ids(id).send().await {
+                Ok(out) if !out.vpcs().is_empty() => Ok(None),
+                Ok(_) => Ok(Some(missing_vpc(id, region))),
+                Err(err)
+                    if sdk_errors::code(&err).is_some_and(|c| c.starts_with("InvalidVpcID")) =>
+                {
+                    Ok(Some(missing_vpc(id, region)))
+                }
+                Err(err) => Err(Error::aws(format!("x-aws-vpc: looking up VPC {id}"), err)),
+            }
+        }
+        Precondition::SecurityGroupExists { id } => {
+            match clients
+                .ec2
+                .describe_security_groups()
+                .group_ids(id)
+                .send()
+                .await
+            {
+                Ok(out) if !out.security_groups().is_empty() => Ok(None),
+                Ok(_) => Ok(Some(missing_group(id, region))),
+                Err(err)
+                    if sdk_errors::code(&err).is_some_and(|c| c.starts_with("InvalidGroup")) =>
+                {
+                    Ok(Some(missing_group(id, region)))
+                }
+                Err(err) => Err(Error::aws(
+                    format!("networks: looking up security group {id}"),
+                    err,
+                )),
+            }
+        }
+        Precondition::FileSystemExists { id } => {
+            match clients
+                .efs
+                .describe_file_systems()
+                .file_system_id(id)
+                .send()
+                .await
+            {
+                Ok(out) if !out.file_systems().is_empty() => Ok(None),
+                Ok(_) => Ok(Some(missing_file_system(id, region))),
+                Err(err) if sdk_errors::code(&err) == Some("FileSystemNotFound") => {
+                    Ok(Some(missing_file_system(id, region)))
+                }
+                Err(err) => Err(Error::aws(
+                    format!("volumes: looking up EFS file system {id}"),
+                    err,
+                )),
+            }
+        }
+        Precondition::ManagedPolicyExists { arn } => {
+            match clients.iam.get_policy().policy_arn(arn).send().await {
+                Ok(_) => Ok(None),
+                Err(err) if sdk_errors::code(&err) == Some("NoSuchEntity") => Ok(Some(format!(
+                    "x-aws-policies: managed policy {arn:?} does not exist"
+                ))),
+                Err(err) => Err(Error::aws(
+                    format!("x-aws-policies: looking up policy {arn}"),
+                    err,
+                )),
+            }
+        }
+    }
+}
+
+fn missing_vpc(id: &str, region: &str) -> String {
+    format!("x-aws-vpc: VPC {id:?} does not exist in region {region}")
+}
+
+fn missing_group(id: &str, region: &str) -> String {
+    format!("networks: external security group {id:?} does not exist in region {region}")
+}
+
+fn missing_file_system(id: &str, region: &str) -> String {
+    format!("volumes: external EFS file system {id:?} does not exist in region {region}")
+}

@@ -1,0 +1,365 @@
+//! What `up` and `down` show while CloudFormation works. The deploy logic reports [`ProgressEvent`]s
+//! to a [`Progress`] sink; this module renders them live on a terminal (one line per resource) or as
+//! plain lines (not a terminal, or `CI=true`). Tests pass their own sink and read what was reported.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+
+/// Something worth showing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProgressEvent {
+    /// A sentence about what is happening ("Creating stack app", "Nothing to update").
+    Info(String),
+    /// A resource (or the stack itself) changed status.
+    Resource {
+        logical_id: String,
+        description: String,
+        status: String,
+        reason: Option<String>,
+    },
+    /// An ECS service's deployment while it rolls out.
+    Rollout {
+        service: String,
+        desired: i32,
+        running: i32,
+        pending: i32,
+        failed: i32,
+    },
+    /// A task of a rolling-out service stopped; `reason` says why.
+    TaskStopped {
+        service: String,
+        task: String,
+        reason: String,
+    },
+    /// The first real cause of a failed operation, in full.
+    Failure { resource: String, reason: String },
+    /// The operation ended: the stack's final status and, on success, the app's URLs.
+    Finished {
+        stack: String,
+        status: String,
+        urls: Vec<String>,
+    },
+}
+
+/// Where progress goes.
+pub trait Progress: Send {
+    fn report(&mut self, event: ProgressEvent);
+}
+
+/// Records every event: for tests, and for callers that render later.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    pub events: Vec<ProgressEvent>,
+}
+
+impl Progress for Recorder {
+    fn report(&mut self, event: ProgressEvent) {
+        self.events.push(event);
+    }
+}
+
+/// Live view on a terminal, plain lines otherwise (stderr not a terminal, or `CI=true`).
+pub fn for_stderr() -> Box<dyn Progress> {
+    let ci = std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
+    if !ci && console::Term::stderr().is_term() {
+        Box::new(TerminalProgress::new())
+    } else {
+        Box::new(PlainProgress::new(Box::new(std::io::stderr())))
+    }
+}
+
+/// CloudFormation's status in words.
+pub fn human_status(status: &str) -> &str {
+    match status {
+        "CREATE_IN_PROGRESS" => "Creating",
+        "CREATE_COMPLETE" => "Created",
+        "CREATE_FAILED" => "Creation failed",
+        "UPDATE_IN_PROGRESS" => "Updating",
+        "UPDATE_COMPLETE" => "Updated",
+        "UPDATE_FAILED" => "Update failed",
+        "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS" => "Cleaning up",
+        "DELETE_IN_PROGRESS" => "Deleting",
+        "DELETE_COMPLETE" => "Deleted",
+        "DELETE_FAILED" => "Deletion failed",
+        "DELETE_SKIPPED" => "Retained",
+        "ROLLBACK_IN_PROGRESS" | "UPDATE_ROLLBACK_IN_PROGRESS" => "Rolling back",
+        "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS" => "Rolling back (cleaning up)",
+        "ROLLBACK_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE" => "Rolled back",
+        "ROLLBACK_FAILED" | "UPDATE_ROLLBACK_FAILED" => "Rollback failed",
+        "REVIEW_IN_PROGRESS" => "Preparing",
+        other => other,
+    }
+}
+
+fn is_terminal_status(status: &str) -> bool {
+    !status.ends_with("_IN_PROGRESS")
+}
+
+fn is_failed_status(status: &str) -> bool {
+    status.ends_with("_FAILED") || status.contains("ROLLBACK")
+}
+
+fn rollout_text(desired: i32, running: i32, pending: i32, failed: i32) -> String {
+    let mut text = format!("{running}/{desired} tasks running");
+    if pending > 0 {
+        text.push_str(&format!(", {pending} pending"));
+    }
+    if failed > 0 {
+        text.push_str(&format!(", {failed} failed"));
+    }
+    text
+}
+
+fn finished_text(stack: &str, status: &str, urls: &[String]) -> String {
+    let mut text = format!("Stack {stack}: {status}");
+    for url in urls {
+        text.push_str(&format!("\n  {url}"));
+    }
+    text
+}
+
+/// Line by line, each prefixed with the time since the operation started.
+pub struct PlainProgress {
+    out: Box<dyn Write + Send>,
+    started: Instant,
+}
+
+impl PlainProgress {
+    pub fn new(out: Box<dyn Write + Send>) -> Self {
+        PlainProgress {
+            out,
+            started: Instant::now(),
+        }
+    }
+
+    fn line(&mut self, text: &str) {
+        let elapsed = self.started.elapsed().as_secs();
+        // A closed stderr is no reason to abandon a deployment.
+        let _ = writeln!(self.out, "[{elapsed:>4}s] {text}");
+        let _ = self.out.flush();
+    }
+}
+
+impl Progress for PlainProgress {
+    fn report(&mut self, event: ProgressEvent) {
+        match event {
+            ProgressEvent::Info(text) => self.line(&text),
+            ProgressEvent::Resource {
+                description,
+                status,
+                reason,
+                ..
+            } => {
+                let mut text = format!("{description}: {}", human_status(&status));
+                if let Some(reason) = reason.filter(|_| is_failed_status(&status)) {
+                    text.push_str(&format!(" ({reason})"));
+                }
+                self.line(&text);
+            }
+            ProgressEvent::Rollout {
+                service,
+                desired,
+                running,
+                pending,
+                failed,
+            } => self.line(&format!(
+                "{service}: {}",
+                rollout_text(desired, running, pending, failed)
+            )),
+            ProgressEvent::TaskStopped {
+                service,
+                task,
+                reason,
+            } => self.line(&format!("{service}: task {task} stopped: {reason}")),
+            ProgressEvent::Failure { resource, reason } => {
+                self.line(&format!("FAILED {resource}: {reason}"))
+            }
+            ProgressEvent::Finished {
+                stack,
+                status,
+                urls,
+            } => self.line(&finished_text(&stack, &status, &urls)),
+        }
+    }
+}
+
+/// One live line per resource (description, status, elapsed), one per rolling-out service.
+pub struct TerminalProgress {
+    multi: MultiProgress,
+    lines: HashMap<String, ProgressBar>,
+    running: ProgressStyle,
+    done: ProgressStyle,
+}
+
+impl TerminalProgress {
+    pub fn new() -> Self {
+        let running =
+            ProgressStyle::with_template("{spinner:.cyan} {prefix:<40} {wide_msg} {elapsed:>5}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        let done = ProgressStyle::with_template("{prefix:<42} {wide_msg} {elapsed:>5}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        TerminalProgress {
+            multi: MultiProgress::new(),
+            lines: HashMap::new(),
+            running,
+            done,
+        }
+    }
+
+    fn line(&mut self, key: &str, label: &str) -> ProgressBar {
+        if let Some(bar) = self.lines.get(key) {
+            return bar.clone();
+        }
+        let bar = self.multi.add(ProgressBar::new_spinner());
+        bar.set_style(self.running.clone());
+        bar.set_prefix(label.to_string());
+        bar.enable_steady_tick(Duration::from_millis(120));
+        self.lines.insert(key.to_string(), bar.clone());
+        bar
+    }
+
+    fn println(&self, text: &str) {
+        if self.multi.println(text).is_err() {
+            eprintln!("{text}");
+        }
+    }
+}
+
+impl Default for TerminalProgress {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Progress for TerminalProgress {
+    fn report(&mut self, event: ProgressEvent) {
+        match event {
+            ProgressEvent::Info(text) => self.println(&text),
+            ProgressEvent::Resource {
+                logical_id,
+                description,
+                status,
+                ..
+            } => {
+                let bar = self.line(&logical_id, &description);
+                if is_terminal_status(&status) {
+                    let mark = if is_failed_status(&status) {
+                        "✘"
+                    } else {
+                        "✔"
+                    };
+                    bar.set_style(self.done.clone());
+                    bar.set_prefix(format!("{mark} {description}"));
+                    bar.finish_with_message(human_status(&status).to_string());
+                } else {
+                    if bar.is_finished() {
+                        // A resource can change again (update, then rollback): bring its line back to life.
+                        bar.reset_elapsed();
+                        bar.set_style(self.running.clone());
+                        bar.set_prefix(description.clone());
+                        bar.enable_steady_tick(Duration::from_millis(120));
+                    }
+                    bar.set_message(human_status(&status).to_string());
+                }
+            }
+            ProgressEvent::Rollout {
+                service,
+                desired,
+                running,
+                pending,
+                failed,
+            } => {
+                let key = format!("rollout:{service}");
+                let label = format!("{service} tasks");
+                let bar = self.line(&key, &label);
+                bar.set_message(rollout_text(desired, running, pending, failed));
+                if running >= desired && pending == 0 {
+                    bar.set_style(self.done.clone());
+                    bar.set_prefix(format!("✔ {label}"));
+                    bar.finish();
+                }
+            }
+            ProgressEvent::TaskStopped {
+                service,
+                task,
+                reason,
+            } => self.println(&format!("{service}: task {task} stopped: {reason}")),
+            ProgressEvent::Failure { resource, reason } => {
+                self.println(&format!("✘ {resource} failed: {reason}"))
+            }
+            ProgressEvent::Finished {
+                stack,
+                status,
+                urls,
+            } => {
+                for bar in self.lines.values() {
+                    if !bar.is_finished() {
+                        bar.finish();
+                    }
+                }
+                self.println(&finished_text(&stack, &status, &urls));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::Error::other("poisoned"))?
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn plain_lines_name_resource_status_and_failure_reason() {
+        let buffer = Shared::default();
+        let mut progress = PlainProgress::new(Box::new(buffer.clone()));
+        progress.report(ProgressEvent::Resource {
+            logical_id: "LoadBalancer".into(),
+            description: "Load balancer".into(),
+            status: "CREATE_IN_PROGRESS".into(),
+            reason: Some("Resource creation Initiated".into()),
+        });
+        progress.report(ProgressEvent::Resource {
+            logical_id: "WebService".into(),
+            description: "web service".into(),
+            status: "CREATE_FAILED".into(),
+            reason: Some("CannotPullContainerError".into()),
+        });
+        progress.report(ProgressEvent::Finished {
+            stack: "app".into(),
+            status: "CREATE_COMPLETE".into(),
+            urls: vec!["http://lb".into()],
+        });
+        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = text
+            .lines()
+            .map(|l| l.split_once("] ").unwrap().1)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "Load balancer: Creating",
+                "web service: Creation failed (CannotPullContainerError)",
+                "Stack app: CREATE_COMPLETE",
+            ]
+        );
+        assert!(text.ends_with("\n  http://lb\n"));
+    }
+}

@@ -1,0 +1,234 @@
+//! ECS service rollouts while the stack deploys: CloudFormation waits for a service to stabilise,
+//! and meanwhile we show its desired/running/pending/failed tasks and why tasks stopped.
+//! Display only: an error reading ECS never fails the deployment.
+
+use std::collections::{BTreeMap, HashSet};
+
+use aws_sdk_ecs::types::DesiredStatus;
+use aws_sdk_ecs::Client;
+
+use crate::events::Event;
+use crate::progress::{Progress, ProgressEvent};
+
+#[derive(Debug, Clone)]
+struct Tracked {
+    description: String,
+    cluster: String,
+    name: String,
+    active: bool,
+    last_counts: Option<(i32, i32, i32, i32)>,
+    failed_seen: i32,
+}
+
+/// Services of the stack being deployed, by ARN.
+#[derive(Debug, Default)]
+pub struct Rollouts {
+    services: BTreeMap<String, Tracked>,
+    reported_tasks: HashSet<String>,
+}
+
+impl Rollouts {
+    /// Follow the stack's events: an ECS service is watched while CloudFormation works on it.
+    pub fn observe(&mut self, event: &Event, description: &str) {
+        if event.resource_type != "AWS::ECS::Service" {
+            return;
+        }
+        let Some(arn) = event.physical_id.as_deref() else {
+            return;
+        };
+        let Some((cluster, name)) = cluster_and_name(arn) else {
+            return;
+        };
+        let active = matches!(
+            event.status.as_str(),
+            "CREATE_IN_PROGRESS" | "UPDATE_IN_PROGRESS"
+        );
+        let tracked = self
+            .services
+            .entry(arn.to_string())
+            .or_insert_with(|| Tracked {
+                description: description.to_string(),
+                cluster,
+                name,
+                active,
+                last_counts: None,
+                failed_seen: 0,
+            });
+        tracked.active = active;
+    }
+
+    pub fn any_active(&self) -> bool {
+        self.services.values().any(|s| s.active)
+    }
+
+    /// Report rollout counts that changed and tasks that stopped since the last poll.
+    pub async fn poll(&mut self, ecs: &Client, progress: &mut dyn Progress) {
+        let mut by_cluster: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (arn, tracked) in &self.services {
+            if tracked.active {
+                by_cluster
+                    .entry(tracked.cluster.clone())
+                    .or_default()
+                    .push(arn.clone());
+            }
+        }
+        for (cluster, arns) in by_cluster {
+            // DescribeServices takes at most 10 services per call.
+            for chunk in arns.chunks(10) {
+                let Ok(out) = ecs
+                    .describe_services()
+                    .cluster(&cluster)
+                    .set_services(Some(chunk.to_vec()))
+                    .send()
+                    .await
+                else {
+                    continue;
+                };
+                for service in out.services() {
+                    let Some(arn) = service.service_arn() else {
+                        continue;
+                    };
+                    let Some(primary) = service
+                        .deployments()
+                        .iter()
+                        .find(|d| d.status() == Some("PRIMARY"))
+                    else {
+                        continue;
+                    };
+                    let counts = (
+                        primary.desired_count(),
+                        primary.running_count(),
+                        primary.pending_count(),
+                        primary.failed_tasks(),
+                    );
+                    let deployment = primary.id().unwrap_or_default().to_string();
+                    let Some(tracked) = self.services.get_mut(arn) else {
+                        continue;
+                    };
+                    if tracked.last_counts != Some(counts) {
+                        tracked.last_counts = Some(counts);
+                        progress.report(ProgressEvent::Rollout {
+                            service: tracked.description.clone(),
+                            desired: counts.0,
+                            running: counts.1,
+                            pending: counts.2,
+                            failed: counts.3,
+                        });
+                    }
+                    if counts.3 > tracked.failed_seen {
+                        tracked.failed_seen = counts.3;
+                        let (cluster, name, description) = (
+                            tracked.cluster.clone(),
+                            tracked.name.clone(),
+                            tracked.description.clone(),
+                        );
+                        self.report_stopped_tasks(
+                            ecs,
+                            &cluster,
+                            &name,
+                            &deployment,
+                            &description,
+                            progress,
+                        )
+                        .await;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn report_stopped_tasks(
+        &mut self,
+        ecs: &Client,
+        cluster: &str,
+        service: &str,
+        deployment: &str,
+        description: &str,
+        progress: &mut dyn Progress,
+    ) {
+        let Ok(list) = ecs
+            .list_tasks()
+            .cluster(cluster)
+            .service_name(service)
+            .desired_status(DesiredStatus::Stopped)
+            .send()
+            .await
+        else {
+            return;
+        };
+        let new: Vec<String> = list
+            .task_arns()
+            .iter()
+            .filter(|arn| !self.reported_tasks.contains(*arn))
+            .take(100)
+            .cloned()
+            .collect();
+        if new.is_empty() {
+            return;
+        }
+        let Ok(described) = ecs
+            .describe_tasks()
+            .cluster(cluster)
+            .set_tasks(Some(new))
+            .send()
+            .await
+        else {
+            return;
+        };
+        for task in described.tasks() {
+            let Some(arn) = task.task_arn() else { continue };
+            // Only this deployment's tasks: older ones stopped for older reasons.
+            if !deployment.is_empty() && task.started_by().is_some_and(|s| s != deployment) {
+                continue;
+            }
+            if !self.reported_tasks.insert(arn.to_string()) {
+                continue;
+            }
+            progress.report(ProgressEvent::TaskStopped {
+                service: description.to_string(),
+                task: arn.rsplit('/').next().unwrap_or(arn).to_string(),
+                reason: stopped_reason(task),
+            });
+        }
+    }
+}
+
+/// The task's stop reason with each container's own reason or exit code.
+fn stopped_reason(task: &aws_sdk_ecs::types::Task) -> String {
+    let mut reason = task.stopped_reason().unwrap_or("stopped").to_string();
+    for container in task.containers() {
+        let name = container.name().unwrap_or("container");
+        if let Some(why) = container.reason() {
+            reason.push_str(&format!("; {name}: {why}"));
+        } else if let Some(code) = container.exit_code().filter(|c| *c != 0) {
+            reason.push_str(&format!("; {name}: exit code {code}"));
+        }
+    }
+    reason
+}
+
+/// Cluster and service name from a service ARN `arn:aws:ecs:region:account:service/cluster/name`
+/// (old-style ARNs without the cluster are not followed).
+fn cluster_and_name(arn: &str) -> Option<(String, String)> {
+    let resource = arn.splitn(6, ':').nth(5)?;
+    let mut parts = resource.split('/');
+    let (kind, cluster, name) = (parts.next()?, parts.next()?, parts.next()?);
+    (kind == "service").then(|| (cluster.to_string(), name.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cluster_from_service_arn() {
+        assert_eq!(
+            cluster_and_name("arn:aws:ecs:us-east-1:123456789012:service/app-cluster/app-web"),
+            Some(("app-cluster".into(), "app-web".into()))
+        );
+        assert_eq!(
+            cluster_and_name("arn:aws:ecs:us-east-1:123456789012:service/app-web"),
+            None
+        );
+    }
+}

@@ -1,0 +1,29 @@
+//! Reading what AWS said in an SDK error: its error code, and whether it only asks us to slow down.
+
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+/// The service's error code (`ValidationError`, `Throttling`, ...), when it sent one.
+pub fn code<E: ProvideErrorMetadata>(err: &E) -> Option<&str> {
+    err.code()
+}
+
+/// The service's error message, when it sent one.
+pub fn message<E: ProvideErrorMetadata>(err: &E) -> Option<&str> {
+    err.message()
+}
+
+/// Rate limiting: the call can be repeated later, so a polling loop waits and tries again.
+pub fn is_throttling<E: ProvideErrorMetadata>(err: &E) -> bool {
+    matches!(
+        err.code(),
+        Some(
+            "Throttling"
+                | "ThrottlingException"
+                | "ThrottledException"
+                | "RequestLimitExceeded"
+                | "TooManyRequestsException"
+                | "RequestThrottled"
+                | "RequestThrottledException"
+        )
+    )
+}

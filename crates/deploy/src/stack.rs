@@ -1,0 +1,248 @@
+//! The application's CloudFormation stack: find it, read its status and outputs, delete it, cancel an
+//! update. Stacks are named after the Compose project and tagged so `ls` can find them.
+
+use aws_sdk_cloudformation::types::{Capability, Stack, Tag};
+use aws_sdk_cloudformation::Client;
+
+use crate::{sdk_errors, Error};
+
+/// Tag holding the Compose project name, on the stack and (through CloudFormation) every resource.
+pub const PROJECT_TAG: &str = "com.docker.compose.project";
+/// Tag marking a stack as deployed by this tool.
+pub const MANAGED_TAG: &str = "docker-ecs";
+pub const MANAGED_TAG_VALUE: &str = "true";
+
+/// IAM roles are created (some with names), so both capabilities are acknowledged.
+pub fn capabilities() -> Vec<Capability> {
+    vec![Capability::CapabilityIam, Capability::CapabilityNamedIam]
+}
+
+/// The tags every stack of ours carries.
+pub fn tags(project: &str) -> Vec<Tag> {
+    vec![
+        Tag::builder().key(PROJECT_TAG).value(project).build(),
+        Tag::builder()
+            .key(MANAGED_TAG)
+            .value(MANAGED_TAG_VALUE)
+            .build(),
+    ]
+}
+
+/// What we need to know about a stack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackInfo {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub status_reason: Option<String>,
+    /// Output key and value, in the stack's order.
+    pub outputs: Vec<(String, String)>,
+    /// Deployed by this tool (or by Docker's ECS integration, which tagged the project only).
+    pub managed: bool,
+}
+
+impl StackInfo {
+    fn from_sdk(stack: &Stack, asked_for: &str) -> Self {
+        StackInfo {
+            id: stack.stack_id().unwrap_or(asked_for).to_string(),
+            name: stack.stack_name().unwrap_or(asked_for).to_string(),
+            // REVIEW_IN_PROGRESS and other newer statuses arrive as Unknown(..): the string is what counts.
+            status: stack
+                .stack_status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            status_reason: stack.stack_status_reason().map(str::to_string),
+            outputs: stack
+                .outputs()
+                .iter()
+                .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
+                .collect(),
+            managed: stack
+                .tags()
+                .iter()
+                .any(|t| matches!(t.key(), Some(MANAGED_TAG) | Some(PROJECT_TAG))),
+        }
+    }
+
+    pub fn phase(&self) -> Phase {
+        Phase::of(&self.status)
+    }
+}
+
+/// Where a stack status stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// CloudFormation is still working (including REVIEW_IN_PROGRESS and cleanups).
+    InProgress,
+    /// CREATE/UPDATE/DELETE/IMPORT_COMPLETE: the operation did what was asked.
+    Succeeded,
+    /// Any failure or rollback end state.
+    Failed,
+}
+
+impl Phase {
+    pub fn of(status: &str) -> Phase {
+        if status.ends_with("_IN_PROGRESS") {
+            Phase::InProgress
+        } else if matches!(
+            status,
+            "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "DELETE_COMPLETE" | "IMPORT_COMPLETE"
+        ) {
+            Phase::Succeeded
+        } else {
+            Phase::Failed
+        }
+    }
+}
+
+pub const ROLLBACK_COMPLETE: &str = "ROLLBACK_COMPLETE";
+pub const REVIEW_IN_PROGRESS: &str = "REVIEW_IN_PROGRESS";
+pub const DELETE_COMPLETE: &str = "DELETE_COMPLETE";
+
+/// The stack by name or id; `None` when it does not exist (CloudFormation answers a ValidationError).
+pub async fn describe(cf: &Client, name_or_id: &str) -> Result<Option<StackInfo>, Error> {
+    match cf.describe_stacks().stack_name(name_or_id).send().await {
+        Ok(out) => Ok(out
+            .stacks()
+            .first()
+            .map(|s| StackInfo::from_sdk(s, name_or_id))),
+        Err(err) if is_missing_stack(&err) => Ok(None),
+        Err(err) => Err(Error::aws(format!("reading stack {name_or_id}"), err)),
+    }
+}
+
+/// Like [`describe`], but a throttling answer is `Ok(Err(()))` so polling loops can wait and retry.
+pub(crate) async fn poll(
+    cf: &Client,
+    name_or_id: &str,
+) -> Result<Result<Option<StackInfo>, Throttled>, Error> {
+    match cf.describe_stacks().stack_name(name_or_id).send().await {
+        Ok(out) => Ok(Ok(out
+            .stacks()
+            .first()
+            .map(|s| StackInfo::from_sdk(s, name_or_id)))),
+        Err(err) if is_missing_stack(&err) => Ok(Ok(None)),
+        Err(err) if sdk_errors::is_throttling(&err) => Ok(Err(Throttled)),
+        Err(err) => Err(Error::aws(format!("reading stack {name_or_id}"), err)),
+    }
+}
+
+/// AWS asked us to slow down; try again later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throttled;
+
+fn is_missing_stack<E: aws_smithy_types::error::metadata::ProvideErrorMetadata>(err: &E) -> bool {
+    sdk_errors::code(err) == Some("ValidationError")
+        && sdk_errors::message(err).is_some_and(|m| m.contains("does not exist"))
+}
+
+/// Start deleting a stack (by id, so its deletion stays visible as DELETE_COMPLETE).
+pub async fn delete(cf: &Client, stack_id: &str) -> Result<(), Error> {
+    cf.delete_stack()
+        .stack_name(stack_id)
+        .send()
+        .await
+        .map_err(|e| Error::aws(format!("deleting stack {stack_id}"), e))?;
+    Ok(())
+}
+
+/// Ask CloudFormation to stop an update and roll back to the previous state.
+pub async fn cancel_update(cf: &Client, stack_id: &str) -> Result<(), Error> {
+    cf.cancel_update_stack()
+        .stack_name(stack_id)
+        .send()
+        .await
+        .map_err(|e| Error::aws(format!("cancelling the update of stack {stack_id}"), e))?;
+    Ok(())
+}
+
+/// Physical ids of the stack's resources of one type (e.g. its EFS file systems).
+pub async fn physical_ids_of_type(
+    cf: &Client,
+    stack: &str,
+    resource_type: &str,
+) -> Result<Vec<String>, Error> {
+    let mut ids = Vec::new();
+    let mut pages = cf
+        .list_stack_resources()
+        .stack_name(stack)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page =
+            page.map_err(|e| Error::aws(format!("listing the resources of stack {stack}"), e))?;
+        for summary in page.stack_resource_summaries() {
+            if summary.resource_type() == Some(resource_type)
+                && summary
+                    .resource_status()
+                    .is_none_or(|s| s.as_str() != DELETE_COMPLETE)
+            {
+                if let Some(id) = summary.physical_resource_id().filter(|id| !id.is_empty()) {
+                    ids.push(id.to_string());
+                }
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// The application's URLs from the stack outputs: values that are URLs, or load balancer DNS names.
+pub fn urls(outputs: &[(String, String)]) -> Vec<String> {
+    let mut urls = Vec::new();
+    for (key, value) in outputs {
+        let url = if value.starts_with("http://") || value.starts_with("https://") {
+            value.clone()
+        } else if key.to_ascii_lowercase().ends_with("dnsname") && !value.is_empty() {
+            format!("http://{value}")
+        } else {
+            continue;
+        };
+        if !urls.contains(&url) {
+            urls.push(url);
+        }
+    }
+    urls
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phases() {
+        assert_eq!(Phase::of("CREATE_IN_PROGRESS"), Phase::InProgress);
+        assert_eq!(Phase::of("REVIEW_IN_PROGRESS"), Phase::InProgress);
+        assert_eq!(
+            Phase::of("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"),
+            Phase::InProgress
+        );
+        assert_eq!(Phase::of("CREATE_COMPLETE"), Phase::Succeeded);
+        assert_eq!(Phase::of("UPDATE_COMPLETE"), Phase::Succeeded);
+        assert_eq!(Phase::of("DELETE_COMPLETE"), Phase::Succeeded);
+        assert_eq!(Phase::of("ROLLBACK_COMPLETE"), Phase::Failed);
+        assert_eq!(Phase::of("UPDATE_ROLLBACK_COMPLETE"), Phase::Failed);
+        assert_eq!(Phase::of("DELETE_FAILED"), Phase::Failed);
+    }
+
+    #[test]
+    fn urls_from_outputs() {
+        let outputs = vec![
+            (
+                "LoadBalancerDNSName".to_string(),
+                "lb-1.elb.amazonaws.com".to_string(),
+            ),
+            (
+                "WebUrl".to_string(),
+                "http://lb-1.elb.amazonaws.com:8080".to_string(),
+            ),
+            ("ClusterArn".to_string(), "arn:aws:ecs:...".to_string()),
+        ];
+        assert_eq!(
+            urls(&outputs),
+            [
+                "http://lb-1.elb.amazonaws.com",
+                "http://lb-1.elb.amazonaws.com:8080"
+            ]
+        );
+    }
+}

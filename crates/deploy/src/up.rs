@@ -1,0 +1,287 @@
+//! `docker ecs up`: check the account, resolve parameters, create or update the project's stack
+//! through a change set, and follow it to the end (or detach).
+
+use std::time::Duration;
+
+use template_builder::Built;
+
+use crate::changeset::{self, ChangeSetRequest, Prepared};
+use crate::events::EventFeed;
+use crate::interrupt::Interrupts;
+use crate::progress::{Progress, ProgressEvent};
+use crate::resource_names::ResourceNames;
+use crate::stack::{self, Phase, StackInfo};
+use crate::watch::{Ended, Watcher};
+use crate::{parameters, preconditions, upload, Clients, Error};
+
+#[derive(Debug, Clone)]
+pub struct UpOptions {
+    /// Return once the change set is executing.
+    pub detach: bool,
+    /// Time between two looks at the stack.
+    pub poll_interval: Duration,
+}
+
+impl Default for UpOptions {
+    fn default() -> Self {
+        UpOptions {
+            detach: false,
+            poll_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+/// How `up` ended, when it did not fail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpOutcome {
+    /// The stack was created or updated; its final status and the app's URLs.
+    Deployed {
+        created: bool,
+        status: String,
+        urls: Vec<String>,
+    },
+    /// The deployed stack already matches.
+    NoChanges,
+    /// `--detach`: the change set is executing.
+    Detached { stack_id: String },
+    /// Ctrl-C: a create was undone (stack deleted), an update rolled back; `status` is the final one.
+    Cancelled { status: String },
+    /// A second Ctrl-C: CloudFormation carries on without us watching.
+    LeftRunning { stack_id: String },
+}
+
+/// What to do with the stack that exists under the project's name.
+enum Plan {
+    Create { existing_id: Option<String> },
+    Update(StackInfo),
+}
+
+pub async fn up(
+    clients: &Clients,
+    project: &str,
+    built: &Built,
+    options: &UpOptions,
+    progress: &mut dyn Progress,
+    interrupts: &mut Interrupts,
+) -> Result<UpOutcome, Error> {
+    let cf = &clients.cloudformation;
+    let names = ResourceNames::from_template(&built.template);
+    preconditions::check(clients, &built.preconditions).await?;
+
+    let plan = match stack::describe(cf, project).await? {
+        None => Plan::Create { existing_id: None },
+        Some(existing) if !existing.managed => {
+            return Err(Error::Precondition(format!(
+                "stack {project} exists but was not deployed by docker ecs (it has no {} tag): \
+                 choose another project name with -p",
+                stack::PROJECT_TAG
+            )))
+        }
+        Some(existing) if existing.status == stack::ROLLBACK_COMPLETE => {
+            progress.report(ProgressEvent::Info(format!(
+                "Stack {project} is in ROLLBACK_COMPLETE after a failed create and cannot be updated: deleting it first"
+            )));
+            match delete_and_wait(clients, &existing, options.poll_interval, progress, interrupts).await? {
+                Some(outcome) => return Ok(outcome),
+                None => Plan::Create { existing_id: None },
+            }
+        }
+        // A stack created by a change set that never ran: CloudFormation wants a CREATE change set.
+        Some(existing) if existing.status == stack::REVIEW_IN_PROGRESS => Plan::Create {
+            existing_id: Some(existing.id),
+        },
+        Some(existing) if existing.phase() == Phase::InProgress => {
+            return Err(Error::Precondition(format!(
+                "stack {project} is busy ({}): wait for CloudFormation to finish, then run up again",
+                existing.status
+            )))
+        }
+        Some(existing) => Plan::Update(existing),
+    };
+
+    let existing_id = match &plan {
+        Plan::Create { existing_id } => existing_id.clone(),
+        Plan::Update(info) => Some(info.id.clone()),
+    };
+    let parameters = parameters::resolve(clients, project, built, existing_id.as_deref()).await?;
+    let body = serde_json::to_string(&built.template)
+        .map_err(|e| Error::Precondition(format!("the template cannot be serialised: {e}")))?;
+    let template = upload::prepare(clients, project, body).await?;
+    let create = matches!(plan, Plan::Create { .. });
+    let request = ChangeSetRequest {
+        stack_name: project.to_string(),
+        project: project.to_string(),
+        create,
+        template,
+        parameters,
+    };
+
+    let nothing_to_do = || {
+        ProgressEvent::Info(format!(
+            "Nothing to update: stack {project} already matches the compose file"
+        ))
+    };
+    let change_set = match changeset::create(cf, &request).await? {
+        Prepared::NoChanges => {
+            progress.report(nothing_to_do());
+            return Ok(UpOutcome::NoChanges);
+        }
+        Prepared::Ready(change_set) => change_set,
+    };
+    let ready = tokio::select! {
+        ready = changeset::wait_until_ready(cf, &change_set, options.poll_interval) => ready?,
+        _ = interrupts.next() => {
+            progress.report(ProgressEvent::Info("Interrupted before any change was made: discarding the change set".into()));
+            changeset::discard(cf, &change_set).await?;
+            if create && existing_id.is_none() {
+                // The change set created an empty stack in REVIEW_IN_PROGRESS: nothing of the user's.
+                stack::delete(cf, &change_set.stack_id).await?;
+            }
+            return Ok(UpOutcome::Cancelled { status: "change set discarded".into() });
+        }
+    };
+    let change_set = match ready {
+        Prepared::NoChanges => {
+            progress.report(nothing_to_do());
+            return Ok(UpOutcome::NoChanges);
+        }
+        Prepared::Ready(change_set) => change_set,
+    };
+
+    // Events of earlier operations are not this one's: remember where the history stands.
+    let feed = match &existing_id {
+        Some(id) => EventFeed::after_current(cf, id).await?,
+        None => EventFeed::all(change_set.stack_id.clone()),
+    };
+    progress.report(ProgressEvent::Info(format!(
+        "{} stack {project}",
+        if create { "Creating" } else { "Updating" }
+    )));
+    changeset::execute(cf, &change_set).await?;
+    if options.detach {
+        progress.report(ProgressEvent::Info(format!(
+            "Change set executing; follow it with `docker ecs ps` or the CloudFormation console (stack {project})"
+        )));
+        return Ok(UpOutcome::Detached {
+            stack_id: change_set.stack_id,
+        });
+    }
+
+    let mut watcher = Watcher::new(
+        clients,
+        change_set.stack_id.clone(),
+        feed,
+        names,
+        options.poll_interval,
+    );
+    match watcher.until_done(progress, interrupts).await? {
+        Ended::Finished(Some(info)) if info.phase() == Phase::Succeeded => {
+            let urls = stack::urls(&info.outputs);
+            progress.report(ProgressEvent::Finished {
+                stack: info.name.clone(),
+                status: info.status.clone(),
+                urls: urls.clone(),
+            });
+            Ok(UpOutcome::Deployed {
+                created: create,
+                status: info.status,
+                urls,
+            })
+        }
+        Ended::Finished(Some(info)) => {
+            let error = watcher.failure(&info, progress);
+            progress.report(ProgressEvent::Finished {
+                stack: info.name.clone(),
+                status: info.status.clone(),
+                urls: Vec::new(),
+            });
+            Err(error)
+        }
+        Ended::Finished(None) => Err(Error::DeployFailed(format!(
+            "stack {project} disappeared while being deployed (deleted by someone else?)"
+        ))),
+        Ended::Interrupted => {
+            cancel(clients, project, create, &change_set.stack_id, progress).await?;
+            match watcher.until_done(progress, interrupts).await? {
+                Ended::Interrupted => {
+                    progress.report(ProgressEvent::Info(format!(
+                        "Stopped waiting: CloudFormation goes on with stack {project}"
+                    )));
+                    Ok(UpOutcome::LeftRunning {
+                        stack_id: change_set.stack_id,
+                    })
+                }
+                Ended::Finished(info) => {
+                    let status = info
+                        .as_ref()
+                        .map(|i| i.status.clone())
+                        .unwrap_or_else(|| stack::DELETE_COMPLETE.to_string());
+                    progress.report(ProgressEvent::Finished {
+                        stack: project.to_string(),
+                        status: status.clone(),
+                        urls: Vec::new(),
+                    });
+                    Ok(UpOutcome::Cancelled { status })
+                }
+            }
+        }
+    }
+}
+
+/// First Ctrl-C: undo a create by deleting the partial stack; roll an update back. An existing
+/// application is never deleted.
+async fn cancel(
+    clients: &Clients,
+    project: &str,
+    create: bool,
+    stack_id: &str,
+    progress: &mut dyn Progress,
+) -> Result<(), Error> {
+    let cf = &clients.cloudformation;
+    if create {
+        progress.report(ProgressEvent::Info(format!(
+            "Interrupted: deleting the partially created stack {project} (press Ctrl-C again to stop waiting)"
+        )));
+        stack::delete(cf, stack_id).await
+    } else {
+        progress.report(ProgressEvent::Info(format!(
+            "Interrupted: cancelling the update; CloudFormation rolls stack {project} back to its previous state \
+             (press Ctrl-C again to stop waiting)"
+        )));
+        if let Err(err) = stack::cancel_update(cf, stack_id).await {
+            // Too late to cancel (e.g. already cleaning up): the update finishes on its own.
+            progress.report(ProgressEvent::Info(format!(
+                "Cannot cancel now ({err}); waiting for the update to end"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Delete a stack left by a failed create and wait for it; `Some(outcome)` when interrupted.
+async fn delete_and_wait(
+    clients: &Clients,
+    existing: &StackInfo,
+    interval: Duration,
+    progress: &mut dyn Progress,
+    interrupts: &mut Interrupts,
+) -> Result<Option<UpOutcome>, Error> {
+    let cf = &clients.cloudformation;
+    let feed = EventFeed::after_current(cf, &existing.id).await?;
+    stack::delete(cf, &existing.id).await?;
+    let mut watcher = Watcher::new(
+        clients,
+        existing.id.clone(),
+        feed,
+        ResourceNames::default(),
+        interval,
+    );
+    match watcher.until_done(progress, interrupts).await? {
+        Ended::Interrupted => Ok(Some(UpOutcome::LeftRunning {
+            stack_id: existing.id.clone(),
+        })),
+        Ended::Finished(None) => Ok(None),
+        Ended::Finished(Some(info)) if info.status == stack::DELETE_COMPLETE => Ok(None),
+        Ended::Finished(Some(info)) => Err(watcher.failure(&info, progress)),
+    }
+}

@@ -1,0 +1,186 @@
+//! Following a stack operation until it ends: stack events become progress lines, ECS services show
+//! their rollouts, the first real failure is reported in full. Throttling only slows the polling down.
+
+use std::time::Duration;
+
+use crate::events::{first_cause, Event, EventFeed};
+use crate::interrupt::Interrupts;
+use crate::progress::{Progress, ProgressEvent};
+use crate::resource_names::ResourceNames;
+use crate::rollouts::Rollouts;
+use crate::stack::{self, Phase, StackInfo};
+use crate::{Clients, Error};
+
+/// How a watch ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    /// The stack reached a final status (`None`: it no longer exists, i.e. it was deleted).
+    Finished(Option<StackInfo>),
+    /// The user pressed Ctrl-C; CloudFormation is still working.
+    Interrupted,
+}
+
+/// Follows one stack through one or more operations (an update, then its cancellation).
+pub struct Watcher<'a> {
+    clients: &'a Clients,
+    stack_id: String,
+    feed: EventFeed,
+    names: ResourceNames,
+    interval: Duration,
+    rollouts: Rollouts,
+    history: Vec<Event>,
+    failure_reported: bool,
+}
+
+impl<'a> Watcher<'a> {
+    pub fn new(
+        clients: &'a Clients,
+        stack_id: impl Into<String>,
+        feed: EventFeed,
+        names: ResourceNames,
+        interval: Duration,
+    ) -> Self {
+        Watcher {
+            clients,
+            stack_id: stack_id.into(),
+            feed,
+            names,
+            interval,
+            rollouts: Rollouts::default(),
+            history: Vec::new(),
+            failure_reported: false,
+        }
+    }
+
+    /// Poll until the stack's status is final, or until interrupted.
+    pub async fn until_done(
+        &mut self,
+        progress: &mut dyn Progress,
+        interrupts: &mut Interrupts,
+    ) -> Result<Ended, Error> {
+        let cf = &self.clients.cloudformation;
+        let mut delay = self.interval;
+        loop {
+            let mut throttled = self.poll_events(progress).await?;
+            if self.rollouts.any_active() {
+                self.rollouts.poll(&self.clients.ecs, progress).await;
+            }
+            if !throttled {
+                match stack::poll(cf, &self.stack_id).await? {
+                    Ok(Some(info)) if info.phase() != Phase::InProgress => {
+                        self.drain_events(progress).await?;
+                        return Ok(Ended::Finished(Some(info)));
+                    }
+                    Ok(None) => {
+                        self.drain_events(progress).await?;
+                        return Ok(Ended::Finished(None));
+                    }
+                    Ok(Some(_)) => {}
+                    Err(stack::Throttled) => throttled = true,
+                }
+            }
+            // Back off while AWS throttles us, up to 8 intervals; back to normal once it stops.
+            delay = if throttled {
+                (delay * 2).min(self.interval * 8)
+            } else {
+                self.interval
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = interrupts.next() => return Ok(Ended::Interrupted),
+            }
+        }
+    }
+
+    /// The events that explain a failure: the first real cause seen so far.
+    pub fn first_cause(&self) -> Option<&Event> {
+        first_cause(&self.history)
+    }
+
+    pub fn describe(&self, event: &Event) -> String {
+        self.names.describe(&event.logical_id, &event.resource_type)
+    }
+
+    /// True when throttled.
+    async fn poll_events(&mut self, progress: &mut dyn Progress) -> Result<bool, Error> {
+        match self.feed.poll(&self.clients.cloudformation).await? {
+            Ok(events) => {
+                for event in events {
+                    self.handle(event, progress);
+                }
+                Ok(false)
+            }
+            Err(stack::Throttled) => Ok(true),
+        }
+    }
+
+    /// The last events of a finished operation, retried a few times through throttling: they hold
+    /// the failure reasons.
+    async fn drain_events(&mut self, progress: &mut dyn Progress) -> Result<(), Error> {
+        let mut delay = self.interval;
+        for _ in 0..4 {
+            if !self.poll_events(progress).await? {
+                return Ok(());
+            }
+            tokio::time::sleep(delay).await;
+            delay *= 2;
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, event: Event, progress: &mut dyn Progress) {
+        let description = self.describe(&event);
+        progress.report(ProgressEvent::Resource {
+            logical_id: event.logical_id.clone(),
+            description: description.clone(),
+            status: event.status.clone(),
+            reason: event.reason.clone(),
+        });
+        self.rollouts.observe(&event, &description);
+        if !self.failure_reported && event.is_root_cause() {
+            self.failure_reported = true;
+            progress.report(ProgressEvent::Failure {
+                resource: description,
+                reason: event.reason.clone().unwrap_or_default(),
+            });
+        }
+        self.history.push(event);
+    }
+
+    /// After a failed operation: the error naming the failing resource and its reason (reporting it
+    /// now if no event had shown it yet).
+    pub fn failure(&mut self, info: &StackInfo, progress: &mut dyn Progress) -> Error {
+        let cause = self.first_cause().map(|e| {
+            (
+                self.describe(e),
+                e.logical_id.clone(),
+                e.reason.clone().unwrap_or_default(),
+            )
+        });
+        let what = match cause {
+            Some((description, logical_id, reason)) => {
+                if !self.failure_reported {
+                    self.failure_reported = true;
+                    progress.report(ProgressEvent::Failure {
+                        resource: description.clone(),
+                        reason: reason.clone(),
+                    });
+                }
+                format!("{description} ({logical_id}) failed: {reason}")
+            }
+            None => match &info.status_reason {
+                Some(reason) => format!("stack {} failed: {reason}", info.name),
+                None => format!("stack {} failed", info.name),
+            },
+        };
+        let hint = if info.status == stack::ROLLBACK_COMPLETE {
+            "; the next `docker ecs up` deletes it before creating it again"
+        } else {
+            ""
+        };
+        Error::DeployFailed(format!(
+            "{what}\nstack {} ended in {}{hint}",
+            info.name, info.status
+        ))
+    }
+}
