@@ -1,0 +1,138 @@
+//! `extends:`: a service starts from another service of the same file or of another file (whose
+//! relative paths are resolved against that file's directory), and its own attributes are merged
+//! on top with the usual merge rules. Chains are followed; cycles are errors.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_yaml::{Mapping, Value};
+
+use super::document::Loader;
+use super::value::{child, key_string, kind, scalar_string, untag, untag_mut};
+use super::{discovery, merge};
+use crate::Error;
+
+pub(crate) fn apply(
+    loader: &mut Loader,
+    doc: &mut Value,
+    file: &Path,
+    env: &BTreeMap<String, String>,
+) -> Result<(), Error> {
+    let Some(Value::Mapping(services)) = untag_mut(doc).get_mut("services").map(untag_mut) else {
+        return Ok(());
+    };
+    let snapshot = services.clone();
+    let mut other_files: BTreeMap<PathBuf, Mapping> = BTreeMap::new();
+    for (name, service) in services.iter_mut() {
+        let Some(name) = key_string(name) else { continue };
+        if untag(service).get("extends").is_none() {
+            continue;
+        }
+        let mut visiting = Vec::new();
+        *service = resolve(loader, &snapshot, file, &name, env, &mut visiting, &mut other_files)?;
+    }
+    Ok(())
+}
+
+/// The service `name` of `services` (from `file`) with its `extends` chain applied.
+fn resolve(
+    loader: &mut Loader,
+    services: &Mapping,
+    file: &Path,
+    name: &str,
+    env: &BTreeMap<String, String>,
+    visiting: &mut Vec<(PathBuf, String)>,
+    other_files: &mut BTreeMap<PathBuf, Mapping>,
+) -> Result<Value, Error> {
+    let path = child("services", name);
+    let Some(service) = services.get(name) else {
+        return Err(loader.locator.error_in(file, "services", format!("service {name:?} not found")));
+    };
+    let mut service = service.clone();
+    let Value::Mapping(map) = untag_mut(&mut service) else {
+        return Ok(service);
+    };
+    let Some(extends) = map.remove("extends") else {
+        return Ok(service);
+    };
+    let extends_path = child(&path, "extends");
+    let err = |loader: &Loader, p: &str, m: String| loader.locator.error_in(file, p, m);
+    let (base_name, base_file) = match untag(&extends) {
+        Value::String(s) => (s.clone(), None),
+        Value::Mapping(m) => {
+            let mut base_name = None;
+            let mut base_file = None;
+            for (k, v) in m {
+                let key = key_string(k).unwrap_or_default();
+                let p = child(&extends_path, &key);
+                let s = scalar_string(v)
+                    .ok_or_else(|| err(loader, &p, format!("must be a string, not {}", kind(v))))?;
+                match key.as_str() {
+                    "service" => base_name = Some(s),
+                    "file" => base_file = Some(s),
+                    _ => return Err(err(loader, &p, format!("additional property {key:?} is not allowed"))),
+                }
+            }
+            let base_name = base_name
+                .ok_or_else(|| err(loader, &extends_path, "`extends` needs a `service`".to_string()))?;
+            (base_name, base_file)
+        }
+        other => {
+            return Err(err(
+                loader,
+                &extends_path,
+                format!("must be a service name or a mapping, not {}", kind(other)),
+            ))
+        }
+    };
+    let key = (file.to_path_buf(), name.to_string());
+    if visiting.contains(&key) {
+        let chain: Vec<String> = visiting
+            .iter()
+            .chain(std::iter::once(&key))
+            .map(|(_, s)| s.clone())
+            .collect();
+        return Err(err(loader, &extends_path, format!("extends cycle: {}", chain.join(" -> "))));
+    }
+    visiting.push(key);
+
+    let base = match base_file {
+        None => {
+            if services.get(base_name.as_str()).is_none() {
+                return Err(err(
+                    loader,
+                    &extends_path,
+                    format!("cannot extend service {base_name:?}: no such service in {}", file.display()),
+                ));
+            }
+            resolve(loader, services, file, &base_name, env, visiting, other_files)?
+        }
+        Some(other) => {
+            let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+            let other_file = discovery::absolute(&dir, Path::new(&other));
+            let other_services = match other_files.get(&other_file) {
+                Some(s) => s.clone(),
+                None => {
+                    let other_dir = other_file.parent().map(Path::to_path_buf).unwrap_or_default();
+                    let doc = loader.prepare(&other_file, env, &other_dir)?;
+                    let services = match untag(&doc).get("services").map(untag) {
+                        Some(Value::Mapping(m)) => m.clone(),
+                        _ => Mapping::new(),
+                    };
+                    other_files.insert(other_file.clone(), services.clone());
+                    services
+                }
+            };
+            if other_services.get(base_name.as_str()).is_none() {
+                return Err(err(
+                    loader,
+                    &extends_path,
+                    format!("cannot extend service {base_name:?}: no such service in {}", other_file.display()),
+                ));
+            }
+            resolve(loader, &other_services, &other_file, &base_name, env, visiting, other_files)?
+        }
+    };
+    visiting.pop();
+    Ok(merge::merge(base, service, "services.*"))
+}

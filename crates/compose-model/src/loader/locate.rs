@@ -1,0 +1,145 @@
+//! Turning a document path into an error location: which file, which line.
+//!
+//! After several files are merged a path may come from any of them; the last file that has the
+//! path (or its closest ancestor) is named, since later files override earlier ones.
+
+use std::cell::OnceCell;
+use std::path::{Path, PathBuf};
+
+use super::positions::Positions;
+use crate::{Error, Location};
+
+pub(crate) struct Source {
+    pub(crate) file: PathBuf,
+    text: String,
+    positions: OnceCell<Positions>,
+}
+
+impl Source {
+    pub(crate) fn new(file: PathBuf, text: String) -> Self {
+        Source {
+            file,
+            text,
+            positions: OnceCell::new(),
+        }
+    }
+
+    fn positions(&self) -> &Positions {
+        self.positions.get_or_init(|| Positions::of(&self.text))
+    }
+}
+
+/// The sources an error may point into, in load order.
+#[derive(Default)]
+pub(crate) struct Locator {
+    sources: Vec<Source>,
+}
+
+impl Locator {
+    pub(crate) fn add(&mut self, file: &Path, text: &str) {
+        self.sources
+            .push(Source::new(file.to_path_buf(), text.to_string()));
+    }
+
+    /// The location of `path`, preferring `file` when given (errors found while a single file is read).
+    pub(crate) fn location_in(&self, file: Option<&Path>, path: &str) -> Location {
+        if let Some(file) = file {
+            let line = self
+                .sources
+                .iter()
+                .rev()
+                .find(|s| s.file == file)
+                .and_then(|s| s.positions().line(path));
+            return Location {
+                file: file.to_path_buf(),
+                path: path.to_string(),
+                line,
+            };
+        }
+        // Exact match first, newest file first; then the closest ancestor.
+        for source in self.sources.iter().rev() {
+            if let Some(line) = source.positions().exact(path) {
+                return Location {
+                    file: source.file.clone(),
+                    path: path.to_string(),
+                    line: Some(line),
+                };
+            }
+        }
+        let mut best: Option<(usize, &Source, usize)> = None;
+        for source in self.sources.iter().rev() {
+            if let Some((depth, line)) = ancestor_line(source.positions(), path) {
+                if best.is_none_or(|(d, _, _)| depth > d) {
+                    best = Some((depth, source, line));
+                }
+            }
+        }
+        match best {
+            Some((_, source, line)) => Location {
+                file: source.file.clone(),
+                path: path.to_string(),
+                line: Some(line),
+            },
+            None => Location {
+                file: self
+                    .sources
+                    .first()
+                    .map(|s| s.file.clone())
+                    .unwrap_or_default(),
+                path: path.to_string(),
+                line: None,
+            },
+        }
+    }
+
+    pub(crate) fn location(&self, path: &str) -> Location {
+        self.location_in(None, path)
+    }
+
+    /// An error at `path` of the merged document.
+    pub(crate) fn error(&self, path: &str, message: impl Into<String>) -> Error {
+        Error::invalid(self.location(path), message)
+    }
+
+    /// An error at `path` of one file.
+    pub(crate) fn error_in(&self, file: &Path, path: &str, message: impl Into<String>) -> Error {
+        Error::invalid(self.location_in(Some(file), path), message)
+    }
+}
+
+/// The line of the closest recorded ancestor and how long its path is (longer is closer).
+fn ancestor_line(positions: &Positions, path: &str) -> Option<(usize, usize)> {
+    let mut p = path;
+    loop {
+        if let Some(line) = positions.exact(p) {
+            return Some((p.len(), line));
+        }
+        let cut = p.rfind(['.', '['])?;
+        p = &p[..cut];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_last_file_that_has_the_path() {
+        let mut l = Locator::default();
+        l.add(Path::new("a.yaml"), "services:\n  web:\n    image: x\n");
+        l.add(Path::new("b.yaml"), "services:\n  web:\n\n    image: y\n");
+        let loc = l.location("services.web.image");
+        assert_eq!(loc.file, PathBuf::from("b.yaml"));
+        assert_eq!(loc.line, Some(4));
+    }
+
+    #[test]
+    fn falls_back_to_the_deepest_ancestor() {
+        let mut l = Locator::default();
+        l.add(Path::new("a.yaml"), "services:\n  web:\n    ports: [80]\n");
+        l.add(Path::new("b.yaml"), "services:\n  web:\n    image: y\n");
+        let loc = l.location("services.web.ports[3]");
+        assert_eq!(loc.file, PathBuf::from("a.yaml"));
+        assert_eq!(loc.line, Some(3));
+    }
+}

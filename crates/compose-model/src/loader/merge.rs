@@ -1,0 +1,226 @@
+//! Merging documents (several `-f` files, or an `extends` base and the service extending it) with
+//! the Compose Specification rules, on canonical documents:
+//! - mappings are merged key by key, scalars are replaced;
+//! - sequences are appended, then entries with the same key are collapsed, the later one taking
+//!   the earlier one's place (ports by host_ip:published:target/protocol, volumes by target,
+//!   secrets/configs by target, env files by path, plain string lists by value);
+//! - `command`, `entrypoint` and `healthcheck.test` are replaced, `logging` is replaced when the
+//!   driver changes, each `ulimits` entry is replaced;
+//! - `!reset` removes the value, `!override` replaces it without merging.
+
+use serde_yaml::{Mapping, Value};
+
+use super::value::{key_string, scalar_string, tag_name, untag};
+
+/// Merge `over` onto `base`; `pattern` is the path with service and ulimit names replaced by `*`.
+pub(crate) fn merge(base: Value, over: Value, pattern: &str) -> Value {
+    let over = match over {
+        Value::Tagged(t) if tag_name(&t) == "override" => return t.value,
+        Value::Tagged(t) if tag_name(&t) == "reset" => return Value::Null,
+        other => other,
+    };
+    let base = match base {
+        Value::Tagged(t) => t.value,
+        other => other,
+    };
+    if matches!(over, Value::Null) {
+        // An empty override (`web:` with nothing under it) changes nothing.
+        return base;
+    }
+    if replaced_whole(pattern, &base, &over) {
+        return over;
+    }
+    match (base, over) {
+        (Value::Mapping(b), Value::Mapping(o)) => Value::Mapping(merge_mappings(b, o, pattern)),
+        (Value::Sequence(mut b), Value::Sequence(o)) => {
+            b.extend(o);
+            Value::Sequence(dedupe(b, pattern))
+        }
+        (_, over) => over,
+    }
+}
+
+fn replaced_whole(pattern: &str, base: &Value, over: &Value) -> bool {
+    match pattern {
+        "services.*.command" | "services.*.entrypoint" | "services.*.healthcheck.test" => true,
+        "services.*.ulimits.*" => true,
+        "services.*.logging" => {
+            let driver = |v: &Value| untag(v).get("driver").and_then(scalar_string);
+            matches!((driver(base), driver(over)), (Some(a), Some(b)) if a != b)
+        }
+        _ => false,
+    }
+}
+
+fn merge_mappings(mut base: Mapping, over: Mapping, pattern: &str) -> Mapping {
+    for (k, v) in over {
+        let name = key_string(&k).unwrap_or_default();
+        let child_pattern = child_pattern(pattern, &name);
+        match v {
+            Value::Tagged(t) if tag_name(&t) == "reset" => {
+                base.remove(&k);
+            }
+            Value::Tagged(t) if tag_name(&t) == "override" => {
+                base.insert(k, t.value);
+            }
+            v => {
+                let merged = match base.remove(&k) {
+                    Some(b) => merge(b, v, &child_pattern),
+                    None => v,
+                };
+                base.insert(k, merged);
+            }
+        }
+    }
+    base
+}
+
+fn child_pattern(pattern: &str, key: &str) -> String {
+    match pattern {
+        "" => key.to_string(),
+        "services" | "services.*.ulimits" => format!("{pattern}.*"),
+        _ => format!("{pattern}.{key}"),
+    }
+}
+
+/// The identity of a sequence entry for collapsing duplicates; `None` keeps every entry.
+fn entry_key(pattern: &str, entry: &Value) -> Option<String> {
+    let entry = untag(entry);
+    let field = |k: &str| entry.get(k).and_then(scalar_string);
+    match pattern {
+        "services.*.ports" => match entry {
+            Value::Mapping(_) => Some(format!(
+                "{}:{}:{}/{}",
+                field("host_ip").unwrap_or_else(|| "0.0.0.0".into()),
+                field("published").unwrap_or_default(),
+                field("target").unwrap_or_default(),
+                field("protocol").unwrap_or_else(|| "tcp".into()),
+            )),
+            other => scalar_string(other),
+        },
+        "services.*.volumes" => field("target").or_else(|| scalar_string(entry)),
+        "services.*.secrets" | "services.*.configs" => field("target")
+            .or_else(|| field("source"))
+            .or_else(|| scalar_string(entry)),
+        "services.*.env_file" => field("path").or_else(|| scalar_string(entry)),
+        "services.*.expose" | "services.*.cap_add" | "services.*.cap_drop" | "services.*.dns"
+        | "services.*.dns_search" | "services.*.devices" | "services.*.tmpfs"
+        | "services.*.profiles" | "services.*.extra_hosts" | "services.*.security_opt"
+        | "services.*.group_add" => scalar_string(entry),
+        _ => None,
+    }
+}
+
+fn dedupe(entries: Vec<Value>, pattern: &str) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::with_capacity(entries.len());
+    let mut keys: Vec<Option<String>> = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let key = entry_key(pattern, &entry);
+        if let Some(k) = &key {
+            if let Some(pos) = keys.iter().position(|existing| existing.as_ref() == Some(k)) {
+                out[pos] = entry;
+                continue;
+            }
+        }
+        keys.push(key);
+        out.push(entry);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::canonical::canonicalize;
+    use crate::loader::value::{strip_tags, to_json};
+
+    fn merged(a: &str, b: &str) -> serde_json::Value {
+        let mut a: Value = serde_yaml::from_str(a).unwrap();
+        let mut b: Value = serde_yaml::from_str(b).unwrap();
+        canonicalize(&mut a).unwrap();
+        canonicalize(&mut b).unwrap();
+        let mut m = merge(a, b, "");
+        strip_tags(&mut m);
+        to_json(&m)
+    }
+
+    #[test]
+    fn mappings_merge_and_scalars_replace() {
+        let v = merged(
+            "services:\n  web:\n    image: a\n    environment: [A=1, B=2]\n",
+            "services:\n  web:\n    image: b\n    environment: {B: 3, C: 4}\n",
+        );
+        assert_eq!(v["services"]["web"]["image"], "b");
+        assert_eq!(v["services"]["web"]["environment"], serde_json::json!({"A": "1", "B": 3, "C": 4}));
+    }
+
+    #[test]
+    fn ports_collapse_by_key_and_append_otherwise() {
+        let v = merged(
+            "services:\n  web:\n    ports: [\"8080:80\", \"443\"]\n",
+            "services:\n  web:\n    ports: [{target: 80, published: \"8080\", x-aws-protocol: http}, \"9000:90\"]\n",
+        );
+        let ports = v["services"]["web"]["ports"].as_array().unwrap().clone();
+        assert_eq!(ports.len(), 3);
+        assert_eq!(ports[0]["x-aws-protocol"], "http");
+        assert_eq!(ports[2]["target"], 90);
+    }
+
+    #[test]
+    fn volumes_and_secrets_collapse_by_target() {
+        let v = merged(
+            "services:\n  web:\n    volumes: [\"a:/data\"]\n    secrets: [s]\n",
+            "services:\n  web:\n    volumes: [\"b:/data\", \"c:/other\"]\n    secrets: [{source: s, mode: 0400}]\n",
+        );
+        let vols = v["services"]["web"]["volumes"].as_array().unwrap();
+        assert_eq!(vols.len(), 2);
+        assert_eq!(vols[0]["source"], "b");
+        assert_eq!(v["services"]["web"]["secrets"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn command_and_healthcheck_test_are_replaced() {
+        let v = merged(
+            "services:\n  web:\n    command: [a, b]\n    healthcheck: {test: [CMD, x], interval: 5s}\n",
+            "services:\n  web:\n    command: [c]\n    healthcheck: {test: [CMD, y]}\n",
+        );
+        assert_eq!(v["services"]["web"]["command"], serde_json::json!(["c"]));
+        assert_eq!(v["services"]["web"]["healthcheck"]["test"], serde_json::json!(["CMD", "y"]));
+        assert_eq!(v["services"]["web"]["healthcheck"]["interval"], "5s");
+    }
+
+    #[test]
+    fn reset_and_override_tags() {
+        let v = merged(
+            "services:\n  web:\n    ports: [\"80\"]\n    environment: {A: 1, B: 2}\n    labels: {x: y}\n",
+            "services:\n  web:\n    ports: !reset []\n    environment: !override {C: 3}\n    labels: !reset null\n",
+        );
+        let web = &v["services"]["web"];
+        assert!(web.get("ports").is_none());
+        assert!(web.get("labels").is_none());
+        assert_eq!(web["environment"], serde_json::json!({"C": 3}));
+    }
+
+    #[test]
+    fn logging_is_replaced_when_the_driver_changes() {
+        let v = merged(
+            "services:\n  web:\n    logging: {driver: json-file, options: {a: b}}\n",
+            "services:\n  web:\n    logging: {driver: awslogs, options: {c: d}}\n",
+        );
+        assert_eq!(v["services"]["web"]["logging"]["options"], serde_json::json!({"c": "d"}));
+        let v = merged(
+            "services:\n  web:\n    logging: {driver: awslogs, options: {a: b}}\n",
+            "services:\n  web:\n    logging: {options: {c: d}}\n",
+        );
+        assert_eq!(v["services"]["web"]["logging"]["options"], serde_json::json!({"a": "b", "c": "d"}));
+    }
+
+    #[test]
+    fn ulimits_entries_are_replaced() {
+        let v = merged(
+            "services:\n  web:\n    ulimits: {nofile: {soft: 1, hard: 2}}\n",
+            "services:\n  web:\n    ulimits: {nofile: 5}\n",
+        );
+        assert_eq!(v["services"]["web"]["ulimits"]["nofile"], 5);
+    }
+}

@@ -1,0 +1,148 @@
+//! The loading pipeline, in compose-go's order:
+//! 1. discovery of the files and the project directory ([`discovery`]);
+//! 2. the project environment: `.env` / `--env-file` under the process environment ([`dotenv`]);
+//! 3. per file: YAML parse with anchors and `<<` merge keys ([`document`]), interpolation
+//!    ([`interpolate`]), short to long syntax ([`canonical`]), relative paths ([`paths`]),
+//!    `include` ([`include`]) and `extends` ([`extends`]);
+//! 4. the files merged with the spec's rules ([`merge`]);
+//! 5. normalisation into the model ([`normalize`]), project name ([`project_name`]), profiles
+//!    ([`profiles`]), the implicit `default` network and reference checks ([`validate`]).
+
+mod canonical;
+mod discovery;
+mod document;
+mod dotenv;
+mod extends;
+mod include;
+mod interpolate;
+mod locate;
+mod merge;
+pub(crate) mod normalize;
+mod paths;
+mod positions;
+mod profiles;
+mod project_name;
+mod suggest;
+mod template;
+mod validate;
+mod value;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_yaml::Value;
+
+use crate::{Error, LoadOptions, Loaded};
+use document::Loader;
+use normalize::fields::Cx;
+
+pub(crate) fn load(options: &LoadOptions) -> Result<Loaded, Error> {
+    let files = discovery::compose_files(&options.files, &options.environment, &options.working_dir)?;
+    let first = files.first().ok_or_else(|| Error::NotFound {
+        searched: options.working_dir.clone(),
+    })?;
+    let project_dir = match &options.project_directory {
+        Some(dir) => discovery::absolute(&options.working_dir, dir),
+        None if discovery::is_stdin(first) => options.working_dir.clone(),
+        None => first
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| options.working_dir.clone()),
+    };
+    let env = project_environment(options, &project_dir)?;
+
+    let mut loader = Loader::new(options);
+    let mut merged: Option<Value> = None;
+    for file in &files {
+        let doc = loader.main_document(file, &env, &project_dir, &mut Vec::new())?;
+        merged = Some(match merged {
+            None => doc,
+            Some(base) => merge::merge(base, doc, ""),
+        });
+    }
+    let mut doc = merged.unwrap_or(Value::Null);
+    value::strip_tags(&mut doc);
+    if let Value::Mapping(top) = &doc {
+        if top.contains_key("version") {
+            loader.warn("the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion".to_string());
+        }
+    }
+
+    let cx = Cx {
+        locator: &loader.locator,
+        env: &env,
+        project_dir: &project_dir,
+    };
+    let mut project = normalize::project(&cx, &doc)?;
+    project.name = project_name::resolve(options, &env, &doc, &project_dir, &cx)?;
+    project.working_dir = project_dir.clone();
+    project.compose_files = files.iter().filter(|f| !discovery::is_stdin(f)).cloned().collect();
+
+    let active = profiles::active(options, &env);
+    profiles::apply(&mut project, &active, &cx)?;
+    validate::default_network(&mut project);
+    validate::references(&mut project, &cx)?;
+    validate::dependency_cycles(&project, &cx)?;
+
+    let mut warnings = loader.unset.warnings.clone();
+    warnings.extend(loader.warnings.iter().cloned());
+    Ok(Loaded { project, warnings })
+}
+
+/// `.env` (or the `--env-file`s) under the process environment, which wins.
+fn project_environment(
+    options: &LoadOptions,
+    project_dir: &Path,
+) -> Result<BTreeMap<String, String>, Error> {
+    let mut files: Vec<(PathBuf, bool)> = options
+        .env_files
+        .iter()
+        .map(|f| (discovery::absolute(&options.working_dir, f), true))
+        .collect();
+    if files.is_empty() {
+        files.push((project_dir.join(".env"), false));
+    }
+    let mut env = read_env_files(&files, &options.environment)?;
+    for (k, v) in &options.environment {
+        env.insert(k.clone(), v.clone());
+    }
+    Ok(env)
+}
+
+/// Read dotenv files in order (later ones override earlier ones); optional ones may be missing.
+pub(crate) fn read_env_files(
+    files: &[(PathBuf, bool)],
+    process: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, Error> {
+    let mut env = BTreeMap::new();
+    for (file, required) in files {
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) if !*required && e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) if !*required && file.is_dir() => {
+                let _ = e;
+                continue;
+            }
+            Err(source) => {
+                return Err(Error::Io {
+                    file: file.clone(),
+                    source,
+                })
+            }
+        };
+        let loaded = env.clone();
+        let lookup = |k: &str| process.get(k).or_else(|| loaded.get(k)).cloned();
+        let vars = dotenv::parse(&text, &lookup).map_err(|e| {
+            Error::invalid(
+                crate::Location {
+                    file: file.clone(),
+                    path: String::new(),
+                    line: Some(e.line),
+                },
+                e.message,
+            )
+        })?;
+        env.extend(vars);
+    }
+    Ok(env)
+}

@@ -1,0 +1,173 @@
+//! `deploy:`: replicas, resources (cpus, memory in bytes, devices, generic resources), placement,
+//! update/rollback config and restart policy.
+
+use serde_yaml::Value;
+
+use super::fields::{Cx, Fields};
+use crate::loader::value::{index, kind, untag};
+use crate::{
+    AllDevices, Deploy, DeviceCount, DeviceRequest, DiscreteResourceSpec, Error, GenericResource,
+    Placement, ResourceSpec, Resources, RestartPolicy, UpdateConfig,
+};
+
+pub(crate) fn normalize(cx: &Cx, value: &Value, path: &str) -> Result<Deploy, Error> {
+    let mut f = Fields::new(cx, value, path)?;
+    let mut deploy = Deploy {
+        mode: f.string("mode")?,
+        replicas: f.unsigned("replicas")?,
+        labels: f.string_map("labels")?,
+        endpoint_mode: f.string("endpoint_mode")?,
+        ..Default::default()
+    };
+    if let Some(v) = f.raw("update_config") {
+        deploy.update_config = Some(update_config(cx, v, &f.path_of("update_config"))?);
+    }
+    if let Some(v) = f.raw("rollback_config") {
+        deploy.rollback_config = Some(update_config(cx, v, &f.path_of("rollback_config"))?);
+    }
+    if let Some(v) = f.raw("resources") {
+        deploy.resources = resources(cx, v, &f.path_of("resources"))?;
+    }
+    if let Some(v) = f.raw("restart_policy") {
+        let mut r = Fields::new(cx, v, &f.path_of("restart_policy"))?;
+        deploy.restart_policy = Some(RestartPolicy {
+            condition: r.string("condition")?,
+            delay: r.duration("delay")?,
+            max_attempts: r.unsigned("max_attempts")?,
+            window: r.duration("window")?,
+        });
+        r.finish(&[], None, None)?;
+    }
+    if let Some(v) = f.raw("placement") {
+        deploy.placement = placement(cx, v, &f.path_of("placement"))?;
+    }
+    f.finish(&[], None, Some(&mut deploy.extensions))?;
+    Ok(deploy)
+}
+
+fn update_config(cx: &Cx, value: &Value, path: &str) -> Result<UpdateConfig, Error> {
+    let mut f = Fields::new(cx, value, path)?;
+    let config = UpdateConfig {
+        parallelism: f.unsigned("parallelism")?,
+        delay: f.duration("delay")?,
+        failure_action: f.string("failure_action")?,
+        monitor: f.duration("monitor")?,
+        max_failure_ratio: f.float("max_failure_ratio")?,
+        order: f.string("order")?,
+    };
+    f.finish(&[], None, None)?;
+    Ok(config)
+}
+
+fn resources(cx: &Cx, value: &Value, path: &str) -> Result<Resources, Error> {
+    let mut f = Fields::new(cx, value, path)?;
+    let mut r = Resources::default();
+    if let Some(v) = f.raw("limits") {
+        r.limits = Some(resource_spec(cx, v, &f.path_of("limits"))?);
+    }
+    if let Some(v) = f.raw("reservations") {
+        r.reservations = Some(resource_spec(cx, v, &f.path_of("reservations"))?);
+    }
+    f.finish(&[], None, None)?;
+    Ok(r)
+}
+
+fn resource_spec(cx: &Cx, value: &Value, path: &str) -> Result<ResourceSpec, Error> {
+    let mut f = Fields::new(cx, value, path)?;
+    let cpus_path = f.path_of("cpus");
+    let cpus = f.float("cpus")?;
+    if cpus.is_some_and(|c| c < 0.0) {
+        return Err(cx.error(&cpus_path, "cpus must not be negative"));
+    }
+    let mut spec = ResourceSpec {
+        cpus,
+        memory: f.size("memory")?,
+        pids: f.integer("pids")?,
+        ..Default::default()
+    };
+    if let Some(v) = f.raw("devices") {
+        spec.devices = devices(cx, v, &f.path_of("devices"))?;
+    }
+    if let Some(v) = f.raw("generic_resources") {
+        spec.generic_resources = generic_resources(cx, v, &f.path_of("generic_resources"))?;
+    }
+    f.finish(&[], None, None)?;
+    Ok(spec)
+}
+
+fn devices(cx: &Cx, value: &Value, path: &str) -> Result<Vec<DeviceRequest>, Error> {
+    let Value::Sequence(seq) = untag(value) else {
+        return Err(cx.error(path, format!("must be a list, not {}", kind(value))));
+    };
+    let mut out = Vec::new();
+    for (i, item) in seq.iter().enumerate() {
+        let p = index(path, i);
+        let mut f = Fields::new(cx, item, &p)?;
+        let count_path = f.path_of("count");
+        let count = match f.raw("count") {
+            None => None,
+            Some(v) => match untag(v) {
+                Value::String(s) if s.eq_ignore_ascii_case("all") => Some(DeviceCount::All(AllDevices::All)),
+                _ => Some(DeviceCount::Count(cx.convert(v, &count_path, |v| {
+                    crate::loader::normalize::units::unsigned::<u32>(v)
+                        .map_err(|_| "count must be a number or \"all\"".to_string())
+                })?)),
+            },
+        };
+        let device = DeviceRequest {
+            capabilities: f.strings("capabilities")?,
+            driver: f.string("driver")?,
+            count,
+            device_ids: f.strings("device_ids")?,
+            options: f.string_map("options")?,
+        };
+        f.finish(&[], None, None)?;
+        out.push(device);
+    }
+    Ok(out)
+}
+
+fn generic_resources(cx: &Cx, value: &Value, path: &str) -> Result<Vec<GenericResource>, Error> {
+    let Value::Sequence(seq) = untag(value) else {
+        return Err(cx.error(path, format!("must be a list, not {}", kind(value))));
+    };
+    let mut out = Vec::new();
+    for (i, item) in seq.iter().enumerate() {
+        let p = index(path, i);
+        let mut f = Fields::new(cx, item, &p)?;
+        let mut resource = GenericResource::default();
+        if let Some(v) = f.raw("discrete_resource_spec") {
+            let sp = f.path_of("discrete_resource_spec");
+            let mut d = Fields::new(cx, v, &sp)?;
+            let kind_name = d
+                .string("kind")?
+                .ok_or_else(|| cx.error(&sp, "a discrete_resource_spec needs a `kind`"))?;
+            let value = d.integer("value")?.unwrap_or(0);
+            d.finish(&[], None, None)?;
+            resource.discrete_resource_spec = Some(DiscreteResourceSpec { kind: kind_name, value });
+        }
+        f.finish(&[], None, None)?;
+        out.push(resource);
+    }
+    Ok(out)
+}
+
+fn placement(cx: &Cx, value: &Value, path: &str) -> Result<Placement, Error> {
+    let mut f = Fields::new(cx, value, path)?;
+    let mut p = Placement {
+        constraints: f.strings("constraints")?,
+        max_replicas_per_node: f.unsigned("max_replicas_per_node")?,
+        ..Default::default()
+    };
+    if let Some(v) = f.raw("preferences") {
+        let pp = f.path_of("preferences");
+        let Value::Sequence(seq) = untag(v) else {
+            return Err(cx.error(&pp, format!("must be a list, not {}", kind(v))));
+        };
+        for (i, item) in seq.iter().enumerate() {
+            p.preferences.push(cx.string_map(item, &index(&pp, i))?);
+        }
+    }
+    f.finish(&[], None, None)?;
+    Ok(p)
+}

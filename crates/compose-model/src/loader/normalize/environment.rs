@@ -1,0 +1,83 @@
+//! A service's resolved environment: `env_file` contents first (in order), then `environment`,
+//! which wins. Keys without a value take it from the project environment (process environment
+//! over `.env`) or stay unset (`None`).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_yaml::Value;
+
+use super::fields::{Cx, Fields};
+use crate::loader::dotenv;
+use crate::loader::value::{index, kind, untag};
+use crate::{EnvFile, Error};
+
+/// `env_file` (canonical: a list of `{path, required}`) read and parsed.
+pub(crate) fn env_files(
+    cx: &Cx,
+    value: Option<&Value>,
+    path: &str,
+) -> Result<(Vec<EnvFile>, BTreeMap<String, Option<String>>), Error> {
+    let mut files = Vec::new();
+    let mut vars = BTreeMap::new();
+    let Some(value) = value else {
+        return Ok((files, vars));
+    };
+    let entries: Vec<Value> = match untag(value) {
+        Value::Sequence(seq) => seq.clone(),
+        Value::String(_) => vec![value.clone()],
+        other => return Err(cx.error(path, format!("must be a path or a list, not {}", kind(other)))),
+    };
+    for (i, entry) in entries.iter().enumerate() {
+        let p = index(path, i);
+        let (file, required) = match untag(entry) {
+            Value::String(s) => (s.clone(), true),
+            _ => {
+                let mut f = Fields::new(cx, entry, &p)?;
+                let file = f
+                    .string("path")?
+                    .ok_or_else(|| cx.error(&p, "an env_file entry needs a `path`"))?;
+                let required = f.bool("required")?.unwrap_or(true);
+                f.string("format")?;
+                f.finish(&[], None, None)?;
+                (file, required)
+            }
+        };
+        let file = crate::loader::discovery::absolute(cx.project_dir, &PathBuf::from(file));
+        let text = match std::fs::read_to_string(&file) {
+            Ok(t) => t,
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+                files.push(EnvFile { path: file, required });
+                continue;
+            }
+            Err(e) => {
+                return Err(cx.error(&p, format!("cannot read env file {}: {e}", file.display())))
+            }
+        };
+        let lookup = |k: &str| cx.env.get(k).cloned();
+        let parsed = dotenv::parse(&text, &lookup).map_err(|e| {
+            cx.error(&p, format!("{}:{}: {}", file.display(), e.line, e.message))
+        })?;
+        for (k, v) in parsed {
+            vars.insert(k, Some(v));
+        }
+        files.push(EnvFile { path: file, required });
+    }
+    Ok((files, vars))
+}
+
+/// `environment` (canonical: a mapping) merged over the env_file variables.
+pub(crate) fn resolve(
+    cx: &Cx,
+    environment: Option<&Value>,
+    path: &str,
+    mut vars: BTreeMap<String, Option<String>>,
+) -> Result<BTreeMap<String, Option<String>>, Error> {
+    if let Some(value) = environment {
+        for (k, v) in cx.optional_string_map(value, path)? {
+            let v = v.or_else(|| cx.env.get(&k).cloned());
+            vars.insert(k, v);
+        }
+    }
+    Ok(vars)
+}

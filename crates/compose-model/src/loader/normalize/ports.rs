@@ -1,0 +1,241 @@
+//! `ports:`: short syntax (`"80"`, `"8080:80"`, `"127.0.0.1:8080:80/udp"`, `"8000-8001:80-81"`,
+//! `"[::1]:80:80"`) expanded to long-form entries before merging, and long form to [`Port`].
+
+use serde_yaml::{Mapping, Value};
+
+use super::fields::{Cx, Fields};
+use crate::loader::value::{index, kind, untag};
+use crate::{Error, Port};
+
+/// One short-syntax entry as long-form mappings (one per container port after range expansion).
+pub(crate) fn expand_short(spec: &str) -> Result<Vec<Value>, String> {
+    let err = |why: &str| format!("invalid port {spec:?}: {why}");
+    let (rest, protocol) = match spec.rsplit_once('/') {
+        Some((r, p)) => (r, p.to_ascii_lowercase()),
+        None => (spec, "tcp".to_string()),
+    };
+    if !matches!(protocol.as_str(), "tcp" | "udp" | "sctp") {
+        return Err(err("protocol must be tcp, udp or sctp"));
+    }
+    let (host_ip, published, target) = split_parts(rest).ok_or_else(|| err("expected [[host_ip:]published:]target[/protocol]"))?;
+    let (t_start, t_end) = parse_range(target).ok_or_else(|| err("bad container port"))?;
+    let published_range = if published.is_empty() {
+        None
+    } else {
+        Some(parse_range(published).ok_or_else(|| err("bad published port"))?)
+    };
+    let mut out = Vec::new();
+    let mut push = |target: u16, published: Option<String>| {
+        let mut m = Mapping::new();
+        m.insert("target".into(), Value::from(u64::from(target)));
+        if let Some(p) = published {
+            m.insert("published".into(), Value::from(p));
+        }
+        if !host_ip.is_empty() {
+            m.insert("host_ip".into(), Value::from(host_ip));
+        }
+        m.insert("protocol".into(), Value::from(protocol.clone()));
+        m.insert("mode".into(), Value::from("ingress"));
+        out.push(Value::Mapping(m));
+    };
+    match published_range {
+        None => {
+            for t in t_start..=t_end {
+                push(t, None);
+            }
+        }
+        Some((p_start, p_end)) if t_start == t_end && p_start != p_end => {
+            // A host range onto one container port stays a range (any free port of it).
+            push(t_start, Some(format!("{p_start}-{p_end}")));
+        }
+        Some((p_start, p_end)) => {
+            if p_end - p_start != t_end - t_start {
+                return Err(err("published and container port ranges have different lengths"));
+            }
+            for (t, p) in (t_start..=t_end).zip(p_start..=p_end) {
+                push(t, Some(p.to_string()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `(host_ip, published, target)`.
+fn split_parts(s: &str) -> Option<(&str, &str, &str)> {
+    if let Some(after_bracket) = s.strip_prefix('[') {
+        let (ip, rest) = after_bracket.split_once(']')?;
+        let rest = rest.strip_prefix(':')?;
+        let (published, target) = rest.split_once(':')?;
+        return Some((ip, published, target));
+    }
+    let parts: Vec<&str> = s.split(':').collect();
+    match parts.len() {
+        1 => Some(("", "", parts[0])),
+        2 => Some(("", parts[0], parts[1])),
+        3 => Some((parts[0], parts[1], parts[2])),
+        _ => {
+            // An IPv6 address without brackets: everything before the last two fields.
+            let target_at = s.rfind(':')?;
+            let published_at = s[..target_at].rfind(':')?;
+            Some((&s[..published_at], &s[published_at + 1..target_at], &s[target_at + 1..]))
+        }
+    }
+}
+
+fn parse_range(s: &str) -> Option<(u16, u16)> {
+    let (a, b) = match s.split_once('-') {
+        Some((a, b)) => (a, b),
+        None => (s, s),
+    };
+    let a: u16 = a.trim().parse().ok()?;
+    let b: u16 = b.trim().parse().ok()?;
+    (a <= b).then_some((a, b))
+}
+
+/// The canonical (long-form) list for a `ports:` value of one file.
+pub(crate) fn canonical(value: &Value) -> Result<Vec<Value>, (usize, String)> {
+    let Value::Sequence(seq) = untag(value) else {
+        return Err((usize::MAX, format!("must be a list, not {}", kind(value))));
+    };
+    let mut out = Vec::new();
+    for (i, item) in seq.iter().enumerate() {
+        match untag(item) {
+            Value::String(s) => out.extend(expand_short(s).map_err(|e| (i, e))?),
+            Value::Number(n) => out.extend(expand_short(&n.to_string()).map_err(|e| (i, e))?),
+            Value::Mapping(_) => out.push(item.clone()),
+            other => return Err((i, format!("must be a port string or mapping, not {}", kind(other)))),
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn normalize(cx: &Cx, value: &Value, path: &str) -> Result<Vec<Port>, Error> {
+    let Value::Sequence(seq) = untag(value) else {
+        return Err(cx.error(path, format!("must be a list, not {}", kind(value))));
+    };
+    let mut ports = Vec::new();
+    for (i, item) in seq.iter().enumerate() {
+        let p = index(path, i);
+        match untag(item) {
+            Value::Mapping(_) => ports.push(long(cx, item, &p)?),
+            // Short forms left by a document that skipped canonicalisation (extends bases).
+            Value::String(_) | Value::Number(_) => {
+                let s = cx.string(item, &p)?;
+                for v in expand_short(&s).map_err(|e| cx.error(&p, e))? {
+                    ports.push(long(cx, &v, &p)?);
+                }
+            }
+            other => return Err(cx.error(&p, format!("must be a port string or mapping, not {}", kind(other)))),
+        }
+    }
+    Ok(ports)
+}
+
+fn long(cx: &Cx, value: &Value, path: &str) -> Result<Port, Error> {
+    let mut f = Fields::new(cx, value, path)?;
+    let target_path = f.path_of("target");
+    let target = match f.raw("target") {
+        Some(v) => cx.convert(v, &target_path, |v| {
+            let s = crate::loader::value::scalar_string(v).unwrap_or_default();
+            s.trim()
+                .parse::<u16>()
+                .map_err(|_| format!("invalid container port {s:?}: must be a number from 0 to 65535"))
+        })?,
+        None => return Err(cx.error(path, "a port needs a `target`")),
+    };
+    let published_path = f.path_of("published");
+    let published = match f.string("published")? {
+        Some(p) if p.is_empty() => None,
+        Some(p) => {
+            if parse_range(&p).is_none() {
+                return Err(cx.error(
+                    &published_path,
+                    format!("invalid published port {p:?}: must be a port number or a range like 8000-8010"),
+                ));
+            }
+            Some(p)
+        }
+        None => None,
+    };
+    let protocol_path = f.path_of("protocol");
+    let protocol = f.string("protocol")?.unwrap_or_else(|| "tcp".into()).to_ascii_lowercase();
+    if !matches!(protocol.as_str(), "tcp" | "udp" | "sctp") {
+        return Err(cx.error(&protocol_path, format!("invalid protocol {protocol:?}: must be tcp, udp or sctp")));
+    }
+    let mode_path = f.path_of("mode");
+    let mode = f.string("mode")?.unwrap_or_else(|| "ingress".into());
+    if !matches!(mode.as_str(), "ingress" | "host") {
+        return Err(cx.error(&mode_path, format!("invalid mode {mode:?}: must be ingress or host")));
+    }
+    let mut port = Port {
+        target,
+        published,
+        host_ip: f.string("host_ip")?.filter(|s| !s.is_empty()),
+        protocol,
+        mode,
+        app_protocol: f.string("app_protocol")?,
+        name: f.string("name")?,
+        extensions: Default::default(),
+    };
+    f.finish(&[], None, Some(&mut port.extensions))?;
+    Ok(port)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn short(s: &str) -> Vec<String> {
+        expand_short(s)
+            .unwrap()
+            .iter()
+            .map(|v| serde_json::to_string(&crate::loader::value::to_json(v)).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn target_only() {
+        assert_eq!(short("80"), vec![r#"{"target":80,"protocol":"tcp","mode":"ingress"}"#]);
+    }
+
+    #[test]
+    fn published_and_target_with_protocol_and_ip() {
+        assert_eq!(
+            short("127.0.0.1:8080:80/UDP"),
+            vec![r#"{"target":80,"published":"8080","host_ip":"127.0.0.1","protocol":"udp","mode":"ingress"}"#]
+        );
+        assert_eq!(
+            short("127.0.0.1::80"),
+            vec![r#"{"target":80,"host_ip":"127.0.0.1","protocol":"tcp","mode":"ingress"}"#]
+        );
+    }
+
+    #[test]
+    fn ipv6_hosts() {
+        assert_eq!(
+            short("[::1]:80:81"),
+            vec![r#"{"target":81,"published":"80","host_ip":"::1","protocol":"tcp","mode":"ingress"}"#]
+        );
+        assert_eq!(
+            short("::1:80:81"),
+            vec![r#"{"target":81,"published":"80","host_ip":"::1","protocol":"tcp","mode":"ingress"}"#]
+        );
+    }
+
+    #[test]
+    fn ranges_expand_pairwise() {
+        let ports = short("8000-8001:80-81");
+        assert_eq!(ports.len(), 2);
+        assert!(ports[0].contains(r#""target":80,"published":"8000""#));
+        assert!(ports[1].contains(r#""target":81,"published":"8001""#));
+        assert_eq!(short("3000-3002").len(), 3);
+        assert!(short("8000-8010:80")[0].contains(r#""published":"8000-8010""#));
+    }
+
+    #[test]
+    fn bad_ports() {
+        for bad in ["", "abc", "70000", "80:90:100:x", "8000-8002:80-81", "80/icmp", "90-80"] {
+            assert!(expand_short(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! What a service points at: secrets/configs (`FileReference`), networks and `depends_on`.
+
+use std::collections::BTreeMap;
+
+use serde_yaml::Value;
+
+use super::fields::{Cx, Fields};
+use crate::loader::value::{child, index, kind, untag};
+use crate::{DependsOn, DependsOnCondition, Error, FileReference, ServiceNetwork};
+
+/// `secrets:` / `configs:` of a service. A missing target defaults to the source name (secrets are
+/// then mounted at /run/secrets/<source>).
+pub(crate) fn file_references(cx: &Cx, value: &Value, path: &str) -> Result<Vec<FileReference>, Error> {
+    let Value::Sequence(seq) = untag(value) else {
+        return Err(cx.error(path, format!("must be a list, not {}", kind(value))));
+    };
+    let mut out = Vec::new();
+    for (i, item) in seq.iter().enumerate() {
+        let p = index(path, i);
+        if let Value::String(s) = untag(item) {
+            out.push(FileReference {
+                source: s.clone(),
+                target: s.clone(),
+                ..Default::default()
+            });
+            continue;
+        }
+        let mut f = Fields::new(cx, item, &p)?;
+        let source = f
+            .string("source")?
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| cx.error(&p, "a secret or config reference needs a `source`"))?;
+        let target = f.string("target")?.filter(|t| !t.is_empty()).unwrap_or_else(|| source.clone());
+        let mut r = FileReference {
+            source,
+            target,
+            uid: f.string("uid")?,
+            gid: f.string("gid")?,
+            mode: f.mode("mode")?,
+            extensions: Default::default(),
+        };
+        f.finish(&[], None, Some(&mut r.extensions))?;
+        out.push(r);
+    }
+    Ok(out)
+}
+
+/// Service `networks:` (canonical: a mapping whose values may be null).
+pub(crate) fn networks(
+    cx: &Cx,
+    value: &Value,
+    path: &str,
+) -> Result<BTreeMap<String, ServiceNetwork>, Error> {
+    let map = cx.mapping(value, path)?;
+    let mut out = BTreeMap::new();
+    for (k, v) in map {
+        let name = cx.key(k, path)?;
+        let p = child(path, &name);
+        let network = match untag(v) {
+            Value::Null => ServiceNetwork::default(),
+            _ => {
+                let mut f = Fields::new(cx, v, &p)?;
+                let mut n = ServiceNetwork {
+                    aliases: f.strings("aliases")?,
+                    ipv4_address: f.string("ipv4_address")?,
+                    ipv6_address: f.string("ipv6_address")?,
+                    priority: f.integer("priority")?,
+                    extensions: Default::default(),
+                };
+                // Engine-level attachment options: valid Compose, nothing on ECS uses them.
+                f.finish(
+                    &["link_local_ips", "mac_address", "driver_opts", "gw_priority", "interface_name"],
+                    None,
+                    Some(&mut n.extensions),
+                )?;
+                n
+            }
+        };
+        out.insert(name, network);
+    }
+    Ok(out)
+}
+
+/// `depends_on:` (canonical: a mapping of service -> {condition, restart, required}).
+pub(crate) fn depends_on(
+    cx: &Cx,
+    value: &Value,
+    path: &str,
+) -> Result<BTreeMap<String, DependsOn>, Error> {
+    let map = cx.mapping(value, path)?;
+    let mut out = BTreeMap::new();
+    for (k, v) in map {
+        let name = cx.key(k, path)?;
+        let p = child(path, &name);
+        let dep = match untag(v) {
+            Value::Null => DependsOn {
+                required: true,
+                ..Default::default()
+            },
+            _ => {
+                let mut f = Fields::new(cx, v, &p)?;
+                let cond_path = f.path_of("condition");
+                let condition = match f.string("condition")?.as_deref() {
+                    None | Some("service_started") => DependsOnCondition::ServiceStarted,
+                    Some("service_healthy") => DependsOnCondition::ServiceHealthy,
+                    Some("service_completed_successfully") => {
+                        DependsOnCondition::ServiceCompletedSuccessfully
+                    }
+                    Some(other) => {
+                        return Err(cx.error(
+                            &cond_path,
+                            format!("invalid condition {other:?}: must be service_started, service_healthy or service_completed_successfully"),
+                        ))
+                    }
+                };
+                let dep = DependsOn {
+                    condition,
+                    restart: f.flag("restart")?,
+                    required: f.bool("required")?.unwrap_or(true),
+                };
+                f.finish(&[], None, None)?;
+                dep
+            }
+        };
+        out.insert(name, dep);
+    }
+    Ok(out)
+}

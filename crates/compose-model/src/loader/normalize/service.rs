@@ -1,0 +1,225 @@
+//! One service: every attribute of the Compose Specification either typed into [`Service`], kept in
+//! `Service.other` (valid Compose the model does not type), or an `x-` extension. Anything else is
+//! an unknown-key error.
+
+use std::collections::BTreeMap;
+
+use serde_yaml::Value;
+
+use super::fields::{Cx, Fields};
+use super::{build, command, deploy, environment, healthcheck, ports, references, volumes};
+use crate::loader::value::{child, kind, untag};
+use crate::{Error, Logging, Service, Ulimit};
+
+/// Service attributes of the spec that the model keeps as written in `Service.other`.
+pub(crate) const UNTYPED: &[&str] = &[
+    "annotations",
+    "attach",
+    "blkio_config",
+    "cgroup",
+    "cgroup_parent",
+    "cpu_count",
+    "cpu_percent",
+    "cpu_period",
+    "cpu_quota",
+    "cpu_rt_period",
+    "cpu_rt_runtime",
+    "cpu_shares",
+    "cpus",
+    "cpuset",
+    "credential_spec",
+    "develop",
+    "device_cgroup_rules",
+    "dns",
+    "dns_opt",
+    "dns_search",
+    "domainname",
+    "external_links",
+    "extra_hosts",
+    "gpus",
+    "group_add",
+    "ipc",
+    "isolation",
+    "label_file",
+    "links",
+    "mac_address",
+    "mem_limit",
+    "mem_reservation",
+    "mem_swappiness",
+    "memswap_limit",
+    "models",
+    "network_mode",
+    "oom_kill_disable",
+    "oom_score_adj",
+    "pid",
+    "pids_limit",
+    "post_start",
+    "pre_stop",
+    "provider",
+    "pull_policy",
+    "runtime",
+    "scale",
+    "security_opt",
+    "shm_size",
+    "stdin_open",
+    "stop_signal",
+    "storage_opt",
+    "sysctls",
+    "tty",
+    "use_api_socket",
+    "userns_mode",
+    "uts",
+    "volumes_from",
+];
+
+pub(crate) fn normalize(cx: &Cx, name: &str, value: &Value, path: &str) -> Result<Service, Error> {
+    if matches!(untag(value), Value::Null) {
+        return Err(cx.error(path, "a service needs at least an `image` or a `build`"));
+    }
+    let mut f = Fields::new(cx, value, path)?;
+    let mut s = Service {
+        name: name.to_string(),
+        image: f.string("image")?,
+        working_dir: f.string("working_dir")?,
+        user: f.string("user")?,
+        labels: f.string_map("labels")?,
+        expose: f.strings("expose")?,
+        tmpfs: f.string_or_list("tmpfs")?,
+        init: f.bool("init")?,
+        cap_add: f.strings("cap_add")?,
+        cap_drop: f.strings("cap_drop")?,
+        read_only: f.bool("read_only")?,
+        stop_grace_period: f.duration("stop_grace_period")?,
+        platform: f.string("platform")?,
+        profiles: f.strings("profiles")?,
+        privileged: f.bool("privileged")?,
+        restart: f.string("restart")?,
+        hostname: f.string("hostname")?,
+        container_name: f.string("container_name")?,
+        ..Default::default()
+    };
+    if let Some(v) = f.raw("build") {
+        s.build = Some(build::normalize(cx, v, &f.path_of("build"))?);
+    }
+    if let Some(v) = f.raw_with_null("command") {
+        s.command = Some(command::normalize(cx, v, &f.path_of("command"))?);
+    }
+    if let Some(v) = f.raw_with_null("entrypoint") {
+        s.entrypoint = Some(command::normalize(cx, v, &f.path_of("entrypoint"))?);
+    }
+    let env_file_path = f.path_of("env_file");
+    let (files, file_vars) = environment::env_files(cx, f.raw("env_file"), &env_file_path)?;
+    s.env_file = files;
+    let env_path = f.path_of("environment");
+    s.environment = environment::resolve(cx, f.raw("environment"), &env_path, file_vars)?;
+    if let Some(v) = f.raw("ports") {
+        s.ports = ports::normalize(cx, v, &f.path_of("ports"))?;
+    }
+    if let Some(v) = f.raw("volumes") {
+        s.volumes = volumes::normalize(cx, v, &f.path_of("volumes"))?;
+    }
+    if let Some(v) = f.raw("secrets") {
+        s.secrets = references::file_references(cx, v, &f.path_of("secrets"))?;
+    }
+    if let Some(v) = f.raw("configs") {
+        s.configs = references::file_references(cx, v, &f.path_of("configs"))?;
+    }
+    if let Some(v) = f.raw("networks") {
+        s.networks = references::networks(cx, v, &f.path_of("networks"))?;
+    }
+    if let Some(v) = f.raw("depends_on") {
+        s.depends_on = references::depends_on(cx, v, &f.path_of("depends_on"))?;
+    }
+    if let Some(v) = f.raw("healthcheck") {
+        s.healthcheck = Some(healthcheck::normalize(cx, v, &f.path_of("healthcheck"))?);
+    }
+    if let Some(v) = f.raw("deploy") {
+        s.deploy = Some(deploy::normalize(cx, v, &f.path_of("deploy"))?);
+    }
+    if let Some(v) = f.raw("logging") {
+        s.logging = Some(logging(cx, v, &f.path_of("logging"))?);
+    }
+    if let Some(v) = f.raw("ulimits") {
+        s.ulimits = ulimits(cx, v, &f.path_of("ulimits"))?;
+    }
+    if let Some(v) = f.raw("devices") {
+        s.devices = devices(cx, v, &f.path_of("devices"))?;
+    }
+    let mut other = BTreeMap::new();
+    let mut extensions = BTreeMap::new();
+    f.finish(UNTYPED, Some(&mut other), Some(&mut extensions))?;
+    s.other = other;
+    s.extensions = extensions;
+    Ok(s)
+}
+
+fn logging(cx: &Cx, value: &Value, path: &str) -> Result<Logging, Error> {
+    let mut f = Fields::new(cx, value, path)?;
+    let l = Logging {
+        driver: f.string("driver")?,
+        options: f.string_map("options")?,
+    };
+    f.finish(&[], None, None)?;
+    Ok(l)
+}
+
+/// `nofile: 65535` (soft = hard) or `nofile: {soft: 1024, hard: 65535}`.
+fn ulimits(cx: &Cx, value: &Value, path: &str) -> Result<BTreeMap<String, Ulimit>, Error> {
+    let map = cx.mapping(value, path)?;
+    let mut out = BTreeMap::new();
+    for (k, v) in map {
+        let name = cx.key(k, path)?;
+        let p = child(path, &name);
+        let limit = match untag(v) {
+            Value::Mapping(_) => {
+                let mut f = Fields::new(cx, v, &p)?;
+                let soft = f.integer("soft")?;
+                let hard = f.integer("hard")?;
+                f.finish(&[], None, None)?;
+                match (soft, hard) {
+                    (Some(soft), Some(hard)) => {
+                        if soft > hard {
+                            return Err(cx.error(&p, format!("soft limit {soft} is above the hard limit {hard}")));
+                        }
+                        Ulimit { soft, hard }
+                    }
+                    _ => return Err(cx.error(&p, "a ulimit mapping needs both `soft` and `hard`")),
+                }
+            }
+            _ => {
+                let n = cx.convert(v, &p, super::units::integer)?;
+                Ulimit { soft: n, hard: n }
+            }
+        };
+        out.insert(name, limit);
+    }
+    Ok(out)
+}
+
+/// Device mappings as `host:container[:permissions]` strings, whatever form they were written in.
+fn devices(cx: &Cx, value: &Value, path: &str) -> Result<Vec<String>, Error> {
+    let Value::Sequence(seq) = untag(value) else {
+        return Err(cx.error(path, format!("must be a list, not {}", kind(value))));
+    };
+    let mut out = Vec::new();
+    for (i, item) in seq.iter().enumerate() {
+        let p = crate::loader::value::index(path, i);
+        match untag(item) {
+            Value::Mapping(_) => {
+                let mut f = Fields::new(cx, item, &p)?;
+                let source = f
+                    .string("source")?
+                    .ok_or_else(|| cx.error(&p, "a device needs a `source`"))?;
+                let target = f.string("target")?.unwrap_or_else(|| source.clone());
+                let permissions = f.string("permissions")?;
+                f.finish(&[], None, None)?;
+                out.push(match permissions {
+                    Some(perm) => format!("{source}:{target}:{perm}"),
+                    None => format!("{source}:{target}"),
+                });
+            }
+            _ => out.push(cx.string(item, &p)?),
+        }
+    }
+    Ok(out)
+}

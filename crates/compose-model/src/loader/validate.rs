@@ -1,0 +1,170 @@
+//! Project-wide rules once services are normalised: the implicit `default` network, references to
+//! networks/volumes/secrets/configs/services that must exist, and `depends_on` cycles.
+
+use std::collections::BTreeMap;
+
+use super::normalize::fields::Cx;
+use super::suggest::did_you_mean;
+use super::value::{child, index};
+use crate::{Error, Network, Project, ServiceNetwork, VolumeType};
+
+/// A service without `networks:` (and without `network_mode`) joins `default`; the project then
+/// has a `default` network, as in compose.
+pub(crate) fn default_network(project: &mut Project) {
+    let mut uses_default = false;
+    for service in project.services.values_mut() {
+        if service.networks.is_empty() && !service.other.contains_key("network_mode") {
+            service
+                .networks
+                .insert("default".to_string(), ServiceNetwork::default());
+        }
+        uses_default |= service.networks.contains_key("default");
+    }
+    if uses_default {
+        project
+            .networks
+            .entry("default".to_string())
+            .or_insert_with(Network::default);
+    }
+}
+
+fn hint(name: &str, candidates: Vec<&str>) -> String {
+    match did_you_mean(name, &candidates) {
+        Some(s) => format!(" (did you mean {s:?}?)"),
+        None => String::new(),
+    }
+}
+
+pub(crate) fn references(project: &mut Project, cx: &Cx) -> Result<(), Error> {
+    for (name, service) in &project.services {
+        let base = child("services", name);
+        for network in service.networks.keys() {
+            if !project.networks.contains_key(network) {
+                return Err(cx.error(
+                    &child(&child(&base, "networks"), network),
+                    format!(
+                        "service {name:?} refers to undefined network {network:?}: declare it under the top-level `networks:`{}",
+                        hint(network, project.networks.keys().map(String::as_str).collect())
+                    ),
+                ));
+            }
+        }
+        for (i, volume) in service.volumes.iter().enumerate() {
+            let (VolumeType::Volume, Some(source)) = (volume.kind, &volume.source) else {
+                continue;
+            };
+            if !project.volumes.contains_key(source) {
+                return Err(cx.error(
+                    &index(&child(&base, "volumes"), i),
+                    format!(
+                        "service {name:?} refers to undefined volume {source:?}: declare it under the top-level `volumes:`{}",
+                        hint(source, project.volumes.keys().map(String::as_str).collect())
+                    ),
+                ));
+            }
+        }
+        for (section, refs, defined) in [
+            ("secrets", &service.secrets, &project.secrets),
+            ("configs", &service.configs, &project.configs),
+        ] {
+            for (i, r) in refs.iter().enumerate() {
+                if !defined.contains_key(&r.source) {
+                    let singular = section.trim_end_matches('s');
+                    return Err(cx.error(
+                        &index(&child(&base, section), i),
+                        format!(
+                            "service {name:?} refers to undefined {singular} {:?}: declare it under the top-level `{section}:`{}",
+                            r.source,
+                            hint(&r.source, defined.keys().map(String::as_str).collect())
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    // depends_on onto services that do not exist at all: an error, unless not required.
+    let known: Vec<String> = project
+        .services
+        .keys()
+        .chain(project.disabled_services.keys())
+        .cloned()
+        .collect();
+    for (name, service) in project.services.iter_mut() {
+        let mut missing_optional = Vec::new();
+        for (dep, d) in &service.depends_on {
+            if known.contains(dep) {
+                continue;
+            }
+            if !d.required {
+                missing_optional.push(dep.clone());
+                continue;
+            }
+            return Err(cx.error(
+                &child(&child(&child("services", name), "depends_on"), dep),
+                format!(
+                    "service {name:?} depends on undefined service {dep:?}{}",
+                    hint(dep, known.iter().map(String::as_str).collect())
+                ),
+            ));
+        }
+        for dep in missing_optional {
+            service.depends_on.remove(&dep);
+        }
+    }
+    Ok(())
+}
+
+/// A cycle in `depends_on` is an error naming it (`a -> b -> a`).
+pub(crate) fn dependency_cycles(project: &Project, cx: &Cx) -> Result<(), Error> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        Visiting,
+        Done,
+    }
+    let mut marks: BTreeMap<&str, Mark> = BTreeMap::new();
+    for start in project.services.keys() {
+        if marks.contains_key(start.as_str()) {
+            continue;
+        }
+        // Iterative DFS: (service, index of the next dependency to visit).
+        let mut stack: Vec<(&str, usize)> = vec![(start.as_str(), 0)];
+        marks.insert(start.as_str(), Mark::Visiting);
+        while let Some((current, next)) = stack.last().copied() {
+            let deps: Vec<&str> = project
+                .services
+                .get(current)
+                .map(|s| s.depends_on.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            if next >= deps.len() {
+                marks.insert(current, Mark::Done);
+                stack.pop();
+                continue;
+            }
+            if let Some(top) = stack.last_mut() {
+                top.1 += 1;
+            }
+            let dep = deps[next];
+            if !project.services.contains_key(dep) {
+                continue;
+            }
+            match marks.get(dep) {
+                Some(Mark::Done) => {}
+                Some(Mark::Visiting) => {
+                    let from = stack.iter().position(|(s, _)| *s == dep).unwrap_or(0);
+                    let mut cycle: Vec<&str> = stack[from..].iter().map(|(s, _)| *s).collect();
+                    cycle.push(dep);
+                    let path = child(&child("services", cycle[0]), "depends_on");
+                    return Err(cx.error(
+                        &path,
+                        format!("dependency cycle between services: {}", cycle.join(" -> ")),
+                    ));
+                }
+                None => {
+                    marks.insert(dep, Mark::Visiting);
+                    stack.push((dep, 0));
+                }
+            }
+        }
+    }
+    Ok(())
+}
