@@ -1,7 +1,52 @@
+//! `docker ecs down`: delete the project's stack and follow the deletion. Needs only the project
+//! name, so `-p`/COMPOSE_PROJECT_NAME work without the Compose file.
+
 use std::process::ExitCode;
 
-use crate::cli::{AwsArgs, DownArgs, ProjectArgs};
+use ecs_deploy::down::{DownOptions, DownOutcome};
+use ecs_deploy::interrupt::Interrupts;
+use ecs_deploy::{progress, Clients};
 
-pub fn run(_project: &ProjectArgs, _aws: &AwsArgs, _args: &DownArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`down` is not implemented yet")
+use crate::cli::{AwsArgs, DownArgs, ProjectArgs};
+use crate::commands::load_project;
+use crate::commands::up::{aws_options, poll_interval, INTERRUPTED};
+
+pub fn run(project_args: &ProjectArgs, aws: &AwsArgs, args: &DownArgs) -> anyhow::Result<ExitCode> {
+    let name = project_name(project_args)?;
+    let options = DownOptions {
+        detach: args.detach,
+        poll_interval: poll_interval(),
+    };
+    let outcome = super::runtime()?.block_on(async {
+        let clients = Clients::load(&aws_options(aws)).await?;
+        let mut interrupts = Interrupts::ctrl_c();
+        let mut progress = progress::for_stderr();
+        ecs_deploy::down::down(
+            &clients,
+            &name,
+            &options,
+            progress.as_mut(),
+            &mut interrupts,
+        )
+        .await
+    })?;
+    Ok(match outcome {
+        DownOutcome::NothingToRemove | DownOutcome::Removed { .. } | DownOutcome::Detached => {
+            ExitCode::SUCCESS
+        }
+        DownOutcome::StoppedWaiting => ExitCode::from(INTERRUPTED),
+    })
+}
+
+/// `-p`, else COMPOSE_PROJECT_NAME, else the name of the Compose project in the current directory.
+fn project_name(args: &ProjectArgs) -> anyhow::Result<String> {
+    if let Some(name) = &args.project_name {
+        return Ok(name.clone());
+    }
+    if let Ok(name) = std::env::var("COMPOSE_PROJECT_NAME") {
+        if !name.is_empty() {
+            return Ok(name);
+        }
+    }
+    Ok(load_project(args, true)?.name)
 }
