@@ -19,6 +19,12 @@ pub enum Error {
     /// The deployment itself failed; the message names the resource and the first real cause.
     #[error("{0}")]
     DeployFailed(String),
+    /// `ps`/`logs` on a project that has no stack in this region.
+    #[error("no application named \"{project}\" is deployed in {region} (no CloudFormation stack \"{project}\"): run `docker ecs up` first, or check --project-name and --region")]
+    NoStack { project: String, region: String },
+    /// A command-line value we cannot use (a bad --since, an unknown service, a label without `=`).
+    #[error("{0}")]
+    InvalidArgument(String),
     #[error("{context}: {source}")]
     Io {
         context: String,

@@ -5,6 +5,16 @@
 
 pub mod aws;
 pub mod error;
+// ps / logs / secret / ls
+pub mod log_format;
+pub mod logs;
+pub mod ls;
+pub mod ports;
+pub mod ps;
+pub mod secrets;
+pub mod stack_info;
+pub mod table;
+pub mod time_args;
 // up / down
 pub mod changeset;
 pub mod down;

@@ -123,8 +123,8 @@ pub struct PsArgs {
 pub struct LogsArgs {
     /// Services to show (all when none)
     pub services: Vec<String>,
-    /// Follow log output
-    #[arg(short, long)]
+    /// Follow log output (no `-f`: that is the global --file flag)
+    #[arg(long)]
     pub follow: bool,
     /// Show logs since a timestamp (RFC 3339) or relative duration (e.g. 42m)
     #[arg(long)]

@@ -1,7 +1,19 @@
+//! `docker ecs ls`: the projects deployed in the account and region.
+
 use std::process::ExitCode;
 
-use crate::cli::{AwsArgs, LsArgs};
+use ecs_deploy::{ls, table, Clients};
 
-pub fn run(_aws: &AwsArgs, _args: &LsArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`ls` is not implemented yet")
+use crate::cli::{AwsArgs, LsArgs, TableFormat};
+
+pub fn run(aws: &AwsArgs, args: &LsArgs) -> anyhow::Result<ExitCode> {
+    let deployments = super::runtime()?.block_on(async {
+        let clients = Clients::load(&super::ps::aws_options(aws)).await?;
+        ls::list(&clients.cloudformation).await
+    })?;
+    match args.format {
+        TableFormat::Json => print!("{}", table::render_json(&deployments)),
+        TableFormat::Table => print!("{}", ls::render_table(&deployments)),
+    }
+    Ok(ExitCode::SUCCESS)
 }

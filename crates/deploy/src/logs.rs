@@ -1,0 +1,464 @@
+//! `logs`: the project's CloudWatch Logs. Every container logs to the group `/docker-compose/<project>`
+//! with stream prefix `<project>`, so streams are `<project>/<container>/<task-id>`; the container is
+//! a Compose service or an init container named `<service>_<suffix>` (hidden unless asked).
+//!
+//! [`fetch`] reads a time window (with `--tail` per container); [`follow`] prints it, then polls for
+//! new events until the caller drops it (Ctrl-C), waiting longer while AWS throttles us.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsOutput;
+use aws_sdk_cloudwatchlogs::Client as Logs;
+
+use crate::Error;
+
+/// The log group of a project's containers.
+pub fn log_group(project: &str) -> String {
+    format!("/docker-compose/{project}")
+}
+
+/// Which containers' logs to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSelection {
+    project: String,
+    /// Every Compose service of the project, in colour order.
+    services: Vec<String>,
+    /// The services asked for; empty means all.
+    selected: Vec<String>,
+    init_containers: bool,
+}
+
+impl LogSelection {
+    /// `selected` names must be services of the project.
+    pub fn new(
+        project: &str,
+        services: Vec<String>,
+        selected: Vec<String>,
+        init_containers: bool,
+    ) -> Result<Self, Error> {
+        let unknown: Vec<&str> = selected
+            .iter()
+            .filter(|s| !services.contains(s))
+            .map(String::as_str)
+            .collect();
+        if !unknown.is_empty() {
+            return Err(Error::InvalidArgument(format!(
+                "no such service in project {project}: {} (services: {})",
+                unknown.join(", "),
+                if services.is_empty() {
+                    "none".to_string()
+                } else {
+                    services.join(", ")
+                }
+            )));
+        }
+        Ok(LogSelection {
+            project: project.to_string(),
+            services,
+            selected,
+            init_containers,
+        })
+    }
+
+    /// The narrowest stream name prefix covering the selection.
+    pub fn stream_prefix(&self) -> String {
+        match self.selected.as_slice() {
+            [one] if self.init_containers => format!("{}/{one}", self.project),
+            [one] => format!("{}/{one}/", self.project),
+            _ => format!("{}/", self.project),
+        }
+    }
+
+    /// The names the prefix will show at first (init containers are only known once seen).
+    pub fn shown_services(&self) -> &[String] {
+        if self.selected.is_empty() {
+            &self.services
+        } else {
+            &self.selected
+        }
+    }
+
+    /// The container a stream belongs to and its colour index, when the selection shows it.
+    pub fn classify(&self, stream: &str) -> Option<(String, usize)> {
+        let rest = stream.strip_prefix(&self.project)?.strip_prefix('/')?;
+        let (container, _task) = rest.split_once('/')?;
+        let owner = self.owner(container);
+        let is_init = owner != Some(container);
+        if is_init && !self.init_containers {
+            return None;
+        }
+        if !self.selected.is_empty() && !owner.is_some_and(|o| self.selected.iter().any(|s| s == o)) {
+            return None;
+        }
+        let colour = match owner {
+            Some(owner) => self.services.iter().position(|s| s == owner).unwrap_or(0),
+            None => self.services.len(),
+        };
+        Some((container.to_string(), colour))
+    }
+
+    /// The service a container belongs to: itself, or the longest service name it extends with
+    /// `_` or `-` (`web_secrets` belongs to `web`).
+    fn owner<'a>(&'a self, container: &'a str) -> Option<&'a str> {
+        if self.services.iter().any(|s| s == container) {
+            return Some(container);
+        }
+        self.services
+            .iter()
+            .filter(|s| {
+                container
+                    .strip_prefix(s.as_str())
+                    .is_some_and(|rest| rest.starts_with('_') || rest.starts_with('-'))
+            })
+            .max_by_key(|s| s.len())
+            .map(String::as_str)
+    }
+}
+
+/// A log event of a shown container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEvent {
+    pub id: String,
+    pub timestamp_ms: i64,
+    pub container: String,
+    pub colour_index: usize,
+    pub message: String,
+}
+
+/// The time window and amount to read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogWindow {
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+    /// Last N events per container.
+    pub tail: Option<usize>,
+}
+
+/// How long to wait between polls in follow mode, and at most while throttled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Polling {
+    pub interval: Duration,
+    pub max_backoff: Duration,
+}
+
+impl Default for Polling {
+    fn default() -> Self {
+        Polling {
+            interval: Duration::from_secs(2),
+            max_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Events arriving late in CloudWatch can carry a timestamp slightly before the newest one we
+/// printed: each poll looks back this far and skips the events it has already seen.
+const LOOKBACK_MS: i64 = 10_000;
+/// Non-follow reads retry throttling this many times before giving up.
+const MAX_THROTTLED_RETRIES: u32 = 8;
+
+/// Read the events of the window, oldest first, keeping the last `tail` per container.
+pub async fn fetch(
+    logs: &Logs,
+    selection: &LogSelection,
+    window: LogWindow,
+    polling: Polling,
+) -> Result<Vec<LogEvent>, Error> {
+    let mut events = read_window(
+        logs,
+        selection,
+        window.start_ms,
+        window.end_ms,
+        polling,
+        Some(MAX_THROTTLED_RETRIES),
+    )
+    .await?;
+    if let Some(tail) = window.tail {
+        events = keep_last_per_container(events, tail);
+    }
+    Ok(events)
+}
+
+/// Print the window, then keep printing new events until `end_ms` passes or the caller drops the
+/// future. Throttling makes the next poll wait longer (doubling up to `max_backoff`), never fails.
+pub async fn follow(
+    logs: &Logs,
+    selection: &LogSelection,
+    window: LogWindow,
+    polling: Polling,
+    emit: &mut (dyn FnMut(&LogEvent) -> Result<(), Error> + Send),
+) -> Result<(), Error> {
+    let first = fetch(logs, selection, window, polling).await?;
+    let mut cursor = Cursor::new(window.start_ms.unwrap_or_else(now_ms));
+    for event in &first {
+        emit(event)?;
+    }
+    cursor.note(&first);
+    loop {
+        tokio::time::sleep(polling.interval).await;
+        let past_end = window.end_ms.is_some_and(|end| now_ms() > end);
+        let from = cursor.latest_ms.saturating_sub(LOOKBACK_MS).max(window.start_ms.unwrap_or(i64::MIN));
+        let events = read_window(logs, selection, Some(from), window.end_ms, polling, None).await?;
+        let fresh: Vec<LogEvent> = events.into_iter().filter(|e| !cursor.seen(e)).collect();
+        for event in &fresh {
+            emit(event)?;
+        }
+        cursor.note(&fresh);
+        if past_end {
+            return Ok(());
+        }
+    }
+}
+
+/// Where follow mode stands: the newest timestamp printed and the events printed near it.
+struct Cursor {
+    latest_ms: i64,
+    recent: HashMap<String, i64>,
+}
+
+impl Cursor {
+    fn new(latest_ms: i64) -> Self {
+        Cursor {
+            latest_ms,
+            recent: HashMap::new(),
+        }
+    }
+
+    fn seen(&self, event: &LogEvent) -> bool {
+        self.recent.contains_key(&event.id)
+    }
+
+    fn note(&mut self, events: &[LogEvent]) {
+        for event in events {
+            self.latest_ms = self.latest_ms.max(event.timestamp_ms);
+            self.recent.insert(event.id.clone(), event.timestamp_ms);
+        }
+        let horizon = self.latest_ms.saturating_sub(LOOKBACK_MS);
+        self.recent.retain(|_, ts| *ts >= horizon);
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// All pages of FilterLogEvents over the window, shown containers only, sorted by timestamp.
+/// Throttled pages are retried after a growing pause (`max_retries` times, or forever when `None`).
+async fn read_window(
+    logs: &Logs,
+    selection: &LogSelection,
+    start_ms: Option<i64>,
+    end_ms: Option<i64>,
+    polling: Polling,
+    max_retries: Option<u32>,
+) -> Result<Vec<LogEvent>, Error> {
+    let group = log_group(&selection.project);
+    let prefix = selection.stream_prefix();
+    let mut events = Vec::new();
+    let mut token: Option<String> = None;
+    let mut backoff = polling.interval;
+    let mut retries = 0;
+    loop {
+        let page = match filter_page(logs, &group, &prefix, start_ms, end_ms, token.clone()).await? {
+            Ok(page) => page,
+            Err(Throttled) => {
+                retries += 1;
+                if max_retries.is_some_and(|max| retries > max) {
+                    return Err(Error::Aws {
+                        action: format!("reading log group {group}"),
+                        message: "still throttled by CloudWatch Logs after several retries".into(),
+                    });
+                }
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(polling.max_backoff);
+                continue;
+            }
+        };
+        backoff = polling.interval;
+        for event in page.events() {
+            let Some((container, colour_index)) =
+                event.log_stream_name().and_then(|s| selection.classify(s))
+            else {
+                continue;
+            };
+            events.push(LogEvent {
+                id: event.event_id().unwrap_or_default().to_string(),
+                timestamp_ms: event.timestamp().unwrap_or_default(),
+                container,
+                colour_index,
+                message: event.message().unwrap_or_default().to_string(),
+            });
+        }
+        match page.next_token() {
+            Some(next) if !next.is_empty() && Some(next) != token.as_deref() => {
+                token = Some(next.to_string())
+            }
+            _ => break,
+        }
+    }
+    events.sort_by_key(|e| e.timestamp_ms);
+    Ok(events)
+}
+
+struct Throttled;
+
+async fn filter_page(
+    logs: &Logs,
+    group: &str,
+    prefix: &str,
+    start_ms: Option<i64>,
+    end_ms: Option<i64>,
+    token: Option<String>,
+) -> Result<Result<FilterLogEventsOutput, Throttled>, Error> {
+    let result = logs
+        .filter_log_events()
+        .log_group_name(group)
+        .log_stream_name_prefix(prefix)
+        .set_start_time(start_ms)
+        .set_end_time(end_ms)
+        .set_next_token(token)
+        .send()
+        .await;
+    match result {
+        Ok(page) => Ok(Ok(page)),
+        Err(err) => {
+            use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+            match err.code() {
+                Some("ThrottlingException" | "Throttling" | "TooManyRequestsException") => {
+                    Ok(Err(Throttled))
+                }
+                Some("ResourceNotFoundException") => Err(Error::Precondition(format!(
+                    "log group {group} does not exist: is the application deployed (`docker ecs up`)?"
+                ))),
+                _ => Err(Error::aws(format!("reading log group {group}"), err)),
+            }
+        }
+    }
+}
+
+/// Keep the last `tail` events of each container, in the original order.
+pub fn keep_last_per_container(events: Vec<LogEvent>, tail: usize) -> Vec<LogEvent> {
+    let mut remaining: HashMap<String, usize> = HashMap::new();
+    for event in &events {
+        *remaining.entry(event.container.clone()).or_default() += 1;
+    }
+    let mut kept = Vec::new();
+    for event in events {
+        let Some(left) = remaining.get_mut(&event.container) else {
+            continue;
+        };
+        if *left <= tail {
+            kept.push(event);
+        } else {
+            *left -= 1;
+        }
+    }
+    kept
+}
+
+/// The distinct containers of a list of events, in order of appearance (for the prefix width).
+pub fn containers(events: &[LogEvent]) -> Vec<&str> {
+    let mut seen = HashSet::new();
+    events
+        .iter()
+        .map(|e| e.container.as_str())
+        .filter(|c| seen.insert(*c))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn selection(selected: &[&str], init: bool) -> LogSelection {
+        LogSelection::new(
+            "demo",
+            vec!["db".into(), "web".into(), "web-admin".into()],
+            selected.iter().map(|s| s.to_string()).collect(),
+            init,
+        )
+        .unwrap()
+    }
+
+    fn event(container: &str, ts: i64) -> LogEvent {
+        LogEvent {
+            id: format!("{container}-{ts}"),
+            timestamp_ms: ts,
+            container: container.into(),
+            colour_index: 0,
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn unknown_services_are_a_clear_error() {
+        let err = LogSelection::new("demo", vec!["db".into(), "web".into()], vec!["api".into()], false)
+            .unwrap_err();
+        assert_eq!(err.to_string(), "no such service in project demo: api (services: db, web)");
+    }
+
+    #[test]
+    fn stream_prefixes_narrow_to_one_service() {
+        assert_eq!(selection(&[], false).stream_prefix(), "demo/");
+        assert_eq!(selection(&["web"], false).stream_prefix(), "demo/web/");
+        assert_eq!(selection(&["web"], true).stream_prefix(), "demo/web");
+        assert_eq!(selection(&["web", "db"], false).stream_prefix(), "demo/");
+    }
+
+    #[test]
+    fn init_containers_are_hidden_unless_asked_and_take_their_service_colour() {
+        let all = selection(&[], false);
+        assert_eq!(all.classify("demo/web/abc"), Some(("web".into(), 1)));
+        assert_eq!(all.classify("demo/web-admin/abc"), Some(("web-admin".into(), 2)));
+        assert_eq!(all.classify("demo/web_secrets/abc"), None);
+        assert_eq!(all.classify("other/web/abc"), None);
+        assert_eq!(all.classify("demo/web"), None);
+
+        let with_init = selection(&[], true);
+        assert_eq!(with_init.classify("demo/web_secrets/abc"), Some(("web_secrets".into(), 1)));
+        // `web-admin_init` belongs to the longest matching service.
+        assert_eq!(with_init.classify("demo/web-admin_init/abc"), Some(("web-admin_init".into(), 2)));
+        // A container of no known service gets the colour after the services'.
+        assert_eq!(with_init.classify("demo/sidecar/abc"), Some(("sidecar".into(), 3)));
+
+        let only_web = selection(&["web"], true);
+        assert_eq!(only_web.classify("demo/web_init/abc"), Some(("web_init".into(), 1)));
+        assert_eq!(only_web.classify("demo/web-admin/abc"), None);
+        assert_eq!(only_web.classify("demo/db/abc"), None);
+        assert_eq!(only_web.classify("demo/sidecar/abc"), None);
+    }
+
+    #[test]
+    fn tail_keeps_the_last_events_of_each_container_in_order() {
+        let events = vec![
+            event("web", 1),
+            event("db", 2),
+            event("web", 3),
+            event("web", 4),
+            event("db", 5),
+            event("db", 6),
+        ];
+        let kept: Vec<String> = keep_last_per_container(events.clone(), 2)
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(kept, ["web-3", "web-4", "db-5", "db-6"]);
+        assert!(keep_last_per_container(events.clone(), 0).is_empty());
+        assert_eq!(keep_last_per_container(events, 10).len(), 6);
+    }
+
+    #[test]
+    fn cursor_skips_events_already_printed() {
+        let mut cursor = Cursor::new(0);
+        cursor.note(&[event("web", 100_000), event("web", 95_000)]);
+        assert_eq!(cursor.latest_ms, 100_000);
+        assert!(cursor.seen(&event("web", 100_000)));
+        assert!(cursor.seen(&event("web", 95_000)));
+        cursor.note(&[event("web", 120_000)]);
+        // Older than the lookback horizon: forgotten (a poll never asks for it again).
+        assert!(!cursor.seen(&event("web", 100_000)));
+    }
+}
