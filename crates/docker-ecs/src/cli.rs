@@ -172,7 +172,8 @@ pub struct ConfigArgs {
     #[arg(long)]
     pub volumes: bool,
     /// Print the profile names, one per line
-    #[arg(long)]
+    // Own id: the global `--profile` flag's field is also called `profiles`.
+    #[arg(long = "profiles", id = "list_profiles")]
     pub profiles: bool,
     /// Print the image names, one per line
     #[arg(long)]

@@ -1,7 +1,68 @@
+//! `docker ecs config`: validate the Compose project and print its normalised model (like
+//! `docker compose config`), or one of its name lists.
+
+use std::io::Write;
 use std::process::ExitCode;
 
-use crate::cli::{ConfigArgs, ProjectArgs};
+use anyhow::Context;
 
-pub fn run(_project: &ProjectArgs, _args: &ConfigArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`config` is not implemented yet")
+use crate::cli::{ConfigArgs, Format, ProjectArgs};
+use crate::commands::load_project;
+
+pub fn run(project_args: &ProjectArgs, args: &ConfigArgs) -> anyhow::Result<ExitCode> {
+    let project = load_project(project_args, !args.no_interpolate)?;
+    if args.quiet {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let output = render(&project, args)?;
+    match &args.output {
+        Some(path) => std::fs::write(path, output)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(output.as_bytes())?;
+            stdout.flush()?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `config` prints for these flags.
+fn render(project: &compose_model::Project, args: &ConfigArgs) -> anyhow::Result<String> {
+    let list = if args.services {
+        Some(project.services.keys().cloned().collect())
+    } else if args.volumes {
+        Some(project.volumes.keys().cloned().collect())
+    } else if args.profiles {
+        Some(project.all_profiles.clone())
+    } else if args.images {
+        Some(images(project))
+    } else {
+        None
+    };
+    if let Some(names) = list {
+        return Ok(names.iter().map(|n: &String| format!("{n}\n")).collect());
+    }
+    Ok(match args.format {
+        Format::Yaml => serde_yaml::to_string(project)?,
+        Format::Json => serde_json::to_string_pretty(project)? + "\n",
+    })
+}
+
+/// The image of each service (`<project>-<service>` for build-only services, as compose names
+/// them), sorted and without duplicates.
+fn images(project: &compose_model::Project) -> Vec<String> {
+    let mut images: Vec<String> = project
+        .services
+        .iter()
+        .map(|(name, service)| {
+            service
+                .image
+                .clone()
+                .unwrap_or_else(|| format!("{}-{name}", project.name))
+        })
+        .collect();
+    images.sort();
+    images.dedup();
+    images
 }
