@@ -300,6 +300,10 @@ pub fn add_capacity(
             "TagSpecifications": [{ "ResourceType": "instance", "Tags": ctx.service_tags(name) }]
         }),
     );
+    let launch_template = launch_template.prop(
+        "TagSpecifications",
+        json!([{ "ResourceType": "launch-template", "Tags": ctx.service_tags(name) }]),
+    );
     ctx.template.add(template_id.clone(), launch_template);
 
     let replicas = service

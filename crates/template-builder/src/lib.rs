@@ -139,6 +139,7 @@ pub fn build(project: &Project) -> Result<Built, Error> {
     let names = naming::Names::new(project)?;
     let mut ctx = context::Ctx::new(project, names);
     attributes::check(project, &mut ctx.warnings)?;
+    services::check_dependency_cycles(project)?;
     if let Some(vpc) = ctx.project_extension_str("x-aws-vpc") {
         let id = vpc.to_string();
         ctx.add_precondition(Precondition::VpcExists { id });

@@ -181,6 +181,46 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
     Ok(capacity_provider)
 }
 
+/// `depends_on` becomes CloudFormation `DependsOn`, which must not loop: a service that depends on
+/// itself, directly or through others, is an error naming the cycle.
+pub fn check_dependency_cycles(project: &compose_model::Project) -> Result<(), Error> {
+    fn visit<'p>(
+        project: &'p compose_model::Project,
+        name: &'p str,
+        path: &mut Vec<&'p str>,
+        done: &mut std::collections::BTreeSet<&'p str>,
+    ) -> Result<(), Error> {
+        if done.contains(name) {
+            return Ok(());
+        }
+        if let Some(start) = path.iter().position(|n| *n == name) {
+            let mut cycle: Vec<&str> = path[start..].to_vec();
+            cycle.push(name);
+            return Err(Error {
+                service: Some(cycle[0].to_string()),
+                attribute: format!("depends_on.{}", cycle[1]),
+                message: format!("dependency cycle: {}", cycle.join(" -> ")),
+            });
+        }
+        path.push(name);
+        if let Some(service) = project.services.get(name) {
+            for dependency in service.depends_on.keys() {
+                if project.services.contains_key(dependency) {
+                    visit(project, dependency, path, done)?;
+                }
+            }
+        }
+        path.pop();
+        done.insert(name);
+        Ok(())
+    }
+    let mut done = std::collections::BTreeSet::new();
+    for name in project.services.keys() {
+        visit(project, name, &mut Vec::new(), &mut done)?;
+    }
+    Ok(())
+}
+
 /// Project and service tags, then `deploy.labels`.
 fn service_tags(ctx: &Ctx, name: &str, service: &Service) -> Value {
     let mut tags = ctx.service_tags(name);
@@ -287,6 +327,32 @@ mod tests {
             }),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn dependency_cycles_are_errors() {
+        let mut project = compose_model::Project::default();
+        for (name, deps) in [
+            ("a", vec!["b"]),
+            ("b", vec!["c"]),
+            ("c", vec!["a"]),
+            ("d", vec!["d"]),
+        ] {
+            let mut s = Service::default();
+            for d in deps {
+                s.depends_on.insert(d.into(), Default::default());
+            }
+            project.services.insert(name.into(), s);
+        }
+        let err = check_dependency_cycles(&project).unwrap_err();
+        assert_eq!(err.service.as_deref(), Some("a"));
+        assert_eq!(err.message, "dependency cycle: a -> b -> c -> a");
+        project.services.remove("a");
+        let err = check_dependency_cycles(&project).unwrap_err();
+        assert_eq!(err.message, "dependency cycle: d -> d");
+        assert_eq!(err.attribute, "depends_on.d");
+        project.services.remove("d");
+        assert!(check_dependency_cycles(&project).is_ok());
     }
 
     #[test]
