@@ -238,3 +238,183 @@ fn the_secret_check_has_something_to_check() {
     assert_eq!(common::secret_contents(&project).len(), 1);
     assert!(Path::new(&dir.join("db_password.txt")).is_file());
 }
+
+/// Resource types that take tags, and the property that holds them.
+const TAG_PROPERTIES: [(&str, &str); 16] = [
+    ("AWS::ECS::Cluster", "Tags"),
+    ("AWS::ECS::Service", "Tags"),
+    ("AWS::ECS::TaskDefinition", "Tags"),
+    ("AWS::ECS::CapacityProvider", "Tags"),
+    ("AWS::EC2::SecurityGroup", "Tags"),
+    ("AWS::ElasticLoadBalancingV2::LoadBalancer", "Tags"),
+    ("AWS::ElasticLoadBalancingV2::TargetGroup", "Tags"),
+    ("AWS::Logs::LogGroup", "Tags"),
+    ("AWS::IAM::Role", "Tags"),
+    ("AWS::SecretsManager::Secret", "Tags"),
+    ("AWS::ServiceDiscovery::Service", "Tags"),
+    ("AWS::ServiceDiscovery::PrivateDnsNamespace", "Tags"),
+    ("AWS::EFS::FileSystem", "FileSystemTags"),
+    ("AWS::EFS::AccessPoint", "AccessPointTags"),
+    ("AWS::AutoScaling::AutoScalingGroup", "Tags"),
+    ("AWS::EC2::LaunchTemplate", "TagSpecifications"),
+];
+
+/// MAPPING.md: every resource is tagged `com.docker.compose.project=<project>` (that is how `ls`, `ps`
+/// and a later `up` find what belongs to a project).
+#[test]
+fn every_taggable_resource_carries_the_project_tag() {
+    let mut missing = Vec::new();
+    for (name, dir) in common::examples() {
+        let Ok((project, built)) = common::convert(&dir) else {
+            continue; // reported by the example's own test
+        };
+        for (id, resource) in resources(&built.template) {
+            let kind = resource["Type"].as_str().unwrap_or_default();
+            let Some((_, property)) = TAG_PROPERTIES.iter().find(|(t, _)| *t == kind) else {
+                continue;
+            };
+            let tags = &resource["Properties"][property];
+            let text = tags.to_string();
+            let tagged = text.contains("\"com.docker.compose.project\"")
+                && text.contains(&format!("\"{}\"", project.name));
+            if !tagged {
+                missing.push(format!(
+                    "examples/{name}: {id} ({kind}) {property} = {tags}"
+                ));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "resources without the com.docker.compose.project tag:\n{}",
+        missing.join("\n")
+    );
+}
+
+/// CloudFormation reads YAML 1.1, where an unquoted `yes`, `no`, `on`, `off`, `y`, `n` is a boolean,
+/// `1:30` a base-60 number and `1_000` an integer. A string with such a value must be quoted in the
+/// YAML `convert` prints, or the deployed stack gets `true` / `90` instead of what the compose file said.
+#[test]
+fn yaml_output_keeps_strings_strings_for_yaml_1_1_readers() {
+    let mut found = Vec::new();
+    for (kind, projects) in [
+        ("examples", common::examples()),
+        ("projects", common::test_projects()),
+    ] {
+        for (name, dir) in projects {
+            let Ok((_, built)) = common::convert(&dir) else {
+                continue; // reported by the tests of each example and by cfn_lint.rs
+            };
+            let yaml = to_yaml(&built.template);
+            for (number, line) in yaml.lines().enumerate() {
+                for scalar in plain_scalars(line) {
+                    if yaml_1_1_reads_as_non_string(scalar) {
+                        found.push(format!(
+                            "{kind}/{name}: line {}: {}",
+                            number + 1,
+                            line.trim()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "unquoted scalars a YAML 1.1 reader takes for booleans or numbers:\n{}",
+        found.join("\n")
+    );
+}
+
+/// The unquoted key and value of a block-style YAML line (`- key: value`, `key: value`, `- value`).
+fn plain_scalars(line: &str) -> Vec<&str> {
+    let mut rest = line.trim_start();
+    while let Some(item) = rest.strip_prefix("- ") {
+        rest = item.trim_start();
+    }
+    if rest == "-" {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let (key, value) = match rest.split_once(": ") {
+        Some((key, value)) => (Some(key), Some(value)),
+        None => match rest.strip_suffix(':') {
+            Some(key) => (Some(key), None),
+            None => (None, Some(rest)),
+        },
+    };
+    for scalar in [key, value].into_iter().flatten() {
+        let scalar = scalar.trim();
+        let quoted = scalar.starts_with('\'') || scalar.starts_with('"');
+        let block = scalar.starts_with('|') || scalar.starts_with('>');
+        if !scalar.is_empty() && !quoted && !block {
+            out.push(scalar);
+        }
+    }
+    out
+}
+
+/// YAML 1.1 implicit types that YAML 1.2 (and so serde_yaml) treats as plain strings.
+fn yaml_1_1_reads_as_non_string(scalar: &str) -> bool {
+    const BOOLEANS: [&str; 18] = [
+        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
+        "OFF", "~", "Null",
+    ];
+    if BOOLEANS.contains(&scalar) {
+        return true;
+    }
+    let unsigned = scalar.trim_start_matches(['-', '+']);
+    // Base 60 (`1:30`, `190:20:30`): digits, then groups of one or two digits below 60.
+    let mut parts = unsigned.split(':');
+    let head = parts.next().unwrap_or_default();
+    let groups: Vec<&str> = parts.collect();
+    let sexagesimal = !groups.is_empty()
+        && !head.is_empty()
+        && head.chars().all(|c| c.is_ascii_digit() || c == '_')
+        && !head.starts_with('0')
+        && groups.iter().all(|g| {
+            let g = g.split('.').next().unwrap_or_default();
+            (1..=2).contains(&g.len())
+                && g.chars().all(|c| c.is_ascii_digit())
+                && g.parse::<u32>().is_ok_and(|n| n < 60)
+        });
+    // Underscored integers (`1_000`).
+    let underscored = unsigned.contains('_')
+        && unsigned.chars().all(|c| c.is_ascii_digit() || c == '_')
+        && unsigned.starts_with(|c: char| c.is_ascii_digit());
+    sexagesimal || underscored
+}
+
+#[test]
+fn the_yaml_1_1_check_recognises_lookalikes() {
+    for risky in [
+        "yes",
+        "No",
+        "on",
+        "OFF",
+        "y",
+        "1:30",
+        "190:20:30",
+        "1_000",
+        "-1:30",
+    ] {
+        assert!(yaml_1_1_reads_as_non_string(risky), "{risky}");
+    }
+    for fine in [
+        "yesterday",
+        "1000:1000",
+        "a:b",
+        "10:60",
+        "web",
+        "0:30",
+        "arn:aws:s3:::x",
+        "2012-10-17",
+    ] {
+        assert!(!yaml_1_1_reads_as_non_string(fine), "{fine}");
+    }
+    assert_eq!(plain_scalars("      - Name: VERBOSE"), ["Name", "VERBOSE"]);
+    assert_eq!(plain_scalars("        Value: yes"), ["Value", "yes"]);
+    assert_eq!(plain_scalars("        Value: 'yes'"), ["Value"]);
+    assert_eq!(plain_scalars("  on:"), ["on"]);
+    assert_eq!(plain_scalars("    - off"), ["off"]);
+}
