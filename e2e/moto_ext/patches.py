@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from types import SimpleNamespace
+
 from moto.cloudformation.models import CloudFormationBackend
+from moto.ecs.models import EC2ContainerServiceBackend
 
 
 def refresh_stack_after_change_set() -> None:
@@ -34,5 +37,25 @@ def refresh_stack_after_change_set() -> None:
     CloudFormationBackend.execute_change_set = execute_change_set  # type: ignore[method-assign]
 
 
+def run_task_without_container_memory() -> None:
+    """RunTask must accept containers with no cpu/memory of their own (Fargate sizes the task, not each container).
+
+    moto adds each container's memory to an integer and fails with a TypeError (HTTP 500) when it is absent.
+    """
+    original = EC2ContainerServiceBackend._calculate_task_resource_requirements
+
+    def calculate(task_definition: Any) -> dict[str, Any]:
+        containers = []
+        for container in task_definition.container_definitions:
+            container = dict(container)
+            if not any(container.get(k) for k in ("memory", "memoryReservation", "Memory", "MemoryReservation")):
+                container["memory"] = 0
+            containers.append(container)
+        return original(SimpleNamespace(container_definitions=containers))
+
+    EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(calculate)  # type: ignore[method-assign]
+
+
 def apply_all() -> None:
     refresh_stack_after_change_set()
+    run_task_without_container_memory()

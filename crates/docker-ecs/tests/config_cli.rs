@@ -24,7 +24,12 @@ volumes:
 fn run(dir: &Path, args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_docker-ecs"));
     cmd.current_dir(dir).args(args);
-    for var in ["COMPOSE_FILE", "COMPOSE_PROJECT_NAME", "COMPOSE_PROFILES", "TAG"] {
+    for var in [
+        "COMPOSE_FILE",
+        "COMPOSE_PROJECT_NAME",
+        "COMPOSE_PROFILES",
+        "TAG",
+    ] {
         cmd.env_remove(var);
     }
     cmd.output().expect("run docker-ecs")
@@ -51,9 +56,18 @@ fn prints_yaml_by_default() {
     assert!(out.status.success(), "{}", stderr(&out));
     let doc: serde_yaml::Value = serde_yaml::from_str(&stdout(&out)).unwrap();
     assert_eq!(doc["name"], serde_yaml::Value::from("clitest"));
-    assert_eq!(doc["services"]["web"]["image"], serde_yaml::Value::from("nginx:1.27"));
-    assert_eq!(doc["services"]["web"]["ports"][0]["published"], serde_yaml::Value::from("8080"));
-    assert!(doc["services"].get("debug").is_none(), "profiled service must be left out");
+    assert_eq!(
+        doc["services"]["web"]["image"],
+        serde_yaml::Value::from("nginx:1.27")
+    );
+    assert_eq!(
+        doc["services"]["web"]["ports"][0]["published"],
+        serde_yaml::Value::from("8080")
+    );
+    assert!(
+        doc["services"].get("debug").is_none(),
+        "profiled service must be left out"
+    );
 }
 
 #[test]
@@ -63,7 +77,10 @@ fn prints_json_with_format_json_and_via_the_plugin_entry() {
     assert!(out.status.success(), "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(doc["services"]["db"]["volumes"][0]["source"], "data");
-    assert_eq!(doc["services"]["web"]["depends_on"]["db"]["condition"], "service_started");
+    assert_eq!(
+        doc["services"]["web"]["depends_on"]["db"]["condition"],
+        "service_started"
+    );
     assert_eq!(doc["networks"]["default"], serde_json::json!({}));
 }
 
@@ -75,14 +92,23 @@ fn lists_services_volumes_profiles_and_images() {
     let with_profile = run(dir.path(), &["--profile", "tools", "config", "--services"]);
     assert_eq!(stdout(&with_profile), "db\ndebug\nweb\n");
     assert_eq!(stdout(&run(dir.path(), &["config", "--volumes"])), "data\n");
-    assert_eq!(stdout(&run(dir.path(), &["config", "--profiles"])), "tools\n");
-    assert_eq!(stdout(&run(dir.path(), &["config", "--images"])), "nginx:1.27\npostgres\n");
+    assert_eq!(
+        stdout(&run(dir.path(), &["config", "--profiles"])),
+        "tools\n"
+    );
+    assert_eq!(
+        stdout(&run(dir.path(), &["config", "--images"])),
+        "nginx:1.27\npostgres\n"
+    );
 }
 
 #[test]
 fn no_interpolate_quiet_and_output_file() {
     let dir = project();
-    let raw = run(dir.path(), &["config", "--no-interpolate", "--format", "json"]);
+    let raw = run(
+        dir.path(),
+        &["config", "--no-interpolate", "--format", "json"],
+    );
     let doc: serde_json::Value = serde_json::from_str(&stdout(&raw)).unwrap();
     assert_eq!(doc["services"]["web"]["image"], "nginx:${TAG:-1.27}");
 
@@ -91,10 +117,14 @@ fn no_interpolate_quiet_and_output_file() {
     assert!(stdout(&quiet).is_empty());
 
     let target = dir.path().join("out.json");
-    let written = run(dir.path(), &["config", "--format", "json", "-o", target.to_str().unwrap()]);
+    let written = run(
+        dir.path(),
+        &["config", "--format", "json", "-o", target.to_str().unwrap()],
+    );
     assert!(written.status.success(), "{}", stderr(&written));
     assert!(stdout(&written).is_empty());
-    let doc: serde_json::Value = serde_json::from_str(&fs::read_to_string(&target).unwrap()).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&target).unwrap()).unwrap();
     assert_eq!(doc["name"], "clitest");
 }
 
@@ -102,11 +132,18 @@ fn no_interpolate_quiet_and_output_file() {
 fn invalid_file_exits_non_zero_naming_file_path_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("broken.yaml");
-    fs::write(&file, "services:\n  web:\n    image: nginx\n    ports:\n      - \"80\"\n      - \"80:http\"\n").unwrap();
+    fs::write(
+        &file,
+        "services:\n  web:\n    image: nginx\n    ports:\n      - \"80\"\n      - \"80:http\"\n",
+    )
+    .unwrap();
     let out = run(dir.path(), &["-f", "broken.yaml", "config"]);
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(err.contains(&format!("{}:6: services.web.ports[1]", file.display())), "{err}");
+    assert!(
+        err.contains(&format!("{}:6: services.web.ports[1]", file.display())),
+        "{err}"
+    );
     assert!(err.contains("invalid port \"80:http\""), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
@@ -122,5 +159,9 @@ fn unset_variable_warning_is_printed_once() {
     let out = run(dir.path(), &["-p", "warn", "config", "-q"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
-    assert_eq!(err.matches("\"NOPE_UNSET\" variable is not set").count(), 1, "{err}");
+    assert_eq!(
+        err.matches("\"NOPE_UNSET\" variable is not set").count(),
+        1,
+        "{err}"
+    );
 }

@@ -1,0 +1,389 @@
+//! Shared by the end-to-end tests: a local AWS API (moto, through e2e/moto_launcher.py) that lives as long
+//! as the value that started it, the real `docker-ecs` binary run against it, and AWS calls (boto3, through
+//! e2e/aws_call.py) to check what exists.
+//!
+//! The Python tools come from the venv at `ECS_TEST_VENV` (default `<workspace>/.venv`, made by `make venv`).
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// How long moto gets to answer after being started (it imports all of its services first).
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("the workspace root exists")
+}
+
+pub fn e2e_dir() -> PathBuf {
+    workspace_root().join("e2e")
+}
+
+pub fn examples_dir() -> PathBuf {
+    workspace_root().join("examples")
+}
+
+/// The plugin binary cargo built for these tests.
+pub fn plugin_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_docker-ecs"))
+}
+
+/// The venv's python, checked to have the pinned moto; fails the test with the fix when it does not.
+pub fn venv_python() -> PathBuf {
+    let venv = std::env::var_os("ECS_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".venv"));
+    let python = venv.join("bin").join("python");
+    let probe = Command::new(&python)
+        .args(["-c", "import moto, boto3; print(moto.__version__)"])
+        .output();
+    match probe {
+        Ok(out) if out.status.success() => python,
+        Ok(out) => panic!(
+            "{} cannot import moto ({}): run `make venv`",
+            python.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+        Err(err) => panic!(
+            "no Python venv at {} ({err}): run `make venv` (or set ECS_TEST_VENV)",
+            venv.display()
+        ),
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (the OS picks it; released just before moto binds it).
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port on 127.0.0.1");
+    listener.local_addr().expect("local address").port()
+}
+
+/// A moto server on 127.0.0.1, stopped when dropped (also when the test panics).
+pub struct Moto {
+    child: Child,
+    pub port: u16,
+    pub endpoint: String,
+    python: PathBuf,
+    /// Holds the server log and the HOME / DOCKER_CONFIG given to the binary.
+    scratch: tempfile::TempDir,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let python = venv_python();
+        let scratch = tempfile::tempdir().expect("temporary directory");
+        let log_path = scratch.path().join("moto.log");
+        let log = std::fs::File::create(&log_path).expect("create the moto log");
+        let port = free_port();
+        let child = Command::new(&python)
+            .arg(e2e_dir().join("moto_launcher.py"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", python.display()));
+        let mut moto = Moto {
+            child,
+            port,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            python,
+            scratch,
+        };
+        std::fs::create_dir_all(moto.home().join(".docker")).expect("create the test HOME");
+        moto.wait_ready();
+        moto
+    }
+
+    fn wait_ready(&mut self) {
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("the moto launcher exited ({status}):\n{}", self.log());
+            }
+            if let Ok((200, _)) = http(self.port, "GET", "/moto-api/", None) {
+                return;
+            }
+            if started.elapsed() > STARTUP_TIMEOUT {
+                panic!(
+                    "moto did not answer GET /moto-api/ on port {} within {STARTUP_TIMEOUT:?}:\n{}",
+                    self.port,
+                    self.log()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// The server's output so far (for failure messages).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.scratch.path().join("moto.log")).unwrap_or_default()
+    }
+
+    /// The HOME given to the binary: empty, so no ~/.aws or ~/.docker of the machine leaks in.
+    pub fn home(&self) -> PathBuf {
+        self.scratch.path().join("home")
+    }
+
+    /// `POST /moto-api/reset`: forget every resource.
+    pub fn reset(&self) {
+        self.moto_api("/moto-api/reset", "");
+    }
+
+    /// Keep ECS tasks RUNNING (moto otherwise moves them along on every describe call).
+    pub fn keep_tasks_running(&self) {
+        self.moto_api(
+            "/moto-api/state-manager/set-transition",
+            r#"{"model_name":"ecs::task","transition":{"progression":"manual","times":1000}}"#,
+        );
+    }
+
+    /// POST to moto's own API; panics unless it answers 2xx.
+    pub fn moto_api(&self, path: &str, body: &str) -> String {
+        match http(self.port, "POST", path, Some(body)) {
+            Ok((200..=299, text)) => text,
+            Ok((status, text)) => panic!("POST {path}: HTTP {status}: {text}"),
+            Err(err) => panic!("POST {path}: {err}"),
+        }
+    }
+
+    /// The variables that point an AWS client at this server, with test credentials.
+    pub fn aws_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", "test".into()),
+            ("AWS_SECRET_ACCESS_KEY", "test".into()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_DEFAULT_REGION", "us-east-1".into()),
+        ]
+    }
+
+    /// Run the real `docker-ecs` binary in `dir` against this server, as the docker CLI would in CI.
+    pub fn docker_ecs(&self, dir: &Path, args: &[&str]) -> Run {
+        let mut cmd = Command::new(plugin_binary());
+        cmd.args(args).current_dir(dir);
+        self.hermetic(&mut cmd);
+        Run::of(&format!("docker-ecs {}", args.join(" ")), cmd)
+    }
+
+    /// Same, with the given text on standard input.
+    pub fn docker_ecs_stdin(&self, dir: &Path, args: &[&str], stdin: &str) -> Run {
+        let mut cmd = Command::new(plugin_binary());
+        cmd.args(args).current_dir(dir);
+        self.hermetic(&mut cmd);
+        Run::with_stdin(&format!("docker-ecs {}", args.join(" ")), cmd, stdin)
+    }
+
+    fn hermetic(&self, cmd: &mut Command) {
+        for var in HOST_VARIABLES {
+            cmd.env_remove(var);
+        }
+        cmd.envs(self.aws_env())
+            .env("HOME", self.home())
+            .env("DOCKER_CONFIG", self.home().join(".docker"))
+            .env("CI", "true")
+            .env("NO_COLOR", "1");
+    }
+
+    /// One AWS call through boto3 (e2e/aws_call.py): the response as JSON, or `CODE: message`.
+    pub fn aws(&self, service: &str, operation: &str, params: Value) -> Result<Value, String> {
+        let out = Command::new(&self.python)
+            .arg(e2e_dir().join("aws_call.py"))
+            .args([service, operation, &params.to_string()])
+            .envs(self.aws_env())
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap_or_else(|e| panic!("run aws_call.py: {e}"));
+        if out.status.success() {
+            serde_json::from_slice(&out.stdout)
+                .map_err(|e| format!("aws_call.py printed invalid JSON ({e})"))
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
+        }
+    }
+
+    /// Like [`Moto::aws`], failing the test on an error.
+    pub fn aws_ok(&self, service: &str, operation: &str, params: Value) -> Value {
+        self.aws(service, operation, params.clone())
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{service} {operation} {params}: {e}\n--- moto log (end)\n{}",
+                    log_tail(&self.log(), 30)
+                )
+            })
+    }
+
+    /// The stack's status, or None when it does not exist.
+    pub fn stack_status(&self, stack: &str) -> Option<String> {
+        let described = self
+            .aws(
+                "cloudformation",
+                "describe_stacks",
+                serde_json::json!({ "StackName": stack }),
+            )
+            .ok()?;
+        let status = described["Stacks"][0]["StackStatus"].as_str()?.to_owned();
+        (status != "DELETE_COMPLETE").then_some(status)
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Variables of the machine running the tests that would change what the binary does.
+const HOST_VARIABLES: &[&str] = &[
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "COMPOSE_FILE",
+    "COMPOSE_PROJECT_NAME",
+    "COMPOSE_PROFILES",
+    "DOCKER_HOST",
+    "DOCKER_CONTEXT",
+];
+
+/// A finished run of a command, with what it printed.
+pub struct Run {
+    pub what: String,
+    pub output: Output,
+}
+
+impl Run {
+    pub fn of(what: &str, mut cmd: Command) -> Run {
+        let output = cmd
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("run {what}: {e}"));
+        Run {
+            what: what.to_owned(),
+            output,
+        }
+    }
+
+    pub fn with_stdin(what: &str, mut cmd: Command, stdin: &str) -> Run {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("run {what}: {e}"));
+        if let Some(mut input) = child.stdin.take() {
+            input
+                .write_all(stdin.as_bytes())
+                .unwrap_or_else(|e| panic!("write to {what}: {e}"));
+        }
+        let output = child
+            .wait_with_output()
+            .unwrap_or_else(|e| panic!("wait for {what}: {e}"));
+        Run {
+            what: what.to_owned(),
+            output,
+        }
+    }
+
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    pub fn code(&self) -> Option<i32> {
+        self.output.status.code()
+    }
+
+    /// Both streams, for assertions that do not care where a message went.
+    pub fn all_output(&self) -> String {
+        format!("{}{}", self.stdout(), self.stderr())
+    }
+
+    pub fn describe(&self) -> String {
+        format!(
+            "`{}` exited with {:?}\n--- stdout\n{}--- stderr\n{}",
+            self.what,
+            self.code(),
+            self.stdout(),
+            self.stderr()
+        )
+    }
+
+    #[track_caller]
+    pub fn assert_success(&self) -> &Run {
+        assert!(self.output.status.success(), "{}", self.describe());
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_failure(&self) -> &Run {
+        assert!(
+            !self.output.status.success() && self.code().is_some(),
+            "expected a failure exit code: {}",
+            self.describe()
+        );
+        self
+    }
+}
+
+/// A minimal HTTP/1.1 exchange with moto's own API (no client library needed for three calls).
+fn http(port: u16, method: &str, path: &str, body: Option<&str>) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let body = body.unwrap_or("");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("not an HTTP response: {response:.80}")))?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+/// The last `lines` lines of a log.
+pub fn log_tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// Copy an example (or any directory) into a fresh temporary directory the test may modify.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("create {}: {e}", to.display()));
+    let entries =
+        std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display()));
+    for entry in entries {
+        let entry = entry.expect("directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target)
+                .unwrap_or_else(|e| panic!("copy {}: {e}", entry.path().display()));
+        }
+    }
+}

@@ -1,0 +1,438 @@
+//! End to end: the real binary deploys examples/web-redis to a local AWS API (moto through
+//! e2e/moto_launcher.py) and the test checks, through the AWS APIs, what exists after each step:
+//! up -> up again (no changes) -> a changed compose file (update) -> ps -> down -> down again;
+//! then `logs` on events the test inserts and `ps` on tasks kept RUNNING through moto's state manager.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use common::{copy_dir, examples_dir, log_tail, Moto, Run};
+use serde_json::{json, Value};
+
+/// The stack (and Compose project) name: the directory the project is copied into.
+const PROJECT: &str = "web-redis";
+
+/// Used when examples/web-redis is not there: the same shape, a web server in front of redis.
+const FALLBACK_COMPOSE: &str = r#"services:
+  web:
+    image: nginx:1.27
+    ports:
+      - "80:80"
+    environment:
+      REDIS_HOST: redis
+    depends_on:
+      - redis
+  redis:
+    image: redis:7-alpine
+"#;
+
+/// A writable copy of the example in `<tmp>/web-redis`, so the project name is `web-redis`.
+struct Project {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+impl Project {
+    fn web_redis() -> Project {
+        let tmp = tempfile::tempdir().expect("temporary directory");
+        let dir = tmp.path().join(PROJECT);
+        let example = examples_dir().join("web-redis");
+        if example.join("compose.yaml").is_file() {
+            copy_dir(&example, &dir);
+        } else {
+            std::fs::create_dir_all(&dir).expect("create the project directory");
+            std::fs::write(dir.join("compose.yaml"), FALLBACK_COMPOSE).expect("write compose.yaml");
+        }
+        Project { _tmp: tmp, dir }
+    }
+
+    /// A change the way a user makes one: an override file next to compose.yaml (merged by Compose rules).
+    fn change_web(&self, replicas: u32, revision: &str) {
+        let text = format!(
+            "services:\n  web:\n    environment:\n      E2E_REVISION: \"{revision}\"\n    deploy:\n      replicas: {replicas}\n"
+        );
+        std::fs::write(self.dir.join("compose.override.yaml"), text)
+            .expect("write compose.override.yaml");
+    }
+}
+
+fn up(moto: &Moto, project: &Project) -> Run {
+    moto.docker_ecs(&project.dir, &["up"])
+}
+
+/// The physical ids of the stack's resources of one type.
+fn resources_of_type(moto: &Moto, resource_type: &str) -> Vec<String> {
+    let listed = moto.aws_ok(
+        "cloudformation",
+        "describe_stack_resources",
+        json!({ "StackName": PROJECT }),
+    );
+    listed["StackResources"]
+        .as_array()
+        .map(|resources| {
+            resources
+                .iter()
+                .filter(|r| r["ResourceType"] == resource_type)
+                .filter_map(|r| r["PhysicalResourceId"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn cluster_name(moto: &Moto) -> String {
+    let clusters = resources_of_type(moto, "AWS::ECS::Cluster");
+    assert_eq!(
+        clusters.len(),
+        1,
+        "one ECS cluster in the stack: {clusters:?}"
+    );
+    clusters[0].clone()
+}
+
+/// The ECS services of the stack, as DescribeServices reports them (with tags).
+fn ecs_services(moto: &Moto) -> Vec<Value> {
+    let arns = resources_of_type(moto, "AWS::ECS::Service");
+    assert!(!arns.is_empty(), "the stack has no ECS service");
+    let described = moto.aws_ok(
+        "ecs",
+        "describe_services",
+        json!({ "cluster": cluster_name(moto), "services": arns, "include": ["TAGS"] }),
+    );
+    described["services"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The compose service a described ECS service belongs to (its `com.docker.compose.service` tag).
+fn compose_service(service: &Value) -> Option<String> {
+    service["tags"].as_array()?.iter().find_map(|tag| {
+        (tag["key"] == "com.docker.compose.service")
+            .then(|| tag["value"].as_str().map(str::to_owned))?
+    })
+}
+
+fn service_for(moto: &Moto, name: &str) -> Value {
+    ecs_services(moto)
+        .into_iter()
+        .find(|s| compose_service(s).as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("no ECS service tagged com.docker.compose.service={name}"))
+}
+
+fn environment_of(moto: &Moto, task_definition: &str) -> Vec<(String, String)> {
+    let described = moto.aws_ok(
+        "ecs",
+        "describe_task_definition",
+        json!({ "taskDefinition": task_definition }),
+    );
+    described["taskDefinition"]["containerDefinitions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["environment"].as_array().cloned().unwrap_or_default())
+        .filter_map(|e| {
+            Some((
+                e["name"].as_str()?.to_owned(),
+                e["value"].as_str()?.to_owned(),
+            ))
+        })
+        .collect()
+}
+
+fn lowercase(run: &Run) -> String {
+    run.all_output().to_lowercase()
+}
+
+#[track_caller]
+fn assert_deployed(moto: &Moto, run: &Run, status: &str) {
+    run.assert_success();
+    assert_eq!(
+        moto.stack_status(PROJECT).as_deref(),
+        Some(status),
+        "stack status after {}\n--- moto log tail\n{}",
+        run.describe(),
+        log_tail(&moto.log(), 40)
+    );
+}
+
+#[test]
+fn up_update_ps_down_lifecycle() {
+    let moto = Moto::start();
+    let project = Project::web_redis();
+
+    // up: the stack, the cluster, one ECS service per compose service, the load balancer.
+    let run = up(&moto, &project);
+    assert_deployed(&moto, &run, "CREATE_COMPLETE");
+    let cluster = cluster_name(&moto);
+    let described = moto.aws_ok("ecs", "describe_clusters", json!({ "clusters": [cluster] }));
+    assert_eq!(described["clusters"][0]["status"], "ACTIVE", "{described}");
+    let services = ecs_services(&moto);
+    let names: BTreeSet<String> = services.iter().filter_map(compose_service).collect();
+    assert!(
+        names.contains("web") && names.contains("redis"),
+        "ECS services per compose service: {names:?}"
+    );
+    for service in &services {
+        assert_eq!(service["status"], "ACTIVE", "{service}");
+        assert_eq!(service["launchType"], "FARGATE", "{service}");
+    }
+    let load_balancers = resources_of_type(&moto, "AWS::ElasticLoadBalancingV2::LoadBalancer");
+    assert_eq!(
+        load_balancers.len(),
+        1,
+        "one load balancer for web's port 80"
+    );
+    let described = moto.aws_ok(
+        "elbv2",
+        "describe_load_balancers",
+        json!({ "LoadBalancerArns": load_balancers }),
+    );
+    assert_eq!(
+        described["LoadBalancers"][0]["Type"], "application",
+        "{described}"
+    );
+    let web = service_for(&moto, "web");
+    assert_eq!(web["desiredCount"], 1, "{web}");
+    assert_eq!(web["loadBalancers"][0]["containerPort"], 80, "{web}");
+
+    // up again: nothing changed, nothing updated, success.
+    let run = up(&moto, &project);
+    assert_deployed(&moto, &run, "CREATE_COMPLETE");
+    let said = lowercase(&run);
+    assert!(
+        said.contains("no changes") || said.contains("nothing to update"),
+        "a second up should say there is nothing to update: {}",
+        run.describe()
+    );
+
+    // A changed compose file: the update is applied.
+    project.change_web(2, "2");
+    let run = up(&moto, &project);
+    assert_deployed(&moto, &run, "UPDATE_COMPLETE");
+    let web = service_for(&moto, "web");
+    assert_eq!(web["desiredCount"], 2, "replicas 2 after the update: {web}");
+    let task_definition = web["taskDefinition"]
+        .as_str()
+        .expect("web's task definition");
+    let env = environment_of(&moto, task_definition);
+    assert!(
+        env.contains(&("E2E_REVISION".to_owned(), "2".to_owned())),
+        "web runs the new task definition: {env:?}"
+    );
+
+    // ps: the services of the project.
+    let run = moto.docker_ecs(&project.dir, &["ps"]);
+    run.assert_success();
+    for name in ["web", "redis"] {
+        assert!(
+            run.stdout().contains(name),
+            "ps shows {name}: {}",
+            run.describe()
+        );
+    }
+
+    // down: the stack and its services are gone.
+    let run = moto.docker_ecs(&project.dir, &["down"]);
+    run.assert_success();
+    assert_eq!(
+        moto.stack_status(PROJECT),
+        None,
+        "stack gone after {}",
+        run.describe()
+    );
+    let remaining = moto.aws_ok("ecs", "list_services", json!({ "cluster": cluster }));
+    assert_eq!(remaining["serviceArns"], json!([]), "{remaining}");
+
+    // down again: nothing to remove is not an error.
+    let run = moto.docker_ecs(&project.dir, &["down"]);
+    run.assert_success();
+    assert!(
+        lowercase(&run).contains("nothing to remove"),
+        "{}",
+        run.describe()
+    );
+}
+
+/// Insert log events the way the awslogs driver names streams: `<project>/<container>/<task-id>`.
+fn put_events(moto: &Moto, group: &str, container: &str, task: &str, messages: &[&str]) {
+    let stream = format!("{PROJECT}/{container}/{task}");
+    let _ = moto.aws("logs", "create_log_group", json!({ "logGroupName": group })); // created by the stack already; ignore "already exists"
+    moto.aws_ok(
+        "logs",
+        "create_log_stream",
+        json!({ "logGroupName": group, "logStreamName": stream }),
+    );
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default();
+    let events: Vec<Value> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| json!({ "timestamp": now_ms - 60_000 + i as i64 * 1000, "message": m }))
+        .collect();
+    moto.aws_ok(
+        "logs",
+        "put_log_events",
+        json!({ "logGroupName": group, "logStreamName": stream, "logEvents": events }),
+    );
+}
+
+#[test]
+fn logs_show_each_services_events() {
+    let moto = Moto::start();
+    let project = Project::web_redis();
+    let run = up(&moto, &project);
+    assert_deployed(&moto, &run, "CREATE_COMPLETE");
+
+    let group = format!("/docker-compose/{PROJECT}");
+    put_events(
+        &moto,
+        &group,
+        "web",
+        "0f1e2d3c",
+        &["GET / 200", "GET /health 200"],
+    );
+    put_events(
+        &moto,
+        &group,
+        "redis",
+        "9a8b7c6d",
+        &["Ready to accept connections"],
+    );
+
+    let run = moto.docker_ecs(&project.dir, &["logs", "--no-color"]);
+    run.assert_success();
+    let out = run.stdout();
+    for (service, message) in [
+        ("web", "GET / 200"),
+        ("web", "GET /health 200"),
+        ("redis", "Ready to accept connections"),
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.ends_with(message))
+            .unwrap_or_else(|| panic!("no line with {message:?}: {}", run.describe()));
+        assert!(
+            line.starts_with(service),
+            "{line:?} prefixed with {service}"
+        );
+    }
+    let web_first = out.find("GET / 200");
+    let web_second = out.find("GET /health 200");
+    assert!(web_first < web_second, "events in time order: {out}");
+
+    // Only the services asked for.
+    let run = moto.docker_ecs(&project.dir, &["logs", "--no-color", "redis"]);
+    run.assert_success();
+    assert!(
+        run.stdout().contains("Ready to accept connections"),
+        "{}",
+        run.describe()
+    );
+    assert!(!run.stdout().contains("GET /"), "{}", run.describe());
+
+    // Without prefixes, the messages alone.
+    let run = moto.docker_ecs(&project.dir, &["logs", "--no-log-prefix", "web"]);
+    run.assert_success();
+    let out = run.stdout();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        ["GET / 200", "GET /health 200"],
+        "{}",
+        run.describe()
+    );
+}
+
+/// Start one task for a service the way ECS does (group `service:<name>`), kept RUNNING by moto.
+fn run_service_task(moto: &Moto, cluster: &str, service: &Value) -> String {
+    let network = &service["networkConfiguration"];
+    let started = moto.aws_ok(
+        "ecs",
+        "run_task",
+        json!({
+            "cluster": cluster,
+            "taskDefinition": service["taskDefinition"],
+            "count": 1,
+            "launchType": "FARGATE",
+            "group": format!("service:{}", service["serviceName"].as_str().unwrap_or_default()),
+            "startedBy": "ecs-svc/0123456789",
+            "networkConfiguration": network,
+        }),
+    );
+    let arn = started["tasks"][0]["taskArn"]
+        .as_str()
+        .unwrap_or_else(|| panic!("RunTask started no task: {started}"));
+    arn.rsplit('/').next().unwrap_or(arn).to_owned()
+}
+
+#[test]
+fn ps_lists_running_tasks() {
+    let moto = Moto::start();
+    moto.keep_tasks_running();
+    let project = Project::web_redis();
+    let run = up(&moto, &project);
+    assert_deployed(&moto, &run, "CREATE_COMPLETE");
+
+    let cluster = cluster_name(&moto);
+    let web_task = run_service_task(&moto, &cluster, &service_for(&moto, "web"));
+    let redis_task = run_service_task(&moto, &cluster, &service_for(&moto, "redis"));
+
+    let run = moto.docker_ecs(&project.dir, &["ps"]);
+    run.assert_success();
+    let out = run.stdout();
+    for (task, service) in [(&web_task, "web"), (&redis_task, "redis")] {
+        let line = out
+            .lines()
+            .find(|l| l.contains(task.as_str()))
+            .unwrap_or_else(|| panic!("no row for task {task}: {}", run.describe()));
+        assert!(line.contains(service), "{line:?} names {service}");
+        assert!(
+            line.contains("RUNNING") || line.to_lowercase().contains("running"),
+            "{line:?}"
+        );
+    }
+
+    // -q: the task ids alone.
+    let run = moto.docker_ecs(&project.dir, &["ps", "-q"]);
+    run.assert_success();
+    let ids: BTreeSet<String> = run.stdout().lines().map(|l| l.trim().to_owned()).collect();
+    let expected: BTreeSet<String> = [web_task.clone(), redis_task.clone()].into();
+    assert_eq!(ids, expected, "{}", run.describe());
+
+    // --format json: one object per task, parseable, naming the service.
+    let run = moto.docker_ecs(&project.dir, &["ps", "--format", "json"]);
+    run.assert_success();
+    let parsed = parse_json_output(&run.stdout())
+        .unwrap_or_else(|e| panic!("ps --format json is not JSON ({e}): {}", run.describe()));
+    let text = parsed.to_string();
+    assert!(
+        text.contains(&web_task) && text.contains(&redis_task),
+        "{parsed}"
+    );
+}
+
+/// One JSON document, or one JSON object per line (as `docker compose ps --format json` prints).
+fn parse_json_output(text: &str) -> Result<Value, serde_json::Error> {
+    serde_json::from_str(text.trim()).or_else(|_| {
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(serde_json::from_str)
+            .collect::<Result<Vec<Value>, _>>()
+            .map(Value::Array)
+    })
+}
+
+#[test]
+fn web_redis_project_has_the_services_these_tests_use() {
+    let project = Project::web_redis();
+    let compose = std::fs::read_to_string(project.dir.join("compose.yaml")).expect("compose.yaml");
+    assert!(
+        compose.contains("web:") && compose.contains("redis:"),
+        "{compose}"
+    );
+    assert!(Path::new(&project.dir).ends_with(PROJECT));
+}
