@@ -25,7 +25,11 @@ fn options_for(dir: &Path) -> LoadOptions {
     let strings = |key: &str| -> Vec<String> {
         raw.get(key)
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let mut environment: BTreeMap<String, String> =
@@ -41,15 +45,24 @@ fn options_for(dir: &Path) -> LoadOptions {
     };
     LoadOptions {
         files: strings("files").into_iter().map(PathBuf::from).collect(),
-        project_name: raw.get("project_name").and_then(Value::as_str).map(String::from),
+        project_name: raw
+            .get("project_name")
+            .and_then(Value::as_str)
+            .map(String::from),
         project_directory: raw
             .get("project_directory")
             .and_then(Value::as_str)
             .map(|p| dir.join(p)),
-        env_files: strings("env_files").into_iter().map(PathBuf::from).collect(),
+        env_files: strings("env_files")
+            .into_iter()
+            .map(PathBuf::from)
+            .collect(),
         profiles: strings("profiles"),
         environment,
-        interpolate: raw.get("interpolate").and_then(Value::as_bool).unwrap_or(true),
+        interpolate: raw
+            .get("interpolate")
+            .and_then(Value::as_bool)
+            .unwrap_or(true),
         working_dir,
     }
 }
@@ -84,23 +97,44 @@ fn fixtures_match_their_expected_output() {
         .filter(|p| p.is_dir())
         .collect();
     cases.sort();
-    assert!(cases.len() >= 10, "expected the fixture cases, found {}", cases.len());
+    assert!(
+        cases.len() >= 10,
+        "expected the fixture cases, found {}",
+        cases.len()
+    );
     let mut failures = Vec::new();
     for dir in &cases {
         let options = options_for(dir);
         let expects_error = dir.join("expected-error.txt").exists()
-            || dir.file_name().is_some_and(|n| n.to_string_lossy().starts_with("err-"));
+            || dir
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("err-"));
         match load(&options) {
             Ok(loaded) => {
                 if expects_error {
-                    failures.push(format!("{}: loaded but an error was expected", dir.display()));
+                    failures.push(format!(
+                        "{}: loaded but an error was expected",
+                        dir.display()
+                    ));
                     continue;
                 }
                 let json = serde_json::to_string_pretty(&loaded.project).expect("serialise") + "\n";
-                check(dir, "expected.json", &placeholder(&json, dir), update, &mut failures);
+                check(
+                    dir,
+                    "expected.json",
+                    &placeholder(&json, dir),
+                    update,
+                    &mut failures,
+                );
                 let warnings: String = loaded.warnings.iter().map(|w| format!("{w}\n")).collect();
                 if !warnings.is_empty() || dir.join("expected-warnings.txt").exists() {
-                    check(dir, "expected-warnings.txt", &placeholder(&warnings, dir), update, &mut failures);
+                    check(
+                        dir,
+                        "expected-warnings.txt",
+                        &placeholder(&warnings, dir),
+                        update,
+                        &mut failures,
+                    );
                 }
             }
             Err(err) => {
@@ -109,9 +143,20 @@ fn fixtures_match_their_expected_output() {
                     continue;
                 }
                 let message = format!("{err}\n");
-                check(dir, "expected-error.txt", &placeholder(&message, dir), update, &mut failures);
+                check(
+                    dir,
+                    "expected-error.txt",
+                    &placeholder(&message, dir),
+                    update,
+                    &mut failures,
+                );
             }
         }
     }
-    assert!(failures.is_empty(), "{} fixture(s) differ:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture(s) differ:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }

@@ -13,9 +13,12 @@ fn load_text(dir: &Path, text: &str) -> Result<(), String> {
     fs::write(dir.join("compose.yaml"), text).map_err(|e| e.to_string())?;
     let options = LoadOptions {
         files: vec![dir.join("compose.yaml")],
-        environment: [("HOME".to_string(), "/home/u".to_string()), ("SET".to_string(), "1".to_string())]
-            .into_iter()
-            .collect::<BTreeMap<_, _>>(),
+        environment: [
+            ("HOME".to_string(), "/home/u".to_string()),
+            ("SET".to_string(), "1".to_string()),
+        ]
+        .into_iter()
+        .collect::<BTreeMap<_, _>>(),
         interpolate: true,
         working_dir: dir.to_path_buf(),
         project_name: Some("fuzz".into()),
@@ -53,9 +56,13 @@ fn value() -> impl Strategy<Value = String> {
     let leaf = scalar();
     leaf.prop_recursive(3, 16, 4, |inner| {
         prop_oneof![
-            prop::collection::vec(inner.clone(), 0..4).prop_map(|items| format!("[{}]", items.join(", "))),
+            prop::collection::vec(inner.clone(), 0..4)
+                .prop_map(|items| format!("[{}]", items.join(", "))),
             prop::collection::vec((key(), inner), 0..4).prop_map(|pairs| {
-                let body: Vec<String> = pairs.into_iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                let body: Vec<String> = pairs
+                    .into_iter()
+                    .map(|(k, v)| format!("{k}: {v}"))
+                    .collect();
                 format!("{{{}}}", body.join(", "))
             }),
         ]
@@ -83,11 +90,30 @@ fn key() -> impl Strategy<Value = String> {
 
 fn service_key() -> impl Strategy<Value = String> {
     prop_oneof![
-        Just("image"), Just("build"), Just("command"), Just("entrypoint"), Just("environment"),
-        Just("env_file"), Just("ports"), Just("volumes"), Just("secrets"), Just("configs"),
-        Just("networks"), Just("depends_on"), Just("healthcheck"), Just("deploy"), Just("logging"),
-        Just("ulimits"), Just("labels"), Just("profiles"), Just("extends"), Just("devices"),
-        Just("stop_grace_period"), Just("tmpfs"), Just("x-aws-role"), Just("imgae"),
+        Just("image"),
+        Just("build"),
+        Just("command"),
+        Just("entrypoint"),
+        Just("environment"),
+        Just("env_file"),
+        Just("ports"),
+        Just("volumes"),
+        Just("secrets"),
+        Just("configs"),
+        Just("networks"),
+        Just("depends_on"),
+        Just("healthcheck"),
+        Just("deploy"),
+        Just("logging"),
+        Just("ulimits"),
+        Just("labels"),
+        Just("profiles"),
+        Just("extends"),
+        Just("devices"),
+        Just("stop_grace_period"),
+        Just("tmpfs"),
+        Just("x-aws-role"),
+        Just("imgae"),
     ]
     .prop_map(String::from)
 }
@@ -97,7 +123,15 @@ fn document() -> impl Strategy<Value = String> {
     let services = prop::collection::vec(("[ab]", service), 0..3);
     let top = prop::collection::vec(
         (
-            prop_oneof![Just("networks"), Just("volumes"), Just("secrets"), Just("configs"), Just("x-top"), Just("include"), Just("name")],
+            prop_oneof![
+                Just("networks"),
+                Just("volumes"),
+                Just("secrets"),
+                Just("configs"),
+                Just("x-top"),
+                Just("include"),
+                Just("name")
+            ],
             value(),
         ),
         0..3,

@@ -39,10 +39,14 @@ pub(crate) fn canonicalize(doc: &mut Value) -> Result<(), CanonicalError> {
 
 fn service_fields(service: &mut Mapping, path: &str) -> Result<(), CanonicalError> {
     in_place(service, "ports", path, |v, p| {
-        ports::canonical(v).map(Value::Sequence).map_err(|(i, m)| at(p, i, m))
+        ports::canonical(v)
+            .map(Value::Sequence)
+            .map_err(|(i, m)| at(p, i, m))
     })?;
     in_place(service, "volumes", path, |v, p| {
-        volumes::canonical(v).map(Value::Sequence).map_err(|(i, m)| at(p, i, m))
+        volumes::canonical(v)
+            .map(Value::Sequence)
+            .map_err(|(i, m)| at(p, i, m))
     })?;
     in_place(service, "secrets", path, file_references)?;
     in_place(service, "configs", path, file_references)?;
@@ -113,8 +117,12 @@ fn list_to_map(value: &Value, path: &str) -> Result<Value, CanonicalError> {
         Value::Sequence(seq) => {
             let mut m = Mapping::new();
             for (i, item) in seq.iter().enumerate() {
-                let s = scalar_string(item)
-                    .ok_or_else(|| (index(path, i), format!("must be a string, not {}", kind(item))))?;
+                let s = scalar_string(item).ok_or_else(|| {
+                    (
+                        index(path, i),
+                        format!("must be a string, not {}", kind(item)),
+                    )
+                })?;
                 match s.split_once('=') {
                     Some((k, v)) => m.insert(k.into(), v.into()),
                     None => m.insert(s.into(), Value::Null),
@@ -125,7 +133,10 @@ fn list_to_map(value: &Value, path: &str) -> Result<Value, CanonicalError> {
         Value::Mapping(_) => Ok(value.clone()),
         other => Err((
             path.to_string(),
-            format!("must be a mapping or a list of KEY=VALUE, not {}", kind(other)),
+            format!(
+                "must be a mapping or a list of KEY=VALUE, not {}",
+                kind(other)
+            ),
         )),
     }
 }
@@ -136,14 +147,21 @@ fn list_to_null_map(value: &Value, path: &str) -> Result<Value, CanonicalError> 
         Value::Sequence(seq) => {
             let mut m = Mapping::new();
             for (i, item) in seq.iter().enumerate() {
-                let s = scalar_string(item)
-                    .ok_or_else(|| (index(path, i), format!("must be a name, not {}", kind(item))))?;
+                let s = scalar_string(item).ok_or_else(|| {
+                    (
+                        index(path, i),
+                        format!("must be a name, not {}", kind(item)),
+                    )
+                })?;
                 m.insert(s.into(), Value::Null);
             }
             Ok(Value::Mapping(m))
         }
         Value::Mapping(_) => Ok(value.clone()),
-        other => Err((path.to_string(), format!("must be a list or a mapping, not {}", kind(other)))),
+        other => Err((
+            path.to_string(),
+            format!("must be a list or a mapping, not {}", kind(other)),
+        )),
     }
 }
 
@@ -153,8 +171,12 @@ fn depends_on(value: &Value, path: &str) -> Result<Value, CanonicalError> {
         Value::Sequence(seq) => {
             let mut m = Mapping::new();
             for (i, item) in seq.iter().enumerate() {
-                let s = scalar_string(item)
-                    .ok_or_else(|| (index(path, i), format!("must be a service name, not {}", kind(item))))?;
+                let s = scalar_string(item).ok_or_else(|| {
+                    (
+                        index(path, i),
+                        format!("must be a service name, not {}", kind(item)),
+                    )
+                })?;
                 let mut dep = Mapping::new();
                 dep.insert("condition".into(), "service_started".into());
                 dep.insert("required".into(), true.into());
@@ -163,7 +185,10 @@ fn depends_on(value: &Value, path: &str) -> Result<Value, CanonicalError> {
             Ok(Value::Mapping(m))
         }
         Value::Mapping(_) => Ok(value.clone()),
-        other => Err((path.to_string(), format!("must be a list or a mapping, not {}", kind(other)))),
+        other => Err((
+            path.to_string(),
+            format!("must be a list or a mapping, not {}", kind(other)),
+        )),
     }
 }
 
@@ -176,11 +201,17 @@ fn file_references(value: &Value, path: &str) -> Result<Value, CanonicalError> {
                 .map(|(i, item)| match untag(item) {
                     Value::String(s) => Ok(single("source", s)),
                     Value::Mapping(_) => Ok(item.clone()),
-                    other => Err((index(path, i), format!("must be a name or a mapping, not {}", kind(other)))),
+                    other => Err((
+                        index(path, i),
+                        format!("must be a name or a mapping, not {}", kind(other)),
+                    )),
                 })
                 .collect::<Result<_, _>>()?,
         )),
-        other => Err((path.to_string(), format!("must be a list, not {}", kind(other)))),
+        other => Err((
+            path.to_string(),
+            format!("must be a list, not {}", kind(other)),
+        )),
     }
 }
 
@@ -200,11 +231,17 @@ fn env_file(value: &Value, path: &str) -> Result<Value, CanonicalError> {
                 .map(|(i, item)| match untag(item) {
                     Value::String(s) => Ok(entry(s)),
                     Value::Mapping(_) => Ok(item.clone()),
-                    other => Err((index(path, i), format!("must be a path or a mapping, not {}", kind(other)))),
+                    other => Err((
+                        index(path, i),
+                        format!("must be a path or a mapping, not {}", kind(other)),
+                    )),
                 })
                 .collect::<Result<_, _>>()?,
         )),
-        other => Err((path.to_string(), format!("must be a path or a list, not {}", kind(other)))),
+        other => Err((
+            path.to_string(),
+            format!("must be a path or a list, not {}", kind(other)),
+        )),
     }
 }
 
@@ -233,14 +270,18 @@ mod tests {
         let v = canon("services:\n  web:\n    build: ./app\n    env_file: .env.web\n    secrets: [s]\n    extends: base\n");
         let web = &v["services"]["web"];
         assert_eq!(web["build"], serde_json::json!({"context": "./app"}));
-        assert_eq!(web["env_file"], serde_json::json!([{"path": ".env.web", "required": true}]));
+        assert_eq!(
+            web["env_file"],
+            serde_json::json!([{"path": ".env.web", "required": true}])
+        );
         assert_eq!(web["secrets"], serde_json::json!([{"source": "s"}]));
         assert_eq!(web["extends"], serde_json::json!({"service": "base"}));
     }
 
     #[test]
     fn tags_are_kept() {
-        let mut v: Value = serde_yaml::from_str("services:\n  web:\n    ports: !override [\"80\"]\n").unwrap();
+        let mut v: Value =
+            serde_yaml::from_str("services:\n  web:\n    ports: !override [\"80\"]\n").unwrap();
         canonicalize(&mut v).unwrap();
         let ports = &v["services"]["web"]["ports"];
         assert!(matches!(ports, Value::Tagged(_)));
@@ -248,7 +289,8 @@ mod tests {
 
     #[test]
     fn errors_name_the_entry() {
-        let mut v: Value = serde_yaml::from_str("services:\n  web:\n    ports: [\"80\", \"x:y\"]\n").unwrap();
+        let mut v: Value =
+            serde_yaml::from_str("services:\n  web:\n    ports: [\"80\", \"x:y\"]\n").unwrap();
         let (path, message) = canonicalize(&mut v).unwrap_err();
         assert_eq!(path, "services.web.ports[1]");
         assert!(message.contains("invalid port \"x:y\""), "{message}");

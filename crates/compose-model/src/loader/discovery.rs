@@ -60,9 +60,17 @@ pub(crate) fn compose_files(
 fn discover(working_dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut dir = Some(working_dir);
     while let Some(d) = dir {
-        if let Some(main) = DEFAULT_FILES.iter().map(|n| d.join(n)).find(|p| p.is_file()) {
+        if let Some(main) = DEFAULT_FILES
+            .iter()
+            .map(|n| d.join(n))
+            .find(|p| p.is_file())
+        {
             let mut files = vec![main];
-            if let Some(o) = OVERRIDE_FILES.iter().map(|n| d.join(n)).find(|p| p.is_file()) {
+            if let Some(o) = OVERRIDE_FILES
+                .iter()
+                .map(|n| d.join(n))
+                .find(|p| p.is_file())
+            {
                 files.push(o);
             }
             return Ok(files);
@@ -114,7 +122,10 @@ mod tests {
         let files = compose_files(&[], &BTreeMap::new(), &sub).unwrap();
         assert_eq!(
             files,
-            vec![dir.path().join("compose.yaml"), dir.path().join("compose.override.yml")]
+            vec![
+                dir.path().join("compose.yaml"),
+                dir.path().join("compose.override.yml")
+            ]
         );
     }
 
@@ -123,16 +134,22 @@ mod tests {
         let env: BTreeMap<String, String> =
             [("COMPOSE_FILE".to_string(), "a.yaml:sub/b.yaml".to_string())].into();
         let files = compose_files(&[], &env, Path::new("/w")).unwrap();
-        assert_eq!(files, vec![PathBuf::from("/w/a.yaml"), PathBuf::from("/w/sub/b.yaml")]);
+        assert_eq!(
+            files,
+            vec![PathBuf::from("/w/a.yaml"), PathBuf::from("/w/sub/b.yaml")]
+        );
     }
 
     #[test]
     fn explicit_files_win_and_are_made_absolute() {
         let env: BTreeMap<String, String> =
             [("COMPOSE_FILE".to_string(), "x.yaml".to_string())].into();
-        let files =
-            compose_files(&[PathBuf::from("../c.yaml"), PathBuf::from("-")], &env, Path::new("/w/d"))
-                .unwrap();
+        let files = compose_files(
+            &[PathBuf::from("../c.yaml"), PathBuf::from("-")],
+            &env,
+            Path::new("/w/d"),
+        )
+        .unwrap();
         assert_eq!(files, vec![PathBuf::from("/w/c.yaml"), PathBuf::from("-")]);
     }
 
@@ -149,6 +166,9 @@ mod tests {
     #[test]
     fn clean_resolves_dots() {
         assert_eq!(clean(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
-        assert_eq!(absolute(Path::new("/p"), Path::new("./x")), PathBuf::from("/p/x"));
+        assert_eq!(
+            absolute(Path::new("/p"), Path::new("./x")),
+            PathBuf::from("/p/x")
+        );
     }
 }

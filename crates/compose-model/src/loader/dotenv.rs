@@ -43,7 +43,9 @@ pub(crate) fn parse(
         let key_end = body.find(['=', ':']).unwrap_or(body.len());
         let key = body[..key_end].trim();
         if key.is_empty() || key.contains(char::is_whitespace) {
-            return Err(err(format!("unexpected character in variable name {key:?}")));
+            return Err(err(format!(
+                "unexpected character in variable name {key:?}"
+            )));
         }
         if key_end == body.len() {
             // `KEY` alone: inherit from the environment.

@@ -24,12 +24,22 @@ pub(crate) fn apply(
     let snapshot = services.clone();
     let mut other_files: BTreeMap<PathBuf, Mapping> = BTreeMap::new();
     for (name, service) in services.iter_mut() {
-        let Some(name) = key_string(name) else { continue };
+        let Some(name) = key_string(name) else {
+            continue;
+        };
         if untag(service).get("extends").is_none() {
             continue;
         }
         let mut visiting = Vec::new();
-        *service = resolve(loader, &snapshot, file, &name, env, &mut visiting, &mut other_files)?;
+        *service = resolve(
+            loader,
+            &snapshot,
+            file,
+            &name,
+            env,
+            &mut visiting,
+            &mut other_files,
+        )?;
     }
     Ok(())
 }
@@ -46,7 +56,11 @@ fn resolve(
 ) -> Result<Value, Error> {
     let path = child("services", name);
     let Some(service) = services.get(name) else {
-        return Err(loader.locator.error_in(file, "services", format!("service {name:?} not found")));
+        return Err(loader.locator.error_in(
+            file,
+            "services",
+            format!("service {name:?} not found"),
+        ));
     };
     let mut service = service.clone();
     let Value::Mapping(map) = untag_mut(&mut service) else {
@@ -70,11 +84,22 @@ fn resolve(
                 match key.as_str() {
                     "service" => base_name = Some(s),
                     "file" => base_file = Some(s),
-                    _ => return Err(err(loader, &p, format!("additional property {key:?} is not allowed"))),
+                    _ => {
+                        return Err(err(
+                            loader,
+                            &p,
+                            format!("additional property {key:?} is not allowed"),
+                        ))
+                    }
                 }
             }
-            let base_name = base_name
-                .ok_or_else(|| err(loader, &extends_path, "`extends` needs a `service`".to_string()))?;
+            let base_name = base_name.ok_or_else(|| {
+                err(
+                    loader,
+                    &extends_path,
+                    "`extends` needs a `service`".to_string(),
+                )
+            })?;
             (base_name, base_file)
         }
         other => {
@@ -92,7 +117,11 @@ fn resolve(
             .chain(std::iter::once(&key))
             .map(|(_, s)| s.clone())
             .collect();
-        return Err(err(loader, &extends_path, format!("extends cycle: {}", chain.join(" -> "))));
+        return Err(err(
+            loader,
+            &extends_path,
+            format!("extends cycle: {}", chain.join(" -> ")),
+        ));
     }
     visiting.push(key);
 
@@ -102,10 +131,21 @@ fn resolve(
                 return Err(err(
                     loader,
                     &extends_path,
-                    format!("cannot extend service {base_name:?}: no such service in {}", file.display()),
+                    format!(
+                        "cannot extend service {base_name:?}: no such service in {}",
+                        file.display()
+                    ),
                 ));
             }
-            resolve(loader, services, file, &base_name, env, visiting, other_files)?
+            resolve(
+                loader,
+                services,
+                file,
+                &base_name,
+                env,
+                visiting,
+                other_files,
+            )?
         }
         Some(other) => {
             let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -113,7 +153,10 @@ fn resolve(
             let other_services = match other_files.get(&other_file) {
                 Some(s) => s.clone(),
                 None => {
-                    let other_dir = other_file.parent().map(Path::to_path_buf).unwrap_or_default();
+                    let other_dir = other_file
+                        .parent()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default();
                     let doc = loader.prepare(&other_file, env, &other_dir)?;
                     let services = match untag(&doc).get("services").map(untag) {
                         Some(Value::Mapping(m)) => m.clone(),
@@ -127,10 +170,21 @@ fn resolve(
                 return Err(err(
                     loader,
                     &extends_path,
-                    format!("cannot extend service {base_name:?}: no such service in {}", other_file.display()),
+                    format!(
+                        "cannot extend service {base_name:?}: no such service in {}",
+                        other_file.display()
+                    ),
                 ));
             }
-            resolve(loader, &other_services, &other_file, &base_name, env, visiting, other_files)?
+            resolve(
+                loader,
+                &other_services,
+                &other_file,
+                &base_name,
+                env,
+                visiting,
+                other_files,
+            )?
         }
     };
     visiting.pop();

@@ -29,9 +29,11 @@ pub(crate) fn apply(
         Value::Sequence(seq) => seq.clone(),
         Value::Null => return Ok(()),
         other => {
-            return Err(loader
-                .locator
-                .error_in(file, "include", format!("must be a list, not {}", kind(other))))
+            return Err(loader.locator.error_in(
+                file,
+                "include",
+                format!("must be a list, not {}", kind(other)),
+            ))
         }
     };
     let file_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -39,9 +41,15 @@ pub(crate) fn apply(
     for (i, entry) in entries.iter().enumerate() {
         let path = index("include", i);
         let spec = entry_spec(loader, entry, file, &path)?;
-        let paths: Vec<PathBuf> = spec.paths.iter().map(|p| discovery::absolute(&file_dir, Path::new(p))).collect();
+        let paths: Vec<PathBuf> = spec
+            .paths
+            .iter()
+            .map(|p| discovery::absolute(&file_dir, Path::new(p)))
+            .collect();
         let Some(first) = paths.first() else {
-            return Err(loader.locator.error_in(file, &path, "an include needs a `path`"));
+            return Err(loader
+                .locator
+                .error_in(file, &path, "an include needs a `path`"));
         };
         let project_dir = match &spec.project_directory {
             Some(d) => discovery::absolute(&file_dir, Path::new(d)),
@@ -67,9 +75,11 @@ pub(crate) fn apply(
                     .chain(std::iter::once(p))
                     .map(|f| f.display().to_string())
                     .collect();
-                return Err(loader
-                    .locator
-                    .error_in(file, &path, format!("include cycle: {}", cycle.join(" -> "))));
+                return Err(loader.locator.error_in(
+                    file,
+                    &path,
+                    format!("include cycle: {}", cycle.join(" -> ")),
+                ));
             }
             let d = loader.main_document(p, &included_env, &project_dir, stack)?;
             included = Some(match included {
@@ -91,7 +101,12 @@ struct IncludeSpec {
     env_files: Vec<String>,
 }
 
-fn entry_spec(loader: &Loader, entry: &Value, file: &Path, path: &str) -> Result<IncludeSpec, Error> {
+fn entry_spec(
+    loader: &Loader,
+    entry: &Value,
+    file: &Path,
+    path: &str,
+) -> Result<IncludeSpec, Error> {
     let err = |p: &str, m: String| loader.locator.error_in(file, p, m);
     let strings = |v: &Value, p: &str| -> Result<Vec<String>, Error> {
         match untag(v) {
@@ -101,10 +116,16 @@ fn entry_spec(loader: &Loader, entry: &Value, file: &Path, path: &str) -> Result
                 .enumerate()
                 .map(|(i, item)| match untag(item) {
                     Value::String(s) => Ok(s.clone()),
-                    other => Err(err(&index(p, i), format!("must be a path, not {}", kind(other)))),
+                    other => Err(err(
+                        &index(p, i),
+                        format!("must be a path, not {}", kind(other)),
+                    )),
                 })
                 .collect(),
-            other => Err(err(p, format!("must be a path or a list of paths, not {}", kind(other)))),
+            other => Err(err(
+                p,
+                format!("must be a path or a list of paths, not {}", kind(other)),
+            )),
         }
     };
     match untag(entry) {
@@ -127,14 +148,24 @@ fn entry_spec(loader: &Loader, entry: &Value, file: &Path, path: &str) -> Result
                     "env_file" => spec.env_files = strings(v, &p)?,
                     "project_directory" => match untag(v) {
                         Value::String(s) => spec.project_directory = Some(s.clone()),
-                        other => return Err(err(&p, format!("must be a path, not {}", kind(other)))),
+                        other => {
+                            return Err(err(&p, format!("must be a path, not {}", kind(other))))
+                        }
                     },
-                    _ => return Err(err(&p, format!("additional property {key:?} is not allowed"))),
+                    _ => {
+                        return Err(err(
+                            &p,
+                            format!("additional property {key:?} is not allowed"),
+                        ))
+                    }
                 }
             }
             Ok(spec)
         }
-        other => Err(err(path, format!("must be a path or a mapping, not {}", kind(other)))),
+        other => Err(err(
+            path,
+            format!("must be a path or a mapping, not {}", kind(other)),
+        )),
     }
 }
 
@@ -147,10 +178,15 @@ fn add_resources(
 ) -> Result<(), Error> {
     for (section_key, section) in included {
         let section_name = key_string(&section_key).unwrap_or_default();
-        if !matches!(section_name.as_str(), "services" | "networks" | "volumes" | "secrets" | "configs") {
+        if !matches!(
+            section_name.as_str(),
+            "services" | "networks" | "volumes" | "secrets" | "configs"
+        ) {
             continue;
         }
-        let Value::Mapping(items) = section else { continue };
+        let Value::Mapping(items) = section else {
+            continue;
+        };
         let target = top
             .entry(section_key.clone())
             .or_insert_with(|| Value::Mapping(Mapping::new()));

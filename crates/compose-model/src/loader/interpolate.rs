@@ -91,14 +91,16 @@ mod tests {
 
     #[test]
     fn interpolates_values_not_keys() {
-        let mut v: Value =
-            serde_yaml::from_str("services:\n  ${TAG}:\n    image: app:${TAG}\n    ports: [\"${PORT}:80\"]\n")
-                .unwrap();
+        let mut v: Value = serde_yaml::from_str(
+            "services:\n  ${TAG}:\n    image: app:${TAG}\n    ports: [\"${PORT}:80\"]\n",
+        )
+        .unwrap();
         let mut unset = UnsetVariables::default();
         interpolate(&mut v, &env(), &mut unset).unwrap();
-        let expected: Value =
-            serde_yaml::from_str("services:\n  ${TAG}:\n    image: app:1.2\n    ports: [\"8080:80\"]\n")
-                .unwrap();
+        let expected: Value = serde_yaml::from_str(
+            "services:\n  ${TAG}:\n    image: app:1.2\n    ports: [\"8080:80\"]\n",
+        )
+        .unwrap();
         assert_eq!(v, expected);
     }
 
@@ -123,6 +125,9 @@ mod tests {
                 .unwrap();
         let err = interpolate(&mut v, &env(), &mut UnsetVariables::default()).unwrap_err();
         assert_eq!(err.path, "services.web.environment[0]");
-        assert_eq!(err.message, "required variable NEED is missing a value: set it");
+        assert_eq!(
+            err.message,
+            "required variable NEED is missing a value: set it"
+        );
     }
 }

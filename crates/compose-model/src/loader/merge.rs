@@ -103,9 +103,16 @@ fn entry_key(pattern: &str, entry: &Value) -> Option<String> {
             .or_else(|| field("source"))
             .or_else(|| scalar_string(entry)),
         "services.*.env_file" => field("path").or_else(|| scalar_string(entry)),
-        "services.*.expose" | "services.*.cap_add" | "services.*.cap_drop" | "services.*.dns"
-        | "services.*.dns_search" | "services.*.devices" | "services.*.tmpfs"
-        | "services.*.profiles" | "services.*.extra_hosts" | "services.*.security_opt"
+        "services.*.expose"
+        | "services.*.cap_add"
+        | "services.*.cap_drop"
+        | "services.*.dns"
+        | "services.*.dns_search"
+        | "services.*.devices"
+        | "services.*.tmpfs"
+        | "services.*.profiles"
+        | "services.*.extra_hosts"
+        | "services.*.security_opt"
         | "services.*.group_add" => scalar_string(entry),
         _ => None,
     }
@@ -117,7 +124,10 @@ fn dedupe(entries: Vec<Value>, pattern: &str) -> Vec<Value> {
     for entry in entries {
         let key = entry_key(pattern, &entry);
         if let Some(k) = &key {
-            if let Some(pos) = keys.iter().position(|existing| existing.as_ref() == Some(k)) {
+            if let Some(pos) = keys
+                .iter()
+                .position(|existing| existing.as_ref() == Some(k))
+            {
                 out[pos] = entry;
                 continue;
             }
@@ -151,7 +161,10 @@ mod tests {
             "services:\n  web:\n    image: b\n    environment: {B: 3, C: 4}\n",
         );
         assert_eq!(v["services"]["web"]["image"], "b");
-        assert_eq!(v["services"]["web"]["environment"], serde_json::json!({"A": "1", "B": 3, "C": 4}));
+        assert_eq!(
+            v["services"]["web"]["environment"],
+            serde_json::json!({"A": "1", "B": 3, "C": 4})
+        );
     }
 
     #[test]
@@ -185,7 +198,10 @@ mod tests {
             "services:\n  web:\n    command: [c]\n    healthcheck: {test: [CMD, y]}\n",
         );
         assert_eq!(v["services"]["web"]["command"], serde_json::json!(["c"]));
-        assert_eq!(v["services"]["web"]["healthcheck"]["test"], serde_json::json!(["CMD", "y"]));
+        assert_eq!(
+            v["services"]["web"]["healthcheck"]["test"],
+            serde_json::json!(["CMD", "y"])
+        );
         assert_eq!(v["services"]["web"]["healthcheck"]["interval"], "5s");
     }
 
@@ -207,12 +223,18 @@ mod tests {
             "services:\n  web:\n    logging: {driver: json-file, options: {a: b}}\n",
             "services:\n  web:\n    logging: {driver: awslogs, options: {c: d}}\n",
         );
-        assert_eq!(v["services"]["web"]["logging"]["options"], serde_json::json!({"c": "d"}));
+        assert_eq!(
+            v["services"]["web"]["logging"]["options"],
+            serde_json::json!({"c": "d"})
+        );
         let v = merged(
             "services:\n  web:\n    logging: {driver: awslogs, options: {a: b}}\n",
             "services:\n  web:\n    logging: {options: {c: d}}\n",
         );
-        assert_eq!(v["services"]["web"]["logging"]["options"], serde_json::json!({"a": "b", "c": "d"}));
+        assert_eq!(
+            v["services"]["web"]["logging"]["options"],
+            serde_json::json!({"a": "b", "c": "d"})
+        );
     }
 
     #[test]

@@ -37,7 +37,8 @@ use document::Loader;
 use normalize::fields::Cx;
 
 pub(crate) fn load(options: &LoadOptions) -> Result<Loaded, Error> {
-    let files = discovery::compose_files(&options.files, &options.environment, &options.working_dir)?;
+    let files =
+        discovery::compose_files(&options.files, &options.environment, &options.working_dir)?;
     let first = files.first().ok_or_else(|| Error::NotFound {
         searched: options.working_dir.clone(),
     })?;
@@ -76,7 +77,11 @@ pub(crate) fn load(options: &LoadOptions) -> Result<Loaded, Error> {
     let mut project = normalize::project(&cx, &doc)?;
     project.name = project_name::resolve(options, &env, &doc, &project_dir, &cx)?;
     project.working_dir = project_dir.clone();
-    project.compose_files = files.iter().filter(|f| !discovery::is_stdin(f)).cloned().collect();
+    project.compose_files = files
+        .iter()
+        .filter(|f| !discovery::is_stdin(f))
+        .cloned()
+        .collect();
 
     let active = profiles::active(options, &env);
     profiles::apply(&mut project, &active, &cx)?;

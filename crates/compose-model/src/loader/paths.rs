@@ -78,7 +78,9 @@ pub(crate) fn resolve_path(path: &str, base: &Path, home: Option<&str>) -> Strin
         }
         _ => path.to_string(),
     };
-    absolute(base, Path::new(&expanded)).to_string_lossy().into_owned()
+    absolute(base, Path::new(&expanded))
+        .to_string_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]
@@ -107,7 +109,10 @@ mod tests {
     #[test]
     fn keeps_remote_build_contexts() {
         let v = resolved("services:\n  web:\n    build: {context: 'https://github.com/a/b.git'}\n");
-        assert_eq!(v["services"]["web"]["build"]["context"], "https://github.com/a/b.git");
+        assert_eq!(
+            v["services"]["web"]["build"]["context"],
+            "https://github.com/a/b.git"
+        );
     }
 
     #[test]

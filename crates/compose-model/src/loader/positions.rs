@@ -106,7 +106,10 @@ impl Walker {
     }
 
     fn record_key(&mut self, mark: Marker) {
-        if let Some(Frame::Map { path, key: Some(k), .. }) = self.stack.last() {
+        if let Some(Frame::Map {
+            path, key: Some(k), ..
+        }) = self.stack.last()
+        {
             let p = child(path, k);
             self.lines.entry(p).or_insert(mark.line());
         }
@@ -128,7 +131,11 @@ impl MarkedEventReceiver for Walker {
             Event::Scalar(value, ..) => {
                 let was_key = matches!(
                     self.stack.last(),
-                    Some(Frame::Map { key: None, in_complex_key: false, .. })
+                    Some(Frame::Map {
+                        key: None,
+                        in_complex_key: false,
+                        ..
+                    })
                 );
                 match self.next_node_path(true, &value) {
                     Some(p) => self.record(&p, mark),

@@ -34,7 +34,11 @@ fn is_enabled(profiles: &[String], active: &BTreeSet<String>) -> bool {
     profiles.is_empty() || active.contains("*") || profiles.iter().any(|p| active.contains(p))
 }
 
-pub(crate) fn apply(project: &mut Project, active: &BTreeSet<String>, cx: &Cx) -> Result<(), Error> {
+pub(crate) fn apply(
+    project: &mut Project,
+    active: &BTreeSet<String>,
+    cx: &Cx,
+) -> Result<(), Error> {
     let all: BTreeSet<String> = project
         .services
         .values()
@@ -56,7 +60,9 @@ pub(crate) fn apply(project: &mut Project, active: &BTreeSet<String>, cx: &Cx) -
     for (name, service) in project.services.iter_mut() {
         let mut dropped = Vec::new();
         for (dep, d) in &service.depends_on {
-            let Some(disabled) = project.disabled_services.get(dep) else { continue };
+            let Some(disabled) = project.disabled_services.get(dep) else {
+                continue;
+            };
             if d.required {
                 let path = child(&child(&child("services", name), "depends_on"), dep);
                 return Err(cx.error(

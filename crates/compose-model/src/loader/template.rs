@@ -158,15 +158,18 @@ fn expand_braced(
         let op = m.chars().next();
         (true, op, m.get(1..).unwrap_or(""))
     } else {
-        (false, modifier.chars().next(), modifier.get(1..).unwrap_or(""))
+        (
+            false,
+            modifier.chars().next(),
+            modifier.get(1..).unwrap_or(""),
+        )
     };
     // With `:` an empty value counts as missing.
     let present = match &value {
         Some(v) => !(colon && v.is_empty()),
         None => false,
     };
-    let expand_arg =
-        |unset: &mut Vec<String>| substitute_inner(arg, lookup, unset, depth + 1);
+    let expand_arg = |unset: &mut Vec<String>| substitute_inner(arg, lookup, unset, depth + 1);
     match op {
         Some('-') => {
             if present {
@@ -202,8 +205,9 @@ mod tests {
     use std::collections::HashMap;
 
     fn run(input: &str) -> Result<Substituted, TemplateError> {
-        let env: HashMap<&str, &str> =
-            [("FOO", "foo"), ("EMPTY", ""), ("B", "bee")].into_iter().collect();
+        let env: HashMap<&str, &str> = [("FOO", "foo"), ("EMPTY", ""), ("B", "bee")]
+            .into_iter()
+            .collect();
         substitute(input, &|k| env.get(k).map(|v| v.to_string()))
     }
 
@@ -250,7 +254,10 @@ mod tests {
             "required variable EMPTY is missing a value: must be set"
         );
         assert_eq!(ok("${EMPTY?boom}"), "");
-        assert!(matches!(run("${NOPE?}"), Err(TemplateError::Required { .. })));
+        assert!(matches!(
+            run("${NOPE?}"),
+            Err(TemplateError::Required { .. })
+        ));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::normalize::fields::Cx;
 use super::suggest::did_you_mean;
 use super::value::{child, index};
-use crate::{Error, Network, Project, ServiceNetwork, VolumeType};
+use crate::{Error, Project, ServiceNetwork, VolumeType};
 
 /// A service without `networks:` (and without `network_mode`) joins `default`; the project then
 /// has a `default` network, as in compose.
@@ -21,10 +21,7 @@ pub(crate) fn default_network(project: &mut Project) {
         uses_default |= service.networks.contains_key("default");
     }
     if uses_default {
-        project
-            .networks
-            .entry("default".to_string())
-            .or_insert_with(Network::default);
+        project.networks.entry("default".to_string()).or_default();
     }
 }
 

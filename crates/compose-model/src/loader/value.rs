@@ -154,6 +154,9 @@ mod tests {
     #[test]
     fn to_json_prints_non_string_keys() {
         let v: Value = serde_yaml::from_str("1: true\nx: [1.5, null]").unwrap();
-        assert_eq!(to_json(&v), serde_json::json!({"1": true, "x": [1.5, null]}));
+        assert_eq!(
+            to_json(&v),
+            serde_json::json!({"1": true, "x": [1.5, null]})
+        );
     }
 }

@@ -13,7 +13,10 @@ pub(crate) fn normalize(cx: &Cx, value: &Value, path: &str) -> Result<Vec<String
         Value::Sequence(_) => cx.strings(value, path),
         Value::String(s) => split(s).map_err(|e| cx.error(path, e)),
         Value::Number(_) | Value::Bool(_) => Ok(vec![cx.string(value, path)?]),
-        other => Err(cx.error(path, format!("must be a string or a list, not {}", kind(other)))),
+        other => Err(cx.error(
+            path,
+            format!("must be a string or a list, not {}", kind(other)),
+        )),
     }
 }
 
@@ -85,9 +88,18 @@ mod tests {
 
     #[test]
     fn splits_like_a_shell() {
-        assert_eq!(split("echo hello  world").unwrap(), ["echo", "hello", "world"]);
-        assert_eq!(split("sh -c 'echo $HOME && ls'").unwrap(), ["sh", "-c", "echo $HOME && ls"]);
-        assert_eq!(split(r#"echo "a \"b\" c" d\ e"#).unwrap(), ["echo", "a \"b\" c", "d e"]);
+        assert_eq!(
+            split("echo hello  world").unwrap(),
+            ["echo", "hello", "world"]
+        );
+        assert_eq!(
+            split("sh -c 'echo $HOME && ls'").unwrap(),
+            ["sh", "-c", "echo $HOME && ls"]
+        );
+        assert_eq!(
+            split(r#"echo "a \"b\" c" d\ e"#).unwrap(),
+            ["echo", "a \"b\" c", "d e"]
+        );
         assert_eq!(split("a '' b").unwrap(), ["a", "", "b"]);
         assert!(split("").unwrap().is_empty());
     }

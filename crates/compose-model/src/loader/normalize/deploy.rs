@@ -107,7 +107,9 @@ fn devices(cx: &Cx, value: &Value, path: &str) -> Result<Vec<DeviceRequest>, Err
         let count = match f.raw("count") {
             None => None,
             Some(v) => match untag(v) {
-                Value::String(s) if s.eq_ignore_ascii_case("all") => Some(DeviceCount::All(AllDevices::All)),
+                Value::String(s) if s.eq_ignore_ascii_case("all") => {
+                    Some(DeviceCount::All(AllDevices::All))
+                }
                 _ => Some(DeviceCount::Count(cx.convert(v, &count_path, |v| {
                     crate::loader::normalize::units::unsigned::<u32>(v)
                         .map_err(|_| "count must be a number or \"all\"".to_string())
@@ -144,7 +146,10 @@ fn generic_resources(cx: &Cx, value: &Value, path: &str) -> Result<Vec<GenericRe
                 .ok_or_else(|| cx.error(&sp, "a discrete_resource_spec needs a `kind`"))?;
             let value = d.integer("value")?.unwrap_or(0);
             d.finish(&[], None, None)?;
-            resource.discrete_resource_spec = Some(DiscreteResourceSpec { kind: kind_name, value });
+            resource.discrete_resource_spec = Some(DiscreteResourceSpec {
+                kind: kind_name,
+                value,
+            });
         }
         f.finish(&[], None, None)?;
         out.push(resource);

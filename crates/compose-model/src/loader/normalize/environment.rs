@@ -12,12 +12,15 @@ use crate::loader::dotenv;
 use crate::loader::value::{index, kind, untag};
 use crate::{EnvFile, Error};
 
+/// Variables as the model holds them: `None` is named without a value and not found.
+pub(crate) type Variables = BTreeMap<String, Option<String>>;
+
 /// `env_file` (canonical: a list of `{path, required}`) read and parsed.
 pub(crate) fn env_files(
     cx: &Cx,
     value: Option<&Value>,
     path: &str,
-) -> Result<(Vec<EnvFile>, BTreeMap<String, Option<String>>), Error> {
+) -> Result<(Vec<EnvFile>, Variables), Error> {
     let mut files = Vec::new();
     let mut vars = BTreeMap::new();
     let Some(value) = value else {
@@ -26,7 +29,12 @@ pub(crate) fn env_files(
     let entries: Vec<Value> = match untag(value) {
         Value::Sequence(seq) => seq.clone(),
         Value::String(_) => vec![value.clone()],
-        other => return Err(cx.error(path, format!("must be a path or a list, not {}", kind(other)))),
+        other => {
+            return Err(cx.error(
+                path,
+                format!("must be a path or a list, not {}", kind(other)),
+            ))
+        }
     };
     for (i, entry) in entries.iter().enumerate() {
         let p = index(path, i);
@@ -47,7 +55,10 @@ pub(crate) fn env_files(
         let text = match std::fs::read_to_string(&file) {
             Ok(t) => t,
             Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
-                files.push(EnvFile { path: file, required });
+                files.push(EnvFile {
+                    path: file,
+                    required,
+                });
                 continue;
             }
             Err(e) => {
@@ -55,13 +66,15 @@ pub(crate) fn env_files(
             }
         };
         let lookup = |k: &str| cx.env.get(k).cloned();
-        let parsed = dotenv::parse(&text, &lookup).map_err(|e| {
-            cx.error(&p, format!("{}:{}: {}", file.display(), e.line, e.message))
-        })?;
+        let parsed = dotenv::parse(&text, &lookup)
+            .map_err(|e| cx.error(&p, format!("{}:{}: {}", file.display(), e.line, e.message)))?;
         for (k, v) in parsed {
             vars.insert(k, Some(v));
         }
-        files.push(EnvFile { path: file, required });
+        files.push(EnvFile {
+            path: file,
+            required,
+        });
     }
     Ok((files, vars))
 }
@@ -71,8 +84,8 @@ pub(crate) fn resolve(
     cx: &Cx,
     environment: Option<&Value>,
     path: &str,
-    mut vars: BTreeMap<String, Option<String>>,
-) -> Result<BTreeMap<String, Option<String>>, Error> {
+    mut vars: Variables,
+) -> Result<Variables, Error> {
     if let Some(value) = environment {
         for (k, v) in cx.optional_string_map(value, path)? {
             let v = v.or_else(|| cx.env.get(&k).cloned());

@@ -105,7 +105,10 @@ impl Cx<'_> {
             other => {
                 return Err(self.error(
                     path,
-                    format!("must be a mapping or a list of KEY=VALUE, not {}", kind(other)),
+                    format!(
+                        "must be a mapping or a list of KEY=VALUE, not {}",
+                        kind(other)
+                    ),
                 ))
             }
         }
@@ -113,9 +116,8 @@ impl Cx<'_> {
     }
 
     pub(crate) fn key(&self, key: &Value, path: &str) -> Result<String, Error> {
-        key_string(key).ok_or_else(|| {
-            self.error(path, format!("keys must be strings, found {}", kind(key)))
-        })
+        key_string(key)
+            .ok_or_else(|| self.error(path, format!("keys must be strings, found {}", kind(key))))
     }
 
     pub(crate) fn convert<T>(
@@ -275,7 +277,12 @@ impl<'a> Fields<'a> {
                 // A level without `other` accepts these keys and has nothing to keep them in.
                 continue;
             }
-            let known: Vec<&str> = self.asked.iter().copied().chain(untyped.iter().copied()).collect();
+            let known: Vec<&str> = self
+                .asked
+                .iter()
+                .copied()
+                .chain(untyped.iter().copied())
+                .collect();
             let mut message = format!("additional property {key:?} is not allowed");
             if let Some(s) = did_you_mean(&key, &known) {
                 message.push_str(&format!(" (did you mean {s:?}?)"));

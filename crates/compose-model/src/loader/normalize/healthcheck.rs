@@ -12,27 +12,29 @@ pub(crate) fn normalize(cx: &Cx, value: &Value, path: &str) -> Result<Healthchec
     let test_path = f.path_of("test");
     let test = match f.raw("test") {
         None => Vec::new(),
-        Some(v) => match untag(v) {
-            Value::String(s) => vec!["CMD-SHELL".to_string(), s.clone()],
-            Value::Sequence(_) => {
-                let test = cx.strings(v, &test_path)?;
-                if let Some(first) = test.first() {
-                    if !matches!(first.as_str(), "CMD" | "CMD-SHELL" | "NONE") {
-                        return Err(cx.error(
+        Some(v) => {
+            match untag(v) {
+                Value::String(s) => vec!["CMD-SHELL".to_string(), s.clone()],
+                Value::Sequence(_) => {
+                    let test = cx.strings(v, &test_path)?;
+                    if let Some(first) = test.first() {
+                        if !matches!(first.as_str(), "CMD" | "CMD-SHELL" | "NONE") {
+                            return Err(cx.error(
                             &test_path,
                             format!("a test list must start with CMD, CMD-SHELL or NONE, not {first:?}"),
                         ));
+                        }
                     }
+                    test
                 }
-                test
+                other => {
+                    return Err(cx.error(
+                        &test_path,
+                        format!("must be a string or a list, not {}", kind(other)),
+                    ))
+                }
             }
-            other => {
-                return Err(cx.error(
-                    &test_path,
-                    format!("must be a string or a list, not {}", kind(other)),
-                ))
-            }
-        },
+        }
     };
     let check = Healthcheck {
         test,

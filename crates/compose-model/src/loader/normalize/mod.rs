@@ -52,7 +52,11 @@ pub(crate) fn project(cx: &Cx, doc: &Value) -> Result<Project, Error> {
     Ok(project)
 }
 
-fn named<'v>(cx: &Cx, value: &'v Value, path: &str) -> Result<Vec<(String, String, &'v Value)>, Error> {
+fn named<'v>(
+    cx: &Cx,
+    value: &'v Value,
+    path: &str,
+) -> Result<Vec<(String, String, &'v Value)>, Error> {
     let map = cx.mapping(value, path)?;
     map.iter()
         .map(|(k, v)| {

@@ -17,7 +17,8 @@ pub(crate) fn expand_short(spec: &str) -> Result<Vec<Value>, String> {
     if !matches!(protocol.as_str(), "tcp" | "udp" | "sctp") {
         return Err(err("protocol must be tcp, udp or sctp"));
     }
-    let (host_ip, published, target) = split_parts(rest).ok_or_else(|| err("expected [[host_ip:]published:]target[/protocol]"))?;
+    let (host_ip, published, target) =
+        split_parts(rest).ok_or_else(|| err("expected [[host_ip:]published:]target[/protocol]"))?;
     let (t_start, t_end) = parse_range(target).ok_or_else(|| err("bad container port"))?;
     let published_range = if published.is_empty() {
         None
@@ -50,7 +51,9 @@ pub(crate) fn expand_short(spec: &str) -> Result<Vec<Value>, String> {
         }
         Some((p_start, p_end)) => {
             if p_end - p_start != t_end - t_start {
-                return Err(err("published and container port ranges have different lengths"));
+                return Err(err(
+                    "published and container port ranges have different lengths",
+                ));
             }
             for (t, p) in (t_start..=t_end).zip(p_start..=p_end) {
                 push(t, Some(p.to_string()));
@@ -77,7 +80,11 @@ fn split_parts(s: &str) -> Option<(&str, &str, &str)> {
             // An IPv6 address without brackets: everything before the last two fields.
             let target_at = s.rfind(':')?;
             let published_at = s[..target_at].rfind(':')?;
-            Some((&s[..published_at], &s[published_at + 1..target_at], &s[target_at + 1..]))
+            Some((
+                &s[..published_at],
+                &s[published_at + 1..target_at],
+                &s[target_at + 1..],
+            ))
         }
     }
 }
@@ -103,7 +110,12 @@ pub(crate) fn canonical(value: &Value) -> Result<Vec<Value>, (usize, String)> {
             Value::String(s) => out.extend(expand_short(s).map_err(|e| (i, e))?),
             Value::Number(n) => out.extend(expand_short(&n.to_string()).map_err(|e| (i, e))?),
             Value::Mapping(_) => out.push(item.clone()),
-            other => return Err((i, format!("must be a port string or mapping, not {}", kind(other)))),
+            other => {
+                return Err((
+                    i,
+                    format!("must be a port string or mapping, not {}", kind(other)),
+                ))
+            }
         }
     }
     Ok(out)
@@ -125,7 +137,12 @@ pub(crate) fn normalize(cx: &Cx, value: &Value, path: &str) -> Result<Vec<Port>,
                     ports.push(long(cx, &v, &p)?);
                 }
             }
-            other => return Err(cx.error(&p, format!("must be a port string or mapping, not {}", kind(other)))),
+            other => {
+                return Err(cx.error(
+                    &p,
+                    format!("must be a port string or mapping, not {}", kind(other)),
+                ))
+            }
         }
     }
     Ok(ports)
@@ -137,9 +154,9 @@ fn long(cx: &Cx, value: &Value, path: &str) -> Result<Port, Error> {
     let target = match f.raw("target") {
         Some(v) => cx.convert(v, &target_path, |v| {
             let s = crate::loader::value::scalar_string(v).unwrap_or_default();
-            s.trim()
-                .parse::<u16>()
-                .map_err(|_| format!("invalid container port {s:?}: must be a number from 0 to 65535"))
+            s.trim().parse::<u16>().map_err(|_| {
+                format!("invalid container port {s:?}: must be a number from 0 to 65535")
+            })
         })?,
         None => return Err(cx.error(path, "a port needs a `target`")),
     };
@@ -158,14 +175,23 @@ fn long(cx: &Cx, value: &Value, path: &str) -> Result<Port, Error> {
         None => None,
     };
     let protocol_path = f.path_of("protocol");
-    let protocol = f.string("protocol")?.unwrap_or_else(|| "tcp".into()).to_ascii_lowercase();
+    let protocol = f
+        .string("protocol")?
+        .unwrap_or_else(|| "tcp".into())
+        .to_ascii_lowercase();
     if !matches!(protocol.as_str(), "tcp" | "udp" | "sctp") {
-        return Err(cx.error(&protocol_path, format!("invalid protocol {protocol:?}: must be tcp, udp or sctp")));
+        return Err(cx.error(
+            &protocol_path,
+            format!("invalid protocol {protocol:?}: must be tcp, udp or sctp"),
+        ));
     }
     let mode_path = f.path_of("mode");
     let mode = f.string("mode")?.unwrap_or_else(|| "ingress".into());
     if !matches!(mode.as_str(), "ingress" | "host") {
-        return Err(cx.error(&mode_path, format!("invalid mode {mode:?}: must be ingress or host")));
+        return Err(cx.error(
+            &mode_path,
+            format!("invalid mode {mode:?}: must be ingress or host"),
+        ));
     }
     let mut port = Port {
         target,
@@ -195,14 +221,19 @@ mod tests {
 
     #[test]
     fn target_only() {
-        assert_eq!(short("80"), vec![r#"{"target":80,"protocol":"tcp","mode":"ingress"}"#]);
+        assert_eq!(
+            short("80"),
+            vec![r#"{"target":80,"protocol":"tcp","mode":"ingress"}"#]
+        );
     }
 
     #[test]
     fn published_and_target_with_protocol_and_ip() {
         assert_eq!(
             short("127.0.0.1:8080:80/UDP"),
-            vec![r#"{"target":80,"published":"8080","host_ip":"127.0.0.1","protocol":"udp","mode":"ingress"}"#]
+            vec![
+                r#"{"target":80,"published":"8080","host_ip":"127.0.0.1","protocol":"udp","mode":"ingress"}"#
+            ]
         );
         assert_eq!(
             short("127.0.0.1::80"),
@@ -214,11 +245,15 @@ mod tests {
     fn ipv6_hosts() {
         assert_eq!(
             short("[::1]:80:81"),
-            vec![r#"{"target":81,"published":"80","host_ip":"::1","protocol":"tcp","mode":"ingress"}"#]
+            vec![
+                r#"{"target":81,"published":"80","host_ip":"::1","protocol":"tcp","mode":"ingress"}"#
+            ]
         );
         assert_eq!(
             short("::1:80:81"),
-            vec![r#"{"target":81,"published":"80","host_ip":"::1","protocol":"tcp","mode":"ingress"}"#]
+            vec![
+                r#"{"target":81,"published":"80","host_ip":"::1","protocol":"tcp","mode":"ingress"}"#
+            ]
         );
     }
 
@@ -234,7 +269,15 @@ mod tests {
 
     #[test]
     fn bad_ports() {
-        for bad in ["", "abc", "70000", "80:90:100:x", "8000-8002:80-81", "80/icmp", "90-80"] {
+        for bad in [
+            "",
+            "abc",
+            "70000",
+            "80:90:100:x",
+            "8000-8002:80-81",
+            "80/icmp",
+            "90-80",
+        ] {
             assert!(expand_short(bad).is_err(), "{bad}");
         }
     }

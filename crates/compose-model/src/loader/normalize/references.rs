@@ -10,7 +10,11 @@ use crate::{DependsOn, DependsOnCondition, Error, FileReference, ServiceNetwork}
 
 /// `secrets:` / `configs:` of a service. A missing target defaults to the source name (secrets are
 /// then mounted at /run/secrets/<source>).
-pub(crate) fn file_references(cx: &Cx, value: &Value, path: &str) -> Result<Vec<FileReference>, Error> {
+pub(crate) fn file_references(
+    cx: &Cx,
+    value: &Value,
+    path: &str,
+) -> Result<Vec<FileReference>, Error> {
     let Value::Sequence(seq) = untag(value) else {
         return Err(cx.error(path, format!("must be a list, not {}", kind(value))));
     };
@@ -30,7 +34,10 @@ pub(crate) fn file_references(cx: &Cx, value: &Value, path: &str) -> Result<Vec<
             .string("source")?
             .filter(|s| !s.is_empty())
             .ok_or_else(|| cx.error(&p, "a secret or config reference needs a `source`"))?;
-        let target = f.string("target")?.filter(|t| !t.is_empty()).unwrap_or_else(|| source.clone());
+        let target = f
+            .string("target")?
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| source.clone());
         let mut r = FileReference {
             source,
             target,
@@ -69,7 +76,13 @@ pub(crate) fn networks(
                 };
                 // Engine-level attachment options: valid Compose, nothing on ECS uses them.
                 f.finish(
-                    &["link_local_ips", "mac_address", "driver_opts", "gw_priority", "interface_name"],
+                    &[
+                        "link_local_ips",
+                        "mac_address",
+                        "driver_opts",
+                        "gw_priority",
+                        "interface_name",
+                    ],
                     None,
                     Some(&mut n.extensions),
                 )?;

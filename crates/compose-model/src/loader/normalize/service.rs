@@ -179,7 +179,10 @@ fn ulimits(cx: &Cx, value: &Value, path: &str) -> Result<BTreeMap<String, Ulimit
                 match (soft, hard) {
                     (Some(soft), Some(hard)) => {
                         if soft > hard {
-                            return Err(cx.error(&p, format!("soft limit {soft} is above the hard limit {hard}")));
+                            return Err(cx.error(
+                                &p,
+                                format!("soft limit {soft} is above the hard limit {hard}"),
+                            ));
                         }
                         Ulimit { soft, hard }
                     }

@@ -40,7 +40,11 @@ fn entries<'v>(
         .collect()
 }
 
-pub(crate) fn networks(cx: &Cx, value: &Value, path: &str) -> Result<BTreeMap<String, Network>, Error> {
+pub(crate) fn networks(
+    cx: &Cx,
+    value: &Value,
+    path: &str,
+) -> Result<BTreeMap<String, Network>, Error> {
     let mut out = BTreeMap::new();
     for (name, p, v) in entries(cx, value, path)? {
         if matches!(untag(v), Value::Null) {
@@ -70,7 +74,11 @@ pub(crate) fn networks(cx: &Cx, value: &Value, path: &str) -> Result<BTreeMap<St
     Ok(out)
 }
 
-pub(crate) fn volumes(cx: &Cx, value: &Value, path: &str) -> Result<BTreeMap<String, Volume>, Error> {
+pub(crate) fn volumes(
+    cx: &Cx,
+    value: &Value,
+    path: &str,
+) -> Result<BTreeMap<String, Volume>, Error> {
     let mut out = BTreeMap::new();
     for (name, p, v) in entries(cx, value, path)? {
         if matches!(untag(v), Value::Null) {
@@ -115,10 +123,15 @@ pub(crate) fn secrets(
             ..Default::default()
         };
         s.external = external(&mut f, &mut s.name)?;
-        let sources = [s.file.is_some(), s.environment.is_some(), s.content.is_some(), s.external]
-            .iter()
-            .filter(|b| **b)
-            .count();
+        let sources = [
+            s.file.is_some(),
+            s.environment.is_some(),
+            s.content.is_some(),
+            s.external,
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
         if sources == 0 {
             return Err(cx.error(
                 &p,
@@ -132,7 +145,11 @@ pub(crate) fn secrets(
             ));
         }
         let mut ext = BTreeMap::new();
-        f.finish(&["driver", "driver_opts", "template_driver"], None, Some(&mut ext))?;
+        f.finish(
+            &["driver", "driver_opts", "template_driver"],
+            None,
+            Some(&mut ext),
+        )?;
         s.extensions = ext;
         out.insert(name, s);
     }

@@ -9,7 +9,9 @@ use crate::Duration;
 /// Bytes from `512m`, `1g`, `1gb`, `100k`, `1.5G`, `2048` or an integer (docker's RAMInBytes: binary
 /// multiples, case-insensitive, optional `b`/`ib` suffix).
 pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
-    let err = || format!("invalid size {s:?}: expected bytes or a number with a unit (b, k, m, g, t), like \"512m\"");
+    let err = || {
+        format!("invalid size {s:?}: expected bytes or a number with a unit (b, k, m, g, t), like \"512m\"")
+    };
     let t = s.trim().to_ascii_lowercase();
     let num_end = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -79,7 +81,8 @@ pub(crate) fn integer(value: &Value) -> Result<i64, String> {
 
 pub(crate) fn unsigned<T: TryFrom<i64>>(value: &Value) -> Result<T, String> {
     let i = integer(value)?;
-    T::try_from(i).map_err(|_| format!("{i} is out of range (must be a non-negative integer that fits)"))
+    T::try_from(i)
+        .map_err(|_| format!("{i} is out of range (must be a non-negative integer that fits)"))
 }
 
 pub(crate) fn boolean(value: &Value) -> Result<bool, String> {
@@ -104,7 +107,8 @@ pub(crate) fn file_mode(value: &Value) -> Result<u32, String> {
         Value::String(s) => {
             let t = s.trim();
             let t = t.strip_prefix("0o").unwrap_or(t);
-            u32::from_str_radix(t, 8).map_err(|_| format!("invalid mode {s:?}: expected an octal number"))
+            u32::from_str_radix(t, 8)
+                .map_err(|_| format!("invalid mode {s:?}: expected an octal number"))
         }
         other => Err(format!("must be a file mode, not {}", kind(other))),
     }

@@ -79,7 +79,10 @@ pub(crate) fn canonical(value: &Value) -> Result<Vec<Value>, (usize, String)> {
         .map(|(i, item)| match untag(item) {
             Value::String(s) => expand_short(s).map_err(|e| (i, e)),
             Value::Mapping(_) => Ok(item.clone()),
-            other => Err((i, format!("must be a volume string or mapping, not {}", kind(other)))),
+            other => Err((
+                i,
+                format!("must be a volume string or mapping, not {}", kind(other)),
+            )),
         })
         .collect()
 }
@@ -121,7 +124,12 @@ fn long(cx: &Cx, value: &Value, path: &str) -> Result<ServiceVolume, Error> {
     let target = f
         .string("target")?
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| cx.error(path, "a volume needs a `target` (the path in the container)"))?;
+        .ok_or_else(|| {
+            cx.error(
+                path,
+                "a volume needs a `target` (the path in the container)",
+            )
+        })?;
     if kind == VolumeType::Bind && source.is_none() {
         return Err(cx.error(path, "a bind mount needs a `source` (the host path)"));
     }
@@ -159,7 +167,11 @@ fn long(cx: &Cx, value: &Value, path: &str) -> Result<ServiceVolume, Error> {
         tmpfs,
         other: Default::default(),
     };
-    f.finish(&["bind", "consistency", "image"], Some(&mut volume_out.other), None)?;
+    f.finish(
+        &["bind", "consistency", "image"],
+        Some(&mut volume_out.other),
+        None,
+    )?;
     Ok(volume_out)
 }
 
@@ -173,7 +185,10 @@ mod tests {
 
     #[test]
     fn named_volumes() {
-        assert_eq!(short("data:/x"), serde_json::json!({"type": "volume", "source": "data", "target": "/x"}));
+        assert_eq!(
+            short("data:/x"),
+            serde_json::json!({"type": "volume", "source": "data", "target": "/x"})
+        );
         assert_eq!(
             short("data:/x:ro,nocopy"),
             serde_json::json!({"type": "volume", "source": "data", "target": "/x", "read_only": true, "volume": {"nocopy": true}})
@@ -188,7 +203,10 @@ mod tests {
         );
         assert_eq!(short("~/x:/y")["type"], "bind");
         assert_eq!(short("/abs:/y")["type"], "bind");
-        assert_eq!(short("/x"), serde_json::json!({"type": "volume", "target": "/x"}));
+        assert_eq!(
+            short("/x"),
+            serde_json::json!({"type": "volume", "target": "/x"})
+        );
     }
 
     #[test]
