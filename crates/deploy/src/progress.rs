@@ -350,7 +350,7 @@ mod tests {
         let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
         let lines: Vec<&str> = text
             .lines()
-            .map(|l| l.split_once("] ").unwrap().1)
+            .filter_map(|l| l.split_once("] ").map(|(_, text)| text))
             .collect();
         assert_eq!(
             lines,

@@ -1,0 +1,461 @@
+//! What `up` reads from the account before deploying: parameter values (VPC, subnets, secrets,
+//! retained file systems), preconditions, and the S3 path for large templates.
+
+mod support;
+
+use std::time::Duration;
+
+use aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetError;
+use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksError;
+use aws_sdk_cloudformation::Client as Cf;
+use aws_sdk_ec2::operation::describe_route_tables::DescribeRouteTablesOutput;
+use aws_sdk_ec2::operation::describe_subnets::DescribeSubnetsOutput;
+use aws_sdk_ec2::operation::describe_vpcs::DescribeVpcsOutput;
+use aws_sdk_ec2::types::{Route, RouteTable, RouteTableAssociation, Subnet, Vpc};
+use aws_sdk_ec2::Client as Ec2;
+use aws_sdk_ecs::operation::describe_clusters::DescribeClustersOutput;
+use aws_sdk_ecs::types::Failure;
+use aws_sdk_ecs::Client as Ecs;
+use aws_sdk_efs::operation::describe_file_systems::DescribeFileSystemsOutput;
+use aws_sdk_efs::types::{FileSystemDescription, FileSystemSize, LifeCycleState, PerformanceMode};
+use aws_sdk_efs::Client as Efs;
+use aws_sdk_elasticloadbalancingv2::operation::describe_load_balancers::DescribeLoadBalancersOutput;
+use aws_sdk_elasticloadbalancingv2::types::{LoadBalancer, LoadBalancerTypeEnum};
+use aws_sdk_elasticloadbalancingv2::Client as Elbv2;
+use aws_sdk_s3::operation::create_bucket::CreateBucketOutput;
+use aws_sdk_s3::operation::head_bucket::HeadBucketError;
+use aws_sdk_s3::operation::put_bucket_encryption::PutBucketEncryptionOutput;
+use aws_sdk_s3::operation::put_object::PutObjectOutput;
+use aws_sdk_s3::operation::put_public_access_block::PutPublicAccessBlockOutput;
+use aws_sdk_s3::types::ServerSideEncryption;
+use aws_sdk_s3::Client as S3;
+use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
+use aws_sdk_sts::Client as Sts;
+use aws_smithy_mocks::mock;
+use aws_smithy_types::DateTime;
+use ecs_deploy::interrupt::Interrupts;
+use ecs_deploy::progress::Recorder;
+use ecs_deploy::up::{up, UpOptions, UpOutcome};
+use ecs_deploy::{parameters, preconditions, Error};
+use support::*;
+use template_builder::{
+    LoadBalancerType, ParameterInput, ParameterSource, Precondition, SecretValueSource,
+};
+
+fn network_mocks() -> Vec<aws_smithy_mocks::Rule> {
+    vec![
+        mock!(Ec2::describe_vpcs)
+            .match_requests(|r| {
+                r.filters()
+                    .iter()
+                    .any(|f| f.name() == Some("isDefault") && f.values() == ["true"])
+            })
+            .then_output(|| {
+                DescribeVpcsOutput::builder()
+                    .vpcs(Vpc::builder().vpc_id("vpc-default").build())
+                    .build()
+            }),
+        mock!(Ec2::describe_subnets)
+            .match_requests(|r| {
+                r.filters()
+                    .iter()
+                    .any(|f| f.name() == Some("vpc-id") && f.values() == ["vpc-default"])
+            })
+            .then_output(|| {
+                DescribeSubnetsOutput::builder()
+                    .subnets(
+                        Subnet::builder()
+                            .subnet_id("subnet-pub1")
+                            .map_public_ip_on_launch(true)
+                            .build(),
+                    )
+                    .subnets(
+                        Subnet::builder()
+                            .subnet_id("subnet-priv1")
+                            .map_public_ip_on_launch(false)
+                            .build(),
+                    )
+                    .subnets(
+                        Subnet::builder()
+                            .subnet_id("subnet-pub2")
+                            .map_public_ip_on_launch(false)
+                            .build(),
+                    )
+                    .build()
+            }),
+        mock!(Ec2::describe_route_tables).then_output(|| {
+            DescribeRouteTablesOutput::builder()
+                .route_tables(
+                    RouteTable::builder()
+                        .associations(RouteTableAssociation::builder().main(true).build())
+                        .routes(Route::builder().nat_gateway_id("nat-1").build())
+                        .build(),
+                )
+                .route_tables(
+                    RouteTable::builder()
+                        .associations(
+                            RouteTableAssociation::builder()
+                                .subnet_id("subnet-pub2")
+                                .build(),
+                        )
+                        .routes(Route::builder().gateway_id("igw-1").build())
+                        .build(),
+                )
+                .build()
+        }),
+    ]
+}
+
+fn file_system(id: &str, project: &str, volume: &str, created: i64) -> FileSystemDescription {
+    FileSystemDescription::builder()
+        .owner_id("123456789012")
+        .creation_token(id)
+        .file_system_id(id)
+        .creation_time(DateTime::from_secs(created))
+        .life_cycle_state(LifeCycleState::Available)
+        .number_of_mount_targets(0)
+        .size_in_bytes(FileSystemSize::builder().value(0).build())
+        .performance_mode(PerformanceMode::GeneralPurpose)
+        .tags(
+            aws_sdk_efs::types::Tag::builder()
+                .key("com.docker.compose.project")
+                .value(project)
+                .build()
+                .unwrap(),
+        )
+        .tags(
+            aws_sdk_efs::types::Tag::builder()
+                .key("com.docker.compose.volume")
+                .value(volume)
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap()
+}
+
+fn input(name: &str, source: ParameterSource) -> ParameterInput {
+    ParameterInput {
+        name: name.into(),
+        source,
+    }
+}
+
+#[tokio::test]
+async fn parameters_default_vpc_subnets_and_retained_file_systems() {
+    let mut mocks = Mocks {
+        ec2: network_mocks(),
+        ..Default::default()
+    };
+    mocks
+        .efs
+        .push(mock!(Efs::describe_file_systems).then_output(|| {
+            DescribeFileSystemsOutput::builder()
+                .file_systems(file_system("fs-old", "app", "data", 100))
+                .file_systems(file_system("fs-new", "app", "data", 200))
+                .file_systems(file_system("fs-other", "other", "data", 300))
+                .build()
+        }));
+    let mut built = small_built();
+    built.parameters = vec![
+        input("VpcId", ParameterSource::VpcId),
+        input("PublicSubnetIds", ParameterSource::PublicSubnetIds),
+        input("PrivateSubnetIds", ParameterSource::PrivateSubnetIds),
+        input(
+            "DataFileSystem",
+            ParameterSource::RetainedFileSystem {
+                volume: "data".into(),
+            },
+        ),
+        input(
+            "CacheFileSystem",
+            ParameterSource::RetainedFileSystem {
+                volume: "cache".into(),
+            },
+        ),
+    ];
+    let values = parameters::resolve(&mocks.clients(), "app", &built, None)
+        .await
+        .unwrap();
+    let expected: Vec<(String, String)> = [
+        ("VpcId", "vpc-default"),
+        ("PublicSubnetIds", "subnet-pub1,subnet-pub2"),
+        ("PrivateSubnetIds", "subnet-priv1"),
+        ("DataFileSystem", "fs-new"),
+        ("CacheFileSystem", ""),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(values, expected);
+}
+
+#[tokio::test]
+async fn file_system_the_stack_owns_is_not_passed_as_retained() {
+    use aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput;
+    use aws_sdk_cloudformation::types::{ResourceStatus, StackResourceSummary};
+    let mut mocks = Mocks::default();
+    mocks
+        .cf
+        .push(mock!(Cf::list_stack_resources).then_output(|| {
+            ListStackResourcesOutput::builder()
+                .stack_resource_summaries(
+                    StackResourceSummary::builder()
+                        .logical_resource_id("DataFileSystem")
+                        .physical_resource_id("fs-owned")
+                        .resource_type("AWS::EFS::FileSystem")
+                        .resource_status(ResourceStatus::CreateComplete)
+                        .build(),
+                )
+                .build()
+        }));
+    mocks
+        .efs
+        .push(mock!(Efs::describe_file_systems).then_output(|| {
+            DescribeFileSystemsOutput::builder()
+                .file_systems(file_system("fs-owned", "app", "data", 100))
+                .build()
+        }));
+    let mut built = small_built();
+    built.parameters = vec![input(
+        "DataFileSystem",
+        ParameterSource::RetainedFileSystem {
+            volume: "data".into(),
+        },
+    )];
+    let values = parameters::resolve(&mocks.clients(), "app", &built, Some(STACK_ID))
+        .await
+        .unwrap();
+    assert_eq!(values, [("DataFileSystem".to_string(), String::new())]);
+}
+
+#[tokio::test]
+async fn secret_too_large_for_a_parameter_stops_up_before_any_change() {
+    let dir = tempdir();
+    let path = dir.join("cert.pem");
+    std::fs::write(&path, vec![b'x'; 5000]).unwrap();
+    let mut built = small_built();
+    built.parameters = vec![input(
+        "TlsCertSecretValue",
+        ParameterSource::SecretValue {
+            secret: "tls_cert".into(),
+            from: SecretValueSource::File(path.clone()),
+        },
+    )];
+    let mocks = Mocks {
+        cf: vec![mock!(Cf::describe_stacks).then_error(|| {
+            DescribeStacksError::generic(error(
+                "ValidationError",
+                "Stack with id app does not exist",
+            ))
+        })],
+        ..Default::default()
+    };
+    let err = up(
+        &mocks.clients(),
+        "app",
+        &built,
+        &UpOptions::default(),
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, Error::Precondition(_)));
+    assert!(
+        message.contains("secret \"tls_cert\"")
+            && message.contains("5000 bytes")
+            && message.contains("4096"),
+        "{message}"
+    );
+    assert!(message.contains(&path.display().to_string()), "{message}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "ecs-deploy-account-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn load_balancer_of_the_wrong_type_and_missing_cluster_are_both_reported() {
+    let mocks = Mocks {
+        elbv2: vec![mock!(Elbv2::describe_load_balancers)
+            .match_requests(|r| r.names() == ["shared-lb"])
+            .then_output(|| {
+                DescribeLoadBalancersOutput::builder()
+                    .load_balancers(
+                        LoadBalancer::builder()
+                            .load_balancer_name("shared-lb")
+                            .r#type(LoadBalancerTypeEnum::Network)
+                            .build(),
+                    )
+                    .build()
+            })],
+        ecs: vec![mock!(Ecs::describe_clusters).then_output(|| {
+            DescribeClustersOutput::builder()
+                .failures(Failure::builder().arn("prod").reason("MISSING").build())
+                .build()
+        })],
+        ..Default::default()
+    };
+    let checks = [
+        Precondition::LoadBalancer {
+            name_or_arn: "shared-lb".into(),
+            expected: LoadBalancerType::Application,
+        },
+        Precondition::ClusterExists {
+            name: "prod".into(),
+        },
+    ];
+    let message = preconditions::check(&mocks.clients(), &checks)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("x-aws-loadbalancer: \"shared-lb\" is a network load balancer"),
+        "{message}"
+    );
+    assert!(
+        message.contains("need an application load balancer"),
+        "{message}"
+    );
+    assert!(
+        message.contains("x-aws-cluster: ECS cluster \"prod\" does not exist"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn matching_load_balancer_passes() {
+    let mocks = Mocks {
+        elbv2: vec![mock!(Elbv2::describe_load_balancers)
+            .match_requests(|r| r.load_balancer_arns().len() == 1)
+            .then_output(|| {
+                DescribeLoadBalancersOutput::builder()
+                    .load_balancers(
+                        LoadBalancer::builder()
+                            .r#type(LoadBalancerTypeEnum::Application)
+                            .build(),
+                    )
+                    .build()
+            })],
+        ..Default::default()
+    };
+    let checks = [Precondition::LoadBalancer {
+        name_or_arn: "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/shared/1".into(),
+        expected: LoadBalancerType::Application,
+    }];
+    preconditions::check(&mocks.clients(), &checks)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn large_template_goes_through_a_private_encrypted_bucket() {
+    let bucket = "docker-ecs-templates-123456789012-us-east-1";
+    let mut built = small_built();
+    built.template["Description"] = serde_json::Value::String("x".repeat(60_000));
+    let put_object = mock!(S3::put_object)
+        .match_requests(move |r| {
+            r.bucket() == Some(bucket)
+                && r.key()
+                    .is_some_and(|k| k.starts_with("app/") && k.ends_with(".json"))
+                && r.expected_bucket_owner() == Some("123456789012")
+                && r.server_side_encryption() == Some(&ServerSideEncryption::Aes256)
+        })
+        .then_output(|| PutObjectOutput::builder().build());
+    let public_access = mock!(S3::put_public_access_block)
+        .match_requests(|r| {
+            r.public_access_block_configuration().is_some_and(|c| {
+                c.block_public_acls() == Some(true)
+                    && c.ignore_public_acls() == Some(true)
+                    && c.block_public_policy() == Some(true)
+                    && c.restrict_public_buckets() == Some(true)
+            })
+        })
+        .then_output(|| PutPublicAccessBlockOutput::builder().build());
+    let encryption = mock!(S3::put_bucket_encryption)
+        .match_requests(|r| {
+            r.server_side_encryption_configuration().is_some_and(|c| {
+                c.rules().iter().any(|rule| {
+                    rule.apply_server_side_encryption_by_default()
+                        .is_some_and(|d| d.sse_algorithm() == &ServerSideEncryption::Aes256)
+                })
+            })
+        })
+        .then_output(|| PutBucketEncryptionOutput::builder().build());
+    let create_bucket = mock!(S3::create_bucket)
+        .match_requests(move |r| {
+            r.bucket() == Some(bucket) && r.create_bucket_configuration().is_none()
+        })
+        .then_output(|| CreateBucketOutput::builder().build());
+    let change_set = mock!(Cf::create_change_set)
+        .match_requests(move |r| {
+            r.template_body().is_none()
+                && r.template_url().is_some_and(|u| {
+                    u.starts_with(&format!("https://{bucket}.s3.us-east-1.amazonaws.com/app/"))
+                })
+        })
+        .then_error(|| {
+            CreateChangeSetError::generic(error(
+                "ValidationError",
+                "No updates are to be performed.",
+            ))
+        });
+    let mocks = Mocks {
+        cf: vec![
+            mock!(Cf::describe_stacks).then_output(|| {
+                aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput::builder()
+                    .stacks(stack(STACK_ID, "UPDATE_COMPLETE"))
+                    .build()
+            }),
+            change_set.clone(),
+        ],
+        sts: vec![mock!(Sts::get_caller_identity).then_output(|| {
+            GetCallerIdentityOutput::builder()
+                .account("123456789012")
+                .build()
+        })],
+        s3: vec![
+            mock!(S3::head_bucket).then_error(|| {
+                HeadBucketError::NotFound(aws_sdk_s3::types::error::NotFound::builder().build())
+            }),
+            create_bucket.clone(),
+            public_access.clone(),
+            encryption.clone(),
+            put_object.clone(),
+        ],
+        ..Default::default()
+    };
+    let options = UpOptions {
+        poll_interval: Duration::from_millis(5),
+        ..UpOptions::default()
+    };
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &built,
+        &options,
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, UpOutcome::NoChanges);
+    for (name, rule) in [
+        ("create bucket", &create_bucket),
+        ("public access block", &public_access),
+        ("encryption", &encryption),
+        ("upload", &put_object),
+        ("change set", &change_set),
+    ] {
+        assert_eq!(rule.num_calls(), 1, "{name}");
+    }
+}

@@ -1,0 +1,171 @@
+//! `down` against mocked AWS APIs.
+
+mod support;
+
+use std::time::Duration;
+
+use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
+use aws_sdk_cloudformation::operation::describe_stack_events::DescribeStackEventsOutput;
+use aws_sdk_cloudformation::operation::describe_stacks::{
+    DescribeStacksError, DescribeStacksOutput,
+};
+use aws_sdk_cloudformation::operation::get_template::GetTemplateOutput;
+use aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput;
+use aws_sdk_cloudformation::types::{ResourceStatus, StackResourceSummary};
+use aws_sdk_cloudformation::Client as Cf;
+use aws_smithy_mocks::mock;
+use ecs_deploy::down::{down, DownOptions, DownOutcome};
+use ecs_deploy::interrupt::Interrupts;
+use ecs_deploy::progress::{ProgressEvent, Recorder};
+use support::*;
+
+fn options() -> DownOptions {
+    DownOptions {
+        detach: false,
+        poll_interval: Duration::from_millis(5),
+    }
+}
+
+#[tokio::test]
+async fn missing_stack_is_nothing_to_remove() {
+    let mocks = Mocks {
+        cf: vec![mock!(Cf::describe_stacks).then_error(|| {
+            DescribeStacksError::generic(error(
+                "ValidationError",
+                "Stack with id app does not exist",
+            ))
+        })],
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let outcome = down(
+        &mocks.clients(),
+        "app",
+        &options(),
+        &mut progress,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, DownOutcome::NothingToRemove);
+    assert_eq!(
+        progress.events,
+        [ProgressEvent::Info(
+            "Nothing to remove: there is no stack app in region us-east-1".into()
+        )]
+    );
+}
+
+#[tokio::test]
+async fn deletes_the_stack_and_says_efs_data_is_retained() {
+    let delete = mock!(Cf::delete_stack)
+        .match_requests(|r| r.stack_name() == Some(STACK_ID))
+        .then_output(|| DeleteStackOutput::builder().build());
+    let template = serde_json::json!({"Resources": {"DataFileSystem": {"Type": "AWS::EFS::FileSystem",
+        "Properties": {"FileSystemTags": [{"Key": "com.docker.compose.volume", "Value": "data"}]}}}})
+    .to_string();
+    let old = vec![stack_event("c1", "CREATE_COMPLETE", None, 1)];
+    let mut later = old.clone();
+    later.extend([
+        stack_event("d1", "DELETE_IN_PROGRESS", Some("User Initiated"), 10),
+        event(
+            "d2",
+            "DataFileSystem",
+            "AWS::EFS::FileSystem",
+            "DELETE_SKIPPED",
+            None,
+            11,
+        ),
+        stack_event("d3", "DELETE_COMPLETE", None, 12),
+    ]);
+    let (old, later) = (newest_first(&old), newest_first(&later));
+    let mocks = Mocks {
+        cf: vec![
+            mock!(Cf::describe_stacks)
+                .match_requests(|r| r.stack_name() == Some("app"))
+                .then_output(|| {
+                    DescribeStacksOutput::builder()
+                        .stacks(stack(STACK_ID, "UPDATE_COMPLETE"))
+                        .build()
+                }),
+            mock!(Cf::describe_stacks)
+                .match_requests(|r| r.stack_name() == Some(STACK_ID))
+                .sequence()
+                .output(|| {
+                    DescribeStacksOutput::builder()
+                        .stacks(stack(STACK_ID, "DELETE_IN_PROGRESS"))
+                        .build()
+                })
+                .output(|| {
+                    DescribeStacksOutput::builder()
+                        .stacks(stack(STACK_ID, "DELETE_COMPLETE"))
+                        .build()
+                })
+                .repeatedly()
+                .build(),
+            mock!(Cf::list_stack_resources).then_output(|| {
+                ListStackResourcesOutput::builder()
+                    .stack_resource_summaries(
+                        StackResourceSummary::builder()
+                            .logical_resource_id("DataFileSystem")
+                            .physical_resource_id("fs-1234")
+                            .resource_type("AWS::EFS::FileSystem")
+                            .resource_status(ResourceStatus::CreateComplete)
+                            .build(),
+                    )
+                    .build()
+            }),
+            mock!(Cf::get_template).then_output(move || {
+                GetTemplateOutput::builder()
+                    .template_body(template.clone())
+                    .build()
+            }),
+            mock!(Cf::describe_stack_events)
+                .sequence()
+                .output(move || {
+                    DescribeStackEventsOutput::builder()
+                        .set_stack_events(Some(old.clone()))
+                        .build()
+                })
+                .output(move || {
+                    DescribeStackEventsOutput::builder()
+                        .set_stack_events(Some(later.clone()))
+                        .build()
+                })
+                .repeatedly()
+                .build(),
+            delete.clone(),
+        ],
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let outcome = down(
+        &mocks.clients(),
+        "app",
+        &options(),
+        &mut progress,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome,
+        DownOutcome::Removed {
+            retained_file_systems: vec!["fs-1234".into()]
+        }
+    );
+    assert_eq!(delete.num_calls(), 1);
+    assert!(progress.events.contains(&ProgressEvent::Resource {
+        logical_id: "DataFileSystem".into(),
+        description: "data EFS file system".into(),
+        status: "DELETE_SKIPPED".into(),
+        reason: None,
+    }));
+    let ProgressEvent::Info(last) = progress.events.last().unwrap() else {
+        panic!("{:?}", progress.events)
+    };
+    assert!(
+        last.contains("fs-1234") && last.contains("retained"),
+        "{last}"
+    );
+}

@@ -1,0 +1,825 @@
+//! `up` against mocked AWS APIs: create, update, no change (both ways), failure with rollback,
+//! throttling, a stack left in ROLLBACK_COMPLETE, Ctrl-C, large templates.
+
+mod support;
+
+use std::time::Duration;
+
+use aws_sdk_cloudformation::operation::cancel_update_stack::CancelUpdateStackOutput;
+use aws_sdk_cloudformation::operation::create_change_set::{
+    CreateChangeSetError, CreateChangeSetOutput,
+};
+use aws_sdk_cloudformation::operation::delete_change_set::DeleteChangeSetOutput;
+use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
+use aws_sdk_cloudformation::operation::describe_change_set::DescribeChangeSetOutput;
+use aws_sdk_cloudformation::operation::describe_stack_events::{
+    DescribeStackEventsError, DescribeStackEventsOutput,
+};
+use aws_sdk_cloudformation::operation::describe_stacks::{
+    DescribeStacksError, DescribeStacksOutput,
+};
+use aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetOutput;
+use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, StackEvent};
+use aws_sdk_cloudformation::Client as Cf;
+use aws_smithy_mocks::{mock, Rule};
+use ecs_deploy::interrupt::Interrupts;
+use ecs_deploy::progress::{ProgressEvent, Recorder};
+use ecs_deploy::up::{up, UpOptions, UpOutcome};
+use ecs_deploy::Error;
+use support::*;
+
+fn options() -> UpOptions {
+    UpOptions {
+        detach: false,
+        poll_interval: Duration::from_millis(5),
+    }
+}
+
+fn missing_stack() -> Rule {
+    mock!(Cf::describe_stacks)
+        .match_requests(|r| r.stack_name() == Some("app"))
+        .then_error(|| {
+            DescribeStacksError::generic(error(
+                "ValidationError",
+                "Stack with id app does not exist",
+            ))
+        })
+}
+
+fn existing_stack(status: &'static str) -> Rule {
+    mock!(Cf::describe_stacks)
+        .match_requests(|r| r.stack_name() == Some("app"))
+        .then_output(move || {
+            DescribeStacksOutput::builder()
+                .stacks(stack(STACK_ID, status))
+                .build()
+        })
+}
+
+/// DescribeStacks by id: each status once, the last one for good.
+fn stack_statuses(statuses: &'static [&'static str]) -> Rule {
+    let mut seq = mock!(Cf::describe_stacks)
+        .match_requests(|r| r.stack_name() == Some(STACK_ID))
+        .sequence();
+    for status in statuses {
+        seq = seq.output(move || {
+            DescribeStacksOutput::builder()
+                .stacks(stack_with_url(STACK_ID, status))
+                .build()
+        });
+    }
+    seq.repeatedly().build()
+}
+
+fn change_set_created(expect_create: bool) -> Rule {
+    mock!(Cf::create_change_set)
+        .match_requests(move |r| {
+            let wanted = if expect_create {
+                ChangeSetType::Create
+            } else {
+                ChangeSetType::Update
+            };
+            r.stack_name() == Some("app")
+                && r.change_set_type() == Some(&wanted)
+                && r.capabilities() == [Capability::CapabilityIam, Capability::CapabilityNamedIam]
+                && r.tags().iter().any(|t| {
+                    t.key() == Some("com.docker.compose.project") && t.value() == Some("app")
+                })
+                && r.tags()
+                    .iter()
+                    .any(|t| t.key() == Some("docker-ecs") && t.value() == Some("true"))
+                && r.template_body()
+                    .is_some_and(|b| b.contains("AWS::ECS::Service"))
+        })
+        .then_output(|| {
+            CreateChangeSetOutput::builder()
+                .id("cs-1")
+                .stack_id(STACK_ID)
+                .build()
+        })
+}
+
+fn change_set_ready() -> Rule {
+    mock!(Cf::describe_change_set)
+        .sequence()
+        .output(|| {
+            DescribeChangeSetOutput::builder()
+                .status(ChangeSetStatus::CreatePending)
+                .build()
+        })
+        .output(|| {
+            DescribeChangeSetOutput::builder()
+                .status(ChangeSetStatus::CreateComplete)
+                .build()
+        })
+        .build()
+}
+
+fn executed() -> Rule {
+    mock!(Cf::execute_change_set)
+        .match_requests(|r| r.change_set_name() == Some("cs-1"))
+        .then_output(|| ExecuteChangeSetOutput::builder().build())
+}
+
+/// DescribeStackEvents: each list once (newest first), the last for good.
+fn event_pages(pages: Vec<Vec<StackEvent>>) -> Rule {
+    let mut seq = mock!(Cf::describe_stack_events).sequence();
+    for page in pages {
+        let page = newest_first(&page);
+        seq = seq.output(move || {
+            DescribeStackEventsOutput::builder()
+                .set_stack_events(Some(page.clone()))
+                .build()
+        });
+    }
+    seq.repeatedly().build()
+}
+
+fn resources(events: &[ProgressEvent]) -> Vec<(String, String)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            ProgressEvent::Resource {
+                description,
+                status,
+                ..
+            } => Some((description.clone(), status.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn infos(events: &[ProgressEvent]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            ProgressEvent::Info(text) => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn pair(a: &str, b: &str) -> (String, String) {
+    (a.to_string(), b.to_string())
+}
+
+fn create_events() -> (Vec<StackEvent>, Vec<StackEvent>) {
+    let first = vec![
+        stack_event("e1", "CREATE_IN_PROGRESS", Some("User Initiated"), 10),
+        event(
+            "e2",
+            "LoadBalancer",
+            "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            "CREATE_IN_PROGRESS",
+            None,
+            11,
+        ),
+        with_physical_id(
+            event(
+                "e3",
+                "WebService",
+                "AWS::ECS::Service",
+                "CREATE_IN_PROGRESS",
+                Some("Resource creation Initiated"),
+                12,
+            ),
+            SERVICE_ARN,
+        ),
+    ];
+    let mut all = first.clone();
+    all.extend([
+        event(
+            "e4",
+            "LoadBalancer",
+            "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            "CREATE_COMPLETE",
+            None,
+            13,
+        ),
+        with_physical_id(
+            event(
+                "e5",
+                "WebService",
+                "AWS::ECS::Service",
+                "CREATE_COMPLETE",
+                None,
+                14,
+            ),
+            SERVICE_ARN,
+        ),
+        stack_event("e6", "CREATE_COMPLETE", None, 15),
+    ]);
+    (first, all)
+}
+
+fn rollout_mocks() -> Vec<Rule> {
+    use aws_sdk_ecs::operation::describe_services::DescribeServicesOutput;
+    use aws_sdk_ecs::operation::describe_tasks::DescribeTasksOutput;
+    use aws_sdk_ecs::operation::list_tasks::ListTasksOutput;
+    use aws_sdk_ecs::types::{Container, Deployment, DesiredStatus, Service, Task};
+    use aws_sdk_ecs::Client as Ecs;
+    vec![
+        mock!(Ecs::describe_services)
+            .match_requests(|r| r.cluster() == Some("app-cluster") && r.services() == [SERVICE_ARN])
+            .then_output(|| {
+                DescribeServicesOutput::builder()
+                    .services(
+                        Service::builder()
+                            .service_arn(SERVICE_ARN)
+                            .deployments(
+                                Deployment::builder()
+                                    .id("ecs-svc/1")
+                                    .status("PRIMARY")
+                                    .desired_count(2)
+                                    .running_count(1)
+                                    .failed_tasks(1)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build()
+            }),
+        mock!(Ecs::list_tasks)
+            .match_requests(|r| {
+                r.service_name() == Some("app-web")
+                    && r.desired_status() == Some(&DesiredStatus::Stopped)
+            })
+            .then_output(|| {
+                ListTasksOutput::builder()
+                    .task_arns("arn:aws:ecs:us-east-1:1:task/app-cluster/abc123")
+                    .build()
+            }),
+        mock!(Ecs::describe_tasks).then_output(|| {
+            DescribeTasksOutput::builder()
+                .tasks(
+                    Task::builder()
+                        .task_arn("arn:aws:ecs:us-east-1:1:task/app-cluster/abc123")
+                        .started_by("ecs-svc/1")
+                        .stopped_reason("Essential container in task exited")
+                        .containers(Container::builder().name("web").exit_code(137).build())
+                        .build(),
+                )
+                .build()
+        }),
+    ]
+}
+
+#[tokio::test]
+async fn create_reports_each_resource_once_rollouts_and_urls() {
+    let (first, all) = create_events();
+    let mocks = Mocks {
+        cf: vec![
+            missing_stack(),
+            stack_statuses(&["CREATE_IN_PROGRESS", "CREATE_COMPLETE"]),
+            change_set_created(true),
+            change_set_ready(),
+            executed(),
+            event_pages(vec![first, all]),
+        ],
+        ecs: rollout_mocks(),
+        ..Default::default()
+    };
+    let clients = mocks.clients();
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &clients,
+        "app",
+        &small_built(),
+        &options(),
+        &mut progress,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome,
+        UpOutcome::Deployed {
+            created: true,
+            status: "CREATE_COMPLETE".into(),
+            urls: vec!["http://app-lb-1.us-east-1.elb.amazonaws.com".into()],
+        }
+    );
+    assert_eq!(
+        resources(&progress.events),
+        [
+            pair("Stack app", "CREATE_IN_PROGRESS"),
+            pair("Load balancer", "CREATE_IN_PROGRESS"),
+            pair("web service", "CREATE_IN_PROGRESS"),
+            pair("Load balancer", "CREATE_COMPLETE"),
+            pair("web service", "CREATE_COMPLETE"),
+            pair("Stack app", "CREATE_COMPLETE"),
+        ]
+    );
+    assert!(progress.events.contains(&ProgressEvent::Rollout {
+        service: "web service".into(),
+        desired: 2,
+        running: 1,
+        pending: 0,
+        failed: 1,
+    }));
+    assert!(progress.events.contains(&ProgressEvent::TaskStopped {
+        service: "web service".into(),
+        task: "abc123".into(),
+        reason: "Essential container in task exited; web: exit code 137".into(),
+    }));
+    assert_eq!(infos(&progress.events), ["Creating stack app"]);
+    assert!(
+        matches!(progress.events.last(), Some(ProgressEvent::Finished { status, urls, .. })
+        if status == "CREATE_COMPLETE" && urls.len() == 1)
+    );
+}
+
+#[tokio::test]
+async fn update_reports_only_this_operations_events() {
+    let old = vec![
+        stack_event("old1", "CREATE_IN_PROGRESS", None, 1),
+        stack_event("old2", "CREATE_COMPLETE", None, 2),
+    ];
+    let mut later = old.clone();
+    later.extend([
+        stack_event("u1", "UPDATE_IN_PROGRESS", Some("User Initiated"), 20),
+        event(
+            "u2",
+            "WebService",
+            "AWS::ECS::Service",
+            "UPDATE_COMPLETE",
+            None,
+            21,
+        ),
+        stack_event("u3", "UPDATE_COMPLETE", None, 22),
+    ]);
+    let mocks = Mocks {
+        cf: vec![
+            existing_stack("CREATE_COMPLETE"),
+            stack_statuses(&["UPDATE_COMPLETE"]),
+            change_set_created(false),
+            change_set_ready(),
+            executed(),
+            event_pages(vec![old, later]),
+        ],
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut progress,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(outcome, UpOutcome::Deployed { created: false, ref status, .. } if status == "UPDATE_COMPLETE")
+    );
+    assert_eq!(
+        resources(&progress.events),
+        [
+            pair("Stack app", "UPDATE_IN_PROGRESS"),
+            pair("web service", "UPDATE_COMPLETE"),
+            pair("Stack app", "UPDATE_COMPLETE"),
+        ]
+    );
+    assert_eq!(infos(&progress.events), ["Updating stack app"]);
+}
+
+#[tokio::test]
+async fn failed_change_set_without_changes_is_success_and_is_cleaned_up() {
+    let delete_change_set = mock!(Cf::delete_change_set)
+        .match_requests(|r| r.change_set_name() == Some("cs-1"))
+        .then_output(|| DeleteChangeSetOutput::builder().build());
+    let mocks = Mocks {
+        cf: vec![
+            existing_stack("UPDATE_COMPLETE"),
+            change_set_created(false),
+            mock!(Cf::describe_change_set).then_output(|| {
+                DescribeChangeSetOutput::builder()
+                    .status(ChangeSetStatus::Failed)
+                    .status_reason("The submitted information didn't contain changes. Submit different information to create a change set.")
+                    .build()
+            }),
+            delete_change_set.clone(),
+            // No ExecuteChangeSet rule: executing would fail the test.
+            event_pages(vec![vec![]]),
+        ],
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut progress,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, UpOutcome::NoChanges);
+    assert_eq!(delete_change_set.num_calls(), 1);
+    assert!(infos(&progress.events)[0].starts_with("Nothing to update"));
+}
+
+#[tokio::test]
+async fn validation_error_no_updates_is_success() {
+    let mocks = Mocks {
+        cf: vec![
+            existing_stack("UPDATE_COMPLETE"),
+            mock!(Cf::create_change_set).then_error(|| {
+                CreateChangeSetError::generic(error(
+                    "ValidationError",
+                    "No updates are to be performed.",
+                ))
+            }),
+        ],
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut progress,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, UpOutcome::NoChanges);
+}
+
+#[tokio::test]
+async fn failed_create_names_the_first_real_cause_and_fails() {
+    let events = vec![
+        stack_event("f1", "CREATE_IN_PROGRESS", Some("User Initiated"), 10),
+        // Cancelled first: it is a consequence, not the cause.
+        event("f2", "LoadBalancer", "AWS::ElasticLoadBalancingV2::LoadBalancer", "CREATE_FAILED", Some("Resource creation cancelled"), 11),
+        event("f3", "WebService", "AWS::ECS::Service", "CREATE_FAILED",
+              Some("Resource handler returned message: \"CannotPullContainerError: pull image manifest has been retried 5 time(s): nginx:nope not found\""), 12),
+        stack_event("f4", "ROLLBACK_IN_PROGRESS", Some("The following resource(s) failed to create: [WebService, LoadBalancer]. Rollback requested by user."), 13),
+        event("f5", "WebService", "AWS::ECS::Service", "DELETE_COMPLETE", None, 14),
+        stack_event("f6", "ROLLBACK_COMPLETE", None, 15),
+    ];
+    let mocks = Mocks {
+        cf: vec![
+            missing_stack(),
+            stack_statuses(&["ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE"]),
+            change_set_created(true),
+            change_set_ready(),
+            executed(),
+            event_pages(vec![events[..2].to_vec(), events.clone()]),
+        ],
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let err = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut progress,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, Error::DeployFailed(_)));
+    assert!(message.starts_with("web service (WebService) failed: Resource handler returned message: \"CannotPullContainerError"), "{message}");
+    assert!(message.contains("ROLLBACK_COMPLETE"), "{message}");
+    let failures: Vec<_> = progress
+        .events
+        .iter()
+        .filter(|e| matches!(e, ProgressEvent::Failure { .. }))
+        .collect();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(
+        matches!(failures[0], ProgressEvent::Failure { resource, reason } if resource == "web service" && reason.contains("nginx:nope not found"))
+    );
+}
+
+#[tokio::test]
+async fn throttled_polls_are_retried_and_the_deploy_succeeds() {
+    let (first, all) = create_events();
+    let (first2, all2) = (first.clone(), all.clone());
+    let events = mock!(Cf::describe_stack_events)
+        .sequence()
+        .error(|| DescribeStackEventsError::generic(throttling()))
+        .output(move || {
+            DescribeStackEventsOutput::builder()
+                .set_stack_events(Some(newest_first(&first2)))
+                .build()
+        })
+        .error(|| DescribeStackEventsError::generic(throttling()))
+        .times(2)
+        .output(move || {
+            DescribeStackEventsOutput::builder()
+                .set_stack_events(Some(newest_first(&all2)))
+                .build()
+        })
+        .repeatedly()
+        .build();
+    let statuses = mock!(Cf::describe_stacks)
+        .match_requests(|r| r.stack_name() == Some(STACK_ID))
+        .sequence()
+        .error(|| DescribeStacksError::generic(throttling()))
+        .output(|| {
+            DescribeStacksOutput::builder()
+                .stacks(stack(STACK_ID, "CREATE_IN_PROGRESS"))
+                .build()
+        })
+        .output(|| {
+            DescribeStacksOutput::builder()
+                .stacks(stack(STACK_ID, "CREATE_COMPLETE"))
+                .build()
+        })
+        .repeatedly()
+        .build();
+    let mocks = Mocks {
+        cf: vec![
+            missing_stack(),
+            statuses,
+            change_set_created(true),
+            change_set_ready(),
+            executed(),
+            events.clone(),
+        ],
+        ecs: rollout_mocks(),
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut progress,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(outcome, UpOutcome::Deployed { ref status, .. } if status == "CREATE_COMPLETE")
+    );
+    assert!(events.num_calls() >= 4);
+    // Every event shown once, in order, despite the failed polls.
+    assert_eq!(resources(&progress.events).len(), all.len());
+    assert_eq!(
+        resources(&progress.events).last(),
+        Some(&pair("Stack app", "CREATE_COMPLETE"))
+    );
+}
+
+#[tokio::test]
+async fn stack_left_in_rollback_complete_is_deleted_before_creating_again() {
+    let by_name = mock!(Cf::describe_stacks)
+        .match_requests(|r| r.stack_name() == Some("app"))
+        .then_output(|| {
+            DescribeStacksOutput::builder()
+                .stacks(stack(OLD_STACK_ID, "ROLLBACK_COMPLETE"))
+                .build()
+        });
+    let old_deleted = mock!(Cf::describe_stacks)
+        .match_requests(|r| r.stack_name() == Some(OLD_STACK_ID))
+        .sequence()
+        .output(|| {
+            DescribeStacksOutput::builder()
+                .stacks(stack(OLD_STACK_ID, "DELETE_IN_PROGRESS"))
+                .build()
+        })
+        .output(|| {
+            DescribeStacksOutput::builder()
+                .stacks(stack(OLD_STACK_ID, "DELETE_COMPLETE"))
+                .build()
+        })
+        .repeatedly()
+        .build();
+    let delete_old = mock!(Cf::delete_stack)
+        .match_requests(|r| r.stack_name() == Some(OLD_STACK_ID))
+        .then_output(|| DeleteStackOutput::builder().build());
+    let (_, all) = create_events();
+    let old_events = mock!(Cf::describe_stack_events)
+        .match_requests(|r| r.stack_name() == Some(OLD_STACK_ID))
+        .then_output(|| DescribeStackEventsOutput::builder().build());
+    let mocks = Mocks {
+        cf: vec![
+            by_name,
+            old_deleted,
+            delete_old.clone(),
+            old_events,
+            stack_statuses(&["CREATE_COMPLETE"]),
+            change_set_created(true),
+            change_set_ready(),
+            executed(),
+            event_pages(vec![all]),
+        ],
+        ecs: rollout_mocks(),
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut progress,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(outcome, UpOutcome::Deployed { created: true, .. }));
+    assert_eq!(delete_old.num_calls(), 1);
+    let infos = infos(&progress.events);
+    assert!(
+        infos[0].contains("ROLLBACK_COMPLETE") && infos[0].contains("deleting it first"),
+        "{infos:?}"
+    );
+    assert_eq!(infos[1], "Creating stack app");
+}
+
+#[tokio::test]
+async fn ctrl_c_during_a_create_deletes_the_partial_stack() {
+    let (sender, mut interrupts) = Interrupts::channel();
+    let execute = mock!(Cf::execute_change_set).then_compute_output(move |_| {
+        // The user presses Ctrl-C while the stack is being created.
+        let _ = sender.send(());
+        ExecuteChangeSetOutput::builder().build()
+    });
+    let delete = mock!(Cf::delete_stack)
+        .match_requests(|r| r.stack_name() == Some(STACK_ID))
+        .then_output(|| DeleteStackOutput::builder().build());
+    let (first, _) = create_events();
+    let mocks = Mocks {
+        cf: vec![
+            missing_stack(),
+            stack_statuses(&["CREATE_IN_PROGRESS", "DELETE_COMPLETE"]),
+            change_set_created(true),
+            change_set_ready(),
+            execute,
+            delete.clone(),
+            event_pages(vec![first]),
+        ],
+        ecs: rollout_mocks(),
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut progress,
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome,
+        UpOutcome::Cancelled {
+            status: "DELETE_COMPLETE".into()
+        }
+    );
+    assert_eq!(delete.num_calls(), 1);
+    assert!(infos(&progress.events)
+        .iter()
+        .any(|i| i.starts_with("Interrupted: deleting the partially created stack app")));
+}
+
+#[tokio::test]
+async fn ctrl_c_during_an_update_cancels_it_and_never_deletes() {
+    let (sender, mut interrupts) = Interrupts::channel();
+    let execute = mock!(Cf::execute_change_set).then_compute_output(move |_| {
+        let _ = sender.send(());
+        ExecuteChangeSetOutput::builder().build()
+    });
+    let cancel = mock!(Cf::cancel_update_stack)
+        .match_requests(|r| r.stack_name() == Some(STACK_ID))
+        .then_output(|| CancelUpdateStackOutput::builder().build());
+    let mocks = Mocks {
+        cf: vec![
+            existing_stack("UPDATE_COMPLETE"),
+            stack_statuses(&["UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"]),
+            change_set_created(false),
+            change_set_ready(),
+            execute,
+            cancel.clone(),
+            // No DeleteStack rule: deleting would fail the test.
+            event_pages(vec![vec![]]),
+        ],
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut progress,
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome,
+        UpOutcome::Cancelled {
+            status: "UPDATE_ROLLBACK_COMPLETE".into()
+        }
+    );
+    assert_eq!(cancel.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn second_ctrl_c_leaves_the_stack_to_cloudformation() {
+    let (sender, mut interrupts) = Interrupts::channel();
+    let execute = mock!(Cf::execute_change_set).then_compute_output(move |_| {
+        let _ = sender.send(());
+        let _ = sender.send(());
+        ExecuteChangeSetOutput::builder().build()
+    });
+    let delete = mock!(Cf::delete_stack).then_output(|| DeleteStackOutput::builder().build());
+    let mocks = Mocks {
+        cf: vec![
+            missing_stack(),
+            stack_statuses(&["CREATE_IN_PROGRESS"]),
+            change_set_created(true),
+            change_set_ready(),
+            execute,
+            delete.clone(),
+            event_pages(vec![vec![]]),
+        ],
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut progress,
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome,
+        UpOutcome::LeftRunning {
+            stack_id: STACK_ID.into()
+        }
+    );
+    assert_eq!(delete.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn detach_returns_once_the_change_set_executes() {
+    let mocks = Mocks {
+        cf: vec![
+            missing_stack(),
+            change_set_created(true),
+            change_set_ready(),
+            executed(),
+        ],
+        ..Default::default()
+    };
+    let options = UpOptions {
+        detach: true,
+        ..options()
+    };
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options,
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome,
+        UpOutcome::Detached {
+            stack_id: STACK_ID.into()
+        }
+    );
+}
+
+#[tokio::test]
+async fn busy_stack_is_refused() {
+    let mocks = Mocks {
+        cf: vec![existing_stack("UPDATE_IN_PROGRESS")],
+        ..Default::default()
+    };
+    let err = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("busy (UPDATE_IN_PROGRESS)"),
+        "{err}"
+    );
+}
