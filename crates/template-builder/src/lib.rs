@@ -29,6 +29,7 @@ mod services;
 mod taskdef;
 pub mod template;
 mod volumes;
+mod yaml;
 
 #[cfg(test)]
 mod tests;
@@ -184,9 +185,10 @@ pub fn build(project: &Project) -> Result<Built, Error> {
     })
 }
 
-/// The template as YAML (what `convert` prints by default).
+/// The template as YAML (what `convert` prints by default). Strings a YAML 1.1 parser such as
+/// CloudFormation's would read as booleans, numbers or dates are quoted.
 pub fn to_yaml(template: &serde_json::Value) -> String {
-    serde_yaml::to_string(template).expect("a JSON value always serialises to YAML")
+    yaml::to_yaml(template)
 }
 
 /// The template as pretty JSON, with a trailing newline.

@@ -1,0 +1,192 @@
+//! YAML output that reads the same in YAML 1.1 parsers (CloudFormation's among them) as in YAML 1.2
+//! ones: every string that could be taken for something else (`yes`, `on`, `1:30`, `2012-10-17`,
+//! `0755`, `~`...) is double-quoted, in JSON escaping, which is valid YAML.
+
+use serde_json::Value;
+
+/// Words YAML 1.1 reads as booleans or null, whatever their case.
+const RESERVED: &[&str] = &[
+    "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~",
+];
+
+fn is_plain_safe(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    if !(first.is_ascii_alphabetic() || matches!(first, '/' | '$' | '_')) {
+        return false;
+    }
+    if RESERVED.iter().any(|w| w.eq_ignore_ascii_case(s)) {
+        return false;
+    }
+    if s.ends_with(' ') || s.ends_with(':') || s.contains(": ") || s.contains(" #") {
+        return false;
+    }
+    s.chars().all(|c| {
+        c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                ' ' | '_'
+                    | '.'
+                    | '/'
+                    | ':'
+                    | '@'
+                    | '$'
+                    | '{'
+                    | '}'
+                    | '('
+                    | ')'
+                    | '+'
+                    | '='
+                    | '-'
+                    | '*'
+            )
+    })
+}
+
+fn scalar(out: &mut String, value: &Value) {
+    match value {
+        Value::String(s) if is_plain_safe(s) => out.push_str(s),
+        // JSON string syntax is YAML double-quoted string syntax.
+        Value::String(s) => out.push_str(&Value::String(s.clone()).to_string()),
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+fn is_collection(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => !map.is_empty(),
+        Value::Array(list) => !list.is_empty(),
+        _ => false,
+    }
+}
+
+fn write_value(out: &mut String, value: &Value, indent: usize) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (i, (key, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(&" ".repeat(indent));
+                }
+                scalar(out, &Value::String(key.clone()));
+                out.push(':');
+                write_child(out, item, indent);
+            }
+        }
+        Value::Array(list) if !list.is_empty() => {
+            for (i, item) in list.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(&" ".repeat(indent));
+                }
+                out.push_str("- ");
+                if is_collection(item) {
+                    write_value(out, item, indent + 2);
+                } else {
+                    write_leaf(out, item);
+                }
+            }
+        }
+        other => write_leaf(out, other),
+    }
+}
+
+/// After `key:`: a collection goes on the following lines (lists at the key's indentation, as
+/// CloudFormation's own examples do), a scalar on the same line.
+fn write_child(out: &mut String, item: &Value, indent: usize) {
+    match item {
+        Value::Object(map) if !map.is_empty() => {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent + 2));
+            write_value(out, item, indent + 2);
+        }
+        Value::Array(list) if !list.is_empty() => {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            write_value(out, item, indent);
+        }
+        _ => {
+            out.push(' ');
+            write_leaf(out, item);
+        }
+    }
+}
+
+fn write_leaf(out: &mut String, value: &Value) {
+    match value {
+        Value::Object(_) => out.push_str("{}"),
+        Value::Array(_) => out.push_str("[]"),
+        other => scalar(out, other),
+    }
+    out.push('\n');
+}
+
+pub fn to_yaml(value: &Value) -> String {
+    let mut out = String::new();
+    if is_collection(value) {
+        write_value(&mut out, value, 0);
+    } else {
+        write_leaf(&mut out, value);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn round_trip(value: &Value) {
+        let text = to_yaml(value);
+        let back: Value = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(&back, value, "\n{text}");
+    }
+
+    #[test]
+    fn yaml_1_1_lookalikes_are_quoted() {
+        let value = json!({
+            "on": "yes", "Version": "2012-10-17", "Mode": "0755", "T": "1:30", "E": "", "N": "~",
+            "Big": "1_000", "Y": "Y", "Off": "OFF", "Colon": "a: b", "Hash": "a #b", "Num": "12"
+        });
+        let text = to_yaml(&value);
+        for quoted in [
+            "\"on\": \"yes\"",
+            "Version: \"2012-10-17\"",
+            "Mode: \"0755\"",
+            "T: \"1:30\"",
+            "E: \"\"",
+            "\"N\": \"~\"",
+            "Big: \"1_000\"",
+            "\"Y\": \"Y\"",
+            "\"Off\": \"OFF\"",
+            "Num: \"12\"",
+        ] {
+            assert!(text.contains(quoted), "{quoted} in\n{text}");
+        }
+        round_trip(&value);
+    }
+
+    #[test]
+    fn ordinary_strings_stay_plain_and_structure_round_trips() {
+        let value = json!({
+            "Resources": {
+                "Web": {
+                    "Type": "AWS::ECS::Service",
+                    "DependsOn": ["A", "B"],
+                    "Properties": {
+                        "Arn": {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/x"},
+                        "Count": 2, "Flag": true, "Empty": [], "EmptyMap": {},
+                        "List": [{"Key": "k", "Value": "v"}, [1, 2], "s", null],
+                        "Script": "line one\nline 'two' \"quoted\"\n"
+                    }
+                }
+            }
+        });
+        let text = to_yaml(&value);
+        assert!(text.contains("Type: AWS::ECS::Service\n"), "{text}");
+        assert!(
+            text.contains("Fn::Sub: arn:${AWS::Partition}:iam::aws:policy/x\n"),
+            "{text}"
+        );
+        round_trip(&value);
+    }
+}
