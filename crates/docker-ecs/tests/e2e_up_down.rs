@@ -384,17 +384,29 @@ fn ps_lists_running_tasks() {
     let run = moto.docker_ecs(&project.dir, &["ps"]);
     run.assert_success();
     let out = run.stdout();
+    // One row per task, named like compose's containers: `<service>-<start of the task id>`.
     for (task, service) in [(&web_task, "web"), (&redis_task, "redis")] {
+        let name = format!("{service}-{}", &task[..8]);
         let line = out
             .lines()
-            .find(|l| l.contains(task.as_str()))
-            .unwrap_or_else(|| panic!("no row for task {task}: {}", run.describe()));
-        assert!(line.contains(service), "{line:?} names {service}");
-        assert!(
-            line.contains("RUNNING") || line.to_lowercase().contains("running"),
-            "{line:?}"
+            .find(|l| l.split_whitespace().next() == Some(name.as_str()))
+            .unwrap_or_else(|| panic!("no row {name} for task {task}: {}", run.describe()));
+        let columns: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(columns.get(1), Some(&service), "SERVICE column of {line:?}");
+        assert_eq!(
+            columns.get(2).map(|s| s.to_lowercase()),
+            Some("running".to_owned()),
+            "STATUS column of {line:?}"
         );
     }
+    let web_row = out
+        .lines()
+        .find(|l| l.starts_with("web-"))
+        .unwrap_or_default();
+    assert!(
+        web_row.contains(":80 -> 80/http"),
+        "web's row shows its load balancer port: {web_row:?}"
+    );
 
     // -q: the task ids alone.
     let run = moto.docker_ecs(&project.dir, &["ps", "-q"]);
