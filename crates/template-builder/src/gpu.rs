@@ -312,7 +312,12 @@ pub fn add_capacity(
         .and_then(|d| d.replicas)
         .unwrap_or(1);
     let scaling_max = crate::autoscaling::max_capacity(service).unwrap_or(0);
-    let max_size = replicas.max(scaling_max).max(1);
+    // Room for a rolling deployment: ECS starts the new tasks (up to MaximumPercent) before it
+    // stops the old ones, and each task may need an instance of its own.
+    let (_, max_percent) = crate::services::deployment_percents(name, service)?;
+    let max_size = (replicas.max(scaling_max).max(1) * max_percent)
+        .div_ceil(100)
+        .max(1);
     let subnets = parameters::private_subnets(ctx);
     let mut asg_tags = Vec::new();
     if let Some(list) = ctx.service_tags(name).as_array() {

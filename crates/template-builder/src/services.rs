@@ -14,6 +14,8 @@ use crate::{autoscaling, fargate, gpu, iam, networks, secrets, servicediscovery,
 
 /// An awsvpc task joins at most this many security groups.
 const MAX_SECURITY_GROUPS: usize = 5;
+/// An ECS service registers with at most this many target groups.
+const MAX_TARGET_GROUPS: usize = 5;
 
 pub fn service_id(ctx: &Ctx, service: &str) -> String {
     format!("{}Service", ctx.names.service(service))
@@ -113,6 +115,16 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
         })
         .collect();
 
+    if load_balancers.len() > MAX_TARGET_GROUPS {
+        return Err(Error {
+            service: Some(name.to_string()),
+            attribute: "ports".into(),
+            message: format!(
+                "an ECS service can be behind at most {MAX_TARGET_GROUPS} load balancer ports; this service publishes {}",
+                load_balancers.len()
+            ),
+        });
+    }
     let mut resource = Resource::new("AWS::ECS::Service");
     for port in plan.for_service(name) {
         // A target group must be attached to a load balancer before a service can use it.

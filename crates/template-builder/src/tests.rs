@@ -607,7 +607,8 @@ fn gpu_service_runs_on_an_ec2_capacity_provider() {
     let lt = &r["ModelLaunchTemplate"]["Properties"]["LaunchTemplateData"];
     assert_eq!(lt["InstanceType"], "g4dn.xlarge");
     assert_eq!(lt["ImageId"], json!({"Ref": "GpuAmiId"}));
-    assert_eq!(r["ModelAutoScalingGroup"]["Properties"]["MaxSize"], "3");
+    // x-aws-autoscaling max 3, and room for 200% during a deployment.
+    assert_eq!(r["ModelAutoScalingGroup"]["Properties"]["MaxSize"], "6");
     let service = &r["ModelService"]["Properties"];
     assert!(service.get("LaunchType").is_none());
     assert_eq!(
@@ -660,4 +661,15 @@ fn extensions_map() {
         .warnings
         .iter()
         .any(|w| w.attribute == "stop_grace_period"));
+}
+
+#[test]
+fn more_than_five_published_ports_on_one_service_is_an_error() {
+    let mut s = service("app");
+    for p in 8000..8006 {
+        s.ports.push(port(p, Some(p)));
+    }
+    let err = build(&project(vec![("app", s)])).unwrap_err();
+    assert_eq!(err.attribute, "ports");
+    assert!(err.message.contains("at most 5"), "{err}");
 }
