@@ -92,13 +92,22 @@ mod tests {
     fn pads_names_to_the_widest_plus_one() {
         let width = prefix_width(["web", "db"]);
         assert_eq!(width, 4);
-        assert_eq!(format_line(PLAIN, width, &line("web", 0, "hello\n")), "web  | hello\n");
-        assert_eq!(format_line(PLAIN, width, &line("db", 1, "ready")), "db   | ready\n");
+        assert_eq!(
+            format_line(PLAIN, width, &line("web", 0, "hello\n")),
+            "web  | hello\n"
+        );
+        assert_eq!(
+            format_line(PLAIN, width, &line("db", 1, "ready")),
+            "db   | ready\n"
+        );
     }
 
     #[test]
     fn colours_the_prefix_by_service_position() {
-        let style = LogStyle { colour: true, ..PLAIN };
+        let style = LogStyle {
+            colour: true,
+            ..PLAIN
+        };
         assert_eq!(
             format_line(style, 4, &line("web", 0, "hi")),
             "\x1b[36mweb  | \x1b[0mhi\n"
@@ -116,7 +125,10 @@ mod tests {
 
     #[test]
     fn timestamps_come_after_the_prefix() {
-        let style = LogStyle { timestamps: true, ..PLAIN };
+        let style = LogStyle {
+            timestamps: true,
+            ..PLAIN
+        };
         assert_eq!(
             format_line(style, 4, &line("web", 0, "hi")),
             "web  | 2025-11-25T09:22:03.120Z hi\n"
@@ -125,7 +137,10 @@ mod tests {
 
     #[test]
     fn no_prefix_and_multi_line_messages() {
-        let style = LogStyle { prefix: false, ..PLAIN };
+        let style = LogStyle {
+            prefix: false,
+            ..PLAIN
+        };
         assert_eq!(format_line(style, 4, &line("web", 0, "a\r\nb\n")), "a\nb\n");
         assert_eq!(
             format_line(PLAIN, 4, &line("web", 0, "a\nb")),

@@ -88,7 +88,8 @@ impl LogSelection {
         if is_init && !self.init_containers {
             return None;
         }
-        if !self.selected.is_empty() && !owner.is_some_and(|o| self.selected.iter().any(|s| s == o)) {
+        if !self.selected.is_empty() && !owner.is_some_and(|o| self.selected.iter().any(|s| s == o))
+        {
             return None;
         }
         let colour = match owner {
@@ -197,7 +198,10 @@ pub async fn follow(
     loop {
         tokio::time::sleep(polling.interval).await;
         let past_end = window.end_ms.is_some_and(|end| now_ms() > end);
-        let from = cursor.latest_ms.saturating_sub(LOOKBACK_MS).max(window.start_ms.unwrap_or(i64::MIN));
+        let from = cursor
+            .latest_ms
+            .saturating_sub(LOOKBACK_MS)
+            .max(window.start_ms.unwrap_or(i64::MIN));
         let events = read_window(logs, selection, Some(from), window.end_ms, polling, None).await?;
         let fresh: Vec<LogEvent> = events.into_iter().filter(|e| !cursor.seen(e)).collect();
         for event in &fresh {
@@ -262,7 +266,8 @@ async fn read_window(
     let mut backoff = polling.interval;
     let mut retries = 0;
     loop {
-        let page = match filter_page(logs, &group, &prefix, start_ms, end_ms, token.clone()).await? {
+        let page = match filter_page(logs, &group, &prefix, start_ms, end_ms, token.clone()).await?
+        {
             Ok(page) => page,
             Err(Throttled) => {
                 retries += 1;
@@ -395,9 +400,17 @@ mod tests {
 
     #[test]
     fn unknown_services_are_a_clear_error() {
-        let err = LogSelection::new("demo", vec!["db".into(), "web".into()], vec!["api".into()], false)
-            .unwrap_err();
-        assert_eq!(err.to_string(), "no such service in project demo: api (services: db, web)");
+        let err = LogSelection::new(
+            "demo",
+            vec!["db".into(), "web".into()],
+            vec!["api".into()],
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no such service in project demo: api (services: db, web)"
+        );
     }
 
     #[test]
@@ -412,20 +425,35 @@ mod tests {
     fn init_containers_are_hidden_unless_asked_and_take_their_service_colour() {
         let all = selection(&[], false);
         assert_eq!(all.classify("demo/web/abc"), Some(("web".into(), 1)));
-        assert_eq!(all.classify("demo/web-admin/abc"), Some(("web-admin".into(), 2)));
+        assert_eq!(
+            all.classify("demo/web-admin/abc"),
+            Some(("web-admin".into(), 2))
+        );
         assert_eq!(all.classify("demo/web_secrets/abc"), None);
         assert_eq!(all.classify("other/web/abc"), None);
         assert_eq!(all.classify("demo/web"), None);
 
         let with_init = selection(&[], true);
-        assert_eq!(with_init.classify("demo/web_secrets/abc"), Some(("web_secrets".into(), 1)));
+        assert_eq!(
+            with_init.classify("demo/web_secrets/abc"),
+            Some(("web_secrets".into(), 1))
+        );
         // `web-admin_init` belongs to the longest matching service.
-        assert_eq!(with_init.classify("demo/web-admin_init/abc"), Some(("web-admin_init".into(), 2)));
+        assert_eq!(
+            with_init.classify("demo/web-admin_init/abc"),
+            Some(("web-admin_init".into(), 2))
+        );
         // A container of no known service gets the colour after the services'.
-        assert_eq!(with_init.classify("demo/sidecar/abc"), Some(("sidecar".into(), 3)));
+        assert_eq!(
+            with_init.classify("demo/sidecar/abc"),
+            Some(("sidecar".into(), 3))
+        );
 
         let only_web = selection(&["web"], true);
-        assert_eq!(only_web.classify("demo/web_init/abc"), Some(("web_init".into(), 1)));
+        assert_eq!(
+            only_web.classify("demo/web_init/abc"),
+            Some(("web_init".into(), 1))
+        );
         assert_eq!(only_web.classify("demo/web-admin/abc"), None);
         assert_eq!(only_web.classify("demo/db/abc"), None);
         assert_eq!(only_web.classify("demo/sidecar/abc"), None);

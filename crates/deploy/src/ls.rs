@@ -31,7 +31,11 @@ pub async fn list(cf: &CloudFormation) -> Result<Vec<Deployment>, Error> {
         let page = page.map_err(|e| Error::aws("listing CloudFormation stacks", e))?;
         found.extend(page.stacks().iter().filter_map(deployment));
     }
-    found.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.stack_id.cmp(&b.stack_id)));
+    found.sort_by(|a, b| {
+        a.name
+            .cmp(&b.name)
+            .then_with(|| a.stack_id.cmp(&b.stack_id))
+    });
     Ok(found)
 }
 
@@ -46,7 +50,10 @@ fn deployment(stack: &Stack) -> Option<Deployment> {
     if tag(MANAGED_TAG) != Some("true") {
         return None;
     }
-    let status = stack.stack_status().map(|s| s.as_str().to_string()).unwrap_or_default();
+    let status = stack
+        .stack_status()
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_default();
     if status == "DELETE_COMPLETE" {
         return None;
     }
@@ -80,7 +87,9 @@ mod tests {
     fn stack(name: &str, tags: &[(&str, &str)], updated: Option<i64>) -> Stack {
         let mut builder = Stack::builder()
             .stack_name(name)
-            .stack_id(format!("arn:aws:cloudformation:us-east-1:123456789012:stack/{name}/1"))
+            .stack_id(format!(
+                "arn:aws:cloudformation:us-east-1:123456789012:stack/{name}/1"
+            ))
             .stack_status(StackStatus::CreateComplete)
             .creation_time(DateTime::from_secs(1_764_000_000))
             .set_last_updated_time(updated.map(DateTime::from_secs));
@@ -93,10 +102,16 @@ mod tests {
     #[test]
     fn only_stacks_tagged_by_us_named_after_their_project() {
         assert_eq!(deployment(&stack("other", &[("team", "x")], None)), None);
-        assert_eq!(deployment(&stack("other", &[("docker-ecs", "false")], None)), None);
+        assert_eq!(
+            deployment(&stack("other", &[("docker-ecs", "false")], None)),
+            None
+        );
         let ours = deployment(&stack(
             "demo-stack",
-            &[("docker-ecs", "true"), ("com.docker.compose.project", "demo")],
+            &[
+                ("docker-ecs", "true"),
+                ("com.docker.compose.project", "demo"),
+            ],
             Some(1_764_062_523),
         ))
         .unwrap();

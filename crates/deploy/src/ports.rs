@@ -193,7 +193,10 @@ mod tests {
             target: 8080,
             protocol: "http".into(),
         };
-        assert_eq!(published.display(), "demo-lb-1.elb.amazonaws.com:80 -> 8080/http");
+        assert_eq!(
+            published.display(),
+            "demo-lb-1.elb.amazonaws.com:80 -> 8080/http"
+        );
         let internal = PublishedPort {
             dns_name: None,
             published: None,

@@ -35,7 +35,13 @@ pub const TASK_STATES: &[&str] = &[
 ];
 
 /// States of tasks ECS is stopping or has stopped (their desired status is STOPPED).
-const STOPPING_STATES: &[&str] = &["deactivating", "stopping", "deprovisioning", "stopped", "deleted"];
+const STOPPING_STATES: &[&str] = &[
+    "deactivating",
+    "stopping",
+    "deprovisioning",
+    "stopped",
+    "deleted",
+];
 
 /// One task of a service.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,7 +121,10 @@ pub async fn tasks(
                 .send()
                 .await
                 .map_err(|e| {
-                    Error::aws(format!("describing the tasks of service {}", service.name), e)
+                    Error::aws(
+                        format!("describing the tasks of service {}", service.name),
+                        e,
+                    )
                 })?;
             for task in out.tasks() {
                 // ECS starts a service's tasks in group `service:<name>`; anything else in a
@@ -283,7 +292,10 @@ pub fn render_services_table(rows: &[ServiceRow]) -> String {
             ]
         })
         .collect();
-    table::render(&["SERVICE", "STATUS", "DESIRED", "RUNNING", "PORTS"], &cells)
+    table::render(
+        &["SERVICE", "STATUS", "DESIRED", "RUNNING", "PORTS"],
+        &cells,
+    )
 }
 
 /// `-q --services`: service names, one per line.
@@ -325,7 +337,10 @@ mod tests {
             ["running", "stopped"]
         );
         let err = parse_status_filter(&["up".into()]).unwrap_err().to_string();
-        assert!(err.starts_with("invalid --status value \"up\": expected one of provisioning, pending"), "{err}");
+        assert!(
+            err.starts_with("invalid --status value \"up\": expected one of provisioning, pending"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -333,7 +348,12 @@ mod tests {
         let services = [service("db", 0, 1), service("web", 2, 2)];
         let tasks = [
             task("web", "ffff0000111122223333444455556666", "running", None),
-            task("web", "0123456789abcdef0123456789abcdef", "running", Some("healthy")),
+            task(
+                "web",
+                "0123456789abcdef0123456789abcdef",
+                "running",
+                Some("healthy"),
+            ),
         ];
         let rows = task_rows(&services, &tasks, &PortMap::default(), false);
         assert_eq!(
@@ -356,7 +376,12 @@ mod tests {
     #[test]
     fn json_field_names_are_stable() {
         let services = [service("web", 1, 1)];
-        let tasks = [task("web", "0123456789abcdef", "running", Some("unhealthy"))];
+        let tasks = [task(
+            "web",
+            "0123456789abcdef",
+            "running",
+            Some("unhealthy"),
+        )];
         let rows = task_rows(&services, &tasks, &PortMap::default(), false);
         assert_eq!(
             table::render_json(&rows),
@@ -393,7 +418,10 @@ mod tests {
 
     #[test]
     fn services_table() {
-        let rows = service_rows(&[service("db", 0, 1), service("web", 2, 2)], &PortMap::default());
+        let rows = service_rows(
+            &[service("db", 0, 1), service("web", 2, 2)],
+            &PortMap::default(),
+        );
         assert_eq!(
             render_services_table(&rows),
             "SERVICE   STATUS   DESIRED   RUNNING   PORTS\n\

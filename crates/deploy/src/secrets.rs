@@ -129,7 +129,12 @@ pub struct SecretInfo {
 
 fn labels(tags: &[Tag]) -> BTreeMap<String, String> {
     tags.iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
         .collect()
 }
 
@@ -258,7 +263,10 @@ mod tests {
 
     #[test]
     fn values_are_text_when_utf8() {
-        assert_eq!(SecretValue::from_bytes(b"abc".to_vec()), SecretValue::Text("abc".into()));
+        assert_eq!(
+            SecretValue::from_bytes(b"abc".to_vec()),
+            SecretValue::Text("abc".into())
+        );
         assert_eq!(
             SecretValue::from_bytes(vec![0xff, 0x00]),
             SecretValue::Binary(vec![0xff, 0x00])
@@ -271,8 +279,11 @@ mod tests {
             name: "db-password".into(),
             arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-password-AbCdEf".into(),
             description: "database".into(),
-            labels: [("docker-ecs".to_string(), "true".to_string()), ("app".to_string(), "x".to_string())]
-                .into(),
+            labels: [
+                ("docker-ecs".to_string(), "true".to_string()),
+                ("app".to_string(), "x".to_string()),
+            ]
+            .into(),
             created: None,
             last_changed: None,
             deleted: None,

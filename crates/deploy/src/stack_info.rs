@@ -115,10 +115,11 @@ pub async fn load(
 /// The stack's status, `None` when there is no such stack.
 async fn stack_status(cf: &CloudFormation, name: &str) -> Result<Option<String>, Error> {
     match cf.describe_stacks().stack_name(name).send().await {
-        Ok(out) => Ok(out
-            .stacks()
-            .first()
-            .map(|s| s.stack_status().map(|st| st.as_str().to_string()).unwrap_or_default())),
+        Ok(out) => Ok(out.stacks().first().map(|s| {
+            s.stack_status()
+                .map(|st| st.as_str().to_string())
+                .unwrap_or_default()
+        })),
         Err(err) => {
             use aws_smithy_types::error::metadata::ProvideErrorMetadata;
             // CloudFormation says "Stack with id X does not exist" as a ValidationError.
@@ -171,7 +172,10 @@ async fn service_refs(
 /// `arn:aws:ecs:<region>:<account>:service/<cluster>/<name>` names its cluster; the old ARN form
 /// (`service/<name>`) and a bare name do not.
 fn parse_service_id(id: &str) -> ServiceRef {
-    if let Some(resource) = id.strip_prefix("arn:").and_then(|rest| rest.splitn(5, ':').nth(4)) {
+    if let Some(resource) = id
+        .strip_prefix("arn:")
+        .and_then(|rest| rest.splitn(5, ':').nth(4))
+    {
         let parts: Vec<&str> = resource.split('/').collect();
         if let ["service", cluster, _name] = parts.as_slice() {
             return ServiceRef {

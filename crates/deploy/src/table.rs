@@ -51,7 +51,11 @@ mod tests {
     #[test]
     fn pads_columns_to_the_widest_cell_without_trailing_spaces() {
         let rows = vec![
-            vec!["web-1a2b3c4d".to_string(), "web".to_string(), "running".to_string()],
+            vec![
+                "web-1a2b3c4d".to_string(),
+                "web".to_string(),
+                "running".to_string(),
+            ],
             vec!["db".to_string(), "database".to_string(), String::new()],
         ];
         assert_eq!(

@@ -68,7 +68,10 @@ mod tests {
 
     #[test]
     fn relative_durations_count_back_from_now() {
-        assert_eq!(parse_point_in_time("--since", "42m", now()).unwrap(), ms("2026-11-25T09:18:00Z"));
+        assert_eq!(
+            parse_point_in_time("--since", "42m", now()).unwrap(),
+            ms("2026-11-25T09:18:00Z")
+        );
         assert_eq!(
             parse_point_in_time("--since", "1h30m", now()).unwrap(),
             ms("2026-11-25T08:30:00Z")
@@ -77,7 +80,10 @@ mod tests {
             parse_point_in_time("--since", "2h 5m 10s", now()).unwrap(),
             ms("2026-11-25T07:54:50Z")
         );
-        assert_eq!(parse_point_in_time("--since", "90s", now()).unwrap(), ms("2026-11-25T09:58:30Z"));
+        assert_eq!(
+            parse_point_in_time("--since", "90s", now()).unwrap(),
+            ms("2026-11-25T09:58:30Z")
+        );
     }
 
     #[test]
@@ -98,20 +104,31 @@ mod tests {
 
     #[test]
     fn unix_seconds() {
-        assert_eq!(parse_point_in_time("--since", "1764061200", now()).unwrap(), 1_764_061_200_000);
+        assert_eq!(
+            parse_point_in_time("--since", "1764061200", now()).unwrap(),
+            1_764_061_200_000
+        );
     }
 
     #[test]
     fn garbage_and_negative_durations_name_the_flag_and_value() {
         for bad in ["yesterday", "", "-5m", "12:00", "2026-11-25"] {
-            let err = parse_point_in_time("--since", bad, now()).unwrap_err().to_string();
-            assert!(err.starts_with(&format!("invalid --since value {bad:?}")), "{err}");
+            let err = parse_point_in_time("--since", bad, now())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!("invalid --since value {bad:?}")),
+                "{err}"
+            );
         }
     }
 
     #[test]
     fn formats_milliseconds_in_utc() {
-        assert_eq!(format_millis(ms("2026-11-25T09:22:03Z") + 120), "2026-11-25T09:22:03.120Z");
+        assert_eq!(
+            format_millis(ms("2026-11-25T09:22:03Z") + 120),
+            "2026-11-25T09:22:03.120Z"
+        );
         assert_eq!(format_millis(0), "1970-01-01T00:00:00.000Z");
     }
 

@@ -33,8 +33,13 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &LogsArgs) -> anyhow::Res
     };
     super::runtime()?.block_on(async {
         let clients = Clients::load(&super::ps::aws_options(aws)).await?;
-        let app =
-            stack_info::load(&clients.cloudformation, &clients.ecs, &name, &clients.region).await?;
+        let app = stack_info::load(
+            &clients.cloudformation,
+            &clients.ecs,
+            &name,
+            &clients.region,
+        )
+        .await?;
         let selection = LogSelection::new(
             &name,
             app.service_names(),
@@ -44,7 +49,13 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &LogsArgs) -> anyhow::Res
         let mut printer = Printer::new(style, selection.shown_services());
         if args.follow {
             let mut emit = |event: &LogEvent| printer.print(event);
-            let follow = logs::follow(&clients.logs, &selection, window, Polling::default(), &mut emit);
+            let follow = logs::follow(
+                &clients.logs,
+                &selection,
+                window,
+                Polling::default(),
+                &mut emit,
+            );
             tokio::select! {
                 result = follow => result?,
                 _ = tokio::signal::ctrl_c() => {}

@@ -13,9 +13,18 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &PsArgs) -> anyhow::Resul
     let states = ps::parse_status_filter(&args.status)?;
     let output = super::runtime()?.block_on(async {
         let clients = Clients::load(&aws_options(aws)).await?;
-        let app =
-            stack_info::load(&clients.cloudformation, &clients.ecs, &name, &clients.region).await?;
-        let targets: Vec<_> = app.services.iter().flat_map(|s| s.targets.clone()).collect();
+        let app = stack_info::load(
+            &clients.cloudformation,
+            &clients.ecs,
+            &name,
+            &clients.region,
+        )
+        .await?;
+        let targets: Vec<_> = app
+            .services
+            .iter()
+            .flat_map(|s| s.targets.clone())
+            .collect();
         let port_map = ports::load(&clients.elbv2, &targets).await?;
         if args.services {
             let rows = ps::service_rows(&app.services, &port_map);

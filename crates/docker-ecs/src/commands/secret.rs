@@ -53,7 +53,9 @@ fn new_secret(args: &SecretCreateArgs, stdin: &mut dyn Read) -> anyhow::Result<N
     let labels = secrets::parse_labels(&args.labels)?;
     let value = match (&args.username, args.password_stdin, &args.file) {
         (Some(_), _, Some(_)) => {
-            anyhow::bail!("secret create: give either FILE or --username with --password-stdin, not both")
+            anyhow::bail!(
+                "secret create: give either FILE or --username with --password-stdin, not both"
+            )
         }
         (Some(username), true, None) => {
             let mut text = String::new();
@@ -79,7 +81,9 @@ fn new_secret(args: &SecretCreateArgs, stdin: &mut dyn Read) -> anyhow::Result<N
                 .with_context(|| format!("reading secret file {}", file.display()))?,
         ),
         (None, false, None) => {
-            anyhow::bail!("secret create: give a FILE with the secret's content, or - to read standard input")
+            anyhow::bail!(
+                "secret create: give a FILE with the secret's content, or - to read standard input"
+            )
         }
     };
     Ok(NewSecret {
@@ -107,7 +111,8 @@ mod tests {
 
     #[test]
     fn username_and_stdin_password_become_repository_credentials() {
-        let secret = new_secret(&args(None, Some("bob"), true), &mut "hunter2\n".as_bytes()).unwrap();
+        let secret =
+            new_secret(&args(None, Some("bob"), true), &mut "hunter2\n".as_bytes()).unwrap();
         assert_eq!(
             secret.value,
             SecretValue::Text(r#"{"username":"bob","password":"hunter2"}"#.into())

@@ -1,0 +1,303 @@
+//! `logs` against mocked CloudWatch Logs: several pages, --tail per container, init containers,
+//! follow mode through throttling, a missing log group.
+
+use std::time::Duration;
+
+use aws_sdk_cloudwatchlogs::config::retry::RetryConfig;
+use aws_sdk_cloudwatchlogs::operation::filter_log_events::{
+    FilterLogEventsError, FilterLogEventsOutput,
+};
+use aws_sdk_cloudwatchlogs::types::FilteredLogEvent;
+use aws_smithy_mocks::{mock, mock_client, RuleMode};
+use aws_smithy_types::error::ErrorMetadata;
+use ecs_deploy::log_format::{format_line, prefix_width, LogLine, LogStyle};
+use ecs_deploy::logs::{self, LogEvent, LogSelection, LogWindow, Polling};
+
+fn event(id: &str, stream: &str, ts: i64, message: &str) -> FilteredLogEvent {
+    FilteredLogEvent::builder()
+        .event_id(id)
+        .log_stream_name(stream)
+        .timestamp(ts)
+        .message(message)
+        .build()
+}
+
+fn selection(selected: &[&str], init: bool) -> LogSelection {
+    LogSelection::new(
+        "demo",
+        vec!["db".into(), "web".into()],
+        selected.iter().map(|s| s.to_string()).collect(),
+        init,
+    )
+    .unwrap()
+}
+
+const POLLING: Polling = Polling {
+    interval: Duration::from_secs(1),
+    max_backoff: Duration::from_secs(8),
+};
+
+fn render(events: &[LogEvent], style: LogStyle, services: &[&str]) -> String {
+    let width = prefix_width(services.iter().copied().chain(logs::containers(events)));
+    events
+        .iter()
+        .map(|e| {
+            format_line(
+                style,
+                width,
+                &LogLine {
+                    name: &e.container,
+                    colour_index: e.colour_index,
+                    timestamp_ms: e.timestamp_ms,
+                    message: &e.message,
+                },
+            )
+        })
+        .collect()
+}
+
+const PLAIN: LogStyle = LogStyle {
+    colour: false,
+    prefix: true,
+    timestamps: false,
+};
+
+#[tokio::test]
+async fn reads_every_page_of_the_project_log_group() {
+    let page_1 = mock!(aws_sdk_cloudwatchlogs::Client::filter_log_events)
+        .match_requests(|r| {
+            r.log_group_name() == Some("/docker-compose/demo")
+                && r.log_stream_name_prefix() == Some("demo/")
+                && r.start_time() == Some(1_000)
+                && r.end_time().is_none()
+                && r.next_token().is_none()
+        })
+        .then_output(|| {
+            FilterLogEventsOutput::builder()
+                .events(event("1", "demo/web/t1", 1_000, "GET / 200\n"))
+                .events(event(
+                    "2",
+                    "demo/web_secrets/t1",
+                    1_001,
+                    "wrote /run/secrets/db\n",
+                ))
+                .events(event(
+                    "3",
+                    "demo/db/t2",
+                    1_002,
+                    "ready to accept connections\n",
+                ))
+                .next_token("page-2")
+                .build()
+        });
+    let page_2 = mock!(aws_sdk_cloudwatchlogs::Client::filter_log_events)
+        .match_requests(|r| r.next_token() == Some("page-2"))
+        .then_output(|| {
+            FilterLogEventsOutput::builder()
+                // Pages may be out of time order across streams: output is sorted.
+                .events(event("5", "demo/web/t1", 1_005, "GET /b 200"))
+                .events(event("4", "demo/web/t1", 1_004, "GET /a 404"))
+                .next_token("page-3")
+                .build()
+        });
+    let page_3 = mock!(aws_sdk_cloudwatchlogs::Client::filter_log_events)
+        .match_requests(|r| r.next_token() == Some("page-3"))
+        .then_output(|| FilterLogEventsOutput::builder().build());
+    let client = mock_client!(
+        aws_sdk_cloudwatchlogs,
+        RuleMode::MatchAny,
+        [&page_1, &page_2, &page_3]
+    );
+    let window = LogWindow {
+        start_ms: Some(1_000),
+        ..Default::default()
+    };
+
+    let events = logs::fetch(&client, &selection(&[], false), window, POLLING)
+        .await
+        .unwrap();
+    assert_eq!(page_3.num_calls(), 1);
+    assert_eq!(
+        render(&events, PLAIN, &["db", "web"]),
+        "web  | GET / 200\n\
+         db   | ready to accept connections\n\
+         web  | GET /a 404\n\
+         web  | GET /b 200\n"
+    );
+
+    // Init containers on request, coloured like their service, widening the prefix.
+    let events = logs::fetch(&client, &selection(&[], true), window, POLLING)
+        .await
+        .unwrap();
+    let coloured = LogStyle {
+        colour: true,
+        ..PLAIN
+    };
+    assert_eq!(
+        render(&events[..3], coloured, &["db", "web"]),
+        "\x1b[33mweb          | \x1b[0mGET / 200\n\
+         \x1b[33mweb_secrets  | \x1b[0mwrote /run/secrets/db\n\
+         \x1b[36mdb           | \x1b[0mready to accept connections\n"
+    );
+
+    // --tail 1: the last line of each container.
+    let tail = LogWindow {
+        tail: Some(1),
+        ..window
+    };
+    let events = logs::fetch(&client, &selection(&[], false), tail, POLLING)
+        .await
+        .unwrap();
+    let timestamps = LogStyle {
+        timestamps: true,
+        prefix: false,
+        colour: false,
+    };
+    assert_eq!(
+        render(&events, timestamps, &["db", "web"]),
+        "1970-01-01T00:00:01.002Z ready to accept connections\n\
+         1970-01-01T00:00:01.005Z GET /b 200\n"
+    );
+}
+
+#[tokio::test]
+async fn one_service_is_read_by_its_stream_prefix() {
+    let only_web = mock!(aws_sdk_cloudwatchlogs::Client::filter_log_events)
+        .match_requests(|r| {
+            r.log_stream_name_prefix() == Some("demo/web/") && r.end_time() == Some(9_000)
+        })
+        .then_output(|| {
+            FilterLogEventsOutput::builder()
+                .events(event("1", "demo/web/t1", 1_000, "hello"))
+                .build()
+        });
+    let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&only_web]);
+    let window = LogWindow {
+        end_ms: Some(9_000),
+        ..Default::default()
+    };
+    let events = logs::fetch(&client, &selection(&["web"], false), window, POLLING)
+        .await
+        .unwrap();
+    assert_eq!(render(&events, PLAIN, &["web"]), "web  | hello\n");
+}
+
+fn throttled() -> FilterLogEventsError {
+    FilterLogEventsError::generic(
+        ErrorMetadata::builder()
+            .code("ThrottlingException")
+            .message("Rate exceeded")
+            .build(),
+    )
+}
+
+#[tokio::test(start_paused = true)]
+async fn follow_keeps_polling_through_throttling_and_prints_each_event_once() {
+    let rule = mock!(aws_sdk_cloudwatchlogs::Client::filter_log_events)
+        .sequence()
+        // The initial read: two pages.
+        .output(|| {
+            FilterLogEventsOutput::builder()
+                .events(event("1", "demo/web/t1", 100_000, "one"))
+                .next_token("more")
+                .build()
+        })
+        .output(|| {
+            FilterLogEventsOutput::builder()
+                .events(event("2", "demo/db/t2", 100_500, "two"))
+                .build()
+        })
+        // First poll: throttled three times, then the old event again plus a new one.
+        .error(throttled)
+        .times(3)
+        .output(|| {
+            FilterLogEventsOutput::builder()
+                .events(event("2", "demo/db/t2", 100_500, "two"))
+                .events(event("3", "demo/web/t1", 101_000, "three"))
+                .build()
+        })
+        // Then a late event slightly older than the newest one printed.
+        .output(|| {
+            FilterLogEventsOutput::builder()
+                .events(event("3", "demo/web/t1", 101_000, "three"))
+                .events(event("4", "demo/db/t2", 100_900, "four"))
+                .build()
+        })
+        .output(|| FilterLogEventsOutput::builder().build())
+        .repeatedly()
+        .build();
+    let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, [&rule], |c| c
+        .retry_config(RetryConfig::disabled()));
+    let window = LogWindow {
+        start_ms: Some(50_000),
+        ..Default::default()
+    };
+    let mut printed: Vec<String> = Vec::new();
+    let started = tokio::time::Instant::now();
+    let mut emit = |e: &LogEvent| {
+        printed.push(format!("{} {}", e.container, e.message));
+        Ok::<(), ecs_deploy::Error>(())
+    };
+    let all = selection(&[], false);
+    let follow = logs::follow(&client, &all, window, POLLING, &mut emit);
+    // Follow never ends by itself: stop it the way Ctrl-C does, by dropping it.
+    let stopped = tokio::time::timeout(Duration::from_secs(60), follow).await;
+    assert!(stopped.is_err(), "follow returned early: {stopped:?}");
+    assert_eq!(printed, ["web one", "db two", "web three", "db four"]);
+    // 1 + 2 + 4 s of backoff (doubling from the poll interval) happened inside the first poll.
+    assert!(
+        rule.num_calls() > 7,
+        "kept polling: {} calls",
+        rule.num_calls()
+    );
+    assert!(started.elapsed() >= Duration::from_secs(60));
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_shot_reads_give_up_after_repeated_throttling() {
+    let rule = mock!(aws_sdk_cloudwatchlogs::Client::filter_log_events)
+        .sequence()
+        .error(throttled)
+        .repeatedly()
+        .build();
+    let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, [&rule], |c| c
+        .retry_config(RetryConfig::disabled()));
+    let err = logs::fetch(
+        &client,
+        &selection(&[], false),
+        LogWindow::default(),
+        POLLING,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "reading log group /docker-compose/demo: still throttled by CloudWatch Logs after several retries"
+    );
+    assert_eq!(rule.num_calls(), 9);
+}
+
+#[tokio::test]
+async fn a_missing_log_group_is_a_clear_error() {
+    let rule = mock!(aws_sdk_cloudwatchlogs::Client::filter_log_events).then_error(|| {
+        FilterLogEventsError::generic(
+            ErrorMetadata::builder()
+                .code("ResourceNotFoundException")
+                .message("The specified log group does not exist.")
+                .build(),
+        )
+    });
+    let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&rule]);
+    let err = logs::fetch(
+        &client,
+        &selection(&[], false),
+        LogWindow::default(),
+        POLLING,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "log group /docker-compose/demo does not exist: is the application deployed (`docker ecs up`)?"
+    );
+}

@@ -1,0 +1,480 @@
+//! `ps` against mocked AWS: stack resources and tasks over several pages, ports from listeners,
+//! an existing cluster named by the service ARN, a missing stack.
+
+use aws_sdk_cloudformation::operation::describe_stacks::{
+    DescribeStacksError, DescribeStacksOutput,
+};
+use aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput;
+use aws_sdk_cloudformation::types::{ResourceStatus, Stack, StackResourceSummary, StackStatus};
+use aws_sdk_ecs::operation::describe_services::DescribeServicesOutput;
+use aws_sdk_ecs::operation::describe_tasks::DescribeTasksOutput;
+use aws_sdk_ecs::operation::list_tasks::ListTasksOutput;
+use aws_sdk_ecs::types::{HealthStatus, LoadBalancer, Service, Tag as EcsTag, Task};
+use aws_sdk_elasticloadbalancingv2::operation::describe_listeners::DescribeListenersOutput;
+use aws_sdk_elasticloadbalancingv2::operation::describe_load_balancers::DescribeLoadBalancersOutput;
+use aws_sdk_elasticloadbalancingv2::operation::describe_target_groups::DescribeTargetGroupsOutput;
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, ForwardActionConfig, Listener, LoadBalancer as Lb, ProtocolEnum,
+    TargetGroup, TargetGroupTuple,
+};
+use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+use aws_smithy_types::error::ErrorMetadata;
+use ecs_deploy::{ports, ps, stack_info, table, Error};
+
+const ACCOUNT: &str = "arn:aws:ecs:us-east-1:123456789012";
+const TG_WEB: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/1";
+const LB: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/demo/1";
+
+fn stack_found() -> Rule {
+    mock!(aws_sdk_cloudformation::Client::describe_stacks)
+        .match_requests(|r| r.stack_name() == Some("demo"))
+        .then_output(|| {
+            DescribeStacksOutput::builder()
+                .stacks(
+                    Stack::builder()
+                        .stack_name("demo")
+                        .stack_status(StackStatus::CreateComplete)
+                        .build(),
+                )
+                .build()
+        })
+}
+
+fn resource(kind: &str, physical_id: &str) -> StackResourceSummary {
+    StackResourceSummary::builder()
+        .resource_type(kind)
+        .logical_resource_id(kind.rsplit(':').next().unwrap_or(kind))
+        .physical_resource_id(physical_id)
+        .resource_status(ResourceStatus::CreateComplete)
+        .build()
+}
+
+fn service(ecs_name: &str, cluster: &str, tag: &str, desired: i32, running: i32) -> Service {
+    let mut builder = Service::builder()
+        .service_name(ecs_name)
+        .service_arn(format!("{ACCOUNT}:service/{cluster}/{ecs_name}"))
+        .status("ACTIVE")
+        .desired_count(desired)
+        .running_count(running)
+        .pending_count(desired - running)
+        .tags(
+            EcsTag::builder()
+                .key("com.docker.compose.service")
+                .value(tag)
+                .build(),
+        );
+    if tag == "web" {
+        builder = builder.load_balancers(
+            LoadBalancer::builder()
+                .target_group_arn(TG_WEB)
+                .container_name("web")
+                .container_port(80)
+                .build(),
+        );
+    }
+    builder.build()
+}
+
+fn task(cluster: &str, id: &str, group: &str, status: &str, health: Option<HealthStatus>) -> Task {
+    Task::builder()
+        .task_arn(format!("{ACCOUNT}:task/{cluster}/{id}"))
+        .group(group)
+        .last_status(status)
+        .desired_status("RUNNING")
+        .set_health_status(health)
+        .build()
+}
+
+/// The ELBv2 side: one target group behind two listeners, listed over two pages.
+fn elbv2_rules() -> Vec<Rule> {
+    vec![
+        mock!(aws_sdk_elasticloadbalancingv2::Client::describe_target_groups)
+            .match_requests(|r| r.target_group_arns() == [TG_WEB.to_string()])
+            .then_output(|| {
+                DescribeTargetGroupsOutput::builder()
+                    .target_groups(
+                        TargetGroup::builder()
+                            .target_group_arn(TG_WEB)
+                            .port(80)
+                            .protocol(ProtocolEnum::Tcp)
+                            .load_balancer_arns(LB)
+                            .build(),
+                    )
+                    .build()
+            }),
+        mock!(aws_sdk_elasticloadbalancingv2::Client::describe_load_balancers).then_output(|| {
+            DescribeLoadBalancersOutput::builder()
+                .load_balancers(
+                    Lb::builder()
+                        .load_balancer_arn(LB)
+                        .dns_name("demo-lb-1.elb.us-east-1.amazonaws.com")
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(aws_sdk_elasticloadbalancingv2::Client::describe_listeners)
+            .match_requests(|r| r.load_balancer_arn() == Some(LB) && r.marker().is_none())
+            .then_output(|| {
+                DescribeListenersOutput::builder()
+                    .listeners(
+                        Listener::builder()
+                            .port(8080)
+                            .default_actions(
+                                Action::builder()
+                                    .r#type(ActionTypeEnum::Forward)
+                                    .forward_config(
+                                        ForwardActionConfig::builder()
+                                            .target_groups(
+                                                TargetGroupTuple::builder()
+                                                    .target_group_arn(TG_WEB)
+                                                    .build(),
+                                            )
+                                            .build(),
+                                    )
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .next_marker("page-2")
+                    .build()
+            }),
+        mock!(aws_sdk_elasticloadbalancingv2::Client::describe_listeners)
+            .match_requests(|r| r.marker() == Some("page-2"))
+            .then_output(|| {
+                DescribeListenersOutput::builder()
+                    .listeners(
+                        Listener::builder()
+                            .port(80)
+                            .default_actions(
+                                Action::builder()
+                                    .r#type(ActionTypeEnum::Forward)
+                                    .target_group_arn(TG_WEB)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build()
+            }),
+    ]
+}
+
+#[tokio::test]
+async fn tasks_over_several_pages_with_published_ports() {
+    let resources_page_1 = mock!(aws_sdk_cloudformation::Client::list_stack_resources)
+        .match_requests(|r| r.stack_name() == Some("demo") && r.next_token().is_none())
+        .then_output(|| {
+            ListStackResourcesOutput::builder()
+                .stack_resource_summaries(resource("AWS::ECS::Cluster", "demo-Cluster-X"))
+                .stack_resource_summaries(resource("AWS::Logs::LogGroup", "/docker-compose/demo"))
+                .next_token("resources-2")
+                .build()
+        });
+    let resources_page_2 = mock!(aws_sdk_cloudformation::Client::list_stack_resources)
+        .match_requests(|r| r.next_token() == Some("resources-2"))
+        .then_output(|| {
+            ListStackResourcesOutput::builder()
+                .stack_resource_summaries(resource(
+                    "AWS::ECS::Service",
+                    &format!("{ACCOUNT}:service/demo-Cluster-X/web"),
+                ))
+                // The old ARN form does not name the cluster: the stack's cluster is used.
+                .stack_resource_summaries(resource(
+                    "AWS::ECS::Service",
+                    &format!("{ACCOUNT}:service/demo-db-Svc"),
+                ))
+                .build()
+        });
+    let cf = mock_client!(
+        aws_sdk_cloudformation,
+        RuleMode::MatchAny,
+        [&stack_found(), &resources_page_1, &resources_page_2]
+    );
+
+    let describe_services = mock!(aws_sdk_ecs::Client::describe_services)
+        .match_requests(|r| {
+            r.cluster() == Some("demo-Cluster-X")
+                && r.services().len() == 2
+                && r.include().iter().any(|f| f.as_str() == "TAGS")
+        })
+        .then_output(|| {
+            DescribeServicesOutput::builder()
+                .services(service("web", "demo-Cluster-X", "web", 2, 1))
+                .services(service("demo-db-Svc", "demo-Cluster-X", "db", 1, 0))
+                .build()
+        });
+    let web_tasks_1 = mock!(aws_sdk_ecs::Client::list_tasks)
+        .match_requests(|r| r.service_name() == Some("web") && r.next_token().is_none())
+        .then_output(|| {
+            ListTasksOutput::builder()
+                .task_arns(format!("{ACCOUNT}:task/demo-Cluster-X/0123456789abcdef"))
+                .next_token("tasks-2")
+                .build()
+        });
+    let web_tasks_2 = mock!(aws_sdk_ecs::Client::list_tasks)
+        .match_requests(|r| r.service_name() == Some("web") && r.next_token() == Some("tasks-2"))
+        .then_output(|| {
+            ListTasksOutput::builder()
+                .task_arns(format!("{ACCOUNT}:task/demo-Cluster-X/fedcba9876543210"))
+                .task_arns(format!("{ACCOUNT}:task/demo-Cluster-X/aaaaaaaa00000000"))
+                .build()
+        });
+    let db_tasks = mock!(aws_sdk_ecs::Client::list_tasks)
+        .match_requests(|r| r.service_name() == Some("demo-db-Svc"))
+        .then_output(|| ListTasksOutput::builder().build());
+    let describe_tasks = mock!(aws_sdk_ecs::Client::describe_tasks)
+        .match_requests(|r| r.tasks().len() == 3)
+        .then_output(|| {
+            DescribeTasksOutput::builder()
+                .tasks(task(
+                    "demo-Cluster-X",
+                    "fedcba9876543210",
+                    "service:web",
+                    "PENDING",
+                    Some(HealthStatus::from("UNKNOWN")),
+                ))
+                .tasks(task(
+                    "demo-Cluster-X",
+                    "0123456789abcdef",
+                    "service:web",
+                    "RUNNING",
+                    Some(HealthStatus::Healthy),
+                ))
+                // Started by hand in the same cluster: not the service's.
+                .tasks(task(
+                    "demo-Cluster-X",
+                    "aaaaaaaa00000000",
+                    "family:web",
+                    "RUNNING",
+                    None,
+                ))
+                .build()
+        });
+    let ecs = mock_client!(
+        aws_sdk_ecs,
+        RuleMode::MatchAny,
+        [
+            &describe_services,
+            &web_tasks_1,
+            &web_tasks_2,
+            &db_tasks,
+            &describe_tasks
+        ]
+    );
+    let elbv2_rules = elbv2_rules();
+    let elbv2 = mock_client!(
+        aws_sdk_elasticloadbalancingv2,
+        RuleMode::MatchAny,
+        &elbv2_rules
+    );
+
+    let app = stack_info::load(&cf, &ecs, "demo", "us-east-1")
+        .await
+        .unwrap();
+    assert_eq!(app.service_names(), ["db", "web"]);
+    assert_eq!(app.services[0].ecs_name, "demo-db-Svc");
+    assert_eq!(app.services[0].cluster, "demo-Cluster-X");
+    let targets: Vec<_> = app
+        .services
+        .iter()
+        .flat_map(|s| s.targets.clone())
+        .collect();
+    let port_map = ports::load(&elbv2, &targets).await.unwrap();
+    let tasks = ps::tasks(&ecs, &app.services, &[]).await.unwrap();
+    assert_eq!(web_tasks_2.num_calls(), 1, "second page of tasks read");
+
+    let rows = ps::task_rows(&app.services, &tasks, &port_map, false);
+    assert_eq!(
+        ps::render_tasks_table(&rows),
+        "NAME           SERVICE   STATUS                  PORTS\n\
+         db             db        no task (0/1 running)\n\
+         web-01234567   web       running (healthy)       demo-lb-1.elb.us-east-1.amazonaws.com:80 -> 80/tcp, demo-lb-1.elb.us-east-1.amazonaws.com:8080 -> 80/tcp\n\
+         web-fedcba98   web       pending                 demo-lb-1.elb.us-east-1.amazonaws.com:80 -> 80/tcp, demo-lb-1.elb.us-east-1.amazonaws.com:8080 -> 80/tcp\n"
+    );
+    assert_eq!(
+        ps::render_task_ids(&rows),
+        "0123456789abcdef\nfedcba9876543210\n"
+    );
+    assert_eq!(
+        table::render_json(&rows[..2]),
+        r#"[
+  {
+    "ID": "",
+    "Name": "db",
+    "Service": "db",
+    "State": "",
+    "Health": "",
+    "Status": "no task (0/1 running)",
+    "Ports": [],
+    "TaskArn": ""
+  },
+  {
+    "ID": "0123456789abcdef",
+    "Name": "web-01234567",
+    "Service": "web",
+    "State": "running",
+    "Health": "healthy",
+    "Status": "running (healthy)",
+    "Ports": [
+      "demo-lb-1.elb.us-east-1.amazonaws.com:80 -> 80/tcp",
+      "demo-lb-1.elb.us-east-1.amazonaws.com:8080 -> 80/tcp"
+    ],
+    "TaskArn": "arn:aws:ecs:us-east-1:123456789012:task/demo-Cluster-X/0123456789abcdef"
+  }
+]
+"#
+    );
+    let services = ps::service_rows(&app.services, &port_map);
+    assert_eq!(
+        ps::render_services_table(&services),
+        "SERVICE   STATUS   DESIRED   RUNNING   PORTS\n\
+         db        active   1         0\n\
+         web       active   2         1         demo-lb-1.elb.us-east-1.amazonaws.com:80 -> 80/tcp, demo-lb-1.elb.us-east-1.amazonaws.com:8080 -> 80/tcp\n"
+    );
+
+    // --status pending keeps only the pending task.
+    let pending = ps::tasks(&ecs, &app.services, &["pending".to_string()])
+        .await
+        .unwrap();
+    let rows = ps::task_rows(&app.services, &pending, &port_map, true);
+    assert_eq!(ps::render_task_ids(&rows), "fedcba9876543210\n");
+}
+
+#[tokio::test]
+async fn stopped_tasks_are_listed_only_when_asked() {
+    let cf = mock_client!(
+        aws_sdk_cloudformation,
+        RuleMode::MatchAny,
+        [
+            &stack_found(),
+            &mock!(aws_sdk_cloudformation::Client::list_stack_resources).then_output(|| {
+                ListStackResourcesOutput::builder()
+                    .stack_resource_summaries(resource(
+                        "AWS::ECS::Service",
+                        &format!("{ACCOUNT}:service/demo/web"),
+                    ))
+                    .build()
+            })
+        ]
+    );
+    let running = mock!(aws_sdk_ecs::Client::list_tasks)
+        .match_requests(|r| r.desired_status().map(|s| s.as_str()) == Some("RUNNING"))
+        .then_output(|| ListTasksOutput::builder().build());
+    let stopped = mock!(aws_sdk_ecs::Client::list_tasks)
+        .match_requests(|r| r.desired_status().map(|s| s.as_str()) == Some("STOPPED"))
+        .then_output(|| {
+            ListTasksOutput::builder()
+                .task_arns(format!("{ACCOUNT}:task/demo/5555555555555555"))
+                .build()
+        });
+    let ecs = mock_client!(
+        aws_sdk_ecs,
+        RuleMode::MatchAny,
+        [
+            &mock!(aws_sdk_ecs::Client::describe_services).then_output(|| {
+                DescribeServicesOutput::builder()
+                    .services(service("web", "demo", "web", 1, 0))
+                    .build()
+            }),
+            &running,
+            &stopped,
+            &mock!(aws_sdk_ecs::Client::describe_tasks).then_output(|| {
+                DescribeTasksOutput::builder()
+                    .tasks(task(
+                        "demo",
+                        "5555555555555555",
+                        "service:web",
+                        "STOPPED",
+                        None,
+                    ))
+                    .build()
+            })
+        ]
+    );
+    let app = stack_info::load(&cf, &ecs, "demo", "us-east-1")
+        .await
+        .unwrap();
+    assert!(ps::tasks(&ecs, &app.services, &[])
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(stopped.num_calls(), 0);
+    let tasks = ps::tasks(&ecs, &app.services, &["stopped".to_string()])
+        .await
+        .unwrap();
+    assert_eq!(stopped.num_calls(), 1);
+    let rows = ps::task_rows(&app.services, &tasks, &ports::PortMap::default(), true);
+    assert_eq!(
+        ps::render_tasks_table(&rows),
+        "NAME           SERVICE   STATUS    PORTS\nweb-55555555   web       stopped\n"
+    );
+}
+
+#[tokio::test]
+async fn an_existing_cluster_is_taken_from_the_service_arn() {
+    let cf = mock_client!(
+        aws_sdk_cloudformation,
+        RuleMode::MatchAny,
+        [
+            &stack_found(),
+            &mock!(aws_sdk_cloudformation::Client::list_stack_resources).then_output(|| {
+                ListStackResourcesOutput::builder()
+                    .stack_resource_summaries(resource(
+                        "AWS::ECS::Service",
+                        &format!("{ACCOUNT}:service/shared-cluster/web"),
+                    ))
+                    .build()
+            })
+        ]
+    );
+    let describe = mock!(aws_sdk_ecs::Client::describe_services)
+        .match_requests(|r| r.cluster() == Some("shared-cluster"))
+        .then_output(|| {
+            DescribeServicesOutput::builder()
+                .services(service("web", "shared-cluster", "web", 1, 1))
+                .build()
+        });
+    let ecs = mock_client!(aws_sdk_ecs, RuleMode::MatchAny, [&describe]);
+    let app = stack_info::load(&cf, &ecs, "demo", "us-east-1")
+        .await
+        .unwrap();
+    assert_eq!(describe.num_calls(), 1);
+    assert_eq!(app.services.len(), 1);
+    assert_eq!(app.services[0].cluster, "shared-cluster");
+}
+
+#[tokio::test]
+async fn a_missing_stack_says_so() {
+    let missing = mock!(aws_sdk_cloudformation::Client::describe_stacks).then_error(|| {
+        DescribeStacksError::generic(
+            ErrorMetadata::builder()
+                .code("ValidationError")
+                .message("Stack with id demo does not exist")
+                .build(),
+        )
+    });
+    let cf = mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, [&missing]);
+    let ecs = mock_client!(aws_sdk_ecs, RuleMode::MatchAny, Vec::<&Rule>::new());
+    let err = stack_info::load(&cf, &ecs, "demo", "eu-west-3")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NoStack { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "no application named \"demo\" is deployed in eu-west-3 (no CloudFormation stack \"demo\"): run `docker ecs up` first, or check --project-name and --region"
+    );
+
+    // Any other failure keeps AWS's words.
+    let denied = mock!(aws_sdk_cloudformation::Client::describe_stacks).then_error(|| {
+        DescribeStacksError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDenied")
+                .message("User is not authorized to perform cloudformation:DescribeStacks")
+                .build(),
+        )
+    });
+    let cf = mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, [&denied]);
+    let err = stack_info::load(&cf, &ecs, "demo", "eu-west-3")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().starts_with("reading stack demo: "), "{err}");
+}
