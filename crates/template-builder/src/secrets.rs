@@ -168,7 +168,7 @@ fn keys(name: &str, secret: &Secret) -> Result<Option<Vec<String>>, Error> {
 }
 
 /// awk program writing every top-level `"key": "string"` pair of a flat JSON object to dir/key.
-const ALL_KEYS_AWK: &str = r#"BEGIN{RS="\001"} {s=$0; while (match(s, /"[^"]+"[ \t\r\n]*:[ \t\r\n]*"([^"\\]|\\.)*"/)) {p=substr(s, RSTART, RLENGTH); s=substr(s, RSTART+RLENGTH); k=p; sub(/^"/, "", k); sub(/"[ \t\r\n]*:.*$/, "", k); v=p; sub(/^"[^"]+"[ \t\r\n]*:[ \t\r\n]*"/, "", v); sub(/"$/, "", v); gsub(/\\"/, "\"", v); gsub(/\\n/, "\n", v); gsub(/\\t/, "\t", v); gsub(/\\\//, "/", v); gsub(/\\\\/, "\\", v); if (k ~ /^[A-Za-z0-9_][A-Za-z0-9._-]*$/) {f=dir "/" k; printf "%s", v > f; close(f)}}}"#;
+const ALL_KEYS_AWK: &str = r#"BEGIN{RS="\001"} {s=$0; while (match(s, /"[^"]+"[ \t\r\n]*:[ \t\r\n]*"([^"\\]|\\.)*"/)) {p=substr(s, RSTART, RLENGTH); s=substr(s, RSTART+RLENGTH); k=p; sub(/^"/, "", k); sub(/"[ \t\r\n]*:.*$/, "", k); v=p; sub(/^"[^"]+"[ \t\r\n]*:[ \t\r\n]*"/, "", v); sub(/"$/, "", v); o=""; for (i=1; i<=length(v); i++) {c=substr(v, i, 1); if (c=="\\") {i++; c=substr(v, i, 1); if (c=="n") c="\n"; else if (c=="t") c="\t"; else if (c=="r") c="\r"} o=o c} if (k ~ /^[A-Za-z0-9_][A-Za-z0-9._-]*$/) {f=dir "/" k; printf "%s", o > f; close(f)}}}"#;
 
 /// Add the init container, volume and mounts for the service's secrets. Returns the ARNs the
 /// execution role must be able to read.
@@ -308,4 +308,93 @@ fn numeric(id: &str, service: &str, attribute: &str) -> Result<u32, Error> {
             format!("uid/gid {id:?} must be a number"),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use compose_model::{FileReference, Secret};
+    use serde_json::json;
+
+    use crate::tests::{project, service};
+
+    /// Run the init container's script with a POSIX sh and awk (busybox's are compatible), with
+    /// /run/secrets moved to a temporary directory.
+    #[test]
+    fn the_init_script_writes_the_files() {
+        let mut app = service("app");
+        for (source, target) in [
+            ("token", "token"),
+            ("all", "all"),
+            ("picked", "conf/picked"),
+        ] {
+            app.secrets.push(FileReference {
+                source: source.into(),
+                target: target.into(),
+                mode: (source == "token").then_some(0o400),
+                ..Default::default()
+            });
+        }
+        let mut p = project(vec![("app", app)]);
+        p.secrets.insert(
+            "token".into(),
+            Secret {
+                environment: Some("TOKEN".into()),
+                ..Default::default()
+            },
+        );
+        for (name, keys) in [("all", json!("*")), ("picked", json!(["user"]))] {
+            p.secrets.insert(
+                name.into(),
+                Secret {
+                    external: true,
+                    name: Some(format!("{name}-secret")),
+                    extensions: [("x-aws-keys".to_string(), keys)].into(),
+                    ..Default::default()
+                },
+            );
+        }
+        let built = crate::build(&p).unwrap();
+        let init = &built.template["Resources"]["AppTaskDefinition"]["Properties"]
+            ["ContainerDefinitions"][1];
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("run/secrets");
+        let script = init["Command"][2]
+            .as_str()
+            .unwrap()
+            .replace("/run/secrets", root.to_str().unwrap());
+        let names: Vec<&str> = init["Secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["Name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["SECRET_0", "SECRET_1", "SECRET_2_0"]);
+        let status = std::process::Command::new("sh")
+            .args(["-c", &script])
+            .env("SECRET_0", "s3cr3t\n")
+            .env(
+                "SECRET_1",
+                r#"{"user": "admin", "pass": "p\"w\\n\nx", "n": 3, "../evil": "no"}"#,
+            )
+            .env("SECRET_2_0", "alice")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+        assert_eq!(read("token"), "s3cr3t\n");
+        assert_eq!(read("all/user"), "admin");
+        assert_eq!(read("all/pass"), "p\"w\\n\nx");
+        assert!(
+            !root.join("all/n").exists(),
+            "only string values are written"
+        );
+        assert!(!dir.path().join("run/evil").exists());
+        assert_eq!(read("conf/picked/user"), "alice");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(root.join("token"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o400);
+    }
 }
