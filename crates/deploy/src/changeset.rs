@@ -79,7 +79,7 @@ pub async fn create(cf: &Client, request: &ChangeSetRequest) -> Result<Prepared,
         {
             Ok(Prepared::NoChanges)
         }
-        Err(err) => Err(Error::aws(
+        Err(err) => Err(sdk_errors::failed(
             format!("creating a change set for stack {}", request.stack_name),
             err,
         )),
@@ -108,7 +108,7 @@ pub async fn wait_until_ready(
                 tokio::time::sleep(delay).await;
                 continue;
             }
-            Err(err) => return Err(Error::aws("reading the change set", err)),
+            Err(err) => return Err(sdk_errors::failed("reading the change set", err)),
         };
         let status = out.status().map(|s| s.as_str()).unwrap_or_default();
         let reason = out.status_reason().unwrap_or_default();
@@ -149,7 +149,7 @@ pub async fn execute(cf: &Client, change_set: &ChangeSet) -> Result<(), Error> {
         .stack_name(&change_set.stack_id)
         .send()
         .await
-        .map_err(|e| Error::aws("executing the change set", e))?;
+        .map_err(|e| sdk_errors::failed("executing the change set", e))?;
     Ok(())
 }
 
@@ -160,7 +160,7 @@ pub async fn discard(cf: &Client, change_set: &ChangeSet) -> Result<(), Error> {
         .stack_name(&change_set.stack_id)
         .send()
         .await
-        .map_err(|e| Error::aws("deleting the change set", e))?;
+        .map_err(|e| sdk_errors::failed("deleting the change set", e))?;
     Ok(())
 }
 

@@ -95,7 +95,9 @@ impl EventFeed {
             .stack_name(stack_id)
             .send()
             .await
-            .map_err(|e| Error::aws(format!("reading the events of stack {stack_id}"), e))?;
+            .map_err(|e| {
+                sdk_errors::failed(format!("reading the events of stack {stack_id}"), e)
+            })?;
         let existing: Vec<Event> = out
             .stack_events()
             .iter()
@@ -123,7 +125,7 @@ impl EventFeed {
                 Ok(out) => out,
                 Err(err) if sdk_errors::is_throttling(&err) => return Ok(Err(Throttled)),
                 Err(err) => {
-                    return Err(Error::aws(
+                    return Err(sdk_errors::failed(
                         format!("reading the events of stack {}", self.stack),
                         err,
                     ))

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use aws_sdk_ec2::types::{Filter, RouteTable, Subnet};
 use template_builder::{Built, ParameterSource, Precondition, SecretValueSource};
 
-use crate::{stack, Clients, Error};
+use crate::{sdk_errors, stack, Clients, Error};
 
 /// CloudFormation's limit on one parameter value, in bytes.
 pub const PARAMETER_VALUE_LIMIT: usize = 4096;
@@ -112,7 +112,7 @@ pub async fn lookup_network(clients: &Clients, vpc: Option<&str>) -> Result<Netw
                 .filters(Filter::builder().name("isDefault").values("true").build())
                 .send()
                 .await
-                .map_err(|e| Error::aws("looking up the default VPC", e))?;
+                .map_err(|e| sdk_errors::failed("looking up the default VPC", e))?;
             out.vpcs()
                 .iter()
                 .find_map(|v| v.vpc_id())
@@ -133,7 +133,8 @@ pub async fn lookup_network(clients: &Clients, vpc: Option<&str>) -> Result<Netw
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| Error::aws(format!("listing the subnets of {vpc_id}"), e))?;
+        let page =
+            page.map_err(|e| sdk_errors::failed(format!("listing the subnets of {vpc_id}"), e))?;
         subnets.extend(page.subnets().iter().cloned());
     }
     let mut route_tables = Vec::new();
@@ -143,8 +144,8 @@ pub async fn lookup_network(clients: &Clients, vpc: Option<&str>) -> Result<Netw
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page =
-            page.map_err(|e| Error::aws(format!("listing the route tables of {vpc_id}"), e))?;
+        let page = page
+            .map_err(|e| sdk_errors::failed(format!("listing the route tables of {vpc_id}"), e))?;
         route_tables.extend(page.route_tables().iter().cloned());
     }
     if subnets.is_empty() {
@@ -153,7 +154,10 @@ pub async fn lookup_network(clients: &Clients, vpc: Option<&str>) -> Result<Netw
             if vpc.is_some() { " (x-aws-vpc)" } else { "" }
         )));
     }
-    let (public_subnets, private) = split_subnets(&subnets, &route_tables);
+    let (public, private) = split_subnets(&subnets, &route_tables);
+    // Load balancers and EFS mount targets take at most one subnet per availability zone.
+    let public_subnets = one_per_zone(&subnets, public);
+    let private = one_per_zone(&subnets, private);
     let private_subnets = if private.is_empty() {
         public_subnets.clone()
     } else {
@@ -164,6 +168,21 @@ pub async fn lookup_network(clients: &Clients, vpc: Option<&str>) -> Result<Netw
         public_subnets,
         private_subnets,
     })
+}
+
+/// The first subnet of each availability zone, in the given order.
+pub fn one_per_zone(subnets: &[Subnet], ids: Vec<String>) -> Vec<String> {
+    let mut zones = HashSet::new();
+    ids.into_iter()
+        .filter(|id| {
+            let zone = subnets
+                .iter()
+                .find(|s| s.subnet_id() == Some(id.as_str()))
+                .and_then(|s| s.availability_zone().or(s.availability_zone_id()));
+            // A subnet without a known zone is kept: better one too many than none.
+            zone.is_none_or(|zone| zones.insert(zone.to_string()))
+        })
+        .collect()
 }
 
 /// Public subnets map public IPs on launch or route to an internet gateway (through their own route
@@ -260,7 +279,8 @@ pub async fn retained_file_systems(
     let mut found: Vec<(aws_smithy_types::DateTime, String, String)> = Vec::new();
     let mut pages = clients.efs.describe_file_systems().into_paginator().send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| Error::aws("looking for retained EFS file systems", e))?;
+        let page =
+            page.map_err(|e| sdk_errors::failed("looking for retained EFS file systems", e))?;
         for fs in page.file_systems() {
             let tag = |key: &str| fs.tags().iter().find(|t| t.key() == key).map(|t| t.value());
             if tag(PROJECT_TAG) != Some(project) || owned.contains(fs.file_system_id()) {
@@ -326,6 +346,26 @@ mod tests {
         let (public, private) = split_subnets(&subnets, &tables);
         assert_eq!(public, ["a", "b"]);
         assert_eq!(private, ["c", "d"]);
+    }
+
+    #[test]
+    fn one_subnet_per_availability_zone() {
+        let subnets = [
+            Subnet::builder()
+                .subnet_id("a1")
+                .availability_zone("us-east-1a")
+                .build(),
+            Subnet::builder()
+                .subnet_id("a2")
+                .availability_zone("us-east-1a")
+                .build(),
+            Subnet::builder()
+                .subnet_id("b1")
+                .availability_zone("us-east-1b")
+                .build(),
+        ];
+        let ids = vec!["a1".to_string(), "a2".to_string(), "b1".to_string()];
+        assert_eq!(one_per_zone(&subnets, ids), ["a1", "b1"]);
     }
 
     #[test]

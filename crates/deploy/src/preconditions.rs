@@ -38,7 +38,9 @@ async fn check_one(
                 .clusters(name)
                 .send()
                 .await
-                .map_err(|e| Error::aws(format!("x-aws-cluster: looking up cluster {name}"), e))?;
+                .map_err(|e| {
+                    sdk_errors::failed(format!("x-aws-cluster: looking up cluster {name}"), e)
+                })?;
             let active = out.clusters().iter().any(|c| c.status() == Some("ACTIVE"));
             Ok((!active).then(|| {
                 format!("x-aws-cluster: ECS cluster {name:?} does not exist (or is not active) in region {region}")
@@ -62,7 +64,7 @@ async fn check_one(
                     )))
                 }
                 Err(err) => {
-                    return Err(Error::aws(
+                    return Err(sdk_errors::failed(
                         format!("x-aws-loadbalancer: looking up load balancer {name_or_arn}"),
                         err,
                     ))
@@ -99,7 +101,10 @@ async fn check_one(
                 {
                     Ok(Some(missing_vpc(id, region)))
                 }
-                Err(err) => Err(Error::aws(format!("x-aws-vpc: looking up VPC {id}"), err)),
+                Err(err) => Err(sdk_errors::failed(
+                    format!("x-aws-vpc: looking up VPC {id}"),
+                    err,
+                )),
             }
         }
         Precondition::SecurityGroupExists { id } => {
@@ -117,7 +122,7 @@ async fn check_one(
                 {
                     Ok(Some(missing_group(id, region)))
                 }
-                Err(err) => Err(Error::aws(
+                Err(err) => Err(sdk_errors::failed(
                     format!("networks: looking up security group {id}"),
                     err,
                 )),
@@ -136,7 +141,7 @@ async fn check_one(
                 Err(err) if sdk_errors::code(&err) == Some("FileSystemNotFound") => {
                     Ok(Some(missing_file_system(id, region)))
                 }
-                Err(err) => Err(Error::aws(
+                Err(err) => Err(sdk_errors::failed(
                     format!("volumes: looking up EFS file system {id}"),
                     err,
                 )),
@@ -148,7 +153,7 @@ async fn check_one(
                 Err(err) if sdk_errors::code(&err) == Some("NoSuchEntity") => Ok(Some(format!(
                     "x-aws-policies: managed policy {arn:?} does not exist"
                 ))),
-                Err(err) => Err(Error::aws(
+                Err(err) => Err(sdk_errors::failed(
                     format!("x-aws-policies: looking up policy {arn}"),
                     err,
                 )),

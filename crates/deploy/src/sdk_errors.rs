@@ -27,3 +27,21 @@ pub fn is_throttling<E: ProvideErrorMetadata>(err: &E) -> bool {
         )
     )
 }
+
+/// An SDK error as "what we were doing: Code: message" when the service answered, otherwise the
+/// deepest cause (connection refused, timeout...), never the error's debug dump.
+pub fn failed<E>(action: impl Into<String>, err: E) -> crate::Error
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let message = match (err.code(), err.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_string(),
+        (None, Some(message)) => message.to_string(),
+        (None, None) => crate::error::describe_sdk_error(&err),
+    };
+    crate::Error::Aws {
+        action: action.into(),
+        message,
+    }
+}

@@ -107,7 +107,10 @@ pub async fn describe(cf: &Client, name_or_id: &str) -> Result<Option<StackInfo>
             .first()
             .map(|s| StackInfo::from_sdk(s, name_or_id))),
         Err(err) if is_missing_stack(&err) => Ok(None),
-        Err(err) => Err(Error::aws(format!("reading stack {name_or_id}"), err)),
+        Err(err) => Err(sdk_errors::failed(
+            format!("reading stack {name_or_id}"),
+            err,
+        )),
     }
 }
 
@@ -123,7 +126,10 @@ pub(crate) async fn poll(
             .map(|s| StackInfo::from_sdk(s, name_or_id)))),
         Err(err) if is_missing_stack(&err) => Ok(Ok(None)),
         Err(err) if sdk_errors::is_throttling(&err) => Ok(Err(Throttled)),
-        Err(err) => Err(Error::aws(format!("reading stack {name_or_id}"), err)),
+        Err(err) => Err(sdk_errors::failed(
+            format!("reading stack {name_or_id}"),
+            err,
+        )),
     }
 }
 
@@ -142,7 +148,7 @@ pub async fn delete(cf: &Client, stack_id: &str) -> Result<(), Error> {
         .stack_name(stack_id)
         .send()
         .await
-        .map_err(|e| Error::aws(format!("deleting stack {stack_id}"), e))?;
+        .map_err(|e| sdk_errors::failed(format!("deleting stack {stack_id}"), e))?;
     Ok(())
 }
 
@@ -152,7 +158,7 @@ pub async fn cancel_update(cf: &Client, stack_id: &str) -> Result<(), Error> {
         .stack_name(stack_id)
         .send()
         .await
-        .map_err(|e| Error::aws(format!("cancelling the update of stack {stack_id}"), e))?;
+        .map_err(|e| sdk_errors::failed(format!("cancelling the update of stack {stack_id}"), e))?;
     Ok(())
 }
 
@@ -169,8 +175,9 @@ pub async fn physical_ids_of_type(
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page =
-            page.map_err(|e| Error::aws(format!("listing the resources of stack {stack}"), e))?;
+        let page = page.map_err(|e| {
+            sdk_errors::failed(format!("listing the resources of stack {stack}"), e)
+        })?;
         for summary in page.stack_resource_summaries() {
             if summary.resource_type() == Some(resource_type)
                 && summary

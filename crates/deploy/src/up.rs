@@ -157,7 +157,14 @@ pub async fn up(
         "{} stack {project}",
         if create { "Creating" } else { "Updating" }
     )));
-    changeset::execute(cf, &change_set).await?;
+    if let Err(err) = changeset::execute(cf, &change_set).await {
+        if create && existing_id.is_none() {
+            // The empty REVIEW_IN_PROGRESS stack the change set made holds nothing of the user's:
+            // do not leave it behind for the next `up` to trip over.
+            let _ = stack::delete(cf, &change_set.stack_id).await;
+        }
+        return Err(err);
+    }
     if options.detach {
         progress.report(ProgressEvent::Info(format!(
             "Change set executing; follow it with `docker ecs ps` or the CloudFormation console (stack {project})"

@@ -9,7 +9,7 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionRule,
 };
 
-use crate::{Clients, Error};
+use crate::{sdk_errors, Clients, Error};
 
 /// CloudFormation's limit on TemplateBody, in bytes.
 pub const TEMPLATE_BODY_LIMIT: usize = 51_200;
@@ -35,7 +35,7 @@ pub async fn prepare(
         .get_caller_identity()
         .send()
         .await
-        .map_err(|e| Error::aws("finding the AWS account id", e))?
+        .map_err(|e| sdk_errors::failed("finding the AWS account id", e))?
         .account()
         .map(str::to_string)
         .ok_or_else(|| Error::Aws {
@@ -56,7 +56,9 @@ pub async fn prepare(
         .body(ByteStream::from(body.into_bytes()))
         .send()
         .await
-        .map_err(|e| Error::aws(format!("uploading the template to s3://{bucket}/{key}"), e))?;
+        .map_err(|e| {
+            sdk_errors::failed(format!("uploading the template to s3://{bucket}/{key}"), e)
+        })?;
     Ok(TemplateSource::Url(format!(
         "https://{bucket}.s3.{}.amazonaws.com/{key}",
         clients.region
@@ -87,7 +89,7 @@ async fn ensure_bucket(clients: &Clients, bucket: &str, account: &str) -> Result
                  {bucket} exists and does not belong to account {account}"
             )))
         }
-        Err(err) => return Err(Error::aws(format!("checking bucket {bucket}"), err)),
+        Err(err) => return Err(sdk_errors::failed(format!("checking bucket {bucket}"), err)),
     }
     let mut create = s3.create_bucket().bucket(bucket);
     // us-east-1 is the default location and must not be named.
@@ -98,10 +100,9 @@ async fn ensure_bucket(clients: &Clients, bucket: &str, account: &str) -> Result
                 .build(),
         );
     }
-    create
-        .send()
-        .await
-        .map_err(|e| Error::aws(format!("creating bucket {bucket} for large templates"), e))?;
+    create.send().await.map_err(|e| {
+        sdk_errors::failed(format!("creating bucket {bucket} for large templates"), e)
+    })?;
     s3.put_public_access_block()
         .bucket(bucket)
         .expected_bucket_owner(account)
@@ -115,7 +116,7 @@ async fn ensure_bucket(clients: &Clients, bucket: &str, account: &str) -> Result
         )
         .send()
         .await
-        .map_err(|e| Error::aws(format!("blocking public access to bucket {bucket}"), e))?;
+        .map_err(|e| sdk_errors::failed(format!("blocking public access to bucket {bucket}"), e))?;
     let by_default = ServerSideEncryptionByDefault::builder()
         .sse_algorithm(ServerSideEncryption::Aes256)
         .build()
@@ -134,6 +135,6 @@ async fn ensure_bucket(clients: &Clients, bucket: &str, account: &str) -> Result
         .server_side_encryption_configuration(encryption)
         .send()
         .await
-        .map_err(|e| Error::aws(format!("enabling encryption on bucket {bucket}"), e))?;
+        .map_err(|e| sdk_errors::failed(format!("enabling encryption on bucket {bucket}"), e))?;
     Ok(())
 }

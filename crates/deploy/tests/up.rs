@@ -823,3 +823,41 @@ async fn busy_stack_is_refused() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn failed_execution_of_a_create_removes_the_empty_stack() {
+    use aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetError;
+    let delete = mock!(Cf::delete_stack)
+        .match_requests(|r| r.stack_name() == Some(STACK_ID))
+        .then_output(|| DeleteStackOutput::builder().build());
+    let mocks = Mocks {
+        cf: vec![
+            missing_stack(),
+            change_set_created(true),
+            change_set_ready(),
+            mock!(Cf::execute_change_set).then_error(|| {
+                ExecuteChangeSetError::generic(error(
+                    "ValidationError",
+                    "Template error: instance of Fn::GetAtt references undefined resource WebDiscovery",
+                ))
+            }),
+            delete.clone(),
+        ],
+        ..Default::default()
+    };
+    let err = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "executing the change set: ValidationError: Template error: instance of Fn::GetAtt references undefined resource WebDiscovery"
+    );
+    assert_eq!(delete.num_calls(), 1);
+}
