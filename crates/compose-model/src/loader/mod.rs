@@ -37,8 +37,10 @@ use document::Loader;
 use normalize::fields::Cx;
 
 pub(crate) fn load(options: &LoadOptions) -> Result<Loaded, Error> {
-    let files =
-        discovery::compose_files(&options.files, &options.environment, &options.working_dir)?;
+    // One environment for the whole load, read before the files are known (COMPOSE_FILE may be
+    // in it), from where compose reads it.
+    let env = project_environment(options, &dotenv_dir(options))?;
+    let files = discovery::compose_files(&options.files, &env, &options.working_dir)?;
     let first = files.first().ok_or_else(|| Error::NotFound {
         searched: options.working_dir.clone(),
     })?;
@@ -50,7 +52,6 @@ pub(crate) fn load(options: &LoadOptions) -> Result<Loaded, Error> {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| options.working_dir.clone()),
     };
-    let env = project_environment(options, &project_dir)?;
 
     let mut loader = Loader::new(options);
     let mut merged: Option<Value> = None;
@@ -92,6 +93,24 @@ pub(crate) fn load(options: &LoadOptions) -> Result<Loaded, Error> {
     let mut warnings = loader.unset.warnings.clone();
     warnings.extend(loader.warnings.iter().cloned());
     Ok(Loaded { project, warnings })
+}
+
+/// Where the default `.env` is (compose-go's order): `--project-directory`, else the directory of
+/// the first `-f` file, else the working directory.
+fn dotenv_dir(options: &LoadOptions) -> PathBuf {
+    if let Some(dir) = &options.project_directory {
+        return discovery::absolute(&options.working_dir, dir);
+    }
+    options
+        .files
+        .iter()
+        .find(|f| !discovery::is_stdin(f))
+        .and_then(|f| {
+            discovery::absolute(&options.working_dir, f)
+                .parent()
+                .map(Path::to_path_buf)
+        })
+        .unwrap_or_else(|| options.working_dir.clone())
 }
 
 /// `.env` (or the `--env-file`s) under the process environment, which wins.

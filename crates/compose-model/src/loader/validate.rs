@@ -35,6 +35,12 @@ fn hint(name: &str, candidates: Vec<&str>) -> String {
 pub(crate) fn references(project: &mut Project, cx: &Cx) -> Result<(), Error> {
     for (name, service) in &project.services {
         let base = child("services", name);
+        if service.image.is_none() && service.build.is_none() {
+            return Err(cx.error(
+                &base,
+                format!("service {name:?} has neither an image nor a build context specified"),
+            ));
+        }
         for network in service.networks.keys() {
             if !project.networks.contains_key(network) {
                 return Err(cx.error(

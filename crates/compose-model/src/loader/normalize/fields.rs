@@ -115,6 +115,33 @@ impl Cx<'_> {
         Ok(out)
     }
 
+    /// The entries of a `services:` / `networks:` / ... section: (name, path, value). Names follow
+    /// the spec's pattern `[a-zA-Z0-9._-]+`.
+    pub(crate) fn named_entries<'v>(
+        &self,
+        value: &'v Value,
+        path: &str,
+    ) -> Result<Vec<(String, String, &'v Value)>, Error> {
+        let map = self.mapping(value, path)?;
+        map.iter()
+            .map(|(k, v)| {
+                let name = self.key(k, path)?;
+                let p = child(path, &name);
+                let valid = !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+                if !valid {
+                    return Err(self.error(
+                        &p,
+                        format!("invalid name {name:?}: only letters, digits, '.', '_' and '-' are allowed"),
+                    ));
+                }
+                Ok((name, p, v))
+            })
+            .collect()
+    }
+
     pub(crate) fn key(&self, key: &Value, path: &str) -> Result<String, Error> {
         key_string(key)
             .ok_or_else(|| self.error(path, format!("keys must be strings, found {}", kind(key))))

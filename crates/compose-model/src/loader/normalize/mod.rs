@@ -29,7 +29,7 @@ pub(crate) fn project(cx: &Cx, doc: &Value) -> Result<Project, Error> {
     let _ = f.raw("version");
     let mut project = Project::default();
     if let Some(v) = f.raw("services") {
-        for (name, path, value) in named(cx, v, "services")? {
+        for (name, path, value) in cx.named_entries(v, "services")? {
             let service = service::normalize(cx, &name, value, &path)?;
             project.services.insert(name, service);
         }
@@ -50,19 +50,4 @@ pub(crate) fn project(cx: &Cx, doc: &Value) -> Result<Project, Error> {
     f.finish(&["models"], None, Some(&mut extensions))?;
     project.extensions = extensions;
     Ok(project)
-}
-
-fn named<'v>(
-    cx: &Cx,
-    value: &'v Value,
-    path: &str,
-) -> Result<Vec<(String, String, &'v Value)>, Error> {
-    let map = cx.mapping(value, path)?;
-    map.iter()
-        .map(|(k, v)| {
-            let name = cx.key(k, path)?;
-            let p = crate::loader::value::child(path, &name);
-            Ok((name, p, v))
-        })
-        .collect()
 }

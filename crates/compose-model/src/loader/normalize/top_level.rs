@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_yaml::Value;
 
 use super::fields::{Cx, Fields};
-use crate::loader::value::{child, untag};
+use crate::loader::value::untag;
 use crate::{Error, Network, Secret, Volume};
 
 /// `external: true`, or the legacy `external: {name: x}` (which also sets the name).
@@ -25,28 +25,13 @@ fn external(f: &mut Fields, name: &mut Option<String>) -> Result<bool, Error> {
     f.cx.convert(v, &path, super::units::boolean)
 }
 
-fn entries<'v>(
-    cx: &Cx,
-    value: &'v Value,
-    path: &str,
-) -> Result<Vec<(String, String, &'v Value)>, Error> {
-    let map = cx.mapping(value, path)?;
-    map.iter()
-        .map(|(k, v)| {
-            let name = cx.key(k, path)?;
-            let p = child(path, &name);
-            Ok((name, p, v))
-        })
-        .collect()
-}
-
 pub(crate) fn networks(
     cx: &Cx,
     value: &Value,
     path: &str,
 ) -> Result<BTreeMap<String, Network>, Error> {
     let mut out = BTreeMap::new();
-    for (name, p, v) in entries(cx, value, path)? {
+    for (name, p, v) in cx.named_entries(value, path)? {
         if matches!(untag(v), Value::Null) {
             out.insert(name, Network::default());
             continue;
@@ -80,7 +65,7 @@ pub(crate) fn volumes(
     path: &str,
 ) -> Result<BTreeMap<String, Volume>, Error> {
     let mut out = BTreeMap::new();
-    for (name, p, v) in entries(cx, value, path)? {
+    for (name, p, v) in cx.named_entries(value, path)? {
         if matches!(untag(v), Value::Null) {
             out.insert(name, Volume::default());
             continue;
@@ -110,7 +95,7 @@ pub(crate) fn secrets(
     kind: &str,
 ) -> Result<BTreeMap<String, Secret>, Error> {
     let mut out = BTreeMap::new();
-    for (name, p, v) in entries(cx, value, path)? {
+    for (name, p, v) in cx.named_entries(value, path)? {
         let mut f = Fields::new(cx, v, &p)?;
         let mut s = Secret {
             name: f.string("name")?,
