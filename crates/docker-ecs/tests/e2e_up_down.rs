@@ -62,23 +62,8 @@ fn up(moto: &Moto, project: &Project) -> Run {
     moto.docker_ecs(&project.dir, &["up"])
 }
 
-/// The physical ids of the stack's resources of one type.
 fn resources_of_type(moto: &Moto, resource_type: &str) -> Vec<String> {
-    let listed = moto.aws_ok(
-        "cloudformation",
-        "describe_stack_resources",
-        json!({ "StackName": PROJECT }),
-    );
-    listed["StackResources"]
-        .as_array()
-        .map(|resources| {
-            resources
-                .iter()
-                .filter(|r| r["ResourceType"] == resource_type)
-                .filter_map(|r| r["PhysicalResourceId"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+    moto.stack_resources(PROJECT, resource_type)
 }
 
 fn cluster_name(moto: &Moto) -> String {

@@ -220,6 +220,22 @@ impl Moto {
             })
     }
 
+    /// The physical ids of a stack's resources of one type (`AWS::ECS::Service`...).
+    pub fn stack_resources(&self, stack: &str, resource_type: &str) -> Vec<String> {
+        let listed = self.aws_ok(
+            "cloudformation",
+            "describe_stack_resources",
+            serde_json::json!({ "StackName": stack }),
+        );
+        listed["StackResources"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| r["ResourceType"] == resource_type)
+            .filter_map(|r| r["PhysicalResourceId"].as_str().map(str::to_owned))
+            .collect()
+    }
+
     /// The stack's status, or None when it does not exist.
     pub fn stack_status(&self, stack: &str) -> Option<String> {
         let described = self

@@ -1,0 +1,281 @@
+//! End to end against the moto launcher: `secret` on Secrets Manager, `ls` on the deployed projects, and a
+//! project whose template is too large to pass inline (it goes through the tool's S3 bucket).
+
+mod common;
+
+use std::path::Path;
+
+use common::{Moto, Run};
+use serde_json::{json, Value};
+
+fn json_of(run: &Run) -> Value {
+    run.assert_success();
+    serde_json::from_str(run.stdout().trim())
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", run.describe()))
+}
+
+fn secret_names(moto: &Moto, dir: &Path) -> Vec<String> {
+    let listed = json_of(&moto.docker_ecs(dir, &["secret", "ls", "--format", "json"]));
+    listed
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["Name"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn secret_create_ls_inspect_rm() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().expect("temporary directory");
+
+    // create from standard input: the ARN is printed, the value stored as given.
+    let run = moto.docker_ecs_stdin(
+        dir.path(),
+        &[
+            "secret",
+            "create",
+            "db_password",
+            "-",
+            "--description",
+            "database password",
+            "--label",
+            "team=core",
+        ],
+        "hunter2",
+    );
+    run.assert_success();
+    let arn = run.stdout().trim().to_owned();
+    assert!(
+        arn.starts_with("arn:aws:secretsmanager:us-east-1:") && arn.contains(":secret:db_password"),
+        "{}",
+        run.describe()
+    );
+    let value = moto.aws_ok(
+        "secretsmanager",
+        "get_secret_value",
+        json!({ "SecretId": arn }),
+    );
+    assert_eq!(value["SecretString"], "hunter2");
+
+    // create from a file.
+    std::fs::write(dir.path().join("api.key"), "k3y\n").expect("write the key file");
+    moto.docker_ecs(dir.path(), &["secret", "create", "api_key", "api.key"])
+        .assert_success();
+    let value = moto.aws_ok(
+        "secretsmanager",
+        "get_secret_value",
+        json!({ "SecretId": "api_key" }),
+    );
+    assert_eq!(
+        value["SecretString"], "k3y\n",
+        "the file's bytes, unchanged"
+    );
+
+    // registry credentials: the JSON ECS expects for repositoryCredentials.
+    moto.docker_ecs_stdin(
+        dir.path(),
+        &[
+            "secret",
+            "create",
+            "registry",
+            "--username",
+            "bob",
+            "--password-stdin",
+        ],
+        "s3cret\n",
+    )
+    .assert_success();
+    let value = moto.aws_ok(
+        "secretsmanager",
+        "get_secret_value",
+        json!({ "SecretId": "registry" }),
+    );
+    let credentials: Value = serde_json::from_str(value["SecretString"].as_str().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("registry secret is not JSON ({e}): {value}"));
+    assert_eq!(
+        credentials,
+        json!({ "username": "bob", "password": "s3cret" })
+    );
+
+    // ls: table and JSON.
+    let mut names = secret_names(&moto, dir.path());
+    names.sort();
+    assert_eq!(names, ["api_key", "db_password", "registry"]);
+    let run = moto.docker_ecs(dir.path(), &["secret", "ls"]);
+    run.assert_success();
+    let row = run
+        .stdout()
+        .lines()
+        .find(|l| l.starts_with("db_password"))
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no db_password row: {}", run.describe()));
+    assert!(
+        row.contains(&arn) && row.contains("database password"),
+        "{row:?}"
+    );
+    assert!(row.contains("team=core"), "{row:?}");
+
+    // inspect: details, never the value.
+    let run = moto.docker_ecs(dir.path(), &["secret", "inspect", "db_password"]);
+    run.assert_success();
+    assert!(run.stdout().contains(&arn), "{}", run.describe());
+    assert!(!run.all_output().contains("hunter2"), "{}", run.describe());
+
+    // rm: gone from ls and from Secrets Manager.
+    moto.docker_ecs(dir.path(), &["secret", "rm", "db_password"])
+        .assert_success();
+    let mut names = secret_names(&moto, dir.path());
+    names.sort();
+    assert_eq!(names, ["api_key", "registry"]);
+    let gone = moto.aws(
+        "secretsmanager",
+        "describe_secret",
+        json!({ "SecretId": "db_password" }),
+    );
+    assert!(gone.is_err(), "db_password still exists: {gone:?}");
+
+    // inspect of a missing secret: an error naming it.
+    let run = moto.docker_ecs(dir.path(), &["secret", "inspect", "db_password"]);
+    run.assert_failure();
+    assert!(run.stderr().contains("db_password"), "{}", run.describe());
+}
+
+fn write_project(dir: &Path, compose: &str) {
+    std::fs::create_dir_all(dir).expect("create the project directory");
+    std::fs::write(dir.join("compose.yaml"), compose).expect("write compose.yaml");
+}
+
+#[test]
+fn ls_lists_deployed_projects_with_their_status() {
+    let moto = Moto::start();
+    let root = tempfile::tempdir().expect("temporary directory");
+    for name in ["shop", "blog"] {
+        let dir = root.path().join(name);
+        write_project(&dir, "services:\n  app:\n    image: nginx:1.27\n");
+        moto.docker_ecs(&dir, &["up"]).assert_success();
+    }
+    // A stack this tool did not create is not a project.
+    moto.aws_ok(
+        "cloudformation",
+        "create_stack",
+        json!({
+            "StackName": "unrelated",
+            "TemplateBody": json!({
+                "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}
+            }).to_string()
+        }),
+    );
+
+    let listed = json_of(&moto.docker_ecs(root.path(), &["ls", "--format", "json"]));
+    let mut projects: Vec<(String, String)> = listed
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| {
+            Some((
+                p["Name"].as_str()?.to_owned(),
+                p["Status"].as_str()?.to_owned(),
+            ))
+        })
+        .collect();
+    projects.sort();
+    assert_eq!(
+        projects,
+        [
+            ("blog".to_owned(), "CREATE_COMPLETE".to_owned()),
+            ("shop".to_owned(), "CREATE_COMPLETE".to_owned())
+        ]
+    );
+
+    let run = moto.docker_ecs(root.path(), &["ls"]);
+    run.assert_success();
+    assert!(!run.stdout().contains("unrelated"), "{}", run.describe());
+    for name in ["shop", "blog"] {
+        assert!(
+            run.stdout().lines().any(|l| l.starts_with(name)),
+            "{}",
+            run.describe()
+        );
+    }
+}
+
+/// Enough services that the template is over CloudFormation's 51,200-byte TemplateBody limit.
+fn large_compose(services: usize) -> String {
+    let mut text = String::from("services:\n");
+    for i in 0..services {
+        text.push_str(&format!(
+            "  svc{i:02}:\n    image: nginx:1.27\n    environment:\n      INDEX: \"{i}\"\n      \
+             DESCRIPTION: \"service number {i} of a project large enough to need S3\"\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn a_template_over_the_inline_limit_goes_through_s3() {
+    let moto = Moto::start();
+    let root = tempfile::tempdir().expect("temporary directory");
+    let dir = root.path().join("bigapp");
+    write_project(&dir, &large_compose(40));
+
+    let template = moto.docker_ecs(&dir, &["convert", "--format", "json"]);
+    template.assert_success();
+    assert!(
+        template.stdout().len() > 51_200,
+        "the test project must exceed the inline limit; its template is {} bytes",
+        template.stdout().len()
+    );
+
+    let run = moto.docker_ecs(&dir, &["up"]);
+    run.assert_success();
+    assert_eq!(
+        moto.stack_status("bigapp").as_deref(),
+        Some("CREATE_COMPLETE"),
+        "{}",
+        run.describe()
+    );
+    let buckets = moto.aws_ok("s3", "list_buckets", json!({}));
+    let buckets: Vec<String> = buckets["Buckets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b["Name"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(buckets.len(), 1, "one bucket of the tool's: {buckets:?}");
+    let encryption = moto.aws(
+        "s3",
+        "get_bucket_encryption",
+        json!({ "Bucket": buckets[0] }),
+    );
+    assert!(
+        encryption.is_ok(),
+        "the bucket is encrypted: {encryption:?}"
+    );
+    let public = moto.aws_ok(
+        "s3",
+        "get_public_access_block",
+        json!({ "Bucket": buckets[0] }),
+    );
+    assert_eq!(
+        public["PublicAccessBlockConfiguration"]["BlockPublicAcls"], true,
+        "{public}"
+    );
+
+    let services = moto.stack_resources("bigapp", "AWS::ECS::Service");
+    assert_eq!(services.len(), 40, "{services:?}");
+    let clusters = moto.stack_resources("bigapp", "AWS::ECS::Cluster");
+    let described = moto.aws_ok(
+        "ecs",
+        "describe_services",
+        json!({ "cluster": clusters.first(), "services": &services[..10] }),
+    );
+    assert_eq!(
+        described["services"].as_array().map(Vec::len),
+        Some(10),
+        "{described}"
+    );
+
+    moto.docker_ecs(&dir, &["down"]).assert_success();
+    assert_eq!(moto.stack_status("bigapp"), None);
+}
