@@ -418,3 +418,28 @@ fn the_yaml_1_1_check_recognises_lookalikes() {
     assert_eq!(plain_scalars("  on:"), ["on"]);
     assert_eq!(plain_scalars("    - off"), ["off"]);
 }
+
+/// The same secret-content check as for the examples, on the feature projects under tests/projects/
+/// (file secrets next to punctuated names, several targets of one secret, ...).
+#[test]
+fn no_template_of_a_test_project_carries_secret_content() {
+    let mut checked = 0;
+    for (name, dir) in common::test_projects() {
+        let Ok((project, built)) = common::convert(&dir) else {
+            continue; // cfn_lint.rs reports projects that do not build
+        };
+        let yaml = to_yaml(&built.template);
+        let json = to_json(&built.template);
+        for (secret, content) in common::secret_contents(&project) {
+            checked += 1;
+            assert!(
+                !yaml.contains(&content) && !json.contains(&content),
+                "projects/{name}: the content of secret {secret:?} appears in the template"
+            );
+        }
+    }
+    assert!(
+        checked >= 2,
+        "expected file secrets in tests/projects, found {checked}"
+    );
+}
