@@ -17,6 +17,7 @@ mod context;
 mod fargate;
 mod gpu;
 mod iam;
+mod limits;
 mod loadbalancer;
 mod logs;
 pub mod naming;
@@ -177,6 +178,7 @@ pub fn build(project: &Project) -> Result<Built, Error> {
         &mut template,
         project.extensions.get("x-aws-cloudformation"),
     )?;
+    limits::check(&template, project.services.len())?;
     Ok(Built {
         template,
         warnings: warnings.into_iter().collect(),

@@ -18,10 +18,11 @@ pub const GPU_AMI: &str = "GpuAmiId";
 /// Condition: GPU instances get public addresses.
 const PUBLIC_IP_CONDITION: &str = "AssignPublicIpEnabled";
 
-/// How many subnets per-subnet resources (EFS mount targets) can cover: a List parameter has no
-/// length CloudFormation can iterate over, so resources are declared for this many positions, each
-/// under a condition that the position exists.
-pub const MAX_SUBNETS: usize = 6;
+/// How many subnets per-subnet resources (EFS mount targets) cover: a List parameter has no length
+/// CloudFormation can iterate over, so resources are declared for this many positions, each under a
+/// condition that the position exists. Three availability zones is the usual high-availability
+/// footprint, and it keeps each volume to a handful of resources (CloudFormation allows 500).
+pub const MAX_SUBNETS: usize = 3;
 
 fn require(ctx: &mut Ctx, name: &str, definition: Value, source: Option<ParameterSource>) -> Value {
     if !ctx.template.has_parameter(name) {
@@ -168,4 +169,20 @@ pub fn has_private_subnet(ctx: &mut Ctx, index: usize) -> String {
         );
     }
     name
+}
+
+/// The first [`MAX_SUBNETS`] task subnets (fewer when the list is shorter): where tasks that mount
+/// EFS volumes run, since only those subnets get mount targets.
+pub fn first_private_subnets(ctx: &mut Ctx) -> Value {
+    let mut list = vec![private_subnet_at(ctx, 0)];
+    for index in 1..MAX_SUBNETS {
+        let subnet = private_subnet_at(ctx, index);
+        let condition = has_private_subnet(ctx, index);
+        list.push(crate::template::if_(
+            &condition,
+            subnet,
+            crate::template::no_value(),
+        ));
+    }
+    Value::Array(list)
 }

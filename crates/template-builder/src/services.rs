@@ -95,7 +95,12 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
             ),
         });
     }
-    let subnets = parameters::private_subnets(ctx);
+    let subnets = if volume_use.depends_on.is_empty() {
+        parameters::private_subnets(ctx)
+    } else {
+        // Only these subnets have mount targets of the service's file systems.
+        parameters::first_private_subnets(ctx)
+    };
     let mut awsvpc = serde_json::Map::new();
     if launch == Launch::Fargate {
         awsvpc.insert("AssignPublicIp".into(), parameters::assign_public_ip(ctx));
