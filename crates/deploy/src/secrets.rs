@@ -190,6 +190,15 @@ fn no_such_secret(name: &str) -> Error {
 
 /// Delete a secret now, or (`recover`) schedule its deletion with the 30-day recovery window.
 pub async fn remove(client: &SecretsManager, name: &str, recover: bool) -> Result<(), Error> {
+    // A forced delete of a secret that does not exist succeeds silently: look it up first so a
+    // typo is an error, not a no-op.
+    match client.describe_secret().secret_id(name).send().await {
+        Ok(_) => {}
+        Err(err) if err.code() == Some("ResourceNotFoundException") => {
+            return Err(no_such_secret(name))
+        }
+        Err(err) => return Err(Error::aws(format!("reading secret {name}"), err)),
+    }
     let request = client.delete_secret().secret_id(name);
     let request = if recover {
         request.recovery_window_in_days(30)

@@ -1,7 +1,7 @@
 //! `secret` against mocked Secrets Manager: what create sends, listing over pages, inspect and rm.
 
 use aws_sdk_secretsmanager::operation::create_secret::{CreateSecretError, CreateSecretOutput};
-use aws_sdk_secretsmanager::operation::delete_secret::{DeleteSecretError, DeleteSecretOutput};
+use aws_sdk_secretsmanager::operation::delete_secret::DeleteSecretOutput;
 use aws_sdk_secretsmanager::operation::describe_secret::{
     DescribeSecretError, DescribeSecretOutput,
 };
@@ -243,23 +243,21 @@ async fn rm_deletes_at_once_unless_asked_to_keep_the_recovery_window() {
                 && r.recovery_window_in_days() == Some(30)
         })
         .then_output(|| DeleteSecretOutput::builder().name("later").build());
-    let missing = mock!(aws_sdk_secretsmanager::Client::delete_secret)
+    // Secrets Manager accepts a forced delete of a secret that does not exist: the lookup before
+    // it is what makes a typo an error.
+    let exists = mock!(aws_sdk_secretsmanager::Client::describe_secret)
+        .match_requests(|r| r.secret_id() != Some("gone"))
+        .then_output(|| DescribeSecretOutput::builder().build());
+    let missing = mock!(aws_sdk_secretsmanager::Client::describe_secret)
         .match_requests(|r| r.secret_id() == Some("gone"))
-        .then_error(|| {
-            DeleteSecretError::ResourceNotFoundException(
-                ResourceNotFoundException::builder()
-                    .meta(
-                        aws_smithy_types::error::ErrorMetadata::builder()
-                            .code("ResourceNotFoundException")
-                            .build(),
-                    )
-                    .build(),
-            )
-        });
+        .then_error(not_found_describe);
+    let never = mock!(aws_sdk_secretsmanager::Client::delete_secret)
+        .match_requests(|r| r.secret_id() == Some("gone"))
+        .then_output(|| DeleteSecretOutput::builder().name("gone").build());
     let client = mock_client!(
         aws_sdk_secretsmanager,
         RuleMode::MatchAny,
-        [&force, &recover, &missing]
+        [&force, &recover, &exists, &missing, &never]
     );
     secrets::remove(&client, "now", false).await.unwrap();
     secrets::remove(&client, "later", true).await.unwrap();
@@ -271,4 +269,5 @@ async fn rm_deletes_at_once_unless_asked_to_keep_the_recovery_window() {
             .to_string(),
         "no such secret: gone"
     );
+    assert_eq!(never.num_calls(), 0);
 }
