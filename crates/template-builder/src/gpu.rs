@@ -262,6 +262,7 @@ pub fn add_capacity(
     name: &str,
     service: &Service,
     plan: &GpuPlan,
+    subnets: Value,
 ) -> Result<String, Error> {
     add_instance_identity(ctx);
     let base = ctx.names.service(name);
@@ -318,7 +319,6 @@ pub fn add_capacity(
     let max_size = (replicas.max(scaling_max).max(1) * max_percent)
         .div_ceil(100)
         .max(1);
-    let subnets = parameters::private_subnets(ctx);
     let mut asg_tags = Vec::new();
     if let Some(list) = ctx.service_tags(name).as_array() {
         for tag in list {

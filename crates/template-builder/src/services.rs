@@ -79,8 +79,15 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
         },
     )?;
 
+    let subnets = if volume_use.depends_on.is_empty() {
+        parameters::private_subnets(ctx)
+    } else {
+        // Only these subnets have mount targets of the service's file systems.
+        parameters::first_private_subnets(ctx)
+    };
+    // GPU instances live in the task subnets: an awsvpc task's interface is in its instance's zone.
     let capacity_provider = match &gpu {
-        Some(gpu) => Some(gpu::add_capacity(ctx, name, service, gpu)?),
+        Some(gpu) => Some(gpu::add_capacity(ctx, name, service, gpu, subnets.clone())?),
         None => None,
     };
 
@@ -95,12 +102,6 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
             ),
         });
     }
-    let subnets = if volume_use.depends_on.is_empty() {
-        parameters::private_subnets(ctx)
-    } else {
-        // Only these subnets have mount targets of the service's file systems.
-        parameters::first_private_subnets(ctx)
-    };
     let mut awsvpc = serde_json::Map::new();
     if launch == Launch::Fargate {
         awsvpc.insert("AssignPublicIp".into(), parameters::assign_public_ip(ctx));
