@@ -190,3 +190,74 @@ fn resolve(
     visiting.pop();
     Ok(merge::merge(base, service, "services.*"))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::loader::load_temp;
+
+    #[test]
+    fn same_file_chain_merges_with_the_usual_rules() {
+        let (_d, r) = load_temp(
+            &[(
+                "compose.yaml",
+                "services:\n  base:\n    image: b\n    environment: {A: '1'}\n    command: [x]\n  mid:\n    extends: base\n    environment: {B: '2'}\n  top:\n    extends: {service: mid}\n    command: [y]\n",
+            )],
+            |_| {},
+        );
+        let p = r.unwrap().project;
+        let top = &p.services["top"];
+        assert_eq!(top.image.as_deref(), Some("b"));
+        assert_eq!(top.environment.len(), 2);
+        assert_eq!(top.command, Some(vec!["y".to_string()]));
+    }
+
+    #[test]
+    fn other_file_paths_are_relative_to_that_file() {
+        let (d, r) = load_temp(
+            &[
+                (
+                    "lib/base.yaml",
+                    "services:\n  b:\n    image: b\n    volumes: ['./data:/data']\n",
+                ),
+                (
+                    "compose.yaml",
+                    "services:\n  a:\n    extends: {file: lib/base.yaml, service: b}\n",
+                ),
+            ],
+            |_| {},
+        );
+        let p = r.unwrap().project;
+        let expected = d.path().join("lib/data");
+        assert_eq!(
+            p.services["a"].volumes[0].source.as_deref(),
+            expected.to_str()
+        );
+        assert!(
+            !p.services.contains_key("b"),
+            "the base file's services are not part of the project"
+        );
+    }
+
+    #[test]
+    fn cycles_and_missing_bases_are_errors() {
+        let (_d, r) = load_temp(
+            &[(
+                "compose.yaml",
+                "services:\n  a:\n    extends: b\n  b:\n    extends: a\n",
+            )],
+            |_| {},
+        );
+        assert!(r
+            .unwrap_err()
+            .to_string()
+            .contains("extends cycle: a -> b -> a"));
+        let (_d, r) = load_temp(
+            &[(
+                "compose.yaml",
+                "services:\n  a:\n    extends: {file: nope.yaml, service: b}\n",
+            )],
+            |_| {},
+        );
+        assert!(r.unwrap_err().to_string().contains("nope.yaml"));
+    }
+}

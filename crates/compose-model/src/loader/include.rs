@@ -221,3 +221,46 @@ fn add_resources(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::loader::load_temp;
+
+    #[test]
+    fn included_resources_join_with_their_own_directory_and_env() {
+        let (d, r) = load_temp(
+            &[
+                ("sub/compose.yaml", "services:\n  db:\n    image: db:${V}\n    env_file: db.env\nvolumes:\n  data:\n"),
+                ("sub/.env", "V=9\n"),
+                ("sub/db.env", "X=1\n"),
+                ("compose.yaml", "include: [sub/compose.yaml]\nservices:\n  app:\n    image: app\n    volumes: ['data:/d']\n"),
+            ],
+            |_| {},
+        );
+        let p = r.unwrap().project;
+        assert_eq!(p.services["db"].image.as_deref(), Some("db:9"));
+        assert_eq!(
+            p.services["db"].env_file[0].path,
+            d.path().join("sub/db.env")
+        );
+        assert!(p.volumes.contains_key("data"));
+    }
+
+    #[test]
+    fn include_cycles_are_errors() {
+        let (_d, r) = load_temp(
+            &[
+                ("compose.yaml", "include: [b.yaml]\nservices: {}\n"),
+                ("b.yaml", "include: [compose.yaml]\n"),
+            ],
+            |_| {},
+        );
+        assert!(r.unwrap_err().to_string().contains("include cycle"));
+    }
+
+    #[test]
+    fn long_form_checks_its_keys() {
+        let (_d, r) = load_temp(&[("compose.yaml", "include:\n  - pth: x.yaml\n")], |_| {});
+        assert!(r.unwrap_err().to_string().contains("include[0].pth"));
+    }
+}

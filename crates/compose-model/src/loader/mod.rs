@@ -170,3 +170,125 @@ pub(crate) fn read_env_files(
     }
     Ok(env)
 }
+
+/// Write `files` into a temporary directory and load the project there.
+#[cfg(test)]
+pub(crate) fn load_temp(
+    files: &[(&str, &str)],
+    configure: impl FnOnce(&mut LoadOptions),
+) -> (tempfile::TempDir, Result<Loaded, Error>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create dir");
+        }
+        std::fs::write(path, text).expect("write file");
+    }
+    let mut options = LoadOptions {
+        working_dir: dir.path().to_path_buf(),
+        interpolate: true,
+        project_name: Some("t".into()),
+        ..Default::default()
+    };
+    configure(&mut options);
+    let result = load(&options);
+    (dir, result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn process_environment_wins_over_dotenv() {
+        let (_d, r) = load_temp(
+            &[
+                (".env", "TAG=dotenv\nOTHER=dotenv\n"),
+                (
+                    "compose.yaml",
+                    "services:\n  a:\n    image: x:${TAG}-${OTHER}\n",
+                ),
+            ],
+            |o| {
+                o.environment.insert("TAG".into(), "process".into());
+            },
+        );
+        let project = r.unwrap().project;
+        assert_eq!(
+            project.services["a"].image.as_deref(),
+            Some("x:process-dotenv")
+        );
+    }
+
+    #[test]
+    fn env_file_flag_replaces_dotenv() {
+        let (_d, r) = load_temp(
+            &[
+                (".env", "TAG=dotenv\n"),
+                ("custom.env", "TAG=custom\n"),
+                ("compose.yaml", "services:\n  a:\n    image: x:${TAG}\n"),
+            ],
+            |o| o.env_files = vec!["custom.env".into()],
+        );
+        assert_eq!(
+            r.unwrap().project.services["a"].image.as_deref(),
+            Some("x:custom")
+        );
+    }
+
+    #[test]
+    fn missing_env_file_flag_is_an_error() {
+        let (_d, r) = load_temp(
+            &[("compose.yaml", "services:\n  a:\n    image: x\n")],
+            |o| o.env_files = vec!["nope.env".into()],
+        );
+        assert!(r.unwrap_err().to_string().contains("nope.env"));
+    }
+
+    #[test]
+    fn project_name_sources_in_order() {
+        let files = [(
+            "compose.yaml",
+            "name: from-file\nservices:\n  a:\n    image: x\n",
+        )];
+        let (_d, r) = load_temp(&files, |_| {});
+        assert_eq!(r.unwrap().project.name, "t");
+        let (_d, r) = load_temp(&files, |o| {
+            o.project_name = None;
+            o.environment
+                .insert("COMPOSE_PROJECT_NAME".into(), "from-env".into());
+        });
+        assert_eq!(r.unwrap().project.name, "from-env");
+        let (_d, r) = load_temp(&files, |o| o.project_name = None);
+        assert_eq!(r.unwrap().project.name, "from-file");
+        let (_d, r) = load_temp(&files, |o| o.project_name = Some("Bad Name".into()));
+        assert!(r
+            .unwrap_err()
+            .to_string()
+            .contains("invalid project name \"Bad Name\""));
+    }
+
+    #[test]
+    fn version_attribute_warns() {
+        let (_d, r) = load_temp(
+            &[(
+                "compose.yaml",
+                "version: '3.8'\nservices:\n  a:\n    image: x\n",
+            )],
+            |_| {},
+        );
+        assert!(r.unwrap().warnings[0].contains("`version` is obsolete"));
+    }
+
+    #[test]
+    fn compose_files_are_recorded_and_working_dir_set() {
+        let (d, r) = load_temp(
+            &[("compose.yaml", "services:\n  a:\n    image: x\n")],
+            |_| {},
+        );
+        let p = r.unwrap().project;
+        assert_eq!(p.working_dir, d.path());
+        assert_eq!(p.compose_files, vec![d.path().join("compose.yaml")]);
+    }
+}

@@ -171,3 +171,63 @@ pub(crate) fn dependency_cycles(project: &Project, cx: &Cx) -> Result<(), Error>
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::loader::load_temp;
+
+    fn error(yaml: &str) -> String {
+        let (_d, r) = load_temp(&[("compose.yaml", yaml)], |_| {});
+        r.unwrap_err().to_string()
+    }
+
+    #[test]
+    fn default_network_is_added_unless_networks_or_network_mode() {
+        let (_d, r) = load_temp(
+            &[(
+                "compose.yaml",
+                "services:\n  a:\n    image: x\n  b:\n    image: x\n    network_mode: host\n",
+            )],
+            |_| {},
+        );
+        let p = r.unwrap().project;
+        assert!(p.services["a"].networks.contains_key("default"));
+        assert!(p.services["b"].networks.is_empty());
+        assert!(p.networks.contains_key("default"));
+    }
+
+    #[test]
+    fn undefined_references() {
+        assert!(error("services:\n  a:\n    image: x\n    networks: [n]\n").contains("compose.yaml:4: services.a.networks.n: service \"a\" refers to undefined network \"n\""));
+        assert!(
+            error("services:\n  a:\n    image: x\n    volumes: ['v:/x']\n")
+                .contains("services.a.volumes[0]: service \"a\" refers to undefined volume \"v\"")
+        );
+        assert!(error("services:\n  a:\n    image: x\n    configs: [c]\n")
+            .contains("services.a.configs[0]: service \"a\" refers to undefined config \"c\""));
+        assert!(
+            error("services:\n  a:\n    image: x\n    depends_on: [b]\n")
+                .contains("depends on undefined service \"b\"")
+        );
+    }
+
+    #[test]
+    fn optional_dependency_on_a_missing_service_is_dropped() {
+        let (_d, r) = load_temp(
+            &[("compose.yaml", "services:\n  a:\n    image: x\n    depends_on: {b: {condition: service_started, required: false}}\n")],
+            |_| {},
+        );
+        assert!(r.unwrap().project.services["a"].depends_on.is_empty());
+    }
+
+    #[test]
+    fn cycles_are_named() {
+        let e = error("services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: x\n    depends_on: [a]\n");
+        assert!(
+            e.contains("dependency cycle between services: a -> b -> a"),
+            "{e}"
+        );
+        let e = error("services:\n  a:\n    image: x\n    depends_on: [a]\n");
+        assert!(e.contains("a -> a"), "{e}");
+    }
+}

@@ -50,3 +50,41 @@ pub(crate) fn normalize(cx: &Cx, value: &Value, path: &str) -> Result<Build, Err
     build.other = other;
     Ok(build)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::normalize::fields::with_doc;
+
+    #[test]
+    fn args_take_missing_values_from_the_environment() {
+        let b = with_doc(
+            "context: /src\ndockerfile: Dockerfile.prod\nargs: {A: 1, FROM_ENV: null, NOPE: null}\ntarget: prod\ncache_from: [x]\n",
+            |cx, doc| normalize(cx, doc, "b").unwrap(),
+        );
+        assert_eq!(b.context, "/src");
+        assert_eq!(b.dockerfile.as_deref(), Some("Dockerfile.prod"));
+        assert_eq!(b.args.get("A"), Some(&Some("1".to_string())));
+        assert_eq!(b.args.get("FROM_ENV"), Some(&Some("env-value".to_string())));
+        assert_eq!(b.args.get("NOPE"), Some(&None));
+        assert_eq!(b.other.get("cache_from"), Some(&serde_json::json!(["x"])));
+    }
+
+    #[test]
+    fn context_defaults_to_the_project_directory() {
+        let b = with_doc("dockerfile: D\n", |cx, doc| {
+            normalize(cx, doc, "b").unwrap()
+        });
+        assert_eq!(b.context, "/proj");
+    }
+
+    #[test]
+    fn unknown_build_keys_are_errors() {
+        let err = with_doc("context: .\ndockerfil: D\n", |cx, doc| {
+            normalize(cx, doc, "services.web.build")
+                .unwrap_err()
+                .to_string()
+        });
+        assert!(err.contains("did you mean \"dockerfile\""), "{err}");
+    }
+}

@@ -176,3 +176,65 @@ fn placement(cx: &Cx, value: &Value, path: &str) -> Result<Placement, Error> {
     f.finish(&[], None, None)?;
     Ok(p)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::normalize::fields::with_doc;
+
+    fn deploy(yaml: &str) -> Result<Deploy, String> {
+        with_doc(yaml, |cx, doc| {
+            normalize(cx, doc, "d").map_err(|e| e.to_string())
+        })
+    }
+
+    #[test]
+    fn resources_in_bytes_and_vcpus() {
+        let d = deploy("replicas: \"2\"\nresources:\n  limits: {cpus: '0.5', memory: 512M}\n  reservations: {cpus: 1, memory: 1gb}\n").unwrap();
+        assert_eq!(d.replicas, Some(2));
+        let limits = d.resources.limits.unwrap();
+        assert_eq!(limits.cpus, Some(0.5));
+        assert_eq!(limits.memory, Some(512 * 1024 * 1024));
+        assert_eq!(d.resources.reservations.unwrap().memory, Some(1 << 30));
+    }
+
+    #[test]
+    fn devices_and_generic_resources() {
+        let d = deploy("resources:\n  reservations:\n    devices: [{capabilities: [gpu], count: all}, {capabilities: [gpu], count: 2}]\n    generic_resources: [{discrete_resource_spec: {kind: gpus, value: 1}}]\n").unwrap();
+        let r = d.resources.reservations.unwrap();
+        assert_eq!(r.devices[0].count, Some(DeviceCount::All(AllDevices::All)));
+        assert_eq!(r.devices[1].count, Some(DeviceCount::Count(2)));
+        assert_eq!(
+            r.generic_resources[0]
+                .discrete_resource_spec
+                .as_ref()
+                .unwrap()
+                .value,
+            1
+        );
+    }
+
+    #[test]
+    fn placement_update_config_and_extensions() {
+        let d = deploy("placement: {constraints: [node.ami == ami-1], preferences: [{spread: zone}]}\nupdate_config: {parallelism: 2, delay: 10s}\nx-aws-autoscaling: {max: 3}\n").unwrap();
+        assert_eq!(d.placement.constraints, vec!["node.ami == ami-1"]);
+        assert_eq!(
+            d.update_config.unwrap().delay.map(|x| x.as_secs()),
+            Some(10)
+        );
+        assert!(d.extensions.contains_key("x-aws-autoscaling"));
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let err = deploy("resources: {limits: {cpus: lots}}\n").unwrap_err();
+        assert!(
+            err.contains("d.resources.limits.cpus: must be a number, not \"lots\""),
+            "{err}"
+        );
+        let err = deploy("replicas: -1\n").unwrap_err();
+        assert!(err.contains("d.replicas"), "{err}");
+        let err = deploy("resources: {limits: {memroy: 1g}}\n").unwrap_err();
+        assert!(err.contains("did you mean \"memory\""), "{err}");
+    }
+}

@@ -94,3 +94,48 @@ pub(crate) fn resolve(
     }
     Ok(vars)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::normalize::fields::with_doc;
+
+    #[test]
+    fn environment_wins_over_env_files_and_bare_keys_use_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.env");
+        std::fs::write(&file, "A=file\nB=file\n").unwrap();
+        let missing = dir.path().join("missing.env");
+        let yaml = format!(
+            "env_file: [{{path: {}, required: true}}, {{path: {}, required: false}}]\nenvironment: {{B: env, FROM_ENV: null, NOPE: null}}\n",
+            file.display(),
+            missing.display()
+        );
+        let (files, env) = with_doc(&yaml, |cx, doc| {
+            let (files, vars) = env_files(cx, doc.get("env_file"), "s.env_file").unwrap();
+            (
+                files,
+                resolve(cx, doc.get("environment"), "s.environment", vars).unwrap(),
+            )
+        });
+        assert_eq!(files.len(), 2);
+        assert!(!files[1].required);
+        assert_eq!(env.get("A"), Some(&Some("file".to_string())));
+        assert_eq!(env.get("B"), Some(&Some("env".to_string())));
+        assert_eq!(env.get("FROM_ENV"), Some(&Some("env-value".to_string())));
+        assert_eq!(env.get("NOPE"), Some(&None));
+    }
+
+    #[test]
+    fn a_required_missing_env_file_is_an_error() {
+        let err = with_doc("env_file: [{path: /nonexistent/x.env}]\n", |cx, doc| {
+            env_files(cx, doc.get("env_file"), "services.web.env_file")
+                .unwrap_err()
+                .to_string()
+        });
+        assert!(
+            err.contains("services.web.env_file[0]: cannot read env file /nonexistent/x.env"),
+            "{err}"
+        );
+    }
+}

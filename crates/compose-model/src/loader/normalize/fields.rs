@@ -188,12 +188,6 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// The value of `key` even when it is null (`networks: {front: }`).
-    pub(crate) fn raw_with_null(&mut self, key: &'static str) -> Option<&'a Value> {
-        self.asked.push(key);
-        self.map.get(key)
-    }
-
     fn with<T>(
         &mut self,
         key: &'static str,
@@ -296,6 +290,8 @@ impl<'a> Fields<'a> {
                     o.insert(key, to_json(v));
                     continue;
                 }
+                // `x-` keys are free-form by definition; this level has nowhere to keep them.
+                continue;
             } else if untyped.contains(&key.as_str()) {
                 if let Some(o) = other.as_deref_mut() {
                     o.insert(key, to_json(v));
@@ -317,5 +313,88 @@ impl<'a> Fields<'a> {
             return Err(self.cx.error(&self.path_of(&key), message));
         }
         Ok(())
+    }
+}
+
+/// Run `f` on the document `yaml` with a context whose errors point into `compose.yaml`.
+#[cfg(test)]
+pub(crate) fn with_doc<T>(yaml: &str, f: impl FnOnce(&Cx, &Value) -> T) -> T {
+    let mut locator = Locator::default();
+    locator.add(Path::new("compose.yaml"), yaml);
+    let env: BTreeMap<String, String> = [("FROM_ENV", "env-value"), ("HOME", "/home/u")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let cx = Cx {
+        locator: &locator,
+        env: &env,
+        project_dir: Path::new("/proj"),
+    };
+    let doc: Value = serde_yaml::from_str(yaml).expect("test YAML parses");
+    f(&cx, &doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_accessors_convert_and_report_paths() {
+        with_doc(
+            "a: 3\nb: \"true\"\nc: [x, 1]\nd: {k: v, n: 2, z: null}\ne: [K=V, BARE]\n",
+            |cx, doc| {
+                let mut f = Fields::new(cx, doc, "top").unwrap();
+                assert_eq!(f.unsigned::<u32>("a").unwrap(), Some(3));
+                assert_eq!(f.bool("b").unwrap(), Some(true));
+                assert_eq!(f.strings("c").unwrap(), vec!["x", "1"]);
+                let d = f.string_map("d").unwrap();
+                assert_eq!(d.get("n").map(String::as_str), Some("2"));
+                assert_eq!(d.get("z").map(String::as_str), Some(""));
+                let e = cx
+                    .optional_string_map(f.raw("e").unwrap(), "top.e")
+                    .unwrap();
+                assert_eq!(e.get("K"), Some(&Some("V".to_string())));
+                assert_eq!(e.get("BARE"), Some(&None));
+                assert!(f.finish(&[], None, None).is_ok());
+            },
+        );
+    }
+
+    #[test]
+    fn wrong_types_name_the_path_and_line() {
+        with_doc("a: 1\nlist: {not: list}\n", |cx, doc| {
+            let mut f = Fields::new(cx, doc, "").unwrap();
+            let err = f.strings("list").unwrap_err().to_string();
+            assert_eq!(err, "compose.yaml:2: list: must be a list, not a mapping");
+        });
+    }
+
+    #[test]
+    fn finish_sorts_leftover_keys() {
+        with_doc(
+            "known: 1\nx-ext: {a: 1}\nspec_only: [1]\nimgae: x\n",
+            |cx, doc| {
+                let mut other = BTreeMap::new();
+                let mut ext = BTreeMap::new();
+                let mut f = Fields::new(cx, doc, "services.web").unwrap();
+                f.string("known").unwrap();
+                f.string("image").unwrap();
+                let err = f
+                    .finish(&["spec_only"], Some(&mut other), Some(&mut ext))
+                    .unwrap_err()
+                    .to_string();
+                assert!(err.contains("services.web.imgae: additional property \"imgae\" is not allowed (did you mean \"image\"?)"), "{err}");
+                assert_eq!(ext.get("x-ext"), Some(&serde_json::json!({"a": 1})));
+                assert_eq!(other.get("spec_only"), Some(&serde_json::json!([1])));
+            },
+        );
+    }
+
+    #[test]
+    fn x_keys_are_accepted_where_there_is_nowhere_to_keep_them() {
+        with_doc("x-note: hi\n", |cx, doc| {
+            let f = Fields::new(cx, doc, "p").unwrap();
+            assert!(f.finish(&[], None, None).is_ok());
+        });
     }
 }

@@ -48,3 +48,44 @@ pub(crate) fn normalize(cx: &Cx, value: &Value, path: &str) -> Result<Healthchec
     f.finish(&[], None, None)?;
     Ok(check)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::normalize::fields::with_doc;
+
+    fn check(yaml: &str) -> Result<Healthcheck, String> {
+        with_doc(yaml, |cx, doc| {
+            normalize(cx, doc, "h").map_err(|e| e.to_string())
+        })
+    }
+
+    #[test]
+    fn string_test_becomes_cmd_shell() {
+        let h = check("test: curl -f http://x\ninterval: 1m30s\nretries: 3\n").unwrap();
+        assert_eq!(h.test, vec!["CMD-SHELL", "curl -f http://x"]);
+        assert_eq!(h.interval.map(|d| d.as_secs()), Some(90));
+        assert_eq!(h.retries, Some(3));
+    }
+
+    #[test]
+    fn list_test_is_kept_and_checked() {
+        assert_eq!(
+            check("test: [CMD, true]\n").unwrap().test,
+            vec!["CMD", "true"]
+        );
+        assert_eq!(check("test: [NONE]\n").unwrap().test, vec!["NONE"]);
+        let err = check("test: [curl, x]\n").unwrap_err();
+        assert!(
+            err.contains("h.test: a test list must start with CMD"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn disable_and_bad_durations() {
+        assert!(check("disable: true\n").unwrap().disable);
+        let err = check("timeout: 5\n").unwrap_err();
+        assert!(err.contains("h.timeout: must be a duration"), "{err}");
+    }
+}

@@ -139,3 +139,66 @@ pub(crate) fn depends_on(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::normalize::fields::with_doc;
+
+    #[test]
+    fn file_references_default_target_to_source() {
+        let refs = with_doc(
+            "- s1\n- {source: s2, target: /etc/s2, uid: 1000, mode: 0440, x-aws-keys: [a]}\n",
+            |cx, doc| file_references(cx, doc, "r").unwrap(),
+        );
+        assert_eq!(refs[0].target, "s1");
+        assert_eq!(refs[1].target, "/etc/s2");
+        assert_eq!(refs[1].uid.as_deref(), Some("1000"));
+        assert_eq!(refs[1].mode, Some(0o440));
+        assert_eq!(
+            refs[1].extensions.get("x-aws-keys"),
+            Some(&serde_json::json!(["a"]))
+        );
+        let err = with_doc("- {target: /x}\n", |cx, doc| {
+            file_references(cx, doc, "r").unwrap_err().to_string()
+        });
+        assert!(
+            err.contains("r[0]: a secret or config reference needs a `source`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn networks_accept_null_and_options() {
+        let n = with_doc("a:\nb: {aliases: [x], priority: 5, x-k: 1}\n", |cx, doc| {
+            networks(cx, doc, "n").unwrap()
+        });
+        assert_eq!(n["a"], ServiceNetwork::default());
+        assert_eq!(n["b"].aliases, vec!["x"]);
+        assert_eq!(n["b"].priority, Some(5));
+        assert_eq!(n["b"].extensions.get("x-k"), Some(&serde_json::json!(1)));
+    }
+
+    #[test]
+    fn depends_on_conditions() {
+        let d = with_doc(
+            "a: {condition: service_healthy, restart: true}\nb: {condition: service_completed_successfully, required: false}\nc:\n",
+            |cx, doc| depends_on(cx, doc, "d").unwrap(),
+        );
+        assert_eq!(d["a"].condition, DependsOnCondition::ServiceHealthy);
+        assert!(d["a"].restart && d["a"].required);
+        assert_eq!(
+            d["b"].condition,
+            DependsOnCondition::ServiceCompletedSuccessfully
+        );
+        assert!(!d["b"].required);
+        assert_eq!(d["c"].condition, DependsOnCondition::ServiceStarted);
+        let err = with_doc("a: {condition: started}\n", |cx, doc| {
+            depends_on(cx, doc, "d").unwrap_err().to_string()
+        });
+        assert!(
+            err.contains("d.a.condition: invalid condition \"started\""),
+            "{err}"
+        );
+    }
+}

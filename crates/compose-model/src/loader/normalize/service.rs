@@ -101,10 +101,10 @@ pub(crate) fn normalize(cx: &Cx, name: &str, value: &Value, path: &str) -> Resul
     if let Some(v) = f.raw("build") {
         s.build = Some(build::normalize(cx, v, &f.path_of("build"))?);
     }
-    if let Some(v) = f.raw_with_null("command") {
+    if let Some(v) = f.raw("command") {
         s.command = Some(command::normalize(cx, v, &f.path_of("command"))?);
     }
-    if let Some(v) = f.raw_with_null("entrypoint") {
+    if let Some(v) = f.raw("entrypoint") {
         s.entrypoint = Some(command::normalize(cx, v, &f.path_of("entrypoint"))?);
     }
     let env_file_path = f.path_of("env_file");
@@ -225,4 +225,55 @@ fn devices(cx: &Cx, value: &Value, path: &str) -> Result<Vec<String>, Error> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::normalize::fields::with_doc;
+
+    fn service(yaml: &str) -> Result<Service, String> {
+        with_doc(yaml, |cx, doc| {
+            normalize(cx, "web", doc, "services.web").map_err(|e| e.to_string())
+        })
+    }
+
+    #[test]
+    fn typed_untyped_and_extension_keys() {
+        let s = service("image: nginx\ndns: [1.1.1.1]\nx-aws-role: {a: 1}\ncommand: echo 'a b'\n")
+            .unwrap();
+        assert_eq!(s.image.as_deref(), Some("nginx"));
+        assert_eq!(s.other.get("dns"), Some(&serde_json::json!(["1.1.1.1"])));
+        assert!(s.extensions.contains_key("x-aws-role"));
+        assert_eq!(s.command, Some(vec!["echo".to_string(), "a b".to_string()]));
+    }
+
+    #[test]
+    fn ulimits_and_devices() {
+        let s = service("image: x\nulimits: {nofile: {soft: 1, hard: 2}, nproc: 3}\ndevices: [/dev/a, {source: /dev/b, permissions: r}]\n").unwrap();
+        assert_eq!(s.ulimits["nofile"], Ulimit { soft: 1, hard: 2 });
+        assert_eq!(s.ulimits["nproc"], Ulimit { soft: 3, hard: 3 });
+        assert_eq!(s.devices, vec!["/dev/a", "/dev/b:/dev/b:r"]);
+        let err = service("image: x\nulimits: {nofile: {soft: 5, hard: 2}}\n").unwrap_err();
+        assert!(
+            err.contains("services.web.ulimits.nofile: soft limit 5 is above the hard limit 2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn empty_command_is_explicit() {
+        assert_eq!(
+            service("image: x\ncommand: []\n").unwrap().command,
+            Some(vec![])
+        );
+        assert_eq!(service("image: x\n").unwrap().command, None);
+    }
+
+    #[test]
+    fn typos_get_a_hint() {
+        let err = service("imgae: nginx\n").unwrap_err();
+        // The test document is the service itself, so the path has no line in it.
+        assert_eq!(err, "compose.yaml: services.web.imgae: additional property \"imgae\" is not allowed (did you mean \"image\"?)");
+    }
 }

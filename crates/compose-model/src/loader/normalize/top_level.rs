@@ -140,3 +140,50 @@ pub(crate) fn secrets(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::normalize::fields::with_doc;
+
+    #[test]
+    fn networks_and_volumes_with_external_forms() {
+        let n = with_doc("a:\nb: {external: true, name: sg-1}\nc: {external: {name: old}}\nd: {ipam: {driver: default}, x-e: 1}\n", |cx, doc| networks(cx, doc, "networks").unwrap());
+        assert_eq!(n["a"], Network::default());
+        assert!(n["b"].external);
+        assert_eq!(n["c"].name.as_deref(), Some("old"));
+        assert!(n["d"].other.contains_key("ipam"));
+        assert!(n["d"].extensions.contains_key("x-e"));
+        let v = with_doc("data: {external: true, name: fs-1}\nlocal:\n", |cx, doc| {
+            volumes(cx, doc, "volumes").unwrap()
+        });
+        assert!(v["data"].external);
+        assert_eq!(v["local"], Volume::default());
+    }
+
+    #[test]
+    fn secrets_need_exactly_one_source() {
+        let s = with_doc("f: {file: ./s.txt}\ne: {environment: X}\n", |cx, doc| {
+            secrets(cx, doc, "secrets", "secret").unwrap()
+        });
+        assert_eq!(
+            s["f"].file.as_deref(),
+            Some(std::path::Path::new("/proj/s.txt"))
+        );
+        let err = with_doc("s: {labels: {a: b}}\n", |cx, doc| {
+            secrets(cx, doc, "secrets", "secret")
+                .unwrap_err()
+                .to_string()
+        });
+        assert!(
+            err.contains("secrets.s: secret \"s\" needs one of"),
+            "{err}"
+        );
+        let err = with_doc("s: {file: a, environment: B}\n", |cx, doc| {
+            secrets(cx, doc, "secrets", "secret")
+                .unwrap_err()
+                .to_string()
+        });
+        assert!(err.contains("must use only one of"), "{err}");
+    }
+}
