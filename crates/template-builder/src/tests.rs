@@ -673,3 +673,236 @@ fn more_than_five_published_ports_on_one_service_is_an_error() {
     assert_eq!(err.attribute, "ports");
     assert!(err.message.contains("at most 5"), "{err}");
 }
+
+fn main_container(built: &Built, service: &str) -> Value {
+    let id = format!("{}TaskDefinition", crate::naming::pascal(service));
+    let containers = built.template["Resources"][&id]["Properties"]["ContainerDefinitions"]
+        .as_array()
+        .unwrap()
+        .clone();
+    containers.last().unwrap().clone()
+}
+
+#[test]
+fn container_attributes_map() {
+    let mut s = service("app");
+    s.command = Some(vec!["serve".into(), "--port=80".into()]);
+    s.entrypoint = Some(vec!["/init".into()]);
+    s.environment.insert("B".into(), Some("2".into()));
+    s.environment.insert("A".into(), Some("1".into()));
+    s.environment.insert("UNSET".into(), None);
+    s.working_dir = Some("/srv".into());
+    s.user = Some("1000:1000".into());
+    s.labels.insert("team".into(), "web".into());
+    s.init = Some(true);
+    s.cap_drop = vec!["NET_RAW".into()];
+    s.read_only = Some(true);
+    s.ulimits
+        .insert("nofile".into(), Ulimit { soft: 10, hard: 20 });
+    s.ulimits
+        .insert("nproc".into(), Ulimit { soft: 1, hard: 2 });
+    s.other.insert("tty".into(), json!(true));
+    s.other
+        .insert("sysctls".into(), json!(["net.core.somaxconn=1024"]));
+    s.healthcheck = Some(Healthcheck {
+        test: vec!["CMD".into(), "true".into()],
+        interval: Some(Duration::from_secs(1)),
+        timeout: Some(Duration::from_secs(5)),
+        retries: Some(30),
+        start_period: Some(Duration::from_secs(10)),
+        ..Default::default()
+    });
+    let built = build(&project(vec![("app", s)])).unwrap();
+    let c = main_container(&built, "app");
+    assert_eq!(c["Command"], json!(["serve", "--port=80"]));
+    assert_eq!(c["EntryPoint"], json!(["/init"]));
+    assert_eq!(
+        c["Environment"],
+        json!([{"Name": "A", "Value": "1"}, {"Name": "B", "Value": "2"}]),
+        "sorted, unset variables left out"
+    );
+    assert_eq!(c["WorkingDirectory"], "/srv");
+    assert_eq!(c["User"], "1000:1000");
+    assert_eq!(c["DockerLabels"], json!({"team": "web"}));
+    assert_eq!(c["LinuxParameters"]["InitProcessEnabled"], true);
+    assert_eq!(
+        c["LinuxParameters"]["Capabilities"]["Drop"],
+        json!(["NET_RAW"])
+    );
+    assert_eq!(c["ReadonlyRootFilesystem"], true);
+    assert_eq!(
+        c["Ulimits"],
+        json!([{"Name": "nofile", "SoftLimit": 10, "HardLimit": 20}])
+    );
+    assert_eq!(c["PseudoTerminal"], true);
+    assert_eq!(
+        c["SystemControls"],
+        json!([{"Namespace": "net.core.somaxconn", "Value": "1024"}])
+    );
+    assert_eq!(
+        c["HealthCheck"],
+        json!({"Command": ["CMD", "true"], "Interval": 5, "Timeout": 5, "Retries": 10, "StartPeriod": 10})
+    );
+    let warned: Vec<&str> = built
+        .warnings
+        .iter()
+        .map(|w| w.attribute.as_str())
+        .collect();
+    for attribute in [
+        "environment.UNSET",
+        "healthcheck.interval",
+        "healthcheck.retries",
+        "ulimits.nproc",
+    ] {
+        assert!(warned.contains(&attribute), "{attribute} not in {warned:?}");
+    }
+}
+
+#[test]
+fn refused_inputs_name_service_and_attribute() {
+    let cases: Vec<(&str, Box<dyn Fn(&mut Project)>, &str)> = vec![
+        (
+            "tmpfs",
+            Box::new(|p: &mut Project| {
+                p.services.get_mut("app").unwrap().tmpfs = vec!["/tmp".into()];
+            }),
+            "tmpfs",
+        ),
+        (
+            "anonymous volume",
+            Box::new(|p: &mut Project| {
+                let mut v = named_volume("x", "/data", false);
+                v.source = None;
+                p.services.get_mut("app").unwrap().volumes.push(v);
+            }),
+            "volumes[0]",
+        ),
+        (
+            "configs",
+            Box::new(|p: &mut Project| {
+                p.services
+                    .get_mut("app")
+                    .unwrap()
+                    .configs
+                    .push(secret_ref("conf"));
+            }),
+            "configs",
+        ),
+        (
+            "https without certificate",
+            Box::new(|p: &mut Project| {
+                let mut https = port(443, Some(443));
+                https
+                    .extensions
+                    .insert("x-aws-protocol".into(), json!("https"));
+                p.services.get_mut("app").unwrap().ports.push(https);
+            }),
+            "ports[0].x-aws-certificate",
+        ),
+        (
+            "unknown platform",
+            Box::new(|p: &mut Project| {
+                p.services.get_mut("app").unwrap().platform = Some("windows/amd64".into());
+            }),
+            "platform",
+        ),
+        (
+            "too many networks",
+            Box::new(|p: &mut Project| {
+                for i in 0..6 {
+                    let name = format!("n{i}");
+                    p.networks.insert(name.clone(), Network::default());
+                    p.services
+                        .get_mut("app")
+                        .unwrap()
+                        .networks
+                        .insert(name, ServiceNetwork::default());
+                }
+            }),
+            "networks",
+        ),
+    ];
+    for (what, change, attribute) in cases {
+        let mut p = project(vec![("app", service("app"))]);
+        change(&mut p);
+        let err = build(&p).expect_err(what);
+        assert_eq!(err.service.as_deref(), Some("app"), "{what}: {err}");
+        assert_eq!(err.attribute, attribute, "{what}: {err}");
+    }
+}
+
+#[test]
+fn refused_project_settings_name_the_attribute() {
+    let mut p = web_redis();
+    p.extensions
+        .insert("x-aws-loadbalancer".into(), json!("my-alb"));
+    assert_eq!(build(&p).unwrap_err().attribute, "x-aws-loadbalancer");
+
+    let mut p = web_redis();
+    p.extensions
+        .insert("x-aws-logs_retention".into(), json!(10));
+    assert_eq!(build(&p).unwrap_err().attribute, "x-aws-logs_retention");
+
+    let mut p = web_redis();
+    p.networks.insert(
+        "default".into(),
+        Network {
+            external: true,
+            name: Some("shared".into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(build(&p).unwrap_err().attribute, "networks.default.name");
+}
+
+#[test]
+fn existing_load_balancer_gets_listeners_and_a_type_precondition() {
+    let mut p = web_redis();
+    let arn = "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/x/1";
+    p.extensions.insert("x-aws-loadbalancer".into(), json!(arn));
+    let built = build(&p).unwrap();
+    let kinds = kinds(&built);
+    assert!(!kinds.contains_key("LoadBalancer"));
+    assert_eq!(
+        built.template["Resources"]["WebTCP80Listener"]["Properties"]["LoadBalancerArn"],
+        arn
+    );
+    assert!(built.preconditions.contains(&Precondition::LoadBalancer {
+        name_or_arn: arn.into(),
+        expected: LoadBalancerType::Application,
+    }));
+    assert!(!to_json(&built.template).contains("0.0.0.0/0"));
+}
+
+#[test]
+fn udp_ports_get_an_nlb_and_a_tcp_health_check_rule() {
+    let built = build(&networks_project()).unwrap();
+    let r = &built.template["Resources"];
+    assert_eq!(r["LoadBalancer"]["Properties"]["Type"], "network");
+    assert_eq!(r["DbUDP5000TargetGroup"]["Properties"]["Protocol"], "UDP");
+    assert_eq!(r["DbUDP5000Listener"]["Properties"]["Protocol"], "UDP");
+    assert_eq!(r["DbUDP5000Ingress"]["Properties"]["IpProtocol"], "udp");
+    assert_eq!(
+        r["DbUDP5000HealthCheckIngress"]["Properties"]["IpProtocol"],
+        "tcp"
+    );
+    // app is on both networks, proxy on front only.
+    let groups = &r["AppService"]["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]
+        ["SecurityGroups"];
+    assert_eq!(
+        groups,
+        &json!([{"Ref": "BackNetwork"}, {"Ref": "FrontNetwork"}])
+    );
+}
+
+#[test]
+fn autoscaling_uses_the_name_of_an_existing_cluster_arn() {
+    let mut p = extensions_project();
+    p.extensions.insert(
+        "x-aws-cluster".into(),
+        json!("arn:aws:ecs:us-east-1:123456789012:cluster/shared"),
+    );
+    let built = build(&p).unwrap();
+    let id = &built.template["Resources"]["ApiScalableTarget"]["Properties"]["ResourceId"];
+    assert_eq!(id["Fn::Join"][1][1], "shared");
+}
