@@ -760,7 +760,8 @@ fn container_attributes_map() {
 
 #[test]
 fn refused_inputs_name_service_and_attribute() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut Project)>, &str)> = vec![
+    type Change = Box<dyn Fn(&mut Project)>;
+    let cases: Vec<(&str, Change, &str)> = vec![
         (
             "tmpfs",
             Box::new(|p: &mut Project| {
