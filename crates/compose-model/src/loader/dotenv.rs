@@ -240,4 +240,12 @@ mod tests {
         assert_eq!(get(&m, "A"), "1");
         assert_eq!(get(&m, "B"), "2");
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config { cases: 500, failure_persistence: None, ..Default::default() })]
+        #[test]
+        fn never_panics(input in "[A-Z=#'\" \\\\$n{}\r\n\t-]{0,60}|export [A-Z]=\"[a-z\n]{0,5}") {
+            let _ = parse(&input, &|_| None);
+        }
+    }
 }

@@ -137,8 +137,22 @@ impl MarkedEventReceiver for Walker {
                         ..
                     })
                 );
+                let in_seq = matches!(self.stack.last(), Some(Frame::Seq { .. }));
                 match self.next_node_path(true, &value) {
-                    Some(p) => self.record(&p, mark),
+                    Some(p) => {
+                        self.record(&p, mark);
+                        // `- KEY=VALUE` / `- name` items become mapping keys once canonical
+                        // (`environment`, `networks`, `depends_on`...): give those paths a line too.
+                        if in_seq {
+                            if let Some(Frame::Seq { path, .. }) = self.stack.last() {
+                                let key = value.split('=').next().unwrap_or_default();
+                                if !key.is_empty() {
+                                    let alias = child(path, key);
+                                    self.lines.entry(alias).or_insert(mark.line());
+                                }
+                            }
+                        }
+                    }
                     None if was_key => self.record_key(mark),
                     None => {}
                 }
@@ -197,6 +211,14 @@ mod tests {
         assert_eq!(p.line("services.web.ports[0].target"), Some(5));
         assert_eq!(p.line("services.web.environment.FOO"), Some(2));
         assert_eq!(p.line("nothing"), None);
+    }
+
+    #[test]
+    fn list_items_also_answer_for_their_canonical_key() {
+        let p = Positions::of("services:\n  web:\n    environment:\n      - A=1\n      - B\n    networks:\n      - front\n");
+        assert_eq!(p.exact("services.web.environment.A"), Some(4));
+        assert_eq!(p.exact("services.web.environment.B"), Some(5));
+        assert_eq!(p.exact("services.web.networks.front"), Some(7));
     }
 
     #[test]

@@ -282,4 +282,12 @@ mod tests {
         let deep = "${A:-".repeat(200) + &"}".repeat(200);
         assert!(run(&deep).is_err());
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config { cases: 500, failure_persistence: None, ..Default::default() })]
+        #[test]
+        fn never_panics(input in "[a-zA-Z_$:{}?+ -]{0,40}") {
+            let _ = run(&input);
+        }
+    }
 }
