@@ -9,7 +9,7 @@ use crate::progress::{Progress, ProgressEvent};
 use crate::resource_names::ResourceNames;
 use crate::stack::{self, Phase};
 use crate::watch::{Ended, Watcher};
-use crate::{Clients, Error};
+use crate::{parameters, Clients, Error};
 
 #[derive(Debug, Clone)]
 pub struct DownOptions {
@@ -60,8 +60,7 @@ pub async fn down(
             stack::PROJECT_TAG
         )));
     }
-    let file_systems =
-        stack::physical_ids_of_type(cf, &existing.id, "AWS::EFS::FileSystem").await?;
+    let file_systems = project_file_systems(clients, project, &existing.id).await?;
     let names = deployed_names(clients, &existing.id).await;
     let feed = EventFeed::after_current(cf, &existing.id).await?;
     if existing.status != "DELETE_IN_PROGRESS" {
@@ -131,6 +130,26 @@ fn report_retained(file_systems: &[String], progress: &mut dyn Progress) {
          them (delete them with `aws efs delete-file-system --file-system-id ...` when no longer needed)",
         file_systems.join(", ")
     )));
+}
+
+/// The EFS file systems whose data outlives the stack: those it created, and those an earlier
+/// `down` retained that it reuses (found by the project's tag; listing them is best effort).
+async fn project_file_systems(
+    clients: &Clients,
+    project: &str,
+    stack_id: &str,
+) -> Result<Vec<String>, Error> {
+    let mut ids =
+        stack::physical_ids_of_type(&clients.cloudformation, stack_id, "AWS::EFS::FileSystem")
+            .await?;
+    if let Ok(retained) = parameters::retained_file_systems(clients, project, None).await {
+        for id in retained.into_values() {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    Ok(ids)
 }
 
 /// Resource descriptions from the deployed template; plain type labels when it cannot be read.

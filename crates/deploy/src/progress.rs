@@ -192,6 +192,8 @@ pub struct TerminalProgress {
     lines: HashMap<String, ProgressBar>,
     running: ProgressStyle,
     done: ProgressStyle,
+    /// Live drawing has stopped: later lines go straight to stderr.
+    finished: bool,
 }
 
 impl TerminalProgress {
@@ -206,6 +208,7 @@ impl TerminalProgress {
             lines: HashMap::new(),
             running,
             done,
+            finished: false,
         }
     }
 
@@ -222,7 +225,7 @@ impl TerminalProgress {
     }
 
     fn println(&self, text: &str) {
-        if self.multi.println(text).is_err() {
+        if self.finished || self.multi.println(text).is_err() {
             eprintln!("{text}");
         }
     }
@@ -252,8 +255,9 @@ impl Progress for TerminalProgress {
                         "✔"
                     };
                     bar.set_style(self.done.clone());
+                    bar.set_message(human_status(&status).to_string());
                     bar.set_prefix(format!("{mark} {description}"));
-                    bar.finish_with_message(human_status(&status).to_string());
+                    bar.finish();
                 } else {
                     if bar.is_finished() {
                         // A resource can change again (update, then rollback): bring its line back to life.
@@ -300,7 +304,13 @@ impl Progress for TerminalProgress {
                         bar.finish();
                     }
                 }
-                self.println(&finished_text(&stack, &status, &urls));
+                // The summary goes below the finished lines, not above them: stop live drawing
+                // (the lines stay on screen) and print plainly.
+                self.multi
+                    .set_draw_target(indicatif::ProgressDrawTarget::hidden());
+                self.finished = true;
+                // The cursor is still at the end of the last line drawn.
+                eprintln!("\n{}", finished_text(&stack, &status, &urls));
             }
         }
     }

@@ -13,11 +13,36 @@ use aws_sdk_cloudformation::operation::get_template::GetTemplateOutput;
 use aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput;
 use aws_sdk_cloudformation::types::{ResourceStatus, StackResourceSummary};
 use aws_sdk_cloudformation::Client as Cf;
+use aws_sdk_efs::operation::describe_file_systems::DescribeFileSystemsOutput;
+use aws_sdk_efs::types::{FileSystemDescription, FileSystemSize, LifeCycleState, PerformanceMode};
 use aws_smithy_mocks::mock;
 use ecs_deploy::down::{down, DownOptions, DownOutcome};
 use ecs_deploy::interrupt::Interrupts;
 use ecs_deploy::progress::{ProgressEvent, Recorder};
 use support::*;
+
+fn file_system(id: &str, project: &str, volume: &str) -> FileSystemDescription {
+    let tag = |k: &str, v: &str| {
+        aws_sdk_efs::types::Tag::builder()
+            .key(k)
+            .value(v)
+            .build()
+            .unwrap()
+    };
+    FileSystemDescription::builder()
+        .owner_id("123456789012")
+        .creation_token(id)
+        .file_system_id(id)
+        .creation_time(aws_smithy_types::DateTime::from_secs(1))
+        .life_cycle_state(LifeCycleState::Available)
+        .number_of_mount_targets(0)
+        .size_in_bytes(FileSystemSize::builder().value(0).build())
+        .performance_mode(PerformanceMode::GeneralPurpose)
+        .tags(tag("com.docker.compose.project", project))
+        .tags(tag("com.docker.compose.volume", volume))
+        .build()
+        .unwrap()
+}
 
 fn options() -> DownOptions {
     DownOptions {
@@ -136,6 +161,15 @@ async fn deletes_the_stack_and_says_efs_data_is_retained() {
                 .build(),
             delete.clone(),
         ],
+        // A file system retained by an earlier `down` and reused by this stack, and one of another project.
+        efs: vec![
+            mock!(aws_sdk_efs::Client::describe_file_systems).then_output(|| {
+                DescribeFileSystemsOutput::builder()
+                    .file_systems(file_system("fs-reused", "app", "cache"))
+                    .file_systems(file_system("fs-other", "other", "cache"))
+                    .build()
+            }),
+        ],
         ..Default::default()
     };
     let mut progress = Recorder::default();
@@ -151,7 +185,7 @@ async fn deletes_the_stack_and_says_efs_data_is_retained() {
     assert_eq!(
         outcome,
         DownOutcome::Removed {
-            retained_file_systems: vec!["fs-1234".into()]
+            retained_file_systems: vec!["fs-1234".into(), "fs-reused".into()]
         }
     );
     assert_eq!(delete.num_calls(), 1);
@@ -165,7 +199,7 @@ async fn deletes_the_stack_and_says_efs_data_is_retained() {
         panic!("{:?}", progress.events)
     };
     assert!(
-        last.contains("fs-1234") && last.contains("retained"),
+        last.contains("fs-1234, fs-reused") && last.contains("retained"),
         "{last}"
     );
 }
