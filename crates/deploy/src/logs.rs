@@ -64,8 +64,8 @@ impl LogSelection {
     /// The narrowest stream name prefix covering the selection.
     pub fn stream_prefix(&self) -> String {
         match self.selected.as_slice() {
-            [one] if self.init_containers => format!("{}/{one}", self.project),
-            [one] => format!("{}/{one}/", self.project),
+            [one] if self.init_containers => format!("{}/{}", self.project, container_name(one)),
+            [one] => format!("{}/{}/", self.project, container_name(one)),
             _ => format!("{}/", self.project),
         }
     }
@@ -79,42 +79,64 @@ impl LogSelection {
         }
     }
 
-    /// The container a stream belongs to and its colour index, when the selection shows it.
+    /// The name to show for a stream (the Compose service, or the init container's name) and its
+    /// colour index, when the selection shows it.
     pub fn classify(&self, stream: &str) -> Option<(String, usize)> {
         let rest = stream.strip_prefix(&self.project)?.strip_prefix('/')?;
         let (container, _task) = rest.split_once('/')?;
-        let owner = self.owner(container);
-        let is_init = owner != Some(container);
+        let (owner, is_init) = match self.owner(container) {
+            Some((index, is_init)) => (Some(index), is_init),
+            None => (None, true),
+        };
         if is_init && !self.init_containers {
             return None;
         }
-        if !self.selected.is_empty() && !owner.is_some_and(|o| self.selected.iter().any(|s| s == o))
+        if !self.selected.is_empty()
+            && !owner.is_some_and(|i| self.selected.contains(&self.services[i]))
         {
             return None;
         }
-        let colour = match owner {
-            Some(owner) => self.services.iter().position(|s| s == owner).unwrap_or(0),
-            None => self.services.len(),
-        };
-        Some((container.to_string(), colour))
+        match owner {
+            Some(index) if !is_init => Some((self.services[index].clone(), index)),
+            Some(index) => Some((container.to_string(), index)),
+            None => Some((container.to_string(), self.services.len())),
+        }
     }
 
-    /// The service a container belongs to: itself, or the longest service name it extends with
-    /// `_` or `-` (`web_secrets` belongs to `web`).
-    fn owner<'a>(&'a self, container: &'a str) -> Option<&'a str> {
-        if self.services.iter().any(|s| s == container) {
-            return Some(container);
+    /// The index of the service a container belongs to, and whether it is one of its init
+    /// containers: the main container is named after the service, an init container extends that
+    /// name with `_` or `-` (`web_Secrets_InitContainer`); the longest match wins.
+    fn owner(&self, container: &str) -> Option<(usize, bool)> {
+        let names: Vec<String> = self.services.iter().map(|s| container_name(s)).collect();
+        if let Some(index) = names.iter().position(|n| n == container) {
+            return Some((index, false));
         }
-        self.services
+        names
             .iter()
-            .filter(|s| {
+            .enumerate()
+            .filter(|(_, name)| {
                 container
-                    .strip_prefix(s.as_str())
+                    .strip_prefix(name.as_str())
                     .is_some_and(|rest| rest.starts_with('_') || rest.starts_with('-'))
             })
-            .max_by_key(|s| s.len())
-            .map(String::as_str)
+            .max_by_key(|(_, name)| name.len())
+            .map(|(index, _)| (index, true))
     }
+}
+
+/// The container (and log stream) name of a Compose service: ECS allows only letters, digits, `_`
+/// and `-`, so other characters (a `.` in `api.v2`) become `-`.
+pub fn container_name(service: &str) -> String {
+    service
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
 }
 
 /// A log event of a shown container.
@@ -411,6 +433,27 @@ mod tests {
             err.to_string(),
             "no such service in project demo: api (services: db, web)"
         );
+    }
+
+    #[test]
+    fn services_with_characters_ecs_refuses_log_under_their_container_name() {
+        let selection = LogSelection::new(
+            "demo",
+            vec!["api.v2".into(), "web".into()],
+            vec!["api.v2".into()],
+            true,
+        )
+        .unwrap();
+        assert_eq!(selection.stream_prefix(), "demo/api-v2");
+        assert_eq!(
+            selection.classify("demo/api-v2/abc"),
+            Some(("api.v2".into(), 0))
+        );
+        assert_eq!(
+            selection.classify("demo/api-v2_Secrets_InitContainer/abc"),
+            Some(("api-v2_Secrets_InitContainer".into(), 0))
+        );
+        assert_eq!(selection.classify("demo/web/abc"), None);
     }
 
     #[test]
