@@ -63,7 +63,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("project.x-aws-loadbalancer", M, "use this existing load balancer (ARN) instead of creating one; `up` checks its type"),
     a("project.x-aws-cloudformation", M, "merged into the generated template (maps merge, scalars and lists replace)"),
     a("project.x-aws-logs_retention", M, "log group `RetentionInDays`"),
-    a("project.x-aws-unknown", W, "unknown `x-aws-*` extension: ignored (check the spelling)"),
+    a("project.x-aws-unknown", W, "unknown `x-aws-*` extension (check the spelling)"),
     // Services.
     a("service.image", M, "container `Image`; required (a build-only service is an error)"),
     a("service.build", W, "ignored when `image` is set: the image is pulled, not built; build-only services are an error"),
@@ -193,7 +193,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.x-aws-pull_credentials", M, "container `RepositoryCredentials` (Secrets Manager ARN; the execution role may read it)"),
     a("service.x-aws-min_percent", M, "`DeploymentConfiguration.MinimumHealthyPercent`"),
     a("service.x-aws-max_percent", M, "`DeploymentConfiguration.MaximumPercent`"),
-    a("service.x-aws-unknown", W, "unknown `x-aws-*` extension: ignored (check the spelling)"),
+    a("service.x-aws-unknown", W, "unknown `x-aws-*` extension (check the spelling)"),
     // Networks.
     a("network.external", M, "`external: true` with `name: sg-...` uses that security group"),
     a("network.name", M, "the security group id of an external network"),
