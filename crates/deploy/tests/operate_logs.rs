@@ -301,3 +301,34 @@ async fn a_missing_log_group_is_a_clear_error() {
         "log group /docker-compose/demo does not exist: is the application deployed (`docker ecs up`)?"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn follow_stops_once_until_has_passed() {
+    let rule = mock!(aws_sdk_cloudwatchlogs::Client::filter_log_events)
+        .match_requests(|r| r.end_time() == Some(5_000))
+        .then_output(|| {
+            FilterLogEventsOutput::builder()
+                .events(event("1", "demo/web/t1", 4_000, "last words"))
+                .build()
+        });
+    let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&rule]);
+    let window = LogWindow {
+        start_ms: Some(1_000),
+        end_ms: Some(5_000),
+        tail: None,
+    };
+    let mut printed = 0;
+    let mut emit = |_: &LogEvent| {
+        printed += 1;
+        Ok::<(), ecs_deploy::Error>(())
+    };
+    let all = selection(&[], false);
+    // The end is long past: one read, one last poll, done.
+    let follow = logs::follow(&client, &all, window, POLLING, &mut emit);
+    tokio::time::timeout(Duration::from_secs(60), follow)
+        .await
+        .expect("follow ends by itself once --until has passed")
+        .unwrap();
+    assert_eq!(printed, 1, "the event is printed once");
+    assert_eq!(rule.num_calls(), 2);
+}
