@@ -69,6 +69,15 @@ fn every_template_passes_cfn_lint() {
             fixtures_built += 1;
         }
     }
+    // The biggest project one stack holds: 100 services (limits.rs checks that it builds).
+    let (_large, large) = common::load_text(&common::large_compose_file(100, 10, 50));
+    match large
+        .map_err(|e| e.to_string())
+        .and_then(|p| template_builder::build(&p).map_err(|e| e.to_string()))
+    {
+        Ok(built) => sources.push(write(dir.path(), "large", "100-services", &built)),
+        Err(e) => failures.push(format!("large/100-services: {e}")),
+    }
     // Generated projects are valid by construction; references.rs checks that they build.
     let generated = common::generate::fixed_valid_projects(GENERATED_PROJECTS);
     for (index, project) in generated.iter().enumerate() {

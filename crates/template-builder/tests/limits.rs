@@ -2,44 +2,17 @@
 //! a project too big for one stack must be refused by `build` with a clear error, never turned into a
 //! template that only fails at deploy time.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
+mod common;
 
 const MAX_RESOURCES: usize = 500;
 const MAX_OUTPUTS: usize = 200;
 const MAX_PARAMETERS: usize = 200;
 const MAX_TEMPLATE_BYTES: usize = 1024 * 1024;
 
-/// `services` services, each publishing its own HTTP port and mounting its own volume.
-fn compose_file(services: usize) -> String {
-    let mut out = String::from("name: big\nservices:\n");
-    for i in 0..services {
-        let _ = write!(
-            out,
-            "  svc{i:03}:\n    image: public.ecr.aws/docker/library/busybox:1.36\n    ports:\n      - target: 8080\n        published: \"{}\"\n        x-aws-protocol: http\n    volumes:\n      - data{i}:/data\n",
-            10000 + i
-        );
-    }
-    out.push_str("volumes:\n");
-    for i in 0..services {
-        let _ = writeln!(out, "  data{i}: {{}}");
-    }
-    out
-}
-
 fn convert(services: usize) -> Result<template_builder::Built, template_builder::Error> {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    std::fs::write(dir.path().join("compose.yaml"), compose_file(services))
-        .expect("writing compose.yaml");
-    let options = compose_model::LoadOptions {
-        environment: BTreeMap::new(),
-        interpolate: true,
-        working_dir: dir.path().to_path_buf(),
-        ..Default::default()
-    };
-    let project = compose_model::load(&options)
-        .unwrap_or_else(|e| panic!("the generated {services}-service project does not load: {e}"))
-        .project;
+    let (_dir, project) = common::load_text(&common::large_compose_file(services, 1, 1));
+    let project = project
+        .unwrap_or_else(|e| panic!("the generated {services}-service project does not load: {e}"));
     template_builder::build(&project)
 }
 
@@ -79,6 +52,15 @@ fn assert_deployable_or_refused(services: usize) {
             );
         }
     }
+}
+
+/// The largest project the cfn-lint run checks fits: 100 services are possible in one stack.
+#[test]
+fn a_hundred_services_fit_when_few_publish_ports() {
+    let (_dir, project) = common::load_text(&common::large_compose_file(100, 10, 50));
+    let project = project.unwrap_or_else(|e| panic!("100 services: {e}"));
+    let built = template_builder::build(&project).unwrap_or_else(|e| panic!("100 services: {e}"));
+    assert!(count(&built.template, "Resources") <= MAX_RESOURCES);
 }
 
 #[test]

@@ -90,3 +90,43 @@ pub fn secret_contents(project: &Project) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// A compose file with `services` services; every `port_every`-th publishes its own HTTP port and every
+/// `volume_every`-th mounts its own volume. Shared by the limit tests and the cfn-lint run.
+pub fn large_compose_file(services: usize, port_every: usize, volume_every: usize) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("name: big\nservices:\n");
+    let mut volumes = 0;
+    for i in 0..services {
+        let _ = writeln!(
+            out,
+            "  svc{i:03}:\n    image: public.ecr.aws/docker/library/busybox:1.36"
+        );
+        if i % port_every == 0 {
+            let _ = writeln!(
+                out,
+                "    ports:\n      - target: 8080\n        published: \"{}\"\n        x-aws-protocol: http",
+                10000 + i
+            );
+        }
+        if i % volume_every == 0 {
+            let _ = writeln!(out, "    volumes:\n      - data{volumes}:/data");
+            volumes += 1;
+        }
+    }
+    if volumes > 0 {
+        out.push_str("volumes:\n");
+        for v in 0..volumes {
+            let _ = writeln!(out, "  data{v}: {{}}");
+        }
+    }
+    out
+}
+
+/// Write a compose file into a new temporary directory and load it like `convert` would.
+pub fn load_text(compose: &str) -> (tempfile::TempDir, Result<Project, compose_model::Error>) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(dir.path().join("compose.yaml"), compose).expect("writing compose.yaml");
+    let project = load(dir.path());
+    (dir, project)
+}
