@@ -16,6 +16,8 @@ PINNED_MOTO = "5.2.5"
 
 def main(argv: list[str]) -> None:
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    # AWS managed policies exist on AWS; templates refer to them (x-aws-policies, ECS execution role).
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     import moto
 
     if moto.__version__ != PINNED_MOTO:

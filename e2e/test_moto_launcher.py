@@ -108,7 +108,8 @@ def template(web_env_value: str = "one") -> dict:
                         ],
                     },
                     "ManagedPolicyArns": [
-                        "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+                        "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+                        "arn:aws:iam::aws:policy/AmazonSQSFullAccess",
                     ],
                     "Policies": [
                         {
@@ -260,6 +261,33 @@ def template(web_env_value: str = "one") -> dict:
                     "DefaultActions": [{"Type": "forward", "TargetGroupArn": {"Ref": "WebTargetGroup"}}],
                 },
             },
+            "NetworkLoadBalancer": {
+                "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                "Properties": {
+                    "Scheme": "internet-facing",
+                    "Type": "network",
+                    "Subnets": {"Ref": "PublicSubnetIds"},
+                    "Tags": _tags(),
+                },
+            },
+            "DbTargetGroup": {
+                "Type": "AWS::ElasticLoadBalancingV2::TargetGroup",
+                "Properties": {
+                    "Port": 5432,
+                    "Protocol": "TCP",
+                    "TargetType": "ip",
+                    "VpcId": {"Ref": "VpcId"},
+                },
+            },
+            "DbListener": {
+                "Type": "AWS::ElasticLoadBalancingV2::Listener",
+                "Properties": {
+                    "LoadBalancerArn": {"Ref": "NetworkLoadBalancer"},
+                    "Port": 5432,
+                    "Protocol": "TCP",
+                    "DefaultActions": [{"Type": "forward", "TargetGroupArn": {"Ref": "DbTargetGroup"}}],
+                },
+            },
             "WebService": {
                 "Type": "AWS::ECS::Service",
                 "DependsOn": ["WebListener"],
@@ -381,6 +409,11 @@ def template(web_env_value: str = "one") -> dict:
             "FileSystemArn": {"Value": {"Fn::GetAtt": ["Volume", "Arn"]}},
             "AccessPointId": {"Value": {"Ref": "VolumeAccessPoint"}},
             "AccessPointArn": {"Value": {"Fn::GetAtt": ["VolumeAccessPoint", "Arn"]}},
+            "NlbArn": {"Value": {"Ref": "NetworkLoadBalancer"}},
+            "NlbDns": {"Value": {"Fn::GetAtt": ["NetworkLoadBalancer", "DNSName"]}},
+            "NlbFullName": {"Value": {"Fn::GetAtt": ["NetworkLoadBalancer", "LoadBalancerFullName"]}},
+            "NlbZone": {"Value": {"Fn::GetAtt": ["NetworkLoadBalancer", "CanonicalHostedZoneID"]}},
+            "AlbDns": {"Value": {"Fn::GetAtt": ["LoadBalancer", "DNSName"]}},
         },
     }
 
@@ -548,8 +581,26 @@ class LauncherModels(unittest.TestCase):
         self.assertEqual(access_point["FileSystemId"], out["FileSystemId"])
         file_system = efs.describe_file_systems(FileSystemId=out["FileSystemId"])["FileSystems"][0]
         self.assertEqual(file_system["FileSystemArn"], out["FileSystemArn"])
-        role = self.client("iam").list_roles()["Roles"]
-        self.assertTrue(role, "the stack's IAM roles exist")
+        # IAM: the roles exist, and so do the AWS managed policies they name (`up` checks x-aws-policies).
+        iam = self.client("iam")
+        roles = [r["RoleName"] for r in iam.list_roles()["Roles"]]
+        self.assertTrue(any("ExecutionRole" in r for r in roles), roles)
+        policy = iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/AmazonSQSFullAccess")["Policy"]
+        self.assertEqual(policy["PolicyName"], "AmazonSQSFullAccess")
+
+        # ELBv2: the load balancer has the type the template asks for, so TCP listeners work on an NLB.
+        elbv2 = self.client("elbv2")
+        nlb = elbv2.describe_load_balancers(LoadBalancerArns=[out["NlbArn"]])["LoadBalancers"][0]
+        self.assertEqual(nlb["Type"], "network")
+        self.assertEqual(nlb["DNSName"], out["NlbDns"])
+        self.assertEqual(out["NlbFullName"], nlb["LoadBalancerArn"].split(":loadbalancer/")[1])
+        self.assertEqual(out["NlbZone"], "Z26RNL4JYFTOTI")
+        listeners = elbv2.describe_listeners(LoadBalancerArn=out["NlbArn"])["Listeners"]
+        self.assertEqual([(l["Port"], l["Protocol"]) for l in listeners], [(5432, "TCP")])
+        tags = elbv2.describe_tags(ResourceArns=[out["NlbArn"]])["TagDescriptions"][0]["Tags"]
+        self.assertIn({"Key": "com.docker.compose.project", "Value": PROJECT}, tags)
+        alb = elbv2.describe_load_balancers(Names=[out["AlbDns"].split("-1.")[0]])["LoadBalancers"]
+        self.assertEqual([lb["Type"] for lb in alb], ["application"])
 
         # An update that changes the container: a new revision, and the service runs it.
         updated = self.deploy(template("two"), "UPDATE")
@@ -570,6 +621,7 @@ class LauncherModels(unittest.TestCase):
         self.assertEqual(ecs.list_services(cluster=PROJECT)["serviceArns"], [])
         self.assertEqual(aas.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"], [])
         self.assertEqual(efs.describe_access_points(FileSystemId=out["FileSystemId"])["AccessPoints"], [])
+        self.assertEqual(elbv2.describe_load_balancers()["LoadBalancers"], [])
         self.assertEqual(len(efs.describe_file_systems(FileSystemId=out["FileSystemId"])["FileSystems"]), 1)
 
     def test_two_namespaces_in_one_vpc(self) -> None:

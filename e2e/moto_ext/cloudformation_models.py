@@ -22,6 +22,7 @@ from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.core.common_models import CloudFormationModel
 from moto.ecs.models import ecs_backends
 from moto.efs.models import efs_backends
+from moto.elbv2.models import elbv2_backends
 from moto.route53.models import route53_backends
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.servicediscovery.models import Namespace, servicediscovery_backends
@@ -703,3 +704,72 @@ class EfsAccessPoint(_Resource, CloudFormationModel):
         backend = efs_backends[self.account_id][self.region_name]
         if self.access_point_id in backend.access_points:
             backend.delete_access_point(self.access_point_id)
+
+
+# --- Elastic Load Balancing v2 ---------------------------------------------------------------------------------------
+#
+# moto's LoadBalancer model passes only name, subnets, security groups and scheme: every load balancer becomes an
+# Application Load Balancer (so TCP listeners of a Network Load Balancer are refused) without its tags.
+
+# Route 53 zone ids of ELB in us-east-1 (what AWS returns as CanonicalHostedZoneID).
+_ELB_ZONE_IDS = {"application": "Z35SXDOTRQ7X7K", "network": "Z26RNL4JYFTOTI"}
+
+
+class ElbV2LoadBalancer(_Resource, CloudFormationModel):
+    """AWS::ElasticLoadBalancingV2::LoadBalancer: Ref is the ARN; GetAtt DNSName, LoadBalancerName,
+    LoadBalancerFullName, LoadBalancerArn, CanonicalHostedZoneID, SecurityGroups."""
+
+    TYPE = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+    NAME_PROPERTY = "Name"
+    ATTRIBUTES = {
+        "DNSName": "dns_name",
+        "LoadBalancerName": "name",
+        "LoadBalancerFullName": "full_name",
+        "LoadBalancerArn": "arn",
+        "CanonicalHostedZoneID": "zone_id",
+        "SecurityGroups": "security_groups",
+    }
+    REF = "arn"
+
+    def __init__(self, account_id: str, region: str, load_balancer: Any, lb_type: str, scheme: str):
+        self.account_id, self.region_name = account_id, region
+        self.arn, self.name, self.dns_name = load_balancer.arn, load_balancer.name, load_balancer.dns_name
+        self.lb_type, self.scheme = lb_type, scheme
+        self.full_name = self.arn.split(":loadbalancer/", 1)[-1]
+        self.zone_id = _ELB_ZONE_IDS.get(lb_type, _ELB_ZONE_IDS["application"])
+        self.security_groups = list(load_balancer.security_groups or [])
+
+    @classmethod
+    def create(cls, props: dict[str, Any], name: str, account_id: str, region: str) -> ElbV2LoadBalancer:
+        lb_type = props.get("Type", "application")
+        scheme = props.get("Scheme", "internet-facing")
+        load_balancer = elbv2_backends[account_id][region].create_load_balancer(
+            name,
+            props.get("SecurityGroups") or [],
+            props.get("Subnets") or [],
+            subnet_mappings=props.get("SubnetMappings"),
+            scheme=scheme,
+            loadbalancer_type=lb_type,
+            ip_address_type=props.get("IpAddressType", "ipv4"),
+            tags=props.get("Tags") or [],
+        )
+        return cls(account_id, region, load_balancer, lb_type, scheme)
+
+    def apply_update(self, props: dict[str, Any], new_name: str) -> ElbV2LoadBalancer:
+        same = (
+            new_name == self.name
+            and props.get("Type", "application") == self.lb_type
+            and props.get("Scheme", "internet-facing") == self.scheme
+        )
+        if not same:  # replacement properties, as on AWS
+            return super().apply_update(props, new_name)
+        backend = elbv2_backends[self.account_id][self.region_name]
+        if props.get("SecurityGroups"):
+            backend.set_security_groups(self.arn, props["SecurityGroups"])
+            self.security_groups = list(props["SecurityGroups"])
+        if props.get("Tags"):
+            backend.add_tags([self.arn], props["Tags"])
+        return self
+
+    def delete_resource(self) -> None:
+        elbv2_backends[self.account_id][self.region_name].delete_load_balancer(self.arn)
