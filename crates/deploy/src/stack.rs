@@ -193,19 +193,29 @@ pub async fn physical_ids_of_type(
     Ok(ids)
 }
 
-/// The application's URLs from the stack outputs: values that are URLs, or load balancer DNS names.
+/// The application's URLs from the stack outputs: values that are URLs (http://, tcp://, ...); when
+/// there are none, load balancer DNS names as http:// addresses.
 pub fn urls(outputs: &[(String, String)]) -> Vec<String> {
-    let mut urls = Vec::new();
-    for (key, value) in outputs {
-        let url = if value.starts_with("http://") || value.starts_with("https://") {
-            value.clone()
-        } else if key.to_ascii_lowercase().ends_with("dnsname") && !value.is_empty() {
-            format!("http://{value}")
-        } else {
-            continue;
-        };
-        if !urls.contains(&url) {
-            urls.push(url);
+    let mut urls: Vec<String> = Vec::new();
+    for (_, value) in outputs {
+        let is_url = value.split_once("://").is_some_and(|(scheme, rest)| {
+            !scheme.is_empty()
+                && scheme.chars().all(|c| c.is_ascii_alphanumeric())
+                && !rest.is_empty()
+        });
+        if is_url && !urls.contains(value) {
+            urls.push(value.clone());
+        }
+    }
+    if urls.is_empty() {
+        for (key, value) in outputs {
+            let url = format!("http://{value}");
+            if key.to_ascii_lowercase().ends_with("dnsname")
+                && !value.is_empty()
+                && !urls.contains(&url)
+            {
+                urls.push(url);
+            }
         }
     }
     urls
@@ -233,23 +243,23 @@ mod tests {
 
     #[test]
     fn urls_from_outputs() {
+        let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+        let dns = pair("LoadBalancerDNSName", "lb-1.elb.amazonaws.com");
         let outputs = vec![
-            (
-                "LoadBalancerDNSName".to_string(),
-                "lb-1.elb.amazonaws.com".to_string(),
-            ),
-            (
-                "WebUrl".to_string(),
-                "http://lb-1.elb.amazonaws.com:8080".to_string(),
-            ),
-            ("ClusterArn".to_string(), "arn:aws:ecs:...".to_string()),
+            dns.clone(),
+            pair("BrokerTCP1883URL", "tcp://lb-1.elb.amazonaws.com:1883"),
+            pair("WebHTTP8080URL", "http://lb-1.elb.amazonaws.com:8080"),
+            pair("ClusterArn", "arn:aws:ecs:us-east-1:1:cluster/app"),
         ];
+        // URL outputs win; the bare DNS name would claim an HTTP listener on port 80.
         assert_eq!(
             urls(&outputs),
             [
-                "http://lb-1.elb.amazonaws.com",
+                "tcp://lb-1.elb.amazonaws.com:1883",
                 "http://lb-1.elb.amazonaws.com:8080"
             ]
         );
+        assert_eq!(urls(&[dns]), ["http://lb-1.elb.amazonaws.com"]);
+        assert!(urls(&[pair("ClusterArn", "arn:aws:ecs:us-east-1:1:cluster/app")]).is_empty());
     }
 }
