@@ -32,7 +32,7 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &LogsArgs) -> anyhow::Res
         timestamps: args.timestamps,
     };
     super::runtime()?.block_on(async {
-        let clients = Clients::load(&super::ps::aws_options(aws)).await?;
+        let clients = Clients::load(&super::up::aws_options(aws)).await?;
         let app = stack_info::load(
             &clients.cloudformation,
             &clients.ecs,

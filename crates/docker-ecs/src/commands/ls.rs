@@ -8,7 +8,7 @@ use crate::cli::{AwsArgs, LsArgs, TableFormat};
 
 pub fn run(aws: &AwsArgs, args: &LsArgs) -> anyhow::Result<ExitCode> {
     let deployments = super::runtime()?.block_on(async {
-        let clients = Clients::load(&super::ps::aws_options(aws)).await?;
+        let clients = Clients::load(&super::up::aws_options(aws)).await?;
         ls::list(&clients.cloudformation).await
     })?;
     match args.format {

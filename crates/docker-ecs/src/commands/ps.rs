@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use ecs_deploy::{ports, ps, stack_info, AwsOptions, Clients};
+use ecs_deploy::{ports, ps, stack_info, Clients};
 
 use crate::cli::{AwsArgs, ProjectArgs, PsArgs, TableFormat};
 
@@ -12,7 +12,7 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &PsArgs) -> anyhow::Resul
     let name = project_name(project)?;
     let states = ps::parse_status_filter(&args.status)?;
     let output = super::runtime()?.block_on(async {
-        let clients = Clients::load(&aws_options(aws)).await?;
+        let clients = Clients::load(&super::up::aws_options(aws)).await?;
         let app = stack_info::load(
             &clients.cloudformation,
             &clients.ecs,
@@ -79,13 +79,6 @@ fn check_project_name(name: &str) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-pub(super) fn aws_options(aws: &AwsArgs) -> AwsOptions {
-    AwsOptions {
-        region: aws.region.clone(),
-        profile: aws.aws_profile.clone(),
-    }
 }
 
 #[cfg(test)]

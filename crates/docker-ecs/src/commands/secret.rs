@@ -17,7 +17,7 @@ pub fn run(aws: &AwsArgs, cmd: SecretCommand) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     super::runtime()?.block_on(async {
-        let clients = Clients::load(&super::ps::aws_options(aws)).await?;
+        let clients = Clients::load(&super::up::aws_options(aws)).await?;
         let client = &clients.secrets;
         match cmd {
             SecretCommand::Create(_) => {
