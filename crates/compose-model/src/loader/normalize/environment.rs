@@ -38,17 +38,27 @@ pub(crate) fn env_files(
     };
     for (i, entry) in entries.iter().enumerate() {
         let p = index(path, i);
-        let (file, required) = match untag(entry) {
-            Value::String(s) => (s.clone(), true),
+        let (file, required, raw) = match untag(entry) {
+            Value::String(s) => (s.clone(), true, false),
             _ => {
                 let mut f = Fields::new(cx, entry, &p)?;
                 let file = f
                     .string("path")?
                     .ok_or_else(|| cx.error(&p, "an env_file entry needs a `path`"))?;
                 let required = f.bool("required")?.unwrap_or(true);
-                f.string("format")?;
+                let format_path = f.path_of("format");
+                let raw = match f.string("format")?.as_deref() {
+                    None => false,
+                    Some("raw") => true,
+                    Some(other) => {
+                        return Err(cx.error(
+                            &format_path,
+                            format!("unsupported env_file format {other:?}: only `raw` is known"),
+                        ))
+                    }
+                };
                 f.finish(&[], None, None)?;
-                (file, required)
+                (file, required, raw)
             }
         };
         let file = crate::loader::discovery::absolute(cx.project_dir, &PathBuf::from(file));
@@ -65,9 +75,14 @@ pub(crate) fn env_files(
                 return Err(cx.error(&p, format!("cannot read env file {}: {e}", file.display())))
             }
         };
-        let lookup = |k: &str| cx.env.get(k).cloned();
-        let parsed = dotenv::parse(&text, &lookup)
-            .map_err(|e| cx.error(&p, format!("{}:{}: {}", file.display(), e.line, e.message)))?;
+        let parsed = if raw {
+            raw_lines(&text)
+        } else {
+            let lookup = |k: &str| cx.env.get(k).cloned();
+            dotenv::parse(&text, &lookup).map_err(|e| {
+                cx.error(&p, format!("{}:{}: {}", file.display(), e.line, e.message))
+            })?
+        };
         for (k, v) in parsed {
             vars.insert(k, Some(v));
         }
@@ -77,6 +92,16 @@ pub(crate) fn env_files(
         });
     }
     Ok((files, vars))
+}
+
+/// `format: raw`: `KEY=VALUE` lines taken literally (no quotes, escapes or interpolation).
+fn raw_lines(text: &str) -> indexmap::IndexMap<String, String> {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim_end_matches('\r').to_string()))
+        .filter(|(k, _)| !k.is_empty())
+        .collect()
 }
 
 /// `environment` (canonical: a mapping) merged over the env_file variables.
@@ -124,6 +149,21 @@ mod tests {
         assert_eq!(env.get("B"), Some(&Some("env".to_string())));
         assert_eq!(env.get("FROM_ENV"), Some(&Some("env-value".to_string())));
         assert_eq!(env.get("NOPE"), Some(&None));
+    }
+
+    #[test]
+    fn raw_format_keeps_values_literally() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("raw.env");
+        std::fs::write(&file, "# c\nA=\"quoted\" ${X} # not a comment\n").unwrap();
+        let yaml = format!("env_file: [{{path: {}, format: raw}}]\n", file.display());
+        let (_, vars) = with_doc(&yaml, |cx, doc| {
+            env_files(cx, doc.get("env_file"), "e").unwrap()
+        });
+        assert_eq!(
+            vars.get("A"),
+            Some(&Some("\"quoted\" ${X} # not a comment".to_string()))
+        );
     }
 
     #[test]
