@@ -166,6 +166,16 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
             (false, false, "udp") => "UDP",
             (false, false, _) => "TCP",
         };
+        if p.transport == "udp" {
+            ctx.warn_value(
+                Some(&p.service),
+                "ports",
+                format!(
+                    "udp port {}: the load balancer health-checks UDP targets over TCP on the same port, so the container must accept TCP connections on {} too",
+                    p.published, p.target
+                ),
+            );
+        }
         if application && p.published == 443 && !p.https {
             ctx.warn_value(
                 Some(&p.service),

@@ -887,6 +887,10 @@ fn udp_ports_get_an_nlb_and_a_tcp_health_check_rule() {
         r["DbUDP5000HealthCheckIngress"]["Properties"]["IpProtocol"],
         "tcp"
     );
+    assert!(built
+        .warnings
+        .iter()
+        .any(|w| w.service.as_deref() == Some("db") && w.message.contains("over TCP")));
     // app is on both networks, proxy on front only.
     let groups = &r["AppService"]["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]
         ["SecurityGroups"];

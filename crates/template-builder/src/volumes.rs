@@ -261,7 +261,10 @@ fn add_access_point(ctx: &mut Ctx, name: &str, volume: &Volume) -> Result<(), Er
     }
     let mut root = serde_json::Map::new();
     root.insert("Path".into(), path.clone().into());
-    if let (Some(uid), Some(gid), true) = (&uid, &gid, path != "/") {
+    // EFS creates a missing root directory only with CreationInfo; without an owner, root owns it.
+    if path != "/" {
+        let uid = uid.clone().unwrap_or_else(|| "0".to_string());
+        let gid = gid.clone().unwrap_or_else(|| "0".to_string());
         let permissions = opts
             .get("permissions")
             .cloned()
