@@ -1,15 +1,19 @@
 //! Templates over CloudFormation's TemplateBody limit go through S3: a bucket this tool owns per
 //! account and region (`docker-ecs-templates-<account>-<region>`), created private and encrypted on
-//! first use.
+//! first use, with uploads expiring after a week.
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration,
-    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
-    ServerSideEncryptionRule,
+    BucketLifecycleConfiguration, BucketLocationConstraint, CreateBucketConfiguration,
+    ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter,
+    PublicAccessBlockConfiguration, ServerSideEncryption, ServerSideEncryptionByDefault,
+    ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
 };
 
 use crate::{sdk_errors, Clients, Error};
+
+/// Uploaded templates are deleted by S3 after this many days.
+pub const TEMPLATE_RETENTION_DAYS: i32 = 7;
 
 /// CloudFormation's limit on TemplateBody, in bytes.
 pub const TEMPLATE_BODY_LIMIT: usize = 51_200;
@@ -136,5 +140,33 @@ async fn ensure_bucket(clients: &Clients, bucket: &str, account: &str) -> Result
         .send()
         .await
         .map_err(|e| sdk_errors::failed(format!("enabling encryption on bucket {bucket}"), e))?;
+    // CloudFormation reads a template once, when the change set is created: old uploads are clutter.
+    let expire = LifecycleRule::builder()
+        .id("expire-uploaded-templates")
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix("").build())
+        .expiration(
+            LifecycleExpiration::builder()
+                .days(TEMPLATE_RETENTION_DAYS)
+                .build(),
+        )
+        .build()
+        .map_err(|e| Error::aws("building the bucket lifecycle rule", e))?;
+    let lifecycle = BucketLifecycleConfiguration::builder()
+        .rules(expire)
+        .build()
+        .map_err(|e| Error::aws("building the bucket lifecycle rule", e))?;
+    s3.put_bucket_lifecycle_configuration()
+        .bucket(bucket)
+        .expected_bucket_owner(account)
+        .lifecycle_configuration(lifecycle)
+        .send()
+        .await
+        .map_err(|e| {
+            sdk_errors::failed(
+                format!("setting the expiry of templates in bucket {bucket}"),
+                e,
+            )
+        })?;
     Ok(())
 }

@@ -391,6 +391,15 @@ async fn large_template_goes_through_a_private_encrypted_bucket() {
             })
         })
         .then_output(|| PutBucketEncryptionOutput::builder().build());
+    let lifecycle = mock!(S3::put_bucket_lifecycle_configuration)
+        .match_requests(|r| {
+            r.lifecycle_configuration().is_some_and(|c| {
+                c.rules().iter().any(|rule| rule.expiration().and_then(|e| e.days()) == Some(7))
+            })
+        })
+        .then_output(|| {
+            aws_sdk_s3::operation::put_bucket_lifecycle_configuration::PutBucketLifecycleConfigurationOutput::builder().build()
+        });
     let create_bucket = mock!(S3::create_bucket)
         .match_requests(move |r| {
             r.bucket() == Some(bucket) && r.create_bucket_configuration().is_none()
@@ -431,6 +440,7 @@ async fn large_template_goes_through_a_private_encrypted_bucket() {
             public_access.clone(),
             encryption.clone(),
             put_object.clone(),
+            lifecycle.clone(),
         ],
         ..Default::default()
     };
@@ -454,6 +464,7 @@ async fn large_template_goes_through_a_private_encrypted_bucket() {
         ("public access block", &public_access),
         ("encryption", &encryption),
         ("upload", &put_object),
+        ("template expiry", &lifecycle),
         ("change set", &change_set),
     ] {
         assert_eq!(rule.num_calls(), 1, "{name}");
