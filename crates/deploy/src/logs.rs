@@ -11,7 +11,7 @@ use std::time::Duration;
 use aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsOutput;
 use aws_sdk_cloudwatchlogs::Client as Logs;
 
-use crate::Error;
+use crate::{sdk_errors, Error};
 
 /// The log group of a project's containers.
 pub fn log_group(project: &str) -> String {
@@ -351,18 +351,13 @@ async fn filter_page(
         .await;
     match result {
         Ok(page) => Ok(Ok(page)),
-        Err(err) => {
-            use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-            match err.code() {
-                Some("ThrottlingException" | "Throttling" | "TooManyRequestsException") => {
-                    Ok(Err(Throttled))
-                }
-                Some("ResourceNotFoundException") => Err(Error::Precondition(format!(
-                    "log group {group} does not exist: is the application deployed (`docker ecs up`)?"
-                ))),
-                _ => Err(Error::aws(format!("reading log group {group}"), err)),
-            }
+        Err(err) if sdk_errors::is_throttling(&err) => Ok(Err(Throttled)),
+        Err(err) if sdk_errors::code(&err) == Some("ResourceNotFoundException") => {
+            Err(Error::Precondition(format!(
+                "log group {group} does not exist: is the application deployed (`docker ecs up`)?"
+            )))
         }
+        Err(err) => Err(Error::aws(format!("reading log group {group}"), err)),
     }
 }
 

@@ -7,11 +7,9 @@ use aws_sdk_cloudformation::types::Stack;
 use aws_sdk_cloudformation::Client as CloudFormation;
 use serde::Serialize;
 
+use crate::stack::{MANAGED_TAG, MANAGED_TAG_VALUE, PROJECT_TAG};
 use crate::time_args::format_aws_datetime;
 use crate::{table, Error};
-
-const PROJECT_TAG: &str = "com.docker.compose.project";
-const MANAGED_TAG: &str = "docker-ecs";
 
 /// A deployed project.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,7 +45,7 @@ fn deployment(stack: &Stack) -> Option<Deployment> {
             .find(|t| t.key() == Some(key))
             .and_then(|t| t.value())
     };
-    if tag(MANAGED_TAG) != Some("true") {
+    if tag(MANAGED_TAG) != Some(MANAGED_TAG_VALUE) {
         return None;
     }
     let status = stack

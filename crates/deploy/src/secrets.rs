@@ -12,11 +12,9 @@ use aws_sdk_secretsmanager::Client as SecretsManager;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::Serialize;
 
+use crate::stack::{MANAGED_TAG, MANAGED_TAG_VALUE};
 use crate::time_args::format_aws_datetime;
 use crate::{table, Error};
-
-/// Tag marking secrets created by this tool.
-pub const MANAGED_TAG: &str = "docker-ecs";
 
 /// The value of a new secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,7 +84,12 @@ pub async fn create(client: &SecretsManager, secret: &NewSecret) -> Result<Strin
         .filter(|(k, _)| k != MANAGED_TAG)
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect();
-    tags.push(Tag::builder().key(MANAGED_TAG).value("true").build());
+    tags.push(
+        Tag::builder()
+            .key(MANAGED_TAG)
+            .value(MANAGED_TAG_VALUE)
+            .build(),
+    );
     let mut request = client
         .create_secret()
         .name(&secret.name)

@@ -8,7 +8,7 @@ use aws_sdk_cloudformation::Client as CloudFormation;
 use aws_sdk_ecs::types::{Service, ServiceField};
 use aws_sdk_ecs::Client as Ecs;
 
-use crate::Error;
+use crate::{stack, Error};
 
 /// Tag naming the Compose service an AWS resource belongs to.
 pub const SERVICE_TAG: &str = "com.docker.compose.service";
@@ -72,12 +72,13 @@ pub async fn load(
     project: &str,
     region: &str,
 ) -> Result<AppStack, Error> {
-    let stack_status = stack_status(cf, project)
+    let stack_status = stack::describe(cf, project)
         .await?
         .ok_or_else(|| Error::NoStack {
             project: project.to_string(),
             region: region.to_string(),
-        })?;
+        })?
+        .status;
     let (cluster, refs) = service_refs(cf, project).await?;
     let mut by_cluster: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for service in refs {
@@ -110,28 +111,6 @@ pub async fn load(
         stack_status,
         services,
     })
-}
-
-/// The stack's status, `None` when there is no such stack.
-async fn stack_status(cf: &CloudFormation, name: &str) -> Result<Option<String>, Error> {
-    match cf.describe_stacks().stack_name(name).send().await {
-        Ok(out) => Ok(out.stacks().first().map(|s| {
-            s.stack_status()
-                .map(|st| st.as_str().to_string())
-                .unwrap_or_default()
-        })),
-        Err(err) => {
-            use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-            // CloudFormation says "Stack with id X does not exist" as a ValidationError.
-            if err.code() == Some("ValidationError")
-                && err.message().is_some_and(|m| m.contains("does not exist"))
-            {
-                Ok(None)
-            } else {
-                Err(Error::aws(format!("reading stack {name}"), err))
-            }
-        }
-    }
 }
 
 /// The stack's cluster (when it creates one) and its ECS services.
