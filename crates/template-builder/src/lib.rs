@@ -166,6 +166,15 @@ pub fn build(project: &Project) -> Result<Built, Error> {
         "The ECS cluster the services run in",
         ctx.cluster(),
     );
+    if let Some(id) = ctx.template.duplicates().first() {
+        return Err(Error {
+            service: None,
+            attribute: "services".into(),
+            message: format!(
+                "two Compose objects map to the same CloudFormation resource name {id:?}; rename one of them"
+            ),
+        });
+    }
     let context::Ctx {
         template,
         warnings,

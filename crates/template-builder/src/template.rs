@@ -97,6 +97,7 @@ pub struct Template {
     conditions: Map<String, Value>,
     resources: Map<String, Value>,
     outputs: Map<String, Value>,
+    duplicates: Vec<String>,
 }
 
 impl Template {
@@ -123,15 +124,21 @@ impl Template {
         self.conditions.contains_key(id)
     }
 
-    /// Add a resource. Logical ids are unique by construction (see `naming`); a second insert under
-    /// the same id is a bug in this crate, so it is caught in tests and ignored in release builds.
+    /// Add a resource. Logical ids are unique by construction (see `naming`); should two Compose
+    /// names still meet in one id, the first resource stays and the id is reported by
+    /// [`Template::duplicates`] so the build fails instead of silently dropping one.
     pub fn add(&mut self, id: impl Into<String>, resource: Resource) {
         let id = id.into();
-        debug_assert!(
-            !self.resources.contains_key(&id),
-            "duplicate logical id {id}"
-        );
+        if self.resources.contains_key(&id) {
+            self.duplicates.push(id);
+            return;
+        }
         self.resources.insert(id, resource.into_value());
+    }
+
+    /// Logical ids that were added more than once.
+    pub fn duplicates(&self) -> &[String] {
+        &self.duplicates
     }
 
     pub fn has_resource(&self, id: &str) -> bool {
@@ -245,6 +252,15 @@ mod tests {
         assert_eq!(resources, ["B", "A"], "insertion order is output order");
         assert_eq!(v["Resources"]["A"]["DependsOn"], json!(["B"]));
         assert!(v["Resources"]["B"].get("Properties").is_none());
+    }
+
+    #[test]
+    fn a_second_resource_under_one_id_is_reported_not_merged() {
+        let mut t = Template::new("");
+        t.add("X", Resource::new("AWS::SNS::Topic"));
+        t.add("X", Resource::new("AWS::SQS::Queue"));
+        assert_eq!(t.duplicates(), ["X"]);
+        assert_eq!(t.into_value()["Resources"]["X"]["Type"], "AWS::SNS::Topic");
     }
 
     #[test]
