@@ -443,3 +443,28 @@ fn no_template_of_a_test_project_carries_secret_content() {
         "expected file secrets in tests/projects, found {checked}"
     );
 }
+
+/// EC2 refuses a security group rule that already exists, so two identical rules make `up` fail even
+/// though the template is valid (e.g. two published ports forwarding to the same container port).
+#[test]
+fn no_security_group_rule_is_declared_twice() {
+    let mut found = Vec::new();
+    for (kind, projects) in [
+        ("examples", common::examples()),
+        ("projects", common::test_projects()),
+    ] {
+        for (name, dir) in projects {
+            let Ok((_, built)) = common::convert(&dir) else {
+                continue; // reported by the example tests and cfn_lint.rs
+            };
+            for duplicate in common::duplicate_ingress_rules(&built.template) {
+                found.push(format!("{kind}/{name}: {duplicate}"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "duplicate security group rules:\n{}",
+        found.join("\n")
+    );
+}
