@@ -19,11 +19,15 @@ pub(crate) fn expand_short(spec: &str) -> Result<Vec<Value>, String> {
     }
     let (host_ip, published, target) =
         split_parts(rest).ok_or_else(|| err("expected [[host_ip:]published:]target[/protocol]"))?;
-    let (t_start, t_end) = parse_range(target).ok_or_else(|| err("bad container port"))?;
+    let (t_start, t_end) = parse_range(target).ok_or_else(|| {
+        err("the container port must be a number from 0 to 65535 or a range like 80-81")
+    })?;
     let published_range = if published.is_empty() {
         None
     } else {
-        Some(parse_range(published).ok_or_else(|| err("bad published port"))?)
+        Some(parse_range(published).ok_or_else(|| {
+            err("the published port must be a number from 0 to 65535 or a range like 8000-8001")
+        })?)
     };
     let mut out = Vec::new();
     let mut push = |target: u16, published: Option<String>| {
