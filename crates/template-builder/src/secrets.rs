@@ -296,8 +296,13 @@ pub fn for_service(
         "ReadOnly": true
     }));
     parts.volumes.push(json!({ "Name": SECRETS_VOLUME }));
-    readable.dedup();
-    Ok(readable)
+    let mut unique: Vec<Value> = Vec::new();
+    for arn in readable {
+        if !unique.contains(&arn) {
+            unique.push(arn);
+        }
+    }
+    Ok(unique)
 }
 
 fn numeric(id: &str, service: &str, attribute: &str) -> Result<u32, Error> {

@@ -184,7 +184,10 @@ fn clamp(ctx: &mut Ctx, service: &str, attribute: &str, value: u64, (min, max): 
         ctx.warn_value(
             Some(service),
             attribute,
-            format!("{value} is outside what ECS accepts ({min} to {max}): using {clamped}"),
+            format!(
+                "{} ({value} -> {clamped}; ECS accepts {min} to {max})",
+                crate::attributes::lookup("service.healthcheck.clamped").note
+            ),
         );
     }
     clamped
