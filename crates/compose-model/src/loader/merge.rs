@@ -78,7 +78,7 @@ fn merge_mappings(mut base: Mapping, over: Mapping, pattern: &str) -> Mapping {
 fn child_pattern(pattern: &str, key: &str) -> String {
     match pattern {
         "" => key.to_string(),
-        "services" | "services.*.ulimits" => format!("{pattern}.*"),
+        "services" | "services.*.ulimits" | "services.*.networks" => format!("{pattern}.*"),
         _ => format!("{pattern}.{key}"),
     }
 }
@@ -103,17 +103,25 @@ fn entry_key(pattern: &str, entry: &Value) -> Option<String> {
             .or_else(|| field("source"))
             .or_else(|| scalar_string(entry)),
         "services.*.env_file" => field("path").or_else(|| scalar_string(entry)),
+        // A device by its container path (`/dev/a:/dev/b:rwm` -> `/dev/b`).
+        "services.*.devices" => field("target").or_else(|| {
+            scalar_string(entry).map(|d| d.split(':').nth(1).unwrap_or(&d).to_string())
+        }),
         "services.*.expose"
         | "services.*.cap_add"
         | "services.*.cap_drop"
         | "services.*.dns"
+        | "services.*.dns_opt"
         | "services.*.dns_search"
-        | "services.*.devices"
+        | "services.*.links"
         | "services.*.tmpfs"
         | "services.*.profiles"
         | "services.*.extra_hosts"
         | "services.*.security_opt"
-        | "services.*.group_add" => scalar_string(entry),
+        | "services.*.group_add"
+        | "services.*.build.tags"
+        | "services.*.networks.*.aliases"
+        | "services.*.networks.*.link_local_ips" => scalar_string(entry),
         _ => None,
     }
 }
@@ -234,6 +242,22 @@ mod tests {
         assert_eq!(
             v["services"]["web"]["logging"]["options"],
             serde_json::json!({"a": "b", "c": "d"})
+        );
+    }
+
+    #[test]
+    fn devices_collapse_by_container_path_and_aliases_by_value() {
+        let v = merged(
+            "services:\n  web:\n    devices: [/dev/a:/dev/x]\n    networks: {n: {aliases: [a, b]}}\n",
+            "services:\n  web:\n    devices: [/dev/b:/dev/x, /dev/c]\n    networks: {n: {aliases: [b, c]}}\n",
+        );
+        assert_eq!(
+            v["services"]["web"]["devices"],
+            serde_json::json!(["/dev/b:/dev/x", "/dev/c"])
+        );
+        assert_eq!(
+            v["services"]["web"]["networks"]["n"]["aliases"],
+            serde_json::json!(["a", "b", "c"])
         );
     }
 
