@@ -6,6 +6,7 @@
 //!   secrets/configs by target, env files by path, plain string lists by value);
 //! - `command`, `entrypoint` and `healthcheck.test` are replaced, `logging` is replaced when the
 //!   driver changes, each `ulimits` entry is replaced;
+//! - `x-` extensions are replaced whole;
 //! - `!reset` removes the value, `!override` replaces it without merging.
 
 use serde_yaml::{Mapping, Value};
@@ -62,6 +63,10 @@ fn merge_mappings(mut base: Mapping, over: Mapping, pattern: &str) -> Mapping {
             }
             Value::Tagged(t) if tag_name(&t) == "override" => {
                 base.insert(k, t.value);
+            }
+            // Extensions are opaque: an override replaces them whole (compose-go does too).
+            v if name.starts_with("x-") => {
+                base.insert(k, v);
             }
             v => {
                 let merged = match base.remove(&k) {
@@ -259,6 +264,16 @@ mod tests {
             v["services"]["web"]["networks"]["n"]["aliases"],
             serde_json::json!(["a", "b", "c"])
         );
+    }
+
+    #[test]
+    fn extensions_are_replaced_whole() {
+        let v = merged(
+            "x-aws-vpc: a\nservices:\n  web:\n    x-aws-autoscaling: {min: 1, max: 3}\n",
+            "services:\n  web:\n    x-aws-autoscaling: {max: 5}\n",
+        );
+        assert_eq!(v["services"]["web"]["x-aws-autoscaling"], serde_json::json!({"max": 5}));
+        assert_eq!(v["x-aws-vpc"], "a");
     }
 
     #[test]
