@@ -95,7 +95,7 @@ fn gpu_count(ctx: &mut Ctx, name: &str, service: &Service) -> Option<u32> {
                     1
                 }
             };
-            count = Some(count.unwrap_or(0) + n);
+            count = Some(count.unwrap_or(0_u32).saturating_add(n));
         }
         for resource in &reservations.generic_resources {
             if let Some(spec) = &resource.discrete_resource_spec {
@@ -103,7 +103,11 @@ fn gpu_count(ctx: &mut Ctx, name: &str, service: &Service) -> Option<u32> {
                     spec.kind.to_ascii_lowercase().as_str(),
                     "gpu" | "gpus" | "nvidia-gpu"
                 ) {
-                    count = Some(count.unwrap_or(0) + spec.value.max(0) as u32);
+                    count = Some(
+                        count
+                            .unwrap_or(0_u32)
+                            .saturating_add(u32::try_from(spec.value).unwrap_or(0)),
+                    );
                 }
             }
         }
@@ -316,7 +320,7 @@ pub fn add_capacity(
     // Room for a rolling deployment: ECS starts the new tasks (up to MaximumPercent) before it
     // stops the old ones, and each task may need an instance of its own.
     let (_, max_percent) = crate::services::deployment_percents(name, service)?;
-    let max_size = (replicas.max(scaling_max).max(1) * max_percent)
+    let max_size = (replicas.max(scaling_max).max(1).saturating_mul(max_percent))
         .div_ceil(100)
         .max(1);
     let mut asg_tags = Vec::new();

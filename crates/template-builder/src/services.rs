@@ -307,8 +307,9 @@ pub fn deployment_percents(name: &str, service: &Service) -> Result<(u32, u32), 
     if let Some(parallelism) = parallelism.filter(|p| *p > 0) {
         let replicas = desired_count(service).max(1);
         let p = parallelism.min(replicas);
-        min = (replicas - p) * 100 / replicas;
-        max = ((replicas + p) * 100).div_ceil(replicas);
+        let (replicas, p) = (u64::from(replicas), u64::from(p));
+        min = ((replicas - p) * 100 / replicas) as u32;
+        max = ((replicas + p) * 100).div_ceil(replicas) as u32;
     }
     if let Some(value) = percent_extension(name, service, "x-aws-min_percent")? {
         min = value;
