@@ -1,6 +1,7 @@
 //! `extends:`: a service starts from another service of the same file or of another file (whose
 //! relative paths are resolved against that file's directory), and its own attributes are merged
-//! on top with the usual merge rules. Chains are followed; cycles are errors.
+//! on top with the usual merge rules. Chains are followed; cycles are errors. The base's
+//! `depends_on` and `volumes_from` are not inherited.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -188,6 +189,13 @@ fn resolve(
         }
     };
     visiting.pop();
+    // What ties the base to other services is not inherited (the spec's extends restrictions).
+    let mut base = base;
+    if let Value::Mapping(base_map) = untag_mut(&mut base) {
+        for excluded in ["depends_on", "volumes_from"] {
+            base_map.remove(excluded);
+        }
+    }
     Ok(merge::merge(base, service, "services.*"))
 }
 
@@ -236,6 +244,20 @@ mod tests {
             !p.services.contains_key("b"),
             "the base file's services are not part of the project"
         );
+    }
+
+    #[test]
+    fn dependencies_of_the_base_are_not_inherited() {
+        let (_d, r) = load_temp(
+            &[(
+                "compose.yaml",
+                "services:\n  db:\n    image: db\n  base:\n    image: b\n    depends_on: [db]\n  app:\n    extends: base\n",
+            )],
+            |_| {},
+        );
+        let p = r.unwrap().project;
+        assert!(p.services["app"].depends_on.is_empty());
+        assert!(p.services["base"].depends_on.contains_key("db"));
     }
 
     #[test]
