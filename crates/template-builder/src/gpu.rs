@@ -366,6 +366,14 @@ pub fn add_association(ctx: &mut Ctx, providers: &[String]) {
     if providers.is_empty() {
         return;
     }
+    if ctx.existing_cluster().is_some() {
+        // AWS::ECS::ClusterCapacityProviderAssociations owns the cluster's whole provider list.
+        ctx.warn_value(
+            None,
+            "x-aws-cluster",
+            "GPU services replace the existing cluster's capacity providers with FARGATE and this project's GPU providers".into(),
+        );
+    }
     let mut list = vec![Value::String("FARGATE".into())];
     list.extend(providers.iter().map(|p| r#ref(p)));
     let association = Resource::new("AWS::ECS::ClusterCapacityProviderAssociations")
