@@ -69,6 +69,34 @@ pub fn prefix_width<'a>(names: impl IntoIterator<Item = &'a str>) -> usize {
         + 1
 }
 
+/// Formats events one after the other; the prefix width grows when a longer name shows up (an
+/// init container first seen while following), as `docker compose logs` does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogPrinter {
+    style: LogStyle,
+    width: usize,
+}
+
+impl LogPrinter {
+    /// Start with the width of the names known up front (the services shown).
+    pub fn new<'a>(style: LogStyle, names: impl IntoIterator<Item = &'a str>) -> Self {
+        LogPrinter {
+            style,
+            width: prefix_width(names),
+        }
+    }
+
+    /// Make room for more names (all the containers of a one-shot read, before printing it).
+    pub fn widen<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) {
+        self.width = self.width.max(prefix_width(names));
+    }
+
+    pub fn format(&mut self, line: &LogLine<'_>) -> String {
+        self.widen([line.name]);
+        format_line(self.style, self.width, line)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +175,15 @@ mod tests {
             "web  | a\nweb  | b\n"
         );
         assert_eq!(format_line(PLAIN, 4, &line("web", 0, "")), "web  | \n");
+    }
+
+    #[test]
+    fn the_printer_widens_for_names_seen_later() {
+        let mut printer = LogPrinter::new(PLAIN, ["web", "db"]);
+        assert_eq!(printer.format(&line("db", 1, "a")), "db   | a\n");
+        assert_eq!(printer.format(&line("web_init", 1, "b")), "web_init  | b\n");
+        assert_eq!(printer.format(&line("db", 1, "c")), "db        | c\n");
+        printer.widen(["x"]);
+        assert_eq!(printer.format(&line("web", 0, "d")), "web       | d\n");
     }
 }

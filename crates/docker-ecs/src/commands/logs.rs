@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use ecs_deploy::log_format::{format_line, prefix_width, LogLine, LogStyle};
+use ecs_deploy::log_format::{LogLine, LogPrinter, LogStyle};
 use ecs_deploy::logs::{self, LogEvent, LogSelection, LogWindow, Polling};
 use ecs_deploy::{stack_info, time_args, Clients, Error};
 
@@ -46,7 +46,10 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &LogsArgs) -> anyhow::Res
             args.services.clone(),
             args.init_containers,
         )?;
-        let mut printer = Printer::new(style, selection.shown_services());
+        let mut printer = Printer(LogPrinter::new(
+            style,
+            selection.shown_services().iter().map(String::as_str),
+        ));
         if args.follow {
             let mut emit = |event: &LogEvent| printer.print(event);
             let follow = logs::follow(
@@ -57,18 +60,29 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &LogsArgs) -> anyhow::Res
                 &mut emit,
             );
             tokio::select! {
-                result = follow => result?,
+                result = follow => result.or_else(reader_gone)?,
                 _ = tokio::signal::ctrl_c() => {}
             }
         } else {
             let events = logs::fetch(&clients.logs, &selection, window, Polling::default()).await?;
-            printer.widen(logs::containers(&events));
+            printer.0.widen(logs::containers(&events));
             for event in &events {
-                printer.print(event)?;
+                if let Err(err) = printer.print(event) {
+                    reader_gone(err)?;
+                    break;
+                }
             }
         }
         Ok::<_, anyhow::Error>(ExitCode::SUCCESS)
     })
+}
+
+/// `docker ecs logs | head` closing the pipe ends the output, like SIGPIPE would: not an error.
+fn reader_gone(err: Error) -> Result<(), Error> {
+    match &err {
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        _ => Err(err),
+    }
 }
 
 /// Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org).
@@ -78,37 +92,17 @@ fn colour_wanted(no_color_flag: bool) -> bool {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// Writes formatted events to stdout; the prefix width grows when a longer name shows up (an init
-/// container first seen while following), as `docker compose logs` does.
-struct Printer {
-    style: LogStyle,
-    width: usize,
-}
+/// Writes formatted events to stdout, flushing each so `--follow` output appears at once.
+struct Printer(LogPrinter);
 
 impl Printer {
-    fn new(style: LogStyle, services: &[String]) -> Self {
-        Printer {
-            style,
-            width: prefix_width(services.iter().map(String::as_str)),
-        }
-    }
-
-    fn widen<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) {
-        self.width = self.width.max(prefix_width(names));
-    }
-
     fn print(&mut self, event: &LogEvent) -> Result<(), Error> {
-        self.widen([event.container.as_str()]);
-        let text = format_line(
-            self.style,
-            self.width,
-            &LogLine {
-                name: &event.container,
-                colour_index: event.colour_index,
-                timestamp_ms: event.timestamp_ms,
-                message: &event.message,
-            },
-        );
+        let text = self.0.format(&LogLine {
+            name: &event.container,
+            colour_index: event.colour_index,
+            timestamp_ms: event.timestamp_ms,
+            message: &event.message,
+        });
         let mut out = std::io::stdout().lock();
         out.write_all(text.as_bytes())
             .and_then(|_| out.flush())
