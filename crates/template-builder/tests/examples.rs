@@ -239,56 +239,26 @@ fn the_secret_check_has_something_to_check() {
     assert!(Path::new(&dir.join("db_password.txt")).is_file());
 }
 
-/// Resource types that take tags, and the property that holds them.
-const TAG_PROPERTIES: [(&str, &str); 16] = [
-    ("AWS::ECS::Cluster", "Tags"),
-    ("AWS::ECS::Service", "Tags"),
-    ("AWS::ECS::TaskDefinition", "Tags"),
-    ("AWS::ECS::CapacityProvider", "Tags"),
-    ("AWS::EC2::SecurityGroup", "Tags"),
-    ("AWS::ElasticLoadBalancingV2::LoadBalancer", "Tags"),
-    ("AWS::ElasticLoadBalancingV2::TargetGroup", "Tags"),
-    ("AWS::Logs::LogGroup", "Tags"),
-    ("AWS::IAM::Role", "Tags"),
-    ("AWS::SecretsManager::Secret", "Tags"),
-    ("AWS::ServiceDiscovery::Service", "Tags"),
-    ("AWS::ServiceDiscovery::PrivateDnsNamespace", "Tags"),
-    ("AWS::EFS::FileSystem", "FileSystemTags"),
-    ("AWS::EFS::AccessPoint", "AccessPointTags"),
-    ("AWS::AutoScaling::AutoScalingGroup", "Tags"),
-    ("AWS::EC2::LaunchTemplate", "TagSpecifications"),
-];
-
-/// MAPPING.md: every resource is tagged `com.docker.compose.project=<project>` (that is how `ls`, `ps`
-/// and a later `up` find what belongs to a project).
+/// MAPPING.md's promises (circuit breaker, awslogs with the project prefix, encrypted retained EFS,
+/// secrets only through NoEcho parameters, only the load balancer open to the internet, the project
+/// tag everywhere) hold for every example and feature project.
 #[test]
-fn every_taggable_resource_carries_the_project_tag() {
-    let mut missing = Vec::new();
-    for (name, dir) in common::examples() {
-        let Ok((project, built)) = common::convert(&dir) else {
-            continue; // reported by the example's own test
-        };
-        for (id, resource) in resources(&built.template) {
-            let kind = resource["Type"].as_str().unwrap_or_default();
-            let Some((_, property)) = TAG_PROPERTIES.iter().find(|(t, _)| *t == kind) else {
-                continue;
+fn every_template_keeps_the_mapping_invariants() {
+    let mut found = Vec::new();
+    for (kind, projects) in [
+        ("examples", common::examples()),
+        ("projects", common::test_projects()),
+    ] {
+        for (name, dir) in projects {
+            let Ok((project, built)) = common::convert(&dir) else {
+                continue; // reported by the example tests and cfn_lint.rs
             };
-            let tags = &resource["Properties"][property];
-            let text = tags.to_string();
-            let tagged = text.contains("\"com.docker.compose.project\"")
-                && text.contains(&format!("\"{}\"", project.name));
-            if !tagged {
-                missing.push(format!(
-                    "examples/{name}: {id} ({kind}) {property} = {tags}"
-                ));
+            for violation in common::invariants::mapping_violations(&project, &built.template) {
+                found.push(format!("{kind}/{name}: {violation}"));
             }
         }
     }
-    assert!(
-        missing.is_empty(),
-        "resources without the com.docker.compose.project tag:\n{}",
-        missing.join("\n")
-    );
+    assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
 /// CloudFormation reads YAML 1.1, where an unquoted `yes`, `no`, `on`, `off`, `y`, `n` is a boolean,
@@ -457,7 +427,7 @@ fn no_security_group_rule_is_declared_twice() {
             let Ok((_, built)) = common::convert(&dir) else {
                 continue; // reported by the example tests and cfn_lint.rs
             };
-            for duplicate in common::duplicate_ingress_rules(&built.template) {
+            for duplicate in common::invariants::duplicate_ingress_rules(&built.template) {
                 found.push(format!("{kind}/{name}: {duplicate}"));
             }
         }

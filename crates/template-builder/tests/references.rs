@@ -338,7 +338,9 @@ proptest! {
         if let Ok(built) = built {
             let problems = reference_problems(&built.template);
             prop_assert!(problems.is_empty(), "dangling references:\n{}", problems.join("\n"));
-            let duplicates = common::duplicate_ingress_rules(&built.template);
+            let violations = common::invariants::mapping_violations(&project, &built.template);
+            prop_assert!(violations.is_empty(), "mapping invariants broken:\n{}", violations.join("\n"));
+            let duplicates = common::invariants::duplicate_ingress_rules(&built.template);
             prop_assert!(duplicates.is_empty(), "duplicate security group rules:\n{}", duplicates.join("\n"));
             let again = template_builder::build(&project).map(|b| template_builder::to_yaml(&b.template));
             prop_assert_eq!(Ok(template_builder::to_yaml(&built.template)), again.map_err(|e| e.to_string()));

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 pub mod generate;
+pub mod invariants;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -129,60 +130,4 @@ pub fn load_text(compose: &str) -> (tempfile::TempDir, Result<Project, compose_m
     std::fs::write(dir.path().join("compose.yaml"), compose).expect("writing compose.yaml");
     let project = load(dir.path());
     (dir, project)
-}
-
-/// Security group rules that EC2 would refuse as duplicates ("the specified rule already exists"):
-/// two `AWS::EC2::SecurityGroupIngress` resources, or two inline `SecurityGroupIngress` entries of one
-/// group, with the same group, protocol, port range and source.
-pub fn duplicate_ingress_rules(template: &serde_json::Value) -> Vec<String> {
-    use serde_json::Value;
-    let rule_key = |group: &Value, rule: &Value| {
-        let field = |name: &str| rule.get(name).map(Value::to_string).unwrap_or_default();
-        format!(
-            "group={group} protocol={} ports={}-{} source={}{}{}",
-            field("IpProtocol"),
-            field("FromPort"),
-            field("ToPort"),
-            field("CidrIp"),
-            field("CidrIpv6"),
-            field("SourceSecurityGroupId"),
-        )
-    };
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    let mut duplicates = Vec::new();
-    let mut record = |key: String, at: String| {
-        if let Some(first) = seen.get(&key) {
-            duplicates.push(format!("{at} repeats {first} ({key})"));
-        } else {
-            seen.insert(key, at);
-        }
-    };
-    let resources = template["Resources"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
-    for (id, resource) in &resources {
-        let properties = &resource["Properties"];
-        match resource["Type"].as_str() {
-            Some("AWS::EC2::SecurityGroupIngress") => {
-                record(rule_key(&properties["GroupId"], properties), id.clone());
-            }
-            Some("AWS::EC2::SecurityGroup") => {
-                let group = serde_json::json!({ "Ref": id });
-                for (i, rule) in properties["SecurityGroupIngress"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .enumerate()
-                {
-                    record(
-                        rule_key(&group, rule),
-                        format!("{id}.SecurityGroupIngress[{i}]"),
-                    );
-                }
-            }
-            _ => {}
-        }
-    }
-    duplicates
 }
