@@ -166,7 +166,12 @@ impl<'a> Watcher<'a> {
                         reason: reason.clone(),
                     });
                 }
-                format!("{description} ({logical_id}) failed: {reason}")
+                // Descriptions of resources the template does not know already end in the logical id.
+                if description.contains(&format!("({logical_id})")) {
+                    format!("{description} failed: {reason}")
+                } else {
+                    format!("{description} ({logical_id}) failed: {reason}")
+                }
             }
             None => match &info.status_reason {
                 Some(reason) => format!("stack {} failed: {reason}", info.name),

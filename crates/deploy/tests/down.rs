@@ -203,3 +203,134 @@ async fn deletes_the_stack_and_says_efs_data_is_retained() {
         "{last}"
     );
 }
+
+fn deletable_stack_mocks(statuses: &'static [&'static str]) -> (Mocks, aws_smithy_mocks::Rule) {
+    let delete = mock!(Cf::delete_stack)
+        .match_requests(|r| r.stack_name() == Some(STACK_ID))
+        .then_output(|| DeleteStackOutput::builder().build());
+    let mut by_id = mock!(Cf::describe_stacks)
+        .match_requests(|r| r.stack_name() == Some(STACK_ID))
+        .sequence();
+    for status in statuses {
+        by_id = by_id.output(move || {
+            DescribeStacksOutput::builder()
+                .stacks(stack(STACK_ID, status))
+                .build()
+        });
+    }
+    let mocks = Mocks {
+        cf: vec![
+            mock!(Cf::describe_stacks)
+                .match_requests(|r| r.stack_name() == Some("app"))
+                .then_output(|| {
+                    DescribeStacksOutput::builder()
+                        .stacks(stack(STACK_ID, "CREATE_COMPLETE"))
+                        .build()
+                }),
+            by_id.repeatedly().build(),
+            mock!(Cf::list_stack_resources)
+                .then_output(|| ListStackResourcesOutput::builder().build()),
+            mock!(Cf::get_template)
+                .then_output(|| GetTemplateOutput::builder().template_body("{}").build()),
+            mock!(Cf::describe_stack_events)
+                .then_output(|| DescribeStackEventsOutput::builder().build()),
+            delete.clone(),
+        ],
+        efs: vec![mock!(aws_sdk_efs::Client::describe_file_systems)
+            .then_output(|| DescribeFileSystemsOutput::builder().build())],
+        ..Default::default()
+    };
+    (mocks, delete)
+}
+
+#[tokio::test]
+async fn detach_returns_once_deletion_started() {
+    let (mocks, delete) = deletable_stack_mocks(&["DELETE_IN_PROGRESS"]);
+    let options = DownOptions {
+        detach: true,
+        ..options()
+    };
+    let outcome = down(
+        &mocks.clients(),
+        "app",
+        &options,
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, DownOutcome::Detached);
+    assert_eq!(delete.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn ctrl_c_stops_waiting_and_leaves_the_deletion_running() {
+    let (mocks, delete) = deletable_stack_mocks(&["DELETE_IN_PROGRESS"]);
+    let (sender, mut interrupts) = Interrupts::channel();
+    sender.send(()).unwrap();
+    let mut progress = Recorder::default();
+    let outcome = down(
+        &mocks.clients(),
+        "app",
+        &options(),
+        &mut progress,
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, DownOutcome::StoppedWaiting);
+    assert_eq!(delete.num_calls(), 1);
+    assert!(progress.events.contains(&ProgressEvent::Info(
+        "Stopped waiting: CloudFormation goes on deleting stack app".into()
+    )));
+}
+
+#[tokio::test]
+async fn failed_deletion_is_an_error_naming_the_resource() {
+    let (mut mocks, _) = deletable_stack_mocks(&["DELETE_FAILED"]);
+    // Ahead of the empty event feed: a baseline first, then the failure.
+    let events = mock!(Cf::describe_stack_events)
+        .sequence()
+        .output(|| DescribeStackEventsOutput::builder().build())
+        .output(|| {
+            DescribeStackEventsOutput::builder()
+                .set_stack_events(Some(newest_first(&[
+                    stack_event("x1", "DELETE_IN_PROGRESS", None, 10),
+                    event(
+                        "x2",
+                        "WebTargetGroup",
+                        "AWS::ElasticLoadBalancingV2::TargetGroup",
+                        "DELETE_FAILED",
+                        Some("Target group is currently in use by a listener or a rule"),
+                        11,
+                    ),
+                    stack_event(
+                        "x3",
+                        "DELETE_FAILED",
+                        Some("The following resource(s) failed to delete: [WebTargetGroup]."),
+                        12,
+                    ),
+                ])))
+                .build()
+        })
+        .repeatedly()
+        .build();
+    mocks.cf.insert(0, events);
+    let err = down(
+        &mocks.clients(),
+        "app",
+        &options(),
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.starts_with(
+            "Target group (WebTargetGroup) failed: Target group is currently in use by a listener or a rule"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("DELETE_FAILED"), "{message}");
+}

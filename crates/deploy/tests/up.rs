@@ -861,3 +861,131 @@ async fn failed_execution_of_a_create_removes_the_empty_stack() {
     );
     assert_eq!(delete.num_calls(), 1);
 }
+
+#[tokio::test]
+async fn ctrl_c_while_the_change_set_is_prepared_discards_it_and_the_empty_stack() {
+    let (sender, mut interrupts) = Interrupts::channel();
+    let create = mock!(Cf::create_change_set).then_compute_output(move |_| {
+        let _ = sender.send(());
+        CreateChangeSetOutput::builder()
+            .id("cs-1")
+            .stack_id(STACK_ID)
+            .build()
+    });
+    let pending = mock!(Cf::describe_change_set).then_output(|| {
+        DescribeChangeSetOutput::builder()
+            .status(ChangeSetStatus::CreatePending)
+            .build()
+    });
+    let discard = mock!(Cf::delete_change_set)
+        .match_requests(|r| r.change_set_name() == Some("cs-1"))
+        .then_output(|| DeleteChangeSetOutput::builder().build());
+    let delete = mock!(Cf::delete_stack)
+        .match_requests(|r| r.stack_name() == Some(STACK_ID))
+        .then_output(|| DeleteStackOutput::builder().build());
+    let mocks = Mocks {
+        cf: vec![
+            missing_stack(),
+            create,
+            pending,
+            discard.clone(),
+            delete.clone(),
+        ],
+        ..Default::default()
+    };
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut Recorder::default(),
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome,
+        UpOutcome::Cancelled {
+            status: "change set discarded".into()
+        }
+    );
+    assert_eq!((discard.num_calls(), delete.num_calls()), (1, 1));
+}
+
+#[tokio::test]
+async fn stack_in_review_is_created_with_a_create_change_set() {
+    let (_, all) = create_events();
+    let mocks = Mocks {
+        cf: vec![
+            mock!(Cf::describe_stacks)
+                .match_requests(|r| r.stack_name() == Some("app"))
+                .then_output(|| DescribeStacksOutput::builder().stacks(stack(STACK_ID, "REVIEW_IN_PROGRESS")).build()),
+            stack_statuses(&["CREATE_COMPLETE"]),
+            mock!(Cf::list_stack_resources).then_output(|| {
+                aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput::builder().build()
+            }),
+            change_set_created(true),
+            change_set_ready(),
+            executed(),
+            event_pages(vec![vec![stack_event("r0", "REVIEW_IN_PROGRESS", None, 1)], all]),
+        ],
+        ecs: rollout_mocks(),
+        ..Default::default()
+    };
+    let mut built = small_built();
+    built.parameters = vec![template_builder::ParameterInput {
+        name: "DataFileSystemId".into(),
+        source: template_builder::ParameterSource::RetainedFileSystem {
+            volume: "data".into(),
+        },
+    }];
+    let mut mocks = mocks;
+    mocks.efs.push(
+        mock!(aws_sdk_efs::Client::describe_file_systems).then_output(|| {
+            aws_sdk_efs::operation::describe_file_systems::DescribeFileSystemsOutput::builder()
+                .build()
+        }),
+    );
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &built,
+        &options(),
+        &mut progress,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(outcome, UpOutcome::Deployed { created: true, .. }));
+    // The REVIEW_IN_PROGRESS event predates this operation and is not shown again.
+    assert!(!resources(&progress.events).contains(&pair("Stack app", "REVIEW_IN_PROGRESS")));
+}
+
+#[tokio::test]
+async fn stack_not_deployed_by_this_tool_is_left_alone() {
+    let mut foreign = stack(STACK_ID, "CREATE_COMPLETE");
+    foreign.tags = None;
+    let mocks = Mocks {
+        cf: vec![mock!(Cf::describe_stacks).then_output(move || {
+            DescribeStacksOutput::builder()
+                .stacks(foreign.clone())
+                .build()
+        })],
+        ..Default::default()
+    };
+    let err = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("was not deployed by docker ecs"),
+        "{err}"
+    );
+}
