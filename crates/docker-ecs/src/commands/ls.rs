@@ -11,9 +11,9 @@ pub fn run(aws: &AwsArgs, args: &LsArgs) -> anyhow::Result<ExitCode> {
         let clients = Clients::load(&super::up::aws_options(aws)).await?;
         ls::list(&clients.cloudformation).await
     })?;
-    match args.format {
-        TableFormat::Json => print!("{}", table::render_json(&deployments)),
-        TableFormat::Table => print!("{}", ls::render_table(&deployments)),
-    }
+    super::ps::write_stdout(&match args.format {
+        TableFormat::Json => table::render_json(&deployments),
+        TableFormat::Table => ls::render_table(&deployments),
+    })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -42,8 +42,20 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &PsArgs) -> anyhow::Resul
             (false, TableFormat::Table) => ps::render_tasks_table(&rows),
         })
     })?;
-    print!("{output}");
+    write_stdout(&output)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Print command output; a reader that closed the pipe early (`| head`) is not an error.
+pub(super) fn write_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(err).context("writing to standard output"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The project name: `-p`, else COMPOSE_PROJECT_NAME, else the Compose project's own name.

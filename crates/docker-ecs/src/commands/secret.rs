@@ -8,6 +8,7 @@ use anyhow::Context;
 use ecs_deploy::secrets::{self, NewSecret, SecretValue};
 use ecs_deploy::{table, Clients};
 
+use super::ps::write_stdout;
 use crate::cli::{AwsArgs, SecretCommand, SecretCreateArgs, TableFormat};
 
 pub fn run(aws: &AwsArgs, cmd: SecretCommand) -> anyhow::Result<ExitCode> {
@@ -22,24 +23,24 @@ pub fn run(aws: &AwsArgs, cmd: SecretCommand) -> anyhow::Result<ExitCode> {
         match cmd {
             SecretCommand::Create(_) => {
                 if let Some(secret) = new_secret {
-                    println!("{}", secrets::create(client, &secret).await?);
+                    write_stdout(&format!("{}\n", secrets::create(client, &secret).await?))?;
                 }
             }
             SecretCommand::Ls(args) => {
                 let list = secrets::list(client).await?;
-                match args.format {
-                    TableFormat::Json => print!("{}", table::render_json(&list)),
-                    TableFormat::Table => print!("{}", secrets::render_table(&list)),
-                }
+                write_stdout(&match args.format {
+                    TableFormat::Json => table::render_json(&list),
+                    TableFormat::Table => secrets::render_table(&list),
+                })?;
             }
             SecretCommand::Inspect(args) => {
                 let found = secrets::inspect(client, &args.names).await?;
-                print!("{}", table::render_json(&found));
+                write_stdout(&table::render_json(&found))?;
             }
             SecretCommand::Rm(args) => {
                 for name in &args.names {
                     secrets::remove(client, name, args.recover).await?;
-                    println!("{name}");
+                    write_stdout(&format!("{name}\n"))?;
                 }
             }
         }
