@@ -242,6 +242,18 @@ fn up_update_ps_down_lifecycle() {
 
 /// Insert log events the way the awslogs driver names streams: `<project>/<container>/<task-id>`.
 fn put_events(moto: &Moto, group: &str, container: &str, task: &str, messages: &[&str]) {
+    put_events_aged(moto, group, container, task, messages, 60_000);
+}
+
+/// Same, the first event `age_ms` milliseconds old and the next ones a second apart.
+fn put_events_aged(
+    moto: &Moto,
+    group: &str,
+    container: &str,
+    task: &str,
+    messages: &[&str],
+    age_ms: i64,
+) {
     let stream = format!("{PROJECT}/{container}/{task}");
     let _ = moto.aws("logs", "create_log_group", json!({ "logGroupName": group })); // created by the stack already; ignore "already exists"
     moto.aws_ok(
@@ -256,7 +268,7 @@ fn put_events(moto: &Moto, group: &str, container: &str, task: &str, messages: &
     let events: Vec<Value> = messages
         .iter()
         .enumerate()
-        .map(|(i, m)| json!({ "timestamp": now_ms - 60_000 + i as i64 * 1000, "message": m }))
+        .map(|(i, m)| json!({ "timestamp": now_ms - age_ms + i as i64 * 1000, "message": m }))
         .collect();
     moto.aws_ok(
         "logs",
@@ -330,6 +342,90 @@ fn logs_show_each_services_events() {
         "{}",
         run.describe()
     );
+}
+
+/// A running command whose standard output lines arrive on a channel; killed when dropped.
+struct Spawned {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Spawned {
+    fn start(mut cmd: std::process::Command) -> Spawned {
+        let mut child = cmd
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn docker-ecs");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Spawned { child, lines }
+    }
+
+    /// Lines until one ends with `message`; None when it does not come within `timeout`.
+    fn wait_for(&self, message: &str, timeout: std::time::Duration) -> Option<Vec<String>> {
+        let deadline = std::time::Instant::now() + timeout;
+        let mut seen = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let done = line.ends_with(message);
+                    seen.push(line);
+                    if done {
+                        return Some(seen);
+                    }
+                }
+                Err(_) => return None,
+            }
+        }
+        None
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn logs_follow_prints_new_events() {
+    let moto = Moto::start();
+    let project = Project::web_redis();
+    let run = up(&moto, &project);
+    assert_deployed(&moto, &run, "CREATE_COMPLETE");
+    let group = format!("/docker-compose/{PROJECT}");
+    put_events(&moto, &group, "web", "11112222", &["before follow"]);
+
+    let follow = Spawned::start(
+        moto.docker_ecs_command(&project.dir, &["logs", "--follow", "--no-color", "web"]),
+    );
+    let wait = std::time::Duration::from_secs(30);
+    let first = follow.wait_for("before follow", wait);
+    assert!(first.is_some(), "logs -f did not print the existing event");
+
+    // Events as the awslogs driver sends them: stamped now, in a stream that did not exist before.
+    put_events_aged(&moto, &group, "redis", "55556666", &["not web"], 0);
+    put_events_aged(&moto, &group, "web", "33334444", &["after follow"], 0);
+    let later = follow
+        .wait_for("after follow", wait)
+        .unwrap_or_else(|| panic!("logs -f did not print an event added while following"));
+    assert!(later.iter().all(|l| !l.ends_with("not web")), "{later:?}");
+    let line = later.last().map(String::as_str).unwrap_or_default();
+    assert!(line.starts_with("web"), "{line:?}");
 }
 
 /// Start one task for a service the way ECS does (group `service:<name>`), kept RUNNING by moto.

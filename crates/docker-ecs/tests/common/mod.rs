@@ -167,10 +167,18 @@ impl Moto {
 
     /// Run the real `docker-ecs` binary in `dir` against this server, as the docker CLI would in CI.
     pub fn docker_ecs(&self, dir: &Path, args: &[&str]) -> Run {
+        Run::of(
+            &format!("docker-ecs {}", args.join(" ")),
+            self.docker_ecs_command(dir, args),
+        )
+    }
+
+    /// The command [`Moto::docker_ecs`] runs, for tests that spawn it (e.g. `logs --follow`).
+    pub fn docker_ecs_command(&self, dir: &Path, args: &[&str]) -> Command {
         let mut cmd = Command::new(plugin_binary());
         cmd.args(args).current_dir(dir);
         self.hermetic(&mut cmd);
-        Run::of(&format!("docker-ecs {}", args.join(" ")), cmd)
+        cmd
     }
 
     /// Same, with the given text on standard input.
