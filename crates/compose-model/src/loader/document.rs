@@ -93,8 +93,8 @@ impl<'o> Loader<'o> {
         stack: &mut Vec<PathBuf>,
     ) -> Result<Value, Error> {
         let mut doc = self.prepare(file, env, base_dir)?;
-        include::apply(self, &mut doc, file, env, stack)?;
-        extends::apply(self, &mut doc, file, env)?;
+        include::apply(self, &mut doc, file, base_dir, env, stack)?;
+        extends::apply(self, &mut doc, file, base_dir, env)?;
         Ok(doc)
     }
 }

@@ -1,5 +1,6 @@
 //! `extends:`: a service starts from another service of the same file or of another file (whose
-//! relative paths are resolved against that file's directory), and its own attributes are merged
+//! relative paths are resolved against that file's directory; `extends.file` itself is relative to
+//! the project directory, or to the extended file's directory inside it), and its own attributes are merged
 //! on top with the usual merge rules. Chains are followed; cycles are errors. The base's
 //! `depends_on` and `volumes_from` are not inherited.
 
@@ -13,12 +14,24 @@ use super::value::{child, key_string, kind, scalar_string, untag, untag_mut};
 use super::{discovery, merge};
 use crate::Error;
 
+/// A file whose services are being extended, and the directory its `extends.file` paths are
+/// relative to (the project directory for the project's own files, as in compose-go).
+struct Origin {
+    file: PathBuf,
+    dir: PathBuf,
+}
+
 pub(crate) fn apply(
     loader: &mut Loader,
     doc: &mut Value,
     file: &Path,
+    base_dir: &Path,
     env: &BTreeMap<String, String>,
 ) -> Result<(), Error> {
+    let origin = Origin {
+        file: file.to_path_buf(),
+        dir: base_dir.to_path_buf(),
+    };
     let Some(Value::Mapping(services)) = untag_mut(doc).get_mut("services").map(untag_mut) else {
         return Ok(());
     };
@@ -35,7 +48,7 @@ pub(crate) fn apply(
         *service = resolve(
             loader,
             &snapshot,
-            file,
+            &origin,
             &name,
             env,
             &mut visiting,
@@ -49,12 +62,13 @@ pub(crate) fn apply(
 fn resolve(
     loader: &mut Loader,
     services: &Mapping,
-    file: &Path,
+    origin: &Origin,
     name: &str,
     env: &BTreeMap<String, String>,
     visiting: &mut Vec<(PathBuf, String)>,
     other_files: &mut BTreeMap<PathBuf, Mapping>,
 ) -> Result<Value, Error> {
+    let file = origin.file.as_path();
     let path = child("services", name);
     let Some(service) = services.get(name) else {
         return Err(loader.locator.error_in(
@@ -141,7 +155,7 @@ fn resolve(
             resolve(
                 loader,
                 services,
-                file,
+                origin,
                 &base_name,
                 env,
                 visiting,
@@ -149,15 +163,14 @@ fn resolve(
             )?
         }
         Some(other) => {
-            let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-            let other_file = discovery::absolute(&dir, Path::new(&other));
+            let other_file = discovery::absolute(&origin.dir, Path::new(&other));
+            let other_dir = other_file
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
             let other_services = match other_files.get(&other_file) {
                 Some(s) => s.clone(),
                 None => {
-                    let other_dir = other_file
-                        .parent()
-                        .map(Path::to_path_buf)
-                        .unwrap_or_default();
                     let doc = loader.prepare(&other_file, env, &other_dir)?;
                     let services = match untag(&doc).get("services").map(untag) {
                         Some(Value::Mapping(m)) => m.clone(),
@@ -177,10 +190,14 @@ fn resolve(
                     ),
                 ));
             }
+            let other_origin = Origin {
+                file: other_file,
+                dir: other_dir,
+            };
             resolve(
                 loader,
                 &other_services,
-                &other_file,
+                &other_origin,
                 &base_name,
                 env,
                 visiting,
@@ -244,6 +261,21 @@ mod tests {
             !p.services.contains_key("b"),
             "the base file's services are not part of the project"
         );
+    }
+
+    #[test]
+    fn extends_file_is_relative_to_the_project_directory() {
+        let (_d, r) = load_temp(
+            &[
+                ("proj/base.yaml", "services:\n  b:\n    image: from-proj\n"),
+                ("cfg/compose.yaml", "services:\n  a:\n    extends: {file: base.yaml, service: b}\n"),
+            ],
+            |o| {
+                o.files = vec!["cfg/compose.yaml".into()];
+                o.project_directory = Some("proj".into());
+            },
+        );
+        assert_eq!(r.unwrap().project.services["a"].image.as_deref(), Some("from-proj"));
     }
 
     #[test]

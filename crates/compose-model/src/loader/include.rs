@@ -12,10 +12,12 @@ use super::value::{child, index, key_string, kind, untag};
 use super::{discovery, merge, read_env_files};
 use crate::Error;
 
+/// `base_dir` is the including project's directory: include paths are relative to it.
 pub(crate) fn apply(
     loader: &mut Loader,
     doc: &mut Value,
     file: &Path,
+    base_dir: &Path,
     env: &BTreeMap<String, String>,
     stack: &mut Vec<PathBuf>,
 ) -> Result<(), Error> {
@@ -36,7 +38,6 @@ pub(crate) fn apply(
             ))
         }
     };
-    let file_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
     stack.push(file.to_path_buf());
     for (i, entry) in entries.iter().enumerate() {
         let path = index("include", i);
@@ -44,7 +45,7 @@ pub(crate) fn apply(
         let paths: Vec<PathBuf> = spec
             .paths
             .iter()
-            .map(|p| discovery::absolute(&file_dir, Path::new(p)))
+            .map(|p| discovery::absolute(base_dir, Path::new(p)))
             .collect();
         let Some(first) = paths.first() else {
             return Err(loader
@@ -52,7 +53,7 @@ pub(crate) fn apply(
                 .error_in(file, &path, "an include needs a `path`"));
         };
         let project_dir = match &spec.project_directory {
-            Some(d) => discovery::absolute(&file_dir, Path::new(d)),
+            Some(d) => discovery::absolute(base_dir, Path::new(d)),
             None => first.parent().map(Path::to_path_buf).unwrap_or_default(),
         };
         let env_files: Vec<(PathBuf, bool)> = if spec.env_files.is_empty() {
@@ -60,7 +61,7 @@ pub(crate) fn apply(
         } else {
             spec.env_files
                 .iter()
-                .map(|f| (discovery::absolute(&file_dir, Path::new(f)), true))
+                .map(|f| (discovery::absolute(base_dir, Path::new(f)), true))
                 .collect()
         };
         // The including project's environment (process environment included) wins.

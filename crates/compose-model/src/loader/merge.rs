@@ -272,7 +272,10 @@ mod tests {
             "x-aws-vpc: a\nservices:\n  web:\n    x-aws-autoscaling: {min: 1, max: 3}\n",
             "services:\n  web:\n    x-aws-autoscaling: {max: 5}\n",
         );
-        assert_eq!(v["services"]["web"]["x-aws-autoscaling"], serde_json::json!({"max": 5}));
+        assert_eq!(
+            v["services"]["web"]["x-aws-autoscaling"],
+            serde_json::json!({"max": 5})
+        );
         assert_eq!(v["x-aws-vpc"], "a");
     }
 
