@@ -16,6 +16,21 @@ impl Interrupts {
     /// which is the point: we decide what happens. Must be called inside a Tokio runtime.
     pub fn ctrl_c() -> Self {
         let (sender, interrupts) = Self::channel();
+        // On Unix the handler is in place when this returns (no window where Ctrl-C still kills us).
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            if let Ok(mut stream) = signal(SignalKind::interrupt()) {
+                tokio::spawn(async move {
+                    while stream.recv().await.is_some() {
+                        if sender.send(()).is_err() {
+                            break;
+                        }
+                    }
+                });
+                return interrupts;
+            }
+        }
         tokio::spawn(async move {
             while tokio::signal::ctrl_c().await.is_ok() {
                 if sender.send(()).is_err() {
