@@ -11,6 +11,9 @@ use crate::cli::{AwsArgs, ProjectArgs, PsArgs, TableFormat};
 pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &PsArgs) -> anyhow::Result<ExitCode> {
     let name = project_name(project)?;
     let states = ps::parse_status_filter(&args.status)?;
+    if args.services && !states.is_empty() {
+        anyhow::bail!("--status filters tasks: it cannot be combined with --services");
+    }
     let output = super::runtime()?.block_on(async {
         let clients = Clients::load(&super::up::aws_options(aws)).await?;
         let app = stack_info::load(
