@@ -99,8 +99,48 @@ impl<'o> Loader<'o> {
     }
 }
 
+/// Flow collections nested deeper than this are refused before parsing: the YAML parser takes
+/// quadratic time on them, and it refuses anything deeper than 128 levels anyway.
+const MAX_FLOW_DEPTH: usize = 1000;
+
+/// The deepest `[`/`{` nesting outside quotes and comments (a cheap over-estimate).
+fn flow_depth(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    for c in text.chars() {
+        match (quote, c) {
+            (_, '\n') => {
+                comment = false;
+                continue;
+            }
+            _ if comment => continue,
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '#') => comment = true,
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '{') => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            (None, ']' | '}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 /// YAML text to a document: a mapping at the top, merge keys applied.
 pub(crate) fn parse(file: &Path, text: &str) -> Result<Value, Error> {
+    if flow_depth(text) > MAX_FLOW_DEPTH {
+        return Err(Error::invalid(
+            Location {
+                file: file.to_path_buf(),
+                ..Default::default()
+            },
+            format!("invalid YAML: collections nested more than {MAX_FLOW_DEPTH} levels deep"),
+        ));
+    }
     let mut doc: Value = serde_yaml::from_str(text).map_err(|e| {
         Error::invalid(
             Location {
@@ -166,6 +206,14 @@ mod tests {
         .unwrap();
         assert_eq!(doc["services"]["web"]["image"], Value::from("b"));
         assert_eq!(doc["services"]["web"]["restart"], Value::from("always"));
+    }
+
+    #[test]
+    fn absurd_nesting_is_refused_quickly() {
+        let text = format!("a: {}{}\n", "[".repeat(5000), "]".repeat(5000));
+        let err = parse(Path::new("c.yaml"), &text).unwrap_err().to_string();
+        assert!(err.contains("nested more than 1000 levels"), "{err}");
+        assert_eq!(flow_depth("a: \"[[[\" # {{{\nb: [[1], {c: 2}]\n"), 2);
     }
 
     #[test]
