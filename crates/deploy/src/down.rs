@@ -46,6 +46,7 @@ pub async fn down(
     progress: &mut dyn Progress,
     interrupts: &mut Interrupts,
 ) -> Result<DownOutcome, Error> {
+    stack::check_name(project)?;
     let cf = &clients.cloudformation;
     let Some(existing) = stack::describe(cf, project).await? else {
         progress.report(ProgressEvent::Info(format!(

@@ -99,6 +99,24 @@ pub const ROLLBACK_COMPLETE: &str = "ROLLBACK_COMPLETE";
 pub const REVIEW_IN_PROGRESS: &str = "REVIEW_IN_PROGRESS";
 pub const DELETE_COMPLETE: &str = "DELETE_COMPLETE";
 
+/// The stack is named after the project, but CloudFormation names are stricter than Compose's:
+/// letters, digits and hyphens, starting with a letter, at most 128 characters.
+pub fn check_name(project: &str) -> Result<(), Error> {
+    let valid = project.len() <= 128
+        && project.starts_with(|c: char| c.is_ascii_alphabetic())
+        && project
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::Precondition(format!(
+            "project name {project:?} cannot name a CloudFormation stack (letters, digits and hyphens only, \
+             starting with a letter): choose another with -p or COMPOSE_PROJECT_NAME"
+        )))
+    }
+}
+
 /// The stack by name or id; `None` when it does not exist (CloudFormation answers a ValidationError).
 pub async fn describe(cf: &Client, name_or_id: &str) -> Result<Option<StackInfo>, Error> {
     match cf.describe_stacks().stack_name(name_or_id).send().await {
@@ -224,6 +242,17 @@ pub fn urls(outputs: &[(String, String)]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stack_names_follow_cloudformation_rules() {
+        assert!(check_name("web-redis").is_ok());
+        assert!(check_name("App2").is_ok());
+        let err = check_name("my_app").unwrap_err().to_string();
+        assert!(err.contains("\"my_app\"") && err.contains("-p"), "{err}");
+        assert!(check_name("1app").is_err());
+        assert!(check_name("").is_err());
+        assert!(check_name(&"a".repeat(129)).is_err());
+    }
 
     #[test]
     fn phases() {

@@ -65,6 +65,7 @@ pub async fn up(
     interrupts: &mut Interrupts,
 ) -> Result<UpOutcome, Error> {
     let cf = &clients.cloudformation;
+    stack::check_name(project)?;
     let names = ResourceNames::from_template(&built.template);
     preconditions::check(clients, &built.preconditions).await?;
 
