@@ -10,6 +10,7 @@ services:
   web:
     image: nginx:${TAG:-1.27}
     ports: ["8080:80"]
+    environment: {FLAG: "yes"}
     depends_on: [db]
   db:
     image: postgres
@@ -64,6 +65,8 @@ fn prints_yaml_by_default() {
         doc["services"]["web"]["ports"][0]["published"],
         serde_yaml::Value::from("8080")
     );
+    // A YAML 1.1 reader would take a bare `yes` for a boolean.
+    assert!(stdout(&out).contains("FLAG: \"yes\""), "{}", stdout(&out));
     assert!(
         doc["services"].get("debug").is_none(),
         "profiled service must be left out"

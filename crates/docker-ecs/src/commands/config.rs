@@ -44,7 +44,8 @@ fn render(project: &compose_model::Project, args: &ConfigArgs) -> anyhow::Result
         return Ok(names.iter().map(|n: &String| format!("{n}\n")).collect());
     }
     Ok(match args.format {
-        Format::Yaml => serde_yaml::to_string(project)?,
+        // The template's emitter: strings a YAML 1.1 reader would retype (`yes`, `33:33`) are quoted.
+        Format::Yaml => template_builder::to_yaml(&serde_json::to_value(project)?),
         Format::Json => serde_json::to_string_pretty(project)? + "\n",
     })
 }
