@@ -6,7 +6,7 @@
 //! the load balancer only on published ports; a service's tasks accept only the load balancer, only
 //! on their target ports.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
@@ -248,10 +248,12 @@ pub fn add(ctx: &mut Ctx, plan: &Plan) -> Result<(), Error> {
         add_load_balancer(ctx, plan, kind);
     }
     let vpc = parameters::vpc_id(ctx);
+    // Several listeners may forward to one container port: EC2 refuses a rule declared twice.
+    let mut opened: BTreeSet<(String, String, u16)> = BTreeSet::new();
     for port in &plan.ports {
         add_target_group(ctx, port, kind, &vpc);
         add_listener(ctx, port);
-        add_task_ingress(ctx, port, existing.is_some());
+        add_task_ingress(ctx, port, existing.is_some(), &mut opened);
     }
     add_outputs(ctx, plan, kind, existing.is_some());
     Ok(())
@@ -346,13 +348,21 @@ fn add_listener(ctx: &mut Ctx, port: &PortPlan) {
 
 /// Let the load balancer reach the service's tasks on the target port (and TCP health checks of a
 /// UDP port).
-fn add_task_ingress(ctx: &mut Ctx, port: &PortPlan, existing_lb: bool) {
+fn add_task_ingress(
+    ctx: &mut Ctx,
+    port: &PortPlan,
+    existing_lb: bool,
+    opened: &mut BTreeSet<(String, String, u16)>,
+) {
     let group = networks::service_group_id(ctx, &port.service);
     let mut protocols = vec![port.transport.clone()];
     if port.transport == "udp" {
         protocols.push("tcp".into());
     }
     for protocol in protocols {
+        if !opened.insert((port.service.clone(), protocol.clone(), port.target)) {
+            continue;
+        }
         let suffix = if protocol == port.transport {
             String::new()
         } else {

@@ -911,3 +911,15 @@ fn autoscaling_uses_the_name_of_an_existing_cluster_arn() {
     let id = &built.template["Resources"]["ApiScalableTarget"]["Properties"]["ResourceId"];
     assert_eq!(id["Fn::Join"][1][1], "shared");
 }
+
+#[test]
+fn two_listeners_on_one_container_port_open_it_once() {
+    let mut web = service("app");
+    web.ports.push(port(3000, Some(80)));
+    web.ports.push(port(3000, Some(8080)));
+    let built = build(&project(vec![("web", web)])).unwrap();
+    let kinds = kinds(&built);
+    assert!(kinds.contains_key("WebTCP80Ingress"));
+    assert!(!kinds.contains_key("WebTCP8080Ingress"));
+    assert!(kinds.contains_key("WebTCP8080Listener"));
+}

@@ -82,11 +82,11 @@ fn write_value(out: &mut String, value: &Value, indent: usize) {
                 if is_collection(item) {
                     write_value(out, item, indent + 2);
                 } else {
-                    write_leaf(out, item);
+                    write_leaf(out, item, indent + 2);
                 }
             }
         }
-        other => write_leaf(out, other),
+        other => write_leaf(out, other, indent + 2),
     }
 }
 
@@ -106,18 +106,52 @@ fn write_child(out: &mut String, item: &Value, indent: usize) {
         }
         _ => {
             out.push(' ');
-            write_leaf(out, item);
+            write_leaf(out, item, indent + 2);
         }
     }
 }
 
-fn write_leaf(out: &mut String, value: &Value) {
+/// A scalar (or empty collection) and its line end. `indent` is where the lines of a block scalar go.
+fn write_leaf(out: &mut String, value: &Value, indent: usize) {
     match value {
         Value::Object(_) => out.push_str("{}"),
         Value::Array(_) => out.push_str("[]"),
+        Value::String(s) if block_literal(out, s, indent) => return,
         other => scalar(out, other),
     }
     out.push('\n');
+}
+
+/// Write a multi-line string as a literal block (`|` / `|-`), which YAML 1.1 and 1.2 read the same
+/// way and people read more easily than one escaped line. Returns false (writing nothing) for the
+/// strings a literal block cannot carry exactly: control characters, whitespace-only lines, a first
+/// line starting with a blank (it would set the indentation), or several trailing line breaks.
+fn block_literal(out: &mut String, s: &str, indent: usize) -> bool {
+    if !s.contains('\n') || s.ends_with("\n\n") {
+        return false;
+    }
+    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return false;
+    }
+    let body = s.strip_suffix('\n').unwrap_or(s);
+    let lines: Vec<&str> = body.split('\n').collect();
+    if lines
+        .first()
+        .is_some_and(|l| l.starts_with([' ', '\t']) || l.is_empty())
+        || lines.iter().any(|l| !l.is_empty() && l.trim().is_empty())
+        || lines.iter().any(|l| l.ends_with([' ', '\t']))
+    {
+        return false;
+    }
+    out.push_str(if s.ends_with('\n') { "|\n" } else { "|-\n" });
+    for line in lines {
+        if !line.is_empty() {
+            out.push_str(&" ".repeat(indent));
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    true
 }
 
 pub fn to_yaml(value: &Value) -> String {
@@ -125,7 +159,7 @@ pub fn to_yaml(value: &Value) -> String {
     if is_collection(value) {
         write_value(&mut out, value, 0);
     } else {
-        write_leaf(&mut out, value);
+        write_leaf(&mut out, value, 2);
     }
     out
 }
@@ -160,6 +194,29 @@ mod tests {
             "\"Off\": \"OFF\"",
             "Num: \"12\"",
         ] {
+            assert!(text.contains(quoted), "{quoted} in\n{text}");
+        }
+        round_trip(&value);
+    }
+
+    #[test]
+    fn multi_line_strings_are_literal_blocks_when_exact() {
+        let value = json!({
+            "Command": ["sh", "-c", "set -e\nprintf '%s' \"$X\" > '/run/secrets/a'\n  indented: yes"],
+            "Script": "line\n\nafter blank\n",
+            "Lead": "  leading\nx",
+            "Blank": "a\n   \nb",
+            "Trail": "a \nb",
+            "Many": "a\n\n",
+            "Ctl": "a\u{1}\nb"
+        });
+        let text = to_yaml(&value);
+        assert!(text.contains("- |-\n  set -e\n  printf"), "{text}");
+        assert!(
+            text.contains("Script: |\n  line\n\n  after blank\n"),
+            "{text}"
+        );
+        for quoted in ["Lead: \"", "Blank: \"", "Trail: \"", "Many: \"", "Ctl: \""] {
             assert!(text.contains(quoted), "{quoted} in\n{text}");
         }
         round_trip(&value);
