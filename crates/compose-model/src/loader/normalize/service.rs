@@ -148,9 +148,43 @@ pub(crate) fn normalize(cx: &Cx, name: &str, value: &Value, path: &str) -> Resul
     let mut other = BTreeMap::new();
     let mut extensions = BTreeMap::new();
     f.finish(UNTYPED, Some(&mut other), Some(&mut extensions))?;
-    s.other = other;
     s.extensions = extensions;
+    if let Some(scale) = other.remove("scale") {
+        fold_scale(cx, &mut s, &scale, path)?;
+    }
+    s.other = other;
     Ok(s)
+}
+
+/// `scale: N` is another way to write `deploy.replicas: N` (compose-go keeps them equal).
+fn fold_scale(
+    cx: &Cx,
+    s: &mut Service,
+    scale: &serde_json::Value,
+    path: &str,
+) -> Result<(), Error> {
+    let scale_path = child(path, "scale");
+    let n = scale
+        .as_u64()
+        .or_else(|| scale.as_str().and_then(|t| t.trim().parse().ok()))
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| {
+            cx.error(
+                &scale_path,
+                format!("must be a non-negative integer, not {scale}"),
+            )
+        })?;
+    let deploy = s.deploy.get_or_insert_with(Default::default);
+    match deploy.replicas {
+        Some(r) if r != n => Err(cx.error(
+            &scale_path,
+            format!("scale ({n}) and deploy.replicas ({r}) differ: set only one of them"),
+        )),
+        _ => {
+            deploy.replicas = Some(n);
+            Ok(())
+        }
+    }
 }
 
 fn logging(cx: &Cx, value: &Value, path: &str) -> Result<Logging, Error> {
@@ -257,6 +291,19 @@ mod tests {
         let err = service("image: x\nulimits: {nofile: {soft: 5, hard: 2}}\n").unwrap_err();
         assert!(
             err.contains("services.web.ulimits.nofile: soft limit 5 is above the hard limit 2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn scale_becomes_deploy_replicas() {
+        let s = service("image: x\nscale: 3\n").unwrap();
+        assert_eq!(s.deploy.and_then(|d| d.replicas), Some(3));
+        assert!(!s.other.contains_key("scale"));
+        assert!(service("image: x\nscale: 2\ndeploy: {replicas: 2}\n").is_ok());
+        let err = service("image: x\nscale: 2\ndeploy: {replicas: 3}\n").unwrap_err();
+        assert!(
+            err.contains("services.web.scale: scale (2) and deploy.replicas (3) differ"),
             "{err}"
         );
     }
