@@ -11,6 +11,15 @@ use crate::rollouts::Rollouts;
 use crate::stack::{self, Phase, StackInfo};
 use crate::{Clients, Error};
 
+/// Consecutive failed polls tolerated before giving up on watching.
+const MAX_FAILED_POLLS: u32 = 3;
+
+/// Why a poll did not give an answer.
+enum Poll {
+    Throttled,
+    Failed(Error),
+}
+
 /// How a watch ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ended {
@@ -58,29 +67,29 @@ impl<'a> Watcher<'a> {
         progress: &mut dyn Progress,
         interrupts: &mut Interrupts,
     ) -> Result<Ended, Error> {
-        let cf = &self.clients.cloudformation;
         let mut delay = self.interval;
+        let mut failed_polls = 0;
         loop {
-            let mut throttled = self.poll_events(progress).await?;
-            if self.rollouts.any_active() {
-                self.rollouts.poll(&self.clients.ecs, progress).await;
-            }
-            if !throttled {
-                match stack::poll(cf, &self.stack_id).await? {
-                    Ok(Some(info)) if info.phase() != Phase::InProgress => {
-                        self.drain_events(progress).await?;
-                        return Ok(Ended::Finished(Some(info)));
-                    }
-                    Ok(None) => {
-                        self.drain_events(progress).await?;
-                        return Ok(Ended::Finished(None));
-                    }
-                    Ok(Some(_)) => {}
-                    Err(stack::Throttled) => throttled = true,
+            let slow_down = match self.poll_once(progress).await {
+                Ok(Some(ended)) => return Ok(ended),
+                Ok(None) => {
+                    failed_polls = 0;
+                    false
                 }
-            }
+                Err(Poll::Throttled) => true,
+                // The deployment goes on in AWS whatever happens to one poll: a network blip that
+                // outlasted the SDK's own retries is worth a few more tries before giving up.
+                Err(Poll::Failed(error)) => {
+                    failed_polls += 1;
+                    if failed_polls > MAX_FAILED_POLLS {
+                        return Err(error);
+                    }
+                    progress.report(ProgressEvent::Info(format!("{error}; trying again")));
+                    true
+                }
+            };
             // Back off while AWS throttles us, up to 8 intervals; back to normal once it stops.
-            delay = if throttled {
+            delay = if slow_down {
                 (delay * 2).min(self.interval * 8)
             } else {
                 self.interval
@@ -90,6 +99,28 @@ impl<'a> Watcher<'a> {
                 _ = interrupts.next() => return Ok(Ended::Interrupted),
             }
         }
+    }
+
+    /// One look at events, rollouts and the stack status; `Some` once the stack's status is final.
+    async fn poll_once(&mut self, progress: &mut dyn Progress) -> Result<Option<Ended>, Poll> {
+        let throttled = self.poll_events(progress).await.map_err(Poll::Failed)?;
+        if self.rollouts.any_active() {
+            self.rollouts.poll(&self.clients.ecs, progress).await;
+        }
+        if throttled {
+            return Err(Poll::Throttled);
+        }
+        let ended = match stack::poll(&self.clients.cloudformation, &self.stack_id)
+            .await
+            .map_err(Poll::Failed)?
+        {
+            Ok(Some(info)) if info.phase() != Phase::InProgress => Ended::Finished(Some(info)),
+            Ok(None) => Ended::Finished(None),
+            Ok(Some(_)) => return Ok(None),
+            Err(stack::Throttled) => return Err(Poll::Throttled),
+        };
+        self.drain_events(progress).await.map_err(Poll::Failed)?;
+        Ok(Some(ended))
     }
 
     /// The events that explain a failure: the first real cause seen so far.

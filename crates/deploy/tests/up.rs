@@ -989,3 +989,86 @@ async fn stack_not_deployed_by_this_tool_is_left_alone() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_failed_poll_is_retried_and_said() {
+    let (_, all) = create_events();
+    let statuses = mock!(Cf::describe_stacks)
+        .match_requests(|r| r.stack_name() == Some(STACK_ID))
+        .sequence()
+        .error(|| {
+            DescribeStacksError::generic(error(
+                "InternalFailure",
+                "We encountered an internal error",
+            ))
+        })
+        .output(|| {
+            DescribeStacksOutput::builder()
+                .stacks(stack(STACK_ID, "CREATE_COMPLETE"))
+                .build()
+        })
+        .repeatedly()
+        .build();
+    let mocks = Mocks {
+        cf: vec![
+            missing_stack(),
+            statuses,
+            change_set_created(true),
+            change_set_ready(),
+            executed(),
+            event_pages(vec![all]),
+        ],
+        ecs: rollout_mocks(),
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut progress,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(outcome, UpOutcome::Deployed { .. }));
+    assert!(infos(&progress.events).contains(
+        &"reading stack arn:aws:cloudformation:us-east-1:123456789012:stack/app/1111: InternalFailure: We encountered an internal error; trying again".to_string()
+    ), "{:?}", infos(&progress.events));
+}
+
+#[tokio::test]
+async fn polls_that_keep_failing_end_the_watch_with_the_error() {
+    let statuses = mock!(Cf::describe_stacks)
+        .match_requests(|r| r.stack_name() == Some(STACK_ID))
+        .then_error(|| {
+            DescribeStacksError::generic(error("AccessDenied", "not allowed to describe stacks"))
+        });
+    let mocks = Mocks {
+        cf: vec![
+            missing_stack(),
+            statuses,
+            change_set_created(true),
+            change_set_ready(),
+            executed(),
+            event_pages(vec![vec![]]),
+        ],
+        ..Default::default()
+    };
+    let err = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("AccessDenied: not allowed to describe stacks"),
+        "{err}"
+    );
+}
