@@ -22,7 +22,10 @@ impl std::fmt::Display for TemplateError {
             TemplateError::Required { name, message } => {
                 write!(f, "required variable {name} is missing a value: {message}")
             }
-            TemplateError::Invalid(s) => write!(f, "invalid interpolation format for {s:?}"),
+            TemplateError::Invalid(s) => write!(
+                f,
+                "invalid interpolation format in {s:?}: you may need to escape any $ with another $"
+            ),
         }
     }
 }
