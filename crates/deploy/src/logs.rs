@@ -187,13 +187,30 @@ pub async fn fetch(
     window: LogWindow,
     polling: Polling,
 ) -> Result<Vec<LogEvent>, Error> {
+    read_tail(
+        logs,
+        selection,
+        window,
+        polling,
+        Some(MAX_THROTTLED_RETRIES),
+    )
+    .await
+}
+
+async fn read_tail(
+    logs: &Logs,
+    selection: &LogSelection,
+    window: LogWindow,
+    polling: Polling,
+    max_retries: Option<u32>,
+) -> Result<Vec<LogEvent>, Error> {
     let mut events = read_window(
         logs,
         selection,
         window.start_ms,
         window.end_ms,
         polling,
-        Some(MAX_THROTTLED_RETRIES),
+        max_retries,
     )
     .await?;
     if let Some(tail) = window.tail {
@@ -211,7 +228,7 @@ pub async fn follow(
     polling: Polling,
     emit: &mut (dyn FnMut(&LogEvent) -> Result<(), Error> + Send),
 ) -> Result<(), Error> {
-    let first = fetch(logs, selection, window, polling).await?;
+    let first = read_tail(logs, selection, window, polling, None).await?;
     let mut cursor = Cursor::new(window.start_ms.unwrap_or_else(now_ms));
     for event in &first {
         emit(event)?;

@@ -195,7 +195,9 @@ fn throttled() -> FilterLogEventsError {
 async fn follow_keeps_polling_through_throttling_and_prints_each_event_once() {
     let rule = mock!(aws_sdk_cloudwatchlogs::Client::filter_log_events)
         .sequence()
-        // The initial read: two pages.
+        // The initial read: throttled more often than a one-shot read accepts, then two pages.
+        .error(throttled)
+        .times(10)
         .output(|| {
             FilterLogEventsOutput::builder()
                 .events(event("1", "demo/web/t1", 100_000, "one"))
@@ -241,16 +243,17 @@ async fn follow_keeps_polling_through_throttling_and_prints_each_event_once() {
     let all = selection(&[], false);
     let follow = logs::follow(&client, &all, window, POLLING, &mut emit);
     // Follow never ends by itself: stop it the way Ctrl-C does, by dropping it.
-    let stopped = tokio::time::timeout(Duration::from_secs(60), follow).await;
+    let stopped = tokio::time::timeout(Duration::from_secs(300), follow).await;
     assert!(stopped.is_err(), "follow returned early: {stopped:?}");
     assert_eq!(printed, ["web one", "db two", "web three", "db four"]);
-    // 1 + 2 + 4 s of backoff (doubling from the poll interval) happened inside the first poll.
+    // 10 throttled initial reads (1 + 2 + 4 + 8 + 8 ... s: doubling up to max_backoff), 2 pages,
+    // 3 throttled polls, 2 polls with events, then empty polls until stopped.
     assert!(
-        rule.num_calls() > 7,
+        rule.num_calls() > 17,
         "kept polling: {} calls",
         rule.num_calls()
     );
-    assert!(started.elapsed() >= Duration::from_secs(60));
+    assert!(started.elapsed() >= Duration::from_secs(300));
 }
 
 #[tokio::test(start_paused = true)]
