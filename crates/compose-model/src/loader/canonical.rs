@@ -41,7 +41,7 @@ fn service_fields(service: &mut Mapping, path: &str) -> Result<(), CanonicalErro
     in_place(service, "ports", path, |v, p| {
         ports::canonical(v)
             .map(Value::Sequence)
-            .map_err(|(i, m)| at(p, i, m))
+            .map_err(|(suffix, m)| (format!("{p}{suffix}"), m))
     })?;
     in_place(service, "volumes", path, |v, p| {
         volumes::canonical(v)

@@ -268,14 +268,20 @@ mod tests {
         let (_d, r) = load_temp(
             &[
                 ("proj/base.yaml", "services:\n  b:\n    image: from-proj\n"),
-                ("cfg/compose.yaml", "services:\n  a:\n    extends: {file: base.yaml, service: b}\n"),
+                (
+                    "cfg/compose.yaml",
+                    "services:\n  a:\n    extends: {file: base.yaml, service: b}\n",
+                ),
             ],
             |o| {
                 o.files = vec!["cfg/compose.yaml".into()];
                 o.project_directory = Some("proj".into());
             },
         );
-        assert_eq!(r.unwrap().project.services["a"].image.as_deref(), Some("from-proj"));
+        assert_eq!(
+            r.unwrap().project.services["a"].image.as_deref(),
+            Some("from-proj")
+        );
     }
 
     #[test]

@@ -147,6 +147,16 @@ impl Cx<'_> {
             .ok_or_else(|| self.error(path, format!("keys must be strings, found {}", kind(key))))
     }
 
+    /// `f` on an optional value (absent values get `f`'s default).
+    pub(crate) fn convert_opt<T>(
+        &self,
+        value: Option<&Value>,
+        path: &str,
+        f: impl FnOnce(Option<&Value>) -> Result<T, String>,
+    ) -> Result<T, Error> {
+        f(value).map_err(|m| self.error(path, m))
+    }
+
     pub(crate) fn convert<T>(
         &self,
         value: &Value,

@@ -4,7 +4,7 @@
 use serde_yaml::{Mapping, Value};
 
 use super::fields::{Cx, Fields};
-use crate::loader::value::{index, kind, untag};
+use crate::loader::value::{index, kind, scalar_string, untag};
 use crate::{Error, Port};
 
 /// One short-syntax entry as long-form mappings (one per container port after range expansion).
@@ -103,26 +103,91 @@ fn parse_range(s: &str) -> Option<(u16, u16)> {
     (a <= b).then_some((a, b))
 }
 
-/// The canonical (long-form) list for a `ports:` value of one file.
-pub(crate) fn canonical(value: &Value) -> Result<Vec<Value>, (usize, String)> {
+/// The canonical (long-form) list for a `ports:` value of one file. Errors carry the path suffix
+/// of the entry (`[1]`, `[2].published`) so they point into this file exactly, before merging and
+/// range expansion move entries around.
+pub(crate) fn canonical(value: &Value) -> Result<Vec<Value>, (String, String)> {
     let Value::Sequence(seq) = untag(value) else {
-        return Err((usize::MAX, format!("must be a list, not {}", kind(value))));
+        return Err((
+            String::new(),
+            format!("must be a list, not {}", kind(value)),
+        ));
     };
     let mut out = Vec::new();
     for (i, item) in seq.iter().enumerate() {
+        let at = |suffix: &str, m: String| (format!("[{i}]{suffix}"), m);
         match untag(item) {
-            Value::String(s) => out.extend(expand_short(s).map_err(|e| (i, e))?),
-            Value::Number(n) => out.extend(expand_short(&n.to_string()).map_err(|e| (i, e))?),
-            Value::Mapping(_) => out.push(item.clone()),
+            Value::String(s) => out.extend(expand_short(s).map_err(|e| at("", e))?),
+            Value::Number(n) => out.extend(expand_short(&n.to_string()).map_err(|e| at("", e))?),
+            Value::Mapping(m) => {
+                let field = |k: &str| m.get(k).filter(|v| !matches!(untag(v), Value::Null));
+                match field("target") {
+                    Some(t) => target_of(t).map_err(|e| at(".target", e))?,
+                    None => return Err(at("", "a port needs a `target`".into())),
+                };
+                if let Some(p) = field("published") {
+                    published_of(p).map_err(|e| at(".published", e))?;
+                }
+                protocol_of(field("protocol")).map_err(|e| at(".protocol", e))?;
+                mode_of(field("mode")).map_err(|e| at(".mode", e))?;
+                out.push(item.clone());
+            }
             other => {
-                return Err((
-                    i,
+                return Err(at(
+                    "",
                     format!("must be a port string or mapping, not {}", kind(other)),
                 ))
             }
         }
     }
     Ok(out)
+}
+
+fn target_of(v: &Value) -> Result<u16, String> {
+    let s = scalar_string(v).ok_or_else(|| format!("must be a port number, not {}", kind(v)))?;
+    s.trim()
+        .parse::<u16>()
+        .map_err(|_| format!("invalid container port {s:?}: must be a number from 0 to 65535"))
+}
+
+fn published_of(v: &Value) -> Result<Option<String>, String> {
+    let p =
+        scalar_string(v).ok_or_else(|| format!("must be a port or a range, not {}", kind(v)))?;
+    if p.is_empty() {
+        return Ok(None);
+    }
+    if parse_range(&p).is_none() {
+        return Err(format!(
+            "invalid published port {p:?}: must be a port number or a range like 8000-8010"
+        ));
+    }
+    Ok(Some(p))
+}
+
+fn protocol_of(v: Option<&Value>) -> Result<String, String> {
+    let protocol = match v {
+        Some(v) => scalar_string(v)
+            .ok_or_else(|| format!("must be a string, not {}", kind(v)))?
+            .to_ascii_lowercase(),
+        None => "tcp".into(),
+    };
+    if !matches!(protocol.as_str(), "tcp" | "udp" | "sctp") {
+        return Err(format!(
+            "invalid protocol {protocol:?}: must be tcp, udp or sctp"
+        ));
+    }
+    Ok(protocol)
+}
+
+fn mode_of(v: Option<&Value>) -> Result<String, String> {
+    let mode = match v {
+        Some(v) => scalar_string(v).ok_or_else(|| format!("must be a string, not {}", kind(v)))?,
+        None => "ingress".into(),
+    };
+    if !matches!(mode.as_str(), "ingress" | "host") {
+        return Err(format!("invalid mode {mode:?}: must be ingress or host"));
+    }
+    Ok(mode)
 }
 
 pub(crate) fn normalize(cx: &Cx, value: &Value, path: &str) -> Result<Vec<Port>, Error> {
@@ -154,49 +219,18 @@ pub(crate) fn normalize(cx: &Cx, value: &Value, path: &str) -> Result<Vec<Port>,
 
 fn long(cx: &Cx, value: &Value, path: &str) -> Result<Port, Error> {
     let mut f = Fields::new(cx, value, path)?;
-    let target_path = f.path_of("target");
     let target = match f.raw("target") {
-        Some(v) => cx.convert(v, &target_path, |v| {
-            let s = crate::loader::value::scalar_string(v).unwrap_or_default();
-            s.trim().parse::<u16>().map_err(|_| {
-                format!("invalid container port {s:?}: must be a number from 0 to 65535")
-            })
-        })?,
+        Some(v) => cx.convert(v, &f.path_of("target"), target_of)?,
         None => return Err(cx.error(path, "a port needs a `target`")),
     };
-    let published_path = f.path_of("published");
-    let published = match f.string("published")? {
-        Some(p) if p.is_empty() => None,
-        Some(p) => {
-            if parse_range(&p).is_none() {
-                return Err(cx.error(
-                    &published_path,
-                    format!("invalid published port {p:?}: must be a port number or a range like 8000-8010"),
-                ));
-            }
-            Some(p)
-        }
+    let published = match f.raw("published") {
+        Some(v) => cx.convert(v, &f.path_of("published"), published_of)?,
         None => None,
     };
-    let protocol_path = f.path_of("protocol");
-    let protocol = f
-        .string("protocol")?
-        .unwrap_or_else(|| "tcp".into())
-        .to_ascii_lowercase();
-    if !matches!(protocol.as_str(), "tcp" | "udp" | "sctp") {
-        return Err(cx.error(
-            &protocol_path,
-            format!("invalid protocol {protocol:?}: must be tcp, udp or sctp"),
-        ));
-    }
-    let mode_path = f.path_of("mode");
-    let mode = f.string("mode")?.unwrap_or_else(|| "ingress".into());
-    if !matches!(mode.as_str(), "ingress" | "host") {
-        return Err(cx.error(
-            &mode_path,
-            format!("invalid mode {mode:?}: must be ingress or host"),
-        ));
-    }
+    let protocol_value = f.raw("protocol");
+    let protocol = cx.convert_opt(protocol_value, &f.path_of("protocol"), protocol_of)?;
+    let mode_value = f.raw("mode");
+    let mode = cx.convert_opt(mode_value, &f.path_of("mode"), mode_of)?;
     let mut port = Port {
         target,
         published,
@@ -269,6 +303,21 @@ mod tests {
         assert!(ports[1].contains(r#""target":81,"published":"8001""#));
         assert_eq!(short("3000-3002").len(), 3);
         assert!(short("8000-8010:80")[0].contains(r#""published":"8000-8010""#));
+    }
+
+    #[test]
+    fn long_form_errors_point_at_the_field() {
+        let v: Value = serde_yaml::from_str("[\"80\", {target: 81, published: x}]").unwrap();
+        let (suffix, message) = canonical(&v).unwrap_err();
+        assert_eq!(suffix, "[1].published");
+        assert!(
+            message.starts_with("invalid published port \"x\""),
+            "{message}"
+        );
+        let v: Value = serde_yaml::from_str("[{target: 81, mode: global}]").unwrap();
+        assert_eq!(canonical(&v).unwrap_err().0, "[0].mode");
+        let v: Value = serde_yaml::from_str("[{published: 80}]").unwrap();
+        assert_eq!(canonical(&v).unwrap_err().0, "[0]");
     }
 
     #[test]
