@@ -140,20 +140,14 @@ pub(crate) fn read_env_files(
 ) -> Result<BTreeMap<String, String>, Error> {
     let mut env = BTreeMap::new();
     for (file, required) in files {
-        let text = match std::fs::read_to_string(file) {
-            Ok(t) => t,
-            Err(e) if !*required && e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) if !*required && file.is_dir() => {
-                let _ = e;
-                continue;
-            }
-            Err(source) => {
-                return Err(Error::Io {
-                    file: file.clone(),
-                    source,
-                })
-            }
-        };
+        // An optional `.env` that is missing (or is a directory) is simply not there.
+        if !*required && !file.is_file() {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
+            file: file.clone(),
+            source,
+        })?;
         let loaded = env.clone();
         let lookup = |k: &str| process.get(k).or_else(|| loaded.get(k)).cloned();
         let vars = dotenv::parse(&text, &lookup).map_err(|e| {
