@@ -58,8 +58,8 @@ pub(crate) fn parse(
         }
         // Offset of the value inside `rest`, so quoted values may run over several lines.
         let value_start_in_body = key_end + 1;
-        let body_offset = rest.len() - rest[..].len() + (line.len() - trimmed.len());
-        let body_offset = body_offset + (trimmed.len() - body.len());
+        // `rest` starts at this line: skip its indentation and any `export `.
+        let body_offset = line.len() - body.len();
         let after_eq = &rest[body_offset + value_start_in_body..];
         let after_eq_trimmed = after_eq.trim_start_matches([' ', '\t']);
         let (value, consumed) = match after_eq_trimmed.chars().next() {
