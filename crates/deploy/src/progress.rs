@@ -125,6 +125,8 @@ fn finished_text(stack: &str, status: &str, urls: &[String]) -> String {
 pub struct PlainProgress {
     out: Box<dyn Write + Send>,
     started: Instant,
+    /// Per resource: the status last printed and when the resource started its current change.
+    resources: HashMap<String, (String, Instant)>,
 }
 
 impl PlainProgress {
@@ -132,6 +134,7 @@ impl PlainProgress {
         PlainProgress {
             out,
             started: Instant::now(),
+            resources: HashMap::new(),
         }
     }
 
@@ -148,14 +151,26 @@ impl Progress for PlainProgress {
         match event {
             ProgressEvent::Info(text) => self.line(&text),
             ProgressEvent::Resource {
+                logical_id,
                 description,
                 status,
                 reason,
-                ..
             } => {
+                let failure = reason.filter(|_| is_failed_status(&status));
+                let now = Instant::now();
+                let since = match self.resources.get(&logical_id) {
+                    // CloudFormation repeats a status ("Resource creation Initiated"): once is enough.
+                    Some((last, _)) if *last == status && failure.is_none() => return,
+                    Some((last, since)) if !is_terminal_status(last) => *since,
+                    _ => now,
+                };
+                self.resources.insert(logical_id, (status.clone(), since));
                 let mut text = format!("{description}: {}", human_status(&status));
-                if let Some(reason) = reason.filter(|_| is_failed_status(&status)) {
+                if let Some(reason) = failure {
                     text.push_str(&format!(" ({reason})"));
+                }
+                if is_terminal_status(&status) {
+                    text.push_str(&format!(" after {}s", now.duration_since(since).as_secs()));
                 }
                 self.line(&text);
             }
@@ -347,6 +362,12 @@ mod tests {
             reason: Some("Resource creation Initiated".into()),
         });
         progress.report(ProgressEvent::Resource {
+            logical_id: "LoadBalancer".into(),
+            description: "Load balancer".into(),
+            status: "CREATE_IN_PROGRESS".into(),
+            reason: None,
+        });
+        progress.report(ProgressEvent::Resource {
             logical_id: "WebService".into(),
             description: "web service".into(),
             status: "CREATE_FAILED".into(),
@@ -366,7 +387,7 @@ mod tests {
             lines,
             [
                 "Load balancer: Creating",
-                "web service: Creation failed (CannotPullContainerError)",
+                "web service: Creation failed (CannotPullContainerError) after 0s",
                 "Stack app: CREATE_COMPLETE",
             ]
         );
