@@ -2,6 +2,10 @@
 
 /// The closest candidate within a small edit distance (typos, swapped letters), if any.
 pub(crate) fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    // Keys are short; a huge one is no typo, and the distance is quadratic in its length.
+    if word.len() > 64 {
+        return None;
+    }
     let limit = (word.chars().count() / 3).clamp(1, 3);
     candidates
         .iter()
@@ -49,6 +53,7 @@ mod tests {
         assert_eq!(did_you_mean("port", &keys), Some("ports"));
         assert_eq!(did_you_mean("enviroment", &keys), Some("environment"));
         assert_eq!(did_you_mean("zzz", &keys), None);
+        assert_eq!(did_you_mean(&"image".repeat(100), &keys), None);
     }
 
     #[test]
