@@ -181,6 +181,21 @@ fn up_update_ps_down_lifecycle() {
     let web = service_for(&moto, "web");
     assert_eq!(web["desiredCount"], 1, "{web}");
     assert_eq!(web["loadBalancers"][0]["containerPort"], 80, "{web}");
+    // The last thing said is where the app is: the load balancer's URL.
+    let dns = described["LoadBalancers"][0]["DNSName"]
+        .as_str()
+        .unwrap_or("?");
+    assert!(
+        run.all_output().contains(&format!("http://{dns}")),
+        "up names the app's URL http://{dns}: {}",
+        run.describe()
+    );
+    // CI=true: plain lines, no terminal control sequences.
+    let said = run.all_output();
+    assert!(
+        !said.contains('\r') && !said.contains("\u{1b}["),
+        "plain output under CI=true: {said:?}"
+    );
 
     // up again: nothing changed, nothing updated, success.
     let run = up(&moto, &project);

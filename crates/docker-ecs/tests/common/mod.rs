@@ -77,6 +77,19 @@ pub struct Moto {
 
 impl Moto {
     pub fn start() -> Moto {
+        // The port is free when picked but could be taken before moto binds it: try another then.
+        let mut attempts = 3;
+        loop {
+            match Moto::start_once() {
+                Ok(moto) => return moto,
+                Err(log) if attempts > 1 && log.contains("Address already in use") => attempts -= 1,
+                Err(log) => panic!("the moto launcher exited {log}"),
+            }
+        }
+    }
+
+    /// Start the launcher and wait for it; Err(status and log) when it exits before answering.
+    fn start_once() -> Result<Moto, String> {
         let python = venv_python();
         let scratch = tempfile::tempdir().expect("temporary directory");
         let log_path = scratch.path().join("moto.log");
@@ -98,18 +111,18 @@ impl Moto {
             scratch,
         };
         std::fs::create_dir_all(moto.home().join(".docker")).expect("create the test HOME");
-        moto.wait_ready();
-        moto
+        moto.wait_ready()?;
+        Ok(moto)
     }
 
-    fn wait_ready(&mut self) {
+    fn wait_ready(&mut self) -> Result<(), String> {
         let started = Instant::now();
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("the moto launcher exited ({status}):\n{}", self.log());
+                return Err(format!("({status}):\n{}", self.log()));
             }
             if let Ok((200, _)) = http(self.port, "GET", "/moto-api/", None) {
-                return;
+                return Ok(());
             }
             if started.elapsed() > STARTUP_TIMEOUT {
                 panic!(
