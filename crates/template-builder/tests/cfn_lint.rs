@@ -1,7 +1,8 @@
 //! cfn-lint on every template the project can produce: each example, each compose-model test fixture
 //! that loads and builds, each project under tests/projects/, and a fixed sample of generated projects
 //! (tests/common/generate.rs, the same sample on every run). One cfn-lint run for all of them; any error
-//! fails the test with every finding listed per file. Warnings are printed, not failed on.
+//! fails the test with every finding listed per file. Warnings are printed, not failed on. Each YAML
+//! template is also read back with a YAML 1.1 parser and compared with the JSON output.
 //!
 //! cfn-lint comes from the Python venv `make venv` creates (`$ECS_TEST_VENV`, default `<workspace>/.venv`).
 //! Without it this test fails: a CI that silently skipped the check would prove nothing.
@@ -94,6 +95,7 @@ fn every_template_passes_cfn_lint() {
 
     if !sources.is_empty() {
         failures.extend(lint(&exe, &sources));
+        failures.extend(yaml_reads_back_as_json(&exe, &sources));
     }
     assert!(
         failures.is_empty(),
@@ -107,6 +109,10 @@ fn write(dir: &Path, kind: &str, name: &str, built: &template_builder::Built) ->
     let file = dir.join(format!("{kind}--{name}.yaml"));
     std::fs::write(&file, template_builder::to_yaml(&built.template))
         .unwrap_or_else(|e| panic!("writing {}: {e}", file.display()));
+    // The JSON output next to it, for the YAML 1.1 read-back check.
+    let json = file.with_extension("json");
+    std::fs::write(&json, template_builder::to_json(&built.template))
+        .unwrap_or_else(|e| panic!("writing {}: {e}", json.display()));
     Source {
         origin: format!("{kind}/{name}"),
         file,
@@ -179,4 +185,56 @@ fn lint(exe: &Path, sources: &[Source]) -> Vec<String> {
         ));
     }
     failures
+}
+
+/// Read every YAML template back with PyYAML (YAML 1.1, the dialect CloudFormation parses, installed
+/// with cfn-lint) and compare it with the JSON output of the same template: quoting, escaping and
+/// indentation of `to_yaml` must never change a value.
+fn yaml_reads_back_as_json(cfn_lint: &Path, sources: &[Source]) -> Vec<String> {
+    const SCRIPT: &str = r#"
+import json, sys, yaml
+for path in sys.argv[1:]:
+    with open(path) as f:
+        from_yaml = yaml.safe_load(f)
+    with open(path[:-len(".yaml")] + ".json") as f:
+        from_json = json.load(f)
+    if from_yaml != from_json:
+        def first_difference(a, b, at=""):
+            if type(a) != type(b) or not isinstance(a, (dict, list)):
+                return at if a != b else None
+            keys = sorted(set(a) | set(b)) if isinstance(a, dict) else range(max(len(a), len(b)))
+            for k in keys:
+                try:
+                    d = first_difference(a[k], b[k], f"{at}.{k}")
+                except (KeyError, IndexError):
+                    return f"{at}.{k} (missing on one side)"
+                if d:
+                    return d
+            return None
+        print(f"{path}\t{first_difference(from_yaml, from_json)}")
+"#;
+    let python = cfn_lint.with_file_name("python");
+    let output = Command::new(&python)
+        .arg("-c")
+        .arg(SCRIPT)
+        .args(sources.iter().map(|s| &s.file))
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", python.display()));
+    if !output.status.success() {
+        return vec![format!(
+            "reading the YAML back with PyYAML failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )];
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| {
+            let (file, at) = line.split_once('\t').unwrap_or((line, "?"));
+            let origin = sources
+                .iter()
+                .find(|s| s.file.display().to_string() == file)
+                .map_or(file, |s| s.origin.as_str());
+            format!("{origin}: the YAML output reads back differently from the JSON output at {at}")
+        })
+        .collect()
 }
