@@ -130,7 +130,7 @@ pub async fn up(
         Prepared::Ready(change_set) => change_set,
     };
     let ready = tokio::select! {
-        ready = changeset::wait_until_ready(cf, &change_set, options.poll_interval) => ready?,
+        ready = changeset::wait_until_ready(cf, &change_set, options.poll_interval) => ready,
         _ = interrupts.next() => {
             progress.report(ProgressEvent::Info("Interrupted before any change was made: discarding the change set".into()));
             changeset::discard(cf, &change_set).await?;
@@ -139,6 +139,16 @@ pub async fn up(
                 stack::delete(cf, &change_set.stack_id).await?;
             }
             return Ok(UpOutcome::Cancelled { status: "change set discarded".into() });
+        }
+    };
+    let ready = match ready {
+        Ok(ready) => ready,
+        Err(err) => {
+            if create && existing_id.is_none() {
+                // A rejected change set leaves an empty REVIEW_IN_PROGRESS stack: remove it.
+                let _ = stack::delete(cf, &change_set.stack_id).await;
+            }
+            return Err(err);
         }
     };
     let change_set = match ready {

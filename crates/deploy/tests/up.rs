@@ -1072,3 +1072,39 @@ async fn polls_that_keep_failing_end_the_watch_with_the_error() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn rejected_change_set_of_a_create_says_why_and_removes_the_empty_stack() {
+    let delete = mock!(Cf::delete_stack)
+        .match_requests(|r| r.stack_name() == Some(STACK_ID))
+        .then_output(|| DeleteStackOutput::builder().build());
+    let mocks = Mocks {
+        cf: vec![
+            missing_stack(),
+            change_set_created(true),
+            mock!(Cf::describe_change_set).then_output(|| {
+                DescribeChangeSetOutput::builder()
+                    .status(ChangeSetStatus::Failed)
+                    .status_reason("Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template")
+                    .build()
+            }),
+            delete.clone(),
+        ],
+        ..Default::default()
+    };
+    let err = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "CloudFormation rejected the change set: Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template"
+    );
+    assert_eq!(delete.num_calls(), 1);
+}
