@@ -544,3 +544,44 @@ fn web_redis_project_has_the_services_these_tests_use() {
     );
     assert!(Path::new(&project.dir).ends_with(PROJECT));
 }
+
+#[test]
+fn up_and_down_detached_return_once_started() {
+    let moto = Moto::start();
+    let project = Project::web_redis();
+    let run = moto.docker_ecs(&project.dir, &["up", "--detach"]);
+    run.assert_success();
+    // moto executes a change set at once, so the stack is there when the command returns.
+    assert!(moto.stack_status(PROJECT).is_some(), "{}", run.describe());
+    let run = moto.docker_ecs(&project.dir, &["down", "-d"]);
+    run.assert_success();
+    assert_eq!(moto.stack_status(PROJECT), None, "{}", run.describe());
+}
+
+#[test]
+fn no_region_or_no_credentials_is_one_clear_message() {
+    let moto = Moto::start();
+    let project = Project::web_redis();
+
+    let mut cmd = moto.docker_ecs_command(&project.dir, &["up"]);
+    cmd.env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION");
+    let run = Run::of("docker-ecs up (no region)", cmd);
+    assert_eq!(run.code(), Some(1), "{}", run.describe());
+    assert!(run.stderr().contains("no AWS region"), "{}", run.describe());
+    assert!(run.stderr().contains("--region"), "{}", run.describe());
+
+    let mut cmd = moto.docker_ecs_command(&project.dir, &["ps"]);
+    cmd.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        // No instance metadata service here: without this the SDK waits for it to time out.
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    let run = Run::of("docker-ecs ps (no credentials)", cmd);
+    assert_eq!(run.code(), Some(1), "{}", run.describe());
+    assert!(
+        run.stderr().contains("no AWS credentials"),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(moto.stack_status(PROJECT), None, "nothing deployed");
+}
