@@ -57,6 +57,7 @@ pub(crate) const UNTYPED: &[&str] = &[
     "pre_stop",
     "provider",
     "pull_policy",
+    "pull_refresh_after",
     "runtime",
     "scale",
     "security_opt",
