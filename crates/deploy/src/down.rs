@@ -65,9 +65,10 @@ pub async fn down(
     let names = deployed_names(clients, &existing.id).await;
     let feed = EventFeed::after_current(cf, &existing.id).await?;
     if existing.status != "DELETE_IN_PROGRESS" {
-        if existing.phase() == Phase::InProgress {
-            progress.report(ProgressEvent::Info(format!(
-                "Stack {project} is {}: CloudFormation deletes it once that ends",
+        if existing.phase() == Phase::InProgress && existing.status != stack::REVIEW_IN_PROGRESS {
+            // CloudFormation refuses to delete a stack in the middle of another operation.
+            return Err(Error::Precondition(format!(
+                "stack {project} is busy ({}): wait for CloudFormation to finish, then run down again",
                 existing.status
             )));
         }

@@ -334,3 +334,32 @@ async fn failed_deletion_is_an_error_naming_the_resource() {
     );
     assert!(message.contains("DELETE_FAILED"), "{message}");
 }
+
+#[tokio::test]
+async fn busy_stack_is_not_deleted() {
+    let (mut mocks, delete) = deletable_stack_mocks(&["UPDATE_IN_PROGRESS"]);
+    mocks.cf.insert(
+        0,
+        mock!(Cf::describe_stacks)
+            .match_requests(|r| r.stack_name() == Some("app"))
+            .then_output(|| {
+                DescribeStacksOutput::builder()
+                    .stacks(stack(STACK_ID, "UPDATE_IN_PROGRESS"))
+                    .build()
+            }),
+    );
+    let err = down(
+        &mocks.clients(),
+        "app",
+        &options(),
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("busy (UPDATE_IN_PROGRESS)"),
+        "{err}"
+    );
+    assert_eq!(delete.num_calls(), 0);
+}
