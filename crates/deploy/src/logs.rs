@@ -2,13 +2,14 @@
 //! with stream prefix `<project>`, so streams are `<project>/<container>/<task-id>`; the container is
 //! a Compose service or an init container named `<service>_<suffix>` (hidden unless asked).
 //!
-//! [`fetch`] reads a time window (with `--tail` per container); [`follow`] prints it, then polls for
-//! new events until the caller drops it (Ctrl-C), waiting longer while AWS throttles us.
+//! [`fetch`] reads a time window with FilterLogEvents, or with `--tail N` the last N events of each
+//! stream with GetLogEvents (so a long history is not read); [`follow`] prints that, then polls
+//! FilterLogEvents for new events until the caller drops it (Ctrl-C), waiting longer while AWS
+//! throttles us.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsOutput;
 use aws_sdk_cloudwatchlogs::Client as Logs;
 
 use crate::{sdk_errors, Error};
@@ -142,6 +143,7 @@ pub fn container_name(service: &str) -> String {
 /// A log event of a shown container.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEvent {
+    /// Identity of the event (stream, timestamp and message): follow mode prints each once.
     pub id: String,
     pub timestamp_ms: i64,
     pub container: String,
@@ -180,7 +182,8 @@ const LOOKBACK_MS: i64 = 10_000;
 /// Non-follow reads retry throttling this many times before giving up.
 const MAX_THROTTLED_RETRIES: u32 = 8;
 
-/// Read the events of the window, oldest first, keeping the last `tail` per container.
+/// Read the events of the window, oldest first; with a tail, only the last `tail` per container,
+/// read from the end of each stream rather than from the start of the history.
 pub async fn fetch(
     logs: &Logs,
     selection: &LogSelection,
@@ -197,6 +200,8 @@ pub async fn fetch(
     .await
 }
 
+/// With `--tail N`, the last N events of each stream (GetLogEvents from the end, one call per
+/// stream) instead of the whole history; without, every event of the window.
 async fn read_tail(
     logs: &Logs,
     selection: &LogSelection,
@@ -204,19 +209,113 @@ async fn read_tail(
     polling: Polling,
     max_retries: Option<u32>,
 ) -> Result<Vec<LogEvent>, Error> {
-    let mut events = read_window(
-        logs,
-        selection,
-        window.start_ms,
-        window.end_ms,
+    let Some(tail) = window.tail else {
+        return read_window(
+            logs,
+            selection,
+            window.start_ms,
+            window.end_ms,
+            polling,
+            max_retries,
+        )
+        .await;
+    };
+    let retry = Retry {
         polling,
         max_retries,
-    )
-    .await?;
-    if let Some(tail) = window.tail {
-        events = keep_last_per_container(events, tail);
+        group: log_group(&selection.project),
+    };
+    let mut events = Vec::new();
+    if tail == 0 {
+        return Ok(events);
     }
-    Ok(events)
+    for stream in streams(logs, selection, window, &retry).await? {
+        let Some((container, colour_index)) = selection.classify(&stream) else {
+            continue;
+        };
+        let page = retry
+            .run(|| async {
+                let result = logs
+                    .get_log_events()
+                    .log_group_name(&retry.group)
+                    .log_stream_name(&stream)
+                    .start_from_head(false)
+                    .limit(i32::try_from(tail.min(10_000)).unwrap_or(10_000))
+                    .set_start_time(window.start_ms)
+                    .set_end_time(window.end_ms)
+                    .send()
+                    .await;
+                classify_error(&retry.group, result)
+            })
+            .await?;
+        for event in page.events() {
+            let timestamp_ms = event.timestamp().unwrap_or_default();
+            let message = event.message().unwrap_or_default();
+            events.push(LogEvent {
+                id: event_identity(&stream, timestamp_ms, message),
+                timestamp_ms,
+                container: container.clone(),
+                colour_index,
+                message: message.to_string(),
+            });
+        }
+    }
+    events.sort_by_key(|e| e.timestamp_ms);
+    Ok(keep_last_per_container(events, tail))
+}
+
+/// The project's streams the selection shows that have events in the window.
+async fn streams(
+    logs: &Logs,
+    selection: &LogSelection,
+    window: LogWindow,
+    retry: &Retry,
+) -> Result<Vec<String>, Error> {
+    let prefix = selection.stream_prefix();
+    let mut names = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = retry
+            .run(|| async {
+                let result = logs
+                    .describe_log_streams()
+                    .log_group_name(&retry.group)
+                    .log_stream_name_prefix(&prefix)
+                    .set_next_token(token.clone())
+                    .send()
+                    .await;
+                classify_error(&retry.group, result)
+            })
+            .await?;
+        for stream in page.log_streams() {
+            let Some(name) = stream.log_stream_name() else {
+                continue;
+            };
+            let ends_before = matches!(
+                (stream.last_event_timestamp(), window.start_ms),
+                (Some(last), Some(start)) if last < start
+            );
+            let starts_after = matches!(
+                (stream.first_event_timestamp(), window.end_ms),
+                (Some(first), Some(end)) if first > end
+            );
+            if !ends_before && !starts_after && selection.classify(name).is_some() {
+                names.push(name.to_string());
+            }
+        }
+        match page.next_token() {
+            Some(next) if !next.is_empty() && Some(next) != token.as_deref() => {
+                token = Some(next.to_string())
+            }
+            _ => return Ok(names),
+        }
+    }
+}
+
+/// What makes two events the same: GetLogEvents gives no event id, so the stream, the timestamp and
+/// the message stand in for it (follow mode uses it to print each event once).
+fn event_identity(stream: &str, timestamp_ms: i64, message: &str) -> String {
+    format!("{stream}\u{0}{timestamp_ms}\u{0}{message}")
 }
 
 /// Print the window, then keep printing new events until `end_ms` passes or the caller drops the
@@ -234,6 +333,15 @@ pub async fn follow(
         emit(event)?;
     }
     cursor.note(&first);
+    // Older events left out by --tail must not come back with the polls' lookback.
+    let floor_ms = match window.tail {
+        Some(_) => first
+            .iter()
+            .map(|e| e.timestamp_ms)
+            .max()
+            .unwrap_or(i64::MIN),
+        None => i64::MIN,
+    };
     loop {
         tokio::time::sleep(polling.interval).await;
         let past_end = window.end_ms.is_some_and(|end| now_ms() > end);
@@ -242,7 +350,10 @@ pub async fn follow(
             .saturating_sub(LOOKBACK_MS)
             .max(window.start_ms.unwrap_or(i64::MIN));
         let events = read_window(logs, selection, Some(from), window.end_ms, polling, None).await?;
-        let fresh: Vec<LogEvent> = events.into_iter().filter(|e| !cursor.seen(e)).collect();
+        let fresh: Vec<LogEvent> = events
+            .into_iter()
+            .filter(|e| e.timestamp_ms >= floor_ms && !cursor.seen(e))
+            .collect();
         for event in &fresh {
             emit(event)?;
         }
@@ -298,42 +409,44 @@ async fn read_window(
     polling: Polling,
     max_retries: Option<u32>,
 ) -> Result<Vec<LogEvent>, Error> {
-    let group = log_group(&selection.project);
+    let retry = Retry {
+        polling,
+        max_retries,
+        group: log_group(&selection.project),
+    };
     let prefix = selection.stream_prefix();
     let mut events = Vec::new();
     let mut token: Option<String> = None;
-    let mut backoff = polling.interval;
-    let mut retries = 0;
     loop {
-        let page = match filter_page(logs, &group, &prefix, start_ms, end_ms, token.clone()).await?
-        {
-            Ok(page) => page,
-            Err(Throttled) => {
-                retries += 1;
-                if max_retries.is_some_and(|max| retries > max) {
-                    return Err(Error::Aws {
-                        action: format!("reading log group {group}"),
-                        message: "still throttled by CloudWatch Logs after several retries".into(),
-                    });
-                }
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(polling.max_backoff);
-                continue;
-            }
-        };
-        backoff = polling.interval;
+        let page = retry
+            .run(|| async {
+                let result = logs
+                    .filter_log_events()
+                    .log_group_name(&retry.group)
+                    .log_stream_name_prefix(&prefix)
+                    .set_start_time(start_ms)
+                    .set_end_time(end_ms)
+                    .set_next_token(token.clone())
+                    .send()
+                    .await;
+                classify_error(&retry.group, result)
+            })
+            .await?;
         for event in page.events() {
-            let Some((container, colour_index)) =
-                event.log_stream_name().and_then(|s| selection.classify(s))
-            else {
+            let Some(stream) = event.log_stream_name() else {
                 continue;
             };
+            let Some((container, colour_index)) = selection.classify(stream) else {
+                continue;
+            };
+            let timestamp_ms = event.timestamp().unwrap_or_default();
+            let message = event.message().unwrap_or_default();
             events.push(LogEvent {
-                id: event.event_id().unwrap_or_default().to_string(),
-                timestamp_ms: event.timestamp().unwrap_or_default(),
+                id: event_identity(stream, timestamp_ms, message),
+                timestamp_ms,
                 container,
                 colour_index,
-                message: event.message().unwrap_or_default().to_string(),
+                message: message.to_string(),
             });
         }
         match page.next_token() {
@@ -349,25 +462,49 @@ async fn read_window(
 
 struct Throttled;
 
-async fn filter_page(
-    logs: &Logs,
-    group: &str,
-    prefix: &str,
-    start_ms: Option<i64>,
-    end_ms: Option<i64>,
-    token: Option<String>,
-) -> Result<Result<FilterLogEventsOutput, Throttled>, Error> {
-    let result = logs
-        .filter_log_events()
-        .log_group_name(group)
-        .log_stream_name_prefix(prefix)
-        .set_start_time(start_ms)
-        .set_end_time(end_ms)
-        .set_next_token(token)
-        .send()
-        .await;
+/// Calls to one log group, repeated after a growing pause while CloudWatch Logs throttles us
+/// (`max_retries` times, or forever when `None`).
+struct Retry {
+    polling: Polling,
+    max_retries: Option<u32>,
+    group: String,
+}
+
+impl Retry {
+    async fn run<T, F, Fut>(&self, mut call: F) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Result<T, Throttled>, Error>>,
+    {
+        let mut backoff = self.polling.interval;
+        let mut retries = 0;
+        loop {
+            match call().await? {
+                Ok(value) => return Ok(value),
+                Err(Throttled) => {
+                    retries += 1;
+                    if self.max_retries.is_some_and(|max| retries > max) {
+                        return Err(Error::Aws {
+                            action: format!("reading log group {}", self.group),
+                            message: "still throttled by CloudWatch Logs after several retries"
+                                .into(),
+                        });
+                    }
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(self.polling.max_backoff);
+                }
+            }
+        }
+    }
+}
+
+/// Throttling is worth a retry, a missing group is the app not being deployed, anything else fails.
+fn classify_error<T, E>(group: &str, result: Result<T, E>) -> Result<Result<T, Throttled>, Error>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+{
     match result {
-        Ok(page) => Ok(Ok(page)),
+        Ok(value) => Ok(Ok(value)),
         Err(err) if sdk_errors::is_throttling(&err) => Ok(Err(Throttled)),
         Err(err) if sdk_errors::code(&err) == Some("ResourceNotFoundException") => {
             Err(Error::Precondition(format!(

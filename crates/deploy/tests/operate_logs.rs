@@ -4,10 +4,12 @@
 use std::time::Duration;
 
 use aws_sdk_cloudwatchlogs::config::retry::RetryConfig;
+use aws_sdk_cloudwatchlogs::operation::describe_log_streams::DescribeLogStreamsOutput;
 use aws_sdk_cloudwatchlogs::operation::filter_log_events::{
     FilterLogEventsError, FilterLogEventsOutput,
 };
-use aws_sdk_cloudwatchlogs::types::FilteredLogEvent;
+use aws_sdk_cloudwatchlogs::operation::get_log_events::GetLogEventsOutput;
+use aws_sdk_cloudwatchlogs::types::{FilteredLogEvent, LogStream, OutputLogEvent};
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use aws_smithy_types::error::ErrorMetadata;
 use ecs_deploy::log_format::{format_line, prefix_width, LogLine, LogStyle};
@@ -139,24 +141,96 @@ async fn reads_every_page_of_the_project_log_group() {
          \x1b[33mweb_secrets  | \x1b[0mwrote /run/secrets/db\n\
          \x1b[36mdb           | \x1b[0mready to accept connections\n"
     );
+}
 
-    // --tail 1: the last line of each container.
-    let tail = LogWindow {
-        tail: Some(1),
-        ..window
+fn stream(name: &str, first: i64, last: i64) -> LogStream {
+    LogStream::builder()
+        .log_stream_name(name)
+        .first_event_timestamp(first)
+        .last_event_timestamp(last)
+        .build()
+}
+
+fn output_event(ts: i64, message: &str) -> OutputLogEvent {
+    OutputLogEvent::builder()
+        .timestamp(ts)
+        .message(message)
+        .build()
+}
+
+#[tokio::test]
+async fn tail_reads_the_end_of_each_stream_not_the_whole_history() {
+    let streams_1 = mock!(aws_sdk_cloudwatchlogs::Client::describe_log_streams)
+        .match_requests(|r| {
+            r.log_group_name() == Some("/docker-compose/demo")
+                && r.log_stream_name_prefix() == Some("demo/")
+                && r.next_token().is_none()
+        })
+        .then_output(|| {
+            DescribeLogStreamsOutput::builder()
+                .log_streams(stream("demo/db/t2", 1_000, 1_006))
+                .log_streams(stream("demo/web/t1", 1_000, 1_005))
+                .next_token("streams-2")
+                .build()
+        });
+    let streams_2 = mock!(aws_sdk_cloudwatchlogs::Client::describe_log_streams)
+        .match_requests(|r| r.next_token() == Some("streams-2"))
+        .then_output(|| {
+            DescribeLogStreamsOutput::builder()
+                // A second task of web, and streams the selection or the window leave out.
+                .log_streams(stream("demo/web/t3", 1_000, 1_004))
+                .log_streams(stream("demo/web_Secrets_InitContainer/t1", 1_000, 1_001))
+                .log_streams(stream("demo/web/old", 100, 200))
+                .build()
+        });
+    let get = |name: &'static str, events: Vec<(i64, &'static str)>| {
+        mock!(aws_sdk_cloudwatchlogs::Client::get_log_events)
+            .match_requests(move |r| {
+                r.log_stream_name() == Some(name)
+                    && r.start_from_head() == Some(false)
+                    && r.limit() == Some(2)
+                    && r.start_time() == Some(500)
+            })
+            .then_output(move || {
+                GetLogEventsOutput::builder()
+                    .set_events(Some(
+                        events.iter().map(|(ts, m)| output_event(*ts, m)).collect(),
+                    ))
+                    .build()
+            })
     };
-    let events = logs::fetch(&client, &selection(&[], false), tail, POLLING)
+    let db = get("demo/db/t2", vec![(1_003, "db 3"), (1_006, "db 6")]);
+    let web_1 = get("demo/web/t1", vec![(1_002, "web 2"), (1_005, "web 5")]);
+    let web_3 = get("demo/web/t3", vec![(1_001, "web 1"), (1_004, "web 4")]);
+    let filter = mock!(aws_sdk_cloudwatchlogs::Client::filter_log_events)
+        .then_output(|| FilterLogEventsOutput::builder().build());
+    let client = mock_client!(
+        aws_sdk_cloudwatchlogs,
+        RuleMode::MatchAny,
+        [&streams_1, &streams_2, &db, &web_1, &web_3, &filter]
+    );
+    let window = LogWindow {
+        start_ms: Some(500),
+        tail: Some(2),
+        ..Default::default()
+    };
+    let events = logs::fetch(&client, &selection(&[], false), window, POLLING)
         .await
         .unwrap();
+    assert_eq!(filter.num_calls(), 0, "no read of the whole history");
+    assert_eq!(streams_2.num_calls(), 1);
     let timestamps = LogStyle {
         timestamps: true,
-        prefix: false,
+        prefix: true,
         colour: false,
     };
+    // The last 2 lines of each service, across its tasks' streams.
     assert_eq!(
         render(&events, timestamps, &["db", "web"]),
-        "1970-01-01T00:00:01.002Z ready to accept connections\n\
-         1970-01-01T00:00:01.005Z GET /b 200\n"
+        "db   | 1970-01-01T00:00:01.003Z db 3\n\
+         web  | 1970-01-01T00:00:01.004Z web 4\n\
+         web  | 1970-01-01T00:00:01.005Z web 5\n\
+         db   | 1970-01-01T00:00:01.006Z db 6\n"
     );
 }
 
@@ -334,4 +408,51 @@ async fn follow_stops_once_until_has_passed() {
         .unwrap();
     assert_eq!(printed, 1, "the event is printed once");
     assert_eq!(rule.num_calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn follow_after_a_tail_does_not_print_the_lines_the_tail_left_out() {
+    // Timestamps near the real clock, as follow mode reads them.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let streams =
+        mock!(aws_sdk_cloudwatchlogs::Client::describe_log_streams).then_output(move || {
+            DescribeLogStreamsOutput::builder()
+                .log_streams(stream("demo/web/t1", now - 9_000, now))
+                .build()
+        });
+    let last = mock!(aws_sdk_cloudwatchlogs::Client::get_log_events).then_output(move || {
+        GetLogEventsOutput::builder()
+            .events(output_event(now, "newest"))
+            .build()
+    });
+    // Every poll looks back over events the tail skipped, the one it printed, and a new one.
+    let polls = mock!(aws_sdk_cloudwatchlogs::Client::filter_log_events).then_output(move || {
+        FilterLogEventsOutput::builder()
+            .events(event("a", "demo/web/t1", now - 1_000, "older"))
+            .events(event("b", "demo/web/t1", now, "newest"))
+            .events(event("c", "demo/web/t1", now + 1_000, "after"))
+            .build()
+    });
+    let client = mock_client!(
+        aws_sdk_cloudwatchlogs,
+        RuleMode::MatchAny,
+        [&streams, &last, &polls]
+    );
+    let window = LogWindow {
+        tail: Some(1),
+        ..Default::default()
+    };
+    let mut printed: Vec<String> = Vec::new();
+    let mut emit = |e: &LogEvent| {
+        printed.push(e.message.clone());
+        Ok::<(), ecs_deploy::Error>(())
+    };
+    let all = selection(&[], false);
+    let follow = logs::follow(&client, &all, window, POLLING, &mut emit);
+    let _ = tokio::time::timeout(Duration::from_secs(10), follow).await;
+    assert!(polls.num_calls() > 2);
+    assert_eq!(printed, ["newest", "after"]);
 }
