@@ -585,3 +585,44 @@ fn no_region_or_no_credentials_is_one_clear_message() {
     );
     assert_eq!(moto.stack_status(PROJECT), None, "nothing deployed");
 }
+
+#[test]
+fn a_failed_create_says_why_and_leaves_no_stack_behind() {
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let dir = tmp.path().join("broken");
+    std::fs::create_dir_all(&dir).expect("create the project directory");
+    // The overlay adds a rule to a security group that does not exist: the stack cannot be created.
+    std::fs::write(
+        dir.join("compose.yaml"),
+        r#"services:
+  web:
+    image: nginx:1.27
+x-aws-cloudformation:
+  Resources:
+    BrokenIngress:
+      Type: AWS::EC2::SecurityGroupIngress
+      Properties:
+        GroupId: sg-0000000000doesnotexist
+        IpProtocol: tcp
+        FromPort: 1
+        ToPort: 1
+        CidrIp: 10.0.0.0/8
+"#,
+    )
+    .expect("write compose.yaml");
+    for attempt in 1..=2 {
+        let run = moto.docker_ecs(&dir, &["up"]);
+        assert_eq!(run.code(), Some(1), "attempt {attempt}: {}", run.describe());
+        assert!(
+            run.stderr().contains("sg-0000000000doesnotexist"),
+            "attempt {attempt} names the cause: {}",
+            run.describe()
+        );
+        assert_eq!(
+            moto.stack_status("broken"),
+            None,
+            "attempt {attempt} leaves no stack that would block the next up"
+        );
+    }
+}
