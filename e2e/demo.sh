@@ -72,6 +72,7 @@ say "docker ecs up      (create the CloudFormation stack and wait for it)"
 "$DOCKER_ECS" up
 
 say "docker ecs ps      (services, tasks and load balancer ports)"
+echo "(the local AWS API runs no containers, so each service shows no running task)"
 "$DOCKER_ECS" ps
 
 say "docker ecs down    (delete the stack)"
