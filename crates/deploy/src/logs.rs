@@ -233,6 +233,8 @@ async fn read_tail(
         let Some((container, colour_index)) = selection.classify(&stream) else {
             continue;
         };
+        // One call per stream: GetLogEvents returns at most 10,000 events, so a larger tail is
+        // capped there.
         let page = retry
             .run(|| async {
                 let result = logs
