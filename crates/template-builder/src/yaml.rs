@@ -44,11 +44,44 @@ fn is_plain_safe(s: &str) -> bool {
     })
 }
 
+/// Characters a YAML document cannot hold as they are: outside YAML's printable set, or line breaks
+/// other than `\n` (NEL, LS, PS, which parsers fold), or the byte order mark.
+fn needs_escape(c: char) -> bool {
+    let printable = matches!(
+        c,
+        '\t' | '\n' | '\r'
+            | '\u{20}'..='\u{7e}'
+            | '\u{a0}'..='\u{d7ff}'
+            | '\u{e000}'..='\u{fffd}'
+            | '\u{10000}'..
+    );
+    !printable || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+}
+
+/// A YAML double-quoted string.
+fn double_quoted(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{85}' => out.push_str("\\N"),
+            '\u{2028}' => out.push_str("\\L"),
+            '\u{2029}' => out.push_str("\\P"),
+            c if needs_escape(c) => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 fn scalar(out: &mut String, value: &Value) {
     match value {
         Value::String(s) if is_plain_safe(s) => out.push_str(s),
-        // JSON string syntax is YAML double-quoted string syntax.
-        Value::String(s) => out.push_str(&Value::String(s.clone()).to_string()),
+        Value::String(s) => double_quoted(out, s),
         other => out.push_str(&other.to_string()),
     }
 }
@@ -130,7 +163,7 @@ fn block_literal(out: &mut String, s: &str, indent: usize) -> bool {
     if !s.contains('\n') || s.ends_with("\n\n") {
         return false;
     }
-    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if s.chars().any(|c| c == '\r' || needs_escape(c)) {
         return false;
     }
     let body = s.strip_suffix('\n').unwrap_or(s);
@@ -219,6 +252,21 @@ mod tests {
         for quoted in ["Lead: \"", "Blank: \"", "Trail: \"", "Many: \"", "Ctl: \""] {
             assert!(text.contains(quoted), "{quoted} in\n{text}");
         }
+        round_trip(&value);
+    }
+
+    #[test]
+    fn unprintable_characters_and_unicode_line_breaks_are_escaped() {
+        let value = json!({
+            "A": "\u{85}next", "B": "x\u{2028}y\u{2029}z", "C": "\u{7}bell\u{feff}", "D": "tab\there \"q\" \\",
+            "E": "multi\nline\u{85}", "F": "é ü 漢字 🚀", "G": "\u{9f}"
+        });
+        let text = to_yaml(&value);
+        assert!(text.contains("A: \"\\Nnext\""), "{text}");
+        assert!(text.contains("B: \"x\\Ly\\Pz\""), "{text}");
+        assert!(text.contains("C: \"\\u0007bell\\uFEFF\""), "{text}");
+        assert!(text.contains("E: \"multi\\nline\\N\""), "{text}");
+        assert!(!text.contains('\u{85}') && !text.contains('\u{2028}'));
         round_trip(&value);
     }
 
