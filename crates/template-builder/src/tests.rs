@@ -923,3 +923,51 @@ fn two_listeners_on_one_container_port_open_it_once() {
     assert!(!kinds.contains_key("WebTCP8080Ingress"));
     assert!(kinds.contains_key("WebTCP8080Listener"));
 }
+
+#[test]
+fn services_with_volumes_run_only_where_mount_targets_are() {
+    let built = build(&wordpress()).unwrap();
+    let r = &built.template["Resources"];
+    let subnets =
+        &r["DbService"]["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]["Subnets"];
+    let list = subnets.as_array().expect("an explicit subnet list");
+    assert_eq!(list.len(), crate::parameters::MAX_SUBNETS);
+    assert_eq!(list[1]["Fn::If"][0], "HasPrivateSubnet1");
+    assert_eq!(list[1]["Fn::If"][2], json!({"Ref": "AWS::NoValue"}));
+    for index in 0..crate::parameters::MAX_SUBNETS {
+        assert!(r.get(format!("DbDataMountTarget{index}")).is_some());
+    }
+    // A service without volumes uses the whole list.
+    let wp = &r["WordpressService"]["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"];
+    assert_eq!(wp["Subnets"], json!({"Ref": "PrivateSubnetIds"}));
+}
+
+#[test]
+fn external_volume_mounts_an_existing_file_system() {
+    let mut p = wordpress();
+    p.volumes.insert(
+        "db_data".into(),
+        Volume {
+            external: true,
+            name: Some("fs-0abc".into()),
+            ..Default::default()
+        },
+    );
+    let built = build(&p).unwrap();
+    let kinds = kinds(&built);
+    assert!(!kinds.contains_key("DbDataFileSystem"));
+    assert!(!kinds.contains_key("DbDataMountTarget0"));
+    assert_eq!(
+        built.template["Resources"]["DbDataAccessPoint"]["Properties"]["FileSystemId"],
+        "fs-0abc"
+    );
+    assert!(built
+        .preconditions
+        .contains(&Precondition::FileSystemExists {
+            id: "fs-0abc".into()
+        }));
+    assert!(!built
+        .parameters
+        .iter()
+        .any(|p| matches!(p.source, ParameterSource::RetainedFileSystem { .. })));
+}
