@@ -68,8 +68,61 @@ fn plugin_args(mut args: Vec<OsString>) -> PluginCall {
         _ => {}
     }
     let mut out = vec![program];
-    out.extend(args);
+    out.extend(follow_flag_after_logs(args));
     PluginCall::Run(out)
+}
+
+/// Global options that take a value (so their value is not mistaken for the command name).
+const GLOBAL_OPTIONS_WITH_VALUE: &[&str] = &[
+    "-f",
+    "--file",
+    "-p",
+    "--project-name",
+    "--project-directory",
+    "--env-file",
+    "--profile",
+    "--region",
+    "--aws-profile",
+];
+
+/// As in `docker compose`, `-f` is `--file` before the command but `--follow` after `logs`
+/// (`docker ecs logs -f`). clap cannot give one short flag two meanings, so rewrite it here.
+fn follow_flag_after_logs(args: Vec<OsString>) -> Vec<OsString> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut iter = args.into_iter();
+    let mut in_logs = false;
+    while let Some(arg) = iter.next() {
+        let text = arg.to_str().unwrap_or_default().to_owned();
+        if in_logs {
+            if text == "--" {
+                out.push(arg);
+                out.extend(iter.by_ref());
+                break;
+            }
+            out.push(if text == "-f" {
+                OsString::from("--follow")
+            } else {
+                arg
+            });
+            continue;
+        }
+        if GLOBAL_OPTIONS_WITH_VALUE.contains(&text.as_str()) {
+            out.push(arg);
+            out.extend(iter.next());
+            continue;
+        }
+        if !text.starts_with('-') {
+            // The first word that is not an option is the command.
+            in_logs = text == "logs";
+            if !in_logs {
+                out.push(arg);
+                out.extend(iter.by_ref());
+                break;
+            }
+        }
+        out.push(arg);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -120,6 +173,35 @@ mod tests {
             run_args(&["docker-ecs", "help", "ecs", "up"]),
             ["docker-ecs", "up", "--help"]
         );
+    }
+
+    #[test]
+    fn dash_f_after_logs_means_follow_like_docker_compose() {
+        assert_eq!(
+            run_args(&["docker-ecs", "ecs", "-f", "a.yaml", "logs", "-f", "web"]),
+            ["docker-ecs", "-f", "a.yaml", "logs", "--follow", "web"]
+        );
+        assert_eq!(
+            run_args(&["docker-ecs", "--project-name", "logs", "up", "-f", "x.yaml"]),
+            ["docker-ecs", "--project-name", "logs", "up", "-f", "x.yaml"]
+        );
+        assert_eq!(
+            run_args(&["docker-ecs", "logs", "--", "-f"]),
+            ["docker-ecs", "logs", "--", "-f"]
+        );
+    }
+
+    #[test]
+    fn logs_follow_parses_after_rewrite() {
+        let args = run_args(&["docker-ecs", "ecs", "logs", "-f", "web"]);
+        let cli = cli::Cli::try_parse_from(args).unwrap();
+        match cli.command {
+            cli::Command::Logs(logs) => {
+                assert!(logs.follow);
+                assert_eq!(logs.services, ["web"]);
+            }
+            other => panic!("parsed as {other:?}"),
+        }
     }
 
     #[test]
