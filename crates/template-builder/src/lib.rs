@@ -4,6 +4,13 @@
 //! What can only be known from the AWS account (the VPC and its subnets, secret values, retained EFS
 //! file systems) becomes a template Parameter; [`Built::parameters`] tells `up` what to fill each one
 //! with, and [`Built::preconditions`] what to check in the account first.
+//!
+//! One module per concern: `cluster`, `networks` (security groups), `loadbalancer` (listeners, target
+//! groups), `services` (the ECS service, wiring the others together), `taskdef` (containers),
+//! `fargate` (task size), `servicediscovery`, `logs`, `iam`, `secrets`, `volumes` (EFS), `gpu`,
+//! `autoscaling`, `overlay` (`x-aws-cloudformation`), `limits`. `attributes` is the table of every
+//! Compose attribute (mapped / warned / error) behind the warnings and docs/ATTRIBUTES.md; `naming`
+//! gives logical ids, `template` the document and intrinsic functions, `yaml` the YAML 1.1-safe output.
 
 use std::fmt;
 use std::path::PathBuf;
