@@ -210,7 +210,9 @@ impl Moto {
             .env("HOME", self.home())
             .env("DOCKER_CONFIG", self.home().join(".docker"))
             .env("CI", "true")
-            .env("NO_COLOR", "1");
+            .env("NO_COLOR", "1")
+            // The local API answers at once: poll it often instead of every 5 s as against AWS.
+            .env("DOCKER_ECS_POLL_INTERVAL_MS", "200");
     }
 
     /// One AWS call through boto3 (e2e/aws_call.py): the response as JSON, or `CODE: message`.
