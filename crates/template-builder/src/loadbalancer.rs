@@ -317,6 +317,8 @@ fn add_target_group(ctx: &mut Ctx, port: &PortPlan, kind: LoadBalancerType, vpc:
     };
     group = group
         .prop("HealthCheckIntervalSeconds", 10)
+        // Below the interval, as ELB requires (its TCP default, 10 s, would equal it).
+        .prop("HealthCheckTimeoutSeconds", 5)
         .prop("HealthyThresholdCount", 3)
         .prop("UnhealthyThresholdCount", 3)
         .prop(
