@@ -32,7 +32,7 @@ def _tags(service: str | None = None) -> list[dict[str, str]]:
     return tags
 
 
-def template(web_env_value: str = "one") -> dict:
+def template(web_env_value: str = "one", secret_value: str = "s3cr3t", replicas: int = 2) -> dict:
     """A template with every resource type the launcher adds, referring to each other like ours do."""
     cluster_arn = {"Fn::GetAtt": ["Cluster", "Arn"]}
     return {
@@ -63,7 +63,7 @@ def template(web_env_value: str = "one") -> dict:
                 "Properties": {
                     "Name": f"{PROJECT}/db_password",
                     "Description": "db_password",
-                    "SecretString": "s3cr3t",
+                    "SecretString": secret_value,
                     "Tags": _tags(),
                 },
             },
@@ -295,7 +295,7 @@ def template(web_env_value: str = "one") -> dict:
                     "Cluster": {"Ref": "Cluster"},
                     "ServiceName": "web",
                     "TaskDefinition": {"Ref": "WebTaskDefinition"},
-                    "DesiredCount": 2,
+                    "DesiredCount": replicas,
                     "LaunchType": "FARGATE",
                     "PlatformVersion": "1.4.0",
                     "PropagateTags": "SERVICE",
@@ -603,10 +603,14 @@ class LauncherModels(unittest.TestCase):
         self.assertEqual([lb["Type"] for lb in alb], ["application"])
 
         # An update that changes the container: a new revision, and the service runs it.
-        updated = self.deploy(template("two"), "UPDATE")
+        updated = self.deploy(template("two", secret_value="n3w", replicas=3), "UPDATE")
         self.assertNotEqual(updated["TaskDefinitionArn"], out["TaskDefinitionArn"])
         service = ecs.describe_services(cluster=PROJECT, services=["web"])["services"][0]
         self.assertEqual(service["taskDefinition"], updated["TaskDefinitionArn"])
+        self.assertEqual(service["desiredCount"], 3)
+        self.assertEqual(service["serviceRegistries"], [{"registryArn": out["DiscoveryArn"]}])
+        self.assertEqual(sm.get_secret_value(SecretId=out["SecretArn"])["SecretString"], "n3w")
+        self.assertEqual(updated["NlbArn"], out["NlbArn"], "an unchanged load balancer is kept")
         self.assertEqual(updated["SecretArn"], out["SecretArn"])
         self.assertEqual(updated["NamespaceId"], out["NamespaceId"])
 
