@@ -79,13 +79,25 @@ fn every_template_passes_cfn_lint() {
         Ok(built) => sources.push(write(dir.path(), "large", "100-services", &built)),
         Err(e) => failures.push(format!("large/100-services: {e}")),
     }
-    // Generated projects are valid by construction; references.rs checks that they build.
-    let generated = common::generate::fixed_valid_projects(GENERATED_PROJECTS);
-    for (index, project) in generated.iter().enumerate() {
-        if let Ok(built) = template_builder::build(project) {
-            let mut source = write(dir.path(), "generated", &format!("{index:02}"), &built);
-            source.project = serde_yaml::to_string(project).ok();
-            sources.push(source);
+    // Generated projects: valid ones (references.rs checks that they build) and wild ones, of which
+    // those that build must be as sound.
+    let generated = [
+        (
+            "generated",
+            common::generate::fixed_valid_projects(GENERATED_PROJECTS),
+        ),
+        (
+            "generated-wild",
+            common::generate::fixed_wild_projects(GENERATED_PROJECTS * 2),
+        ),
+    ];
+    for (kind, projects) in &generated {
+        for (index, project) in projects.iter().enumerate() {
+            if let Ok(built) = template_builder::build(project) {
+                let mut source = write(dir.path(), kind, &format!("{index:03}"), &built);
+                source.project = serde_yaml::to_string(project).ok();
+                sources.push(source);
+            }
         }
     }
     eprintln!(

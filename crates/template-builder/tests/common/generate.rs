@@ -516,8 +516,16 @@ fn make_service(
 
 /// `count` valid projects, the same ones on every run (a fixed seed).
 pub fn fixed_valid_projects(count: usize) -> Vec<Project> {
+    fixed_projects(valid_project(), count)
+}
+
+/// `count` wild projects (many of which `build` refuses), the same ones on every run.
+pub fn fixed_wild_projects(count: usize) -> Vec<Project> {
+    fixed_projects(wild_project(), count)
+}
+
+fn fixed_projects(strategy: impl Strategy<Value = Project>, count: usize) -> Vec<Project> {
     let mut runner = TestRunner::deterministic();
-    let strategy = valid_project();
     (0..count)
         .filter_map(|_| {
             strategy
