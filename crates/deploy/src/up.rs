@@ -105,6 +105,9 @@ pub async fn up(
         Plan::Update(info) => Some(info.id.clone()),
     };
     let parameters = parameters::resolve(clients, project, built, existing_id.as_deref()).await?;
+    if let Some(summary) = network_summary(built, &parameters) {
+        progress.report(ProgressEvent::Info(summary));
+    }
     let body = serde_json::to_string(&built.template)
         .map_err(|e| Error::Precondition(format!("the template cannot be serialised: {e}")))?;
     let template = upload::prepare(clients, project, body).await?;
@@ -244,6 +247,26 @@ pub async fn up(
             }
         }
     }
+}
+
+/// Where the app goes, from the resolved network parameters ("VPC vpc-1, public subnets a, b; ...").
+fn network_summary(built: &Built, values: &[(String, String)]) -> Option<String> {
+    use template_builder::ParameterSource;
+    let value_of = |wanted: &ParameterSource| {
+        let input = built.parameters.iter().find(|p| &p.source == wanted)?;
+        values
+            .iter()
+            .find(|(name, _)| *name == input.name)
+            .map(|(_, value)| value.replace(',', ", "))
+    };
+    let mut parts = vec![format!("VPC {}", value_of(&ParameterSource::VpcId)?)];
+    if let Some(public) = value_of(&ParameterSource::PublicSubnetIds) {
+        parts.push(format!("public subnets {public}"));
+    }
+    if let Some(private) = value_of(&ParameterSource::PrivateSubnetIds) {
+        parts.push(format!("task subnets {private}"));
+    }
+    Some(format!("Using {}", parts.join("; ")))
 }
 
 /// First Ctrl-C: undo a create by deleting the partial stack; roll an update back. An existing

@@ -470,3 +470,62 @@ async fn large_template_goes_through_a_private_encrypted_bucket() {
         assert_eq!(rule.num_calls(), 1, "{name}");
     }
 }
+
+#[tokio::test]
+async fn up_passes_the_resolved_network_and_says_where_it_deploys() {
+    let change_set = mock!(Cf::create_change_set)
+        .match_requests(|r| {
+            let value = |key: &str| {
+                r.parameters()
+                    .iter()
+                    .find(|p| p.parameter_key() == Some(key))
+                    .and_then(|p| p.parameter_value())
+            };
+            value("VpcId") == Some("vpc-default")
+                && value("PublicSubnetIds") == Some("subnet-pub1,subnet-pub2")
+                && value("PrivateSubnetIds") == Some("subnet-priv1")
+        })
+        .then_error(|| {
+            CreateChangeSetError::generic(error(
+                "ValidationError",
+                "No updates are to be performed.",
+            ))
+        });
+    let mocks = Mocks {
+        cf: vec![
+            mock!(Cf::describe_stacks).then_output(|| {
+                aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput::builder()
+                    .stacks(stack(STACK_ID, "UPDATE_COMPLETE"))
+                    .build()
+            }),
+            change_set.clone(),
+        ],
+        ec2: network_mocks(),
+        ..Default::default()
+    };
+    let mut built = small_built();
+    built.parameters = vec![
+        input("VpcId", ParameterSource::VpcId),
+        input("PublicSubnetIds", ParameterSource::PublicSubnetIds),
+        input("PrivateSubnetIds", ParameterSource::PrivateSubnetIds),
+    ];
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &built,
+        &UpOptions::default(),
+        &mut progress,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, UpOutcome::NoChanges);
+    assert_eq!(change_set.num_calls(), 1);
+    assert_eq!(
+        progress.events[0],
+        ecs_deploy::progress::ProgressEvent::Info(
+            "Using VPC vpc-default; public subnets subnet-pub1, subnet-pub2; task subnets subnet-priv1".into()
+        )
+    );
+}
