@@ -1,0 +1,100 @@
+//! Compose files that cannot be deployed as written: loading or building them fails with a message
+//! that names the service and the attribute (MAPPING.md, "Attributes that cannot map"), never a
+//! template that CloudFormation or ECS would reject later.
+
+mod common;
+
+/// Load and build `compose`; the error text of whichever step refused it.
+fn refusal(compose: &str) -> String {
+    let (_dir, project) = common::load_text(compose);
+    let project = match project {
+        Ok(project) => project,
+        Err(e) => return format!("load: {e}"),
+    };
+    match template_builder::build(&project) {
+        Ok(built) => panic!(
+            "expected a refusal, got a template:\n{}\nfrom:\n{compose}",
+            template_builder::to_yaml(&built.template)
+        ),
+        Err(e) => format!("build: {e}"),
+    }
+}
+
+fn assert_refused(compose: &str, expected: &[&str]) {
+    let message = refusal(compose);
+    for part in expected {
+        assert!(
+            message.contains(part),
+            "the error should mention {part:?}:\n  {message}\nfrom:\n{compose}"
+        );
+    }
+}
+
+#[test]
+fn a_build_only_service_needs_an_image() {
+    assert_refused("services:\n  api:\n    build: .\n", &["api", "image"]);
+}
+
+#[test]
+fn bind_mounts_cannot_be_deployed() {
+    assert_refused(
+        "services:\n  web:\n    image: nginx\n    volumes:\n      - ./html:/usr/share/nginx/html\n",
+        &["web", "volumes"],
+    );
+}
+
+#[test]
+fn anonymous_volumes_cannot_be_deployed() {
+    assert_refused(
+        "services:\n  db:\n    image: postgres\n    volumes:\n      - /var/lib/postgresql/data\n",
+        &["db", "volumes"],
+    );
+}
+
+#[test]
+fn tmpfs_is_refused_on_fargate() {
+    assert_refused(
+        "services:\n  app:\n    image: busybox\n    tmpfs:\n      - /tmp\n",
+        &["app", "tmpfs"],
+    );
+}
+
+#[test]
+fn a_size_fargate_does_not_offer_is_refused() {
+    assert_refused(
+        "services:\n  big:\n    image: busybox\n    deploy:\n      resources:\n        limits:\n          cpus: \"32\"\n          memory: 512G\n",
+        &["big", "deploy.resources"],
+    );
+}
+
+#[test]
+fn two_services_publishing_one_port_is_refused() {
+    assert_refused(
+        "services:\n  a:\n    image: nginx\n    ports: [\"80:80\"]\n  b:\n    image: nginx\n    ports: [\"80:8080\"]\n",
+        &["80", "ports"],
+    );
+}
+
+#[test]
+fn capabilities_fargate_does_not_allow_are_refused() {
+    assert_refused(
+        "services:\n  net:\n    image: busybox\n    cap_add: [NET_ADMIN]\n",
+        &["net", "cap_add", "NET_ADMIN"],
+    );
+}
+
+#[test]
+fn https_without_a_certificate_is_refused() {
+    assert_refused(
+        "services:\n  site:\n    image: nginx\n    ports:\n      - target: 80\n        published: \"443\"\n        x-aws-protocol: https\n",
+        &["site", "x-aws-certificate"],
+    );
+}
+
+#[test]
+fn a_dependency_cycle_is_refused() {
+    assert_refused(
+        "services:\n  a:\n    image: busybox\n    depends_on: [b]\n  b:\n    image: busybox\n    depends_on: [a]\n",
+        &["depends_on"],
+    );
+}
