@@ -438,3 +438,55 @@ fn no_security_group_rule_is_declared_twice() {
         found.join("\n")
     );
 }
+
+/// Each unsupported attribute is reported once (MAPPING.md: "Warnings go to stderr once each"), and the
+/// feature project made of ignored attributes does report them.
+#[test]
+fn warnings_are_reported_once_each() {
+    let mut repeated = Vec::new();
+    for (kind, projects) in [
+        ("examples", common::examples()),
+        ("projects", common::test_projects()),
+    ] {
+        for (name, dir) in projects {
+            let Ok((_, built)) = common::convert(&dir) else {
+                continue;
+            };
+            let mut seen = std::collections::BTreeSet::new();
+            for warning in &built.warnings {
+                if !seen.insert(warning.to_string()) {
+                    repeated.push(format!("{kind}/{name}: {warning}"));
+                }
+            }
+        }
+    }
+    assert!(
+        repeated.is_empty(),
+        "warnings repeated:\n{}",
+        repeated.join("\n")
+    );
+
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects/ignored-attributes");
+    let (_, built) = common::convert(&dir).unwrap_or_else(|e| panic!("ignored-attributes: {e}"));
+    let attributes: Vec<&str> = built
+        .warnings
+        .iter()
+        .map(|w| w.attribute.as_str())
+        .collect();
+    for expected in [
+        "container_name",
+        "hostname",
+        "dns",
+        "extra_hosts",
+        "deploy.restart_policy",
+    ] {
+        assert!(
+            attributes.iter().any(|a| a.starts_with(expected)),
+            "no warning about {expected}: {attributes:?}"
+        );
+    }
+    assert!(built
+        .warnings
+        .iter()
+        .all(|w| w.service.as_deref() == Some("legacy")));
+}
