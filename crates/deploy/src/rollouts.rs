@@ -25,6 +25,8 @@ struct Tracked {
 pub struct Rollouts {
     services: BTreeMap<String, Tracked>,
     reported_tasks: HashSet<String>,
+    /// Service description -> why its most recent stopped task stopped.
+    last_stopped: BTreeMap<String, String>,
 }
 
 impl Rollouts {
@@ -55,6 +57,14 @@ impl Rollouts {
                 failed_seen: 0,
             });
         tracked.active = active;
+    }
+
+    /// Why the last reported task of this service stopped: often the real reason a service failed
+    /// to stabilise, where CloudFormation only says the circuit breaker tripped.
+    pub fn last_stopped_reason(&self, service_description: &str) -> Option<&str> {
+        self.last_stopped
+            .get(service_description)
+            .map(String::as_str)
     }
 
     pub fn any_active(&self) -> bool {
@@ -184,10 +194,13 @@ impl Rollouts {
             if !self.reported_tasks.insert(arn.to_string()) {
                 continue;
             }
+            let reason = stopped_reason(task);
+            self.last_stopped
+                .insert(description.to_string(), reason.clone());
             progress.report(ProgressEvent::TaskStopped {
                 service: description.to_string(),
                 task: arn.rsplit('/').next().unwrap_or(arn).to_string(),
-                reason: stopped_reason(task),
+                reason,
             });
         }
     }

@@ -198,11 +198,15 @@ impl<'a> Watcher<'a> {
                     });
                 }
                 // Descriptions of resources the template does not know already end in the logical id.
-                if description.contains(&format!("({logical_id})")) {
+                let mut what = if description.contains(&format!("({logical_id})")) {
                     format!("{description} failed: {reason}")
                 } else {
                     format!("{description} ({logical_id}) failed: {reason}")
+                };
+                if let Some(stopped) = self.rollouts.last_stopped_reason(&description) {
+                    what.push_str(&format!("\nlast stopped task: {stopped}"));
                 }
+                what
             }
             None => match &info.status_reason {
                 Some(reason) => format!("stack {} failed: {reason}", info.name),

@@ -1108,3 +1108,69 @@ async fn rejected_change_set_of_a_create_says_why_and_removes_the_empty_stack() 
     );
     assert_eq!(delete.num_calls(), 1);
 }
+
+#[tokio::test]
+async fn failed_service_error_includes_why_its_last_task_stopped() {
+    let started = vec![
+        stack_event("s1", "CREATE_IN_PROGRESS", Some("User Initiated"), 10),
+        with_physical_id(
+            event(
+                "s2",
+                "WebService",
+                "AWS::ECS::Service",
+                "CREATE_IN_PROGRESS",
+                Some("Resource creation Initiated"),
+                11,
+            ),
+            SERVICE_ARN,
+        ),
+    ];
+    let mut failed = started.clone();
+    failed.extend([
+        with_physical_id(
+            event(
+                "s3",
+                "WebService",
+                "AWS::ECS::Service",
+                "CREATE_FAILED",
+                Some("Resource handler returned message: \"Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'.\""),
+                12,
+            ),
+            SERVICE_ARN,
+        ),
+        stack_event("s4", "ROLLBACK_COMPLETE", None, 13),
+    ]);
+    let mocks = Mocks {
+        cf: vec![
+            missing_stack(),
+            stack_statuses(&["CREATE_IN_PROGRESS", "ROLLBACK_COMPLETE"]),
+            change_set_created(true),
+            change_set_ready(),
+            executed(),
+            event_pages(vec![started, failed]),
+        ],
+        ecs: rollout_mocks(),
+        ..Default::default()
+    };
+    let err = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.starts_with("web service (WebService) failed: Resource handler returned message"),
+        "{message}"
+    );
+    assert!(
+        message.contains(
+            "\nlast stopped task: Essential container in task exited; web: exit code 137\n"
+        ),
+        "{message}"
+    );
+}
