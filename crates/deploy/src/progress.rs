@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Something worth showing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,13 +213,18 @@ pub struct TerminalProgress {
 
 impl TerminalProgress {
     pub fn new() -> Self {
+        Self::drawing_to(ProgressDrawTarget::stderr())
+    }
+
+    /// Draw somewhere else than stderr (tests draw nowhere).
+    pub fn drawing_to(target: ProgressDrawTarget) -> Self {
         let running =
             ProgressStyle::with_template("{spinner:.cyan} {prefix:<40} {wide_msg} {elapsed:>5}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner());
         let done = ProgressStyle::with_template("{prefix:<42} {wide_msg} {elapsed:>5}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
         TerminalProgress {
-            multi: MultiProgress::new(),
+            multi: MultiProgress::with_draw_target(target),
             lines: HashMap::new(),
             running,
             done,
@@ -276,7 +281,7 @@ impl Progress for TerminalProgress {
                 } else {
                     if bar.is_finished() {
                         // A resource can change again (update, then rollback): bring its line back to life.
-                        bar.reset_elapsed();
+                        bar.reset();
                         bar.set_style(self.running.clone());
                         bar.set_prefix(description.clone());
                         bar.enable_steady_tick(Duration::from_millis(120));
@@ -321,8 +326,7 @@ impl Progress for TerminalProgress {
                 }
                 // The summary goes below the finished lines, not above them: stop live drawing
                 // (the lines stay on screen) and print plainly.
-                self.multi
-                    .set_draw_target(indicatif::ProgressDrawTarget::hidden());
+                self.multi.set_draw_target(ProgressDrawTarget::hidden());
                 self.finished = true;
                 // The cursor is still at the end of the last line drawn.
                 eprintln!("\n{}", finished_text(&stack, &status, &urls));
@@ -349,6 +353,36 @@ mod tests {
         fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
         }
+    }
+
+    fn resource(logical_id: &str, status: &str) -> ProgressEvent {
+        ProgressEvent::Resource {
+            logical_id: logical_id.into(),
+            description: logical_id.into(),
+            status: status.into(),
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn terminal_lines_finish_with_their_resource_and_come_back_for_a_rollback() {
+        let mut progress = TerminalProgress::drawing_to(ProgressDrawTarget::hidden());
+        progress.report(resource("WebService", "UPDATE_IN_PROGRESS"));
+        progress.report(resource("LoadBalancer", "UPDATE_IN_PROGRESS"));
+        progress.report(resource("WebService", "UPDATE_COMPLETE"));
+        assert!(progress.lines["WebService"].is_finished());
+        assert!(!progress.lines["LoadBalancer"].is_finished());
+        // The update fails elsewhere and the service is rolled back: its line is live again.
+        progress.report(resource("WebService", "UPDATE_IN_PROGRESS"));
+        assert!(!progress.lines["WebService"].is_finished());
+        assert_eq!(progress.lines["WebService"].message(), "Updating");
+        progress.report(ProgressEvent::Finished {
+            stack: "app".into(),
+            status: "UPDATE_ROLLBACK_COMPLETE".into(),
+            urls: Vec::new(),
+        });
+        assert!(progress.lines.values().all(ProgressBar::is_finished));
+        assert_eq!(progress.lines.len(), 2);
     }
 
     #[test]
