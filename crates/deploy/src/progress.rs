@@ -299,8 +299,16 @@ impl Progress for TerminalProgress {
                 let key = format!("rollout:{service}");
                 let label = format!("{service} tasks");
                 let bar = self.line(&key, &label);
+                let settled = running >= desired && pending == 0;
+                if bar.is_finished() && !settled {
+                    // Tasks stopped after the service had settled: follow it again.
+                    bar.reset();
+                    bar.set_style(self.running.clone());
+                    bar.set_prefix(label.clone());
+                    bar.enable_steady_tick(Duration::from_millis(120));
+                }
                 bar.set_message(rollout_text(desired, running, pending, failed));
-                if running >= desired && pending == 0 {
+                if settled && !bar.is_finished() {
                     bar.set_style(self.done.clone());
                     bar.set_prefix(format!("✔ {label}"));
                     bar.finish();
@@ -383,6 +391,26 @@ mod tests {
         });
         assert!(progress.lines.values().all(ProgressBar::is_finished));
         assert_eq!(progress.lines.len(), 2);
+    }
+
+    #[test]
+    fn terminal_rollout_line_settles_and_follows_new_failures() {
+        let mut progress = TerminalProgress::drawing_to(ProgressDrawTarget::hidden());
+        let rollout = |running, failed| ProgressEvent::Rollout {
+            service: "web service".into(),
+            desired: 2,
+            running,
+            pending: 0,
+            failed,
+        };
+        progress.report(rollout(1, 0));
+        assert!(!progress.lines["rollout:web service"].is_finished());
+        progress.report(rollout(2, 0));
+        assert!(progress.lines["rollout:web service"].is_finished());
+        progress.report(rollout(1, 1));
+        let line = &progress.lines["rollout:web service"];
+        assert!(!line.is_finished());
+        assert_eq!(line.message(), "1/2 tasks running, 1 failed");
     }
 
     #[test]
