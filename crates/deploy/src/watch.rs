@@ -213,10 +213,12 @@ impl<'a> Watcher<'a> {
                 None => format!("stack {} failed", info.name),
             },
         };
-        let hint = if info.status == stack::ROLLBACK_COMPLETE {
-            "; the next `docker ecs up` deletes it before creating it again"
-        } else {
-            ""
+        let hint = match info.status.as_str() {
+            stack::ROLLBACK_COMPLETE => {
+                "; the next `docker ecs up` deletes it before creating it again"
+            }
+            "UPDATE_ROLLBACK_COMPLETE" => "; the previous version of the app is back in service",
+            _ => "",
         };
         Error::DeployFailed(format!(
             "{what}\nstack {} ended in {}{hint}",

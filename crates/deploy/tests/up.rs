@@ -1174,3 +1174,51 @@ async fn failed_service_error_includes_why_its_last_task_stopped() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn failed_update_rolls_back_and_says_the_previous_version_runs() {
+    let events = vec![
+        stack_event("u1", "UPDATE_IN_PROGRESS", Some("User Initiated"), 20),
+        event(
+            "u2",
+            "WebTaskDefinition",
+            "AWS::ECS::TaskDefinition",
+            "UPDATE_FAILED",
+            Some("Resource handler returned message: \"Invalid 'cpu' setting for task.\""),
+            21,
+        ),
+        stack_event(
+            "u3",
+            "UPDATE_ROLLBACK_IN_PROGRESS",
+            Some("The following resource(s) failed to update: [WebTaskDefinition]."),
+            22,
+        ),
+        stack_event("u4", "UPDATE_ROLLBACK_COMPLETE", None, 23),
+    ];
+    let mocks = Mocks {
+        cf: vec![
+            existing_stack("UPDATE_COMPLETE"),
+            stack_statuses(&["UPDATE_ROLLBACK_COMPLETE"]),
+            change_set_created(false),
+            change_set_ready(),
+            executed(),
+            event_pages(vec![vec![], events]),
+        ],
+        ..Default::default()
+    };
+    let err = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Task definition (WebTaskDefinition) failed: Resource handler returned message: \"Invalid 'cpu' setting for task.\"\n\
+         stack app ended in UPDATE_ROLLBACK_COMPLETE; the previous version of the app is back in service"
+    );
+}
