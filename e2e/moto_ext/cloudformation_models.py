@@ -13,6 +13,7 @@ return what AWS documents for the type. Nothing here changes what the templates 
 
 from __future__ import annotations
 
+import json
 import secrets as _random
 import string
 from typing import Any
@@ -162,8 +163,6 @@ def _generated_secret(spec: dict[str, Any]) -> str:
     password = "".join(_random.choice(alphabet) for _ in range(length))
     template, key = spec.get("SecretStringTemplate"), spec.get("GenerateStringKey")
     if template and key:
-        import json
-
         document = json.loads(template)
         document[key] = password
         return json.dumps(document)
@@ -203,8 +202,6 @@ class SecretsManagerSecret(_Resource, CloudFormationModel):
             replica_regions=[],
             force_overwrite=False,
         )
-        import json
-
         arn = json.loads(created)["ARN"] if isinstance(created, str) else created["ARN"]
         return cls(account_id, region, arn, name)
 
