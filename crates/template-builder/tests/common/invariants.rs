@@ -171,6 +171,21 @@ pub fn mapping_violations(project: &Project, template: &Value) -> Vec<String> {
         }
     }
 
+    // An existing cluster (x-aws-cluster) belongs to someone else: its capacity provider list, which an
+    // association resource replaces wholesale and removes on delete, is not ours to manage.
+    if project.extensions.contains_key("x-aws-cluster") {
+        for (id, _) in of_type("AWS::ECS::ClusterCapacityProviderAssociations") {
+            out.push(format!(
+                "{id}: replaces the capacity providers of the existing cluster named by x-aws-cluster"
+            ));
+        }
+        for (id, _) in of_type("AWS::ECS::Cluster") {
+            out.push(format!(
+                "{id}: a cluster is created although x-aws-cluster names one"
+            ));
+        }
+    }
+
     // Every resource that takes tags carries the project tag.
     for (id, resource) in &resources {
         let kind = resource["Type"].as_str().unwrap_or_default();
