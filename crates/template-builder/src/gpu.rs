@@ -221,6 +221,31 @@ pub fn request(ctx: &mut Ctx, name: &str, service: &Service) -> Result<Option<Gp
     }))
 }
 
+/// Where a GPU service's tasks are placed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GpuCapacity {
+    /// A capacity provider of this stack (logical id), associated with the stack's cluster.
+    Provider(String),
+    /// In an existing cluster, whose capacity provider list is not ours to change: EC2 launch type,
+    /// placed on this service's instances by the attributes their ECS agent registers.
+    Instances { constraint: String },
+}
+
+/// The ECS container instance attributes a service's GPU instances register (JSON for the agent).
+fn instance_attributes(project: &str, service: &str) -> String {
+    serde_json::json!({ PROJECT_ATTRIBUTE: project, SERVICE_ATTRIBUTE: service }).to_string()
+}
+
+const PROJECT_ATTRIBUTE: &str = "com.docker.compose.project";
+const SERVICE_ATTRIBUTE: &str = "com.docker.compose.service";
+
+/// The placement constraint that matches [`instance_attributes`].
+fn placement_expression(project: &str, service: &str) -> String {
+    format!(
+        "attribute:{PROJECT_ATTRIBUTE} == {project} and attribute:{SERVICE_ATTRIBUTE} == {service}"
+    )
+}
+
 fn add_instance_identity(ctx: &mut Ctx) {
     if ctx.template.has_resource(INSTANCE_ROLE) {
         return;
@@ -267,7 +292,7 @@ pub fn add_capacity(
     service: &Service,
     plan: &GpuPlan,
     subnets: Value,
-) -> Result<String, Error> {
+) -> Result<GpuCapacity, Error> {
     add_instance_identity(ctx);
     let base = ctx.names.service(name);
     let (template_id, group_id, provider_id) = (
@@ -283,7 +308,10 @@ pub fn add_capacity(
     let user_data = json!({
         "Fn::Base64": {
             "Fn::Sub": [
-                "#!/bin/bash\necho ECS_CLUSTER=${ClusterName} >> /etc/ecs/ecs.config\necho ECS_ENABLE_GPU_SUPPORT=true >> /etc/ecs/ecs.config\n",
+                format!(
+                    "#!/bin/bash\necho ECS_CLUSTER=${{ClusterName}} >> /etc/ecs/ecs.config\necho ECS_ENABLE_GPU_SUPPORT=true >> /etc/ecs/ecs.config\necho 'ECS_INSTANCE_ATTRIBUTES={}' >> /etc/ecs/ecs.config\n",
+                    instance_attributes(ctx.project_name(), name)
+                ),
                 { "ClusterName": cluster::name(ctx) }
             ]
         }
@@ -333,8 +361,26 @@ pub fn add_capacity(
             asg_tags.push(tag);
         }
     }
-    let group = Resource::new("AWS::AutoScaling::AutoScalingGroup")
-        .prop("MinSize", "0")
+    let existing_cluster = ctx.existing_cluster().is_some();
+    let mut group = Resource::new("AWS::AutoScaling::AutoScalingGroup");
+    if existing_cluster {
+        // No capacity provider in someone else's cluster (see `GpuCapacity::Instances`): the group
+        // keeps room for a rolling deployment running all the time.
+        ctx.warn_value(
+            Some(name),
+            "deploy.resources.reservations.devices",
+            format!(
+                "in the existing cluster (x-aws-cluster) ECS does not scale GPU instances: the Auto Scaling group keeps {max_size} {} instance(s), enough for a rolling deployment",
+                plan.instance_type
+            ),
+        );
+        group = group
+            .prop("MinSize", max_size.to_string())
+            .prop("DesiredCapacity", max_size.to_string());
+    } else {
+        group = group.prop("MinSize", "0");
+    }
+    let group = group
         .prop("MaxSize", max_size.to_string())
         .prop(
             "LaunchTemplate",
@@ -346,6 +392,11 @@ pub fn add_capacity(
         .prop("VPCZoneIdentifier", subnets)
         .prop("Tags", Value::Array(asg_tags));
     ctx.template.add(group_id.clone(), group);
+    if existing_cluster {
+        return Ok(GpuCapacity::Instances {
+            constraint: placement_expression(ctx.project_name(), name),
+        });
+    }
 
     let provider = Resource::new("AWS::ECS::CapacityProvider")
         .prop(
@@ -358,7 +409,7 @@ pub fn add_capacity(
         )
         .prop("Tags", ctx.service_tags(name));
     ctx.template.add(provider_id.clone(), provider);
-    Ok(provider_id)
+    Ok(GpuCapacity::Provider(provider_id))
 }
 
 /// Make the capacity providers available in the cluster (Fargate stays the default).
@@ -366,13 +417,10 @@ pub fn add_association(ctx: &mut Ctx, providers: &[String]) {
     if providers.is_empty() {
         return;
     }
+    // AWS::ECS::ClusterCapacityProviderAssociations owns a cluster's whole provider list: never
+    // for a cluster this stack does not own (GPU services there use `GpuCapacity::Instances`).
     if ctx.existing_cluster().is_some() {
-        // AWS::ECS::ClusterCapacityProviderAssociations owns the cluster's whole provider list.
-        ctx.warn_value(
-            None,
-            "x-aws-cluster",
-            "GPU services replace the existing cluster's capacity providers with FARGATE and this project's GPU providers".into(),
-        );
+        return;
     }
     let mut list = vec![Value::String("FARGATE".into())];
     list.extend(providers.iter().map(|p| r#ref(p)));

@@ -5,6 +5,7 @@ use compose_model::{DependsOnCondition, Service};
 use serde_json::{json, Value};
 
 use crate::context::Ctx;
+use crate::gpu::GpuCapacity;
 use crate::loadbalancer::Plan;
 use crate::naming::ecs_name;
 use crate::parameters;
@@ -86,7 +87,7 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
         parameters::first_private_subnets(ctx)
     };
     // GPU instances live in the task subnets: an awsvpc task's interface is in its instance's zone.
-    let capacity_provider = match &gpu {
+    let capacity = match &gpu {
         Some(gpu) => Some(gpu::add_capacity(ctx, name, service, gpu, subnets.clone())?),
         None => None,
     };
@@ -152,7 +153,7 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
     for id in volume_use.depends_on {
         resource = resource.depends_on(id);
     }
-    if capacity_provider.is_some() {
+    if let Some(GpuCapacity::Provider(_)) = &capacity {
         resource = resource.depends_on(gpu::ASSOCIATION);
     }
 
@@ -172,10 +173,14 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
             }),
         )
         .prop("DeploymentController", json!({ "Type": "ECS" }));
-    resource = match &capacity_provider {
-        Some(provider) => resource.prop(
+    resource = match &capacity {
+        Some(GpuCapacity::Provider(provider)) => resource.prop(
             "CapacityProviderStrategy",
             json!([{ "CapacityProvider": r#ref(provider), "Weight": 1, "Base": 0 }]),
+        ),
+        Some(GpuCapacity::Instances { constraint }) => resource.prop("LaunchType", "EC2").prop(
+            "PlacementConstraints",
+            json!([{ "Type": "memberOf", "Expression": constraint }]),
         ),
         None => resource.prop("LaunchType", "FARGATE"),
     };
@@ -196,7 +201,10 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
         .prop("Tags", service_tags(ctx, name, service));
     ctx.template.add(service_id(ctx, name), resource);
     autoscaling::add(ctx, name, service)?;
-    Ok(capacity_provider)
+    Ok(match capacity {
+        Some(GpuCapacity::Provider(provider)) => Some(provider),
+        _ => None,
+    })
 }
 
 /// `depends_on` becomes CloudFormation `DependsOn`, which must not loop: a service that depends on

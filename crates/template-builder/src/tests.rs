@@ -971,3 +971,39 @@ fn external_volume_mounts_an_existing_file_system() {
         .iter()
         .any(|p| matches!(p.source, ParameterSource::RetainedFileSystem { .. })));
 }
+
+#[test]
+fn gpu_service_in_an_existing_cluster_leaves_its_capacity_providers_alone() {
+    let mut p = gpu_project();
+    p.extensions
+        .insert("x-aws-cluster".into(), json!("ml-cluster"));
+    let built = build(&p).unwrap();
+    let kinds = kinds(&built);
+    assert!(!kinds
+        .values()
+        .any(|k| k == "AWS::ECS::ClusterCapacityProviderAssociations"
+            || k == "AWS::ECS::CapacityProvider"
+            || k == "AWS::ECS::Cluster"));
+    let r = &built.template["Resources"];
+    let service = &r["ModelService"];
+    assert_eq!(service["Properties"]["LaunchType"], "EC2");
+    assert_eq!(
+        service["Properties"]["PlacementConstraints"][0]["Expression"],
+        "attribute:com.docker.compose.project == demo and attribute:com.docker.compose.service == model"
+    );
+    assert!(service
+        .get("DependsOn")
+        .is_none_or(|d| !d.to_string().contains("ClusterCapacityProviders")));
+    let user_data = r["ModelLaunchTemplate"]["Properties"]["LaunchTemplateData"]["UserData"]
+        ["Fn::Base64"]["Fn::Sub"][0]
+        .as_str()
+        .unwrap();
+    assert!(user_data.contains(r#"ECS_INSTANCE_ATTRIBUTES={"com.docker.compose.project":"demo","com.docker.compose.service":"model"}"#), "{user_data}");
+    let asg = &r["ModelAutoScalingGroup"]["Properties"];
+    assert_eq!(asg["MinSize"], asg["MaxSize"]);
+    assert_eq!(asg["DesiredCapacity"], asg["MaxSize"]);
+    assert!(built
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("does not scale GPU instances")));
+}
