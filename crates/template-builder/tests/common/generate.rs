@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use compose_model::{
-    DependsOn, DependsOnCondition, Deploy, DeviceCount, DeviceRequest, FileReference, Healthcheck,
-    Network, Port, Project, ResourceSpec, Secret, Service, ServiceNetwork, ServiceVolume, Volume,
-    VolumeType,
+    DependsOn, DependsOnCondition, Deploy, DeviceCount, DeviceRequest, Duration, FileReference,
+    Healthcheck, Logging, Network, Port, Project, ResourceSpec, Secret, Service, ServiceNetwork,
+    ServiceVolume, Ulimit, Volume, VolumeType,
 };
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
@@ -76,6 +76,9 @@ struct ServiceRecipe {
     autoscaling: Option<(u32, u32, bool)>,
     percents: Option<(u32, u32)>,
     pull_credentials: bool,
+    /// Healthcheck with timings, init, SYS_PTRACE, ulimits, stop grace period, user, working dir,
+    /// read-only root, labels, environment and awslogs options.
+    container_options: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +153,7 @@ fn service_recipe(valid: bool) -> impl Strategy<Value = ServiceRecipe> {
             prop::option::weighted(0.3, (0u32..=100, 100u32..=200)),
             prop::bool::weighted(0.2),
         ),
+        prop::bool::weighted(0.3),
     )
         .prop_map(
             |(
@@ -164,6 +168,7 @@ fn service_recipe(valid: bool) -> impl Strategy<Value = ServiceRecipe> {
                     percents,
                     pull_credentials,
                 ),
+                container_options,
             )| ServiceRecipe {
                 ports,
                 networks,
@@ -180,6 +185,7 @@ fn service_recipe(valid: bool) -> impl Strategy<Value = ServiceRecipe> {
                 autoscaling,
                 percents,
                 pull_credentials,
+                container_options,
             },
         )
 }
@@ -505,6 +511,9 @@ fn make_service(
             .extensions
             .insert("x-aws-max_percent".into(), json!(max));
     }
+    if recipe.container_options {
+        set_container_options(&mut service);
+    }
     if recipe.pull_credentials {
         service.extensions.insert(
             "x-aws-pull_credentials".into(),
@@ -534,4 +543,52 @@ fn fixed_projects(strategy: impl Strategy<Value = Project>, count: usize) -> Vec
                 .map(|tree| tree.current())
         })
         .collect()
+}
+
+fn set_container_options(service: &mut Service) {
+    service.healthcheck = Some(Healthcheck {
+        test: vec![
+            "CMD".into(),
+            "wget".into(),
+            "-q".into(),
+            "-O-".into(),
+            "http://localhost/".into(),
+        ],
+        interval: Some(Duration::from_secs(15)),
+        timeout: Some(Duration::from_secs(3)),
+        retries: Some(4),
+        start_period: Some(Duration::from_secs(30)),
+        ..Default::default()
+    });
+    service.init = Some(true);
+    service.cap_add = vec!["SYS_PTRACE".into()];
+    service.cap_drop = vec!["NET_RAW".into()];
+    service.ulimits.insert(
+        "nofile".into(),
+        Ulimit {
+            soft: 4096,
+            hard: 8192,
+        },
+    );
+    service.stop_grace_period = Some(Duration::from_secs(40));
+    service.user = Some("1000:1000".into());
+    service.working_dir = Some("/srv".into());
+    service.read_only = Some(true);
+    service.entrypoint = Some(vec!["/bin/sh".into(), "-c".into()]);
+    service.command = Some(vec!["exec httpd -f -p 80".into()]);
+    service
+        .labels
+        .insert("com.example.team".into(), "yes".into());
+    service.environment.insert("MODE".into(), Some("on".into()));
+    service
+        .environment
+        .insert("EMPTY".into(), Some(String::new()));
+    service.logging = Some(Logging {
+        driver: Some("awslogs".into()),
+        options: [(
+            "awslogs-datetime-format".to_string(),
+            "%Y-%m-%d".to_string(),
+        )]
+        .into(),
+    });
 }
