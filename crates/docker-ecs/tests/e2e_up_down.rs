@@ -521,6 +521,33 @@ fn ps_lists_running_tasks() {
         text.contains(&web_task) && text.contains(&redis_task),
         "{parsed}"
     );
+
+    // --services: one row per service with its desired count.
+    let run = moto.docker_ecs(&project.dir, &["ps", "--services"]);
+    run.assert_success();
+    for service in ["web", "redis"] {
+        let row = run
+            .stdout()
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(service))
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no {service} row: {}", run.describe()));
+        assert!(
+            row.split_whitespace().any(|c| c == "1"),
+            "desired 1: {row:?}"
+        );
+    }
+
+    // --status: a stopped task is shown only when stopped tasks are asked for.
+    moto.aws_ok(
+        "ecs",
+        "stop_task",
+        json!({ "cluster": cluster, "task": redis_task, "reason": "e2e" }),
+    );
+    let run = moto.docker_ecs(&project.dir, &["ps", "-q", "--status", "running"]);
+    run.assert_success();
+    let ids: Vec<String> = run.stdout().lines().map(|l| l.trim().to_owned()).collect();
+    assert_eq!(ids, [web_task.clone()], "{}", run.describe());
 }
 
 /// One JSON document, or one JSON object per line (as `docker compose ps --format json` prints).
