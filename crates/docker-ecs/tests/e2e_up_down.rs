@@ -546,8 +546,9 @@ fn ps_lists_running_tasks() {
     );
     let run = moto.docker_ecs(&project.dir, &["ps", "-q", "--status", "running"]);
     run.assert_success();
-    let ids: Vec<String> = run.stdout().lines().map(|l| l.trim().to_owned()).collect();
-    assert_eq!(ids, [web_task.clone()], "{}", run.describe());
+    let out = run.stdout();
+    let ids: Vec<&str> = out.lines().map(str::trim).collect();
+    assert_eq!(ids, [web_task.as_str()], "{}", run.describe());
 }
 
 /// One JSON document, or one JSON object per line (as `docker compose ps --format json` prints).
