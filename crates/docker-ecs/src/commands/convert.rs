@@ -25,7 +25,10 @@ pub fn run(project_args: &ProjectArgs, args: &ConvertArgs) -> anyhow::Result<Exi
             .with_context(|| format!("cannot write the template to {}", path.display()))?,
         None => {
             let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
                 Ok(()) => {}
                 // `docker ecs convert | head` is not an error.
                 Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
