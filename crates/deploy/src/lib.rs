@@ -18,6 +18,7 @@ pub mod time_args;
 // up / down
 pub mod changeset;
 pub mod down;
+pub mod dryrun;
 pub mod events;
 pub mod interrupt;
 pub mod parameters;

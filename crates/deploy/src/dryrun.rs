@@ -1,0 +1,440 @@
+//! `docker ecs up --dry-run` / `docker ecs diff`: ask CloudFormation what `up` would change by
+//! creating the change set `up` would execute, list its resource changes, then delete it (and the
+//! empty REVIEW_IN_PROGRESS stack a CREATE change set makes). Nothing of the application changes.
+
+use std::time::Duration;
+
+use aws_sdk_cloudformation::types::{ChangeAction, Replacement};
+use aws_sdk_cloudformation::Client;
+use template_builder::Built;
+
+use crate::changeset::{self, ChangeSet, ChangeSetRequest, Prepared};
+use crate::resource_names::ResourceNames;
+use crate::stack::{self, Phase};
+use crate::{parameters, preconditions, sdk_errors, table, upload, Clients, Error};
+
+/// What would happen to one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Action {
+    Add,
+    Modify,
+    /// Modified by creating a new resource and deleting the old one.
+    Replace,
+    /// Replaced only if a value known at deploy time says so (CloudFormation's `Conditional`).
+    MaybeReplace,
+    Remove,
+    /// Import, Dynamic, or an action newer than this tool.
+    Other,
+}
+
+impl Action {
+    fn label(self) -> &'static str {
+        match self {
+            Action::Add => "add",
+            Action::Modify => "modify",
+            Action::Replace => "REPLACE (data loss possible)",
+            Action::MaybeReplace => "MAY REPLACE (data loss possible)",
+            Action::Remove => "remove",
+            Action::Other => "other",
+        }
+    }
+}
+
+/// One resource change of the change set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceChange {
+    pub action: Action,
+    pub logical_id: String,
+    pub resource_type: String,
+    /// "web service", "Load balancer", ... (see [`ResourceNames`]).
+    pub description: String,
+    /// For Other: CloudFormation's own action name.
+    pub detail: Option<String>,
+}
+
+/// What `up` would do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// The deployed stack already matches.
+    NoChanges,
+    /// `create`: the stack does not exist yet (or is re-created after a failed create).
+    Changes {
+        create: bool,
+        changes: Vec<ResourceChange>,
+    },
+}
+
+/// Compute the plan. Read-only for the application: the change set and any stack it created are
+/// deleted before returning, also when reading them failed.
+pub async fn dry_run(
+    clients: &Clients,
+    project: &str,
+    built: &Built,
+    poll_interval: Duration,
+) -> Result<Plan, Error> {
+    let cf = &clients.cloudformation;
+    stack::check_name(project)?;
+    let names = ResourceNames::from_template(&built.template);
+    preconditions::check(clients, &built.preconditions).await?;
+
+    // (create?, id of a stack that exists under the name)
+    let (create, existing_id) = match stack::describe(cf, project).await? {
+        None => (true, None),
+        Some(existing) if !existing.managed => {
+            return Err(Error::Precondition(format!(
+                "stack {project} exists but was not deployed by docker ecs (it has no {} tag): \
+                 choose another project name with -p",
+                stack::PROJECT_TAG
+            )))
+        }
+        // `up` deletes such a stack and creates it anew: everything in the template is added.
+        Some(existing) if existing.status == stack::ROLLBACK_COMPLETE => {
+            return Ok(Plan::Changes {
+                create: true,
+                changes: all_added(&built.template, &names),
+            })
+        }
+        Some(existing) if existing.status == stack::REVIEW_IN_PROGRESS => (true, Some(existing.id)),
+        Some(existing) if existing.phase() == Phase::InProgress => {
+            return Err(Error::Precondition(format!(
+                "stack {project} is busy ({}): wait for CloudFormation to finish, then try again",
+                existing.status
+            )))
+        }
+        Some(existing) => (false, Some(existing.id)),
+    };
+
+    let parameters = parameters::resolve(clients, project, built, existing_id.as_deref()).await?;
+    let body = serde_json::to_string(&built.template)
+        .map_err(|e| Error::Precondition(format!("the template cannot be serialised: {e}")))?;
+    let template = upload::prepare(clients, project, body).await?;
+    let request = ChangeSetRequest {
+        stack_name: project.to_string(),
+        project: project.to_string(),
+        create,
+        template,
+        parameters,
+    };
+    let change_set = match changeset::create(cf, &request).await? {
+        Prepared::NoChanges => return Ok(Plan::NoChanges),
+        Prepared::Ready(change_set) => change_set,
+    };
+    // Only a stack this change set brought into being is ours to delete.
+    let made_stack = create && existing_id.is_none();
+    let result = match changeset::wait_until_ready(cf, &change_set, poll_interval).await {
+        // A FAILED "no changes" change set is already deleted by wait_until_ready.
+        Ok(Prepared::NoChanges) => {
+            return clean_up(cf, None, made_stack.then_some(&change_set.stack_id))
+                .await
+                .map(|()| Plan::NoChanges)
+        }
+        Ok(Prepared::Ready(_)) => read_changes(cf, &change_set, &names).await,
+        Err(err) => Err(err),
+    };
+    let cleaned = clean_up(
+        cf,
+        Some(&change_set),
+        made_stack.then_some(&change_set.stack_id),
+    )
+    .await;
+    let changes = result?;
+    cleaned?;
+    Ok(Plan::Changes { create, changes })
+}
+
+/// Every resource of the template as an addition (a stack that will be created from scratch).
+fn all_added(template: &serde_json::Value, names: &ResourceNames) -> Vec<ResourceChange> {
+    let Some(resources) = template.get("Resources").and_then(|r| r.as_object()) else {
+        return Vec::new();
+    };
+    resources
+        .iter()
+        .map(|(logical_id, resource)| {
+            let resource_type = resource
+                .get("Type")
+                .and_then(|t| t.as_str())
+                .unwrap_or_default()
+                .to_string();
+            ResourceChange {
+                action: Action::Add,
+                description: names.describe(logical_id, &resource_type),
+                logical_id: logical_id.clone(),
+                resource_type,
+                detail: None,
+            }
+        })
+        .collect()
+}
+
+/// All resource changes of a ready change set (DescribeChangeSet pages through them).
+async fn read_changes(
+    cf: &Client,
+    change_set: &ChangeSet,
+    names: &ResourceNames,
+) -> Result<Vec<ResourceChange>, Error> {
+    let mut changes = Vec::new();
+    let mut next_token: Option<String> = None;
+    loop {
+        let out = cf
+            .describe_change_set()
+            .change_set_name(&change_set.id)
+            .stack_name(&change_set.stack_id)
+            .set_next_token(next_token.take())
+            .send()
+            .await
+            .map_err(|e| sdk_errors::failed("reading the change set's changes", e))?;
+        for change in out.changes() {
+            let Some(rc) = change.resource_change() else {
+                continue;
+            };
+            let logical_id = rc.logical_resource_id().unwrap_or_default().to_string();
+            let resource_type = rc.resource_type().unwrap_or_default().to_string();
+            let (action, detail) = match rc.action() {
+                Some(ChangeAction::Add) => (Action::Add, None),
+                Some(ChangeAction::Remove) => (Action::Remove, None),
+                Some(ChangeAction::Modify) => (
+                    match rc.replacement() {
+                        Some(Replacement::True) => Action::Replace,
+                        Some(Replacement::Conditional) => Action::MaybeReplace,
+                        _ => Action::Modify,
+                    },
+                    None,
+                ),
+                Some(other) => (Action::Other, Some(other.as_str().to_string())),
+                None => (Action::Other, None),
+            };
+            changes.push(ResourceChange {
+                action,
+                description: names.describe(&logical_id, &resource_type),
+                logical_id,
+                resource_type,
+                detail,
+            });
+        }
+        match out.next_token() {
+            Some(token) if !token.is_empty() => next_token = Some(token.to_string()),
+            _ => return Ok(changes),
+        }
+    }
+}
+
+/// Delete the change set and the stack it created; both are attempted, the first failure is
+/// reported with what was left behind.
+async fn clean_up(
+    cf: &Client,
+    change_set: Option<&ChangeSet>,
+    made_stack: Option<&String>,
+) -> Result<(), Error> {
+    let mut first_error = None;
+    if let Some(change_set) = change_set {
+        if let Err(err) = changeset::discard(cf, change_set).await {
+            first_error.get_or_insert(Error::DeployFailed(format!(
+                "the dry run could not delete its change set {} ({err}); it changes nothing until \
+                 executed and can be deleted in the CloudFormation console",
+                change_set.id
+            )));
+        }
+    }
+    if let Some(stack_id) = made_stack {
+        if let Err(err) = stack::delete(cf, stack_id).await {
+            first_error.get_or_insert(Error::DeployFailed(format!(
+                "the dry run could not delete the empty stack {stack_id} (REVIEW_IN_PROGRESS) its change \
+                 set created ({err}); `docker ecs up` reuses it, `docker ecs down` removes it"
+            )));
+        }
+    }
+    match first_error {
+        Some(err) => Err(err),
+        None => Ok(()),
+    }
+}
+
+/// The plan as the user reads it: a summary line, then one row per resource, grouped by action
+/// (additions, modifications, replacements, removals) and sorted by logical id within a group.
+pub fn render(project: &str, plan: &Plan) -> String {
+    let (create, changes) = match plan {
+        Plan::NoChanges => {
+            return format!(
+                "No changes: stack {project} already matches the compose file (dry run, nothing was changed)\n"
+            )
+        }
+        Plan::Changes { create, changes } => (*create, changes),
+    };
+    let mut sorted: Vec<&ResourceChange> = changes.iter().collect();
+    sorted.sort_by(|a, b| {
+        (a.action, &a.logical_id, &a.resource_type).cmp(&(
+            b.action,
+            &b.logical_id,
+            &b.resource_type,
+        ))
+    });
+    let count = |wanted: &[Action]| sorted.iter().filter(|c| wanted.contains(&c.action)).count();
+    let mut parts = vec![
+        format!("{} to add", count(&[Action::Add])),
+        format!("{} to modify", count(&[Action::Modify])),
+        format!(
+            "{} to replace",
+            count(&[Action::Replace, Action::MaybeReplace])
+        ),
+        format!("{} to remove", count(&[Action::Remove])),
+    ];
+    let others = count(&[Action::Other]);
+    if others > 0 {
+        parts.push(format!("{others} other"));
+    }
+    let mut out = format!(
+        "{} stack {project} would {}: {} (dry run, nothing was changed)\n",
+        if create { "New" } else { "Existing" },
+        if create { "be created" } else { "be updated" },
+        parts.join(", ")
+    );
+    let rows: Vec<Vec<String>> = sorted
+        .iter()
+        .map(|c| {
+            let action = match (&c.action, &c.detail) {
+                (Action::Other, Some(detail)) => detail.clone(),
+                (action, _) => action.label().to_string(),
+            };
+            vec![
+                action,
+                c.logical_id.clone(),
+                c.resource_type.clone(),
+                c.description.clone(),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        out.push_str(&table::render(
+            &["ACTION", "RESOURCE", "TYPE", "DESCRIPTION"],
+            &rows,
+        ));
+    }
+    if count(&[Action::Replace, Action::MaybeReplace]) > 0 {
+        out.push_str(
+            "WARNING: replaced resources are deleted and created anew: their data (EFS file systems, \
+             secrets, log groups) and names or addresses (load balancer DNS) may be lost\n",
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(
+        action: Action,
+        logical_id: &str,
+        resource_type: &str,
+        description: &str,
+    ) -> ResourceChange {
+        ResourceChange {
+            action,
+            logical_id: logical_id.into(),
+            resource_type: resource_type.into(),
+            description: description.into(),
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn no_changes() {
+        assert_eq!(
+            render("app", &Plan::NoChanges),
+            "No changes: stack app already matches the compose file (dry run, nothing was changed)\n"
+        );
+    }
+
+    #[test]
+    fn update_groups_by_action_and_flags_replacements() {
+        let plan = Plan::Changes {
+            create: false,
+            changes: vec![
+                change(
+                    Action::Remove,
+                    "OldLogGroup",
+                    "AWS::Logs::LogGroup",
+                    "old log group",
+                ),
+                change(
+                    Action::Replace,
+                    "DataFilesystem",
+                    "AWS::EFS::FileSystem",
+                    "data EFS file system",
+                ),
+                change(
+                    Action::Modify,
+                    "WebService",
+                    "AWS::ECS::Service",
+                    "web service",
+                ),
+                change(
+                    Action::Add,
+                    "WorkerService",
+                    "AWS::ECS::Service",
+                    "worker service",
+                ),
+                change(
+                    Action::MaybeReplace,
+                    "LoadBalancer",
+                    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                    "Load balancer",
+                ),
+                change(
+                    Action::Add,
+                    "WorkerTaskDefinition",
+                    "AWS::ECS::TaskDefinition",
+                    "worker task definition",
+                ),
+            ],
+        };
+        assert_eq!(
+            render("app", &plan),
+            "Existing stack app would be updated: 2 to add, 1 to modify, 2 to replace, 1 to remove (dry run, nothing was changed)\n\
+             ACTION                             RESOURCE               TYPE                                        DESCRIPTION\n\
+             add                                WorkerService          AWS::ECS::Service                           worker service\n\
+             add                                WorkerTaskDefinition   AWS::ECS::TaskDefinition                    worker task definition\n\
+             modify                             WebService             AWS::ECS::Service                           web service\n\
+             REPLACE (data loss possible)       DataFilesystem         AWS::EFS::FileSystem                        data EFS file system\n\
+             MAY REPLACE (data loss possible)   LoadBalancer           AWS::ElasticLoadBalancingV2::LoadBalancer   Load balancer\n\
+             remove                             OldLogGroup            AWS::Logs::LogGroup                         old log group\n\
+             WARNING: replaced resources are deleted and created anew: their data (EFS file systems, secrets, log groups) and names or addresses (load balancer DNS) may be lost\n"
+        );
+    }
+
+    #[test]
+    fn create_lists_additions_and_names_other_actions() {
+        let mut import = change(Action::Other, "Bucket", "AWS::S3::Bucket", "S3 bucket");
+        import.detail = Some("Import".into());
+        let plan = Plan::Changes {
+            create: true,
+            changes: vec![
+                change(Action::Add, "Cluster", "AWS::ECS::Cluster", "ECS cluster"),
+                import,
+            ],
+        };
+        assert_eq!(
+            render("app", &plan),
+            "New stack app would be created: 1 to add, 0 to modify, 0 to replace, 0 to remove, 1 other (dry run, nothing was changed)\n\
+             ACTION   RESOURCE   TYPE                DESCRIPTION\n\
+             add      Cluster    AWS::ECS::Cluster   ECS cluster\n\
+             Import   Bucket     AWS::S3::Bucket     S3 bucket\n"
+        );
+    }
+
+    #[test]
+    fn a_rolled_back_stack_is_recreated_from_the_whole_template() {
+        let template = serde_json::json!({"Resources": {
+            "WebService": {"Type": "AWS::ECS::Service", "Properties": {"Tags": [
+                {"Key": "com.docker.compose.service", "Value": "web"}]}},
+            "Cluster": {"Type": "AWS::ECS::Cluster"}
+        }});
+        let names = ResourceNames::from_template(&template);
+        let mut added = all_added(&template, &names);
+        added.sort_by(|a, b| a.logical_id.cmp(&b.logical_id));
+        assert_eq!(added.len(), 2);
+        assert_eq!(added[0].logical_id, "Cluster");
+        assert_eq!(added[1].description, "web service");
+        assert!(added.iter().all(|c| c.action == Action::Add));
+    }
+}

@@ -1,0 +1,409 @@
+//! `up --dry-run` against mocked AWS APIs: a create, an update with a replacement, no changes (both
+//! ways CloudFormation says it), and the change set (and the stack it made) deleted even on failure.
+
+mod support;
+
+use std::time::Duration;
+
+use aws_sdk_cloudformation::operation::create_change_set::{
+    CreateChangeSetError, CreateChangeSetOutput,
+};
+use aws_sdk_cloudformation::operation::delete_change_set::DeleteChangeSetOutput;
+use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
+use aws_sdk_cloudformation::operation::describe_change_set::{
+    DescribeChangeSetError, DescribeChangeSetOutput,
+};
+use aws_sdk_cloudformation::operation::describe_stacks::{
+    DescribeStacksError, DescribeStacksOutput,
+};
+use aws_sdk_cloudformation::types::{
+    Change, ChangeAction, ChangeSetStatus, ChangeSetType, ChangeType, Replacement, ResourceChange,
+};
+use aws_sdk_cloudformation::Client as Cf;
+use aws_smithy_mocks::{mock, Rule};
+use ecs_deploy::dryrun::{dry_run, Action, Plan};
+use support::*;
+
+const INTERVAL: Duration = Duration::from_millis(1);
+
+fn missing_stack() -> Rule {
+    mock!(Cf::describe_stacks)
+        .match_requests(|r| r.stack_name() == Some("app"))
+        .then_error(|| {
+            DescribeStacksError::generic(error(
+                "ValidationError",
+                "Stack with id app does not exist",
+            ))
+        })
+}
+
+fn existing_stack(status: &'static str) -> Rule {
+    mock!(Cf::describe_stacks)
+        .match_requests(|r| r.stack_name() == Some("app"))
+        .then_output(move || {
+            DescribeStacksOutput::builder()
+                .stacks(stack(STACK_ID, status))
+                .build()
+        })
+}
+
+fn change_set_created(kind: ChangeSetType) -> Rule {
+    mock!(Cf::create_change_set)
+        .match_requests(move |r| {
+            r.stack_name() == Some("app") && r.change_set_type() == Some(&kind)
+        })
+        .then_output(|| {
+            CreateChangeSetOutput::builder()
+                .id("cs-1")
+                .stack_id(STACK_ID)
+                .build()
+        })
+}
+
+fn resource_change(
+    action: ChangeAction,
+    logical: &str,
+    resource_type: &str,
+    replacement: Option<Replacement>,
+) -> Change {
+    Change::builder()
+        .r#type(ChangeType::Resource)
+        .resource_change(
+            ResourceChange::builder()
+                .action(action)
+                .logical_resource_id(logical)
+                .resource_type(resource_type)
+                .set_replacement(replacement)
+                .build(),
+        )
+        .build()
+}
+
+/// DescribeChangeSet: pending, then complete; the listing comes in two pages.
+fn change_set_with(first_page: Vec<Change>, second_page: Vec<Change>) -> Vec<Rule> {
+    vec![
+        mock!(Cf::describe_change_set)
+            .match_requests(|r| r.next_token() == Some("page-2"))
+            .then_output(move || {
+                DescribeChangeSetOutput::builder()
+                    .status(ChangeSetStatus::CreateComplete)
+                    .set_changes(Some(second_page.clone()))
+                    .build()
+            }),
+        mock!(Cf::describe_change_set)
+            .match_requests(|r| {
+                r.change_set_name() == Some("cs-1") && r.stack_name() == Some(STACK_ID)
+            })
+            .sequence()
+            .output(|| {
+                DescribeChangeSetOutput::builder()
+                    .status(ChangeSetStatus::CreatePending)
+                    .build()
+            })
+            .output(move || {
+                DescribeChangeSetOutput::builder()
+                    .status(ChangeSetStatus::CreateComplete)
+                    .set_changes(Some(first_page.clone()))
+                    .next_token("page-2")
+                    .build()
+            })
+            .repeatedly()
+            .build(),
+    ]
+}
+
+fn change_set_deleted() -> Rule {
+    mock!(Cf::delete_change_set)
+        .match_requests(|r| r.change_set_name() == Some("cs-1") && r.stack_name() == Some(STACK_ID))
+        .then_output(|| DeleteChangeSetOutput::builder().build())
+}
+
+fn stack_deleted() -> Rule {
+    mock!(Cf::delete_stack)
+        .match_requests(|r| r.stack_name() == Some(STACK_ID))
+        .then_output(|| DeleteStackOutput::builder().build())
+}
+
+fn summary(plan: &Plan) -> Vec<(Action, String, String)> {
+    match plan {
+        Plan::Changes { changes, .. } => changes
+            .iter()
+            .map(|c| (c.action, c.logical_id.clone(), c.description.clone()))
+            .collect(),
+        Plan::NoChanges => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn create_lists_additions_then_deletes_the_change_set_and_the_empty_stack() {
+    let delete_cs = change_set_deleted();
+    let delete_stack = stack_deleted();
+    let mut cf = vec![
+        missing_stack(),
+        change_set_created(ChangeSetType::Create),
+        delete_cs.clone(),
+        delete_stack.clone(),
+    ];
+    cf.extend(change_set_with(
+        vec![resource_change(
+            ChangeAction::Add,
+            "LoadBalancer",
+            "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            None,
+        )],
+        vec![resource_change(
+            ChangeAction::Add,
+            "WebService",
+            "AWS::ECS::Service",
+            None,
+        )],
+    ));
+    let clients = Mocks {
+        cf,
+        ..Default::default()
+    }
+    .clients();
+    let plan = dry_run(&clients, "app", &small_built(), INTERVAL)
+        .await
+        .unwrap();
+    assert!(matches!(plan, Plan::Changes { create: true, .. }));
+    assert_eq!(
+        summary(&plan),
+        [
+            (Action::Add, "LoadBalancer".into(), "Load balancer".into()),
+            (Action::Add, "WebService".into(), "web service".into()),
+        ]
+    );
+    assert_eq!(delete_cs.num_calls(), 1);
+    assert_eq!(delete_stack.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn update_flags_replacements_and_keeps_the_stack() {
+    let delete_cs = change_set_deleted();
+    let delete_stack = stack_deleted();
+    let mut cf = vec![
+        existing_stack("UPDATE_COMPLETE"),
+        change_set_created(ChangeSetType::Update),
+        delete_cs.clone(),
+        delete_stack.clone(),
+    ];
+    cf.extend(change_set_with(
+        vec![
+            resource_change(
+                ChangeAction::Modify,
+                "WebService",
+                "AWS::ECS::Service",
+                Some(Replacement::False),
+            ),
+            resource_change(
+                ChangeAction::Modify,
+                "LoadBalancer",
+                "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                Some(Replacement::True),
+            ),
+        ],
+        vec![
+            resource_change(
+                ChangeAction::Modify,
+                "DataFilesystem",
+                "AWS::EFS::FileSystem",
+                Some(Replacement::Conditional),
+            ),
+            resource_change(ChangeAction::Remove, "OldQueue", "AWS::SQS::Queue", None),
+        ],
+    ));
+    let clients = Mocks {
+        cf,
+        ..Default::default()
+    }
+    .clients();
+    let plan = dry_run(&clients, "app", &small_built(), INTERVAL)
+        .await
+        .unwrap();
+    assert!(matches!(plan, Plan::Changes { create: false, .. }));
+    assert_eq!(
+        summary(&plan),
+        [
+            (Action::Modify, "WebService".into(), "web service".into()),
+            (
+                Action::Replace,
+                "LoadBalancer".into(),
+                "Load balancer".into()
+            ),
+            (
+                Action::MaybeReplace,
+                "DataFilesystem".into(),
+                "EFS file system (DataFilesystem)".into()
+            ),
+            (Action::Remove, "OldQueue".into(), "Queue (OldQueue)".into()),
+        ]
+    );
+    let text = ecs_deploy::dryrun::render("app", &plan);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("REPLACE (data loss possible)") && l.contains("LoadBalancer"))
+            && text.contains("WARNING: replaced resources"),
+        "{text}"
+    );
+    assert_eq!(delete_cs.num_calls(), 1);
+    // An existing application's stack is never deleted.
+    assert_eq!(delete_stack.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn no_changes_refused_at_creation() {
+    let delete_stack = stack_deleted();
+    let clients = Mocks {
+        cf: vec![
+            existing_stack("CREATE_COMPLETE"),
+            mock!(Cf::create_change_set).then_error(|| {
+                CreateChangeSetError::generic(error(
+                    "ValidationError",
+                    "No updates are to be performed.",
+                ))
+            }),
+            delete_stack.clone(),
+        ],
+        ..Default::default()
+    }
+    .clients();
+    let plan = dry_run(&clients, "app", &small_built(), INTERVAL)
+        .await
+        .unwrap();
+    assert_eq!(plan, Plan::NoChanges);
+    assert_eq!(delete_stack.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn no_changes_reported_by_a_failed_change_set() {
+    let delete_cs = change_set_deleted();
+    let clients = Mocks {
+        cf: vec![
+            existing_stack("UPDATE_COMPLETE"),
+            change_set_created(ChangeSetType::Update),
+            mock!(Cf::describe_change_set).then_output(|| {
+                DescribeChangeSetOutput::builder()
+                    .status(ChangeSetStatus::Failed)
+                    .status_reason("The submitted information didn't contain changes. Submit different information to create a change set.")
+                    .build()
+            }),
+            delete_cs.clone(),
+        ],
+        ..Default::default()
+    }
+    .clients();
+    let plan = dry_run(&clients, "app", &small_built(), INTERVAL)
+        .await
+        .unwrap();
+    assert_eq!(plan, Plan::NoChanges);
+    assert_eq!(delete_cs.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn a_rejected_change_set_is_still_cleaned_up() {
+    let delete_cs = change_set_deleted();
+    let delete_stack = stack_deleted();
+    let clients = Mocks {
+        cf: vec![
+            missing_stack(),
+            change_set_created(ChangeSetType::Create),
+            mock!(Cf::describe_change_set).then_output(|| {
+                DescribeChangeSetOutput::builder()
+                    .status(ChangeSetStatus::Failed)
+                    .status_reason("Template format error: Unresolved resource dependencies [Nope]")
+                    .build()
+            }),
+            delete_cs.clone(),
+            delete_stack.clone(),
+        ],
+        ..Default::default()
+    }
+    .clients();
+    let err = dry_run(&clients, "app", &small_built(), INTERVAL)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("Unresolved resource dependencies"), "{err}");
+    assert_eq!(delete_cs.num_calls(), 1);
+    assert_eq!(delete_stack.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_listing_is_still_cleaned_up() {
+    let delete_cs = change_set_deleted();
+    let clients = Mocks {
+        cf: vec![
+            existing_stack("UPDATE_COMPLETE"),
+            change_set_created(ChangeSetType::Update),
+            mock!(Cf::describe_change_set)
+                .sequence()
+                .output(|| {
+                    DescribeChangeSetOutput::builder()
+                        .status(ChangeSetStatus::CreateComplete)
+                        .build()
+                })
+                .error(|| DescribeChangeSetError::generic(error("AccessDenied", "not allowed")))
+                .build(),
+            delete_cs.clone(),
+        ],
+        ..Default::default()
+    }
+    .clients();
+    let err = dry_run(&clients, "app", &small_built(), INTERVAL)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("AccessDenied: not allowed"), "{err}");
+    assert_eq!(delete_cs.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn a_cleanup_failure_names_what_was_left() {
+    let clients = Mocks {
+        cf: vec![
+            existing_stack("UPDATE_COMPLETE"),
+            change_set_created(ChangeSetType::Update),
+            mock!(Cf::describe_change_set).then_output(|| {
+                DescribeChangeSetOutput::builder()
+                    .status(ChangeSetStatus::CreateComplete)
+                    .build()
+            }),
+            mock!(Cf::delete_change_set).then_error(|| {
+                aws_sdk_cloudformation::operation::delete_change_set::DeleteChangeSetError::generic(
+                    error("AccessDenied", "not allowed"),
+                )
+            }),
+        ],
+        ..Default::default()
+    }
+    .clients();
+    let err = dry_run(&clients, "app", &small_built(), INTERVAL)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("could not delete its change set cs-1"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_stack_of_someone_else_is_refused() {
+    let mut foreign = stack(STACK_ID, "CREATE_COMPLETE");
+    foreign.tags = None;
+    let clients = Mocks {
+        cf: vec![mock!(Cf::describe_stacks).then_output(move || {
+            DescribeStacksOutput::builder()
+                .stacks(foreign.clone())
+                .build()
+        })],
+        ..Default::default()
+    }
+    .clients();
+    let err = dry_run(&clients, "app", &small_built(), INTERVAL)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("was not deployed by docker ecs"), "{err}");
+}
