@@ -71,6 +71,8 @@ pub enum TableFormat {
 pub enum Command {
     /// Create or update the application's CloudFormation stack and wait for it
     Up(UpArgs),
+    /// Show what `up` would add, modify, replace or remove, without changing anything
+    Diff,
     /// Delete the application's stack (EFS volumes are retained)
     Down(DownArgs),
     /// List the application's tasks and services
@@ -95,6 +97,9 @@ pub struct UpArgs {
     /// Return once the change set is executing, without waiting
     #[arg(short = 'd', long)]
     pub detach: bool,
+    /// Only show what would change (as `docker ecs diff`): the change set is deleted, nothing is deployed
+    #[arg(long, conflicts_with = "detach")]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

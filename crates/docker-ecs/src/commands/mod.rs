@@ -2,6 +2,7 @@
 
 mod config;
 mod convert;
+mod diff;
 mod down;
 mod logs;
 mod ls;
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config(args) => config::run(&cli.project, &args),
         Command::Version => version::run(),
         Command::Up(args) => up::run(&cli.project, &cli.aws, &args),
+        Command::Diff => diff::run(&cli.project, &cli.aws),
         Command::Down(args) => down::run(&cli.project, &cli.aws, &args),
         Command::Ps(args) => ps::run(&cli.project, &cli.aws, &args),
         Command::Logs(args) => logs::run(&cli.project, &cli.aws, &args),

@@ -15,6 +15,9 @@ use crate::commands::load_project;
 pub const INTERRUPTED: u8 = 130;
 
 pub fn run(project_args: &ProjectArgs, aws: &AwsArgs, args: &UpArgs) -> anyhow::Result<ExitCode> {
+    if args.dry_run {
+        return super::diff::run(project_args, aws);
+    }
     let project = load_project(project_args, true)?;
     let built = template_builder::build(&project)
         .map_err(|err| anyhow::anyhow!("cannot deploy project {:?}: {err}", project.name))?;
