@@ -60,6 +60,18 @@ pub enum Format {
     Json,
 }
 
+/// `convert` output: the template, or a picture of the app and the AWS resources it becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ConvertFormat {
+    #[default]
+    Yaml,
+    Json,
+    /// Graphviz DOT (`dot -Tsvg`)
+    Dot,
+    /// Mermaid flowchart
+    Mermaid,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum TableFormat {
     #[default]
@@ -157,7 +169,7 @@ pub struct LogsArgs {
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
     #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub format: ConvertFormat,
     /// Write the template to this file instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,

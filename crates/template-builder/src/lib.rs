@@ -23,6 +23,7 @@ mod cluster;
 mod context;
 mod fargate;
 mod gpu;
+pub mod graph;
 mod iam;
 mod limits;
 mod loadbalancer;

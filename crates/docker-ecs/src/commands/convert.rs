@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::cli::{ConvertArgs, Format, ProjectArgs};
+use crate::cli::{ConvertArgs, ConvertFormat, ProjectArgs};
 use crate::commands::load_project;
 
 pub fn run(project_args: &ProjectArgs, args: &ConvertArgs) -> anyhow::Result<ExitCode> {
@@ -17,8 +17,10 @@ pub fn run(project_args: &ProjectArgs, args: &ConvertArgs) -> anyhow::Result<Exi
         eprintln!("WARN {warning}");
     }
     let text = match args.format {
-        Format::Yaml => template_builder::to_yaml(&built.template),
-        Format::Json => template_builder::to_json(&built.template),
+        ConvertFormat::Yaml => template_builder::to_yaml(&built.template),
+        ConvertFormat::Json => template_builder::to_json(&built.template),
+        ConvertFormat::Dot => template_builder::graph::to_dot(&built.template, &project),
+        ConvertFormat::Mermaid => template_builder::graph::to_mermaid(&built.template, &project),
     };
     match &args.output {
         Some(path) => std::fs::write(path, text)

@@ -1,0 +1,654 @@
+//! A picture of the application (`convert --format dot|mermaid`): the Compose side (project,
+//! services, their ports, networks, volumes and secrets) and, next to it, every resource of the built
+//! template, each linked to the Compose element it comes from. The link is read from the template
+//! itself (the `com.docker.compose.*` tags, else the logical id's prefix), so the picture shows what
+//! `up` deploys and cannot drift from it. Pure and deterministic.
+
+use compose_model::{Project, VolumeType};
+use serde_json::Value;
+
+use crate::naming::Names;
+
+const SERVICE_TAG: &str = "com.docker.compose.service";
+const NETWORK_TAG: &str = "com.docker.compose.network";
+const VOLUME_TAG: &str = "com.docker.compose.volume";
+const SECRET_TAG: &str = "com.docker.compose.secret";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Project,
+    Service,
+    Port,
+    Network,
+    Volume,
+    Secret,
+    Resource,
+}
+
+#[derive(Debug, Clone)]
+struct Node {
+    id: String,
+    label: String,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EdgeKind {
+    /// Between Compose elements (a service uses a network, publishes a port...).
+    Uses,
+    /// A Compose element becomes an AWS resource.
+    Becomes,
+}
+
+#[derive(Debug, Clone)]
+struct Edge {
+    from: String,
+    to: String,
+    kind: EdgeKind,
+}
+
+#[derive(Debug, Default)]
+struct Graph {
+    compose: Vec<Node>,
+    aws: Vec<Node>,
+    edges: Vec<Edge>,
+}
+
+/// Graphviz DOT: `dot -Tsvg` draws it.
+pub fn to_dot(template: &Value, project: &Project) -> String {
+    let graph = graph(template, project);
+    let mut out = format!("digraph {} {{\n", dot_quote(&project.name));
+    out.push_str("  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n");
+    out.push_str(&format!(
+        "  subgraph cluster_compose {{\n    label={};\n",
+        dot_quote(&format!("Compose project {}", project.name))
+    ));
+    for node in &graph.compose {
+        out.push_str(&format!(
+            "    {} [label={}, shape={}];\n",
+            node.id,
+            dot_quote(&node.label),
+            dot_shape(node.kind)
+        ));
+    }
+    out.push_str("  }\n");
+    out.push_str(&format!(
+        "  subgraph cluster_aws {{\n    label={};\n",
+        dot_quote(&format!("CloudFormation stack {}", project.name))
+    ));
+    for node in &graph.aws {
+        out.push_str(&format!(
+            "    {} [label={}];\n",
+            node.id,
+            dot_quote(&node.label)
+        ));
+    }
+    out.push_str("  }\n");
+    for edge in &graph.edges {
+        let style = match edge.kind {
+            EdgeKind::Uses => "",
+            EdgeKind::Becomes => " [style=dashed]",
+        };
+        out.push_str(&format!("  {} -> {}{style};\n", edge.from, edge.to));
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// Mermaid flowchart (renders in GitHub Markdown inside a ```mermaid block).
+pub fn to_mermaid(template: &Value, project: &Project) -> String {
+    let graph = graph(template, project);
+    let mut out = String::from("flowchart LR\n");
+    out.push_str(&format!(
+        "  subgraph compose[{}]\n",
+        mermaid_quote(&format!("Compose project {}", project.name))
+    ));
+    for node in &graph.compose {
+        let (open, close) = mermaid_shape(node.kind);
+        out.push_str(&format!(
+            "    {}{open}{}{close}\n",
+            node.id,
+            mermaid_quote(&node.label)
+        ));
+    }
+    out.push_str("  end\n");
+    out.push_str(&format!(
+        "  subgraph aws[{}]\n",
+        mermaid_quote(&format!("CloudFormation stack {}", project.name))
+    ));
+    for node in &graph.aws {
+        out.push_str(&format!(
+            "    {}[{}]\n",
+            node.id,
+            mermaid_quote(&node.label)
+        ));
+    }
+    out.push_str("  end\n");
+    for edge in &graph.edges {
+        let arrow = match edge.kind {
+            EdgeKind::Uses => "-->",
+            EdgeKind::Becomes => "-.->",
+        };
+        out.push_str(&format!("  {} {arrow} {}\n", edge.from, edge.to));
+    }
+    out
+}
+
+fn graph(template: &Value, project: &Project) -> Graph {
+    // Names::new only fails on names the build already refused; fall back to plain PascalCase.
+    let names = Names::new(project).unwrap_or_default();
+    let mut graph = Graph::default();
+    let project_id = "project".to_string();
+    graph.compose.push(Node {
+        id: project_id.clone(),
+        label: format!("project {}", project.name),
+        kind: Kind::Project,
+    });
+    // (node id, logical id prefix) of every Compose element a resource can come from.
+    let mut prefixes: Vec<(String, String)> = Vec::new();
+    let node_of = |kind: &str, index: usize| format!("{kind}{index}");
+
+    for (index, name) in project.networks.keys().enumerate() {
+        let id = node_of("network", index);
+        prefixes.push((id.clone(), format!("{}Network", names.network(name))));
+        graph.compose.push(Node {
+            id,
+            label: format!("network {name}"),
+            kind: Kind::Network,
+        });
+    }
+    for (index, name) in project.volumes.keys().enumerate() {
+        prefixes.push((node_of("volume", index), names.volume(name)));
+        graph.compose.push(Node {
+            id: node_of("volume", index),
+            label: format!("volume {name}"),
+            kind: Kind::Volume,
+        });
+    }
+    for (index, name) in project.secrets.keys().enumerate() {
+        prefixes.push((node_of("secret", index), names.secret(name)));
+        graph.compose.push(Node {
+            id: node_of("secret", index),
+            label: format!("secret {name}"),
+            kind: Kind::Secret,
+        });
+    }
+    let networks: Vec<&String> = project.networks.keys().collect();
+    let volumes: Vec<&String> = project.volumes.keys().collect();
+    let secrets: Vec<&String> = project.secrets.keys().collect();
+    let services: Vec<&String> = project.services.keys().collect();
+
+    for (index, (name, service)) in project.services.iter().enumerate() {
+        let id = node_of("service", index);
+        let label = match &service.image {
+            Some(image) => format!("service {name}\n{image}"),
+            None => format!("service {name}"),
+        };
+        graph.compose.push(Node {
+            id: id.clone(),
+            label,
+            kind: Kind::Service,
+        });
+        graph.edges.push(uses(&project_id, &id));
+        prefixes.push((id.clone(), names.service(name)));
+        for (port_index, port) in service.ports.iter().enumerate() {
+            let port_id = format!("{id}_port{port_index}");
+            let published = port
+                .published
+                .clone()
+                .filter(|p| !p.is_empty())
+                .unwrap_or_else(|| port.target.to_string());
+            // Same prefix as the load balancer's logical ids for the port (`WebTCP80`).
+            prefixes.push((
+                port_id.clone(),
+                format!(
+                    "{}{}{published}",
+                    names.service(name),
+                    port.protocol.to_ascii_uppercase()
+                ),
+            ));
+            graph.compose.push(Node {
+                id: port_id.clone(),
+                label: format!("port {published}:{}/{}", port.target, port.protocol),
+                kind: Kind::Port,
+            });
+            graph.edges.push(uses(&id, &port_id));
+        }
+        for network in service.networks.keys() {
+            if let Some(n) = position(&networks, network) {
+                graph.edges.push(uses(&id, &node_of("network", n)));
+            }
+        }
+        for volume in &service.volumes {
+            let named = volume.kind == VolumeType::Volume;
+            if let Some(n) = volume
+                .source
+                .as_deref()
+                .filter(|_| named)
+                .and_then(|source| position(&volumes, source))
+            {
+                let edge = uses(&id, &node_of("volume", n));
+                if !graph
+                    .edges
+                    .iter()
+                    .any(|e| e.from == edge.from && e.to == edge.to)
+                {
+                    graph.edges.push(edge);
+                }
+            }
+        }
+        for secret in &service.secrets {
+            if let Some(n) = position(&secrets, &secret.source) {
+                graph.edges.push(uses(&id, &node_of("secret", n)));
+            }
+        }
+    }
+
+    let mut resources: Vec<(&String, &Value)> = template
+        .get("Resources")
+        .and_then(Value::as_object)
+        .map(|r| r.iter().collect())
+        .unwrap_or_default();
+    resources.sort_by(|a, b| a.0.cmp(b.0));
+    for (index, (logical_id, resource)) in resources.into_iter().enumerate() {
+        let id = node_of("aws", index);
+        let resource_type = resource.get("Type").and_then(Value::as_str).unwrap_or("");
+        graph.aws.push(Node {
+            id: id.clone(),
+            label: format!("{logical_id}\n{resource_type}"),
+            kind: Kind::Resource,
+        });
+        let properties = resource.get("Properties");
+        let tagged = |tag_key: &str, kind: &str, names: &[&String]| {
+            tag(properties, tag_key)
+                .and_then(|value| position(names, value))
+                .map(|n| node_of(kind, n))
+        };
+        let owner = tagged(VOLUME_TAG, "volume", &volumes)
+            .or_else(|| tagged(SECRET_TAG, "secret", &secrets))
+            .or_else(|| tagged(NETWORK_TAG, "network", &networks))
+            // A service's port resources carry the service tag: the port is the closer owner.
+            .or_else(|| longest_prefix(&prefixes, logical_id, |owner| owner.contains("_port")))
+            .or_else(|| tagged(SERVICE_TAG, "service", &services))
+            .or_else(|| longest_prefix(&prefixes, logical_id, |_| true))
+            .unwrap_or_else(|| project_id.clone());
+        graph.edges.push(Edge {
+            from: owner,
+            to: id,
+            kind: EdgeKind::Becomes,
+        });
+    }
+    graph
+}
+
+fn uses(from: &str, to: &str) -> Edge {
+    Edge {
+        from: from.to_string(),
+        to: to.to_string(),
+        kind: EdgeKind::Uses,
+    }
+}
+
+/// The owner whose prefix is the longest one of `logical_id` that ends at a word boundary (an upper-case
+/// letter or the end follows; after a port's digits, no further digit: `WebTCP80` is not `WebTCP8080`).
+fn longest_prefix(
+    prefixes: &[(String, String)],
+    logical_id: &str,
+    wanted: impl Fn(&str) -> bool,
+) -> Option<String> {
+    prefixes
+        .iter()
+        .filter(|(owner, prefix)| {
+            wanted(owner)
+                && !prefix.is_empty()
+                && logical_id
+                    .strip_prefix(prefix.as_str())
+                    .is_some_and(|rest| rest.chars().next().is_none_or(|c| c.is_ascii_uppercase()))
+        })
+        .max_by_key(|(_, prefix)| prefix.len())
+        .map(|(owner, _)| owner.clone())
+}
+
+/// A tag value from `Tags: [{Key, Value}]` or a tag map (EFS `FileSystemTags`, SSM `Tags`).
+fn tag<'a>(properties: Option<&'a Value>, key: &str) -> Option<&'a str> {
+    let properties = properties?;
+    ["Tags", "FileSystemTags", "AccessPointTags"]
+        .iter()
+        .filter_map(|field| properties.get(*field))
+        .find_map(|tags| match tags {
+            Value::Array(items) => items.iter().find_map(|item| {
+                (item.get("Key").and_then(Value::as_str) == Some(key))
+                    .then(|| item.get("Value").and_then(Value::as_str))
+                    .flatten()
+            }),
+            Value::Object(map) => map.get(key).and_then(Value::as_str),
+            _ => None,
+        })
+}
+
+fn dot_shape(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Project => "folder",
+        Kind::Service => "component",
+        Kind::Port => "cds",
+        Kind::Network => "ellipse",
+        Kind::Volume => "cylinder",
+        Kind::Secret => "note",
+        Kind::Resource => "box",
+    }
+}
+
+fn mermaid_shape(kind: Kind) -> (&'static str, &'static str) {
+    match kind {
+        Kind::Project => ("[/", "/]"),
+        Kind::Service => ("[[", "]]"),
+        Kind::Port => (">", "]"),
+        Kind::Network => ("([", "])"),
+        Kind::Volume => ("[(", ")]"),
+        Kind::Secret => ("{{", "}}"),
+        Kind::Resource => ("[", "]"),
+    }
+}
+
+/// A DOT string literal; new lines become DOT's centred line breaks.
+fn dot_quote(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A Mermaid quoted label: quotes and markup characters as entities, new lines as `<br>`.
+fn mermaid_quote(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '\n' => out.push_str("<br>"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Index of `name` in a sorted list of Compose names.
+fn position(names: &[&String], name: &str) -> Option<usize> {
+    names.iter().position(|n| n.as_str() == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A project from Compose YAML, loaded the way `docker ecs` loads it.
+    fn load(yaml: &str) -> Project {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let app = dir.path().join("app");
+        std::fs::create_dir(&app).expect("project directory");
+        std::fs::write(app.join("compose.yaml"), yaml).expect("compose.yaml");
+        let options = compose_model::LoadOptions {
+            interpolate: true,
+            working_dir: app,
+            ..Default::default()
+        };
+        compose_model::load(&options)
+            .expect("valid project")
+            .project
+    }
+
+    const SMALL: &str = "services:\n  web:\n    image: nginx\n    ports: [\"80:8080\"]\n    volumes: [\"data:/data\"]\n    secrets: [token]\nvolumes:\n  data: {}\nsecrets:\n  token:\n    name: arn:aws:secretsmanager:us-east-1:1:secret:token\n    external: true\n";
+
+    /// A template shaped like the builder's: tags on some resources, logical id prefixes on others.
+    fn small_template() -> Value {
+        json!({"Resources": {
+            "Cluster": {"Type": "AWS::ECS::Cluster"},
+            "WebService": {"Type": "AWS::ECS::Service", "Properties": {"Tags": [
+                {"Key": "com.docker.compose.service", "Value": "web"}]}},
+            "WebTCP80Listener": {"Type": "AWS::ElasticLoadBalancingV2::Listener"},
+            "DataFilesystem": {"Type": "AWS::EFS::FileSystem", "Properties": {"FileSystemTags": [
+                {"Key": "com.docker.compose.volume", "Value": "data"}]}},
+            "DefaultNetwork": {"Type": "AWS::EC2::SecurityGroup"}
+        }})
+    }
+
+    #[test]
+    fn dot_of_a_small_project() {
+        let project = load(SMALL);
+        assert_eq!(
+            to_dot(&small_template(), &project),
+            r#"digraph "app" {
+  rankdir=LR;
+  node [shape=box, fontname="Helvetica"];
+  subgraph cluster_compose {
+    label="Compose project app";
+    project [label="project app", shape=folder];
+    network0 [label="network default", shape=ellipse];
+    volume0 [label="volume data", shape=cylinder];
+    secret0 [label="secret token", shape=note];
+    service0 [label="service web\nnginx", shape=component];
+    service0_port0 [label="port 80:8080/tcp", shape=cds];
+  }
+  subgraph cluster_aws {
+    label="CloudFormation stack app";
+    aws0 [label="Cluster\nAWS::ECS::Cluster"];
+    aws1 [label="DataFilesystem\nAWS::EFS::FileSystem"];
+    aws2 [label="DefaultNetwork\nAWS::EC2::SecurityGroup"];
+    aws3 [label="WebService\nAWS::ECS::Service"];
+    aws4 [label="WebTCP80Listener\nAWS::ElasticLoadBalancingV2::Listener"];
+  }
+  project -> service0;
+  service0 -> service0_port0;
+  service0 -> network0;
+  service0 -> volume0;
+  service0 -> secret0;
+  project -> aws0 [style=dashed];
+  volume0 -> aws1 [style=dashed];
+  network0 -> aws2 [style=dashed];
+  service0 -> aws3 [style=dashed];
+  service0_port0 -> aws4 [style=dashed];
+}
+"#
+        );
+    }
+
+    #[test]
+    fn mermaid_of_a_small_project() {
+        let project = load(SMALL);
+        assert_eq!(
+            to_mermaid(&small_template(), &project),
+            r#"flowchart LR
+  subgraph compose["Compose project app"]
+    project[/"project app"/]
+    network0(["network default"])
+    volume0[("volume data")]
+    secret0{{"secret token"}}
+    service0[["service web<br>nginx"]]
+    service0_port0>"port 80:8080/tcp"]
+  end
+  subgraph aws["CloudFormation stack app"]
+    aws0["Cluster<br>AWS::ECS::Cluster"]
+    aws1["DataFilesystem<br>AWS::EFS::FileSystem"]
+    aws2["DefaultNetwork<br>AWS::EC2::SecurityGroup"]
+    aws3["WebService<br>AWS::ECS::Service"]
+    aws4["WebTCP80Listener<br>AWS::ElasticLoadBalancingV2::Listener"]
+  end
+  project --> service0
+  service0 --> service0_port0
+  service0 --> network0
+  service0 --> volume0
+  service0 --> secret0
+  project -.-> aws0
+  volume0 -.-> aws1
+  network0 -.-> aws2
+  service0 -.-> aws3
+  service0_port0 -.-> aws4
+"#
+        );
+    }
+
+    const FULL: &str = "services:\n  web:\n    image: nginx\n    ports: [\"80:80\", \"8080:8080\"]\n    networks: [front, back]\n    secrets: [token]\n  db:\n    image: postgres\n    networks: [back]\n    volumes: [\"pgdata:/var/lib/postgresql/data\"]\nnetworks:\n  front: {}\n  back: {}\nvolumes:\n  pgdata: {}\nsecrets:\n  token:\n    name: arn:aws:secretsmanager:us-east-1:1:secret:token\n    external: true\n";
+
+    /// Every label of the DOT output, by node id.
+    fn dot_nodes(dot: &str) -> Vec<(String, String)> {
+        dot.lines()
+            .filter_map(|line| {
+                let line = line.trim();
+                let (id, rest) = line.split_once(" [label=\"")?;
+                let label = rest.split('"').next()?;
+                Some((id.to_string(), label.to_string()))
+            })
+            .collect()
+    }
+
+    /// Structural check of DOT: balanced braces and quotes, every edge between declared nodes.
+    fn check_dot_syntax(dot: &str) {
+        assert!(dot.starts_with("digraph ") && dot.ends_with("}\n"), "{dot}");
+        assert_eq!(dot.matches('{').count(), dot.matches('}').count(), "{dot}");
+        let ids: Vec<String> = dot_nodes(dot).into_iter().map(|(id, _)| id).collect();
+        for line in dot.lines() {
+            assert_eq!(
+                line.replace("\\\"", "").matches('"').count() % 2,
+                0,
+                "unbalanced quotes: {line}"
+            );
+            if let Some((from, to)) = line.trim().split_once(" -> ") {
+                let to = to.split([' ', ';']).next().unwrap_or_default();
+                assert!(ids.iter().any(|id| id == from), "undeclared {from}");
+                assert!(ids.iter().any(|id| id == to), "undeclared {to}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_built_template_shows_every_compose_element_and_every_resource() {
+        let project = load(FULL);
+        let built = crate::build(&project).expect("build");
+        let dot = to_dot(&built.template, &project);
+        check_dot_syntax(&dot);
+        let labels: Vec<String> = dot_nodes(&dot).into_iter().map(|(_, l)| l).collect();
+        for wanted in [
+            "service web\\nnginx",
+            "service db\\npostgres",
+            "port 80:80/tcp",
+            "port 8080:8080/tcp",
+            "network front",
+            "network back",
+            "volume pgdata",
+            "secret token",
+        ] {
+            assert!(
+                labels.iter().any(|l| l == wanted),
+                "{wanted} missing:\n{dot}"
+            );
+        }
+        let resources = built.template["Resources"].as_object().expect("resources");
+        for (logical_id, resource) in resources {
+            let label = format!("{logical_id}\\n{}", resource["Type"].as_str().unwrap_or(""));
+            assert!(labels.contains(&label), "{label} missing");
+        }
+        // Each resource is linked to exactly one owner.
+        assert_eq!(dot.matches("[style=dashed]").count(), resources.len());
+        // The 8080 listener belongs to the 8080 port, not to the port 80 prefix.
+        let id_of = |label: &str| {
+            dot_nodes(&dot)
+                .into_iter()
+                .find(|(_, l)| l.starts_with(label))
+                .map(|(id, _)| id)
+                .unwrap_or_default()
+        };
+        let port_8080 = id_of("port 8080");
+        let listener = id_of("WebTCP8080Listener\\n");
+        assert!(
+            dot.contains(&format!("  {port_8080} -> {listener} [style=dashed];")),
+            "{dot}"
+        );
+        for volume_resource in [
+            "PgdataFileSystem",
+            "PgdataMountTarget0",
+            "PgdataNFSSecurityGroup",
+        ] {
+            let edge = format!(
+                "  {} -> {} [style=dashed];",
+                id_of("volume pgdata"),
+                id_of(&format!("{volume_resource}\\n"))
+            );
+            assert!(dot.contains(&edge), "{edge} missing:\n{dot}");
+        }
+        let edge = format!("  project -> {} [style=dashed];", id_of("Cluster\\n"));
+        assert!(dot.contains(&edge), "{edge} missing:\n{dot}");
+
+        // Render with Graphviz when it is installed.
+        if let Ok(mut child) = std::process::Command::new("dot")
+            .arg("-Tsvg")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+        {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(dot.as_bytes())
+                .expect("write to dot");
+            assert!(child.wait().expect("dot").success(), "dot rejected:\n{dot}");
+        }
+    }
+
+    #[test]
+    fn mermaid_declares_every_node_it_links() {
+        let project = load(FULL);
+        let built = crate::build(&project).expect("build");
+        let mermaid = to_mermaid(&built.template, &project);
+        assert!(mermaid.starts_with("flowchart LR\n"));
+        assert_eq!(
+            mermaid.matches("  subgraph ").count(),
+            mermaid.matches("  end\n").count()
+        );
+        let declared: Vec<&str> = mermaid
+            .lines()
+            .filter(|l| l.starts_with("    "))
+            .filter_map(|l| l.trim().split(['[', '(', '{', '>']).next())
+            .collect();
+        for line in mermaid
+            .lines()
+            .filter(|l| l.contains("-->") || l.contains("-.->"))
+        {
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(parts.len(), 3, "{line}");
+            assert!(
+                declared.contains(&parts[0]) && declared.contains(&parts[2]),
+                "{line}"
+            );
+        }
+        for wanted in [
+            "network front",
+            "network back",
+            "volume pgdata",
+            "secret token",
+            "service db",
+        ] {
+            assert!(mermaid.contains(wanted), "{wanted} missing:\n{mermaid}");
+        }
+    }
+
+    #[test]
+    fn labels_are_escaped() {
+        assert_eq!(dot_quote("a \"b\"\\c\nd"), r#""a \"b\"\\c\nd""#);
+        assert_eq!(
+            mermaid_quote("a \"b\" <c>\nd"),
+            "\"a #quot;b#quot; #lt;c#gt;<br>d\""
+        );
+    }
+}
