@@ -24,6 +24,7 @@ pub mod interrupt;
 pub mod parameters;
 pub mod preconditions;
 pub mod progress;
+pub mod redeploy;
 pub mod resource_names;
 pub mod rollouts;
 pub mod sdk_errors;

@@ -112,6 +112,10 @@ pub struct UpArgs {
     /// Only show what would change (as `docker ecs diff`): the change set is deleted, nothing is deployed
     #[arg(long, conflicts_with = "detach")]
     pub dry_run: bool,
+    /// After deploying, replace every service's tasks so images behind an unchanged tag (`:latest`)
+    /// are pulled again
+    #[arg(long, conflicts_with_all = ["detach", "dry_run"])]
+    pub force_new_deployment: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ mod down;
 mod logs;
 mod ls;
 mod project;
+mod redeploy;
 mod ps;
 mod secret;
 mod up;

@@ -42,6 +42,11 @@ pub fn run(project_args: &ProjectArgs, aws: &AwsArgs, args: &UpArgs) -> anyhow::
         )
         .await
     })?;
+    if args.force_new_deployment
+        && matches!(outcome, UpOutcome::Deployed { .. } | UpOutcome::NoChanges)
+    {
+        super::redeploy::run(aws, &project.name)?;
+    }
     Ok(match outcome {
         UpOutcome::Deployed { .. } | UpOutcome::NoChanges | UpOutcome::Detached { .. } => {
             ExitCode::SUCCESS
