@@ -5,6 +5,7 @@
 
 pub mod aws;
 pub mod error;
+pub mod exec;
 // ps / logs / secret / ls
 pub mod log_format;
 pub mod logs;

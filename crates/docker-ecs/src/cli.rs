@@ -85,6 +85,9 @@ pub enum Command {
     Up(UpArgs),
     /// Show what `up` would add, modify, replace or remove, without changing anything
     Diff,
+    /// Run a command in a running task of a service (ECS Exec; needs `x-aws-exec: true` and the
+    /// AWS Session Manager plugin)
+    Exec(ExecArgs),
     /// Delete the application's stack (EFS volumes are retained)
     Down(DownArgs),
     /// List the application's tasks and services
@@ -116,6 +119,27 @@ pub struct UpArgs {
     /// are pulled again
     #[arg(long, conflicts_with_all = ["detach", "dry_run"])]
     pub force_new_deployment: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Compose service name
+    pub service: String,
+    /// Task id or ARN (default: the first RUNNING task of the service)
+    #[arg(long, value_name = "ID")]
+    pub task: Option<String>,
+    /// Container name (default: the service's own container)
+    #[arg(long, value_name = "NAME")]
+    pub container: Option<String>,
+    /// Keep standard input open (ECS Exec sessions always are; accepted as in `docker exec`)
+    #[arg(short, long)]
+    pub interactive: bool,
+    /// Allocate a terminal (ECS Exec sessions always do; accepted as in `docker exec`)
+    #[arg(short = 't', long)]
+    pub tty: bool,
+    /// Command and arguments to run
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 mod config;
 mod convert;
 mod diff;
+mod exec;
 mod down;
 mod logs;
 mod ls;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Version => version::run(),
         Command::Up(args) => up::run(&cli.project, &cli.aws, &args),
         Command::Diff => diff::run(&cli.project, &cli.aws),
+        Command::Exec(args) => exec::run(&cli.project, &cli.aws, &args),
         Command::Down(args) => down::run(&cli.project, &cli.aws, &args),
         Command::Ps(args) => ps::run(&cli.project, &cli.aws, &args),
         Command::Logs(args) => logs::run(&cli.project, &cli.aws, &args),
