@@ -1,0 +1,120 @@
+//! End to end against the local AWS API (moto through e2e/moto_launcher.py): `diff` / `up --dry-run`
+//! on a new project, on a deployed one without and with changes, never changing the stack; then
+//! `up --force-new-deployment` on the unchanged stack starts a new deployment of every service.
+
+mod common;
+
+use common::Moto;
+use serde_json::json;
+
+const PROJECT: &str = "preview";
+
+const COMPOSE: &str = "services:\n  web:\n    image: nginx:1.27\n    ports:\n      - \"80:80\"\n  redis:\n    image: redis:7-alpine\n";
+
+/// Change sets of the stack that were never executed: a dry run must leave none.
+fn pending_change_sets(moto: &Moto) -> Vec<String> {
+    let listed = moto
+        .aws(
+            "cloudformation",
+            "list_change_sets",
+            json!({ "StackName": PROJECT }),
+        )
+        .unwrap_or_default();
+    listed["Summaries"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter(|s| s["ExecutionStatus"] != "EXECUTE_COMPLETE")
+                .filter_map(|s| s["ChangeSetName"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn diff_changes_nothing_and_force_new_deployment_rolls_out() {
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let dir = tmp.path().join(PROJECT);
+    std::fs::create_dir_all(&dir).expect("project directory");
+    std::fs::write(dir.join("compose.yaml"), COMPOSE).expect("compose.yaml");
+
+    // A new project: everything would be added, and no stack is left behind.
+    let run = moto.docker_ecs(&dir, &["diff"]);
+    run.assert_success();
+    let out = run.stdout();
+    assert!(
+        out.contains("New stack preview would be created"),
+        "{}",
+        run.describe()
+    );
+    for logical_id in ["Cluster", "WebService", "RedisService", "WebTCP80Listener"] {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with("add ") && l.contains(logical_id)),
+            "{logical_id} not added:\n{out}"
+        );
+    }
+    assert_eq!(moto.stack_status(PROJECT), None, "the dry run left a stack");
+
+    moto.docker_ecs(&dir, &["up"]).assert_success();
+    let status = moto.stack_status(PROJECT);
+
+    // Deployed and unchanged.
+    let run = moto.docker_ecs(&dir, &["up", "--dry-run"]);
+    run.assert_success();
+    assert!(
+        run.stdout().starts_with("No changes: stack preview"),
+        "{}",
+        run.describe()
+    );
+
+    // A changed published port: a listener is added and the old one removed, nothing is applied.
+    std::fs::write(
+        dir.join("compose.override.yaml"),
+        "services:\n  web:\n    ports: !override\n      - \"8080:80\"\n",
+    )
+    .expect("override");
+    let run = moto.docker_ecs(&dir, &["diff"]);
+    run.assert_success();
+    let out = run.stdout();
+    assert!(
+        out.contains("Existing stack preview would be updated"),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("add ") && l.contains("WebTCP8080Listener")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("remove ") && l.contains("WebTCP80Listener")),
+        "{out}"
+    );
+    assert_eq!(
+        moto.stack_status(PROJECT),
+        status,
+        "the dry run changed the stack"
+    );
+    assert_eq!(
+        moto.stack_resources(PROJECT, "AWS::ElasticLoadBalancingV2::Listener")
+            .len(),
+        1
+    );
+    assert_eq!(pending_change_sets(&moto), Vec::<String>::new());
+
+    // Back to the deployed file: no template change, but a new deployment of each service.
+    std::fs::remove_file(dir.join("compose.override.yaml")).expect("remove the override");
+    let run = moto.docker_ecs(&dir, &["up", "--force-new-deployment"]);
+    run.assert_success();
+    let err = run.stderr();
+    for service in ["web", "redis"] {
+        assert!(
+            err.contains(&format!("Forced a new deployment of service {service}")),
+            "{}",
+            run.describe()
+        );
+    }
+}
