@@ -9,6 +9,7 @@ use aws_sdk_cloudformation::Client;
 use template_builder::Built;
 
 use crate::changeset::{self, ChangeSet, ChangeSetRequest, Prepared};
+use crate::interrupt::Interrupts;
 use crate::resource_names::ResourceNames;
 use crate::stack::{self, Phase};
 use crate::{parameters, preconditions, sdk_errors, table, upload, Clients, Error};
@@ -57,6 +58,8 @@ pub struct ResourceChange {
 pub enum Plan {
     /// The deployed stack already matches.
     NoChanges,
+    /// Ctrl-C while CloudFormation computed the change set (which was deleted).
+    Interrupted,
     /// `create`: the stack does not exist yet (or is re-created after a failed create).
     Changes {
         create: bool,
@@ -71,6 +74,7 @@ pub async fn dry_run(
     project: &str,
     built: &Built,
     poll_interval: Duration,
+    interrupts: &mut Interrupts,
 ) -> Result<Plan, Error> {
     let cf = &clients.cloudformation;
     stack::check_name(project)?;
@@ -121,14 +125,27 @@ pub async fn dry_run(
     };
     // Only a stack this change set brought into being is ours to delete.
     let made_stack = create && existing_id.is_none();
-    let result = match changeset::wait_until_ready(cf, &change_set, poll_interval).await {
-        // A FAILED "no changes" change set is already deleted by wait_until_ready.
-        Ok(Prepared::NoChanges) => {
+    let computed = async {
+        match changeset::wait_until_ready(cf, &change_set, poll_interval).await? {
+            // A FAILED "no changes" change set is already deleted by wait_until_ready.
+            Prepared::NoChanges => Ok(None),
+            Prepared::Ready(_) => read_changes(cf, &change_set, &names).await.map(Some),
+        }
+    };
+    let result = tokio::select! {
+        result = computed => result,
+        _ = interrupts.next() => {
+            clean_up(cf, Some(&change_set), made_stack.then_some(&change_set.stack_id)).await?;
+            return Ok(Plan::Interrupted);
+        }
+    };
+    let result = match result {
+        Ok(None) => {
             return clean_up(cf, None, made_stack.then_some(&change_set.stack_id))
                 .await
                 .map(|()| Plan::NoChanges)
         }
-        Ok(Prepared::Ready(_)) => read_changes(cf, &change_set, &names).await,
+        Ok(Some(changes)) => Ok(changes),
         Err(err) => Err(err),
     };
     let cleaned = clean_up(
@@ -258,6 +275,11 @@ pub fn render(project: &str, plan: &Plan) -> String {
                 "No changes: stack {project} already matches the compose file (dry run, nothing was changed)\n"
             )
         }
+        Plan::Interrupted => {
+            return format!(
+                "Interrupted: the dry run's change set for stack {project} was deleted; nothing was changed\n"
+            )
+        }
         Plan::Changes { create, changes } => (*create, changes),
     };
     let mut sorted: Vec<&ResourceChange> = changes.iter().collect();
@@ -335,6 +357,14 @@ mod tests {
             description: description.into(),
             detail: None,
         }
+    }
+
+    #[test]
+    fn interrupted() {
+        assert_eq!(
+            render("app", &Plan::Interrupted),
+            "Interrupted: the dry run's change set for stack app was deleted; nothing was changed\n"
+        );
     }
 
     #[test]

@@ -22,6 +22,7 @@ use aws_sdk_cloudformation::types::{
 use aws_sdk_cloudformation::Client as Cf;
 use aws_smithy_mocks::{mock, Rule};
 use ecs_deploy::dryrun::{dry_run, Action, Plan};
+use ecs_deploy::interrupt::Interrupts;
 use support::*;
 
 const INTERVAL: Duration = Duration::from_millis(1);
@@ -130,7 +131,7 @@ fn summary(plan: &Plan) -> Vec<(Action, String, String)> {
             .iter()
             .map(|c| (c.action, c.logical_id.clone(), c.description.clone()))
             .collect(),
-        Plan::NoChanges => Vec::new(),
+        Plan::NoChanges | Plan::Interrupted => Vec::new(),
     }
 }
 
@@ -163,9 +164,15 @@ async fn create_lists_additions_then_deletes_the_change_set_and_the_empty_stack(
         ..Default::default()
     }
     .clients();
-    let plan = dry_run(&clients, "app", &small_built(), INTERVAL)
-        .await
-        .unwrap();
+    let plan = dry_run(
+        &clients,
+        "app",
+        &small_built(),
+        INTERVAL,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
     assert!(matches!(plan, Plan::Changes { create: true, .. }));
     assert_eq!(
         summary(&plan),
@@ -218,9 +225,15 @@ async fn update_flags_replacements_and_keeps_the_stack() {
         ..Default::default()
     }
     .clients();
-    let plan = dry_run(&clients, "app", &small_built(), INTERVAL)
-        .await
-        .unwrap();
+    let plan = dry_run(
+        &clients,
+        "app",
+        &small_built(),
+        INTERVAL,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
     assert!(matches!(plan, Plan::Changes { create: false, .. }));
     assert_eq!(
         summary(&plan),
@@ -268,9 +281,15 @@ async fn no_changes_refused_at_creation() {
         ..Default::default()
     }
     .clients();
-    let plan = dry_run(&clients, "app", &small_built(), INTERVAL)
-        .await
-        .unwrap();
+    let plan = dry_run(
+        &clients,
+        "app",
+        &small_built(),
+        INTERVAL,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
     assert_eq!(plan, Plan::NoChanges);
     assert_eq!(delete_stack.num_calls(), 0);
 }
@@ -293,9 +312,15 @@ async fn no_changes_reported_by_a_failed_change_set() {
         ..Default::default()
     }
     .clients();
-    let plan = dry_run(&clients, "app", &small_built(), INTERVAL)
-        .await
-        .unwrap();
+    let plan = dry_run(
+        &clients,
+        "app",
+        &small_built(),
+        INTERVAL,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
     assert_eq!(plan, Plan::NoChanges);
     assert_eq!(delete_cs.num_calls(), 1);
 }
@@ -320,10 +345,16 @@ async fn a_rejected_change_set_is_still_cleaned_up() {
         ..Default::default()
     }
     .clients();
-    let err = dry_run(&clients, "app", &small_built(), INTERVAL)
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = dry_run(
+        &clients,
+        "app",
+        &small_built(),
+        INTERVAL,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("Unresolved resource dependencies"), "{err}");
     assert_eq!(delete_cs.num_calls(), 1);
     assert_eq!(delete_stack.num_calls(), 1);
@@ -350,10 +381,16 @@ async fn a_failed_listing_is_still_cleaned_up() {
         ..Default::default()
     }
     .clients();
-    let err = dry_run(&clients, "app", &small_built(), INTERVAL)
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = dry_run(
+        &clients,
+        "app",
+        &small_built(),
+        INTERVAL,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("AccessDenied: not allowed"), "{err}");
     assert_eq!(delete_cs.num_calls(), 1);
 }
@@ -378,10 +415,16 @@ async fn a_cleanup_failure_names_what_was_left() {
         ..Default::default()
     }
     .clients();
-    let err = dry_run(&clients, "app", &small_built(), INTERVAL)
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = dry_run(
+        &clients,
+        "app",
+        &small_built(),
+        INTERVAL,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains("could not delete its change set cs-1"),
         "{err}"
@@ -401,9 +444,44 @@ async fn a_stack_of_someone_else_is_refused() {
         ..Default::default()
     }
     .clients();
-    let err = dry_run(&clients, "app", &small_built(), INTERVAL)
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = dry_run(
+        &clients,
+        "app",
+        &small_built(),
+        INTERVAL,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("was not deployed by docker ecs"), "{err}");
+}
+
+#[tokio::test]
+async fn ctrl_c_while_the_change_set_is_computed_deletes_it() {
+    let delete_cs = change_set_deleted();
+    let delete_stack = stack_deleted();
+    let clients = Mocks {
+        cf: vec![
+            missing_stack(),
+            change_set_created(ChangeSetType::Create),
+            mock!(Cf::describe_change_set).then_output(|| {
+                DescribeChangeSetOutput::builder()
+                    .status(ChangeSetStatus::CreatePending)
+                    .build()
+            }),
+            delete_cs.clone(),
+            delete_stack.clone(),
+        ],
+        ..Default::default()
+    }
+    .clients();
+    let (sender, mut interrupts) = Interrupts::channel();
+    sender.send(()).unwrap();
+    let plan = dry_run(&clients, "app", &small_built(), INTERVAL, &mut interrupts)
+        .await
+        .unwrap();
+    assert_eq!(plan, Plan::Interrupted);
+    assert_eq!(delete_cs.num_calls(), 1);
+    assert_eq!(delete_stack.num_calls(), 1);
 }

@@ -19,16 +19,28 @@ pub fn run(project_args: &ProjectArgs, aws: &AwsArgs) -> anyhow::Result<ExitCode
     }
     let plan = super::runtime()?.block_on(async {
         let clients = ecs_deploy::Clients::load(&aws_options(aws)).await?;
-        ecs_deploy::dryrun::dry_run(&clients, &project.name, &built, poll_interval()).await
+        let mut interrupts = ecs_deploy::interrupt::Interrupts::ctrl_c();
+        ecs_deploy::dryrun::dry_run(
+            &clients,
+            &project.name,
+            &built,
+            poll_interval(),
+            &mut interrupts,
+        )
+        .await
     })?;
+    let status = match plan {
+        ecs_deploy::dryrun::Plan::Interrupted => ExitCode::from(super::up::INTERRUPTED),
+        _ => ExitCode::SUCCESS,
+    };
     let text = ecs_deploy::dryrun::render(&project.name, &plan);
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
     {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Ok(()) => Ok(status),
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(status),
         Err(err) => Err(err).context("cannot write the dry run's result"),
     }
 }
