@@ -60,11 +60,19 @@ pub enum Plan {
     NoChanges,
     /// Ctrl-C while CloudFormation computed the change set (which was deleted).
     Interrupted,
-    /// `create`: the stack does not exist yet (or is re-created after a failed create).
     Changes {
-        create: bool,
+        operation: Operation,
         changes: Vec<ResourceChange>,
     },
+}
+
+/// What `up` would do with the stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Create,
+    Update,
+    /// Delete the stack a failed create left in ROLLBACK_COMPLETE, then create it anew.
+    Recreate,
 }
 
 /// Compute the plan. Read-only for the application: the change set and any stack it created are
@@ -94,7 +102,7 @@ pub async fn dry_run(
         // `up` deletes such a stack and creates it anew: everything in the template is added.
         Some(existing) if existing.status == stack::ROLLBACK_COMPLETE => {
             return Ok(Plan::Changes {
-                create: true,
+                operation: Operation::Recreate,
                 changes: all_added(&built.template, &names),
             })
         }
@@ -156,7 +164,12 @@ pub async fn dry_run(
     .await;
     let changes = result?;
     cleaned?;
-    Ok(Plan::Changes { create, changes })
+    let operation = if create {
+        Operation::Create
+    } else {
+        Operation::Update
+    };
+    Ok(Plan::Changes { operation, changes })
 }
 
 /// Every resource of the template as an addition (a stack that will be created from scratch).
@@ -269,7 +282,7 @@ async fn clean_up(
 /// The plan as the user reads it: a summary line, then one row per resource, grouped by action
 /// (additions, modifications, replacements, removals) and sorted by logical id within a group.
 pub fn render(project: &str, plan: &Plan) -> String {
-    let (create, changes) = match plan {
+    let (operation, changes) = match plan {
         Plan::NoChanges => {
             return format!(
                 "No changes: stack {project} already matches the compose file (dry run, nothing was changed)\n"
@@ -280,7 +293,7 @@ pub fn render(project: &str, plan: &Plan) -> String {
                 "Interrupted: the dry run's change set for stack {project} was deleted; nothing was changed\n"
             )
         }
-        Plan::Changes { create, changes } => (*create, changes),
+        Plan::Changes { operation, changes } => (*operation, changes),
     };
     let mut sorted: Vec<&ResourceChange> = changes.iter().collect();
     sorted.sort_by(|a, b| {
@@ -304,10 +317,15 @@ pub fn render(project: &str, plan: &Plan) -> String {
     if others > 0 {
         parts.push(format!("{others} other"));
     }
+    let what = match operation {
+        Operation::Create => format!("New stack {project} would be created"),
+        Operation::Update => format!("Existing stack {project} would be updated"),
+        Operation::Recreate => format!(
+            "Stack {project} (ROLLBACK_COMPLETE after a failed create) would be deleted and created anew"
+        ),
+    };
     let mut out = format!(
-        "{} stack {project} would {}: {} (dry run, nothing was changed)\n",
-        if create { "New" } else { "Existing" },
-        if create { "be created" } else { "be updated" },
+        "{what}: {} (dry run, nothing was changed)\n",
         parts.join(", ")
     );
     let rows: Vec<Vec<String>> = sorted
@@ -378,7 +396,7 @@ mod tests {
     #[test]
     fn update_groups_by_action_and_flags_replacements() {
         let plan = Plan::Changes {
-            create: false,
+            operation: Operation::Update,
             changes: vec![
                 change(
                     Action::Remove,
@@ -437,7 +455,7 @@ mod tests {
         let mut import = change(Action::Other, "Bucket", "AWS::S3::Bucket", "S3 bucket");
         import.detail = Some("Import".into());
         let plan = Plan::Changes {
-            create: true,
+            operation: Operation::Create,
             changes: vec![
                 change(Action::Add, "Cluster", "AWS::ECS::Cluster", "ECS cluster"),
                 import,

@@ -21,7 +21,7 @@ use aws_sdk_cloudformation::types::{
 };
 use aws_sdk_cloudformation::Client as Cf;
 use aws_smithy_mocks::{mock, Rule};
-use ecs_deploy::dryrun::{dry_run, Action, Plan};
+use ecs_deploy::dryrun::{dry_run, Action, Operation, Plan};
 use ecs_deploy::interrupt::Interrupts;
 use support::*;
 
@@ -173,7 +173,13 @@ async fn create_lists_additions_then_deletes_the_change_set_and_the_empty_stack(
     )
     .await
     .unwrap();
-    assert!(matches!(plan, Plan::Changes { create: true, .. }));
+    assert!(matches!(
+        plan,
+        Plan::Changes {
+            operation: Operation::Create,
+            ..
+        }
+    ));
     assert_eq!(
         summary(&plan),
         [
@@ -234,7 +240,13 @@ async fn update_flags_replacements_and_keeps_the_stack() {
     )
     .await
     .unwrap();
-    assert!(matches!(plan, Plan::Changes { create: false, .. }));
+    assert!(matches!(
+        plan,
+        Plan::Changes {
+            operation: Operation::Update,
+            ..
+        }
+    ));
     assert_eq!(
         summary(&plan),
         [
@@ -484,4 +496,82 @@ async fn ctrl_c_while_the_change_set_is_computed_deletes_it() {
     assert_eq!(plan, Plan::Interrupted);
     assert_eq!(delete_cs.num_calls(), 1);
     assert_eq!(delete_stack.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn a_stack_in_review_uses_a_create_change_set_and_is_kept() {
+    let delete_cs = change_set_deleted();
+    let delete_stack = stack_deleted();
+    let mut cf = vec![
+        existing_stack("REVIEW_IN_PROGRESS"),
+        change_set_created(ChangeSetType::Create),
+        delete_cs.clone(),
+        delete_stack.clone(),
+    ];
+    cf.extend(change_set_with(
+        vec![resource_change(
+            ChangeAction::Add,
+            "WebService",
+            "AWS::ECS::Service",
+            None,
+        )],
+        Vec::new(),
+    ));
+    let clients = Mocks {
+        cf,
+        ..Default::default()
+    }
+    .clients();
+    let plan = dry_run(
+        &clients,
+        "app",
+        &small_built(),
+        INTERVAL,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        plan,
+        Plan::Changes {
+            operation: Operation::Create,
+            ..
+        }
+    ));
+    assert_eq!(delete_cs.num_calls(), 1);
+    // It existed before the dry run: not ours to delete.
+    assert_eq!(delete_stack.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn a_failed_create_would_be_recreated_from_the_whole_template() {
+    let created = change_set_created(ChangeSetType::Create);
+    let clients = Mocks {
+        cf: vec![existing_stack("ROLLBACK_COMPLETE"), created.clone()],
+        ..Default::default()
+    }
+    .clients();
+    let plan = dry_run(
+        &clients,
+        "app",
+        &small_built(),
+        INTERVAL,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        plan,
+        Plan::Changes {
+            operation: Operation::Recreate,
+            ..
+        }
+    ));
+    let text = ecs_deploy::dryrun::render("app", &plan);
+    assert!(
+        text.starts_with("Stack app (ROLLBACK_COMPLETE after a failed create) would be deleted and created anew: 2 to add"),
+        "{text}"
+    );
+    // No change set can be made for such a stack: the plan comes from the template.
+    assert_eq!(created.num_calls(), 0);
 }
