@@ -6,7 +6,7 @@
 //! with, and [`Built::preconditions`] what to check in the account first.
 //!
 //! One module per concern: `cluster`, `networks` (security groups), `loadbalancer` (listeners, target
-//! groups), `services` (the ECS service, wiring the others together), `taskdef` (containers),
+//! groups), `targethealth` (`x-aws-healthcheck`), `services` (the ECS service, wiring the others together), `taskdef` (containers),
 //! `fargate` (task size), `servicediscovery`, `logs`, `iam`, `secrets`, `volumes` (EFS), `gpu`,
 //! `autoscaling`, `overlay` (`x-aws-cloudformation`), `limits`. `attributes` is the table of every
 //! Compose attribute (mapped / warned / error) behind the warnings and docs/ATTRIBUTES.md; `naming`
@@ -35,6 +35,7 @@ mod parameters;
 mod secrets;
 mod servicediscovery;
 mod services;
+mod targethealth;
 mod taskdef;
 pub mod template;
 mod volumes;

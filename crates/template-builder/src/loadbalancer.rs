@@ -14,6 +14,7 @@ use crate::context::Ctx;
 use crate::naming::{LOAD_BALANCER, LOAD_BALANCER_SECURITY_GROUP};
 use crate::networks;
 use crate::parameters;
+use crate::targethealth::{self, TargetHealth};
 use crate::template::{get_att, r#ref, sub, Resource};
 use crate::{attributes, Error, LoadBalancerType, Precondition};
 
@@ -36,6 +37,8 @@ pub struct PortPlan {
     /// HTTP / HTTPS (ALB), TCP / UDP (NLB).
     pub listener_protocol: &'static str,
     pub certificate: Option<String>,
+    /// The service's `x-aws-healthcheck`, defaults filled in.
+    pub health: TargetHealth,
     /// `WebTCP80`: the prefix of this port's logical ids.
     pub id: String,
 }
@@ -76,11 +79,20 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         http: bool,
         https: bool,
         certificate: Option<String>,
+        health: TargetHealth,
     }
     let mut raw: Vec<Raw> = Vec::new();
     let mut taken: BTreeMap<u16, String> = BTreeMap::new();
     let project = ctx.project;
     for (name, service) in &project.services {
+        let health = targethealth::of_service(name, service)?;
+        if service.ports.is_empty() && service.extensions.contains_key(targethealth::ATTRIBUTE) {
+            ctx.warn_value(
+                Some(name),
+                targethealth::ATTRIBUTE,
+                "ignored: the service publishes no port, so no load balancer checks it".into(),
+            );
+        }
         for (index, port) in service.ports.iter().enumerate() {
             let attribute = format!("ports[{index}]");
             let published = match port.published.as_deref() {
@@ -145,6 +157,7 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
                 http,
                 https,
                 certificate,
+                health: health.clone(),
             });
         }
     }
@@ -159,6 +172,20 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
     };
     let mut ports = Vec::new();
     for p in raw {
+        if !application && p.health.is_http_only() {
+            return Err(Error {
+                service: Some(p.service.clone()),
+                attribute: format!(
+                    "{}.{}",
+                    targethealth::ATTRIBUTE,
+                    if p.health.path.is_some() { "path" } else { "matcher" }
+                ),
+                message: format!(
+                    "port {} is behind a Network Load Balancer, which checks targets with a TCP connection: remove path and matcher, or make every published port HTTP for an Application Load Balancer",
+                    p.published
+                ),
+            });
+        }
         let listener_protocol = match (application, p.https, p.transport.as_str()) {
             (true, true, _) => "HTTPS",
             (true, false, _) => "HTTP",
@@ -196,6 +223,7 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
             transport: p.transport,
             listener_protocol,
             certificate: p.certificate,
+            health: p.health,
             id,
         });
     }
@@ -305,22 +333,28 @@ fn add_target_group(ctx: &mut Ctx, port: &PortPlan, kind: LoadBalancerType, vpc:
         .prop("TargetType", "ip")
         .prop("Port", port.target)
         .prop("VpcId", vpc.clone());
+    let health = &port.health;
     group = match kind {
         LoadBalancerType::Application => group
             .prop("Protocol", "HTTP")
             .prop("HealthCheckProtocol", "HTTP")
-            .prop("HealthCheckPath", "/")
-            .prop("Matcher", json!({ "HttpCode": "200-399" })),
+            .prop(
+                "HealthCheckPath",
+                health.path.as_deref().unwrap_or(targethealth::DEFAULT_PATH),
+            )
+            .prop(
+                "Matcher",
+                json!({ "HttpCode": health.matcher.as_deref().unwrap_or(targethealth::DEFAULT_MATCHER) }),
+            ),
         LoadBalancerType::Network => group
             .prop("Protocol", port.transport.to_ascii_uppercase())
             .prop("HealthCheckProtocol", "TCP"),
     };
     group = group
-        .prop("HealthCheckIntervalSeconds", 10)
-        // Below the interval, as ELB requires (its TCP default, 10 s, would equal it).
-        .prop("HealthCheckTimeoutSeconds", 5)
-        .prop("HealthyThresholdCount", 3)
-        .prop("UnhealthyThresholdCount", 3)
+        .prop("HealthCheckIntervalSeconds", health.interval)
+        .prop("HealthCheckTimeoutSeconds", health.timeout)
+        .prop("HealthyThresholdCount", health.healthy_threshold)
+        .prop("UnhealthyThresholdCount", health.unhealthy_threshold)
         .prop(
             "TargetGroupAttributes",
             json!([{ "Key": "deregistration_delay.timeout_seconds", "Value": DEREGISTRATION_DELAY_SECONDS }]),

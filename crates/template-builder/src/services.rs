@@ -11,7 +11,10 @@ use crate::naming::ecs_name;
 use crate::parameters;
 use crate::taskdef::{self, Launch, TaskParts, TaskSettings};
 use crate::template::{r#ref, Resource};
-use crate::{autoscaling, fargate, gpu, iam, networks, secrets, servicediscovery, volumes, Error};
+use crate::{
+    autoscaling, fargate, gpu, iam, networks, secrets, servicediscovery, targethealth, volumes,
+    Error,
+};
 
 /// An awsvpc task joins at most this many security groups.
 const MAX_SECURITY_GROUPS: usize = 5;
@@ -187,7 +190,10 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
     if !load_balancers.is_empty() {
         resource = resource
             .prop("LoadBalancers", Value::Array(load_balancers))
-            .prop("HealthCheckGracePeriodSeconds", health_check_grace(service));
+            .prop(
+                "HealthCheckGracePeriodSeconds",
+                health_check_grace(name, service)?,
+            );
     }
     resource = resource
         .prop(
@@ -273,15 +279,19 @@ fn desired_count(service: &Service) -> u32 {
         .unwrap_or(1)
 }
 
-/// Time a new task gets before failing load balancer health checks count: the container health
-/// check's start period if any, else a minute.
-fn health_check_grace(service: &Service) -> u64 {
-    service
+/// Time a new task gets before failing load balancer health checks count:
+/// `x-aws-healthcheck.grace_period`, else the container health check's start period if any, else a
+/// minute.
+fn health_check_grace(name: &str, service: &Service) -> Result<u64, Error> {
+    if let Some(grace) = targethealth::of_service(name, service)?.grace_period {
+        return Ok(grace);
+    }
+    Ok(service
         .healthcheck
         .as_ref()
         .and_then(|h| h.start_period)
         .map(|d| d.as_secs_ceil().max(60))
-        .unwrap_or(60)
+        .unwrap_or(60))
 }
 
 fn percent_extension(name: &str, service: &Service, key: &str) -> Result<Option<u32>, Error> {
