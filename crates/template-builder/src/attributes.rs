@@ -131,7 +131,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.ulimits", M, "container `Ulimits` (Fargate: only `nofile`; others are ignored with a warning)"),
     a("service.read_only", M, "`ReadonlyRootFilesystem`"),
     a("service.stop_grace_period", M, "`StopTimeout` (Fargate maximum 120 s: longer is capped with a warning)"),
-    a("service.platform", M, "`RuntimePlatform` (linux/amd64 -> X86_64, linux/arm64 -> ARM64)"),
+    a("service.platform", M, "`RuntimePlatform` (linux/amd64 -> X86_64, linux/arm64 -> ARM64 on Graviton; anything else, or arm64 with a GPU, is an error)"),
     a("service.profiles", M, "applied when loading: only active services are deployed"),
     a("service.tty", M, "container `PseudoTerminal`"),
     a("service.stdin_open", M, "container `Interactive`"),
@@ -198,6 +198,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.x-aws-min_percent", M, "`DeploymentConfiguration.MinimumHealthyPercent`"),
     a("service.x-aws-max_percent", M, "`DeploymentConfiguration.MaximumPercent`"),
     a("service.x-aws-healthcheck", M, "target group health check: `path` (default `/`), `matcher` (HTTP codes, default `200-399`; both ALB only), `interval` (5-300 s, default 10), `timeout` (2-120 s, below the interval, default 5), `healthy_threshold`/`unhealthy_threshold` (2-10, default 3), `grace_period` (service `HealthCheckGracePeriodSeconds`, default the container health check's start period, at least 60 s)"),
+    a("service.x-aws-spot", M, "`true`: Fargate Spot (`CapacityProviderStrategy` FARGATE_SPOT instead of `LaunchType`; the stack's cluster gets the FARGATE and FARGATE_SPOT capacity providers); with a GPU it is an error"),
     a("service.x-aws-unknown", W, "unknown `x-aws-*` extension (check the spelling)"),
     // Networks.
     a("network.external", M, "`external: true` with `name: sg-...` uses that security group"),

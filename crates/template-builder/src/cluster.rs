@@ -1,10 +1,15 @@
 //! The ECS cluster: one per project, unless `x-aws-cluster` names an existing one (then there is no
 //! Cluster resource, every reference uses that name, and `up` checks it exists).
 
+use serde_json::{json, Value};
+
 use crate::context::Ctx;
 use crate::naming::CLUSTER;
-use crate::template::Resource;
-use crate::Precondition;
+use crate::template::{r#ref, Resource};
+use crate::{spot, Precondition};
+
+/// Logical id of the cluster's capacity provider association.
+pub const CAPACITY_PROVIDERS: &str = "ClusterCapacityProviders";
 
 pub fn add(ctx: &mut Ctx) {
     if let Some(name) = ctx.existing_cluster() {
@@ -30,4 +35,31 @@ pub fn name(ctx: &Ctx) -> serde_json::Value {
         }
         None => crate::template::r#ref(CLUSTER),
     }
+}
+
+/// Make the capacity providers services use available in the cluster: Fargate Spot when a service
+/// asks for it, and the GPU services' providers. Fargate stays the default.
+pub fn add_capacity_providers(ctx: &mut Ctx, gpu_providers: &[String], spot: bool) {
+    if gpu_providers.is_empty() && !spot {
+        return;
+    }
+    // AWS::ECS::ClusterCapacityProviderAssociations owns a cluster's whole provider list: never
+    // for a cluster this stack does not own (GPU services there use `GpuCapacity::Instances`, Spot
+    // services rely on the cluster having FARGATE_SPOT, as clusters created by the console do).
+    if ctx.existing_cluster().is_some() {
+        return;
+    }
+    let mut list = vec![Value::String("FARGATE".into())];
+    if spot {
+        list.push(Value::String(spot::PROVIDER.into()));
+    }
+    list.extend(gpu_providers.iter().map(|p| r#ref(p)));
+    let association = Resource::new("AWS::ECS::ClusterCapacityProviderAssociations")
+        .prop("Cluster", name(ctx))
+        .prop("CapacityProviders", Value::Array(list))
+        .prop(
+            "DefaultCapacityProviderStrategy",
+            json!([{ "CapacityProvider": "FARGATE", "Weight": 1 }]),
+        );
+    ctx.template.add(CAPACITY_PROVIDERS, association);
 }

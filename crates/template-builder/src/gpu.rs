@@ -16,7 +16,6 @@ use crate::parameters;
 use crate::template::{get_att, if_, managed_policy, r#ref, Resource};
 use crate::{cluster, Error};
 
-pub const ASSOCIATION: &str = "ClusterCapacityProviders";
 const INSTANCE_ROLE: &str = "GpuInstanceRole";
 const INSTANCE_PROFILE: &str = "GpuInstanceProfile";
 const INSTANCE_SECURITY_GROUP: &str = "GpuInstanceSecurityGroup";
@@ -410,28 +409,6 @@ pub fn add_capacity(
         .prop("Tags", ctx.service_tags(name));
     ctx.template.add(provider_id.clone(), provider);
     Ok(GpuCapacity::Provider(provider_id))
-}
-
-/// Make the capacity providers available in the cluster (Fargate stays the default).
-pub fn add_association(ctx: &mut Ctx, providers: &[String]) {
-    if providers.is_empty() {
-        return;
-    }
-    // AWS::ECS::ClusterCapacityProviderAssociations owns a cluster's whole provider list: never
-    // for a cluster this stack does not own (GPU services there use `GpuCapacity::Instances`).
-    if ctx.existing_cluster().is_some() {
-        return;
-    }
-    let mut list = vec![Value::String("FARGATE".into())];
-    list.extend(providers.iter().map(|p| r#ref(p)));
-    let association = Resource::new("AWS::ECS::ClusterCapacityProviderAssociations")
-        .prop("Cluster", cluster::name(ctx))
-        .prop("CapacityProviders", Value::Array(list))
-        .prop(
-            "DefaultCapacityProviderStrategy",
-            json!([{ "CapacityProvider": "FARGATE", "Weight": 1 }]),
-        );
-    ctx.template.add(ASSOCIATION, association);
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@
 //!
 //! One module per concern: `cluster`, `networks` (security groups), `loadbalancer` (listeners, target
 //! groups), `targethealth` (`x-aws-healthcheck`), `services` (the ECS service, wiring the others together), `taskdef` (containers),
-//! `fargate` (task size), `servicediscovery`, `logs`, `iam`, `secrets`, `volumes` (EFS), `gpu`,
-//! `autoscaling`, `overlay` (`x-aws-cloudformation`), `limits`. `attributes` is the table of every
+//! `fargate` (task size), `servicediscovery`, `logs`, `iam`, `secrets`, `volumes` (EFS), `gpu`, `spot`
+//! (Fargate Spot), `autoscaling`, `overlay` (`x-aws-cloudformation`), `limits`. `attributes` is the table of every
 //! Compose attribute (mapped / warned / error) behind the warnings and docs/ATTRIBUTES.md; `naming`
 //! gives logical ids, `template` the document and intrinsic functions, `yaml` the YAML 1.1-safe output.
 
@@ -35,6 +35,7 @@ mod parameters;
 mod secrets;
 mod servicediscovery;
 mod services;
+mod spot;
 mod targethealth;
 mod taskdef;
 pub mod template;
@@ -169,7 +170,12 @@ pub fn build(project: &Project) -> Result<Built, Error> {
             capacity_providers.push(provider);
         }
     }
-    gpu::add_association(&mut ctx, &capacity_providers);
+    // Services were checked above: `requested` cannot fail here.
+    let spot = project
+        .services
+        .iter()
+        .any(|(name, service)| matches!(spot::requested(name, service), Ok(true)));
+    cluster::add_capacity_providers(&mut ctx, &capacity_providers, spot);
     ctx.template.add_output(
         "ClusterName",
         "The ECS cluster the services run in",

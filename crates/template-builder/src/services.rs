@@ -12,8 +12,8 @@ use crate::parameters;
 use crate::taskdef::{self, Launch, TaskParts, TaskSettings};
 use crate::template::{r#ref, Resource};
 use crate::{
-    autoscaling, fargate, gpu, iam, networks, secrets, servicediscovery, targethealth, volumes,
-    Error,
+    autoscaling, cluster, fargate, gpu, iam, networks, secrets, servicediscovery, spot,
+    targethealth, volumes, Error,
 };
 
 /// An awsvpc task joins at most this many security groups.
@@ -32,6 +32,32 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
         return Ok(None);
     };
     let gpu = gpu::request(ctx, name, service)?;
+    let spot = spot::requested(name, service)?;
+    if spot && gpu.is_some() {
+        return Err(Error {
+            service: Some(name.to_string()),
+            attribute: spot::ATTRIBUTE.into(),
+            message: "Fargate Spot has no GPUs: a GPU service runs on EC2 instances; remove x-aws-spot or the GPU reservation".into(),
+        });
+    }
+    let arm = service
+        .platform
+        .as_deref()
+        .is_some_and(|p| p.contains("arm64") || p.contains("aarch64"));
+    if arm && gpu.is_some() {
+        return Err(Error {
+            service: Some(name.to_string()),
+            attribute: "platform".into(),
+            message: "GPU services run on x86_64 GPU instances: remove platform linux/arm64 or the GPU reservation".into(),
+        });
+    }
+    if spot && ctx.existing_cluster().is_some() {
+        ctx.warn_value(
+            Some(name),
+            spot::ATTRIBUTE,
+            "the existing cluster (x-aws-cluster) must have the FARGATE_SPOT capacity provider: the stack does not change an existing cluster's providers".into(),
+        );
+    }
     let launch = if gpu.is_some() {
         Launch::Ec2
     } else {
@@ -156,8 +182,9 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
     for id in volume_use.depends_on {
         resource = resource.depends_on(id);
     }
-    if let Some(GpuCapacity::Provider(_)) = &capacity {
-        resource = resource.depends_on(gpu::ASSOCIATION);
+    let owns_cluster = ctx.existing_cluster().is_none();
+    if matches!(&capacity, Some(GpuCapacity::Provider(_))) || (spot && owns_cluster) {
+        resource = resource.depends_on(cluster::CAPACITY_PROVIDERS);
     }
 
     resource = resource
@@ -185,6 +212,7 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
             "PlacementConstraints",
             json!([{ "Type": "memberOf", "Expression": constraint }]),
         ),
+        None if spot => resource.prop("CapacityProviderStrategy", spot::strategy()),
         None => resource.prop("LaunchType", "FARGATE"),
     };
     if !load_balancers.is_empty() {

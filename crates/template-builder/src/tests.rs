@@ -1026,7 +1026,8 @@ fn x_aws_healthcheck_sets_the_target_group_check_and_the_grace_period() {
     );
     let mut other = service("app");
     let mut http = port(80, Some(8081));
-    http.extensions.insert("x-aws-protocol".into(), json!("http"));
+    http.extensions
+        .insert("x-aws-protocol".into(), json!("http"));
     other.ports.push(http);
     let built = build(&project(vec![("other", other), ("web", web)])).unwrap();
     let r = &built.template["Resources"];
@@ -1102,4 +1103,76 @@ fn x_aws_healthcheck_errors_and_warnings_at_convert_time() {
         .any(|w| w.service.as_deref() == Some("worker")
             && w.attribute == "x-aws-healthcheck"
             && w.message.contains("publishes no port")));
+}
+
+#[test]
+fn x_aws_spot_runs_on_fargate_spot_in_a_cluster_that_offers_it() {
+    let mut worker = service("app");
+    worker.extensions.insert("x-aws-spot".into(), json!(true));
+    worker.platform = Some("linux/arm64".into());
+    let web = service("nginx");
+    let built = build(&project(vec![("web", web), ("worker", worker)])).unwrap();
+    let r = &built.template["Resources"];
+    let spot = &r["WorkerService"];
+    assert_eq!(
+        spot["Properties"]["CapacityProviderStrategy"],
+        json!([{ "CapacityProvider": "FARGATE_SPOT", "Weight": 1, "Base": 0 }])
+    );
+    assert!(spot["Properties"].get("LaunchType").is_none());
+    assert_eq!(spot["DependsOn"], json!(["ClusterCapacityProviders"]));
+    assert_eq!(
+        r["WorkerTaskDefinition"]["Properties"]["RuntimePlatform"],
+        json!({ "CpuArchitecture": "ARM64", "OperatingSystemFamily": "LINUX" })
+    );
+    let association = &r["ClusterCapacityProviders"]["Properties"];
+    assert_eq!(
+        association["CapacityProviders"],
+        json!(["FARGATE", "FARGATE_SPOT"])
+    );
+    assert_eq!(association["Cluster"], json!({ "Ref": "Cluster" }));
+    // On-demand services keep the Fargate launch type and do not wait for the association.
+    assert_eq!(r["WebService"]["Properties"]["LaunchType"], "FARGATE");
+    assert!(r["WebService"].get("DependsOn").is_none());
+}
+
+#[test]
+fn x_aws_spot_in_an_existing_cluster_leaves_its_providers_alone_with_a_warning() {
+    let mut worker = service("app");
+    worker.extensions.insert("x-aws-spot".into(), json!("true"));
+    let mut p = project(vec![("worker", worker)]);
+    p.extensions.insert("x-aws-cluster".into(), json!("shared"));
+    let built = build(&p).unwrap();
+    let kinds = kinds(&built);
+    assert!(!kinds.contains_key("ClusterCapacityProviders"));
+    let spot = &built.template["Resources"]["WorkerService"];
+    assert_eq!(
+        spot["Properties"]["CapacityProviderStrategy"][0]["CapacityProvider"],
+        "FARGATE_SPOT"
+    );
+    assert!(spot.get("DependsOn").is_none());
+    assert!(built
+        .warnings
+        .iter()
+        .any(|w| w.attribute == "x-aws-spot" && w.message.contains("FARGATE_SPOT")));
+}
+
+#[test]
+fn spot_or_arm64_with_a_gpu_is_an_error() {
+    let mut p = gpu_project();
+    let name = p.services.keys().next().unwrap().clone();
+    p.services
+        .get_mut(&name)
+        .unwrap()
+        .extensions
+        .insert("x-aws-spot".into(), json!(true));
+    let err = build(&p).unwrap_err();
+    assert_eq!(err.service.as_deref(), Some(name.as_str()));
+    assert_eq!(err.attribute, "x-aws-spot");
+    assert!(err.message.contains("GPU"), "{err}");
+
+    let mut p = gpu_project();
+    p.services.get_mut(&name).unwrap().platform = Some("linux/arm64".into());
+    let err = build(&p).unwrap_err();
+    assert_eq!(err.attribute, "platform");
+    assert!(err.message.contains("GPU"), "{err}");
 }
