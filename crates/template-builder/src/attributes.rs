@@ -199,6 +199,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.x-aws-max_percent", M, "`DeploymentConfiguration.MaximumPercent`"),
     a("service.x-aws-healthcheck", M, "target group health check: `path` (default `/`), `matcher` (HTTP codes, default `200-399`; both ALB only), `interval` (5-300 s, default 10), `timeout` (2-120 s, below the interval, default 5), `healthy_threshold`/`unhealthy_threshold` (2-10, default 3), `grace_period` (service `HealthCheckGracePeriodSeconds`, default the container health check's start period, at least 60 s)"),
     a("service.x-aws-spot", M, "`true`: Fargate Spot (`CapacityProviderStrategy` FARGATE_SPOT instead of `LaunchType`; the stack's cluster gets the FARGATE and FARGATE_SPOT capacity providers); with a GPU it is an error"),
+    a("service.x-aws-exec", M, "`true`: ECS Exec (`docker ecs exec`): service `EnableExecuteCommand` + the four `ssmmessages` channel permissions on the task role (created if needed); an error with `read_only: true`"),
     a("service.x-aws-unknown", W, "unknown `x-aws-*` extension (check the spelling)"),
     // Networks.
     a("network.external", M, "`external: true` with `name: sg-...` uses that security group"),

@@ -1,7 +1,7 @@
 //! IAM: per service a task execution role (pull the image, write logs, read this service's secrets
 //! and pull credentials, by ARN) and, only when needed, a task role for the application
 //! (`x-aws-policies` managed policies, `x-aws-role` inline policy, EFS access through its access
-//! points).
+//! points, ECS Exec sessions).
 
 use compose_model::Service;
 use serde_json::{json, Value};
@@ -65,12 +65,13 @@ pub fn add_execution_role(ctx: &mut Ctx, service: &str, secret_arns: Vec<Value>)
 }
 
 /// The task role, if the service needs one. `statements` are extra policy statements from other
-/// concerns (EFS access).
+/// concerns (EFS access); `exec` adds the ECS Exec session permissions.
 pub fn add_task_role(
     ctx: &mut Ctx,
     name: &str,
     service: &Service,
     statements: Vec<Value>,
+    exec: bool,
 ) -> Result<Option<Value>, Error> {
     let managed = managed_policies(name, service)?;
     let inline = service.extensions.get("x-aws-role").cloned();
@@ -83,7 +84,7 @@ pub fn add_task_role(
             });
         }
     }
-    if managed.is_empty() && inline.is_none() && statements.is_empty() {
+    if managed.is_empty() && inline.is_none() && statements.is_empty() && !exec {
         return Ok(None);
     }
     for arn in &managed {
@@ -97,6 +98,12 @@ pub fn add_task_role(
         policies.push(json!({
             "PolicyName": "VolumeAccess",
             "PolicyDocument": { "Version": "2012-10-17", "Statement": statements }
+        }));
+    }
+    if exec {
+        policies.push(json!({
+            "PolicyName": "ExecuteCommand",
+            "PolicyDocument": { "Version": "2012-10-17", "Statement": [crate::exec::statement()] }
         }));
     }
     let id = task_role_id(ctx, name);

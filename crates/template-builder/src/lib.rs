@@ -7,7 +7,7 @@
 //!
 //! One module per concern: `cluster`, `networks` (security groups), `loadbalancer` (listeners, target
 //! groups), `targethealth` (`x-aws-healthcheck`), `services` (the ECS service, wiring the others together), `taskdef` (containers),
-//! `fargate` (task size), `servicediscovery`, `logs`, `iam`, `secrets`, `volumes` (EFS), `gpu`, `spot`
+//! `fargate` (task size), `servicediscovery`, `logs`, `iam`, `exec` (ECS Exec), `secrets`, `volumes` (EFS), `gpu`, `spot`
 //! (Fargate Spot), `autoscaling`, `overlay` (`x-aws-cloudformation`), `limits`. `attributes` is the table of every
 //! Compose attribute (mapped / warned / error) behind the warnings and docs/ATTRIBUTES.md; `naming`
 //! gives logical ids, `template` the document and intrinsic functions, `yaml` the YAML 1.1-safe output.
@@ -21,6 +21,7 @@ pub mod attributes;
 mod autoscaling;
 mod cluster;
 mod context;
+mod exec;
 mod fargate;
 mod gpu;
 pub mod graph;

@@ -12,7 +12,7 @@ use crate::parameters;
 use crate::taskdef::{self, Launch, TaskParts, TaskSettings};
 use crate::template::{r#ref, Resource};
 use crate::{
-    autoscaling, cluster, fargate, gpu, iam, networks, secrets, servicediscovery, spot,
+    autoscaling, cluster, exec, fargate, gpu, iam, networks, secrets, servicediscovery, spot,
     targethealth, volumes, Error,
 };
 
@@ -93,7 +93,8 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
         readable.push(Value::String(arn));
     }
     let execution_role = iam::add_execution_role(ctx, name, readable);
-    let task_role = iam::add_task_role(ctx, name, service, volume_use.statements)?;
+    let exec = exec::requested(name, service)?;
+    let task_role = iam::add_task_role(ctx, name, service, volume_use.statements, exec)?;
     taskdef::add(
         ctx,
         name,
@@ -232,6 +233,7 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
         .prop("SchedulingStrategy", "REPLICA")
         .prop("PropagateTags", "SERVICE")
         .prop("EnableECSManagedTags", true)
+        .prop_opt("EnableExecuteCommand", exec.then_some(Value::Bool(true)))
         .prop("Tags", service_tags(ctx, name, service));
     ctx.template.add(service_id(ctx, name), resource);
     autoscaling::add(ctx, name, service)?;

@@ -1,0 +1,90 @@
+//! `x-aws-exec: true` on a service: ECS Exec (`docker ecs exec`, `aws ecs execute-command`). The
+//! service enables `EnableExecuteCommand` and its task role may open the Session Manager channels
+//! the SSM agent in the task uses.
+
+use compose_model::Service;
+use serde_json::{json, Value};
+
+use crate::Error;
+
+pub const ATTRIBUTE: &str = "x-aws-exec";
+
+/// What the SSM agent inside the task calls to carry an exec session.
+const ACTIONS: &[&str] = &[
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+];
+
+/// Whether the service enables ECS Exec (`true`/`false`, also as strings).
+pub fn requested(name: &str, service: &Service) -> Result<bool, Error> {
+    let enabled = match service.extensions.get(ATTRIBUTE) {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => true,
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => false,
+        Some(other) => {
+            return Err(Error {
+                service: Some(name.to_string()),
+                attribute: ATTRIBUTE.into(),
+                message: format!("expected true or false, got {other}"),
+            })
+        }
+    };
+    // The SSM agent writes to the container's file system to start.
+    if enabled && service.read_only == Some(true) {
+        return Err(Error {
+            service: Some(name.to_string()),
+            attribute: ATTRIBUTE.into(),
+            message:
+                "ECS Exec needs a writable root file system: remove read_only: true or x-aws-exec"
+                    .into(),
+        });
+    }
+    Ok(enabled)
+}
+
+/// The task role statement ECS Exec needs.
+pub fn statement() -> Value {
+    json!({ "Effect": "Allow", "Action": ACTIONS, "Resource": "*" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(value: Value) -> Service {
+        let mut service = Service::default();
+        service.extensions.insert(ATTRIBUTE.into(), value);
+        service
+    }
+
+    #[test]
+    fn booleans_and_their_spellings() {
+        assert!(!requested("w", &Service::default()).unwrap());
+        assert!(requested("w", &with(json!(true))).unwrap());
+        assert!(requested("w", &with(json!("TRUE"))).unwrap());
+        assert!(!requested("w", &with(json!(false))).unwrap());
+        let err = requested("w", &with(json!(1))).unwrap_err();
+        assert_eq!(err.attribute, "x-aws-exec");
+        assert_eq!(err.service.as_deref(), Some("w"));
+    }
+
+    #[test]
+    fn a_read_only_root_file_system_is_refused() {
+        let mut service = with(json!(true));
+        service.read_only = Some(true);
+        let err = requested("w", &service).unwrap_err();
+        assert!(err.message.contains("read_only"), "{err}");
+        service.read_only = Some(false);
+        assert!(requested("w", &service).unwrap());
+    }
+
+    #[test]
+    fn the_statement_allows_the_four_session_channels() {
+        let statement = statement();
+        assert_eq!(statement["Action"].as_array().unwrap().len(), 4);
+        assert_eq!(statement["Resource"], "*");
+    }
+}
