@@ -6,7 +6,7 @@
 //! with, and [`Built::preconditions`] what to check in the account first.
 //!
 //! One module per concern: `cluster`, `networks` (security groups), `loadbalancer` (listeners, target
-//! groups), `targethealth` (`x-aws-healthcheck`), `services` (the ECS service, wiring the others together), `taskdef` (containers),
+//! groups), `https` (certificates, redirect), `targethealth` (`x-aws-healthcheck`), `services` (the ECS service, wiring the others together), `taskdef` (containers),
 //! `fargate` (task size), `servicediscovery`, `logs`, `iam`, `exec` (ECS Exec), `secrets`, `volumes` (EFS), `gpu`, `spot`
 //! (Fargate Spot), `autoscaling`, `overlay` (`x-aws-cloudformation`), `limits`. `attributes` is the table of every
 //! Compose attribute (mapped / warned / error) behind the warnings and docs/ATTRIBUTES.md; `naming`
@@ -25,6 +25,7 @@ mod exec;
 mod fargate;
 mod gpu;
 pub mod graph;
+mod https;
 mod iam;
 mod limits;
 mod loadbalancer;

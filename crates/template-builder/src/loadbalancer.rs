@@ -11,6 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Value};
 
 use crate::context::Ctx;
+use crate::https;
+use crate::naming::HTTP_REDIRECT_LISTENER;
 use crate::naming::{LOAD_BALANCER, LOAD_BALANCER_SECURITY_GROUP};
 use crate::networks;
 use crate::parameters;
@@ -60,6 +62,15 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Whether our load balancer gets an HTTP :80 listener redirecting to HTTPS :443: when 443 is
+    /// HTTPS and no service publishes 80.
+    pub fn redirects_http(&self) -> bool {
+        self.ports
+            .iter()
+            .any(|p| p.published == 443 && p.listener_protocol == "HTTPS")
+            && !self.ports.iter().any(|p| p.published == 80)
+    }
+
     pub fn for_service<'p>(&'p self, service: &'p str) -> impl Iterator<Item = &'p PortPlan> + 'p {
         self.ports.iter().filter(move |p| p.service == service)
     }
@@ -81,6 +92,7 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         certificate: Option<String>,
         health: TargetHealth,
     }
+    let default_certificate = https::project_certificate(ctx)?;
     let mut raw: Vec<Raw> = Vec::new();
     let mut taken: BTreeMap<u16, String> = BTreeMap::new();
     let project = ctx.project;
@@ -135,20 +147,56 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
             let declared = port_extension(port, "x-aws-protocol")
                 .or(port.app_protocol.as_deref())
                 .map(str::to_ascii_lowercase);
-            let certificate = port_extension(port, "x-aws-certificate").map(str::to_string);
+            let port_certificate_attribute = format!("{attribute}.{}", https::ATTRIBUTE);
+            let own_certificate = https::certificate(
+                Some(name),
+                &port_certificate_attribute,
+                port.extensions.get(https::ATTRIBUTE),
+            )?;
+            // A certificate makes a port HTTPS; so does publishing 443 when the project has one.
             let https = declared.as_deref() == Some("https")
-                || (declared.is_none() && published == 443 && certificate.is_some());
+                || (declared.is_none()
+                    && (own_certificate.is_some()
+                        || (published == 443 && default_certificate.is_some())));
+            if own_certificate.is_some() && !https {
+                return Err(Error {
+                    service: Some(name.clone()),
+                    attribute: port_certificate_attribute,
+                    message: format!(
+                        "a certificate needs an HTTPS port, but this port is declared {}; remove x-aws-certificate or declare https",
+                        declared.as_deref().unwrap_or_default()
+                    ),
+                });
+            }
+            if https && transport != "tcp" {
+                return Err(Error {
+                    service: Some(name.clone()),
+                    attribute: if own_certificate.is_some() {
+                        port_certificate_attribute
+                    } else {
+                        format!("{attribute}.protocol")
+                    },
+                    message: format!("HTTPS runs over tcp, not {transport}"),
+                });
+            }
+            let (certificate, certificate_attribute) = match own_certificate {
+                Some(arn) => (Some(arn), port_certificate_attribute),
+                None if https && default_certificate.is_some() => {
+                    (default_certificate.clone(), https::ATTRIBUTE.to_string())
+                }
+                None => (None, port_certificate_attribute),
+            };
+            if https && certificate.is_none() {
+                return Err(Error {
+                    service: Some(name.clone()),
+                    attribute: certificate_attribute,
+                    message: "HTTPS needs a certificate: set x-aws-certificate to an ACM certificate ARN on the port (long syntax) or at the top level".into(),
+                });
+            }
             let http = transport == "tcp"
                 && (https
                     || declared.as_deref() == Some("http")
                     || (declared.is_none() && matches!(published, 80 | 443)));
-            if declared.as_deref() == Some("https") && certificate.is_none() {
-                return Err(Error {
-                    service: Some(name.clone()),
-                    attribute: format!("{attribute}.x-aws-certificate"),
-                    message: "an HTTPS listener needs a certificate: set x-aws-certificate to an ACM certificate ARN".into(),
-                });
-            }
             raw.push(Raw {
                 service: name.clone(),
                 published,
@@ -162,9 +210,24 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         }
     }
     if raw.is_empty() {
+        if default_certificate.is_some() {
+            ctx.warn_value(
+                None,
+                https::ATTRIBUTE,
+                "ignored: no service publishes a port".into(),
+            );
+        }
         return Ok(Plan::default());
     }
     let application = raw.iter().all(|p| p.http);
+    if default_certificate.is_some() && !raw.iter().any(|p| p.https) {
+        ctx.warn_value(
+            None,
+            https::ATTRIBUTE,
+            "ignored: no port is HTTPS (publish 443, or set x-aws-protocol: https on a port)"
+                .into(),
+        );
+    }
     let kind = if application {
         LoadBalancerType::Application
     } else {
@@ -189,6 +252,7 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         let listener_protocol = match (application, p.https, p.transport.as_str()) {
             (true, true, _) => "HTTPS",
             (true, false, _) => "HTTP",
+            // A Network Load Balancer terminates TLS with the certificate and forwards TCP.
             (false, true, _) => "TLS",
             (false, false, "udp") => "UDP",
             (false, false, _) => "TCP",
@@ -283,6 +347,15 @@ pub fn add(ctx: &mut Ctx, plan: &Plan) -> Result<(), Error> {
         add_listener(ctx, port);
         add_task_ingress(ctx, port, existing.is_some(), &mut opened);
     }
+    // On an existing load balancer port 80 may be taken by another application.
+    if existing.is_none() && plan.redirects_http() {
+        let redirect = Resource::new("AWS::ElasticLoadBalancingV2::Listener")
+            .prop("LoadBalancerArn", load_balancer_arn(ctx))
+            .prop("Port", 80)
+            .prop("Protocol", "HTTP")
+            .prop("DefaultActions", https::redirect_action());
+        ctx.template.add(HTTP_REDIRECT_LISTENER, redirect);
+    }
     add_outputs(ctx, plan, kind, existing.is_some());
     Ok(())
 }
@@ -290,7 +363,7 @@ pub fn add(ctx: &mut Ctx, plan: &Plan) -> Result<(), Error> {
 fn add_load_balancer(ctx: &mut Ctx, plan: &Plan, kind: LoadBalancerType) {
     let vpc = parameters::vpc_id(ctx);
     let subnets = parameters::public_subnets(ctx);
-    let ingress: Vec<Value> = plan
+    let mut ingress: Vec<Value> = plan
         .ports
         .iter()
         .map(|port| {
@@ -303,6 +376,15 @@ fn add_load_balancer(ctx: &mut Ctx, plan: &Plan, kind: LoadBalancerType) {
             })
         })
         .collect();
+    if plan.redirects_http() {
+        ingress.push(json!({
+            "CidrIp": "0.0.0.0/0",
+            "IpProtocol": "tcp",
+            "FromPort": 80,
+            "ToPort": 80,
+            "Description": "tcp 80 redirected to HTTPS",
+        }));
+    }
     let group = Resource::new("AWS::EC2::SecurityGroup")
         .prop(
             "GroupDescription",
@@ -374,6 +456,10 @@ fn add_listener(ctx: &mut Ctx, port: &PortPlan) {
             port.certificate
                 .as_ref()
                 .map(|arn| json!([{ "CertificateArn": arn }])),
+        )
+        .prop_opt(
+            "SslPolicy",
+            (port.listener_protocol == "HTTPS").then_some(https::SSL_POLICY),
         )
         .prop(
             "DefaultActions",

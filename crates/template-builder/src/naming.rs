@@ -11,6 +11,8 @@ use crate::Error;
 pub const CLUSTER: &str = "Cluster";
 pub const LOAD_BALANCER: &str = "LoadBalancer";
 pub const LOAD_BALANCER_SECURITY_GROUP: &str = "LoadBalancerSecurityGroup";
+/// Service listeners are `<Service><PROTOCOL><port>Listener`, so this id is never one of theirs.
+pub const HTTP_REDIRECT_LISTENER: &str = "HttpRedirectListener";
 pub const LOG_GROUP: &str = "LogGroup";
 pub const CLOUD_MAP: &str = "CloudMap";
 
