@@ -4,7 +4,8 @@
 //! An Application Load Balancer when every published port is HTTP (80/443, or `x-aws-protocol:
 //! http|https`, or `app_protocol: http|https`), else a Network Load Balancer. The internet may reach
 //! the load balancer only on published ports; a service's tasks accept only the load balancer, only
-//! on their target ports.
+//! on their target ports. `x-aws-loadbalancer_scheme: internal` keeps it inside the VPC, in the
+//! private subnets.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -297,6 +298,23 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
     })
 }
 
+const SCHEME_ATTRIBUTE: &str = "x-aws-loadbalancer_scheme";
+
+/// `x-aws-loadbalancer_scheme`: whether the load balancer is internal (reachable from inside the
+/// VPC only, placed in the private subnets) rather than internet-facing.
+fn internal_scheme(ctx: &Ctx) -> Result<bool, Error> {
+    match ctx.project.extensions.get(SCHEME_ATTRIBUTE) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::String(s)) if s == "internal" => Ok(true),
+        Some(Value::String(s)) if s == "internet-facing" => Ok(false),
+        Some(other) => Err(Error {
+            service: None,
+            attribute: SCHEME_ATTRIBUTE.into(),
+            message: format!("expected internal or internet-facing, got {other}"),
+        }),
+    }
+}
+
 fn existing_load_balancer(ctx: &Ctx) -> Option<String> {
     ctx.project_extension_str("x-aws-loadbalancer")
         .map(str::to_string)
@@ -311,6 +329,15 @@ fn load_balancer_arn(ctx: &Ctx) -> Value {
 }
 
 pub fn add(ctx: &mut Ctx, plan: &Plan) -> Result<(), Error> {
+    let internal = internal_scheme(ctx)?;
+    let scheme_set = ctx.project.extensions.contains_key(SCHEME_ATTRIBUTE);
+    if scheme_set && (plan.kind.is_none() || existing_load_balancer(ctx).is_some()) {
+        ctx.warn_value(
+            None,
+            SCHEME_ATTRIBUTE,
+            "ignored: the stack creates no load balancer (no published port, or x-aws-loadbalancer is used as it is)".into(),
+        );
+    }
     let Some(kind) = plan.kind else {
         if existing_load_balancer(ctx).is_some() {
             ctx.warn_value(
@@ -337,7 +364,7 @@ pub fn add(ctx: &mut Ctx, plan: &Plan) -> Result<(), Error> {
             expected: kind,
         });
     } else {
-        add_load_balancer(ctx, plan, kind);
+        add_load_balancer(ctx, plan, kind, internal);
     }
     let vpc = parameters::vpc_id(ctx);
     // Several listeners may forward to one container port: EC2 refuses a rule declared twice.
@@ -360,9 +387,13 @@ pub fn add(ctx: &mut Ctx, plan: &Plan) -> Result<(), Error> {
     Ok(())
 }
 
-fn add_load_balancer(ctx: &mut Ctx, plan: &Plan, kind: LoadBalancerType) {
+fn add_load_balancer(ctx: &mut Ctx, plan: &Plan, kind: LoadBalancerType, internal: bool) {
     let vpc = parameters::vpc_id(ctx);
-    let subnets = parameters::public_subnets(ctx);
+    let (scheme, subnets) = if internal {
+        ("internal", parameters::private_subnets(ctx))
+    } else {
+        ("internet-facing", parameters::public_subnets(ctx))
+    };
     let mut ingress: Vec<Value> = plan
         .ports
         .iter()
@@ -400,7 +431,7 @@ fn add_load_balancer(ctx: &mut Ctx, plan: &Plan, kind: LoadBalancerType) {
     };
     let lb = Resource::new("AWS::ElasticLoadBalancingV2::LoadBalancer")
         .prop("Type", type_name)
-        .prop("Scheme", "internet-facing")
+        .prop("Scheme", scheme)
         .prop("Subnets", subnets)
         .prop(
             "SecurityGroups",

@@ -1364,3 +1364,42 @@ fn https_next_to_a_tcp_port_terminates_tls_on_the_network_load_balancer() {
     // Only an Application Load Balancer redirects.
     assert!(!kinds(&built).contains_key("HttpRedirectListener"));
 }
+
+#[test]
+fn an_internal_load_balancer_sits_in_the_private_subnets() {
+    let mut web = service("app");
+    web.ports.push(port(8080, Some(80)));
+    let mut p = project(vec![("web", web)]);
+    p.extensions
+        .insert("x-aws-loadbalancer_scheme".into(), json!("internal"));
+    let built = build(&p).unwrap();
+    let lb = &built.template["Resources"]["LoadBalancer"]["Properties"];
+    assert_eq!(lb["Scheme"], "internal");
+    assert_eq!(lb["Subnets"], json!({ "Ref": "PrivateSubnetIds" }));
+    assert!(built.template["Parameters"]
+        .get("PublicSubnetIds")
+        .is_none());
+
+    p.extensions
+        .insert("x-aws-loadbalancer_scheme".into(), json!("internet-facing"));
+    let built = build(&p).unwrap();
+    let lb = &built.template["Resources"]["LoadBalancer"]["Properties"];
+    assert_eq!(lb["Scheme"], "internet-facing");
+    assert_eq!(lb["Subnets"], json!({ "Ref": "PublicSubnetIds" }));
+
+    p.extensions
+        .insert("x-aws-loadbalancer_scheme".into(), json!("private"));
+    let err = build(&p).unwrap_err();
+    assert_eq!(err.attribute, "x-aws-loadbalancer_scheme");
+    assert!(err.message.contains("internal or internet-facing"), "{err}");
+
+    // Nothing to place: a warning, not silence.
+    let mut p = project(vec![("worker", service("app"))]);
+    p.extensions
+        .insert("x-aws-loadbalancer_scheme".into(), json!("internal"));
+    let built = build(&p).unwrap();
+    assert!(built
+        .warnings
+        .iter()
+        .any(|w| w.attribute == "x-aws-loadbalancer_scheme" && w.message.starts_with("ignored")));
+}
