@@ -215,7 +215,10 @@ async fn ps_and_logs_of_a_project_on_an_existing_cluster() {
         r#"{"model_name":"ecs::task","transition":{"progression":"manual","times":1000}}"#,
     )
     .expect("moto API");
-    assert!((200..300).contains(&status), "set-transition: HTTP {status}");
+    assert!(
+        (200..300).contains(&status),
+        "set-transition: HTTP {status}"
+    );
     let clients = clients(&moto).await;
 
     let subnets: Vec<String> = clients

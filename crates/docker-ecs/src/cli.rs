@@ -138,7 +138,12 @@ pub struct ExecArgs {
     #[arg(short = 't', long)]
     pub tty: bool,
     /// Command and arguments to run
-    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
     pub command: Vec<String>,
 }
 

@@ -3,13 +3,13 @@
 mod config;
 mod convert;
 mod diff;
-mod exec;
 mod down;
+mod exec;
 mod logs;
 mod ls;
 mod project;
-mod redeploy;
 mod ps;
+mod redeploy;
 mod secret;
 mod up;
 mod version;
