@@ -22,6 +22,20 @@ pub struct Network {
     pub public_subnets: Vec<String>,
     /// Subnets without a route to the internet; the public ones when the VPC has none.
     pub private_subnets: Vec<String>,
+    /// `private_subnets` are really private (not the public fallback): tasks there reach the
+    /// internet through a NAT gateway and need no public IP.
+    pub tasks_in_private_subnets: bool,
+}
+
+impl Network {
+    /// The `AssignPublicIp` value for tasks in `private_subnets`.
+    pub fn assign_public_ip(&self) -> &'static str {
+        if self.tasks_in_private_subnets {
+            "DISABLED"
+        } else {
+            "ENABLED"
+        }
+    }
 }
 
 /// Resolve every parameter `built` asks for. `existing_stack` is the stack being updated, if any:
@@ -38,6 +52,7 @@ pub async fn resolve(
             ParameterSource::VpcId
                 | ParameterSource::PublicSubnetIds
                 | ParameterSource::PrivateSubnetIds
+                | ParameterSource::AssignPublicIp
         )
     });
     let network = if needs_network {
@@ -70,10 +85,14 @@ pub async fn resolve(
                 network.public_subnets.join(",")
             }
             (ParameterSource::PrivateSubnetIds, Some(network)) => network.private_subnets.join(","),
+            (ParameterSource::AssignPublicIp, Some(network)) => {
+                network.assign_public_ip().to_string()
+            }
             (
                 ParameterSource::VpcId
                 | ParameterSource::PublicSubnetIds
-                | ParameterSource::PrivateSubnetIds,
+                | ParameterSource::PrivateSubnetIds
+                | ParameterSource::AssignPublicIp,
                 None,
             ) => unreachable_network()?,
             (ParameterSource::SecretValue { secret, from }, _) => read_secret(secret, from)?,
@@ -158,15 +177,17 @@ pub async fn lookup_network(clients: &Clients, vpc: Option<&str>) -> Result<Netw
     // Load balancers and EFS mount targets take at most one subnet per availability zone.
     let public_subnets = one_per_zone(&subnets, public);
     let private = one_per_zone(&subnets, private);
-    let private_subnets = if private.is_empty() {
-        public_subnets.clone()
-    } else {
+    let tasks_in_private_subnets = !private.is_empty();
+    let private_subnets = if tasks_in_private_subnets {
         private
+    } else {
+        public_subnets.clone()
     };
     Ok(Network {
         vpc_id,
         public_subnets,
         private_subnets,
+        tasks_in_private_subnets,
     })
 }
 

@@ -266,6 +266,11 @@ fn network_summary(built: &Built, values: &[(String, String)]) -> Option<String>
     if let Some(private) = value_of(&ParameterSource::PrivateSubnetIds) {
         parts.push(format!("task subnets {private}"));
     }
+    match value_of(&ParameterSource::AssignPublicIp).as_deref() {
+        Some("DISABLED") => parts.push("tasks without public IPs (private subnets)".into()),
+        Some(_) => parts.push("tasks with public IPs (no private subnets)".into()),
+        None => {}
+    }
     Some(format!("Using {}", parts.join("; ")))
 }
 

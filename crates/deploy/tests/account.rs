@@ -161,6 +161,7 @@ async fn parameters_default_vpc_subnets_and_retained_file_systems() {
         input("VpcId", ParameterSource::VpcId),
         input("PublicSubnetIds", ParameterSource::PublicSubnetIds),
         input("PrivateSubnetIds", ParameterSource::PrivateSubnetIds),
+        input("AssignPublicIp", ParameterSource::AssignPublicIp),
         input(
             "DataFileSystem",
             ParameterSource::RetainedFileSystem {
@@ -181,8 +182,64 @@ async fn parameters_default_vpc_subnets_and_retained_file_systems() {
         ("VpcId", "vpc-default"),
         ("PublicSubnetIds", "subnet-pub1,subnet-pub2"),
         ("PrivateSubnetIds", "subnet-priv1"),
+        ("AssignPublicIp", "DISABLED"),
         ("DataFileSystem", "fs-new"),
         ("CacheFileSystem", ""),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(values, expected);
+}
+
+/// A default VPC whose subnets all map public IPs: nothing private to put tasks in.
+fn public_only_network_mocks() -> Vec<aws_smithy_mocks::Rule> {
+    vec![
+        mock!(Ec2::describe_vpcs).then_output(|| {
+            DescribeVpcsOutput::builder()
+                .vpcs(Vpc::builder().vpc_id("vpc-default").build())
+                .build()
+        }),
+        mock!(Ec2::describe_subnets).then_output(|| {
+            DescribeSubnetsOutput::builder()
+                .subnets(
+                    Subnet::builder()
+                        .subnet_id("subnet-pub1")
+                        .availability_zone("us-east-1a")
+                        .map_public_ip_on_launch(true)
+                        .build(),
+                )
+                .subnets(
+                    Subnet::builder()
+                        .subnet_id("subnet-pub2")
+                        .availability_zone("us-east-1b")
+                        .map_public_ip_on_launch(true)
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(Ec2::describe_route_tables)
+            .then_output(|| DescribeRouteTablesOutput::builder().build()),
+    ]
+}
+
+#[tokio::test]
+async fn tasks_keep_public_ips_when_the_vpc_has_no_private_subnets() {
+    let mocks = Mocks {
+        ec2: public_only_network_mocks(),
+        ..Default::default()
+    };
+    let mut built = small_built();
+    built.parameters = vec![
+        input("PrivateSubnetIds", ParameterSource::PrivateSubnetIds),
+        input("AssignPublicIp", ParameterSource::AssignPublicIp),
+    ];
+    let values = parameters::resolve(&mocks.clients(), "app", &built, None)
+        .await
+        .unwrap();
+    let expected: Vec<(String, String)> = [
+        ("PrivateSubnetIds", "subnet-pub1,subnet-pub2"),
+        ("AssignPublicIp", "ENABLED"),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -484,6 +541,7 @@ async fn up_passes_the_resolved_network_and_says_where_it_deploys() {
             value("VpcId") == Some("vpc-default")
                 && value("PublicSubnetIds") == Some("subnet-pub1,subnet-pub2")
                 && value("PrivateSubnetIds") == Some("subnet-priv1")
+                && value("AssignPublicIp") == Some("DISABLED")
         })
         .then_error(|| {
             CreateChangeSetError::generic(error(
@@ -508,6 +566,7 @@ async fn up_passes_the_resolved_network_and_says_where_it_deploys() {
         input("VpcId", ParameterSource::VpcId),
         input("PublicSubnetIds", ParameterSource::PublicSubnetIds),
         input("PrivateSubnetIds", ParameterSource::PrivateSubnetIds),
+        input("AssignPublicIp", ParameterSource::AssignPublicIp),
     ];
     let mut progress = Recorder::default();
     let outcome = up(
@@ -525,7 +584,9 @@ async fn up_passes_the_resolved_network_and_says_where_it_deploys() {
     assert_eq!(
         progress.events[0],
         ecs_deploy::progress::ProgressEvent::Info(
-            "Using VPC vpc-default; public subnets subnet-pub1, subnet-pub2; task subnets subnet-priv1".into()
+            "Using VPC vpc-default; public subnets subnet-pub1, subnet-pub2; task subnets subnet-priv1; \
+             tasks without public IPs (private subnets)"
+                .into()
         )
     );
 }

@@ -76,6 +76,9 @@ pub enum ParameterSource {
     PublicSubnetIds,
     /// `List<AWS::EC2::Subnet::Id>` of the VPC's private subnets (falls back to the public ones).
     PrivateSubnetIds,
+    /// `ENABLED` or `DISABLED`: whether tasks get a public IP. DISABLED only when the task subnets
+    /// are really private (they reach the internet through a NAT gateway, not a public IP).
+    AssignPublicIp,
     /// A NoEcho parameter holding a secret's content, never written into the template.
     SecretValue {
         secret: String,

@@ -11,8 +11,9 @@ use crate::{ParameterInput, ParameterSource, SecretValueSource};
 pub const VPC_ID: &str = "VpcId";
 pub const PUBLIC_SUBNETS: &str = "PublicSubnetIds";
 pub const PRIVATE_SUBNETS: &str = "PrivateSubnetIds";
-/// Has a default (ENABLED), so `up` need not fill it: Fargate tasks in public subnets need a public
-/// IP to pull images; with private subnets behind a NAT gateway it can be set to DISABLED.
+/// Fargate tasks in public subnets need a public IP to pull images; `up` sets DISABLED when the task
+/// subnets are private (behind a NAT gateway). The default (ENABLED) serves a plain `aws cloudformation`
+/// deploy of the converted template.
 pub const ASSIGN_PUBLIC_IP: &str = "AssignPublicIp";
 pub const GPU_AMI: &str = "GpuAmiId";
 /// Condition: GPU instances get public addresses.
@@ -94,7 +95,7 @@ pub fn assign_public_ip(ctx: &mut Ctx) -> Value {
             "Default": "ENABLED",
             "Description": "Give tasks a public IP (needed to pull images from public subnets; DISABLED when the task subnets route through a NAT gateway)"
         }),
-        None,
+        Some(ParameterSource::AssignPublicIp),
     )
 }
 

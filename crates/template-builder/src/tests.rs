@@ -103,7 +103,15 @@ fn web_and_redis_core_resources() {
         json!({"Enable": true, "Rollback": true})
     );
     let names: Vec<_> = built.parameters.iter().map(|p| p.name.as_str()).collect();
-    assert_eq!(names, ["VpcId", "PublicSubnetIds", "PrivateSubnetIds"]);
+    assert_eq!(
+        names,
+        [
+            "VpcId",
+            "PublicSubnetIds",
+            "PrivateSubnetIds",
+            "AssignPublicIp"
+        ]
+    );
 }
 
 #[test]
