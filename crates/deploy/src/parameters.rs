@@ -56,7 +56,12 @@ pub async fn resolve(
         )
     });
     let network = if needs_network {
-        Some(lookup_network(clients, explicit_vpc(built)).await?)
+        Some(match explicit_subnets(built) {
+            Some((public, private)) => {
+                explicit_network(clients, explicit_vpc(built), public, private).await?
+            }
+            None => lookup_network(clients, explicit_vpc(built)).await?,
+        })
     } else {
         None
     };
@@ -120,10 +125,96 @@ fn explicit_vpc(built: &Built) -> Option<&str> {
     })
 }
 
-/// The VPC (`x-aws-vpc`, else the region's default VPC) and its subnets.
-pub async fn lookup_network(clients: &Clients, vpc: Option<&str>) -> Result<Network, Error> {
+/// `x-aws-subnets`, which the builder records as a precondition.
+fn explicit_subnets(built: &Built) -> Option<(&[String], &[String])> {
+    built.preconditions.iter().find_map(|p| match p {
+        Precondition::Subnets { public, private } => Some((public.as_slice(), private.as_slice())),
+        _ => None,
+    })
+}
+
+/// The subnets `x-aws-subnets` names, checked: each exists in the VPC, and no two public ones (the
+/// load balancer's) share an availability zone. Private falls back to public when empty.
+pub async fn explicit_network(
+    clients: &Clients,
+    vpc: Option<&str>,
+    public: &[String],
+    private: &[String],
+) -> Result<Network, Error> {
+    let vpc_id = vpc_id_or_default(clients, vpc).await?;
+    let ids: Vec<String> = public.iter().chain(private).cloned().collect();
+    let mut subnets = Vec::new();
+    let mut pages = clients
+        .ec2
+        .describe_subnets()
+        .filters(Filter::builder().name("vpc-id").values(&vpc_id).build())
+        .filters(
+            Filter::builder()
+                .name("subnet-id")
+                .set_values(Some(ids.clone()))
+                .build(),
+        )
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| {
+            sdk_errors::failed(format!("x-aws-subnets: looking up subnets in {vpc_id}"), e)
+        })?;
+        subnets.extend(page.subnets().iter().cloned());
+    }
+    let missing: Vec<&str> = ids
+        .iter()
+        .filter(|id| !subnets.iter().any(|s| s.subnet_id() == Some(id.as_str())))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::Precondition(format!(
+            "x-aws-subnets: {} not found in VPC {vpc_id}{} (region {})",
+            missing.join(", "),
+            if vpc.is_some() {
+                " (x-aws-vpc)"
+            } else {
+                " (the default VPC)"
+            },
+            clients.region
+        )));
+    }
+    let zone_of = |id: &str| {
+        subnets
+            .iter()
+            .find(|s| s.subnet_id() == Some(id))
+            .and_then(|s| s.availability_zone().or(s.availability_zone_id()))
+    };
+    for (index, id) in public.iter().enumerate() {
+        let zone = zone_of(id);
+        if let Some(other) = public[..index]
+            .iter()
+            .find(|other| zone.is_some() && zone_of(other) == zone)
+        {
+            return Err(Error::Precondition(format!(
+                "x-aws-subnets.public: {other} and {id} are both in availability zone {}; a load \
+                 balancer takes one subnet per zone",
+                zone.unwrap_or_default()
+            )));
+        }
+    }
+    let tasks_in_private_subnets = !private.is_empty();
+    Ok(Network {
+        vpc_id,
+        public_subnets: public.to_vec(),
+        private_subnets: if tasks_in_private_subnets {
+            private.to_vec()
+        } else {
+            public.to_vec()
+        },
+        tasks_in_private_subnets,
+    })
+}
+
+/// `x-aws-vpc`, else the region's default VPC.
+async fn vpc_id_or_default(clients: &Clients, vpc: Option<&str>) -> Result<String, Error> {
     let ec2 = &clients.ec2;
-    let vpc_id = match vpc {
+    Ok(match vpc {
         Some(id) => id.to_string(),
         None => {
             let out = ec2
@@ -143,7 +234,13 @@ pub async fn lookup_network(clients: &Clients, vpc: Option<&str>) -> Result<Netw
                     ))
                 })?
         }
-    };
+    })
+}
+
+/// The VPC (`x-aws-vpc`, else the region's default VPC) and its subnets.
+pub async fn lookup_network(clients: &Clients, vpc: Option<&str>) -> Result<Network, Error> {
+    let ec2 = &clients.ec2;
+    let vpc_id = vpc_id_or_default(clients, vpc).await?;
     let vpc_filter = || Filter::builder().name("vpc-id").values(&vpc_id).build();
     let mut subnets = Vec::new();
     let mut pages = ec2

@@ -147,6 +147,8 @@ async fn check_one(
                 )),
             }
         }
+        // Checked against the VPC when the subnet parameters are resolved.
+        Precondition::Subnets { .. } => Ok(None),
         Precondition::ManagedPolicyExists { arn } => {
             match clients.iam.get_policy().policy_arn(arn).send().await {
                 Ok(_) => Ok(None),

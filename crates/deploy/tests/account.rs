@@ -590,3 +590,108 @@ async fn up_passes_the_resolved_network_and_says_where_it_deploys() {
         )
     );
 }
+
+/// A default VPC where DescribeSubnets answers with these (id, zone) pairs.
+fn explicit_subnet_mocks(
+    found: &'static [(&'static str, &'static str)],
+) -> Vec<aws_smithy_mocks::Rule> {
+    vec![
+        mock!(Ec2::describe_vpcs).then_output(|| {
+            DescribeVpcsOutput::builder()
+                .vpcs(Vpc::builder().vpc_id("vpc-default").build())
+                .build()
+        }),
+        mock!(Ec2::describe_subnets)
+            .match_requests(|r| {
+                r.filters()
+                    .iter()
+                    .any(|f| f.name() == Some("vpc-id") && f.values() == ["vpc-default"])
+                    && r.filters().iter().any(|f| f.name() == Some("subnet-id"))
+            })
+            .then_output(move || {
+                let mut out = DescribeSubnetsOutput::builder();
+                for (id, zone) in found {
+                    out = out.subnets(
+                        Subnet::builder()
+                            .subnet_id(*id)
+                            .availability_zone(*zone)
+                            .build(),
+                    );
+                }
+                out.build()
+            }),
+    ]
+}
+
+fn explicit_subnets_built(public: &[&str], private: &[&str]) -> template_builder::Built {
+    let mut built = small_built();
+    built.parameters = vec![
+        input("PublicSubnetIds", ParameterSource::PublicSubnetIds),
+        input("PrivateSubnetIds", ParameterSource::PrivateSubnetIds),
+        input("AssignPublicIp", ParameterSource::AssignPublicIp),
+    ];
+    built.preconditions.push(Precondition::Subnets {
+        public: public.iter().map(|s| s.to_string()).collect(),
+        private: private.iter().map(|s| s.to_string()).collect(),
+    });
+    built
+}
+
+#[tokio::test]
+async fn x_aws_subnets_replace_detection() {
+    let mocks = Mocks {
+        ec2: explicit_subnet_mocks(&[
+            ("subnet-0a", "us-east-1a"),
+            ("subnet-0b", "us-east-1b"),
+            ("subnet-1a", "us-east-1a"),
+        ]),
+        ..Default::default()
+    };
+    let built = explicit_subnets_built(&["subnet-0a", "subnet-0b"], &["subnet-1a"]);
+    let values = parameters::resolve(&mocks.clients(), "app", &built, None)
+        .await
+        .unwrap();
+    let expected: Vec<(String, String)> = [
+        ("PublicSubnetIds", "subnet-0a,subnet-0b"),
+        ("PrivateSubnetIds", "subnet-1a"),
+        ("AssignPublicIp", "DISABLED"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(values, expected);
+}
+
+#[tokio::test]
+async fn x_aws_subnets_missing_from_the_vpc_are_named() {
+    let mocks = Mocks {
+        ec2: explicit_subnet_mocks(&[("subnet-0a", "us-east-1a")]),
+        ..Default::default()
+    };
+    let built = explicit_subnets_built(&["subnet-0a"], &["subnet-1a"]);
+    let err = parameters::resolve(&mocks.clients(), "app", &built, None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("x-aws-subnets: subnet-1a not found in VPC vpc-default"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn x_aws_subnets_public_in_one_zone_twice_is_refused() {
+    let mocks = Mocks {
+        ec2: explicit_subnet_mocks(&[("subnet-0a", "us-east-1a"), ("subnet-0c", "us-east-1a")]),
+        ..Default::default()
+    };
+    let built = explicit_subnets_built(&["subnet-0a", "subnet-0c"], &[]);
+    let err = parameters::resolve(&mocks.clients(), "app", &built, None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("subnet-0a and subnet-0c are both in availability zone us-east-1a"),
+        "{err}"
+    );
+}

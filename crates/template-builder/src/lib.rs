@@ -38,6 +38,7 @@ mod secrets;
 mod servicediscovery;
 mod services;
 mod spot;
+mod subnets;
 mod targethealth;
 mod taskdef;
 pub mod template;
@@ -111,6 +112,12 @@ pub enum Precondition {
     FileSystemExists { id: String },
     /// `x-aws-policies`: managed policy ARNs must exist.
     ManagedPolicyExists { arn: String },
+    /// `x-aws-subnets`: use these subnets instead of detecting them; they must exist in the VPC and
+    /// the public ones (load balancer) must be in different availability zones.
+    Subnets {
+        public: Vec<String>,
+        private: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,6 +167,9 @@ pub fn build(project: &Project) -> Result<Built, Error> {
     if let Some(vpc) = ctx.project_extension_str("x-aws-vpc") {
         let id = vpc.to_string();
         ctx.add_precondition(Precondition::VpcExists { id });
+    }
+    if let Some(subnets::Subnets { public, private }) = subnets::explicit(project)? {
+        ctx.add_precondition(Precondition::Subnets { public, private });
     }
     let plan = loadbalancer::plan(&mut ctx)?;
     logs::add(&mut ctx)?;

@@ -1411,3 +1411,30 @@ fn an_internal_load_balancer_sits_in_the_private_subnets() {
         .iter()
         .any(|w| w.attribute == "x-aws-loadbalancer_scheme" && w.message.starts_with("ignored")));
 }
+
+#[test]
+fn x_aws_subnets_become_a_precondition_and_bad_ids_stop_the_build() {
+    let mut web = service("app");
+    web.ports.push(port(8080, Some(80)));
+    let mut p = project(vec![("web", web)]);
+    p.extensions.insert(
+        "x-aws-subnets".into(),
+        json!({ "public": ["subnet-0123abcd"], "private": ["subnet-4567abcd"] }),
+    );
+    let built = build(&p).unwrap();
+    assert!(built.preconditions.contains(&Precondition::Subnets {
+        public: vec!["subnet-0123abcd".into()],
+        private: vec!["subnet-4567abcd".into()],
+    }));
+    assert!(built
+        .warnings
+        .iter()
+        .all(|w| w.attribute != "x-aws-subnets"));
+
+    p.extensions.insert(
+        "x-aws-subnets".into(),
+        json!({ "public": ["subnet-0123abcd"], "private": [42] }),
+    );
+    let err = build(&p).unwrap_err();
+    assert_eq!(err.attribute, "x-aws-subnets.private[0]");
+}
