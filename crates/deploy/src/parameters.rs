@@ -80,12 +80,12 @@ pub async fn resolve(
         let value = match (&input.source, &network) {
             (ParameterSource::VpcId, Some(network)) => network.vpc_id.clone(),
             (ParameterSource::PublicSubnetIds, Some(network)) => {
+                // Only an internet-facing load balancer asks for public subnets.
                 if network.public_subnets.is_empty() {
-                    return Err(Error::Precondition(format!(
-                        "VPC {} has no public subnet (none maps public IPs on launch or routes to an \
-                         internet gateway), and the load balancer or public tasks need one",
-                        network.vpc_id
-                    )));
+                    return Err(no_public_subnets(
+                        &network.vpc_id,
+                        explicit_subnets(built).is_some(),
+                    ));
                 }
                 network.public_subnets.join(",")
             }
@@ -108,6 +108,23 @@ pub async fn resolve(
         values.push((input.name.clone(), value));
     }
     Ok(values)
+}
+
+/// Stop before deploying: an internet-facing load balancer without a public subnet would fail
+/// half-way through the stack creation.
+fn no_public_subnets(vpc_id: &str, explicit: bool) -> Error {
+    let why = if explicit {
+        "x-aws-subnets lists no public subnets".to_string()
+    } else {
+        format!(
+            "VPC {vpc_id} has no public subnet (none maps public IPs on launch or routes to an internet gateway)"
+        )
+    };
+    Error::Precondition(format!(
+        "{why}, and the stack would create an internet-facing load balancer. Set \
+         `x-aws-loadbalancer_scheme: internal` at the top of the compose file to keep it inside the VPC, \
+         or name public subnets with `x-aws-subnets: {{public: [subnet-...]}}`"
+    ))
 }
 
 fn unreachable_network() -> Result<String, Error> {

@@ -695,3 +695,82 @@ async fn x_aws_subnets_public_in_one_zone_twice_is_refused() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn internet_facing_load_balancer_without_public_subnets_stops_before_deploying() {
+    let change_set = mock!(Cf::create_change_set).then_error(|| {
+        CreateChangeSetError::generic(error("ValidationError", "must not be called"))
+    });
+    let mocks = Mocks {
+        cf: vec![
+            mock!(Cf::describe_stacks).then_output(|| {
+                aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput::builder()
+                    .stacks(stack(STACK_ID, "UPDATE_COMPLETE"))
+                    .build()
+            }),
+            change_set.clone(),
+        ],
+        ec2: vec![
+            mock!(Ec2::describe_vpcs).then_output(|| {
+                DescribeVpcsOutput::builder()
+                    .vpcs(Vpc::builder().vpc_id("vpc-private").build())
+                    .build()
+            }),
+            mock!(Ec2::describe_subnets).then_output(|| {
+                DescribeSubnetsOutput::builder()
+                    .subnets(
+                        Subnet::builder()
+                            .subnet_id("subnet-priv1")
+                            .map_public_ip_on_launch(false)
+                            .build(),
+                    )
+                    .build()
+            }),
+            mock!(Ec2::describe_route_tables)
+                .then_output(|| DescribeRouteTablesOutput::builder().build()),
+        ],
+        ..Default::default()
+    };
+    let mut built = small_built();
+    built.parameters = vec![
+        input("VpcId", ParameterSource::VpcId),
+        input("PublicSubnetIds", ParameterSource::PublicSubnetIds),
+        input("PrivateSubnetIds", ParameterSource::PrivateSubnetIds),
+    ];
+    let err = up(
+        &mocks.clients(),
+        "app",
+        &built,
+        &UpOptions::default(),
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("VPC vpc-private has no public subnet"),
+        "{err}"
+    );
+    assert!(err.contains("x-aws-loadbalancer_scheme: internal"), "{err}");
+    assert!(err.contains("x-aws-subnets"), "{err}");
+    assert_eq!(change_set.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn x_aws_subnets_without_public_ones_for_an_internet_facing_load_balancer_is_refused() {
+    let mocks = Mocks {
+        ec2: explicit_subnet_mocks(&[("subnet-1a", "us-east-1a")]),
+        ..Default::default()
+    };
+    let built = explicit_subnets_built(&[], &["subnet-1a"]);
+    let err = parameters::resolve(&mocks.clients(), "app", &built, None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("x-aws-subnets lists no public subnets"),
+        "{err}"
+    );
+    assert!(err.contains("x-aws-loadbalancer_scheme: internal"), "{err}");
+}
