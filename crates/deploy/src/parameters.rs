@@ -202,17 +202,20 @@ pub async fn explicit_network(
             .find(|s| s.subnet_id() == Some(id))
             .and_then(|s| s.availability_zone().or(s.availability_zone_id()))
     };
-    for (index, id) in public.iter().enumerate() {
-        let zone = zone_of(id);
-        if let Some(other) = public[..index]
-            .iter()
-            .find(|other| zone.is_some() && zone_of(other) == zone)
-        {
-            return Err(Error::Precondition(format!(
-                "x-aws-subnets.public: {other} and {id} are both in availability zone {}; a load \
-                 balancer takes one subnet per zone",
-                zone.unwrap_or_default()
-            )));
+    // The private list also holds EFS mount targets and an internal load balancer: one per zone too.
+    for (key, list) in [("public", public), ("private", private)] {
+        for (index, id) in list.iter().enumerate() {
+            let zone = zone_of(id);
+            if let Some(other) = list[..index]
+                .iter()
+                .find(|other| zone.is_some() && zone_of(other) == zone)
+            {
+                return Err(Error::Precondition(format!(
+                    "x-aws-subnets.{key}: {other} and {id} are both in availability zone {}; a load \
+                     balancer (and EFS mount targets) take one subnet per zone",
+                    zone.unwrap_or_default()
+                )));
+            }
         }
     }
     let tasks_in_private_subnets = !private.is_empty();

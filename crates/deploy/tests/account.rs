@@ -680,7 +680,7 @@ async fn x_aws_subnets_missing_from_the_vpc_are_named() {
 }
 
 #[tokio::test]
-async fn x_aws_subnets_public_in_one_zone_twice_is_refused() {
+async fn x_aws_subnets_in_one_zone_twice_are_refused() {
     let mocks = Mocks {
         ec2: explicit_subnet_mocks(&[("subnet-0a", "us-east-1a"), ("subnet-0c", "us-east-1a")]),
         ..Default::default()
@@ -692,6 +692,25 @@ async fn x_aws_subnets_public_in_one_zone_twice_is_refused() {
         .to_string();
     assert!(
         err.contains("subnet-0a and subnet-0c are both in availability zone us-east-1a"),
+        "{err}"
+    );
+    let mocks = Mocks {
+        ec2: explicit_subnet_mocks(&[
+            ("subnet-0a", "us-east-1a"),
+            ("subnet-1a", "us-east-1a"),
+            ("subnet-1b", "us-east-1a"),
+        ]),
+        ..Default::default()
+    };
+    let built = explicit_subnets_built(&["subnet-0a"], &["subnet-1a", "subnet-1b"]);
+    let err = parameters::resolve(&mocks.clients(), "app", &built, None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "x-aws-subnets.private: subnet-1a and subnet-1b are both in availability zone"
+        ),
         "{err}"
     );
 }
