@@ -6,7 +6,6 @@ mod support;
 use std::time::Duration;
 
 use aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetError;
-use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksError;
 use aws_sdk_cloudformation::Client as Cf;
 use aws_sdk_ec2::operation::describe_route_tables::DescribeRouteTablesOutput;
 use aws_sdk_ec2::operation::describe_subnets::DescribeSubnetsOutput;
@@ -300,12 +299,7 @@ async fn secret_too_large_for_a_parameter_stops_up_before_any_change() {
         },
     )];
     let mocks = Mocks {
-        cf: vec![mock!(Cf::describe_stacks).then_error(|| {
-            DescribeStacksError::generic(error(
-                "ValidationError",
-                "Stack with id app does not exist",
-            ))
-        })],
+        cf: vec![missing_stack()],
         ..Default::default()
     };
     let err = up(

@@ -6,9 +6,7 @@ use std::time::Duration;
 
 use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
 use aws_sdk_cloudformation::operation::describe_stack_events::DescribeStackEventsOutput;
-use aws_sdk_cloudformation::operation::describe_stacks::{
-    DescribeStacksError, DescribeStacksOutput,
-};
+use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput;
 use aws_sdk_cloudformation::operation::get_template::GetTemplateOutput;
 use aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput;
 use aws_sdk_cloudformation::types::{ResourceStatus, StackResourceSummary};
@@ -54,12 +52,7 @@ fn options() -> DownOptions {
 #[tokio::test]
 async fn missing_stack_is_nothing_to_remove() {
     let mocks = Mocks {
-        cf: vec![mock!(Cf::describe_stacks).then_error(|| {
-            DescribeStacksError::generic(error(
-                "ValidationError",
-                "Stack with id app does not exist",
-            ))
-        })],
+        cf: vec![missing_stack()],
         ..Default::default()
     };
     let mut progress = Recorder::default();

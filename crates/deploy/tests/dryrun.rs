@@ -13,9 +13,7 @@ use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
 use aws_sdk_cloudformation::operation::describe_change_set::{
     DescribeChangeSetError, DescribeChangeSetOutput,
 };
-use aws_sdk_cloudformation::operation::describe_stacks::{
-    DescribeStacksError, DescribeStacksOutput,
-};
+use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput;
 use aws_sdk_cloudformation::types::{
     Change, ChangeAction, ChangeSetStatus, ChangeSetType, ChangeType, Replacement, ResourceChange,
 };
@@ -26,27 +24,6 @@ use ecs_deploy::interrupt::Interrupts;
 use support::*;
 
 const INTERVAL: Duration = Duration::from_millis(1);
-
-fn missing_stack() -> Rule {
-    mock!(Cf::describe_stacks)
-        .match_requests(|r| r.stack_name() == Some("app"))
-        .then_error(|| {
-            DescribeStacksError::generic(error(
-                "ValidationError",
-                "Stack with id app does not exist",
-            ))
-        })
-}
-
-fn existing_stack(status: &'static str) -> Rule {
-    mock!(Cf::describe_stacks)
-        .match_requests(|r| r.stack_name() == Some("app"))
-        .then_output(move || {
-            DescribeStacksOutput::builder()
-                .stacks(stack(STACK_ID, status))
-                .build()
-        })
-}
 
 fn change_set_created(kind: ChangeSetType) -> Rule {
     mock!(Cf::create_change_set)

@@ -161,14 +161,8 @@ async fn a_refused_service_is_named_and_the_others_still_roll_out() {
 
 #[tokio::test]
 async fn no_stack_is_the_usual_clear_error() {
-    use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksError;
     let clients = Mocks {
-        cf: vec![mock!(Cf::describe_stacks).then_error(|| {
-            DescribeStacksError::generic(error(
-                "ValidationError",
-                "Stack with id app does not exist",
-            ))
-        })],
+        cf: vec![missing_stack()],
         ..Default::default()
     }
     .clients();

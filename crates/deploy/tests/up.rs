@@ -35,27 +35,6 @@ fn options() -> UpOptions {
     }
 }
 
-fn missing_stack() -> Rule {
-    mock!(Cf::describe_stacks)
-        .match_requests(|r| r.stack_name() == Some("app"))
-        .then_error(|| {
-            DescribeStacksError::generic(error(
-                "ValidationError",
-                "Stack with id app does not exist",
-            ))
-        })
-}
-
-fn existing_stack(status: &'static str) -> Rule {
-    mock!(Cf::describe_stacks)
-        .match_requests(|r| r.stack_name() == Some("app"))
-        .then_output(move || {
-            DescribeStacksOutput::builder()
-                .stacks(stack(STACK_ID, status))
-                .build()
-        })
-}
-
 /// DescribeStacks by id: each status once, the last one for good.
 fn stack_statuses(statuses: &'static [&'static str]) -> Rule {
     let mut seq = mock!(Cf::describe_stacks)

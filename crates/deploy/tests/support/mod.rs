@@ -1,8 +1,12 @@
 //! Mocked AWS clients and CloudFormation fixtures for the up/down tests.
 #![allow(dead_code)]
 
+use aws_sdk_cloudformation::operation::describe_stacks::{
+    DescribeStacksError, DescribeStacksOutput,
+};
 use aws_sdk_cloudformation::types::{Output, ResourceStatus, Stack, StackEvent, StackStatus, Tag};
-use aws_smithy_mocks::Rule;
+use aws_sdk_cloudformation::Client as Cf;
+use aws_smithy_mocks::{mock, Rule};
 use aws_smithy_types::error::ErrorMetadata;
 use aws_smithy_types::DateTime;
 use ecs_deploy::Clients;
@@ -161,4 +165,27 @@ pub fn small_built() -> Built {
         parameters: Vec::new(),
         preconditions: Vec::new(),
     }
+}
+
+/// DescribeStacks for the project `app`: no such stack.
+pub fn missing_stack() -> Rule {
+    mock!(Cf::describe_stacks)
+        .match_requests(|r| r.stack_name() == Some("app"))
+        .then_error(|| {
+            DescribeStacksError::generic(error(
+                "ValidationError",
+                "Stack with id app does not exist",
+            ))
+        })
+}
+
+/// DescribeStacks for the project `app`: one stack in `status`.
+pub fn existing_stack(status: &'static str) -> Rule {
+    mock!(Cf::describe_stacks)
+        .match_requests(|r| r.stack_name() == Some("app"))
+        .then_output(move || {
+            DescribeStacksOutput::builder()
+                .stacks(stack(STACK_ID, status))
+                .build()
+        })
 }
