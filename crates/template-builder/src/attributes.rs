@@ -487,6 +487,23 @@ pub fn is_set(value: &Value) -> bool {
     }
 }
 
+/// A boolean `x-` field of a service (`x-aws-exec`, `x-aws-spot`): absent or null is false; `true`/
+/// `false` are also accepted as strings in any case, as YAML 1.1 writers quote them; anything else is
+/// an error naming the service and the field.
+pub(crate) fn service_flag(name: &str, service: &Service, attribute: &str) -> Result<bool, Error> {
+    match service.extensions.get(attribute) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
+        Some(other) => Err(Error {
+            service: Some(name.to_string()),
+            attribute: attribute.into(),
+            message: format!("expected true or false, got {other}"),
+        }),
+    }
+}
+
 /// docs/ATTRIBUTES.md.
 pub fn render_markdown() -> String {
     let mut out = String::from(

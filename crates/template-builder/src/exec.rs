@@ -5,7 +5,7 @@
 use compose_model::Service;
 use serde_json::{json, Value};
 
-use crate::Error;
+use crate::{attributes, Error};
 
 pub const ATTRIBUTE: &str = "x-aws-exec";
 
@@ -19,19 +19,7 @@ const ACTIONS: &[&str] = &[
 
 /// Whether the service enables ECS Exec (`true`/`false`, also as strings).
 pub fn requested(name: &str, service: &Service) -> Result<bool, Error> {
-    let enabled = match service.extensions.get(ATTRIBUTE) {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => true,
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => false,
-        Some(other) => {
-            return Err(Error {
-                service: Some(name.to_string()),
-                attribute: ATTRIBUTE.into(),
-                message: format!("expected true or false, got {other}"),
-            })
-        }
-    };
+    let enabled = attributes::service_flag(name, service, ATTRIBUTE)?;
     // The SSM agent writes to the container's file system to start.
     if enabled && service.read_only == Some(true) {
         return Err(Error {

@@ -5,24 +5,14 @@
 use compose_model::Service;
 use serde_json::{json, Value};
 
-use crate::Error;
+use crate::{attributes, Error};
 
 pub const ATTRIBUTE: &str = "x-aws-spot";
 pub const PROVIDER: &str = "FARGATE_SPOT";
 
 /// Whether the service asks for Fargate Spot (`true`/`false`, also as strings).
 pub fn requested(name: &str, service: &Service) -> Result<bool, Error> {
-    match service.extensions.get(ATTRIBUTE) {
-        None | Some(Value::Null) => Ok(false),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
-        Some(other) => Err(Error {
-            service: Some(name.to_string()),
-            attribute: ATTRIBUTE.into(),
-            message: format!("expected true or false, got {other}"),
-        }),
-    }
+    attributes::service_flag(name, service, ATTRIBUTE)
 }
 
 /// The service's `CapacityProviderStrategy`.
