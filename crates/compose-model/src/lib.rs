@@ -63,6 +63,11 @@ pub struct Loaded {
     pub warnings: Vec<String>,
 }
 
+/// Whether `name` is a valid Compose project name (what `-p` and COMPOSE_PROJECT_NAME must be).
+pub fn is_valid_project_name(name: &str) -> bool {
+    loader::project_name::is_valid(name)
+}
+
 /// Load, merge, interpolate, normalise and validate a project.
 pub fn load(options: &LoadOptions) -> Result<Loaded, Error> {
     loader::load(options)

@@ -21,7 +21,7 @@ pub(crate) mod normalize;
 mod paths;
 mod positions;
 mod profiles;
-mod project_name;
+pub(crate) mod project_name;
 mod suggest;
 mod template;
 mod validate;

@@ -44,7 +44,9 @@ pub(crate) fn resolve(
     Ok(name)
 }
 
-fn is_valid(name: &str) -> bool {
+/// Compose's rule for project names: lowercase letters, digits, `_` and `-`, starting with a letter or
+/// digit.
+pub fn is_valid(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
         && name
             .chars()

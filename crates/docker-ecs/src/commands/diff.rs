@@ -1,22 +1,13 @@
 //! `docker ecs diff` (also `up --dry-run`): what `up` would change in the project's stack, read from a
 //! change set that is deleted again. Nothing is deployed.
 
-use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Context;
-
 use crate::cli::{AwsArgs, ProjectArgs};
-use crate::commands::load_project;
-use crate::commands::up::{aws_options, poll_interval};
+use crate::commands::{aws_options, build_project, poll_interval, write_stdout, INTERRUPTED};
 
 pub fn run(project_args: &ProjectArgs, aws: &AwsArgs) -> anyhow::Result<ExitCode> {
-    let project = load_project(project_args, true)?;
-    let built = template_builder::build(&project)
-        .map_err(|err| anyhow::anyhow!("cannot deploy project {:?}: {err}", project.name))?;
-    for warning in &built.warnings {
-        eprintln!("WARN {warning}");
-    }
+    let (project, built) = build_project(project_args)?;
     let plan = super::runtime()?.block_on(async {
         let clients = ecs_deploy::Clients::load(&aws_options(aws)).await?;
         let mut interrupts = ecs_deploy::interrupt::Interrupts::ctrl_c();
@@ -30,17 +21,9 @@ pub fn run(project_args: &ProjectArgs, aws: &AwsArgs) -> anyhow::Result<ExitCode
         .await
     })?;
     let status = match plan {
-        ecs_deploy::dryrun::Plan::Interrupted => ExitCode::from(super::up::INTERRUPTED),
+        ecs_deploy::dryrun::Plan::Interrupted => ExitCode::from(INTERRUPTED),
         _ => ExitCode::SUCCESS,
     };
-    let text = ecs_deploy::dryrun::render(&project.name, &plan);
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => Ok(status),
-        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(status),
-        Err(err) => Err(err).context("cannot write the dry run's result"),
-    }
+    write_stdout(&ecs_deploy::dryrun::render(&project.name, &plan))?;
+    Ok(status)
 }

@@ -8,8 +8,7 @@ use ecs_deploy::interrupt::Interrupts;
 use ecs_deploy::{progress, Clients};
 
 use crate::cli::{AwsArgs, DownArgs, ProjectArgs};
-use crate::commands::load_project;
-use crate::commands::up::{aws_options, poll_interval, INTERRUPTED};
+use crate::commands::{aws_options, poll_interval, project_name, INTERRUPTED};
 
 pub fn run(project_args: &ProjectArgs, aws: &AwsArgs, args: &DownArgs) -> anyhow::Result<ExitCode> {
     let name = project_name(project_args)?;
@@ -36,17 +35,4 @@ pub fn run(project_args: &ProjectArgs, aws: &AwsArgs, args: &DownArgs) -> anyhow
         }
         DownOutcome::StoppedWaiting => ExitCode::from(INTERRUPTED),
     })
-}
-
-/// `-p`, else COMPOSE_PROJECT_NAME, else the name of the Compose project in the current directory.
-fn project_name(args: &ProjectArgs) -> anyhow::Result<String> {
-    if let Some(name) = &args.project_name {
-        return Ok(name.clone());
-    }
-    if let Ok(name) = std::env::var("COMPOSE_PROJECT_NAME") {
-        if !name.is_empty() {
-            return Ok(name);
-        }
-    }
-    Ok(load_project(args, true)?.name)
 }

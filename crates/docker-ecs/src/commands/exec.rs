@@ -12,7 +12,7 @@ use crate::cli::{AwsArgs, ExecArgs, ProjectArgs};
 pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &ExecArgs) -> anyhow::Result<ExitCode> {
     // Before any AWS call: without the plugin the session could not be used.
     let plugin = exec::find_plugin(std::env::var_os("PATH").as_deref())?;
-    let name = super::ps::project_name(project)?;
+    let name = super::project_name(project)?;
     let request = ExecRequest {
         service: args.service.clone(),
         task: args.task.clone(),
@@ -20,7 +20,7 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &ExecArgs) -> anyhow::Res
         command: args.command.clone(),
     };
     let session = super::runtime()?.block_on(async {
-        let clients = Clients::load(&super::up::aws_options(aws)).await?;
+        let clients = Clients::load(&super::aws_options(aws)).await?;
         exec::open(&clients, &name, &request).await
     })?;
     let status = std::process::Command::new(&plugin)

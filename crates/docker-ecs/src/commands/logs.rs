@@ -11,7 +11,7 @@ use ecs_deploy::{stack_info, time_args, Clients, Error};
 use crate::cli::{AwsArgs, LogsArgs, ProjectArgs};
 
 pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &LogsArgs) -> anyhow::Result<ExitCode> {
-    let name = super::ps::project_name(project)?;
+    let name = super::project_name(project)?;
     let now = time_args::now();
     let window = LogWindow {
         start_ms: args
@@ -32,7 +32,7 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &LogsArgs) -> anyhow::Res
         timestamps: args.timestamps,
     };
     super::runtime()?.block_on(async {
-        let clients = Clients::load(&super::up::aws_options(aws)).await?;
+        let clients = Clients::load(&super::aws_options(aws)).await?;
         let app = stack_info::load(
             &clients.cloudformation,
             &clients.ecs,

@@ -8,10 +8,10 @@ use crate::cli::{AwsArgs, LsArgs, TableFormat};
 
 pub fn run(aws: &AwsArgs, args: &LsArgs) -> anyhow::Result<ExitCode> {
     let deployments = super::runtime()?.block_on(async {
-        let clients = Clients::load(&super::up::aws_options(aws)).await?;
+        let clients = Clients::load(&super::aws_options(aws)).await?;
         ls::list(&clients.cloudformation).await
     })?;
-    super::ps::write_stdout(&match args.format {
+    super::write_stdout(&match args.format {
         TableFormat::Json => table::render_json(&deployments),
         TableFormat::Table => ls::render_table(&deployments),
     })?;

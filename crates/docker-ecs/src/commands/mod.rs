@@ -15,10 +15,13 @@ mod up;
 mod version;
 
 use std::process::ExitCode;
+use std::time::Duration;
 
-use crate::cli::{Cli, Command};
+use ecs_deploy::AwsOptions;
 
-pub use project::load_project;
+use crate::cli::{AwsArgs, Cli, Command};
+
+pub use project::{build_project, load_project, project_name};
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
@@ -49,4 +52,38 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)
+}
+
+/// Exit status after Ctrl-C, as shells report a SIGINT death.
+pub const INTERRUPTED: u8 = 130;
+
+/// Where the AWS commands talk to, from the command line.
+pub fn aws_options(aws: &AwsArgs) -> AwsOptions {
+    AwsOptions {
+        region: aws.region.clone(),
+        profile: aws.aws_profile.clone(),
+    }
+}
+
+/// Time between two looks at the stack: DOCKER_ECS_POLL_INTERVAL_MS (tests against a local API use
+/// a short one), else 5 seconds.
+pub fn poll_interval() -> Duration {
+    std::env::var("DOCKER_ECS_POLL_INTERVAL_MS")
+        .ok()
+        .and_then(|ms| ms.trim().parse::<u64>().ok())
+        .filter(|ms| *ms > 0)
+        .map(Duration::from_millis)
+        .unwrap_or(Duration::from_secs(5))
+}
+
+/// Print command output; a reader that closed the pipe early (`| head`) is not an error.
+pub fn write_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(err).context("writing to standard output"))
+        }
+        _ => Ok(()),
+    }
 }

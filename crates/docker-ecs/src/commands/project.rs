@@ -22,3 +22,79 @@ pub fn load_project(
     }
     Ok(loaded.project)
 }
+
+/// Load the project and build its template, as `convert`, `up` and `diff` all start; build warnings
+/// are printed once each on stderr. A project that cannot be deployed is an error naming its files.
+pub fn build_project(
+    args: &ProjectArgs,
+) -> anyhow::Result<(compose_model::Project, template_builder::Built)> {
+    let project = load_project(args, true)?;
+    let built = template_builder::build(&project)
+        .map_err(|err| anyhow::anyhow!("{}: {err}", compose_files(&project)))?;
+    for warning in &built.warnings {
+        eprintln!("WARN {warning}");
+    }
+    Ok((project, built))
+}
+
+/// The compose files an error is about, as the user named them.
+fn compose_files(project: &compose_model::Project) -> String {
+    if project.compose_files.is_empty() {
+        return format!("project {:?}", project.name);
+    }
+    project
+        .compose_files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The project name: `-p`, else COMPOSE_PROJECT_NAME, else the Compose project's own name. For the
+/// commands that need only the name (`down`, `ps`, `logs`, `exec`), so they work without the file.
+pub fn project_name(project: &ProjectArgs) -> anyhow::Result<String> {
+    let given = project.project_name.clone().or_else(|| {
+        std::env::var("COMPOSE_PROJECT_NAME")
+            .ok()
+            .filter(|n| !n.is_empty())
+    });
+    match given {
+        Some(name) => {
+            if !compose_model::is_valid_project_name(&name) {
+                anyhow::bail!(
+                    "invalid project name {name:?}: use lowercase letters, digits, '_' and '-', starting with a letter or digit"
+                );
+            }
+            Ok(name)
+        }
+        None => Ok(load_project(project, true)
+            .context("finding the project name (pass -p NAME to skip reading the Compose file)")?
+            .name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_given_project_names_are_refused() {
+        for bad in ["Demo", "-demo", "de mo", "demo.app"] {
+            let args = ProjectArgs {
+                project_name: Some(bad.into()),
+                ..Default::default()
+            };
+            assert!(project_name(&args).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_flag_wins_and_skips_the_compose_file() {
+        let args = ProjectArgs {
+            project_name: Some("flagged".into()),
+            files: vec!["/nonexistent/compose.yaml".into()],
+            ..Default::default()
+        };
+        assert_eq!(project_name(&args).unwrap(), "flagged");
+    }
+}

@@ -4,7 +4,7 @@
 use ecs_deploy::Clients;
 
 use crate::cli::AwsArgs;
-use crate::commands::up::aws_options;
+use crate::commands::aws_options;
 
 pub fn run(aws: &AwsArgs, project: &str) -> anyhow::Result<()> {
     let redeployed = super::runtime()?.block_on(async {

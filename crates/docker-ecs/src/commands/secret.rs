@@ -8,7 +8,7 @@ use anyhow::Context;
 use ecs_deploy::secrets::{self, NewSecret, SecretValue};
 use ecs_deploy::{table, Clients};
 
-use super::ps::write_stdout;
+use super::write_stdout;
 use crate::cli::{AwsArgs, SecretCommand, SecretCreateArgs, TableFormat};
 
 pub fn run(aws: &AwsArgs, cmd: SecretCommand) -> anyhow::Result<ExitCode> {
@@ -18,7 +18,7 @@ pub fn run(aws: &AwsArgs, cmd: SecretCommand) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     super::runtime()?.block_on(async {
-        let clients = Clients::load(&super::up::aws_options(aws)).await?;
+        let clients = Clients::load(&super::aws_options(aws)).await?;
         let client = &clients.secrets;
         match cmd {
             SecretCommand::Create(_) => {
