@@ -168,3 +168,39 @@ fn unset_variable_warning_is_printed_once() {
         "{err}"
     );
 }
+
+#[test]
+fn a_reader_that_closes_early_is_not_an_error() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    // Far more output than a pipe buffers, so config is still writing when the reader goes away.
+    let dir = tempfile::tempdir().unwrap();
+    let environment: String = (0..4000)
+        .map(|i| format!("      VAR_{i}: \"{}\"\n", "x".repeat(60)))
+        .collect();
+    fs::write(
+        dir.path().join("compose.yaml"),
+        format!("name: pipe\nservices:\n  web:\n    image: nginx\n    environment:\n{environment}"),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_docker-ecs"))
+        .current_dir(dir.path())
+        .arg("config")
+        .env_remove("COMPOSE_FILE")
+        .env_remove("COMPOSE_PROJECT_NAME")
+        .env_remove("COMPOSE_PROFILES")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run docker-ecs");
+    // `| head -1`: read one line, then close the pipe.
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert_eq!(first, "name: pipe\n");
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}: {}", out.status, stderr(&out));
+    assert_eq!(stderr(&out), "");
+}

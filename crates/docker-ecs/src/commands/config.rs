@@ -1,13 +1,12 @@
 //! `docker ecs config`: validate the Compose project and print its normalised model (like
 //! `docker compose config`), or one of its name lists.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
 
 use crate::cli::{ConfigArgs, Format, ProjectArgs};
-use crate::commands::load_project;
+use crate::commands::{load_project, write_stdout};
 
 pub fn run(project_args: &ProjectArgs, args: &ConfigArgs) -> anyhow::Result<ExitCode> {
     let project = load_project(project_args, !args.no_interpolate)?;
@@ -18,11 +17,7 @@ pub fn run(project_args: &ProjectArgs, args: &ConfigArgs) -> anyhow::Result<Exit
     match &args.output {
         Some(path) => std::fs::write(path, output)
             .with_context(|| format!("cannot write {}", path.display()))?,
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(output.as_bytes())?;
-            stdout.flush()?;
-        }
+        None => write_stdout(&output)?,
     }
     Ok(ExitCode::SUCCESS)
 }
