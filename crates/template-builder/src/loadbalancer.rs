@@ -91,6 +91,10 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         http: bool,
         https: bool,
         certificate: Option<String>,
+        /// Where the certificate of an HTTPS port comes from, for errors.
+        certificate_attribute: String,
+        /// Why a port is not HTTP, for errors: it puts the project on a Network Load Balancer.
+        not_http_because: Option<String>,
         health: TargetHealth,
     }
     let default_certificate = https::project_certificate(ctx)?;
@@ -194,18 +198,27 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
                     message: "HTTPS needs a certificate: set x-aws-certificate to an ACM certificate ARN on the port (long syntax) or at the top level".into(),
                 });
             }
-            let http = transport == "tcp"
-                && (https
-                    || declared.as_deref() == Some("http")
-                    || (declared.is_none() && matches!(published, 80 | 443)));
+            let not_http_because = if transport != "tcp" {
+                Some(format!("is {transport}"))
+            } else if https || declared.as_deref() == Some("http") {
+                None
+            } else if let Some(declared) = declared.as_deref() {
+                Some(format!("is declared x-aws-protocol: {declared}"))
+            } else if matches!(published, 80 | 443) {
+                None
+            } else {
+                Some("has no x-aws-protocol: http (only 80 and 443 are HTTP without it)".into())
+            };
             raw.push(Raw {
                 service: name.clone(),
                 published,
                 target: port.target,
                 transport,
-                http,
+                http: not_http_because.is_none(),
                 https,
                 certificate,
+                certificate_attribute,
+                not_http_because,
                 health: health.clone(),
             });
         }
@@ -221,6 +234,29 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         return Ok(Plan::default());
     }
     let application = raw.iter().all(|p| p.http);
+    // HTTPS (the certificate, the 80 -> 443 redirect) is an Application Load Balancer feature. A Network
+    // Load Balancer could terminate TLS, but quietly serving a different protocol than asked is worse
+    // than saying so.
+    if let (Some(secure), Some(plain)) =
+        (raw.iter().find(|p| p.https), raw.iter().find(|p| !p.http))
+    {
+        let because = plain.not_http_because.as_deref().unwrap_or("is not HTTP");
+        let whose = if plain.service == secure.service {
+            "this service's".to_string()
+        } else {
+            format!("service {:?}'s", plain.service)
+        };
+        return Err(Error {
+            service: Some(secure.service.clone()),
+            attribute: secure.certificate_attribute.clone(),
+            message: format!(
+                "port {} is HTTPS, which needs an Application Load Balancer, but {whose} port {} {because}, \
+                 so the project would get a Network Load Balancer; declare that port x-aws-protocol: http, \
+                 stop publishing it (expose is enough between services), or remove x-aws-certificate",
+                secure.published, plain.published
+            ),
+        });
+    }
     if default_certificate.is_some() && !raw.iter().any(|p| p.https) {
         ctx.warn_value(
             None,
@@ -253,10 +289,9 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         let listener_protocol = match (application, p.https, p.transport.as_str()) {
             (true, true, _) => "HTTPS",
             (true, false, _) => "HTTP",
-            // A Network Load Balancer terminates TLS with the certificate and forwards TCP.
-            (false, true, _) => "TLS",
-            (false, false, "udp") => "UDP",
-            (false, false, _) => "TCP",
+            // No HTTPS port reaches here on a Network Load Balancer (refused above).
+            (false, _, "udp") => "UDP",
+            (false, _, _) => "TCP",
         };
         if p.transport == "udp" {
             ctx.warn_value(

@@ -1356,21 +1356,66 @@ fn certificate_mistakes_are_refused_naming_service_and_attribute() {
 }
 
 #[test]
-fn https_next_to_a_tcp_port_terminates_tls_on_the_network_load_balancer() {
+fn https_next_to_a_tcp_port_is_refused_rather_than_served_as_tls() {
+    // Another service publishes a plain TCP port: the project would get a Network Load Balancer.
     let mut web = service("app");
     web.ports.push(certified(8080, 443));
     let mut db = service("postgres");
     db.ports.push(port(5432, None));
-    let built = build(&project(vec![("db", db), ("web", web)])).unwrap();
-    let r = &built.template["Resources"];
-    assert_eq!(r["LoadBalancer"]["Properties"]["Type"], "network");
-    assert_eq!(r["WebTCP443Listener"]["Properties"]["Protocol"], "TLS");
-    assert_eq!(
-        r["WebTCP443Listener"]["Properties"]["Certificates"][0]["CertificateArn"],
-        CERTIFICATE
+    let err = build(&project(vec![("db", db), ("web", web)])).unwrap_err();
+    assert_eq!(err.service.as_deref(), Some("web"));
+    assert_eq!(err.attribute, "ports[0].x-aws-certificate");
+    assert!(err.message.contains("port 443 is HTTPS"), "{err}");
+    assert!(
+        err.message
+            .contains("service \"db\"'s port 5432 has no x-aws-protocol: http"),
+        "{err}"
     );
-    // Only an Application Load Balancer redirects.
-    assert!(!kinds(&built).contains_key("HttpRedirectListener"));
+    assert!(err.message.contains("Network Load Balancer"), "{err}");
+
+    // The same service's UDP port, with the top-level certificate making 443 HTTPS.
+    let mut web = service("app");
+    web.ports.push(port(8080, Some(443)));
+    let mut udp = port(5353, None);
+    udp.protocol = "udp".into();
+    web.ports.push(udp);
+    let mut p = project(vec![("web", web)]);
+    p.extensions
+        .insert("x-aws-certificate".into(), json!(CERTIFICATE));
+    let err = build(&p).unwrap_err();
+    assert_eq!(err.service.as_deref(), Some("web"));
+    assert_eq!(err.attribute, "x-aws-certificate");
+    assert!(
+        err.message.contains("this service's port 5353 is udp"),
+        "{err}"
+    );
+
+    // A port declared tcp says so.
+    let mut web = service("app");
+    web.ports.push(certified(8080, 443));
+    let mut raw = port(9000, None);
+    raw.extensions.insert("x-aws-protocol".into(), json!("tcp"));
+    web.ports.push(raw);
+    let err = build(&project(vec![("web", web)])).unwrap_err();
+    assert!(
+        err.message
+            .contains("port 9000 is declared x-aws-protocol: tcp"),
+        "{err}"
+    );
+
+    // Declaring the other port HTTP puts both on an Application Load Balancer.
+    let mut web = service("app");
+    web.ports.push(certified(8080, 443));
+    let mut admin = port(9000, None);
+    admin
+        .extensions
+        .insert("x-aws-protocol".into(), json!("http"));
+    web.ports.push(admin);
+    let built = build(&project(vec![("web", web)])).unwrap();
+    let r = &built.template["Resources"];
+    assert_eq!(r["LoadBalancer"]["Properties"]["Type"], "application");
+    assert_eq!(r["WebTCP443Listener"]["Properties"]["Protocol"], "HTTPS");
+    assert_eq!(r["WebTCP9000Listener"]["Properties"]["Protocol"], "HTTP");
 }
 
 #[test]

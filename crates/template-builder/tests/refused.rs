@@ -92,6 +92,16 @@ fn https_without_a_certificate_is_refused() {
 }
 
 #[test]
+fn https_on_a_project_with_a_plain_tcp_port_is_refused() {
+    // One load balancer serves the project; postgres's TCP port would make it a Network Load
+    // Balancer, which cannot serve the HTTPS port.
+    assert_refused(
+        "x-aws-certificate: arn:aws:acm:us-east-1:123456789012:certificate/abc\nservices:\n  site:\n    image: nginx\n    ports: [\"443:80\"]\n  db:\n    image: postgres\n    ports: [\"5432:5432\"]\n",
+        &["site", "x-aws-certificate", "port 443 is HTTPS", "\"db\"'s port 5432", "x-aws-protocol: http"],
+    );
+}
+
+#[test]
 fn a_dependency_cycle_is_refused() {
     assert_refused(
         "services:\n  a:\n    image: busybox\n    depends_on: [b]\n  b:\n    image: busybox\n    depends_on: [a]\n",

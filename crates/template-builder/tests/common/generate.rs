@@ -254,6 +254,21 @@ fn make_project(recipe: &ProjectRecipe, valid: bool) -> Project {
         project.services.insert(name.to_string(), service);
     }
 
+    if valid && !all_ports_http(&project) {
+        // One load balancer serves the project: a non-HTTP port makes it a Network Load Balancer,
+        // and HTTPS there is refused, so the valid project keeps those ports plain.
+        for port in project
+            .services
+            .values_mut()
+            .flat_map(|s| s.ports.iter_mut())
+        {
+            if port.extensions.get("x-aws-protocol") == Some(&json!("https")) {
+                port.extensions.remove("x-aws-protocol");
+                port.extensions.remove("x-aws-certificate");
+            }
+        }
+    }
+
     for service in project.services.values() {
         for network in service.networks.keys() {
             let external = recipe.external_network && network == "back_end";
@@ -327,6 +342,31 @@ fn make_project(recipe: &ProjectRecipe, valid: bool) -> Project {
     }
     project.all_profiles = Vec::new();
     project
+}
+
+/// Whether every published port would be served by an Application Load Balancer: tcp, and declared
+/// http or https, or published on 80 or 443 without a declaration.
+fn all_ports_http(project: &Project) -> bool {
+    project
+        .services
+        .values()
+        .flat_map(|s| &s.ports)
+        .all(|port| {
+            let published = port
+                .published
+                .as_deref()
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(port.target);
+            port.protocol == "tcp"
+                && match port
+                    .extensions
+                    .get("x-aws-protocol")
+                    .and_then(|p| p.as_str())
+                {
+                    Some(declared) => declared == "http" || declared == "https",
+                    None => matches!(published, 80 | 443),
+                }
+        })
 }
 
 fn make_service(
