@@ -36,6 +36,16 @@ impl Network {
             "ENABLED"
         }
     }
+
+    /// The scheme of a load balancer whose scheme the compose file leaves open: internal (in the
+    /// private subnets) when there is no public subnet to face the internet from.
+    pub fn load_balancer_scheme(&self) -> &'static str {
+        if self.public_subnets.is_empty() {
+            "internal"
+        } else {
+            "internet-facing"
+        }
+    }
 }
 
 /// Resolve every parameter `built` asks for. `existing_stack` is the stack being updated, if any:
@@ -53,8 +63,14 @@ pub async fn resolve(
                 | ParameterSource::PublicSubnetIds
                 | ParameterSource::PrivateSubnetIds
                 | ParameterSource::AssignPublicIp
+                | ParameterSource::LoadBalancerScheme
         )
     });
+    // The compose file left the load balancer's scheme to us: internal without a public subnet.
+    let scheme_is_ours = built
+        .parameters
+        .iter()
+        .any(|p| p.source == ParameterSource::LoadBalancerScheme);
     let network = if needs_network {
         Some(match explicit_subnets(built) {
             Some((public, private)) => {
@@ -80,14 +96,22 @@ pub async fn resolve(
         let value = match (&input.source, &network) {
             (ParameterSource::VpcId, Some(network)) => network.vpc_id.clone(),
             (ParameterSource::PublicSubnetIds, Some(network)) => {
-                // Only an internet-facing load balancer asks for public subnets.
-                if network.public_subnets.is_empty() {
+                // An internal load balancer does not use this list, but CloudFormation wants a
+                // value: the private subnets (the template's condition picks those anyway).
+                if network.public_subnets.is_empty() && scheme_is_ours {
+                    network.private_subnets.join(",")
+                } else if network.public_subnets.is_empty() {
+                    // Only an internet-facing load balancer asks for public subnets.
                     return Err(no_public_subnets(
                         &network.vpc_id,
                         explicit_subnets(built).is_some(),
                     ));
+                } else {
+                    network.public_subnets.join(",")
                 }
-                network.public_subnets.join(",")
+            }
+            (ParameterSource::LoadBalancerScheme, Some(network)) => {
+                network.load_balancer_scheme().into()
             }
             (ParameterSource::PrivateSubnetIds, Some(network)) => network.private_subnets.join(","),
             (ParameterSource::AssignPublicIp, Some(network)) => {
@@ -97,7 +121,8 @@ pub async fn resolve(
                 ParameterSource::VpcId
                 | ParameterSource::PublicSubnetIds
                 | ParameterSource::PrivateSubnetIds
-                | ParameterSource::AssignPublicIp,
+                | ParameterSource::AssignPublicIp
+                | ParameterSource::LoadBalancerScheme,
                 None,
             ) => unreachable_network()?,
             (ParameterSource::SecretValue { secret, from }, _) => read_secret(secret, from)?,
@@ -110,7 +135,8 @@ pub async fn resolve(
     Ok(values)
 }
 
-/// Stop before deploying: an internet-facing load balancer without a public subnet would fail
+/// Stop before deploying: an internet-facing load balancer (`x-aws-loadbalancer_scheme:
+/// internet-facing`; left unset, the scheme follows the subnets) without a public subnet would fail
 /// half-way through the stack creation.
 fn no_public_subnets(vpc_id: &str, explicit: bool) -> Error {
     let why = if explicit {
@@ -121,8 +147,8 @@ fn no_public_subnets(vpc_id: &str, explicit: bool) -> Error {
         )
     };
     Error::Precondition(format!(
-        "{why}, and the stack would create an internet-facing load balancer. Set \
-         `x-aws-loadbalancer_scheme: internal` at the top of the compose file to keep it inside the VPC, \
+        "{why}, and x-aws-loadbalancer_scheme asks for an internet-facing load balancer. Set \
+         `x-aws-loadbalancer_scheme: internal` (or remove the line) to keep it inside the VPC, \
          or name public subnets with `x-aws-subnets: {{public: [subnet-...]}}`"
     ))
 }

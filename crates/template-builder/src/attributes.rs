@@ -64,7 +64,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("project.x-aws-loadbalancer", M, "use this existing load balancer (ARN) instead of creating one; `up` checks its type"),
     a("project.x-aws-certificate", M, "ACM certificate ARN for every HTTPS port without its own (a port published on 443 becomes HTTPS); HTTPS on 443 adds an HTTP :80 listener redirecting to it when no service publishes 80"),
     a("project.x-aws-subnets", M, "`{public: [subnet-...], private: [subnet-...]}`: the subnets `up` passes as `PublicSubnetIds` (load balancer, one per availability zone) and `PrivateSubnetIds` (tasks, EFS mount targets; tasks there get no public IP) instead of detecting them; the public ones when `private` is empty. `up` checks they exist in the VPC"),
-    a("project.x-aws-loadbalancer_scheme", M, "`internal`: the load balancer gets `Scheme: internal` and sits in the private subnets (`PrivateSubnetIds`), reachable from inside the VPC only; `internet-facing` (default) uses `PublicSubnetIds`"),
+    a("project.x-aws-loadbalancer_scheme", M, "`internal`: the load balancer gets `Scheme: internal` and sits in the private subnets (`PrivateSubnetIds`), reachable from inside the VPC only; `internet-facing` uses `PublicSubnetIds` (`up` stops when there is none). Unset: the `LoadBalancerScheme` parameter, which `up` sets to `internal` when the VPC (or `x-aws-subnets`) has no public subnet, else `internet-facing`"),
     a("project.x-aws-cloudformation", M, "merged into the generated template (maps merge, scalars and lists replace)"),
     a("project.x-aws-logs_retention", M, "log group `RetentionInDays`"),
     a("project.x-aws-unknown", W, "unknown `x-aws-*` extension (check the spelling)"),

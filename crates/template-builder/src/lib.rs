@@ -80,6 +80,9 @@ pub enum ParameterSource {
     /// `ENABLED` or `DISABLED`: whether tasks get a public IP. DISABLED only when the task subnets
     /// are really private (they reach the internet through a NAT gateway, not a public IP).
     AssignPublicIp,
+    /// `internet-facing` or `internal`: the scheme of our load balancer when the compose file does
+    /// not choose one (`x-aws-loadbalancer_scheme`). `internal` when the VPC has no public subnet.
+    LoadBalancerScheme,
     /// A NoEcho parameter holding a secret's content, never written into the template.
     SecretValue {
         secret: String,

@@ -336,12 +336,13 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
 const SCHEME_ATTRIBUTE: &str = "x-aws-loadbalancer_scheme";
 
 /// `x-aws-loadbalancer_scheme`: whether the load balancer is internal (reachable from inside the
-/// VPC only, placed in the private subnets) rather than internet-facing.
-fn internal_scheme(ctx: &Ctx) -> Result<bool, Error> {
+/// VPC only, placed in the private subnets) rather than internet-facing; `None` leaves it to `up`,
+/// which makes it internal when the VPC has no public subnet.
+fn internal_scheme(ctx: &Ctx) -> Result<Option<bool>, Error> {
     match ctx.project.extensions.get(SCHEME_ATTRIBUTE) {
-        None | Some(Value::Null) => Ok(false),
-        Some(Value::String(s)) if s == "internal" => Ok(true),
-        Some(Value::String(s)) if s == "internet-facing" => Ok(false),
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s == "internal" => Ok(Some(true)),
+        Some(Value::String(s)) if s == "internet-facing" => Ok(Some(false)),
         Some(other) => Err(Error {
             service: None,
             attribute: SCHEME_ATTRIBUTE.into(),
@@ -422,12 +423,20 @@ pub fn add(ctx: &mut Ctx, plan: &Plan) -> Result<(), Error> {
     Ok(())
 }
 
-fn add_load_balancer(ctx: &mut Ctx, plan: &Plan, kind: LoadBalancerType, internal: bool) {
+fn add_load_balancer(ctx: &mut Ctx, plan: &Plan, kind: LoadBalancerType, internal: Option<bool>) {
     let vpc = parameters::vpc_id(ctx);
-    let (scheme, subnets) = if internal {
-        ("internal", parameters::private_subnets(ctx))
-    } else {
-        ("internet-facing", parameters::public_subnets(ctx))
+    let (scheme, subnets) = match internal {
+        Some(true) => (json!("internal"), parameters::private_subnets(ctx)),
+        Some(false) => (json!("internet-facing"), parameters::public_subnets(ctx)),
+        None => {
+            let public = parameters::public_subnets(ctx);
+            let private = parameters::private_subnets(ctx);
+            let condition = parameters::internal_load_balancer_condition(ctx);
+            (
+                parameters::load_balancer_scheme(ctx),
+                json!({ "Fn::If": [condition, private, public] }),
+            )
+        }
     };
     let mut ingress: Vec<Value> = plan
         .ports

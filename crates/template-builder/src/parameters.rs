@@ -16,6 +16,9 @@ pub const PRIVATE_SUBNETS: &str = "PrivateSubnetIds";
 /// deploy of the converted template.
 pub const ASSIGN_PUBLIC_IP: &str = "AssignPublicIp";
 pub const GPU_AMI: &str = "GpuAmiId";
+pub const LOAD_BALANCER_SCHEME: &str = "LoadBalancerScheme";
+/// Condition: the load balancer is internal (in the private subnets).
+const INTERNAL_LOAD_BALANCER_CONDITION: &str = "InternalLoadBalancer";
 /// Condition: GPU instances get public addresses.
 const PUBLIC_IP_CONDITION: &str = "AssignPublicIpEnabled";
 
@@ -57,7 +60,7 @@ pub fn public_subnets(ctx: &mut Ctx) -> Value {
         PUBLIC_SUBNETS,
         json!({
             "Type": "List<AWS::EC2::Subnet::Id>",
-            "Description": "Public subnets of the VPC, one per availability zone (load balancer)"
+            "Description": "Public subnets of the VPC, one per availability zone (internet-facing load balancer; unused when it is internal)"
         }),
         Some(ParameterSource::PublicSubnetIds),
     )
@@ -97,6 +100,31 @@ pub fn assign_public_ip(ctx: &mut Ctx) -> Value {
         }),
         Some(ParameterSource::AssignPublicIp),
     )
+}
+
+/// The scheme of our load balancer when the compose file leaves it to `up`.
+pub fn load_balancer_scheme(ctx: &mut Ctx) -> Value {
+    require(
+        ctx,
+        LOAD_BALANCER_SCHEME,
+        json!({
+            "Type": "String",
+            "AllowedValues": ["internet-facing", "internal"],
+            "Default": "internet-facing",
+            "Description": "Load balancer scheme (internal when the VPC has no public subnet; x-aws-loadbalancer_scheme fixes it)"
+        }),
+        Some(ParameterSource::LoadBalancerScheme),
+    )
+}
+
+/// Condition name: the `LoadBalancerScheme` parameter is `internal` (declared on first use).
+pub fn internal_load_balancer_condition(ctx: &mut Ctx) -> &'static str {
+    let parameter = load_balancer_scheme(ctx);
+    ctx.template.add_condition(
+        INTERNAL_LOAD_BALANCER_CONDITION,
+        json!({ "Fn::Equals": [parameter, "internal"] }),
+    );
+    INTERNAL_LOAD_BALANCER_CONDITION
 }
 
 /// The NoEcho parameter holding a secret's value.

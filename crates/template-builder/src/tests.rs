@@ -109,6 +109,7 @@ fn web_and_redis_core_resources() {
             "VpcId",
             "PublicSubnetIds",
             "PrivateSubnetIds",
+            "LoadBalancerScheme",
             "AssignPublicIp"
         ]
     );
@@ -1439,6 +1440,28 @@ fn an_internal_load_balancer_sits_in_the_private_subnets() {
     let lb = &built.template["Resources"]["LoadBalancer"]["Properties"];
     assert_eq!(lb["Scheme"], "internet-facing");
     assert_eq!(lb["Subnets"], json!({ "Ref": "PublicSubnetIds" }));
+
+    // Unset: `up` chooses, internal when the VPC has no public subnet.
+    p.extensions.remove("x-aws-loadbalancer_scheme");
+    let built = build(&p).unwrap();
+    let lb = &built.template["Resources"]["LoadBalancer"]["Properties"];
+    assert_eq!(lb["Scheme"], json!({ "Ref": "LoadBalancerScheme" }));
+    assert_eq!(
+        lb["Subnets"],
+        json!({ "Fn::If": ["InternalLoadBalancer", { "Ref": "PrivateSubnetIds" }, { "Ref": "PublicSubnetIds" }] })
+    );
+    assert_eq!(
+        built.template["Conditions"]["InternalLoadBalancer"],
+        json!({ "Fn::Equals": [{ "Ref": "LoadBalancerScheme" }, "internal"] })
+    );
+    assert_eq!(
+        built.template["Parameters"]["LoadBalancerScheme"]["AllowedValues"],
+        json!(["internet-facing", "internal"])
+    );
+    assert!(built
+        .parameters
+        .iter()
+        .any(|p| p.source == ParameterSource::LoadBalancerScheme));
 
     p.extensions
         .insert("x-aws-loadbalancer_scheme".into(), json!("private"));
