@@ -15,6 +15,16 @@ pub(crate) fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a
         .map(|(_, c)| c)
 }
 
+/// The error for a key the spec does not allow at this level, with a hint when one of `known` is
+/// a likely typo of it.
+pub(crate) fn unknown_key(key: &str, known: &[&str]) -> String {
+    let mut message = format!("additional property {key:?} is not allowed");
+    if let Some(s) = did_you_mean(key, known) {
+        message.push_str(&format!(" (did you mean {s:?}?)"));
+    }
+    message
+}
+
 /// Optimal string alignment distance: Levenshtein plus adjacent transpositions (`imgae` -> `image`
 /// is one edit).
 fn distance(a: &str, b: &str) -> usize {

@@ -10,7 +10,7 @@ use serde_yaml::{Mapping, Value};
 
 use super::units;
 use crate::loader::locate::Locator;
-use crate::loader::suggest::did_you_mean;
+use crate::loader::suggest::unknown_key;
 use crate::loader::value::{child, index, key_string, kind, scalar_string, to_json, untag};
 use crate::{Duration, Error, Extensions};
 
@@ -316,11 +316,9 @@ impl<'a> Fields<'a> {
                 .copied()
                 .chain(untyped.iter().copied())
                 .collect();
-            let mut message = format!("additional property {key:?} is not allowed");
-            if let Some(s) = did_you_mean(&key, &known) {
-                message.push_str(&format!(" (did you mean {s:?}?)"));
-            }
-            return Err(self.cx.error(&self.path_of(&key), message));
+            return Err(self
+                .cx
+                .error(&self.path_of(&key), unknown_key(&key, &known)));
         }
         Ok(())
     }

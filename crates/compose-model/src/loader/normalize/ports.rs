@@ -4,7 +4,8 @@
 use serde_yaml::{Mapping, Value};
 
 use super::fields::{Cx, Fields};
-use crate::loader::value::{index, kind, scalar_string, untag};
+use crate::loader::suggest::unknown_key;
+use crate::loader::value::{index, key_string, kind, scalar_string, untag};
 use crate::{Error, Port};
 
 /// One short-syntax entry as long-form mappings (one per container port after range expansion).
@@ -103,9 +104,21 @@ fn parse_range(s: &str) -> Option<(u16, u16)> {
     (a <= b).then_some((a, b))
 }
 
+/// The attributes of a long-form port (besides `x-` extensions).
+const LONG_KEYS: [&str; 7] = [
+    "target",
+    "published",
+    "host_ip",
+    "protocol",
+    "mode",
+    "app_protocol",
+    "name",
+];
+
 /// The canonical (long-form) list for a `ports:` value of one file. Errors carry the path suffix
 /// of the entry (`[1]`, `[2].published`) so they point into this file exactly, before merging and
-/// range expansion move entries around.
+/// range expansion move entries around: every check that can fail on an entry is made here, so
+/// none is left for the merged document, whose indexes no longer match any one file.
 pub(crate) fn canonical(value: &Value) -> Result<Vec<Value>, (String, String)> {
     let Value::Sequence(seq) = untag(value) else {
         return Err((
@@ -130,6 +143,24 @@ pub(crate) fn canonical(value: &Value) -> Result<Vec<Value>, (String, String)> {
                 }
                 protocol_of(field("protocol")).map_err(|e| at(".protocol", e))?;
                 mode_of(field("mode")).map_err(|e| at(".mode", e))?;
+                for key in ["host_ip", "app_protocol", "name"] {
+                    if let Some(v) = field(key) {
+                        scalar_string(v).ok_or_else(|| {
+                            at(
+                                &format!(".{key}"),
+                                format!("must be a string, not {}", kind(v)),
+                            )
+                        })?;
+                    }
+                }
+                for k in m.keys() {
+                    let key = key_string(k).ok_or_else(|| {
+                        at("", format!("keys must be strings, found {}", kind(k)))
+                    })?;
+                    if !key.starts_with("x-") && !LONG_KEYS.contains(&key.as_str()) {
+                        return Err(at(&format!(".{key}"), unknown_key(&key, &LONG_KEYS)));
+                    }
+                }
                 out.push(item.clone());
             }
             other => {
@@ -318,6 +349,18 @@ mod tests {
         assert_eq!(canonical(&v).unwrap_err().0, "[0].mode");
         let v: Value = serde_yaml::from_str("[{published: 80}]").unwrap();
         assert_eq!(canonical(&v).unwrap_err().0, "[0]");
+        // Nothing about an entry is left to check after merging, where its index has moved.
+        let v: Value = serde_yaml::from_str("[\"80-81\", {target: 82, publishd: 8082}]").unwrap();
+        let (suffix, message) = canonical(&v).unwrap_err();
+        assert_eq!(suffix, "[1].publishd");
+        assert_eq!(
+            message,
+            "additional property \"publishd\" is not allowed (did you mean \"published\"?)"
+        );
+        let v: Value = serde_yaml::from_str("[{target: 82, host_ip: [a]}]").unwrap();
+        assert_eq!(canonical(&v).unwrap_err().0, "[0].host_ip");
+        let v: Value = serde_yaml::from_str("[{target: 82, x-aws-protocol: http}]").unwrap();
+        assert!(canonical(&v).is_ok());
     }
 
     #[test]
