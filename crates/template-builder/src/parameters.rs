@@ -81,50 +81,68 @@ pub fn private_subnets(ctx: &mut Ctx) -> Value {
 /// Condition name: `AssignPublicIp` is ENABLED (declared on first use).
 pub fn public_ip_condition(ctx: &mut Ctx) -> &'static str {
     let parameter = assign_public_ip(ctx);
-    ctx.template.add_condition(
-        PUBLIC_IP_CONDITION,
-        json!({ "Fn::Equals": [parameter, "ENABLED"] }),
-    );
-    PUBLIC_IP_CONDITION
+    equals_condition(ctx, PUBLIC_IP_CONDITION, parameter, "ENABLED")
 }
 
 pub fn assign_public_ip(ctx: &mut Ctx) -> Value {
-    require(
+    choice(
         ctx,
         ASSIGN_PUBLIC_IP,
-        json!({
-            "Type": "String",
-            "AllowedValues": ["ENABLED", "DISABLED"],
-            "Default": "ENABLED",
-            "Description": "Give tasks a public IP (needed to pull images from public subnets; DISABLED when the task subnets route through a NAT gateway)"
-        }),
-        Some(ParameterSource::AssignPublicIp),
+        &["ENABLED", "DISABLED"],
+        "Give tasks a public IP (needed to pull images from public subnets; DISABLED when the task subnets route through a NAT gateway)",
+        ParameterSource::AssignPublicIp,
     )
 }
 
 /// The scheme of our load balancer when the compose file leaves it to `up`.
 pub fn load_balancer_scheme(ctx: &mut Ctx) -> Value {
-    require(
+    choice(
         ctx,
         LOAD_BALANCER_SCHEME,
-        json!({
-            "Type": "String",
-            "AllowedValues": ["internet-facing", "internal"],
-            "Default": "internet-facing",
-            "Description": "Load balancer scheme (internal when the VPC has no public subnet; x-aws-loadbalancer_scheme fixes it)"
-        }),
-        Some(ParameterSource::LoadBalancerScheme),
+        &["internet-facing", "internal"],
+        "Load balancer scheme (internal when the VPC has no public subnet; x-aws-loadbalancer_scheme fixes it)",
+        ParameterSource::LoadBalancerScheme,
     )
 }
 
 /// Condition name: the `LoadBalancerScheme` parameter is `internal` (declared on first use).
 pub fn internal_load_balancer_condition(ctx: &mut Ctx) -> &'static str {
     let parameter = load_balancer_scheme(ctx);
-    ctx.template.add_condition(
-        INTERNAL_LOAD_BALANCER_CONDITION,
-        json!({ "Fn::Equals": [parameter, "internal"] }),
-    );
-    INTERNAL_LOAD_BALANCER_CONDITION
+    equals_condition(ctx, INTERNAL_LOAD_BALANCER_CONDITION, parameter, "internal")
+}
+
+/// A String parameter `up` fills with one of `allowed`; the first is the default, for a plain
+/// `aws cloudformation deploy` of the converted template.
+fn choice(
+    ctx: &mut Ctx,
+    name: &str,
+    allowed: &[&str],
+    description: &str,
+    source: ParameterSource,
+) -> Value {
+    require(
+        ctx,
+        name,
+        json!({
+            "Type": "String",
+            "AllowedValues": allowed,
+            "Default": allowed.first(),
+            "Description": description
+        }),
+        Some(source),
+    )
+}
+
+/// Declare the condition `name`: `parameter` equals `value`. Returns the name.
+fn equals_condition(
+    ctx: &mut Ctx,
+    name: &'static str,
+    parameter: Value,
+    value: &str,
+) -> &'static str {
+    ctx.template
+        .add_condition(name, json!({ "Fn::Equals": [parameter, value] }));
+    name
 }
 
 /// The NoEcho parameter holding a secret's value.
