@@ -252,10 +252,22 @@ pub struct FileReference {
 pub struct ServiceNetwork {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// Engine-level attachment options (`driver_opts` .. `mac_address`): kept so `config` shows
+    /// them, and so convert can say they have no effect on Fargate.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub driver_opts: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gw_priority: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interface_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ipv4_address: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ipv6_address: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub link_local_ips: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mac_address: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<i64>,
     #[serde(flatten)]
@@ -514,6 +526,14 @@ pub struct Secret {
     pub external: bool,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
+    /// Engine secret/config store options: kept so `config` shows them, and so convert can say
+    /// they have no effect on ECS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub driver_opts: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template_driver: Option<String>,
     /// `x-aws-keys`, ...
     #[serde(flatten)]
     pub extensions: Extensions,

@@ -100,6 +100,11 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.networks.ipv4_address", W, "task addresses come from the subnet"),
     a("service.networks.ipv6_address", W, "task addresses come from the subnet"),
     a("service.networks.priority", W, "all networks are security groups of one interface"),
+    a("service.networks.mac_address", W, "the task's network interface gets its address from the subnet"),
+    a("service.networks.link_local_ips", W, "task addresses come from the subnet"),
+    a("service.networks.driver_opts", W, "networks are security groups"),
+    a("service.networks.gw_priority", W, "all networks are security groups of one interface"),
+    a("service.networks.interface_name", W, "all networks are security groups of one interface"),
     a("service.depends_on", M, "`DependsOn` between ECS services (creation order)"),
     a("service.depends_on.condition", W, "ECS cannot wait for a dependency to be healthy or to complete; only creation order is kept"),
     a("service.healthcheck", M, "container `HealthCheck` (interval 5-300 s, timeout 2-60 s, retries 1-10, start period 0-300 s: values outside are clamped with a warning)"),
@@ -227,6 +232,9 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("secret.content", E, "inline secret content would end up in the template; use `file:` or `environment:`"),
     a("secret.x-aws-keys", M, "JSON keys of the secret to write as files under /run/secrets/<target>/ (`*` = all)"),
     a("secret.labels", W, "not supported"),
+    a("secret.driver", W, "secrets are kept in Secrets Manager"),
+    a("secret.driver_opts", W, "secrets are kept in Secrets Manager"),
+    a("secret.template_driver", W, "the secret value is used as it is, not rendered as a template"),
 ];
 
 pub fn lookup(path: &str) -> Attribute {
@@ -327,6 +335,20 @@ fn present_in_service(service: &Service) -> Vec<(String, String)> {
                 "service.networks.priority",
                 &format!("networks.{network}.priority"),
             );
+        }
+        for (key, set) in [
+            ("mac_address", attachment.mac_address.is_some()),
+            ("link_local_ips", !attachment.link_local_ips.is_empty()),
+            ("driver_opts", !attachment.driver_opts.is_empty()),
+            ("gw_priority", attachment.gw_priority.is_some()),
+            ("interface_name", attachment.interface_name.is_some()),
+        ] {
+            if set {
+                add(
+                    &format!("service.networks.{key}"),
+                    &format!("networks.{network}.{key}"),
+                );
+            }
         }
     }
     if let Some(deploy) = &service.deploy {
@@ -471,6 +493,19 @@ pub fn check(project: &Project, warnings: &mut BTreeSet<Warning>) -> Result<(), 
                 &format!("secrets.{name}.labels"),
             ));
         }
+        for (key, set) in [
+            ("driver", secret.driver.is_some()),
+            ("driver_opts", !secret.driver_opts.is_empty()),
+            ("template_driver", secret.template_driver.is_some()),
+        ] {
+            if set {
+                warnings.insert(warning(
+                    &format!("secret.{key}"),
+                    None,
+                    &format!("secrets.{name}.{key}"),
+                ));
+            }
+        }
     }
     Ok(())
 }
@@ -607,6 +642,44 @@ mod tests {
         assert_eq!(
             dns.message,
             format!("ignored: {}", lookup("service.dns").note)
+        );
+    }
+
+    #[test]
+    fn engine_network_and_secret_options_are_warned() {
+        let mut service = Service {
+            image: Some("nginx".into()),
+            ..Default::default()
+        };
+        service.networks.insert(
+            "front".into(),
+            compose_model::ServiceNetwork {
+                mac_address: Some("02:42:ac:11:65:43".into()),
+                link_local_ips: vec!["169.254.8.8".into()],
+                ..Default::default()
+            },
+        );
+        let mut project = project_with(service);
+        project.secrets.insert(
+            "token".into(),
+            Secret {
+                file: Some("/p/token".into()),
+                driver: Some("vault".into()),
+                template_driver: Some("golang".into()),
+                ..Default::default()
+            },
+        );
+        let mut warnings = BTreeSet::new();
+        check(&project, &mut warnings).unwrap();
+        let shown: Vec<_> = warnings.iter().map(|w| w.attribute.as_str()).collect();
+        assert_eq!(
+            shown,
+            [
+                "secrets.token.driver",
+                "secrets.token.template_driver",
+                "networks.front.link_local_ips",
+                "networks.front.mac_address",
+            ]
         );
     }
 

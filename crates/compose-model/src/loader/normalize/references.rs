@@ -69,23 +69,17 @@ pub(crate) fn networks(
                 let mut f = Fields::new(cx, v, &p)?;
                 let mut n = ServiceNetwork {
                     aliases: f.strings("aliases")?,
+                    driver_opts: f.string_map("driver_opts")?,
+                    gw_priority: f.integer("gw_priority")?,
+                    interface_name: f.string("interface_name")?,
                     ipv4_address: f.string("ipv4_address")?,
                     ipv6_address: f.string("ipv6_address")?,
+                    link_local_ips: f.strings("link_local_ips")?,
+                    mac_address: f.string("mac_address")?,
                     priority: f.integer("priority")?,
                     extensions: Default::default(),
                 };
-                // Engine-level attachment options: valid Compose, nothing on ECS uses them.
-                f.finish(
-                    &[
-                        "link_local_ips",
-                        "mac_address",
-                        "driver_opts",
-                        "gw_priority",
-                        "interface_name",
-                    ],
-                    None,
-                    Some(&mut n.extensions),
-                )?;
+                f.finish(&[], None, Some(&mut n.extensions))?;
                 n
             }
         };
@@ -177,6 +171,26 @@ mod tests {
         assert_eq!(n["b"].aliases, vec!["x"]);
         assert_eq!(n["b"].priority, Some(5));
         assert_eq!(n["b"].extensions.get("x-k"), Some(&serde_json::json!(1)));
+    }
+
+    #[test]
+    fn networks_keep_engine_attachment_options() {
+        let n = with_doc(
+            "a: {mac_address: \"02:42:ac:11:65:43\", link_local_ips: [169.254.8.8], driver_opts: {mtu: 1400}, gw_priority: 2, interface_name: eth1}\n",
+            |cx, doc| networks(cx, doc, "n").unwrap(),
+        );
+        assert_eq!(n["a"].mac_address.as_deref(), Some("02:42:ac:11:65:43"));
+        assert_eq!(n["a"].link_local_ips, vec!["169.254.8.8"]);
+        assert_eq!(n["a"].driver_opts["mtu"], "1400");
+        assert_eq!(n["a"].gw_priority, Some(2));
+        assert_eq!(n["a"].interface_name.as_deref(), Some("eth1"));
+        let err = with_doc("a: {link_local_ips: {x: 1}}\n", |cx, doc| {
+            networks(cx, doc, "n").unwrap_err().to_string()
+        });
+        assert!(
+            err.contains("n.a.link_local_ips: must be a list, not a mapping"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -105,6 +105,9 @@ pub(crate) fn secrets(
             environment: f.string("environment")?,
             content: f.string("content")?,
             labels: f.string_map("labels")?,
+            driver: f.string("driver")?,
+            driver_opts: f.string_map("driver_opts")?,
+            template_driver: f.string("template_driver")?,
             ..Default::default()
         };
         s.external = external(&mut f, &mut s.name)?;
@@ -130,11 +133,7 @@ pub(crate) fn secrets(
             ));
         }
         let mut ext = BTreeMap::new();
-        f.finish(
-            &["driver", "driver_opts", "template_driver"],
-            None,
-            Some(&mut ext),
-        )?;
+        f.finish(&[], None, Some(&mut ext))?;
         s.extensions = ext;
         out.insert(name, s);
     }
@@ -185,5 +184,16 @@ mod tests {
                 .to_string()
         });
         assert!(err.contains("must use only one of"), "{err}");
+    }
+
+    #[test]
+    fn secrets_keep_engine_store_options() {
+        let s = with_doc(
+            "s: {file: a, driver: vault, driver_opts: {ttl: 60}, template_driver: golang}\n",
+            |cx, doc| secrets(cx, doc, "secrets", "secret").unwrap(),
+        );
+        assert_eq!(s["s"].driver.as_deref(), Some("vault"));
+        assert_eq!(s["s"].driver_opts["ttl"], "60");
+        assert_eq!(s["s"].template_driver.as_deref(), Some("golang"));
     }
 }
