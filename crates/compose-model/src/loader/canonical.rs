@@ -111,8 +111,21 @@ fn in_place(
     Ok(())
 }
 
-/// `["A=1", "B"]` -> `{A: "1", B: null}`; a mapping stays.
-fn list_to_map(value: &Value, path: &str) -> Result<Value, CanonicalError> {
+/// What a list-or-mapping attribute must hold, for error messages.
+struct Expected {
+    /// One list item: "a string", "a name"...
+    item: &'static str,
+    /// The whole value when it is neither a list nor a mapping.
+    whole: &'static str,
+}
+
+/// A list of scalars as a mapping, `entry` giving each item's key and value; a mapping stays.
+fn list_to_mapping(
+    value: &Value,
+    path: &str,
+    expected: Expected,
+    entry: impl Fn(String) -> (Value, Value),
+) -> Result<Value, CanonicalError> {
     match untag(value) {
         Value::Sequence(seq) => {
             let mut m = Mapping::new();
@@ -120,94 +133,85 @@ fn list_to_map(value: &Value, path: &str) -> Result<Value, CanonicalError> {
                 let s = scalar_string(item).ok_or_else(|| {
                     (
                         index(path, i),
-                        format!("must be a string, not {}", kind(item)),
+                        format!("must be {}, not {}", expected.item, kind(item)),
                     )
                 })?;
-                match s.split_once('=') {
-                    Some((k, v)) => m.insert(k.into(), v.into()),
-                    None => m.insert(s.into(), Value::Null),
-                };
+                let (k, v) = entry(s);
+                m.insert(k, v);
             }
             Ok(Value::Mapping(m))
         }
         Value::Mapping(_) => Ok(value.clone()),
         other => Err((
             path.to_string(),
-            format!(
-                "must be a mapping or a list of KEY=VALUE, not {}",
-                kind(other)
-            ),
+            format!("must be {}, not {}", expected.whole, kind(other)),
         )),
     }
+}
+
+/// `["A=1", "B"]` -> `{A: "1", B: null}`.
+fn list_to_map(value: &Value, path: &str) -> Result<Value, CanonicalError> {
+    let expected = Expected {
+        item: "a string",
+        whole: "a mapping or a list of KEY=VALUE",
+    };
+    list_to_mapping(value, path, expected, |s| match s.split_once('=') {
+        Some((k, v)) => (k.into(), v.into()),
+        None => (s.into(), Value::Null),
+    })
 }
 
 /// `[a, b]` -> `{a: null, b: null}`.
 fn list_to_null_map(value: &Value, path: &str) -> Result<Value, CanonicalError> {
-    match untag(value) {
-        Value::Sequence(seq) => {
-            let mut m = Mapping::new();
-            for (i, item) in seq.iter().enumerate() {
-                let s = scalar_string(item).ok_or_else(|| {
-                    (
-                        index(path, i),
-                        format!("must be a name, not {}", kind(item)),
-                    )
-                })?;
-                m.insert(s.into(), Value::Null);
-            }
-            Ok(Value::Mapping(m))
-        }
-        Value::Mapping(_) => Ok(value.clone()),
-        other => Err((
-            path.to_string(),
-            format!("must be a list or a mapping, not {}", kind(other)),
-        )),
-    }
+    let expected = Expected {
+        item: "a name",
+        whole: "a list or a mapping",
+    };
+    list_to_mapping(value, path, expected, |s| (s.into(), Value::Null))
 }
 
 /// `[db]` -> `{db: {condition: service_started, required: true}}`.
 fn depends_on(value: &Value, path: &str) -> Result<Value, CanonicalError> {
-    match untag(value) {
-        Value::Sequence(seq) => {
-            let mut m = Mapping::new();
-            for (i, item) in seq.iter().enumerate() {
-                let s = scalar_string(item).ok_or_else(|| {
-                    (
-                        index(path, i),
-                        format!("must be a service name, not {}", kind(item)),
-                    )
-                })?;
-                let mut dep = Mapping::new();
-                dep.insert("condition".into(), "service_started".into());
-                dep.insert("required".into(), true.into());
-                m.insert(s.into(), Value::Mapping(dep));
-            }
-            Ok(Value::Mapping(m))
-        }
-        Value::Mapping(_) => Ok(value.clone()),
-        other => Err((
-            path.to_string(),
-            format!("must be a list or a mapping, not {}", kind(other)),
-        )),
-    }
+    let expected = Expected {
+        item: "a service name",
+        whole: "a list or a mapping",
+    };
+    list_to_mapping(value, path, expected, |s| {
+        let mut dep = Mapping::new();
+        dep.insert("condition".into(), "service_started".into());
+        dep.insert("required".into(), true.into());
+        (s.into(), Value::Mapping(dep))
+    })
+}
+
+/// Each item of a list in its long form: a string becomes `long(s)`, a mapping stays; `item`
+/// names what an item must be, for errors.
+fn items_to_long_form(
+    seq: &[Value],
+    path: &str,
+    item: &str,
+    long: impl Fn(&str) -> Value,
+) -> Result<Value, CanonicalError> {
+    seq.iter()
+        .enumerate()
+        .map(|(i, entry)| match untag(entry) {
+            Value::String(s) => Ok(long(s)),
+            Value::Mapping(_) => Ok(entry.clone()),
+            other => Err((
+                index(path, i),
+                format!("must be {item}, not {}", kind(other)),
+            )),
+        })
+        .collect::<Result<_, _>>()
+        .map(Value::Sequence)
 }
 
 /// `s` -> `{source: s}` for each entry.
 fn file_references(value: &Value, path: &str) -> Result<Value, CanonicalError> {
     match untag(value) {
-        Value::Sequence(seq) => Ok(Value::Sequence(
-            seq.iter()
-                .enumerate()
-                .map(|(i, item)| match untag(item) {
-                    Value::String(s) => Ok(single("source", s)),
-                    Value::Mapping(_) => Ok(item.clone()),
-                    other => Err((
-                        index(path, i),
-                        format!("must be a name or a mapping, not {}", kind(other)),
-                    )),
-                })
-                .collect::<Result<_, _>>()?,
-        )),
+        Value::Sequence(seq) => {
+            items_to_long_form(seq, path, "a name or a mapping", |s| single("source", s))
+        }
         other => Err((
             path.to_string(),
             format!("must be a list, not {}", kind(other)),
@@ -225,19 +229,7 @@ fn env_file(value: &Value, path: &str) -> Result<Value, CanonicalError> {
     };
     match untag(value) {
         Value::String(s) => Ok(Value::Sequence(vec![entry(s)])),
-        Value::Sequence(seq) => Ok(Value::Sequence(
-            seq.iter()
-                .enumerate()
-                .map(|(i, item)| match untag(item) {
-                    Value::String(s) => Ok(entry(s)),
-                    Value::Mapping(_) => Ok(item.clone()),
-                    other => Err((
-                        index(path, i),
-                        format!("must be a path or a mapping, not {}", kind(other)),
-                    )),
-                })
-                .collect::<Result<_, _>>()?,
-        )),
+        Value::Sequence(seq) => items_to_long_form(seq, path, "a path or a mapping", entry),
         other => Err((
             path.to_string(),
             format!("must be a path or a list, not {}", kind(other)),
@@ -285,6 +277,68 @@ mod tests {
         canonicalize(&mut v).unwrap();
         let ports = &v["services"]["web"]["ports"];
         assert!(matches!(ports, Value::Tagged(_)));
+    }
+
+    #[test]
+    fn list_conversions_name_the_item_or_the_attribute_in_errors() {
+        let cases = [
+            (
+                "environment: [A=1, {B: 2}]",
+                "services.web.environment[1]",
+                "must be a string, not a mapping",
+            ),
+            (
+                "environment: A=1",
+                "services.web.environment",
+                "must be a mapping or a list of KEY=VALUE, not a string",
+            ),
+            (
+                "networks: [front, [back]]",
+                "services.web.networks[1]",
+                "must be a name, not a list",
+            ),
+            (
+                "networks: front",
+                "services.web.networks",
+                "must be a list or a mapping, not a string",
+            ),
+            (
+                "depends_on: [{db: {}}]",
+                "services.web.depends_on[0]",
+                "must be a service name, not a mapping",
+            ),
+            (
+                "depends_on: 3",
+                "services.web.depends_on",
+                "must be a list or a mapping, not a number",
+            ),
+            (
+                "secrets: [s, [t]]",
+                "services.web.secrets[1]",
+                "must be a name or a mapping, not a list",
+            ),
+            (
+                "secrets: s",
+                "services.web.secrets",
+                "must be a list, not a string",
+            ),
+            (
+                "env_file: [a.env, 3]",
+                "services.web.env_file[1]",
+                "must be a path or a mapping, not a number",
+            ),
+            (
+                "env_file: {path: a}",
+                "services.web.env_file",
+                "must be a path or a list, not a mapping",
+            ),
+        ];
+        for (attribute, path, message) in cases {
+            let mut v: Value =
+                serde_yaml::from_str(&format!("services:\n  web:\n    {attribute}\n")).unwrap();
+            let err = canonicalize(&mut v).unwrap_err();
+            assert_eq!(err, (path.to_string(), message.to_string()), "{attribute}");
+        }
     }
 
     #[test]
