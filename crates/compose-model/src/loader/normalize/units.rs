@@ -97,7 +97,9 @@ pub(crate) fn boolean(value: &Value) -> Result<bool, String> {
     }
 }
 
-/// Unix file mode: an integer (YAML `0o440`/`0440` as written) or an octal string.
+/// Unix file mode, as compose-go reads one (its fields are plain integers): a YAML integer is
+/// taken at its value, so `0o440` is 0o440 but a bare `440` is decimal 440; a string, which is
+/// also what YAML 1.2 makes of the leading-zero `0440`, is octal.
 pub(crate) fn file_mode(value: &Value) -> Result<u32, String> {
     match untag(value) {
         Value::Number(n) => n
@@ -158,5 +160,12 @@ mod tests {
         assert!(duration(&Value::from(30)).is_err());
         assert_eq!(file_mode(&Value::from(0o440)).unwrap(), 0o440);
         assert_eq!(file_mode(&Value::from("0440")).unwrap(), 0o440);
+        assert_eq!(file_mode(&Value::from("0o1777")).unwrap(), 0o1777);
+        let yaml = |text: &str| file_mode(&serde_yaml::from_str(text).unwrap());
+        assert_eq!(yaml("0o1777").unwrap(), 0o1777);
+        assert_eq!(yaml("01777").unwrap(), 0o1777);
+        assert_eq!(yaml("1777").unwrap(), 1777);
+        assert!(yaml("\"0o9\"").is_err());
+        assert!(yaml("-1").is_err());
     }
 }
