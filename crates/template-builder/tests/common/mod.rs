@@ -131,3 +131,69 @@ pub fn load_text(compose: &str) -> (tempfile::TempDir, Result<Project, compose_m
     let project = load(dir.path());
     (dir, project)
 }
+
+/// What `convert` prints besides the template: warnings, the parameters `up` fills and what it checks
+/// first. Paths are shown relative to the workspace so a snapshot of it is the same on every machine.
+pub fn plan(built: &template_builder::Built) -> String {
+    let root = workspace_root();
+    let mut out = String::new();
+    out.push_str("warnings:\n");
+    for warning in &built.warnings {
+        out.push_str(&format!("  - {warning}\n"));
+    }
+    out.push_str("parameters:\n");
+    for parameter in &built.parameters {
+        out.push_str(&format!("  - {}: {:?}\n", parameter.name, parameter.source));
+    }
+    out.push_str("preconditions:\n");
+    for precondition in &built.preconditions {
+        out.push_str(&format!("  - {precondition:?}\n"));
+    }
+    out.replace(&format!("{}/", root.display()), "<workspace>/")
+}
+
+/// The template (YAML) and plan of the project in `dir`, ready to compare with a snapshot, after the
+/// checks every snapshotted project must pass: it loads and builds, two conversions give the same bytes
+/// (YAML, JSON and plan), no secret's content and no local path appears in the template. `label`
+/// (`examples/web-redis`) names the project in failure messages.
+pub fn snapshot_outputs(label: &str, dir: &Path) -> (String, String) {
+    use template_builder::{to_json, to_yaml};
+
+    let (project, built) = convert(dir).unwrap_or_else(|e| panic!("{label}: {e}"));
+    let yaml = to_yaml(&built.template);
+    let json = to_json(&built.template);
+
+    // Determinism: loading and building again gives the same bytes.
+    let (_, again) = convert(dir).unwrap_or_else(|e| panic!("{label}: {e}"));
+    assert_eq!(
+        yaml,
+        to_yaml(&again.template),
+        "{label}: two conversions of the same project differ"
+    );
+    assert_eq!(
+        json,
+        to_json(&again.template),
+        "{label}: two conversions of the same project differ (JSON)"
+    );
+    assert_eq!(
+        plan(&built),
+        plan(&again),
+        "{label}: warnings/parameters differ between runs"
+    );
+
+    // The template never carries a secret's content, in either output format.
+    for (secret, content) in secret_contents(&project) {
+        assert!(
+            !yaml.contains(&content) && !json.contains(&content),
+            "{label}: the content of secret {secret:?} appears in the template"
+        );
+    }
+    // Nor the machine's paths: the template must not depend on where the project is checked out.
+    let root = workspace_root().display().to_string();
+    assert!(
+        !yaml.contains(&root),
+        "{label}: the template contains the local path {root}"
+    );
+
+    (yaml, plan(&built))
+}
