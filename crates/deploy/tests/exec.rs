@@ -3,10 +3,6 @@
 
 mod support;
 
-use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput;
-use aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput;
-use aws_sdk_cloudformation::types::StackResourceSummary;
-use aws_sdk_cloudformation::Client as Cf;
 use aws_sdk_ecs::operation::describe_services::DescribeServicesOutput;
 use aws_sdk_ecs::operation::describe_tasks::DescribeTasksOutput;
 use aws_sdk_ecs::operation::execute_command::ExecuteCommandOutput;
@@ -20,31 +16,11 @@ use support::*;
 const TASK_1: &str = "arn:aws:ecs:us-east-1:123456789012:task/app-cluster/t1";
 const TASK_2: &str = "arn:aws:ecs:us-east-1:123456789012:task/app-cluster/t2";
 
-fn stack_rules() -> Vec<Rule> {
-    let summary = |kind: &str, id: &str| {
-        StackResourceSummary::builder()
-            .resource_type(kind)
-            .physical_resource_id(id)
-            .logical_resource_id(id)
-            .build()
-    };
-    let resources = vec![
-        summary("AWS::ECS::Cluster", "app-cluster"),
-        summary("AWS::ECS::Service", SERVICE_ARN),
-    ];
-    vec![
-        mock!(Cf::describe_stacks).then_output(|| {
-            DescribeStacksOutput::builder()
-                .stacks(stack(STACK_ID, "CREATE_COMPLETE"))
-                .build()
-        }),
-        mock!(Cf::list_stack_resources).then_output(move || {
-            ListStackResourcesOutput::builder()
-                .set_stack_resource_summaries(Some(resources.clone()))
-                .build()
-        }),
-    ]
-}
+/// The stack's cluster and its one service.
+const RESOURCES: &[(&str, &str)] = &[
+    ("AWS::ECS::Cluster", "app-cluster"),
+    ("AWS::ECS::Service", SERVICE_ARN),
+];
 
 fn service(exec_enabled: bool) -> Rule {
     mock!(Ecs::describe_services).then_output(move || {
@@ -141,7 +117,7 @@ async fn runs_in_the_first_running_task_and_hands_the_session_to_the_plugin() {
     let mut ecs = vec![service(true), executed.clone()];
     ecs.extend(tasks());
     let clients = Mocks {
-        cf: stack_rules(),
+        cf: deployed_stack("CREATE_COMPLETE", RESOURCES),
         ecs,
         ..Default::default()
     }
@@ -171,7 +147,7 @@ async fn a_service_without_ecs_exec_names_x_aws_exec_and_runs_nothing() {
     let mut ecs = vec![service(false), executed.clone()];
     ecs.extend(tasks());
     let clients = Mocks {
-        cf: stack_rules(),
+        cf: deployed_stack("CREATE_COMPLETE", RESOURCES),
         ecs,
         ..Default::default()
     }
@@ -193,7 +169,7 @@ async fn a_task_that_is_not_running_is_refused() {
     let mut ecs = vec![service(true)];
     ecs.extend(tasks());
     let clients = Mocks {
-        cf: stack_rules(),
+        cf: deployed_stack("CREATE_COMPLETE", RESOURCES),
         ecs,
         ..Default::default()
     }

@@ -3,10 +3,6 @@
 
 mod support;
 
-use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput;
-use aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput;
-use aws_sdk_cloudformation::types::StackResourceSummary;
-use aws_sdk_cloudformation::Client as Cf;
 use aws_sdk_ecs::operation::describe_services::DescribeServicesOutput;
 use aws_sdk_ecs::operation::update_service::{UpdateServiceError, UpdateServiceOutput};
 use aws_sdk_ecs::types::{Deployment, Service, Tag};
@@ -17,32 +13,12 @@ use support::*;
 
 const REDIS_ARN: &str = "arn:aws:ecs:us-east-1:123456789012:service/app-cluster/app-redis";
 
-fn stack_rules() -> Vec<Rule> {
-    let summary = |kind: &str, id: &str| {
-        StackResourceSummary::builder()
-            .resource_type(kind)
-            .physical_resource_id(id)
-            .logical_resource_id(id)
-            .build()
-    };
-    let resources = vec![
-        summary("AWS::ECS::Cluster", "app-cluster"),
-        summary("AWS::ECS::Service", SERVICE_ARN),
-        summary("AWS::ECS::Service", REDIS_ARN),
-    ];
-    vec![
-        mock!(Cf::describe_stacks).then_output(|| {
-            DescribeStacksOutput::builder()
-                .stacks(stack(STACK_ID, "UPDATE_COMPLETE"))
-                .build()
-        }),
-        mock!(Cf::list_stack_resources).then_output(move || {
-            ListStackResourcesOutput::builder()
-                .set_stack_resource_summaries(Some(resources.clone()))
-                .build()
-        }),
-    ]
-}
+/// The stack's cluster and its two services.
+const RESOURCES: &[(&str, &str)] = &[
+    ("AWS::ECS::Cluster", "app-cluster"),
+    ("AWS::ECS::Service", SERVICE_ARN),
+    ("AWS::ECS::Service", REDIS_ARN),
+];
 
 fn described() -> Rule {
     mock!(Ecs::describe_services)
@@ -105,7 +81,7 @@ async fn every_service_gets_a_new_deployment() {
     let web = updated(SERVICE_ARN, "ecs-svc/2");
     let redis = updated(REDIS_ARN, "ecs-svc/3");
     let clients = Mocks {
-        cf: stack_rules(),
+        cf: deployed_stack("UPDATE_COMPLETE", RESOURCES),
         ecs: vec![described(), web.clone(), redis.clone()],
         ..Default::default()
     }
@@ -131,7 +107,7 @@ async fn every_service_gets_a_new_deployment() {
 async fn a_refused_service_is_named_and_the_others_still_roll_out() {
     let redis = updated(REDIS_ARN, "ecs-svc/3");
     let clients = Mocks {
-        cf: stack_rules(),
+        cf: deployed_stack("UPDATE_COMPLETE", RESOURCES),
         ecs: vec![
             described(),
             redis.clone(),

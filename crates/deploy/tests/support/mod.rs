@@ -1,10 +1,22 @@
 //! Mocked AWS clients and CloudFormation fixtures for the up/down tests.
 #![allow(dead_code)]
 
+use aws_sdk_cloudformation::operation::create_change_set::{
+    CreateChangeSetError, CreateChangeSetOutput,
+};
+use aws_sdk_cloudformation::operation::delete_change_set::DeleteChangeSetOutput;
+use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
+use aws_sdk_cloudformation::operation::describe_change_set::DescribeChangeSetOutput;
+use aws_sdk_cloudformation::operation::describe_stack_events::DescribeStackEventsOutput;
 use aws_sdk_cloudformation::operation::describe_stacks::{
     DescribeStacksError, DescribeStacksOutput,
 };
-use aws_sdk_cloudformation::types::{Output, ResourceStatus, Stack, StackEvent, StackStatus, Tag};
+use aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetOutput;
+use aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput;
+use aws_sdk_cloudformation::types::{
+    Capability, Change, ChangeSetStatus, ChangeSetType, Output, ResourceStatus, Stack, StackEvent,
+    StackResourceSummary, StackStatus, Tag,
+};
 use aws_sdk_cloudformation::Client as Cf;
 use aws_smithy_mocks::{mock, Rule};
 use aws_smithy_types::error::ErrorMetadata;
@@ -188,4 +200,266 @@ pub fn existing_stack(status: &'static str) -> Rule {
                 .stacks(stack(STACK_ID, status))
                 .build()
         })
+}
+
+/// DescribeStacks by id: each status once (with the load balancer URL output), the last for good.
+pub fn stack_statuses(statuses: &'static [&'static str]) -> Rule {
+    let mut seq = mock!(Cf::describe_stacks)
+        .match_requests(|r| r.stack_name() == Some(STACK_ID))
+        .sequence();
+    for status in statuses {
+        seq = seq.output(move || {
+            DescribeStacksOutput::builder()
+                .stacks(stack_with_url(STACK_ID, status))
+                .build()
+        });
+    }
+    seq.repeatedly().build()
+}
+
+/// A deployed stack in `status` (found by any name) and its resources, as (type, physical id)
+/// pairs, for the commands that operate the running app.
+pub fn deployed_stack(status: &'static str, resources: &[(&str, &str)]) -> Vec<Rule> {
+    let summaries: Vec<StackResourceSummary> = resources
+        .iter()
+        .map(|(kind, id)| {
+            StackResourceSummary::builder()
+                .resource_type(*kind)
+                .physical_resource_id(*id)
+                .logical_resource_id(*id)
+                .build()
+        })
+        .collect();
+    vec![
+        mock!(Cf::describe_stacks).then_output(move || {
+            DescribeStacksOutput::builder()
+                .stacks(stack(STACK_ID, status))
+                .build()
+        }),
+        mock!(Cf::list_stack_resources).then_output(move || {
+            ListStackResourcesOutput::builder()
+                .set_stack_resource_summaries(Some(summaries.clone()))
+                .build()
+        }),
+    ]
+}
+
+/// DescribeStackEvents: each list once (give them oldest first), the last for good.
+pub fn event_pages(pages: Vec<Vec<StackEvent>>) -> Rule {
+    let mut seq = mock!(Cf::describe_stack_events).sequence();
+    for page in pages {
+        let page = newest_first(&page);
+        seq = seq.output(move || {
+            DescribeStackEventsOutput::builder()
+                .set_stack_events(Some(page.clone()))
+                .build()
+        });
+    }
+    seq.repeatedly().build()
+}
+
+/// The id CloudFormation gives the change set in these tests.
+pub const CHANGE_SET_ID: &str = "cs-1";
+
+/// CreateChangeSet of `kind` for the project `app`, as `up` and the dry run send it: both IAM
+/// capabilities, the project and managed tags, the template inline. Answers cs-1 of STACK_ID.
+pub fn change_set_created(kind: ChangeSetType) -> Rule {
+    mock!(Cf::create_change_set)
+        .match_requests(move |r| {
+            r.stack_name() == Some("app")
+                && r.change_set_type() == Some(&kind)
+                && r.capabilities() == [Capability::CapabilityIam, Capability::CapabilityNamedIam]
+                && r.tags().iter().any(|t| {
+                    t.key() == Some("com.docker.compose.project") && t.value() == Some("app")
+                })
+                && r.tags()
+                    .iter()
+                    .any(|t| t.key() == Some("docker-ecs") && t.value() == Some("true"))
+                && r.template_body()
+                    .is_some_and(|b| b.contains("AWS::ECS::Service"))
+        })
+        .then_output(|| {
+            CreateChangeSetOutput::builder()
+                .id(CHANGE_SET_ID)
+                .stack_id(STACK_ID)
+                .build()
+        })
+}
+
+/// CreateChangeSet's way of saying the stack already matches.
+pub fn no_updates() -> CreateChangeSetError {
+    CreateChangeSetError::generic(error("ValidationError", "No updates are to be performed."))
+}
+
+/// Any CreateChangeSet is refused with "No updates are to be performed".
+pub fn change_set_refused_no_updates() -> Rule {
+    mock!(Cf::create_change_set).then_error(no_updates)
+}
+
+/// DescribeChangeSet: pending, then complete (without changes listed).
+pub fn change_set_ready() -> Rule {
+    mock!(Cf::describe_change_set)
+        .sequence()
+        .output(|| {
+            DescribeChangeSetOutput::builder()
+                .status(ChangeSetStatus::CreatePending)
+                .build()
+        })
+        .output(|| {
+            DescribeChangeSetOutput::builder()
+                .status(ChangeSetStatus::CreateComplete)
+                .build()
+        })
+        .build()
+}
+
+/// DescribeChangeSet of cs-1: pending, then complete with its changes in two pages.
+pub fn change_set_pages(first_page: Vec<Change>, second_page: Vec<Change>) -> Vec<Rule> {
+    vec![
+        mock!(Cf::describe_change_set)
+            .match_requests(|r| r.next_token() == Some("page-2"))
+            .then_output(move || {
+                DescribeChangeSetOutput::builder()
+                    .status(ChangeSetStatus::CreateComplete)
+                    .set_changes(Some(second_page.clone()))
+                    .build()
+            }),
+        mock!(Cf::describe_change_set)
+            .match_requests(|r| {
+                r.change_set_name() == Some(CHANGE_SET_ID) && r.stack_name() == Some(STACK_ID)
+            })
+            .sequence()
+            .output(|| {
+                DescribeChangeSetOutput::builder()
+                    .status(ChangeSetStatus::CreatePending)
+                    .build()
+            })
+            .output(move || {
+                DescribeChangeSetOutput::builder()
+                    .status(ChangeSetStatus::CreateComplete)
+                    .set_changes(Some(first_page.clone()))
+                    .next_token("page-2")
+                    .build()
+            })
+            .repeatedly()
+            .build(),
+    ]
+}
+
+/// DescribeChangeSet: still being computed, for ever.
+pub fn change_set_pending() -> Rule {
+    mock!(Cf::describe_change_set).then_output(|| {
+        DescribeChangeSetOutput::builder()
+            .status(ChangeSetStatus::CreatePending)
+            .build()
+    })
+}
+
+/// DescribeChangeSet: FAILED for `reason`.
+pub fn change_set_failed(reason: &'static str) -> Rule {
+    mock!(Cf::describe_change_set).then_output(move || {
+        DescribeChangeSetOutput::builder()
+            .status(ChangeSetStatus::Failed)
+            .status_reason(reason)
+            .build()
+    })
+}
+
+/// The reason of a FAILED change set that only means "no changes".
+pub const NO_CHANGES_REASON: &str = "The submitted information didn't contain changes. Submit different information to create a change set.";
+
+/// DeleteChangeSet of cs-1 in STACK_ID.
+pub fn change_set_deleted() -> Rule {
+    mock!(Cf::delete_change_set)
+        .match_requests(|r| {
+            r.change_set_name() == Some(CHANGE_SET_ID) && r.stack_name() == Some(STACK_ID)
+        })
+        .then_output(|| DeleteChangeSetOutput::builder().build())
+}
+
+/// ExecuteChangeSet of cs-1.
+pub fn executed() -> Rule {
+    mock!(Cf::execute_change_set)
+        .match_requests(|r| r.change_set_name() == Some(CHANGE_SET_ID))
+        .then_output(|| ExecuteChangeSetOutput::builder().build())
+}
+
+/// DeleteStack of STACK_ID.
+pub fn stack_deleted() -> Rule {
+    mock!(Cf::delete_stack)
+        .match_requests(|r| r.stack_name() == Some(STACK_ID))
+        .then_output(|| DeleteStackOutput::builder().build())
+}
+
+/// The account the mocked credentials belong to, and the template bucket `up` uses there.
+pub const ACCOUNT: &str = "123456789012";
+pub const TEMPLATE_BUCKET: &str = "docker-ecs-templates-123456789012-us-east-1";
+
+/// GetCallerIdentity: ACCOUNT.
+pub fn caller_account() -> Rule {
+    use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
+    mock!(aws_sdk_sts::Client::get_caller_identity)
+        .then_output(|| GetCallerIdentityOutput::builder().account(ACCOUNT).build())
+}
+
+/// [`small_built`] with a description that takes it over CloudFormation's TemplateBody limit.
+pub fn large_built() -> Built {
+    let mut built = small_built();
+    built.template["Description"] = serde_json::Value::String("x".repeat(60_000));
+    built
+}
+
+/// A CreateChangeSet request that points at a template uploaded to the tool's bucket.
+pub fn reads_uploaded_template(
+    r: &aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetInput,
+) -> bool {
+    r.template_body().is_none()
+        && r.template_url().is_some_and(|u| {
+            u.starts_with(&format!(
+                "https://{TEMPLATE_BUCKET}.s3.us-east-1.amazonaws.com/app/"
+            ))
+        })
+}
+
+/// S3 for a template upload to the bucket, which already exists: the uploaded keys are recorded in
+/// `keys`. Returns (HeadBucket, PutObject) rules.
+pub fn template_upload(keys: std::sync::Arc<std::sync::Mutex<Vec<String>>>) -> Vec<Rule> {
+    use aws_sdk_s3::operation::head_bucket::HeadBucketOutput;
+    use aws_sdk_s3::operation::put_object::PutObjectOutput;
+    use aws_sdk_s3::Client as S3;
+    vec![
+        mock!(S3::head_bucket)
+            .match_requests(|r| {
+                r.bucket() == Some(TEMPLATE_BUCKET) && r.expected_bucket_owner() == Some(ACCOUNT)
+            })
+            .then_output(|| HeadBucketOutput::builder().build()),
+        mock!(S3::put_object)
+            .match_requests(move |r| {
+                let ours = r.bucket() == Some(TEMPLATE_BUCKET)
+                    && r.expected_bucket_owner() == Some(ACCOUNT);
+                if let (true, Some(key)) = (ours, r.key()) {
+                    if let Ok(mut keys) = keys.lock() {
+                        keys.push(key.to_string());
+                    }
+                }
+                ours
+            })
+            .then_output(|| PutObjectOutput::builder().build()),
+    ]
+}
+
+/// DeleteObject of one of `keys` (the uploaded ones) in the bucket, as its owner.
+pub fn template_deleted(keys: std::sync::Arc<std::sync::Mutex<Vec<String>>>) -> Rule {
+    use aws_sdk_s3::operation::delete_object::DeleteObjectOutput;
+    mock!(aws_sdk_s3::Client::delete_object)
+        .match_requests(move |r| {
+            r.bucket() == Some(TEMPLATE_BUCKET)
+                && r.expected_bucket_owner() == Some(ACCOUNT)
+                && r.key().is_some_and(|key| {
+                    keys.lock()
+                        .map(|keys| keys.iter().any(|k| k == key))
+                        .unwrap_or(false)
+                })
+        })
+        .then_output(|| DeleteObjectOutput::builder().build())
 }
