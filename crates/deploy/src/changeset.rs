@@ -58,7 +58,7 @@ pub async fn create(cf: &Client, request: &ChangeSetRequest) -> Result<Prepared,
         .description(format!("docker ecs up for project {}", request.project));
     call = match &request.template {
         TemplateSource::Body(body) => call.template_body(body),
-        TemplateSource::Url(url) => call.template_url(url),
+        TemplateSource::Uploaded(uploaded) => call.template_url(&uploaded.url),
     };
     for (key, value) in &request.parameters {
         call = call.parameters(

@@ -9,6 +9,7 @@ use aws_sdk_cloudformation::Client;
 use template_builder::Built;
 
 use crate::changeset::{self, ChangeSet, ChangeSetRequest, Prepared};
+use crate::cleanup::{self, remove, Leftovers};
 use crate::interrupt::Interrupts;
 use crate::resource_names::ResourceNames;
 use crate::stack::{self, Phase};
@@ -58,8 +59,8 @@ pub struct ResourceChange {
 pub enum Plan {
     /// The deployed stack already matches.
     NoChanges,
-    /// Ctrl-C while CloudFormation computed the change set (which was deleted).
-    Interrupted,
+    /// Ctrl-C: what the dry run had made was removed (as the user reads it: "change set ...").
+    Interrupted { removed: Vec<String> },
     Changes {
         operation: Operation,
         changes: Vec<ResourceChange>,
@@ -75,8 +76,9 @@ pub enum Operation {
     Recreate,
 }
 
-/// Compute the plan. Read-only for the application: the change set and any stack it created are
-/// deleted before returning, also when reading them failed.
+/// Compute the plan. Read-only for the application: the change set, any stack it created and the
+/// template uploaded for it are deleted before returning, also when reading them failed or the user
+/// pressed Ctrl-C.
 pub async fn dry_run(
     clients: &Clients,
     project: &str,
@@ -87,10 +89,21 @@ pub async fn dry_run(
     let cf = &clients.cloudformation;
     stack::check_name(project)?;
     let names = ResourceNames::from_template(&built.template);
-    preconditions::check(clients, &built.preconditions).await?;
+    // Reads only, up to the upload: a Ctrl-C stops them with nothing to undo.
+    let found = interrupts
+        .unless_interrupted(async {
+            preconditions::check(clients, &built.preconditions).await?;
+            stack::describe(cf, project).await
+        })
+        .await;
+    let Some(found) = found else {
+        return Ok(Plan::Interrupted {
+            removed: Vec::new(),
+        });
+    };
 
     // (create?, id of a stack that exists under the name)
-    let (create, existing_id) = match stack::describe(cf, project).await? {
+    let (create, existing_id) = match found? {
         None => (true, None),
         Some(existing) if !existing.managed => {
             return Err(Error::Precondition(format!(
@@ -116,10 +129,27 @@ pub async fn dry_run(
         Some(existing) => (false, Some(existing.id)),
     };
 
-    let parameters = parameters::resolve(clients, project, built, existing_id.as_deref()).await?;
+    let resolved = interrupts
+        .unless_interrupted(parameters::resolve(
+            clients,
+            project,
+            built,
+            existing_id.as_deref(),
+        ))
+        .await;
+    let Some(parameters) = resolved else {
+        return Ok(Plan::Interrupted {
+            removed: Vec::new(),
+        });
+    };
+    let parameters = parameters?;
     let body = serde_json::to_string(&built.template)
         .map_err(|e| Error::Precondition(format!("the template cannot be serialised: {e}")))?;
-    let template = upload::prepare(clients, project, body).await?;
+    let (template, interrupted) = interrupts
+        .run_to_end(upload::prepare(clients, project, body), || {})
+        .await;
+    let template = template?;
+    let mut leftovers = Leftovers::new(project, template.uploaded());
     let request = ChangeSetRequest {
         stack_name: project.to_string(),
         project: project.to_string(),
@@ -127,49 +157,89 @@ pub async fn dry_run(
         template,
         parameters,
     };
-    let change_set = match changeset::create(cf, &request).await? {
-        Prepared::NoChanges => return Ok(Plan::NoChanges),
-        Prepared::Ready(change_set) => change_set,
-    };
     // Only a stack this change set brought into being is ours to delete.
     let made_stack = create && existing_id.is_none();
-    let computed = async {
-        match changeset::wait_until_ready(cf, &change_set, poll_interval).await? {
-            // A FAILED "no changes" change set is already deleted by wait_until_ready.
-            Prepared::NoChanges => Ok(None),
-            Prepared::Ready(_) => read_changes(cf, &change_set, &names).await.map(Some),
-        }
-    };
-    let result = tokio::select! {
-        result = computed => result,
-        _ = interrupts.next() => {
-            clean_up(cf, Some(&change_set), made_stack.then_some(&change_set.stack_id)).await?;
-            return Ok(Plan::Interrupted);
-        }
-    };
-    let result = match result {
-        Ok(None) => {
-            return clean_up(cf, None, made_stack.then_some(&change_set.stack_id))
-                .await
-                .map(|()| Plan::NoChanges)
-        }
-        Ok(Some(changes)) => Ok(changes),
-        Err(err) => Err(err),
-    };
-    let cleaned = clean_up(
-        cf,
-        Some(&change_set),
-        made_stack.then_some(&change_set.stack_id),
-    )
-    .await;
-    let changes = result?;
-    cleaned?;
-    let operation = if create {
-        Operation::Create
+    let computed = if interrupted {
+        Ok(Computed::Interrupted)
     } else {
-        Operation::Update
+        compute(
+            clients,
+            &request,
+            made_stack,
+            &names,
+            poll_interval,
+            interrupts,
+            &mut leftovers,
+        )
+        .await
     };
-    Ok(Plan::Changes { operation, changes })
+    // Whatever happened, nothing the dry run made stays; the first error is the one to report.
+    let removed = remove(clients, &leftovers, poll_interval, interrupts).await;
+    let computed = computed?;
+    let removed = removed?;
+    Ok(match computed {
+        Computed::NoChanges => Plan::NoChanges,
+        Computed::Interrupted => Plan::Interrupted { removed },
+        Computed::Changes(changes) => Plan::Changes {
+            operation: if create {
+                Operation::Create
+            } else {
+                Operation::Update
+            },
+            changes,
+        },
+    })
+}
+
+/// What the change set said, before clean-up.
+enum Computed {
+    NoChanges,
+    Interrupted,
+    Changes(Vec<ResourceChange>),
+}
+
+/// Create the change set and read it; what it made goes into `leftovers` as soon as it is known.
+async fn compute(
+    clients: &Clients,
+    request: &ChangeSetRequest,
+    made_stack: bool,
+    names: &ResourceNames,
+    poll_interval: Duration,
+    interrupts: &mut Interrupts,
+    leftovers: &mut Leftovers,
+) -> Result<Computed, Error> {
+    let cf = &clients.cloudformation;
+    // Once sent, the request is allowed to finish: only its answer names what a Ctrl-C must remove.
+    let (created, interrupted) = interrupts
+        .run_to_end(changeset::create(cf, request), || {})
+        .await;
+    let change_set = match created? {
+        Prepared::NoChanges if interrupted => return Ok(Computed::Interrupted),
+        Prepared::NoChanges => return Ok(Computed::NoChanges),
+        Prepared::Ready(change_set) => change_set,
+    };
+    leftovers.add_change_set(&change_set, made_stack);
+    if interrupted {
+        return Ok(Computed::Interrupted);
+    }
+    let read = interrupts
+        .unless_interrupted(async {
+            match changeset::wait_until_ready(cf, &change_set, poll_interval).await? {
+                Prepared::NoChanges => Ok(None),
+                Prepared::Ready(_) => read_changes(cf, &change_set, names).await.map(Some),
+            }
+        })
+        .await;
+    match read {
+        None => Ok(Computed::Interrupted),
+        Some(Ok(Some(changes))) => Ok(Computed::Changes(changes)),
+        Some(Ok(None)) => {
+            // A FAILED "no changes" change set is already deleted by wait_until_ready.
+            leftovers.change_set = None;
+            Ok(Computed::NoChanges)
+        }
+        Some(Err(err)) => Err(err),
+    }
 }
 
 /// Every resource of the template as an addition (a stack that will be created from scratch).
@@ -248,37 +318,6 @@ async fn read_changes(
     }
 }
 
-/// Delete the change set and the stack it created; both are attempted, the first failure is
-/// reported with what was left behind.
-async fn clean_up(
-    cf: &Client,
-    change_set: Option<&ChangeSet>,
-    made_stack: Option<&String>,
-) -> Result<(), Error> {
-    let mut first_error = None;
-    if let Some(change_set) = change_set {
-        if let Err(err) = changeset::discard(cf, change_set).await {
-            first_error.get_or_insert(Error::DeployFailed(format!(
-                "the dry run could not delete its change set {} ({err}); it changes nothing until \
-                 executed and can be deleted in the CloudFormation console",
-                change_set.id
-            )));
-        }
-    }
-    if let Some(stack_id) = made_stack {
-        if let Err(err) = stack::delete(cf, stack_id).await {
-            first_error.get_or_insert(Error::DeployFailed(format!(
-                "the dry run could not delete the empty stack {stack_id} (REVIEW_IN_PROGRESS) its change \
-                 set created ({err}); `docker ecs up` reuses it, `docker ecs down` removes it"
-            )));
-        }
-    }
-    match first_error {
-        Some(err) => Err(err),
-        None => Ok(()),
-    }
-}
-
 /// The plan as the user reads it: a summary line, then one row per resource, grouped by action
 /// (additions, modifications, replacements, removals) and sorted by logical id within a group.
 pub fn render(project: &str, plan: &Plan) -> String {
@@ -288,9 +327,15 @@ pub fn render(project: &str, plan: &Plan) -> String {
                 "No changes: stack {project} already matches the compose file (dry run, nothing was changed)\n"
             )
         }
-        Plan::Interrupted => {
+        Plan::Interrupted { removed } if removed.is_empty() => {
             return format!(
-                "Interrupted: the dry run's change set for stack {project} was deleted; nothing was changed\n"
+                "Interrupted before the dry run made anything; stack {project} was not changed\n"
+            )
+        }
+        Plan::Interrupted { removed } => {
+            return format!(
+                "Interrupted: the dry run removed what it had made ({}); stack {project} was not changed\n",
+                cleanup::join(removed)
             )
         }
         Plan::Changes { operation, changes } => (*operation, changes),
@@ -378,10 +423,24 @@ mod tests {
     }
 
     #[test]
-    fn interrupted() {
+    fn interrupted_says_what_was_removed() {
+        let removed = vec![
+            "change set cs-1".to_string(),
+            "the empty stack app (REVIEW_IN_PROGRESS) the change set created".to_string(),
+        ];
         assert_eq!(
-            render("app", &Plan::Interrupted),
-            "Interrupted: the dry run's change set for stack app was deleted; nothing was changed\n"
+            render("app", &Plan::Interrupted { removed }),
+            "Interrupted: the dry run removed what it had made (change set cs-1 and the empty stack app \
+             (REVIEW_IN_PROGRESS) the change set created); stack app was not changed\n"
+        );
+        assert_eq!(
+            render(
+                "app",
+                &Plan::Interrupted {
+                    removed: Vec::new()
+                }
+            ),
+            "Interrupted before the dry run made anything; stack app was not changed\n"
         );
     }
 

@@ -18,6 +18,7 @@ pub mod table;
 pub mod time_args;
 // up / down
 pub mod changeset;
+pub mod cleanup;
 pub mod down;
 pub mod dryrun;
 pub mod events;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use template_builder::Built;
 
 use crate::changeset::{self, ChangeSetRequest, Prepared};
+use crate::cleanup::{self, Leftovers};
 use crate::events::EventFeed;
 use crate::interrupt::Interrupts;
 use crate::progress::{Progress, ProgressEvent};
@@ -67,9 +68,18 @@ pub async fn up(
     let cf = &clients.cloudformation;
     stack::check_name(project)?;
     let names = ResourceNames::from_template(&built.template);
-    preconditions::check(clients, &built.preconditions).await?;
+    // Reads only, up to the change set: a Ctrl-C stops them with nothing to undo.
+    let found = interrupts
+        .unless_interrupted(async {
+            preconditions::check(clients, &built.preconditions).await?;
+            stack::describe(cf, project).await
+        })
+        .await;
+    let Some(found) = found else {
+        return Ok(stopped_before_any_change(project, progress));
+    };
 
-    let plan = match stack::describe(cf, project).await? {
+    let plan = match found? {
         None => Plan::Create { existing_id: None },
         Some(existing) if !existing.managed => {
             return Err(Error::Precondition(format!(
@@ -104,13 +114,31 @@ pub async fn up(
         Plan::Create { existing_id } => existing_id.clone(),
         Plan::Update(info) => Some(info.id.clone()),
     };
-    let parameters = parameters::resolve(clients, project, built, existing_id.as_deref()).await?;
+    let resolved = interrupts
+        .unless_interrupted(parameters::resolve(
+            clients,
+            project,
+            built,
+            existing_id.as_deref(),
+        ))
+        .await;
+    let Some(parameters) = resolved else {
+        return Ok(stopped_before_any_change(project, progress));
+    };
+    let parameters = parameters?;
     if let Some(summary) = network_summary(built, &parameters) {
         progress.report(ProgressEvent::Info(summary));
     }
     let body = serde_json::to_string(&built.template)
         .map_err(|e| Error::Precondition(format!("the template cannot be serialised: {e}")))?;
-    let template = upload::prepare(clients, project, body).await?;
+    let (template, interrupted) = interrupts
+        .run_to_end(upload::prepare(clients, project, body), || {})
+        .await;
+    let template = template?;
+    let mut leftovers = Leftovers::new(project, template.uploaded());
+    if interrupted {
+        return undo_before_execution(clients, &leftovers, options, progress, interrupts).await;
+    }
     let create = matches!(plan, Plan::Create { .. });
     let request = ChangeSetRequest {
         stack_name: project.to_string(),
@@ -120,43 +148,66 @@ pub async fn up(
         parameters,
     };
 
-    let nothing_to_do = || {
-        ProgressEvent::Info(format!(
-            "Nothing to update: stack {project} already matches the compose file"
-        ))
+    // Once sent, the request is allowed to finish: only its answer names the change set (and the
+    // stack) it made, which a Ctrl-C must then remove.
+    let (created, interrupted) = interrupts
+        .run_to_end(changeset::create(cf, &request), || {
+            progress.report(ProgressEvent::Info(
+                "Interrupted: waiting for CloudFormation to answer the change set request, then removing what it made"
+                    .into(),
+            ))
+        })
+        .await;
+    let created = match created {
+        Ok(created) => created,
+        Err(err) => {
+            cleanup::forget_upload(clients, leftovers.upload.as_ref()).await;
+            return Err(err);
+        }
     };
-    let change_set = match changeset::create(cf, &request).await? {
+    // Only a stack this change set brought into being is ours to delete.
+    let made_stack = create && existing_id.is_none();
+    let change_set = match created {
+        Prepared::Ready(change_set) => change_set,
+        Prepared::NoChanges if interrupted => {
+            return undo_before_execution(clients, &leftovers, options, progress, interrupts).await
+        }
         Prepared::NoChanges => {
-            progress.report(nothing_to_do());
+            cleanup::forget_upload(clients, leftovers.upload.as_ref()).await;
+            progress.report(nothing_to_do(project));
             return Ok(UpOutcome::NoChanges);
         }
-        Prepared::Ready(change_set) => change_set,
     };
-    let ready = tokio::select! {
-        ready = changeset::wait_until_ready(cf, &change_set, options.poll_interval) => ready,
-        _ = interrupts.next() => {
-            progress.report(ProgressEvent::Info("Interrupted before any change was made: discarding the change set".into()));
-            changeset::discard(cf, &change_set).await?;
-            if create && existing_id.is_none() {
-                // The change set created an empty stack in REVIEW_IN_PROGRESS: nothing of the user's.
-                stack::delete(cf, &change_set.stack_id).await?;
-            }
-            return Ok(UpOutcome::Cancelled { status: "change set discarded".into() });
-        }
+    leftovers.add_change_set(&change_set, made_stack);
+    if interrupted {
+        return undo_before_execution(clients, &leftovers, options, progress, interrupts).await;
+    }
+    let ready = interrupts
+        .unless_interrupted(changeset::wait_until_ready(
+            cf,
+            &change_set,
+            options.poll_interval,
+        ))
+        .await;
+    let Some(ready) = ready else {
+        return undo_before_execution(clients, &leftovers, options, progress, interrupts).await;
     };
     let ready = match ready {
         Ok(ready) => ready,
         Err(err) => {
-            if create && existing_id.is_none() {
+            if made_stack {
                 // A rejected change set leaves an empty REVIEW_IN_PROGRESS stack: remove it.
                 let _ = stack::delete(cf, &change_set.stack_id).await;
             }
+            cleanup::forget_upload(clients, leftovers.upload.as_ref()).await;
             return Err(err);
         }
     };
     let change_set = match ready {
         Prepared::NoChanges => {
-            progress.report(nothing_to_do());
+            // wait_until_ready deleted the empty change set.
+            cleanup::forget_upload(clients, leftovers.upload.as_ref()).await;
+            progress.report(nothing_to_do(project));
             return Ok(UpOutcome::NoChanges);
         }
         Prepared::Ready(change_set) => change_set,
@@ -167,19 +218,26 @@ pub async fn up(
         Some(id) => EventFeed::after_current(cf, id).await?,
         None => EventFeed::all(change_set.stack_id.clone()),
     };
+    // Last moment where a Ctrl-C costs nothing: the change set has not run.
+    if interrupts.take_pending() {
+        return undo_before_execution(clients, &leftovers, options, progress, interrupts).await;
+    }
     progress.report(ProgressEvent::Info(format!(
         "{} stack {project}",
         if create { "Creating" } else { "Updating" }
     )));
     if let Err(err) = changeset::execute(cf, &change_set).await {
-        if create && existing_id.is_none() {
+        if made_stack {
             // The empty REVIEW_IN_PROGRESS stack the change set made holds nothing of the user's:
             // do not leave it behind for the next `up` to trip over.
             let _ = stack::delete(cf, &change_set.stack_id).await;
         }
+        cleanup::forget_upload(clients, leftovers.upload.as_ref()).await;
         return Err(err);
     }
-    if options.detach {
+    // A Ctrl-C during ExecuteChangeSet is the watcher's to handle (undo the create, roll back the
+    // update), even with --detach.
+    if options.detach && !interrupts.pending() {
         progress.report(ProgressEvent::Info(format!(
             "Change set executing; follow it with `docker ecs ps` or the CloudFormation console (stack {project})"
         )));
@@ -247,6 +305,48 @@ pub async fn up(
             }
         }
     }
+}
+
+fn nothing_to_do(project: &str) -> ProgressEvent {
+    ProgressEvent::Info(format!(
+        "Nothing to update: stack {project} already matches the compose file"
+    ))
+}
+
+/// Ctrl-C before anything was created.
+fn stopped_before_any_change(project: &str, progress: &mut dyn Progress) -> UpOutcome {
+    progress.report(ProgressEvent::Info(format!(
+        "Interrupted before anything was created: stack {project} is as it was"
+    )));
+    UpOutcome::Cancelled {
+        status: "nothing created".into(),
+    }
+}
+
+/// Ctrl-C once something exists but before the change set ran: remove the change set, the empty
+/// stack it made and the uploaded template, and say so.
+async fn undo_before_execution(
+    clients: &Clients,
+    leftovers: &Leftovers,
+    options: &UpOptions,
+    progress: &mut dyn Progress,
+    interrupts: &mut Interrupts,
+) -> Result<UpOutcome, Error> {
+    let removed = cleanup::remove(clients, leftovers, options.poll_interval, interrupts).await?;
+    if removed.is_empty() {
+        return Ok(stopped_before_any_change(&leftovers.stack_name, progress));
+    }
+    progress.report(ProgressEvent::Info(format!(
+        "Interrupted before any change was made: removed {}",
+        cleanup::join(&removed)
+    )));
+    Ok(UpOutcome::Cancelled {
+        status: if leftovers.change_set.is_some() {
+            "change set discarded".into()
+        } else {
+            "nothing created".into()
+        },
+    })
 }
 
 /// Where the app goes, from the resolved network parameters ("VPC vpc-1, public subnets a, b; ...").

@@ -22,7 +22,52 @@ pub const TEMPLATE_BODY_LIMIT: usize = 51_200;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TemplateSource {
     Body(String),
-    Url(String),
+    /// Too large for a body: uploaded to the tool's bucket.
+    Uploaded(UploadedTemplate),
+}
+
+impl TemplateSource {
+    /// The S3 object holding the template, when it was uploaded.
+    pub fn uploaded(&self) -> Option<&UploadedTemplate> {
+        match self {
+            TemplateSource::Body(_) => None,
+            TemplateSource::Uploaded(uploaded) => Some(uploaded),
+        }
+    }
+}
+
+/// A template object in the tool's bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadedTemplate {
+    pub bucket: String,
+    pub key: String,
+    /// The account owning the bucket: every call on it says so, so a bucket of the same name
+    /// owned by someone else is never touched.
+    pub account: String,
+    /// What CloudFormation reads (TemplateURL).
+    pub url: String,
+}
+
+impl UploadedTemplate {
+    /// `s3://bucket/key`, for messages.
+    pub fn location(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.key)
+    }
+}
+
+/// Delete an uploaded template. CloudFormation only reads it while creating the change set, so
+/// once that is done (or will never happen) the object is clutter.
+pub async fn remove(clients: &Clients, uploaded: &UploadedTemplate) -> Result<(), Error> {
+    clients
+        .s3
+        .delete_object()
+        .bucket(&uploaded.bucket)
+        .key(&uploaded.key)
+        .expected_bucket_owner(&uploaded.account)
+        .send()
+        .await
+        .map_err(|e| sdk_errors::failed(format!("deleting {}", uploaded.location()), e))?;
+    Ok(())
 }
 
 /// The template inline when it fits, else uploaded to the tool's bucket.
@@ -63,10 +108,13 @@ pub async fn prepare(
         .map_err(|e| {
             sdk_errors::failed(format!("uploading the template to s3://{bucket}/{key}"), e)
         })?;
-    Ok(TemplateSource::Url(format!(
-        "https://{bucket}.s3.{}.amazonaws.com/{key}",
-        clients.region
-    )))
+    let url = format!("https://{bucket}.s3.{}.amazonaws.com/{key}", clients.region);
+    Ok(TemplateSource::Uploaded(UploadedTemplate {
+        bucket,
+        key,
+        account,
+        url,
+    }))
 }
 
 pub fn bucket_name(account: &str, region: &str) -> String {

@@ -3,6 +3,7 @@
 
 mod support;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetError;
@@ -28,8 +29,6 @@ use aws_sdk_s3::operation::put_object::PutObjectOutput;
 use aws_sdk_s3::operation::put_public_access_block::PutPublicAccessBlockOutput;
 use aws_sdk_s3::types::ServerSideEncryption;
 use aws_sdk_s3::Client as S3;
-use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
-use aws_sdk_sts::Client as Sts;
 use aws_smithy_mocks::mock;
 use aws_smithy_types::DateTime;
 use ecs_deploy::interrupt::Interrupts;
@@ -410,18 +409,25 @@ async fn matching_load_balancer_passes() {
 
 #[tokio::test]
 async fn large_template_goes_through_a_private_encrypted_bucket() {
-    let bucket = "docker-ecs-templates-123456789012-us-east-1";
-    let mut built = small_built();
-    built.template["Description"] = serde_json::Value::String("x".repeat(60_000));
+    let bucket = TEMPLATE_BUCKET;
+    let built = large_built();
+    let keys = Arc::new(Mutex::new(Vec::new()));
+    let uploaded = keys.clone();
     let put_object = mock!(S3::put_object)
         .match_requests(move |r| {
-            r.bucket() == Some(bucket)
+            let matches = r.bucket() == Some(bucket)
                 && r.key()
                     .is_some_and(|k| k.starts_with("app/") && k.ends_with(".json"))
-                && r.expected_bucket_owner() == Some("123456789012")
-                && r.server_side_encryption() == Some(&ServerSideEncryption::Aes256)
+                && r.expected_bucket_owner() == Some(ACCOUNT)
+                && r.server_side_encryption() == Some(&ServerSideEncryption::Aes256);
+            if let (true, Some(key), Ok(mut keys)) = (matches, r.key(), uploaded.lock()) {
+                keys.push(key.to_string());
+            }
+            matches
         })
         .then_output(|| PutObjectOutput::builder().build());
+    // Nothing will read the upload once CloudFormation found nothing to change.
+    let delete_object = template_deleted(keys.clone());
     let public_access = mock!(S3::put_public_access_block)
         .match_requests(|r| {
             r.public_access_block_configuration().is_some_and(|c| {
@@ -457,32 +463,11 @@ async fn large_template_goes_through_a_private_encrypted_bucket() {
         })
         .then_output(|| CreateBucketOutput::builder().build());
     let change_set = mock!(Cf::create_change_set)
-        .match_requests(move |r| {
-            r.template_body().is_none()
-                && r.template_url().is_some_and(|u| {
-                    u.starts_with(&format!("https://{bucket}.s3.us-east-1.amazonaws.com/app/"))
-                })
-        })
-        .then_error(|| {
-            CreateChangeSetError::generic(error(
-                "ValidationError",
-                "No updates are to be performed.",
-            ))
-        });
+        .match_requests(reads_uploaded_template)
+        .then_error(no_updates);
     let mocks = Mocks {
-        cf: vec![
-            mock!(Cf::describe_stacks).then_output(|| {
-                aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput::builder()
-                    .stacks(stack(STACK_ID, "UPDATE_COMPLETE"))
-                    .build()
-            }),
-            change_set.clone(),
-        ],
-        sts: vec![mock!(Sts::get_caller_identity).then_output(|| {
-            GetCallerIdentityOutput::builder()
-                .account("123456789012")
-                .build()
-        })],
+        cf: vec![existing_stack("UPDATE_COMPLETE"), change_set.clone()],
+        sts: vec![caller_account()],
         s3: vec![
             mock!(S3::head_bucket).then_error(|| {
                 HeadBucketError::NotFound(aws_sdk_s3::types::error::NotFound::builder().build())
@@ -492,6 +477,7 @@ async fn large_template_goes_through_a_private_encrypted_bucket() {
             encryption.clone(),
             put_object.clone(),
             lifecycle.clone(),
+            delete_object.clone(),
         ],
         ..Default::default()
     };
@@ -517,6 +503,7 @@ async fn large_template_goes_through_a_private_encrypted_bucket() {
         ("upload", &put_object),
         ("template expiry", &lifecycle),
         ("change set", &change_set),
+        ("upload removed", &delete_object),
     ] {
         assert_eq!(rule.num_calls(), 1, "{name}");
     }
@@ -537,21 +524,9 @@ async fn up_passes_the_resolved_network_and_says_where_it_deploys() {
                 && value("PrivateSubnetIds") == Some("subnet-priv1")
                 && value("AssignPublicIp") == Some("DISABLED")
         })
-        .then_error(|| {
-            CreateChangeSetError::generic(error(
-                "ValidationError",
-                "No updates are to be performed.",
-            ))
-        });
+        .then_error(no_updates);
     let mocks = Mocks {
-        cf: vec![
-            mock!(Cf::describe_stacks).then_output(|| {
-                aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput::builder()
-                    .stacks(stack(STACK_ID, "UPDATE_COMPLETE"))
-                    .build()
-            }),
-            change_set.clone(),
-        ],
+        cf: vec![existing_stack("UPDATE_COMPLETE"), change_set.clone()],
         ec2: network_mocks(),
         ..Default::default()
     };
@@ -715,14 +690,7 @@ async fn internet_facing_load_balancer_without_public_subnets_stops_before_deplo
         CreateChangeSetError::generic(error("ValidationError", "must not be called"))
     });
     let mocks = Mocks {
-        cf: vec![
-            mock!(Cf::describe_stacks).then_output(|| {
-                aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput::builder()
-                    .stacks(stack(STACK_ID, "UPDATE_COMPLETE"))
-                    .build()
-            }),
-            change_set.clone(),
-        ],
+        cf: vec![existing_stack("UPDATE_COMPLETE"), change_set.clone()],
         ec2: vec![
             mock!(Ec2::describe_vpcs).then_output(|| {
                 DescribeVpcsOutput::builder()

@@ -3,13 +3,15 @@
 
 mod support;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_cloudformation::operation::create_change_set::{
     CreateChangeSetError, CreateChangeSetOutput,
 };
-use aws_sdk_cloudformation::operation::delete_change_set::DeleteChangeSetOutput;
-use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
+use aws_sdk_cloudformation::operation::delete_change_set::{
+    DeleteChangeSetError, DeleteChangeSetOutput,
+};
 use aws_sdk_cloudformation::operation::describe_change_set::{
     DescribeChangeSetError, DescribeChangeSetOutput,
 };
@@ -22,21 +24,9 @@ use aws_smithy_mocks::{mock, Rule};
 use ecs_deploy::dryrun::{dry_run, Action, Operation, Plan};
 use ecs_deploy::interrupt::Interrupts;
 use support::*;
+use tokio::sync::mpsc::UnboundedSender;
 
 const INTERVAL: Duration = Duration::from_millis(1);
-
-fn change_set_created(kind: ChangeSetType) -> Rule {
-    mock!(Cf::create_change_set)
-        .match_requests(move |r| {
-            r.stack_name() == Some("app") && r.change_set_type() == Some(&kind)
-        })
-        .then_output(|| {
-            CreateChangeSetOutput::builder()
-                .id("cs-1")
-                .stack_id(STACK_ID)
-                .build()
-        })
-}
 
 fn resource_change(
     action: ChangeAction,
@@ -57,58 +47,13 @@ fn resource_change(
         .build()
 }
 
-/// DescribeChangeSet: pending, then complete; the listing comes in two pages.
-fn change_set_with(first_page: Vec<Change>, second_page: Vec<Change>) -> Vec<Rule> {
-    vec![
-        mock!(Cf::describe_change_set)
-            .match_requests(|r| r.next_token() == Some("page-2"))
-            .then_output(move || {
-                DescribeChangeSetOutput::builder()
-                    .status(ChangeSetStatus::CreateComplete)
-                    .set_changes(Some(second_page.clone()))
-                    .build()
-            }),
-        mock!(Cf::describe_change_set)
-            .match_requests(|r| {
-                r.change_set_name() == Some("cs-1") && r.stack_name() == Some(STACK_ID)
-            })
-            .sequence()
-            .output(|| {
-                DescribeChangeSetOutput::builder()
-                    .status(ChangeSetStatus::CreatePending)
-                    .build()
-            })
-            .output(move || {
-                DescribeChangeSetOutput::builder()
-                    .status(ChangeSetStatus::CreateComplete)
-                    .set_changes(Some(first_page.clone()))
-                    .next_token("page-2")
-                    .build()
-            })
-            .repeatedly()
-            .build(),
-    ]
-}
-
-fn change_set_deleted() -> Rule {
-    mock!(Cf::delete_change_set)
-        .match_requests(|r| r.change_set_name() == Some("cs-1") && r.stack_name() == Some(STACK_ID))
-        .then_output(|| DeleteChangeSetOutput::builder().build())
-}
-
-fn stack_deleted() -> Rule {
-    mock!(Cf::delete_stack)
-        .match_requests(|r| r.stack_name() == Some(STACK_ID))
-        .then_output(|| DeleteStackOutput::builder().build())
-}
-
 fn summary(plan: &Plan) -> Vec<(Action, String, String)> {
     match plan {
         Plan::Changes { changes, .. } => changes
             .iter()
             .map(|c| (c.action, c.logical_id.clone(), c.description.clone()))
             .collect(),
-        Plan::NoChanges | Plan::Interrupted => Vec::new(),
+        Plan::NoChanges | Plan::Interrupted { .. } => Vec::new(),
     }
 }
 
@@ -122,7 +67,7 @@ async fn create_lists_additions_then_deletes_the_change_set_and_the_empty_stack(
         delete_cs.clone(),
         delete_stack.clone(),
     ];
-    cf.extend(change_set_with(
+    cf.extend(change_set_pages(
         vec![resource_change(
             ChangeAction::Add,
             "LoadBalancer",
@@ -178,7 +123,7 @@ async fn update_flags_replacements_and_keeps_the_stack() {
         delete_cs.clone(),
         delete_stack.clone(),
     ];
-    cf.extend(change_set_with(
+    cf.extend(change_set_pages(
         vec![
             resource_change(
                 ChangeAction::Modify,
@@ -259,12 +204,7 @@ async fn no_changes_refused_at_creation() {
     let clients = Mocks {
         cf: vec![
             existing_stack("CREATE_COMPLETE"),
-            mock!(Cf::create_change_set).then_error(|| {
-                CreateChangeSetError::generic(error(
-                    "ValidationError",
-                    "No updates are to be performed.",
-                ))
-            }),
+            change_set_refused_no_updates(),
             delete_stack.clone(),
         ],
         ..Default::default()
@@ -290,12 +230,7 @@ async fn no_changes_reported_by_a_failed_change_set() {
         cf: vec![
             existing_stack("UPDATE_COMPLETE"),
             change_set_created(ChangeSetType::Update),
-            mock!(Cf::describe_change_set).then_output(|| {
-                DescribeChangeSetOutput::builder()
-                    .status(ChangeSetStatus::Failed)
-                    .status_reason("The submitted information didn't contain changes. Submit different information to create a change set.")
-                    .build()
-            }),
+            change_set_failed(NO_CHANGES_REASON),
             delete_cs.clone(),
         ],
         ..Default::default()
@@ -322,12 +257,7 @@ async fn a_rejected_change_set_is_still_cleaned_up() {
         cf: vec![
             missing_stack(),
             change_set_created(ChangeSetType::Create),
-            mock!(Cf::describe_change_set).then_output(|| {
-                DescribeChangeSetOutput::builder()
-                    .status(ChangeSetStatus::Failed)
-                    .status_reason("Template format error: Unresolved resource dependencies [Nope]")
-                    .build()
-            }),
+            change_set_failed("Template format error: Unresolved resource dependencies [Nope]"),
             delete_cs.clone(),
             delete_stack.clone(),
         ],
@@ -446,15 +376,25 @@ async fn a_stack_of_someone_else_is_refused() {
     assert!(err.contains("was not deployed by docker ecs"), "{err}");
 }
 
+/// What the dry run says it removed after cs-1 of a stack it created.
+fn removed_change_set_and_stack() -> Vec<String> {
+    vec![
+        "change set cs-1".to_string(),
+        "the empty stack app (REVIEW_IN_PROGRESS) the change set created".to_string(),
+    ]
+}
+
 #[tokio::test]
 async fn ctrl_c_while_the_change_set_is_computed_deletes_it() {
+    let (sender, mut interrupts) = Interrupts::channel();
     let delete_cs = change_set_deleted();
     let delete_stack = stack_deleted();
     let clients = Mocks {
         cf: vec![
             missing_stack(),
             change_set_created(ChangeSetType::Create),
-            mock!(Cf::describe_change_set).then_output(|| {
+            mock!(Cf::describe_change_set).then_compute_output(move |_| {
+                let _ = sender.send(());
                 DescribeChangeSetOutput::builder()
                     .status(ChangeSetStatus::CreatePending)
                     .build()
@@ -465,14 +405,374 @@ async fn ctrl_c_while_the_change_set_is_computed_deletes_it() {
         ..Default::default()
     }
     .clients();
-    let (sender, mut interrupts) = Interrupts::channel();
-    sender.send(()).unwrap();
     let plan = dry_run(&clients, "app", &small_built(), INTERVAL, &mut interrupts)
         .await
         .unwrap();
-    assert_eq!(plan, Plan::Interrupted);
+    assert_eq!(
+        plan,
+        Plan::Interrupted {
+            removed: removed_change_set_and_stack()
+        }
+    );
     assert_eq!(delete_cs.num_calls(), 1);
     assert_eq!(delete_stack.num_calls(), 1);
+}
+
+/// CreateChangeSet answering cs-1 of STACK_ID while the user presses Ctrl-C `presses` times.
+fn change_set_created_during_ctrl_c(sender: UnboundedSender<()>, presses: usize) -> Rule {
+    mock!(Cf::create_change_set).then_compute_output(move |_| {
+        for _ in 0..presses {
+            let _ = sender.send(());
+        }
+        CreateChangeSetOutput::builder()
+            .id("cs-1")
+            .stack_id(STACK_ID)
+            .build()
+    })
+}
+
+#[tokio::test]
+async fn ctrl_c_during_create_change_set_removes_the_change_set_and_the_stack_it_made() {
+    let (sender, mut interrupts) = Interrupts::channel();
+    let created = change_set_created_during_ctrl_c(sender, 1);
+    let described = change_set_pending();
+    let delete_cs = change_set_deleted();
+    let delete_stack = stack_deleted();
+    let clients = Mocks {
+        cf: vec![
+            missing_stack(),
+            created.clone(),
+            described.clone(),
+            delete_cs.clone(),
+            delete_stack.clone(),
+        ],
+        ..Default::default()
+    }
+    .clients();
+    let plan = dry_run(&clients, "app", &small_built(), INTERVAL, &mut interrupts)
+        .await
+        .unwrap();
+    assert_eq!(
+        plan,
+        Plan::Interrupted {
+            removed: removed_change_set_and_stack()
+        }
+    );
+    assert_eq!(
+        ecs_deploy::dryrun::render("app", &plan),
+        "Interrupted: the dry run removed what it had made (change set cs-1 and the empty stack app \
+         (REVIEW_IN_PROGRESS) the change set created); stack app was not changed\n"
+    );
+    assert_eq!(created.num_calls(), 1);
+    // Nothing more is asked of a change set nobody wants any more.
+    assert_eq!(described.num_calls(), 0);
+    assert_eq!((delete_cs.num_calls(), delete_stack.num_calls()), (1, 1));
+}
+
+#[tokio::test]
+async fn ctrl_c_during_create_change_set_of_an_update_keeps_the_stack() {
+    let (sender, mut interrupts) = Interrupts::channel();
+    let delete_cs = change_set_deleted();
+    let delete_stack = stack_deleted();
+    let clients = Mocks {
+        cf: vec![
+            existing_stack("UPDATE_COMPLETE"),
+            change_set_created_during_ctrl_c(sender, 1),
+            delete_cs.clone(),
+            delete_stack.clone(),
+        ],
+        ..Default::default()
+    }
+    .clients();
+    let plan = dry_run(&clients, "app", &small_built(), INTERVAL, &mut interrupts)
+        .await
+        .unwrap();
+    assert_eq!(
+        plan,
+        Plan::Interrupted {
+            removed: vec!["change set cs-1".to_string()]
+        }
+    );
+    assert_eq!(delete_cs.num_calls(), 1);
+    assert_eq!(delete_stack.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn ctrl_c_during_a_create_change_set_answered_no_updates_is_still_an_interruption() {
+    let (sender, mut interrupts) = Interrupts::channel();
+    let clients = Mocks {
+        cf: vec![
+            existing_stack("UPDATE_COMPLETE"),
+            mock!(Cf::create_change_set).then_compute_response(move |_| {
+                let _ = sender.send(());
+                aws_smithy_mocks::MockResponse::Error(no_updates())
+            }),
+        ],
+        ..Default::default()
+    }
+    .clients();
+    let plan = dry_run(&clients, "app", &small_built(), INTERVAL, &mut interrupts)
+        .await
+        .unwrap();
+    assert_eq!(
+        plan,
+        Plan::Interrupted {
+            removed: Vec::new()
+        }
+    );
+}
+
+#[tokio::test]
+async fn ctrl_c_before_the_change_set_makes_none() {
+    let (sender, mut interrupts) = Interrupts::channel();
+    sender.send(()).unwrap();
+    let created = change_set_created(ChangeSetType::Create);
+    let clients = Mocks {
+        cf: vec![missing_stack(), created.clone()],
+        ..Default::default()
+    }
+    .clients();
+    let plan = dry_run(&clients, "app", &small_built(), INTERVAL, &mut interrupts)
+        .await
+        .unwrap();
+    assert_eq!(
+        plan,
+        Plan::Interrupted {
+            removed: Vec::new()
+        }
+    );
+    assert_eq!(
+        ecs_deploy::dryrun::render("app", &plan),
+        "Interrupted before the dry run made anything; stack app was not changed\n"
+    );
+    assert_eq!(created.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn a_change_set_still_being_computed_is_deleted_once_cloudformation_allows_it() {
+    let (sender, mut interrupts) = Interrupts::channel();
+    let delete_cs = mock!(Cf::delete_change_set)
+        .match_requests(|r| r.change_set_name() == Some("cs-1") && r.stack_name() == Some(STACK_ID))
+        .sequence()
+        .error(|| {
+            DeleteChangeSetError::generic(error(
+                "InvalidChangeSetStatus",
+                "Cannot delete ChangeSet in status CREATE_IN_PROGRESS",
+            ))
+        })
+        .times(2)
+        .output(|| DeleteChangeSetOutput::builder().build())
+        .build();
+    let clients = Mocks {
+        cf: vec![
+            existing_stack("UPDATE_COMPLETE"),
+            change_set_created_during_ctrl_c(sender, 1),
+            delete_cs.clone(),
+        ],
+        ..Default::default()
+    }
+    .clients();
+    let plan = dry_run(&clients, "app", &small_built(), INTERVAL, &mut interrupts)
+        .await
+        .unwrap();
+    assert_eq!(
+        plan,
+        Plan::Interrupted {
+            removed: vec!["change set cs-1".to_string()]
+        }
+    );
+    assert_eq!(delete_cs.num_calls(), 3);
+}
+
+#[tokio::test]
+async fn a_second_ctrl_c_stops_waiting_and_names_the_change_set_left() {
+    let (sender, mut interrupts) = Interrupts::channel();
+    let delete_cs = mock!(Cf::delete_change_set).then_error(|| {
+        DeleteChangeSetError::generic(error(
+            "InvalidChangeSetStatus",
+            "Cannot delete ChangeSet in status CREATE_IN_PROGRESS",
+        ))
+    });
+    let delete_stack = stack_deleted();
+    let clients = Mocks {
+        cf: vec![
+            missing_stack(),
+            change_set_created_during_ctrl_c(sender, 2),
+            delete_cs.clone(),
+            delete_stack.clone(),
+        ],
+        ..Default::default()
+    }
+    .clients();
+    let err = dry_run(&clients, "app", &small_built(), INTERVAL, &mut interrupts)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("could not delete its change set cs-1")
+            && err.contains("interrupted again while CloudFormation was still computing it"),
+        "{err}"
+    );
+    assert_eq!(delete_cs.num_calls(), 1);
+    // The stack is still removed: the change set goes with it.
+    assert_eq!(delete_stack.num_calls(), 1);
+}
+
+/// Mocks for a dry run of a large template (uploaded to S3) against a stack that does not exist;
+/// `cf` adds the change set's own rules. The uploaded keys are recorded in `keys`.
+fn large_template_mocks(keys: &Arc<Mutex<Vec<String>>>, cf: Vec<Rule>) -> Mocks {
+    let mut all = vec![missing_stack()];
+    all.extend(cf);
+    let mut s3 = template_upload(keys.clone());
+    s3.push(template_deleted(keys.clone()));
+    Mocks {
+        cf: all,
+        s3,
+        sts: vec![caller_account()],
+        ..Default::default()
+    }
+}
+
+fn change_set_created_from_upload() -> Rule {
+    mock!(Cf::create_change_set)
+        .match_requests(reads_uploaded_template)
+        .then_output(|| {
+            CreateChangeSetOutput::builder()
+                .id("cs-1")
+                .stack_id(STACK_ID)
+                .build()
+        })
+}
+
+fn deleted_objects(mocks: &Mocks) -> usize {
+    mocks.s3.last().map(Rule::num_calls).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_large_template_uploaded_for_the_dry_run_is_deleted_after_it() {
+    let keys = Arc::new(Mutex::new(Vec::new()));
+    let mut cf = vec![
+        change_set_created_from_upload(),
+        change_set_deleted(),
+        stack_deleted(),
+    ];
+    cf.extend(change_set_pages(
+        vec![resource_change(
+            ChangeAction::Add,
+            "WebService",
+            "AWS::ECS::Service",
+            None,
+        )],
+        Vec::new(),
+    ));
+    let mocks = large_template_mocks(&keys, cf);
+    let plan = dry_run(
+        &mocks.clients(),
+        "app",
+        &large_built(),
+        INTERVAL,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        plan,
+        Plan::Changes {
+            operation: Operation::Create,
+            ..
+        }
+    ));
+    let uploaded = keys.lock().unwrap().clone();
+    assert_eq!(uploaded.len(), 1, "{uploaded:?}");
+    assert!(uploaded[0].starts_with("app/"), "{uploaded:?}");
+    // template_deleted only answers for an uploaded key in the bucket, as its owner.
+    assert_eq!(deleted_objects(&mocks), 1);
+}
+
+#[tokio::test]
+async fn a_large_template_is_deleted_when_the_change_set_is_rejected() {
+    let keys = Arc::new(Mutex::new(Vec::new()));
+    let mocks = large_template_mocks(
+        &keys,
+        vec![
+            change_set_created_from_upload(),
+            change_set_failed("Template format error: Unresolved resource dependencies [Nope]"),
+            change_set_deleted(),
+            stack_deleted(),
+        ],
+    );
+    let err = dry_run(
+        &mocks.clients(),
+        "app",
+        &large_built(),
+        INTERVAL,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("Unresolved resource dependencies"), "{err}");
+    assert_eq!(deleted_objects(&mocks), 1);
+}
+
+#[tokio::test]
+async fn a_large_template_is_deleted_when_creating_the_change_set_fails() {
+    let keys = Arc::new(Mutex::new(Vec::new()));
+    let mocks = large_template_mocks(
+        &keys,
+        vec![mock!(Cf::create_change_set)
+            .then_error(|| CreateChangeSetError::generic(error("AccessDenied", "not allowed")))],
+    );
+    let err = dry_run(
+        &mocks.clients(),
+        "app",
+        &large_built(),
+        INTERVAL,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("AccessDenied: not allowed"), "{err}");
+    assert_eq!(deleted_objects(&mocks), 1);
+}
+
+#[tokio::test]
+async fn a_large_template_is_deleted_on_ctrl_c() {
+    let keys = Arc::new(Mutex::new(Vec::new()));
+    let (sender, mut interrupts) = Interrupts::channel();
+    let mocks = large_template_mocks(
+        &keys,
+        vec![
+            mock!(Cf::create_change_set)
+                .match_requests(reads_uploaded_template)
+                .then_compute_output(move |_| {
+                    let _ = sender.send(());
+                    CreateChangeSetOutput::builder()
+                        .id("cs-1")
+                        .stack_id(STACK_ID)
+                        .build()
+                }),
+            change_set_deleted(),
+            stack_deleted(),
+        ],
+    );
+    let plan = dry_run(
+        &mocks.clients(),
+        "app",
+        &large_built(),
+        INTERVAL,
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
+    let key = keys.lock().unwrap()[0].clone();
+    let mut removed = removed_change_set_and_stack();
+    removed.push(format!(
+        "the uploaded template s3://{TEMPLATE_BUCKET}/{key}"
+    ));
+    assert_eq!(plan, Plan::Interrupted { removed });
+    assert_eq!(deleted_objects(&mocks), 1);
 }
 
 #[tokio::test]
@@ -485,7 +785,7 @@ async fn a_stack_in_review_uses_a_create_change_set_and_is_kept() {
         delete_cs.clone(),
         delete_stack.clone(),
     ];
-    cf.extend(change_set_with(
+    cf.extend(change_set_pages(
         vec![resource_change(
             ChangeAction::Add,
             "WebService",

@@ -3,13 +3,11 @@
 
 mod support;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_cloudformation::operation::cancel_update_stack::CancelUpdateStackOutput;
-use aws_sdk_cloudformation::operation::create_change_set::{
-    CreateChangeSetError, CreateChangeSetOutput,
-};
-use aws_sdk_cloudformation::operation::delete_change_set::DeleteChangeSetOutput;
+use aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetOutput;
 use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
 use aws_sdk_cloudformation::operation::describe_change_set::DescribeChangeSetOutput;
 use aws_sdk_cloudformation::operation::describe_stack_events::{
@@ -19,7 +17,7 @@ use aws_sdk_cloudformation::operation::describe_stacks::{
     DescribeStacksError, DescribeStacksOutput,
 };
 use aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetOutput;
-use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, StackEvent};
+use aws_sdk_cloudformation::types::{ChangeSetStatus, ChangeSetType, StackEvent};
 use aws_sdk_cloudformation::Client as Cf;
 use aws_smithy_mocks::{mock, Rule};
 use ecs_deploy::interrupt::Interrupts;
@@ -27,91 +25,13 @@ use ecs_deploy::progress::{ProgressEvent, Recorder};
 use ecs_deploy::up::{up, UpOptions, UpOutcome};
 use ecs_deploy::Error;
 use support::*;
+use tokio::sync::mpsc::UnboundedSender;
 
 fn options() -> UpOptions {
     UpOptions {
         detach: false,
         poll_interval: Duration::from_millis(5),
     }
-}
-
-/// DescribeStacks by id: each status once, the last one for good.
-fn stack_statuses(statuses: &'static [&'static str]) -> Rule {
-    let mut seq = mock!(Cf::describe_stacks)
-        .match_requests(|r| r.stack_name() == Some(STACK_ID))
-        .sequence();
-    for status in statuses {
-        seq = seq.output(move || {
-            DescribeStacksOutput::builder()
-                .stacks(stack_with_url(STACK_ID, status))
-                .build()
-        });
-    }
-    seq.repeatedly().build()
-}
-
-fn change_set_created(expect_create: bool) -> Rule {
-    mock!(Cf::create_change_set)
-        .match_requests(move |r| {
-            let wanted = if expect_create {
-                ChangeSetType::Create
-            } else {
-                ChangeSetType::Update
-            };
-            r.stack_name() == Some("app")
-                && r.change_set_type() == Some(&wanted)
-                && r.capabilities() == [Capability::CapabilityIam, Capability::CapabilityNamedIam]
-                && r.tags().iter().any(|t| {
-                    t.key() == Some("com.docker.compose.project") && t.value() == Some("app")
-                })
-                && r.tags()
-                    .iter()
-                    .any(|t| t.key() == Some("docker-ecs") && t.value() == Some("true"))
-                && r.template_body()
-                    .is_some_and(|b| b.contains("AWS::ECS::Service"))
-        })
-        .then_output(|| {
-            CreateChangeSetOutput::builder()
-                .id("cs-1")
-                .stack_id(STACK_ID)
-                .build()
-        })
-}
-
-fn change_set_ready() -> Rule {
-    mock!(Cf::describe_change_set)
-        .sequence()
-        .output(|| {
-            DescribeChangeSetOutput::builder()
-                .status(ChangeSetStatus::CreatePending)
-                .build()
-        })
-        .output(|| {
-            DescribeChangeSetOutput::builder()
-                .status(ChangeSetStatus::CreateComplete)
-                .build()
-        })
-        .build()
-}
-
-fn executed() -> Rule {
-    mock!(Cf::execute_change_set)
-        .match_requests(|r| r.change_set_name() == Some("cs-1"))
-        .then_output(|| ExecuteChangeSetOutput::builder().build())
-}
-
-/// DescribeStackEvents: each list once (newest first), the last for good.
-fn event_pages(pages: Vec<Vec<StackEvent>>) -> Rule {
-    let mut seq = mock!(Cf::describe_stack_events).sequence();
-    for page in pages {
-        let page = newest_first(&page);
-        seq = seq.output(move || {
-            DescribeStackEventsOutput::builder()
-                .set_stack_events(Some(page.clone()))
-                .build()
-        });
-    }
-    seq.repeatedly().build()
 }
 
 fn resources(events: &[ProgressEvent]) -> Vec<(String, String)> {
@@ -250,7 +170,7 @@ async fn create_reports_each_resource_once_rollouts_and_urls() {
         cf: vec![
             missing_stack(),
             stack_statuses(&["CREATE_IN_PROGRESS", "CREATE_COMPLETE"]),
-            change_set_created(true),
+            change_set_created(ChangeSetType::Create),
             change_set_ready(),
             executed(),
             event_pages(vec![first, all]),
@@ -331,7 +251,7 @@ async fn update_reports_only_this_operations_events() {
         cf: vec![
             existing_stack("CREATE_COMPLETE"),
             stack_statuses(&["UPDATE_COMPLETE"]),
-            change_set_created(false),
+            change_set_created(ChangeSetType::Update),
             change_set_ready(),
             executed(),
             event_pages(vec![old, later]),
@@ -365,19 +285,12 @@ async fn update_reports_only_this_operations_events() {
 
 #[tokio::test]
 async fn failed_change_set_without_changes_is_success_and_is_cleaned_up() {
-    let delete_change_set = mock!(Cf::delete_change_set)
-        .match_requests(|r| r.change_set_name() == Some("cs-1"))
-        .then_output(|| DeleteChangeSetOutput::builder().build());
+    let delete_change_set = change_set_deleted();
     let mocks = Mocks {
         cf: vec![
             existing_stack("UPDATE_COMPLETE"),
-            change_set_created(false),
-            mock!(Cf::describe_change_set).then_output(|| {
-                DescribeChangeSetOutput::builder()
-                    .status(ChangeSetStatus::Failed)
-                    .status_reason("The submitted information didn't contain changes. Submit different information to create a change set.")
-                    .build()
-            }),
+            change_set_created(ChangeSetType::Update),
+            change_set_failed(NO_CHANGES_REASON),
             delete_change_set.clone(),
             // No ExecuteChangeSet rule: executing would fail the test.
             event_pages(vec![vec![]]),
@@ -405,12 +318,7 @@ async fn validation_error_no_updates_is_success() {
     let mocks = Mocks {
         cf: vec![
             existing_stack("UPDATE_COMPLETE"),
-            mock!(Cf::create_change_set).then_error(|| {
-                CreateChangeSetError::generic(error(
-                    "ValidationError",
-                    "No updates are to be performed.",
-                ))
-            }),
+            change_set_refused_no_updates(),
         ],
         ..Default::default()
     };
@@ -444,7 +352,7 @@ async fn failed_create_names_the_first_real_cause_and_fails() {
         cf: vec![
             missing_stack(),
             stack_statuses(&["ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE"]),
-            change_set_created(true),
+            change_set_created(ChangeSetType::Create),
             change_set_ready(),
             executed(),
             event_pages(vec![events[..2].to_vec(), events.clone()]),
@@ -518,7 +426,7 @@ async fn throttled_polls_are_retried_and_the_deploy_succeeds() {
         cf: vec![
             missing_stack(),
             statuses,
-            change_set_created(true),
+            change_set_created(ChangeSetType::Create),
             change_set_ready(),
             executed(),
             events.clone(),
@@ -587,7 +495,7 @@ async fn stack_left_in_rollback_complete_is_deleted_before_creating_again() {
             delete_old.clone(),
             old_events,
             stack_statuses(&["CREATE_COMPLETE"]),
-            change_set_created(true),
+            change_set_created(ChangeSetType::Create),
             change_set_ready(),
             executed(),
             event_pages(vec![all]),
@@ -624,15 +532,13 @@ async fn ctrl_c_during_a_create_deletes_the_partial_stack() {
         let _ = sender.send(());
         ExecuteChangeSetOutput::builder().build()
     });
-    let delete = mock!(Cf::delete_stack)
-        .match_requests(|r| r.stack_name() == Some(STACK_ID))
-        .then_output(|| DeleteStackOutput::builder().build());
+    let delete = stack_deleted();
     let (first, _) = create_events();
     let mocks = Mocks {
         cf: vec![
             missing_stack(),
             stack_statuses(&["CREATE_IN_PROGRESS", "DELETE_COMPLETE"]),
-            change_set_created(true),
+            change_set_created(ChangeSetType::Create),
             change_set_ready(),
             execute,
             delete.clone(),
@@ -678,7 +584,7 @@ async fn ctrl_c_during_an_update_cancels_it_and_never_deletes() {
         cf: vec![
             existing_stack("UPDATE_COMPLETE"),
             stack_statuses(&["UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"]),
-            change_set_created(false),
+            change_set_created(ChangeSetType::Update),
             change_set_ready(),
             execute,
             cancel.clone(),
@@ -715,12 +621,12 @@ async fn second_ctrl_c_leaves_the_stack_to_cloudformation() {
         let _ = sender.send(());
         ExecuteChangeSetOutput::builder().build()
     });
-    let delete = mock!(Cf::delete_stack).then_output(|| DeleteStackOutput::builder().build());
+    let delete = stack_deleted();
     let mocks = Mocks {
         cf: vec![
             missing_stack(),
             stack_statuses(&["CREATE_IN_PROGRESS"]),
-            change_set_created(true),
+            change_set_created(ChangeSetType::Create),
             change_set_ready(),
             execute,
             delete.clone(),
@@ -753,7 +659,7 @@ async fn detach_returns_once_the_change_set_executes() {
     let mocks = Mocks {
         cf: vec![
             missing_stack(),
-            change_set_created(true),
+            change_set_created(ChangeSetType::Create),
             change_set_ready(),
             executed(),
         ],
@@ -782,6 +688,49 @@ async fn detach_returns_once_the_change_set_executes() {
 }
 
 #[tokio::test]
+async fn detach_does_not_swallow_a_ctrl_c_pressed_during_execution() {
+    let (sender, mut interrupts) = Interrupts::channel();
+    let execute = mock!(Cf::execute_change_set).then_compute_output(move |_| {
+        let _ = sender.send(());
+        ExecuteChangeSetOutput::builder().build()
+    });
+    let delete = stack_deleted();
+    let mocks = Mocks {
+        cf: vec![
+            missing_stack(),
+            stack_statuses(&["CREATE_IN_PROGRESS", "DELETE_COMPLETE"]),
+            change_set_created(ChangeSetType::Create),
+            change_set_ready(),
+            execute,
+            delete.clone(),
+            event_pages(vec![vec![]]),
+        ],
+        ..Default::default()
+    };
+    let options = UpOptions {
+        detach: true,
+        ..options()
+    };
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options,
+        &mut Recorder::default(),
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome,
+        UpOutcome::Cancelled {
+            status: "DELETE_COMPLETE".into()
+        }
+    );
+    assert_eq!(delete.num_calls(), 1);
+}
+
+#[tokio::test]
 async fn busy_stack_is_refused() {
     let mocks = Mocks {
         cf: vec![existing_stack("UPDATE_IN_PROGRESS")],
@@ -806,13 +755,11 @@ async fn busy_stack_is_refused() {
 #[tokio::test]
 async fn failed_execution_of_a_create_removes_the_empty_stack() {
     use aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetError;
-    let delete = mock!(Cf::delete_stack)
-        .match_requests(|r| r.stack_name() == Some(STACK_ID))
-        .then_output(|| DeleteStackOutput::builder().build());
+    let delete = stack_deleted();
     let mocks = Mocks {
         cf: vec![
             missing_stack(),
-            change_set_created(true),
+            change_set_created(ChangeSetType::Create),
             change_set_ready(),
             mock!(Cf::execute_change_set).then_error(|| {
                 ExecuteChangeSetError::generic(error(
@@ -841,34 +788,245 @@ async fn failed_execution_of_a_create_removes_the_empty_stack() {
     assert_eq!(delete.num_calls(), 1);
 }
 
+/// What `up` says it removed after cs-1 of a stack it created.
+const REMOVED_CHANGE_SET_AND_STACK: &str =
+    "Interrupted before any change was made: removed change set cs-1 \
+     and the empty stack app (REVIEW_IN_PROGRESS) the change set created";
+
 #[tokio::test]
 async fn ctrl_c_while_the_change_set_is_prepared_discards_it_and_the_empty_stack() {
     let (sender, mut interrupts) = Interrupts::channel();
-    let create = mock!(Cf::create_change_set).then_compute_output(move |_| {
+    let pending = mock!(Cf::describe_change_set).then_compute_output(move |_| {
+        let _ = sender.send(());
+        DescribeChangeSetOutput::builder()
+            .status(ChangeSetStatus::CreatePending)
+            .build()
+    });
+    let discard = change_set_deleted();
+    let delete = stack_deleted();
+    let execute = executed();
+    let mocks = Mocks {
+        cf: vec![
+            missing_stack(),
+            change_set_created(ChangeSetType::Create),
+            pending,
+            discard.clone(),
+            delete.clone(),
+            execute.clone(),
+        ],
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut progress,
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome,
+        UpOutcome::Cancelled {
+            status: "change set discarded".into()
+        }
+    );
+    assert_eq!((discard.num_calls(), delete.num_calls()), (1, 1));
+    assert_eq!(execute.num_calls(), 0);
+    assert_eq!(infos(&progress.events), [REMOVED_CHANGE_SET_AND_STACK]);
+}
+
+/// CreateChangeSet answering cs-1 of STACK_ID while the user presses Ctrl-C.
+fn change_set_created_during_ctrl_c(sender: UnboundedSender<()>) -> Rule {
+    mock!(Cf::create_change_set).then_compute_output(move |_| {
         let _ = sender.send(());
         CreateChangeSetOutput::builder()
             .id("cs-1")
             .stack_id(STACK_ID)
             .build()
-    });
-    let pending = mock!(Cf::describe_change_set).then_output(|| {
-        DescribeChangeSetOutput::builder()
-            .status(ChangeSetStatus::CreatePending)
-            .build()
-    });
-    let discard = mock!(Cf::delete_change_set)
-        .match_requests(|r| r.change_set_name() == Some("cs-1"))
-        .then_output(|| DeleteChangeSetOutput::builder().build());
-    let delete = mock!(Cf::delete_stack)
-        .match_requests(|r| r.stack_name() == Some(STACK_ID))
-        .then_output(|| DeleteStackOutput::builder().build());
+    })
+}
+
+const WAITING_FOR_CREATE_CHANGE_SET: &str =
+    "Interrupted: waiting for CloudFormation to answer the \
+     change set request, then removing what it made";
+
+#[tokio::test]
+async fn ctrl_c_during_create_change_set_removes_the_change_set_and_the_stack_it_made() {
+    let (sender, mut interrupts) = Interrupts::channel();
+    let described = change_set_ready();
+    let discard = change_set_deleted();
+    let delete = stack_deleted();
+    let execute = executed();
     let mocks = Mocks {
         cf: vec![
             missing_stack(),
-            create,
-            pending,
+            change_set_created_during_ctrl_c(sender),
+            described.clone(),
             discard.clone(),
             delete.clone(),
+            execute.clone(),
+        ],
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut progress,
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome,
+        UpOutcome::Cancelled {
+            status: "change set discarded".into()
+        }
+    );
+    assert_eq!((discard.num_calls(), delete.num_calls()), (1, 1));
+    assert_eq!((described.num_calls(), execute.num_calls()), (0, 0));
+    let infos = infos(&progress.events);
+    // Either said while the call is in flight, or not at all when it had already answered.
+    let said = if infos.len() == 2 {
+        assert_eq!(infos[0], WAITING_FOR_CREATE_CHANGE_SET);
+        &infos[1]
+    } else {
+        &infos[0]
+    };
+    assert_eq!(said, REMOVED_CHANGE_SET_AND_STACK, "{infos:?}");
+}
+
+#[tokio::test]
+async fn ctrl_c_during_create_change_set_of_an_update_never_deletes_the_stack() {
+    let (sender, mut interrupts) = Interrupts::channel();
+    let discard = change_set_deleted();
+    let delete = stack_deleted();
+    let execute = executed();
+    let mocks = Mocks {
+        cf: vec![
+            existing_stack("UPDATE_COMPLETE"),
+            change_set_created_during_ctrl_c(sender),
+            discard.clone(),
+            delete.clone(),
+            execute.clone(),
+        ],
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut progress,
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome,
+        UpOutcome::Cancelled {
+            status: "change set discarded".into()
+        }
+    );
+    assert_eq!(
+        (discard.num_calls(), delete.num_calls(), execute.num_calls()),
+        (1, 0, 0)
+    );
+    assert_eq!(
+        infos(&progress.events).last().map(String::as_str),
+        Some("Interrupted before any change was made: removed change set cs-1")
+    );
+}
+
+#[tokio::test]
+async fn ctrl_c_during_create_change_set_answered_no_updates_is_not_success() {
+    let (sender, mut interrupts) = Interrupts::channel();
+    let mocks = Mocks {
+        cf: vec![
+            existing_stack("UPDATE_COMPLETE"),
+            mock!(Cf::create_change_set).then_compute_response(move |_| {
+                let _ = sender.send(());
+                aws_smithy_mocks::MockResponse::Error(no_updates())
+            }),
+        ],
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut progress,
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome,
+        UpOutcome::Cancelled {
+            status: "nothing created".into()
+        }
+    );
+    assert_eq!(
+        infos(&progress.events).last().map(String::as_str),
+        Some("Interrupted before anything was created: stack app is as it was")
+    );
+}
+
+#[tokio::test]
+async fn ctrl_c_before_the_change_set_creates_nothing() {
+    let (sender, mut interrupts) = Interrupts::channel();
+    sender.send(()).unwrap();
+    let created = change_set_created(ChangeSetType::Create);
+    let mocks = Mocks {
+        cf: vec![missing_stack(), created.clone()],
+        ..Default::default()
+    };
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut Recorder::default(),
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome,
+        UpOutcome::Cancelled {
+            status: "nothing created".into()
+        }
+    );
+    assert_eq!(created.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn ctrl_c_once_the_change_set_is_ready_discards_it_instead_of_executing() {
+    let (sender, mut interrupts) = Interrupts::channel();
+    // The baseline of the update's events is read between readiness and execution.
+    let events = mock!(Cf::describe_stack_events).then_compute_output(move |_| {
+        let _ = sender.send(());
+        DescribeStackEventsOutput::builder().build()
+    });
+    let discard = change_set_deleted();
+    let execute = executed();
+    let mocks = Mocks {
+        cf: vec![
+            existing_stack("UPDATE_COMPLETE"),
+            change_set_created(ChangeSetType::Update),
+            change_set_ready(),
+            events,
+            discard.clone(),
+            execute.clone(),
+            // No DeleteStack or CancelUpdateStack rule: either would fail the test.
         ],
         ..Default::default()
     };
@@ -888,7 +1046,131 @@ async fn ctrl_c_while_the_change_set_is_prepared_discards_it_and_the_empty_stack
             status: "change set discarded".into()
         }
     );
-    assert_eq!((discard.num_calls(), delete.num_calls()), (1, 1));
+    assert_eq!((discard.num_calls(), execute.num_calls()), (1, 0));
+}
+
+/// Mocks for `up` of a large template (uploaded to S3) for a stack that does not exist; `cf` adds
+/// the change set's rules. Returns the mocks and the DeleteObject rule of the uploaded key.
+fn large_template_mocks(cf: Vec<Rule>) -> (Mocks, Rule) {
+    let keys = Arc::new(Mutex::new(Vec::new()));
+    let deleted = template_deleted(keys.clone());
+    let mut all = vec![missing_stack()];
+    all.extend(cf);
+    let mut s3 = template_upload(keys);
+    s3.push(deleted.clone());
+    let mocks = Mocks {
+        cf: all,
+        s3,
+        sts: vec![caller_account()],
+        ..Default::default()
+    };
+    (mocks, deleted)
+}
+
+fn change_set_created_from_upload() -> Rule {
+    mock!(Cf::create_change_set)
+        .match_requests(reads_uploaded_template)
+        .then_output(|| {
+            CreateChangeSetOutput::builder()
+                .id("cs-1")
+                .stack_id(STACK_ID)
+                .build()
+        })
+}
+
+#[tokio::test]
+async fn ctrl_c_removes_the_uploaded_template_too() {
+    let (sender, mut interrupts) = Interrupts::channel();
+    let (mocks, deleted) = large_template_mocks(vec![
+        mock!(Cf::create_change_set)
+            .match_requests(reads_uploaded_template)
+            .then_compute_output(move |_| {
+                let _ = sender.send(());
+                CreateChangeSetOutput::builder()
+                    .id("cs-1")
+                    .stack_id(STACK_ID)
+                    .build()
+            }),
+        change_set_deleted(),
+        stack_deleted(),
+    ]);
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &large_built(),
+        &options(),
+        &mut progress,
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome,
+        UpOutcome::Cancelled {
+            status: "change set discarded".into()
+        }
+    );
+    assert_eq!(deleted.num_calls(), 1);
+    let said = infos(&progress.events).last().cloned().unwrap_or_default();
+    assert!(
+        said.starts_with(&format!(
+            "Interrupted before any change was made: removed change set cs-1, the empty stack app \
+             (REVIEW_IN_PROGRESS) the change set created and the uploaded template \
+             s3://{TEMPLATE_BUCKET}/app/"
+        )) && said.ends_with(".json"),
+        "{said}"
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_change_set_removes_the_uploaded_template() {
+    let (mocks, deleted) = large_template_mocks(vec![
+        change_set_created_from_upload(),
+        change_set_failed("Template format error: Unresolved resource dependencies [Missing]"),
+        stack_deleted(),
+    ]);
+    let err = up(
+        &mocks.clients(),
+        "app",
+        &large_built(),
+        &options(),
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("Unresolved resource dependencies"),
+        "{err}"
+    );
+    assert_eq!(deleted.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn a_deployed_large_template_is_left_to_the_bucket_expiry() {
+    let (_, all) = create_events();
+    let (mocks, deleted) = large_template_mocks(vec![
+        stack_statuses(&["CREATE_COMPLETE"]),
+        change_set_created_from_upload(),
+        change_set_ready(),
+        executed(),
+        event_pages(vec![all]),
+    ]);
+    let mut mocks = mocks;
+    mocks.ecs = rollout_mocks();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &large_built(),
+        &options(),
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(outcome, UpOutcome::Deployed { created: true, .. }));
+    assert_eq!(deleted.num_calls(), 0);
 }
 
 #[tokio::test]
@@ -896,14 +1178,12 @@ async fn stack_in_review_is_created_with_a_create_change_set() {
     let (_, all) = create_events();
     let mocks = Mocks {
         cf: vec![
-            mock!(Cf::describe_stacks)
-                .match_requests(|r| r.stack_name() == Some("app"))
-                .then_output(|| DescribeStacksOutput::builder().stacks(stack(STACK_ID, "REVIEW_IN_PROGRESS")).build()),
+            existing_stack("REVIEW_IN_PROGRESS"),
             stack_statuses(&["CREATE_COMPLETE"]),
             mock!(Cf::list_stack_resources).then_output(|| {
                 aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput::builder().build()
             }),
-            change_set_created(true),
+            change_set_created(ChangeSetType::Create),
             change_set_ready(),
             executed(),
             event_pages(vec![vec![stack_event("r0", "REVIEW_IN_PROGRESS", None, 1)], all]),
@@ -992,7 +1272,7 @@ async fn a_failed_poll_is_retried_and_said() {
         cf: vec![
             missing_stack(),
             statuses,
-            change_set_created(true),
+            change_set_created(ChangeSetType::Create),
             change_set_ready(),
             executed(),
             event_pages(vec![all]),
@@ -1028,7 +1308,7 @@ async fn polls_that_keep_failing_end_the_watch_with_the_error() {
         cf: vec![
             missing_stack(),
             statuses,
-            change_set_created(true),
+            change_set_created(ChangeSetType::Create),
             change_set_ready(),
             executed(),
             event_pages(vec![vec![]]),
@@ -1054,19 +1334,12 @@ async fn polls_that_keep_failing_end_the_watch_with_the_error() {
 
 #[tokio::test]
 async fn rejected_change_set_of_a_create_says_why_and_removes_the_empty_stack() {
-    let delete = mock!(Cf::delete_stack)
-        .match_requests(|r| r.stack_name() == Some(STACK_ID))
-        .then_output(|| DeleteStackOutput::builder().build());
+    let delete = stack_deleted();
     let mocks = Mocks {
         cf: vec![
             missing_stack(),
-            change_set_created(true),
-            mock!(Cf::describe_change_set).then_output(|| {
-                DescribeChangeSetOutput::builder()
-                    .status(ChangeSetStatus::Failed)
-                    .status_reason("Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template")
-                    .build()
-            }),
+            change_set_created(ChangeSetType::Create),
+            change_set_failed("Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template"),
             delete.clone(),
         ],
         ..Default::default()
@@ -1123,7 +1396,7 @@ async fn failed_service_error_includes_why_its_last_task_stopped() {
         cf: vec![
             missing_stack(),
             stack_statuses(&["CREATE_IN_PROGRESS", "ROLLBACK_COMPLETE"]),
-            change_set_created(true),
+            change_set_created(ChangeSetType::Create),
             change_set_ready(),
             executed(),
             event_pages(vec![started, failed]),
@@ -1178,7 +1451,7 @@ async fn failed_update_rolls_back_and_says_the_previous_version_runs() {
         cf: vec![
             existing_stack("UPDATE_COMPLETE"),
             stack_statuses(&["UPDATE_ROLLBACK_COMPLETE"]),
-            change_set_created(false),
+            change_set_created(ChangeSetType::Update),
             change_set_ready(),
             executed(),
             event_pages(vec![vec![], events]),

@@ -21,7 +21,7 @@ pub fn run(project_args: &ProjectArgs, aws: &AwsArgs) -> anyhow::Result<ExitCode
         .await
     })?;
     let status = match plan {
-        ecs_deploy::dryrun::Plan::Interrupted => ExitCode::from(INTERRUPTED),
+        ecs_deploy::dryrun::Plan::Interrupted { .. } => ExitCode::from(INTERRUPTED),
         _ => ExitCode::SUCCESS,
     };
     write_stdout(&ecs_deploy::dryrun::render(&project.name, &plan))?;
