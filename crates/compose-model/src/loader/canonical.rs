@@ -5,6 +5,7 @@
 use serde_yaml::{Mapping, Value};
 
 use super::normalize::{ports, volumes};
+use super::origins;
 use super::value::{child, index, key_string, kind, scalar_string, untag, untag_mut};
 
 /// A problem at a path of the document being canonicalised.
@@ -195,7 +196,7 @@ fn items_to_long_form(
     seq.iter()
         .enumerate()
         .map(|(i, entry)| match untag(entry) {
-            Value::String(s) => Ok(long(s)),
+            Value::String(s) => Ok(origins::keep(entry, long(s))),
             Value::Mapping(_) => Ok(entry.clone()),
             other => Err((
                 index(path, i),

@@ -10,7 +10,7 @@ use serde_yaml::Value;
 use super::interpolate::{interpolate, UnsetVariables};
 use super::locate::Locator;
 use super::value::kind;
-use super::{canonical, discovery, extends, include, paths};
+use super::{canonical, discovery, extends, include, origins, paths};
 use crate::{Error, LoadOptions, Location};
 
 /// State shared by every file of one load.
@@ -76,6 +76,9 @@ impl<'o> Loader<'o> {
         if self.options.interpolate {
             interpolate(&mut doc, env, &mut self.unset)
                 .map_err(|e| self.locator.error_in(file, &e.path, e.message))?;
+        }
+        if let Some(source) = self.locator.source_index(file) {
+            origins::stamp(&mut doc, source);
         }
         canonical::canonicalize(&mut doc)
             .map_err(|(path, message)| self.locator.error_in(file, &path, message))?;

@@ -9,7 +9,7 @@ use serde_yaml::{Mapping, Value};
 
 use super::document::Loader;
 use super::value::{child, index, key_string, kind, untag};
-use super::{discovery, merge, read_env_files};
+use super::{discovery, merge, origins, read_env_files};
 use crate::Error;
 
 /// `base_dir` is the including project's directory: include paths are relative to it.
@@ -203,7 +203,8 @@ fn add_resources(
         };
         for (name, value) in items {
             match target.get(&name) {
-                Some(existing) if existing != &value => {
+                // The same definition read from two files differs only in where it was written.
+                Some(existing) if origins::erased(existing) != origins::erased(&value) => {
                     let n = key_string(&name).unwrap_or_default();
                     return Err(loader.locator.error_in(
                         file,
@@ -245,6 +246,19 @@ mod tests {
             d.path().join("sub/db.env")
         );
         assert!(p.volumes.contains_key("data"));
+    }
+
+    #[test]
+    fn the_same_definition_in_both_files_is_no_conflict() {
+        let web = "services:\n  web:\n    image: x\n    ports: ['80']\n    volumes: ['d:/d']\nvolumes:\n  d:\n";
+        let (_d, r) = load_temp(
+            &[
+                ("sub.yaml", web),
+                ("compose.yaml", &format!("include: [sub.yaml]\n{web}")),
+            ],
+            |_| {},
+        );
+        assert_eq!(r.unwrap().project.services["web"].ports.len(), 1);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
+use super::origins::Origin;
 use super::positions::Positions;
 use crate::{Error, Location};
 
@@ -33,12 +34,40 @@ impl Source {
 #[derive(Default)]
 pub(crate) struct Locator {
     sources: Vec<Source>,
+    /// Where the entries of the merged document's lists were written.
+    origins: Vec<Origin>,
 }
 
 impl Locator {
     pub(crate) fn add(&mut self, file: &Path, text: &str) {
         self.sources
             .push(Source::new(file.to_path_buf(), text.to_string()));
+    }
+
+    /// The index of `file` among the sources, once it has been read.
+    pub(crate) fn source_index(&self, file: &Path) -> Option<usize> {
+        self.sources.iter().rposition(|s| s.file == file)
+    }
+
+    /// Where the entries of the merged document's lists were written: errors about an entry, or
+    /// about anything under it, then name that file, its index there and its line.
+    pub(crate) fn set_origins(&mut self, origins: Vec<Origin>) {
+        self.origins = origins;
+    }
+
+    /// The location of a path under a list entry whose origin is known.
+    fn written_location(&self, path: &str) -> Option<Location> {
+        let (origin, rest) = self.origins.iter().find_map(|o| {
+            let rest = path.strip_prefix(&o.merged)?;
+            (rest.is_empty() || rest.starts_with(['.', '['])).then_some((o, rest))
+        })?;
+        let source = self.sources.get(origin.source)?;
+        let written = format!("{}{rest}", origin.written);
+        Some(Location {
+            file: source.file.clone(),
+            line: source.positions().line(&written),
+            path: written,
+        })
     }
 
     /// The location of `path`, preferring `file` when given (errors found while a single file is read).
@@ -55,6 +84,9 @@ impl Locator {
                 path: path.to_string(),
                 line,
             };
+        }
+        if let Some(location) = self.written_location(path) {
+            return location;
         }
         // Exact match first, newest file first; then the closest ancestor.
         for source in self.sources.iter().rev() {
@@ -131,6 +163,30 @@ mod tests {
         let loc = l.location("services.web.image");
         assert_eq!(loc.file, PathBuf::from("b.yaml"));
         assert_eq!(loc.line, Some(4));
+    }
+
+    #[test]
+    fn list_entries_are_located_where_they_were_written() {
+        let mut l = Locator::default();
+        l.add(Path::new("a.yaml"), "services:\n  web:\n    ports: [80]\n");
+        l.add(
+            Path::new("b.yaml"),
+            "services:\n  web:\n    ports:\n      - 81\n      - target: 82\n        publishd: 1\n",
+        );
+        l.set_origins(vec![Origin {
+            merged: "services.web.ports[2]".into(),
+            source: 1,
+            written: "services.web.ports[1]".into(),
+        }]);
+        let loc = l.location("services.web.ports[2].publishd");
+        assert_eq!(loc.file, PathBuf::from("b.yaml"));
+        assert_eq!(loc.path, "services.web.ports[1].publishd");
+        assert_eq!(loc.line, Some(6));
+        // `ports[20]` is another entry than `ports[2]`.
+        assert_eq!(
+            l.location("services.web.ports[20]").path,
+            "services.web.ports[20]"
+        );
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! 2. the project environment: `.env` / `--env-file` under the process environment ([`dotenv`]);
 //! 3. per file: YAML parse with anchors and `<<` merge keys ([`document`]), interpolation
 //!    ([`interpolate`]), short to long syntax ([`canonical`]), relative paths ([`paths`]),
-//!    `include` ([`include`]) and `extends` ([`extends`]);
+//!    `include` ([`include`]) and `extends` ([`extends`]); each entry of a service's appended
+//!    lists is tagged with the file and index it was written at ([`origins`]), so errors about
+//!    it found after merging still point there;
 //! 4. the files merged with the spec's rules ([`merge`]);
 //! 5. normalisation into the model ([`normalize`]), project name ([`project_name`]), profiles
 //!    ([`profiles`]), the implicit `default` network and reference checks ([`validate`]).
@@ -18,6 +20,7 @@ mod interpolate;
 mod locate;
 mod merge;
 pub(crate) mod normalize;
+mod origins;
 mod paths;
 mod positions;
 mod profiles;
@@ -63,6 +66,8 @@ pub(crate) fn load(options: &LoadOptions) -> Result<Loaded, Error> {
         });
     }
     let mut doc = merged.unwrap_or(Value::Null);
+    let written_at = origins::collect(&mut doc);
+    loader.locator.set_origins(written_at);
     value::strip_tags(&mut doc);
     if let Value::Mapping(top) = &doc {
         if top.contains_key("version") {

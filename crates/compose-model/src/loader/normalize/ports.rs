@@ -4,6 +4,7 @@
 use serde_yaml::{Mapping, Value};
 
 use super::fields::{Cx, Fields};
+use crate::loader::origins;
 use crate::loader::suggest::unknown_key;
 use crate::loader::value::{index, key_string, kind, scalar_string, untag};
 use crate::{Error, Port};
@@ -130,8 +131,18 @@ pub(crate) fn canonical(value: &Value) -> Result<Vec<Value>, (String, String)> {
     for (i, item) in seq.iter().enumerate() {
         let at = |suffix: &str, m: String| (format!("[{i}]{suffix}"), m);
         match untag(item) {
-            Value::String(s) => out.extend(expand_short(s).map_err(|e| at("", e))?),
-            Value::Number(n) => out.extend(expand_short(&n.to_string()).map_err(|e| at("", e))?),
+            Value::String(s) => out.extend(
+                expand_short(s)
+                    .map_err(|e| at("", e))?
+                    .into_iter()
+                    .map(|entry| origins::keep(item, entry)),
+            ),
+            Value::Number(n) => out.extend(
+                expand_short(&n.to_string())
+                    .map_err(|e| at("", e))?
+                    .into_iter()
+                    .map(|entry| origins::keep(item, entry)),
+            ),
             Value::Mapping(m) => {
                 let field = |k: &str| m.get(k).filter(|v| !matches!(untag(v), Value::Null));
                 match field("target") {

@@ -4,6 +4,7 @@
 use serde_yaml::{Mapping, Value};
 
 use super::fields::{Cx, Fields};
+use crate::loader::origins;
 use crate::loader::value::{index, kind, untag};
 use crate::{Error, ServiceVolume, TmpfsOptions, VolumeOptions, VolumeType};
 
@@ -77,7 +78,9 @@ pub(crate) fn canonical(value: &Value) -> Result<Vec<Value>, (usize, String)> {
     seq.iter()
         .enumerate()
         .map(|(i, item)| match untag(item) {
-            Value::String(s) => expand_short(s).map_err(|e| (i, e)),
+            Value::String(s) => expand_short(s)
+                .map(|entry| origins::keep(item, entry))
+                .map_err(|e| (i, e)),
             Value::Mapping(_) => Ok(item.clone()),
             other => Err((
                 i,
