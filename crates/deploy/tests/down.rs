@@ -4,8 +4,6 @@ mod support;
 
 use std::time::Duration;
 
-use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
-use aws_sdk_cloudformation::operation::describe_stack_events::DescribeStackEventsOutput;
 use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput;
 use aws_sdk_cloudformation::operation::get_template::GetTemplateOutput;
 use aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput;
@@ -76,9 +74,7 @@ async fn missing_stack_is_nothing_to_remove() {
 
 #[tokio::test]
 async fn deletes_the_stack_and_says_efs_data_is_retained() {
-    let delete = mock!(Cf::delete_stack)
-        .match_requests(|r| r.stack_name() == Some(STACK_ID))
-        .then_output(|| DeleteStackOutput::builder().build());
+    let delete = stack_deleted();
     let template = serde_json::json!({"Resources": {"DataFileSystem": {"Type": "AWS::EFS::FileSystem",
         "Properties": {"FileSystemTags": [{"Key": "com.docker.compose.volume", "Value": "data"}]}}}})
     .to_string();
@@ -96,7 +92,6 @@ async fn deletes_the_stack_and_says_efs_data_is_retained() {
         ),
         stack_event("d3", "DELETE_COMPLETE", None, 12),
     ]);
-    let (old, later) = (newest_first(&old), newest_first(&later));
     let mocks = Mocks {
         cf: vec![
             mock!(Cf::describe_stacks)
@@ -138,20 +133,7 @@ async fn deletes_the_stack_and_says_efs_data_is_retained() {
                     .template_body(template.clone())
                     .build()
             }),
-            mock!(Cf::describe_stack_events)
-                .sequence()
-                .output(move || {
-                    DescribeStackEventsOutput::builder()
-                        .set_stack_events(Some(old.clone()))
-                        .build()
-                })
-                .output(move || {
-                    DescribeStackEventsOutput::builder()
-                        .set_stack_events(Some(later.clone()))
-                        .build()
-                })
-                .repeatedly()
-                .build(),
+            event_pages(vec![old, later]),
             delete.clone(),
         ],
         // A file system retained by an earlier `down` and reused by this stack, and one of another project.
@@ -198,9 +180,7 @@ async fn deletes_the_stack_and_says_efs_data_is_retained() {
 }
 
 fn deletable_stack_mocks(statuses: &'static [&'static str]) -> (Mocks, aws_smithy_mocks::Rule) {
-    let delete = mock!(Cf::delete_stack)
-        .match_requests(|r| r.stack_name() == Some(STACK_ID))
-        .then_output(|| DeleteStackOutput::builder().build());
+    let delete = stack_deleted();
     let mut by_id = mock!(Cf::describe_stacks)
         .match_requests(|r| r.stack_name() == Some(STACK_ID))
         .sequence();
@@ -225,8 +205,7 @@ fn deletable_stack_mocks(statuses: &'static [&'static str]) -> (Mocks, aws_smith
                 .then_output(|| ListStackResourcesOutput::builder().build()),
             mock!(Cf::get_template)
                 .then_output(|| GetTemplateOutput::builder().template_body("{}").build()),
-            mock!(Cf::describe_stack_events)
-                .then_output(|| DescribeStackEventsOutput::builder().build()),
+            event_pages(vec![vec![]]),
             delete.clone(),
         ],
         efs: vec![mock!(aws_sdk_efs::Client::describe_file_systems)
@@ -282,32 +261,26 @@ async fn ctrl_c_stops_waiting_and_leaves_the_deletion_running() {
 async fn failed_deletion_is_an_error_naming_the_resource() {
     let (mut mocks, _) = deletable_stack_mocks(&["DELETE_FAILED"]);
     // Ahead of the empty event feed: a baseline first, then the failure.
-    let events = mock!(Cf::describe_stack_events)
-        .sequence()
-        .output(|| DescribeStackEventsOutput::builder().build())
-        .output(|| {
-            DescribeStackEventsOutput::builder()
-                .set_stack_events(Some(newest_first(&[
-                    stack_event("x1", "DELETE_IN_PROGRESS", None, 10),
-                    event(
-                        "x2",
-                        "WebTargetGroup",
-                        "AWS::ElasticLoadBalancingV2::TargetGroup",
-                        "DELETE_FAILED",
-                        Some("Target group is currently in use by a listener or a rule"),
-                        11,
-                    ),
-                    stack_event(
-                        "x3",
-                        "DELETE_FAILED",
-                        Some("The following resource(s) failed to delete: [WebTargetGroup]."),
-                        12,
-                    ),
-                ])))
-                .build()
-        })
-        .repeatedly()
-        .build();
+    let events = event_pages(vec![
+        Vec::new(),
+        vec![
+            stack_event("x1", "DELETE_IN_PROGRESS", None, 10),
+            event(
+                "x2",
+                "WebTargetGroup",
+                "AWS::ElasticLoadBalancingV2::TargetGroup",
+                "DELETE_FAILED",
+                Some("Target group is currently in use by a listener or a rule"),
+                11,
+            ),
+            stack_event(
+                "x3",
+                "DELETE_FAILED",
+                Some("The following resource(s) failed to delete: [WebTargetGroup]."),
+                12,
+            ),
+        ],
+    ]);
     mocks.cf.insert(0, events);
     let err = down(
         &mocks.clients(),

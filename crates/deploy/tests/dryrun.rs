@@ -3,12 +3,9 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_sdk_cloudformation::operation::create_change_set::{
-    CreateChangeSetError, CreateChangeSetOutput,
-};
+use aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetError;
 use aws_sdk_cloudformation::operation::delete_change_set::{
     DeleteChangeSetError, DeleteChangeSetOutput,
 };
@@ -20,11 +17,10 @@ use aws_sdk_cloudformation::types::{
     Change, ChangeAction, ChangeSetStatus, ChangeSetType, ChangeType, Replacement, ResourceChange,
 };
 use aws_sdk_cloudformation::Client as Cf;
-use aws_smithy_mocks::{mock, Rule};
+use aws_smithy_mocks::mock;
 use ecs_deploy::dryrun::{dry_run, Action, Operation, Plan};
 use ecs_deploy::interrupt::Interrupts;
 use support::*;
-use tokio::sync::mpsc::UnboundedSender;
 
 const INTERVAL: Duration = Duration::from_millis(1);
 
@@ -418,19 +414,6 @@ async fn ctrl_c_while_the_change_set_is_computed_deletes_it() {
     assert_eq!(delete_stack.num_calls(), 1);
 }
 
-/// CreateChangeSet answering cs-1 of STACK_ID while the user presses Ctrl-C `presses` times.
-fn change_set_created_during_ctrl_c(sender: UnboundedSender<()>, presses: usize) -> Rule {
-    mock!(Cf::create_change_set).then_compute_output(move |_| {
-        for _ in 0..presses {
-            let _ = sender.send(());
-        }
-        CreateChangeSetOutput::builder()
-            .id("cs-1")
-            .stack_id(STACK_ID)
-            .build()
-    })
-}
-
 #[tokio::test]
 async fn ctrl_c_during_create_change_set_removes_the_change_set_and_the_stack_it_made() {
     let (sender, mut interrupts) = Interrupts::channel();
@@ -618,39 +601,8 @@ async fn a_second_ctrl_c_stops_waiting_and_names_the_change_set_left() {
     assert_eq!(delete_stack.num_calls(), 1);
 }
 
-/// Mocks for a dry run of a large template (uploaded to S3) against a stack that does not exist;
-/// `cf` adds the change set's own rules. The uploaded keys are recorded in `keys`.
-fn large_template_mocks(keys: &Arc<Mutex<Vec<String>>>, cf: Vec<Rule>) -> Mocks {
-    let mut all = vec![missing_stack()];
-    all.extend(cf);
-    let mut s3 = template_upload(keys.clone());
-    s3.push(template_deleted(keys.clone()));
-    Mocks {
-        cf: all,
-        s3,
-        sts: vec![caller_account()],
-        ..Default::default()
-    }
-}
-
-fn change_set_created_from_upload() -> Rule {
-    mock!(Cf::create_change_set)
-        .match_requests(reads_uploaded_template)
-        .then_output(|| {
-            CreateChangeSetOutput::builder()
-                .id("cs-1")
-                .stack_id(STACK_ID)
-                .build()
-        })
-}
-
-fn deleted_objects(mocks: &Mocks) -> usize {
-    mocks.s3.last().map(Rule::num_calls).unwrap_or_default()
-}
-
 #[tokio::test]
 async fn a_large_template_uploaded_for_the_dry_run_is_deleted_after_it() {
-    let keys = Arc::new(Mutex::new(Vec::new()));
     let mut cf = vec![
         change_set_created_from_upload(),
         change_set_deleted(),
@@ -665,9 +617,9 @@ async fn a_large_template_uploaded_for_the_dry_run_is_deleted_after_it() {
         )],
         Vec::new(),
     ));
-    let mocks = large_template_mocks(&keys, cf);
+    let large = large_template_mocks(cf);
     let plan = dry_run(
-        &mocks.clients(),
+        &large.mocks.clients(),
         "app",
         &large_built(),
         INTERVAL,
@@ -682,27 +634,23 @@ async fn a_large_template_uploaded_for_the_dry_run_is_deleted_after_it() {
             ..
         }
     ));
-    let uploaded = keys.lock().unwrap().clone();
+    let uploaded = large.keys.lock().unwrap().clone();
     assert_eq!(uploaded.len(), 1, "{uploaded:?}");
     assert!(uploaded[0].starts_with("app/"), "{uploaded:?}");
     // template_deleted only answers for an uploaded key in the bucket, as its owner.
-    assert_eq!(deleted_objects(&mocks), 1);
+    assert_eq!(large.deleted.num_calls(), 1);
 }
 
 #[tokio::test]
 async fn a_large_template_is_deleted_when_the_change_set_is_rejected() {
-    let keys = Arc::new(Mutex::new(Vec::new()));
-    let mocks = large_template_mocks(
-        &keys,
-        vec![
-            change_set_created_from_upload(),
-            change_set_failed("Template format error: Unresolved resource dependencies [Nope]"),
-            change_set_deleted(),
-            stack_deleted(),
-        ],
-    );
+    let large = large_template_mocks(vec![
+        change_set_created_from_upload(),
+        change_set_failed("Template format error: Unresolved resource dependencies [Nope]"),
+        change_set_deleted(),
+        stack_deleted(),
+    ]);
     let err = dry_run(
-        &mocks.clients(),
+        &large.mocks.clients(),
         "app",
         &large_built(),
         INTERVAL,
@@ -712,19 +660,15 @@ async fn a_large_template_is_deleted_when_the_change_set_is_rejected() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("Unresolved resource dependencies"), "{err}");
-    assert_eq!(deleted_objects(&mocks), 1);
+    assert_eq!(large.deleted.num_calls(), 1);
 }
 
 #[tokio::test]
 async fn a_large_template_is_deleted_when_creating_the_change_set_fails() {
-    let keys = Arc::new(Mutex::new(Vec::new()));
-    let mocks = large_template_mocks(
-        &keys,
-        vec![mock!(Cf::create_change_set)
-            .then_error(|| CreateChangeSetError::generic(error("AccessDenied", "not allowed")))],
-    );
+    let large = large_template_mocks(vec![mock!(Cf::create_change_set)
+        .then_error(|| CreateChangeSetError::generic(error("AccessDenied", "not allowed")))]);
     let err = dry_run(
-        &mocks.clients(),
+        &large.mocks.clients(),
         "app",
         &large_built(),
         INTERVAL,
@@ -734,31 +678,21 @@ async fn a_large_template_is_deleted_when_creating_the_change_set_fails() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("AccessDenied: not allowed"), "{err}");
-    assert_eq!(deleted_objects(&mocks), 1);
+    assert_eq!(large.deleted.num_calls(), 1);
 }
 
 #[tokio::test]
 async fn a_large_template_is_deleted_on_ctrl_c() {
-    let keys = Arc::new(Mutex::new(Vec::new()));
     let (sender, mut interrupts) = Interrupts::channel();
-    let mocks = large_template_mocks(
-        &keys,
-        vec![
-            mock!(Cf::create_change_set)
-                .match_requests(reads_uploaded_template)
-                .then_compute_output(move |_| {
-                    let _ = sender.send(());
-                    CreateChangeSetOutput::builder()
-                        .id("cs-1")
-                        .stack_id(STACK_ID)
-                        .build()
-                }),
-            change_set_deleted(),
-            stack_deleted(),
-        ],
-    );
+    let large = large_template_mocks(vec![
+        mock!(Cf::create_change_set)
+            .match_requests(reads_uploaded_template)
+            .then_compute_output(ctrl_c_then_answer(sender, 1)),
+        change_set_deleted(),
+        stack_deleted(),
+    ]);
     let plan = dry_run(
-        &mocks.clients(),
+        &large.mocks.clients(),
         "app",
         &large_built(),
         INTERVAL,
@@ -766,13 +700,13 @@ async fn a_large_template_is_deleted_on_ctrl_c() {
     )
     .await
     .unwrap();
-    let key = keys.lock().unwrap()[0].clone();
+    let key = large.keys.lock().unwrap()[0].clone();
     let mut removed = removed_change_set_and_stack();
     removed.push(format!(
         "the uploaded template s3://{TEMPLATE_BUCKET}/{key}"
     ));
     assert_eq!(plan, Plan::Interrupted { removed });
-    assert_eq!(deleted_objects(&mocks), 1);
+    assert_eq!(large.deleted.num_calls(), 1);
 }
 
 #[tokio::test]

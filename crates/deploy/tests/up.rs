@@ -3,11 +3,9 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_cloudformation::operation::cancel_update_stack::CancelUpdateStackOutput;
-use aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetOutput;
 use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
 use aws_sdk_cloudformation::operation::describe_change_set::DescribeChangeSetOutput;
 use aws_sdk_cloudformation::operation::describe_stack_events::{
@@ -25,7 +23,6 @@ use ecs_deploy::progress::{ProgressEvent, Recorder};
 use ecs_deploy::up::{up, UpOptions, UpOutcome};
 use ecs_deploy::Error;
 use support::*;
-use tokio::sync::mpsc::UnboundedSender;
 
 fn options() -> UpOptions {
     UpOptions {
@@ -838,17 +835,6 @@ async fn ctrl_c_while_the_change_set_is_prepared_discards_it_and_the_empty_stack
     assert_eq!(infos(&progress.events), [REMOVED_CHANGE_SET_AND_STACK]);
 }
 
-/// CreateChangeSet answering cs-1 of STACK_ID while the user presses Ctrl-C.
-fn change_set_created_during_ctrl_c(sender: UnboundedSender<()>) -> Rule {
-    mock!(Cf::create_change_set).then_compute_output(move |_| {
-        let _ = sender.send(());
-        CreateChangeSetOutput::builder()
-            .id("cs-1")
-            .stack_id(STACK_ID)
-            .build()
-    })
-}
-
 const WAITING_FOR_CREATE_CHANGE_SET: &str =
     "Interrupted: waiting for CloudFormation to answer the \
      change set request, then removing what it made";
@@ -863,7 +849,7 @@ async fn ctrl_c_during_create_change_set_removes_the_change_set_and_the_stack_it
     let mocks = Mocks {
         cf: vec![
             missing_stack(),
-            change_set_created_during_ctrl_c(sender),
+            change_set_created_during_ctrl_c(sender, 1),
             described.clone(),
             discard.clone(),
             delete.clone(),
@@ -910,7 +896,7 @@ async fn ctrl_c_during_create_change_set_of_an_update_never_deletes_the_stack() 
     let mocks = Mocks {
         cf: vec![
             existing_stack("UPDATE_COMPLETE"),
-            change_set_created_during_ctrl_c(sender),
+            change_set_created_during_ctrl_c(sender, 1),
             discard.clone(),
             delete.clone(),
             execute.clone(),
@@ -1049,48 +1035,13 @@ async fn ctrl_c_once_the_change_set_is_ready_discards_it_instead_of_executing() 
     assert_eq!((discard.num_calls(), execute.num_calls()), (1, 0));
 }
 
-/// Mocks for `up` of a large template (uploaded to S3) for a stack that does not exist; `cf` adds
-/// the change set's rules. Returns the mocks and the DeleteObject rule of the uploaded key.
-fn large_template_mocks(cf: Vec<Rule>) -> (Mocks, Rule) {
-    let keys = Arc::new(Mutex::new(Vec::new()));
-    let deleted = template_deleted(keys.clone());
-    let mut all = vec![missing_stack()];
-    all.extend(cf);
-    let mut s3 = template_upload(keys);
-    s3.push(deleted.clone());
-    let mocks = Mocks {
-        cf: all,
-        s3,
-        sts: vec![caller_account()],
-        ..Default::default()
-    };
-    (mocks, deleted)
-}
-
-fn change_set_created_from_upload() -> Rule {
-    mock!(Cf::create_change_set)
-        .match_requests(reads_uploaded_template)
-        .then_output(|| {
-            CreateChangeSetOutput::builder()
-                .id("cs-1")
-                .stack_id(STACK_ID)
-                .build()
-        })
-}
-
 #[tokio::test]
 async fn ctrl_c_removes_the_uploaded_template_too() {
     let (sender, mut interrupts) = Interrupts::channel();
-    let (mocks, deleted) = large_template_mocks(vec![
+    let LargeTemplate { mocks, deleted, .. } = large_template_mocks(vec![
         mock!(Cf::create_change_set)
             .match_requests(reads_uploaded_template)
-            .then_compute_output(move |_| {
-                let _ = sender.send(());
-                CreateChangeSetOutput::builder()
-                    .id("cs-1")
-                    .stack_id(STACK_ID)
-                    .build()
-            }),
+            .then_compute_output(ctrl_c_then_answer(sender, 1)),
         change_set_deleted(),
         stack_deleted(),
     ]);
@@ -1125,7 +1076,7 @@ async fn ctrl_c_removes_the_uploaded_template_too() {
 
 #[tokio::test]
 async fn a_rejected_change_set_removes_the_uploaded_template() {
-    let (mocks, deleted) = large_template_mocks(vec![
+    let LargeTemplate { mocks, deleted, .. } = large_template_mocks(vec![
         change_set_created_from_upload(),
         change_set_failed("Template format error: Unresolved resource dependencies [Missing]"),
         stack_deleted(),
@@ -1150,7 +1101,7 @@ async fn a_rejected_change_set_removes_the_uploaded_template() {
 #[tokio::test]
 async fn a_deployed_large_template_is_left_to_the_bucket_expiry() {
     let (_, all) = create_events();
-    let (mocks, deleted) = large_template_mocks(vec![
+    let LargeTemplate { mocks, deleted, .. } = large_template_mocks(vec![
         stack_statuses(&["CREATE_COMPLETE"]),
         change_set_created_from_upload(),
         change_set_ready(),

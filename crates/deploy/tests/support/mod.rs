@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use aws_sdk_cloudformation::operation::create_change_set::{
-    CreateChangeSetError, CreateChangeSetOutput,
+    CreateChangeSetError, CreateChangeSetInput, CreateChangeSetOutput,
 };
 use aws_sdk_cloudformation::operation::delete_change_set::DeleteChangeSetOutput;
 use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
@@ -24,6 +24,7 @@ use aws_smithy_types::DateTime;
 use ecs_deploy::Clients;
 use serde_json::json;
 use template_builder::Built;
+use tokio::sync::mpsc::UnboundedSender;
 
 pub const STACK_ID: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/app/1111";
 pub const OLD_STACK_ID: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/app/0000";
@@ -278,12 +279,41 @@ pub fn change_set_created(kind: ChangeSetType) -> Rule {
                 && r.template_body()
                     .is_some_and(|b| b.contains("AWS::ECS::Service"))
         })
-        .then_output(|| {
-            CreateChangeSetOutput::builder()
-                .id(CHANGE_SET_ID)
-                .stack_id(STACK_ID)
-                .build()
-        })
+        .then_output(change_set_answer)
+}
+
+/// CreateChangeSet's answer: cs-1 of STACK_ID.
+pub fn change_set_answer() -> CreateChangeSetOutput {
+    CreateChangeSetOutput::builder()
+        .id(CHANGE_SET_ID)
+        .stack_id(STACK_ID)
+        .build()
+}
+
+/// Answers cs-1 of STACK_ID after the user pressed Ctrl-C `presses` times while the call was in
+/// flight (for `then_compute_output`).
+pub fn ctrl_c_then_answer(
+    sender: UnboundedSender<()>,
+    presses: usize,
+) -> impl Fn(&CreateChangeSetInput) -> CreateChangeSetOutput + Send + Sync + 'static {
+    move |_| {
+        for _ in 0..presses {
+            let _ = sender.send(());
+        }
+        change_set_answer()
+    }
+}
+
+/// Any CreateChangeSet, during which the user presses Ctrl-C `presses` times.
+pub fn change_set_created_during_ctrl_c(sender: UnboundedSender<()>, presses: usize) -> Rule {
+    mock!(Cf::create_change_set).then_compute_output(ctrl_c_then_answer(sender, presses))
+}
+
+/// CreateChangeSet from a template uploaded to the tool's bucket: cs-1 of STACK_ID.
+pub fn change_set_created_from_upload() -> Rule {
+    mock!(Cf::create_change_set)
+        .match_requests(reads_uploaded_template)
+        .then_output(change_set_answer)
 }
 
 /// CreateChangeSet's way of saying the stack already matches.
@@ -410,9 +440,7 @@ pub fn large_built() -> Built {
 }
 
 /// A CreateChangeSet request that points at a template uploaded to the tool's bucket.
-pub fn reads_uploaded_template(
-    r: &aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetInput,
-) -> bool {
+pub fn reads_uploaded_template(r: &CreateChangeSetInput) -> bool {
     r.template_body().is_none()
         && r.template_url().is_some_and(|u| {
             u.starts_with(&format!(
@@ -462,4 +490,34 @@ pub fn template_deleted(keys: std::sync::Arc<std::sync::Mutex<Vec<String>>>) -> 
                 })
         })
         .then_output(|| DeleteObjectOutput::builder().build())
+}
+
+/// Mocks for a template over the TemplateBody limit, uploaded to the existing bucket, for a stack
+/// that does not exist yet.
+pub struct LargeTemplate {
+    pub mocks: Mocks,
+    /// DeleteObject of an uploaded key (any other key fails the test).
+    pub deleted: Rule,
+    /// The keys uploaded.
+    pub keys: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+/// [`LargeTemplate`] mocks; `cf` adds the change set's own rules.
+pub fn large_template_mocks(cf: Vec<Rule>) -> LargeTemplate {
+    let keys = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let deleted = template_deleted(keys.clone());
+    let mut all = vec![missing_stack()];
+    all.extend(cf);
+    let mut s3 = template_upload(keys.clone());
+    s3.push(deleted.clone());
+    LargeTemplate {
+        mocks: Mocks {
+            cf: all,
+            s3,
+            sts: vec![caller_account()],
+            ..Default::default()
+        },
+        deleted,
+        keys,
+    }
 }
