@@ -204,3 +204,25 @@ fn a_reader_that_closes_early_is_not_an_error() {
     assert!(out.status.success(), "{:?}: {}", out.status, stderr(&out));
     assert_eq!(stderr(&out), "");
 }
+
+#[test]
+fn engine_only_options_are_printed_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("token.txt"), "s3cret").unwrap();
+    fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: nginx\n    networks:\n      front:\n        mac_address: \"02:42:ac:11:65:43\"\n        link_local_ips: [169.254.8.8]\n    secrets: [token]\nnetworks:\n  front:\nsecrets:\n  token:\n    file: ./token.txt\n    driver: vault\n    driver_opts: {ttl: 60}\n    template_driver: golang\n",
+    )
+    .unwrap();
+    let out = run(dir.path(), &["-p", "engine", "config", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        doc["services"]["web"]["networks"]["front"],
+        serde_json::json!({"mac_address": "02:42:ac:11:65:43", "link_local_ips": ["169.254.8.8"]})
+    );
+    let token = &doc["secrets"]["token"];
+    assert_eq!(token["driver"], "vault");
+    assert_eq!(token["driver_opts"], serde_json::json!({"ttl": "60"}));
+    assert_eq!(token["template_driver"], "golang");
+}
