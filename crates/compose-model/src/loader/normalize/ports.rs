@@ -131,18 +131,11 @@ pub(crate) fn canonical(value: &Value) -> Result<Vec<Value>, (String, String)> {
     for (i, item) in seq.iter().enumerate() {
         let at = |suffix: &str, m: String| (format!("[{i}]{suffix}"), m);
         match untag(item) {
-            Value::String(s) => out.extend(
-                expand_short(s)
-                    .map_err(|e| at("", e))?
-                    .into_iter()
-                    .map(|entry| origins::keep(item, entry)),
-            ),
-            Value::Number(n) => out.extend(
-                expand_short(&n.to_string())
-                    .map_err(|e| at("", e))?
-                    .into_iter()
-                    .map(|entry| origins::keep(item, entry)),
-            ),
+            Value::String(_) | Value::Number(_) => {
+                let spec = scalar_string(item).unwrap_or_default();
+                let entries = expand_short(&spec).map_err(|e| at("", e))?;
+                out.extend(entries.into_iter().map(|entry| origins::keep(item, entry)));
+            }
             Value::Mapping(m) => {
                 let field = |k: &str| m.get(k).filter(|v| !matches!(untag(v), Value::Null));
                 match field("target") {
