@@ -650,6 +650,119 @@ class LauncherModels(unittest.TestCase):
         for project in ("first", "second"):
             cfn.delete_stack(StackName=project)
 
+    def test_ecs_exec_session(self) -> None:
+        """ExecuteCommand answers with a session for a task run with ECS Exec, and refuses like ECS otherwise;
+        ListTasks filters on the service; every container of a task has a runtime id."""
+        params = self.parameters()
+        subnets = params[1]["ParameterValue"].split(",")
+        body = {
+            "Parameters": {"PublicSubnetIds": {"Type": "List<AWS::EC2::Subnet::Id>"}},
+            "Resources": {
+                "Cluster": {"Type": "AWS::ECS::Cluster", "Properties": {"ClusterName": "execapp"}},
+                "Task": {
+                    "Type": "AWS::ECS::TaskDefinition",
+                    "Properties": {
+                        "Family": "execapp-web",
+                        "Cpu": "256",
+                        "Memory": "512",
+                        "NetworkMode": "awsvpc",
+                        "RequiresCompatibilities": ["FARGATE"],
+                        "ContainerDefinitions": [
+                            {"Name": "web_ResolvConf_InitContainer", "Image": "busybox", "Essential": False},
+                            {"Name": "web", "Image": "nginx"},
+                        ],
+                    },
+                },
+                **{
+                    name: {
+                        "Type": "AWS::ECS::Service",
+                        "Properties": {
+                            "Cluster": {"Ref": "Cluster"},
+                            "ServiceName": name,
+                            "TaskDefinition": {"Ref": "Task"},
+                            "DesiredCount": 1,
+                            "LaunchType": "FARGATE",
+                            "EnableExecuteCommand": enabled,
+                            "NetworkConfiguration": {
+                                "AwsvpcConfiguration": {"Subnets": {"Ref": "PublicSubnetIds"}}
+                            },
+                        },
+                    }
+                    for name, enabled in (("web", True), ("worker", False))
+                },
+            },
+        }
+        cfn = self.client("cloudformation")
+        cfn.create_stack(StackName="execapp", TemplateBody=json.dumps(body), Parameters=params[1:])
+        stack = cfn.describe_stacks(StackName="execapp")["Stacks"][0]
+        self.assertEqual(stack["StackStatus"], "CREATE_COMPLETE", stack.get("StackStatusReason"))
+        ecs = self.client("ecs")
+        services = ecs.describe_services(cluster="execapp", services=["web", "worker"])["services"]
+        self.assertEqual({s["serviceName"]: s["enableExecuteCommand"] for s in services}, {"web": True, "worker": False})
+
+        def run(service: str, enabled: bool) -> dict:
+            return ecs.run_task(
+                cluster="execapp",
+                taskDefinition="execapp-web",
+                launchType="FARGATE",
+                group=f"service:{service}",
+                enableExecuteCommand=enabled,
+                networkConfiguration={"awsvpcConfiguration": {"subnets": subnets[:1], "securityGroups": []}},
+            )["tasks"][0]
+
+        # Tasks stay RUNNING (moto otherwise moves them towards STOPPED on every DescribeTasks).
+        urllib.request.urlopen(
+            urllib.request.Request(
+                f"{self.endpoint}/moto-api/state-manager/set-transition",
+                data=json.dumps(
+                    {"model_name": "ecs::task", "transition": {"progression": "manual", "times": 1000}}
+                ).encode(),
+                method="POST",
+            )
+        )
+        worker = run("worker", False)
+        web = run("web", True)
+        self.assertEqual(ecs.list_tasks(cluster="execapp", serviceName="web")["taskArns"], [web["taskArn"]])
+        self.assertEqual(ecs.list_tasks(cluster="execapp", serviceName="worker")["taskArns"], [worker["taskArn"]])
+        self.assertEqual(len(ecs.list_tasks(cluster="execapp")["taskArns"]), 2)
+        with self.assertRaises(ecs.exceptions.ServiceNotFoundException):
+            ecs.list_tasks(cluster="execapp", serviceName="nothere")
+
+        described = ecs.describe_tasks(cluster="execapp", tasks=[web["taskArn"]])["tasks"][0]
+        self.assertTrue(described["enableExecuteCommand"])
+        containers = {c["name"]: c["runtimeId"] for c in described["containers"]}
+        self.assertEqual(sorted(containers), ["web", "web_ResolvConf_InitContainer"])
+        task_id = web["taskArn"].split("/")[-1]
+        for runtime_id in containers.values():
+            self.assertTrue(runtime_id.startswith(task_id.replace("-", "") + "-"), runtime_id)
+
+        out = ecs.execute_command(
+            cluster="execapp", task=web["taskArn"], container="web", command="sh", interactive=True
+        )
+        self.assertEqual((out["taskArn"], out["containerName"]), (web["taskArn"], "web"))
+        self.assertTrue(out["clusterArn"].endswith(":cluster/execapp"), out["clusterArn"])
+        session = out["session"]
+        self.assertTrue(session["sessionId"].startswith("ecs-execute-command-"), session)
+        self.assertTrue(
+            session["streamUrl"].startswith(
+                f"wss://ssmmessages.us-east-1.amazonaws.com/v1/data-channel/{session['sessionId']}?"
+            ),
+            session,
+        )
+        self.assertTrue(session["tokenValue"])
+
+        refusals = [
+            (dict(task=worker["taskArn"], container="web", interactive=True), "execute command was not enabled"),
+            (dict(task=web["taskArn"], container="web", interactive=False), "Interactive is the only mode"),
+            (dict(task=web["taskArn"], container="db", interactive=True), "container db was not found"),
+            (dict(task="0123", container="web", interactive=True), "task was not found"),
+        ]
+        for call, message in refusals:
+            with self.assertRaises(ecs.exceptions.InvalidParameterException) as refused:
+                ecs.execute_command(cluster="execapp", command="sh", **call)
+            self.assertIn(message, str(refused.exception))
+        cfn.delete_stack(StackName="execapp")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -69,6 +69,11 @@ def ecs_tags(tags: list[dict[str, str]] | None) -> list[dict[str, str]]:
     return [{"key": t["Key"], "value": t["Value"]} for t in tags or []]
 
 
+def _flag(value: Any) -> bool:
+    """A CloudFormation Boolean, given as a JSON boolean or as the string "true"/"false"."""
+    return str(value).lower() == "true"
+
+
 def name_of(value: Any) -> str:
     """A name or ARN given as a Ref result or a literal, e.g. `arn:...:cluster/foo` -> `foo`."""
     return str(value).split("/")[-1]
@@ -460,6 +465,7 @@ class EcsService(_Resource, CloudFormationModel):
         )
         service.capacity_provider_strategy = camel_keys(props.get("CapacityProviderStrategy"))
         service.deployment_configuration = camel_keys(props.get("DeploymentConfiguration"))
+        service.enable_execute_command = _flag(props.get("EnableExecuteCommand"))
         return cls(account_id, region, cluster, service)
 
     def apply_update(self, props: dict[str, Any], new_name: str) -> EcsService:
@@ -479,6 +485,7 @@ class EcsService(_Resource, CloudFormationModel):
                 "tags": ecs_tags(props.get("Tags")),
             }
         )
+        backend.services[f"{cluster}:{self.name}"].enable_execute_command = _flag(props.get("EnableExecuteCommand"))
         return self
 
     def delete_resource(self) -> None:

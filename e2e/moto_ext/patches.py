@@ -11,7 +11,11 @@ from typing import Any
 from types import SimpleNamespace
 
 from moto.cloudformation.models import CloudFormationBackend
-from moto.ecs.models import EC2ContainerServiceBackend
+from moto.core.responses import ActionResult
+from moto.ecs.exceptions import InvalidParameterException
+from moto.ecs.models import Container, EC2ContainerServiceBackend, Task
+from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.moto_api._internal import mock_random
 
 
 def refresh_stack_after_change_set() -> None:
@@ -56,6 +60,143 @@ def run_task_without_container_memory() -> None:
     EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(calculate)  # type: ignore[method-assign]
 
 
+def task_containers_like_ecs() -> None:
+    """A task has one container per container definition, each with the runtime id ECS reports once it runs.
+
+    moto builds a single container from the first definition and gives it no runtime id, so the container a
+    service's init containers precede is missing, and ECS Exec's target (`ecs:<cluster>_<task>_<runtime id>`)
+    cannot be formed. Tasks also start with ECS Exec off, as on AWS (RunTask's flag is kept by
+    `run_task_keeps_exec_flag`).
+    """
+    original = Task.__init__
+
+    def __init__(self: Task, cluster: Any, task_definition: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, cluster, task_definition, *args, **kwargs)
+        containers = []
+        for definition in task_definition.container_definitions:
+            container = Container(task_definition)
+            container.name = definition.get("name")
+            container.image = definition.get("image")
+            container.cpu = definition.get("cpu", 0)
+            container.memory = definition.get("memory")
+            container.environment = definition.get("environment")
+            container.command = definition.get("command")
+            # AWS's form: the task id without dashes, a dash, a number.
+            container.runtime_id = f"{self.id.replace('-', '')}-{mock_random.randint(10**9, 10**10 - 1)}"
+            containers.append(container)
+        self.containers = containers
+        self.enable_execute_command = False
+
+    Task.__init__ = __init__  # type: ignore[method-assign]
+
+
+def run_task_keeps_exec_flag() -> None:
+    """RunTask's `enableExecuteCommand` is kept on the tasks and reported by DescribeTasks (moto drops it)."""
+    original = EC2ContainerServiceResponse.run_task
+
+    def run_task(self: EC2ContainerServiceResponse) -> ActionResult:
+        result = original(self)
+        enabled = bool(self._get_param("enableExecuteCommand", False))
+        for task in result.result["tasks"]:  # type: ignore[index]
+            task.enable_execute_command = enabled
+        return result
+
+    EC2ContainerServiceResponse.run_task = run_task  # type: ignore[method-assign]
+
+
+def list_tasks_by_service() -> None:
+    """ListTasks with `serviceName` lists that service's tasks only (moto ignores the filter and lists them all).
+
+    ECS starts a service's tasks in the group `service:<service name>`; that is what the filter matches here, so
+    a test starts a service's task with RunTask and that group (moto's services start none themselves). An
+    unknown service is ServiceNotFoundException, as on AWS.
+    """
+    original = EC2ContainerServiceBackend.list_tasks
+
+    def list_tasks(
+        self: EC2ContainerServiceBackend,
+        cluster_str: str | None = None,
+        container_instance: str | None = None,
+        family: str | None = None,
+        started_by: str | None = None,
+        service_name: str | None = None,
+        desiredStatus: str | None = None,
+    ) -> list[Any]:
+        tasks = original(self, cluster_str, container_instance, family, started_by, None, desiredStatus)
+        if not service_name:
+            return tasks
+        service = self._get_service(cluster_str or "default", service_name)
+        return [t for t in tasks if t.group == f"service:{service.name}"]
+
+    EC2ContainerServiceBackend.list_tasks = list_tasks  # type: ignore[method-assign]
+
+
+# What ECS answers when ExecuteCommand targets a task that was not started with ECS Exec enabled.
+EXEC_NOT_ENABLED = (
+    "The execute command failed because execute command was not enabled when the task was run or the execute "
+    "command agent isn't running. Wait and try again or run a new task with execute command enabled and try again."
+)
+
+
+def execute_command() -> None:
+    """ECS ExecuteCommand, which moto 5.2.5 does not implement.
+
+    Answers like ECS: the task and container it ran in and a Session Manager session (sessionId, streamUrl,
+    tokenValue). Nothing listens at the stream URL; a test hands the session to a program that stands in for the
+    Session Manager plugin. Refused like ECS for non-interactive calls and for tasks run without ECS Exec.
+    """
+
+    def execute_command(self: EC2ContainerServiceResponse) -> ActionResult:
+        backend = self.ecs_backend
+        cluster = backend._get_cluster(self._get_param("cluster", "default"))
+        wanted = self._get_param("task") or ""
+        if not self._get_param("interactive"):
+            raise InvalidParameterException("Interactive is the only mode supported currently.")
+        task = next(
+            (
+                t
+                for t in backend.tasks.get(cluster.name, {}).values()
+                if wanted in (t.task_arn, t.id)
+            ),
+            None,
+        )
+        if task is None:
+            raise InvalidParameterException("The specified task was not found.")
+        name = self._get_param("container")
+        if name is None and len(task.containers) == 1:
+            container = task.containers[0]
+        else:
+            container = next((c for c in task.containers if c.name == name), None)
+        if container is None:
+            raise InvalidParameterException(f"The specified container {name} was not found in the task.")
+        if task.last_status != "RUNNING" or not getattr(task, "enable_execute_command", False):
+            raise InvalidParameterException(EXEC_NOT_ENABLED)
+        session_id = f"ecs-execute-command-{mock_random.get_random_hex(17)}"
+        return ActionResult(
+            {
+                "clusterArn": cluster.arn,
+                "containerArn": container.container_arn,
+                "containerName": container.name,
+                "interactive": True,
+                "session": {
+                    "sessionId": session_id,
+                    "streamUrl": (
+                        f"wss://ssmmessages.{self.region}.amazonaws.com/v1/data-channel/{session_id}"
+                        "?role=publish_subscribe&cell-number=AAEAAQ"
+                    ),
+                    "tokenValue": mock_random.get_random_hex(64),
+                },
+                "taskArn": task.task_arn,
+            }
+        )
+
+    EC2ContainerServiceResponse.execute_command = execute_command  # type: ignore[attr-defined]
+
+
 def apply_all() -> None:
     refresh_stack_after_change_set()
     run_task_without_container_memory()
+    task_containers_like_ecs()
+    run_task_keeps_exec_flag()
+    list_tasks_by_service()
+    execute_command()
