@@ -130,12 +130,12 @@ async fn runs_in_the_first_running_task_and_hands_the_session_to_the_plugin() {
     assert_eq!(
         session.plugin_args(),
         [
-            r#"{"SessionId":"sess-1","StreamUrl":"wss://ssmmessages.us-east-1.amazonaws.com/v1/data-channel/sess-1","TokenValue":"tok"}"#,
+            r#"{"sessionId":"sess-1","streamUrl":"wss://ssmmessages.us-east-1.amazonaws.com/v1/data-channel/sess-1","tokenValue":"tok"}"#,
             "us-east-1",
             "StartSession",
             "",
             r#"{"Target":"ecs:app-cluster_t2_web-rt"}"#,
-            "https://ssm.us-east-1.amazonaws.com",
+            "https://ecs.us-east-1.amazonaws.com",
         ]
     );
 }
