@@ -1,6 +1,7 @@
 //! `docker ecs up --dry-run` / `docker ecs diff`: ask CloudFormation what `up` would change by
-//! creating the change set `up` would execute, list its resource changes, then delete it (and the
-//! empty REVIEW_IN_PROGRESS stack a CREATE change set makes). Nothing of the application changes.
+//! creating the change set `up` would execute, list its resource changes, then delete it (with the
+//! empty REVIEW_IN_PROGRESS stack a CREATE change set makes and a template uploaded to S3). Nothing of
+//! the application changes.
 
 use std::time::Duration;
 

@@ -1,5 +1,6 @@
 //! `docker ecs up`: check the account, resolve parameters, create or update the project's stack
-//! through a change set, and follow it to the end (or detach).
+//! through a change set, and follow it to the end (or detach). A Ctrl-C before the change set runs
+//! removes what this run made; after, it undoes a create or rolls an update back.
 
 use std::time::Duration;
 
