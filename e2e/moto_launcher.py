@@ -30,6 +30,9 @@ def main(argv: list[str]) -> None:
     from moto_ext import patches
 
     patches.apply_all()
+    from moto_ext import features  # properties of the service extensions moto drops
+
+    features.apply_all()
     from moto.server import main as moto_server
 
     if not any(a in ("-H", "--host") for a in argv):
