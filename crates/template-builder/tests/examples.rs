@@ -43,6 +43,7 @@ examples! {
     existing_infra => "existing-infra",
     gpu_inference => "gpu-inference",
     multi_network => "multi-network",
+    secure_web => "secure-web",
     tcp_nlb => "tcp-nlb",
     web_redis => "web-redis",
     wordpress_mysql => "wordpress-mysql",
