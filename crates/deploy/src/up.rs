@@ -360,8 +360,15 @@ fn network_summary(built: &Built, values: &[(String, String)]) -> Option<String>
             .find(|(name, _)| *name == input.name)
             .map(|(_, value)| value.replace(',', ", "))
     };
+    let internal = value_of(&ParameterSource::LoadBalancerScheme).as_deref() == Some("internal");
     let mut parts = vec![format!("VPC {}", value_of(&ParameterSource::VpcId)?)];
-    if let Some(public) = value_of(&ParameterSource::PublicSubnetIds) {
+    if internal {
+        parts.push(
+            "an internal load balancer in the task subnets, reachable from inside the VPC only \
+             (no public subnet; set x-aws-loadbalancer_scheme to choose)"
+                .into(),
+        );
+    } else if let Some(public) = value_of(&ParameterSource::PublicSubnetIds) {
         parts.push(format!("public subnets {public}"));
     }
     if let Some(private) = value_of(&ParameterSource::PrivateSubnetIds) {

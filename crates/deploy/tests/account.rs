@@ -684,6 +684,110 @@ async fn x_aws_subnets_in_one_zone_twice_are_refused() {
     );
 }
 
+/// The default VPC vpc-private, whose one subnet neither maps public IPs nor routes to an internet
+/// gateway.
+fn private_only_vpc_mocks() -> Vec<aws_smithy_mocks::Rule> {
+    vec![
+        mock!(Ec2::describe_vpcs).then_output(|| {
+            DescribeVpcsOutput::builder()
+                .vpcs(Vpc::builder().vpc_id("vpc-private").build())
+                .build()
+        }),
+        mock!(Ec2::describe_subnets).then_output(|| {
+            DescribeSubnetsOutput::builder()
+                .subnets(
+                    Subnet::builder()
+                        .subnet_id("subnet-priv1")
+                        .map_public_ip_on_launch(false)
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(Ec2::describe_route_tables)
+            .then_output(|| DescribeRouteTablesOutput::builder().build()),
+    ]
+}
+
+#[tokio::test]
+async fn without_public_subnets_the_load_balancer_is_internal_unless_the_scheme_is_fixed() {
+    // The compose file leaves the scheme open: the template asks for LoadBalancerScheme.
+    let change_set = mock!(Cf::create_change_set)
+        .match_requests(|r| {
+            let value = |key: &str| {
+                r.parameters()
+                    .iter()
+                    .find(|p| p.parameter_key() == Some(key))
+                    .and_then(|p| p.parameter_value())
+            };
+            value("LoadBalancerScheme") == Some("internal")
+                // Unused by an internal load balancer, but CloudFormation needs a subnet list.
+                && value("PublicSubnetIds") == Some("subnet-priv1")
+                && value("PrivateSubnetIds") == Some("subnet-priv1")
+        })
+        .then_error(no_updates);
+    let mocks = Mocks {
+        cf: vec![existing_stack("UPDATE_COMPLETE"), change_set.clone()],
+        ec2: private_only_vpc_mocks(),
+        ..Default::default()
+    };
+    let mut built = small_built();
+    built.parameters = vec![
+        input("VpcId", ParameterSource::VpcId),
+        input("PublicSubnetIds", ParameterSource::PublicSubnetIds),
+        input("PrivateSubnetIds", ParameterSource::PrivateSubnetIds),
+        input("LoadBalancerScheme", ParameterSource::LoadBalancerScheme),
+    ];
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &built,
+        &UpOptions::default(),
+        &mut progress,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, UpOutcome::NoChanges);
+    assert_eq!(change_set.num_calls(), 1);
+    assert_eq!(
+        progress.events[0],
+        ecs_deploy::progress::ProgressEvent::Info(
+            "Using VPC vpc-private; an internal load balancer in the task subnets, reachable from \
+             inside the VPC only (no public subnet; set x-aws-loadbalancer_scheme to choose); task \
+             subnets subnet-priv1"
+                .into()
+        )
+    );
+
+    // With public subnets the same template gets an internet-facing one.
+    let mocks = Mocks {
+        ec2: network_mocks(),
+        ..Default::default()
+    };
+    let values = parameters::resolve(&mocks.clients(), "app", &built, None)
+        .await
+        .unwrap();
+    assert!(values.contains(&("LoadBalancerScheme".into(), "internet-facing".into())));
+    assert!(values.contains(&("PublicSubnetIds".into(), "subnet-pub1,subnet-pub2".into())));
+
+    // x-aws-subnets without public ones: internal too.
+    let mocks = Mocks {
+        ec2: explicit_subnet_mocks(&[("subnet-1a", "us-east-1a")]),
+        ..Default::default()
+    };
+    let mut built = explicit_subnets_built(&[], &["subnet-1a"]);
+    built.parameters.push(input(
+        "LoadBalancerScheme",
+        ParameterSource::LoadBalancerScheme,
+    ));
+    let values = parameters::resolve(&mocks.clients(), "app", &built, None)
+        .await
+        .unwrap();
+    assert!(values.contains(&("LoadBalancerScheme".into(), "internal".into())));
+    assert!(values.contains(&("AssignPublicIp".into(), "DISABLED".into())));
+}
+
 #[tokio::test]
 async fn internet_facing_load_balancer_without_public_subnets_stops_before_deploying() {
     let change_set = mock!(Cf::create_change_set).then_error(|| {
@@ -691,25 +795,7 @@ async fn internet_facing_load_balancer_without_public_subnets_stops_before_deplo
     });
     let mocks = Mocks {
         cf: vec![existing_stack("UPDATE_COMPLETE"), change_set.clone()],
-        ec2: vec![
-            mock!(Ec2::describe_vpcs).then_output(|| {
-                DescribeVpcsOutput::builder()
-                    .vpcs(Vpc::builder().vpc_id("vpc-private").build())
-                    .build()
-            }),
-            mock!(Ec2::describe_subnets).then_output(|| {
-                DescribeSubnetsOutput::builder()
-                    .subnets(
-                        Subnet::builder()
-                            .subnet_id("subnet-priv1")
-                            .map_public_ip_on_launch(false)
-                            .build(),
-                    )
-                    .build()
-            }),
-            mock!(Ec2::describe_route_tables)
-                .then_output(|| DescribeRouteTablesOutput::builder().build()),
-        ],
+        ec2: private_only_vpc_mocks(),
         ..Default::default()
     };
     let mut built = small_built();
