@@ -5,14 +5,27 @@
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
+use std::process::ExitStatus;
+use std::sync::{Arc, Mutex};
 
 use aws_sdk_ecs::types::{DesiredStatus, Task};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
 
 use crate::stack_info::{self, AppService};
 use crate::{sdk_errors, Clients, Error};
 
 /// The program the AWS CLI runs for ECS Exec and SSM sessions.
 pub const PLUGIN: &str = "session-manager-plugin";
+
+/// Where plugins newer than [`LAST_PLUGIN_WITHOUT_SESSION_ENV`] take the session from, so its token
+/// is not on the command line (visible to every local user in `ps`); the first argument then names
+/// the variable. The AWS CLI does the same.
+pub const SESSION_ENV: &str = "AWS_SSM_START_SESSION_RESPONSE";
+pub const LAST_PLUGIN_WITHOUT_SESSION_ENV: &str = "1.2.497.0";
 
 /// What the user asked to run.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +37,8 @@ pub struct ExecRequest {
     /// Container name; the service's own container when absent.
     pub container: Option<String>,
     pub command: Vec<String>,
+    /// `--aws-profile`; `AWS_PROFILE` when absent. Handed to the plugin, which signs its own SSM calls.
+    pub profile: Option<String>,
 }
 
 /// An open ECS Exec session, ready for the plugin.
@@ -31,28 +46,99 @@ pub struct ExecRequest {
 pub struct Session {
     pub task_arn: String,
     pub container: String,
-    /// `{"SessionId":..,"StreamUrl":..,"TokenValue":..}`, as ExecuteCommand returned it.
+    /// `{"sessionId":..,"streamUrl":..,"tokenValue":..}`, as ExecuteCommand returned it.
     pub session_json: String,
     /// `{"Target":"ecs:<cluster>_<task id>_<container runtime id>"}`.
     pub target_json: String,
     pub region: String,
-    /// The SSM endpoint the plugin talks to.
+    /// The profile the plugin loads credentials from; empty for the default chain.
+    pub profile: String,
+    /// The endpoint ExecuteCommand was sent to (what the AWS CLI hands over: its ECS client's
+    /// endpoint, so a custom `AWS_ENDPOINT_URL` reaches the plugin too).
     pub endpoint: String,
 }
 
 impl Session {
-    /// The plugin's arguments, in the AWS CLI's order: session, region, operation, profile (empty:
-    /// the session carries its own token), parameters, endpoint.
+    /// The plugin's arguments, in the AWS CLI's order (`aws ecs execute-command`): session,
+    /// region, operation, profile, parameters, endpoint.
     pub fn plugin_args(&self) -> Vec<String> {
         vec![
             self.session_json.clone(),
             self.region.clone(),
             "StartSession".to_string(),
-            String::new(),
+            self.profile.clone(),
             self.target_json.clone(),
             self.endpoint.clone(),
         ]
     }
+}
+
+/// Run the plugin with the session and wait for it, its standard streams being ours. Like the AWS
+/// CLI, the session goes through [`SESSION_ENV`] when the plugin is recent enough, and Ctrl-C and
+/// Ctrl-\ do not end this process while the plugin runs: the plugin gets them too (same terminal)
+/// and forwards them to the remote command, and its exit status becomes ours.
+pub async fn run_plugin(plugin: &Path, session: &Session) -> std::io::Result<ExitStatus> {
+    let mut command = std::process::Command::new(plugin);
+    let mut args = session.plugin_args();
+    let version = plugin_version(plugin).await;
+    if version
+        .as_deref()
+        .is_some_and(takes_session_from_environment)
+    {
+        command.env(SESSION_ENV, &session.session_json);
+        args[0] = SESSION_ENV.to_string();
+    }
+    command.args(args);
+    #[cfg(unix)]
+    let _held = {
+        use tokio::signal::unix::{signal, SignalKind};
+        // While a handler is registered, these signals no longer terminate the process.
+        [SignalKind::interrupt(), SignalKind::quit()]
+            .into_iter()
+            .map(signal)
+            .collect::<std::io::Result<Vec<_>>>()?
+    };
+    tokio::task::spawn_blocking(move || command.status())
+        .await
+        .map_err(std::io::Error::other)?
+}
+
+/// What `session-manager-plugin --version` prints; None when it cannot tell.
+async fn plugin_version(plugin: &Path) -> Option<String> {
+    let mut command = std::process::Command::new(plugin);
+    command
+        .arg("--version")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let out = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .ok()?
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A plugin version newer than [`LAST_PLUGIN_WITHOUT_SESSION_ENV`] (compared part by part, missing
+/// parts 0); anything that is not a version (up to four numbers) is taken as older.
+pub fn takes_session_from_environment(version: &str) -> bool {
+    let parts = |text: &str| -> Option<Vec<u64>> {
+        let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let parts = text
+            .split('.')
+            .map(|p| p.parse::<u64>().ok())
+            .collect::<Option<Vec<_>>>()?;
+        (1..=4).contains(&parts.len()).then_some(parts)
+    };
+    let (Some(mut version), Some(mut minimum)) =
+        (parts(version), parts(LAST_PLUGIN_WITHOUT_SESSION_ENV))
+    else {
+        return false;
+    };
+    let len = version.len().max(minimum.len());
+    version.resize(len, 0);
+    minimum.resize(len, 0);
+    version > minimum
 }
 
 /// The plugin on `path` (the PATH variable), or an error saying how to install it. Checked before
@@ -125,6 +211,7 @@ pub async fn open(
     let task_arn = task.task_arn().unwrap_or_default().to_string();
     let (container, runtime_id) = choose_container(task, request.container.as_deref(), service)?;
 
+    let endpoint = EndpointSeen::default();
     let out = clients
         .ecs
         .execute_command()
@@ -134,6 +221,8 @@ pub async fn open(
         // ECS Exec only supports interactive sessions.
         .interactive(true)
         .command(command_line(&request.command))
+        .customize()
+        .interceptor(endpoint.clone())
         .send()
         .await
         .map_err(|e| {
@@ -150,24 +239,79 @@ pub async fn open(
         action: "starting ECS Exec".into(),
         message: "ExecuteCommand returned no session".into(),
     })?;
+    // ECS's own field names, as the AWS CLI passes them on.
     let session_json = serde_json::json!({
-        "SessionId": session.session_id().unwrap_or_default(),
-        "StreamUrl": session.stream_url().unwrap_or_default(),
-        "TokenValue": session.token_value().unwrap_or_default(),
+        "sessionId": session.session_id().unwrap_or_default(),
+        "streamUrl": session.stream_url().unwrap_or_default(),
+        "tokenValue": session.token_value().unwrap_or_default(),
     })
     .to_string();
     let target_json = serde_json::json!({
         "Target": format!("ecs:{}_{}_{runtime_id}", service.cluster, task_id(&task_arn)),
     })
     .to_string();
+    let endpoint = endpoint
+        .get()
+        .unwrap_or_else(|| format!("https://ecs.{}.amazonaws.com", clients.region));
     Ok(Session {
         task_arn,
         container,
         session_json,
         target_json,
-        endpoint: format!("https://ssm.{}.amazonaws.com", clients.region),
         region: clients.region.clone(),
+        profile: plugin_profile(
+            request.profile.as_deref(),
+            std::env::var("AWS_PROFILE").ok().as_deref(),
+        ),
+        endpoint,
     })
+}
+
+/// The profile for the plugin: `--aws-profile`, else `AWS_PROFILE`, else none (empty), as the AWS
+/// CLI hands over its own.
+pub fn plugin_profile(flag: Option<&str>, environment: Option<&str>) -> String {
+    flag.or(environment)
+        .filter(|p| !p.is_empty())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Remembers where a request went: `scheme://host[:port]` of its URL, i.e. the endpoint the SDK
+/// resolved (default, `AWS_ENDPOINT_URL`, FIPS...).
+#[derive(Debug, Clone, Default)]
+struct EndpointSeen(Arc<Mutex<Option<String>>>);
+
+impl EndpointSeen {
+    fn get(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|seen| seen.clone())
+    }
+}
+
+impl Intercept for EndpointSeen {
+    fn name(&self) -> &'static str {
+        "EndpointSeen"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Ok(mut seen) = self.0.lock() {
+            *seen = Some(endpoint_of(context.request().uri()));
+        }
+        Ok(())
+    }
+}
+
+/// `https://ecs.us-east-1.amazonaws.com/` -> `https://ecs.us-east-1.amazonaws.com`.
+fn endpoint_of(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    match url[start..].find(['/', '?']) {
+        Some(end) => url[..start + end].to_string(),
+        None => url.to_string(),
+    }
 }
 
 async fn check_exec_enabled(clients: &Clients, service: &AppService) -> Result<(), Error> {
@@ -487,21 +631,61 @@ mod tests {
         let session = Session {
             task_arn: "arn".into(),
             container: "web".into(),
-            session_json: "{\"SessionId\":\"s\"}".into(),
+            session_json: "{\"sessionId\":\"s\"}".into(),
             target_json: "{\"Target\":\"ecs:app_bbb_r2\"}".into(),
             region: "eu-west-1".into(),
-            endpoint: "https://ssm.eu-west-1.amazonaws.com".into(),
+            profile: "prod".into(),
+            endpoint: "https://ecs.eu-west-1.amazonaws.com".into(),
         };
         assert_eq!(
             session.plugin_args(),
             [
-                "{\"SessionId\":\"s\"}",
+                "{\"sessionId\":\"s\"}",
                 "eu-west-1",
                 "StartSession",
-                "",
+                "prod",
                 "{\"Target\":\"ecs:app_bbb_r2\"}",
-                "https://ssm.eu-west-1.amazonaws.com"
+                "https://ecs.eu-west-1.amazonaws.com"
             ]
+        );
+    }
+
+    #[test]
+    fn recent_plugins_take_the_session_from_the_environment() {
+        assert!(takes_session_from_environment("1.2.707.0\n"));
+        assert!(takes_session_from_environment("1.2.497.1"));
+        assert!(takes_session_from_environment("1.3"));
+        assert!(!takes_session_from_environment("1.2.497.0"));
+        assert!(!takes_session_from_environment("1.2.497"));
+        assert!(!takes_session_from_environment("1.2.463.0"));
+        assert!(!takes_session_from_environment(
+            "session-manager-plugin 1.2.707.0"
+        ));
+        assert!(!takes_session_from_environment(""));
+        assert!(!takes_session_from_environment("1.2.3.4.5"));
+    }
+
+    #[test]
+    fn the_profile_is_the_flag_else_the_environment() {
+        assert_eq!(plugin_profile(Some("prod"), Some("dev")), "prod");
+        assert_eq!(plugin_profile(None, Some("dev")), "dev");
+        assert_eq!(plugin_profile(None, Some("")), "");
+        assert_eq!(plugin_profile(None, None), "");
+    }
+
+    #[test]
+    fn the_endpoint_is_the_request_url_without_its_path() {
+        assert_eq!(
+            endpoint_of("https://ecs.us-east-1.amazonaws.com/"),
+            "https://ecs.us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            endpoint_of("http://127.0.0.1:5000/?x=1"),
+            "http://127.0.0.1:5000"
+        );
+        assert_eq!(
+            endpoint_of("http://127.0.0.1:5000"),
+            "http://127.0.0.1:5000"
         );
     }
 

@@ -18,14 +18,15 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &ExecArgs) -> anyhow::Res
         task: args.task.clone(),
         container: args.container.clone(),
         command: args.command.clone(),
+        profile: aws.aws_profile.clone(),
     };
-    let session = super::runtime()?.block_on(async {
+    let runtime = super::runtime()?;
+    let session = runtime.block_on(async {
         let clients = Clients::load(&super::aws_options(aws)).await?;
         exec::open(&clients, &name, &request).await
     })?;
-    let status = std::process::Command::new(&plugin)
-        .args(session.plugin_args())
-        .status()
+    let status = runtime
+        .block_on(exec::run_plugin(&plugin, &session))
         .with_context(|| format!("cannot run {}", plugin.display()))?;
     // The plugin exits with the session's status; a signal death is a failure.
     Ok(ExitCode::from(
