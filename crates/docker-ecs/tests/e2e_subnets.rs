@@ -2,7 +2,8 @@
 //! (public subnets routed to an internet gateway, private ones routed to a NAT gateway or to nothing,
 //! several subnets in some availability zones), and the test reads back from the AWS APIs where the
 //! load balancer and the tasks were put: automatic detection, `x-aws-subnets`,
-//! `x-aws-loadbalancer_scheme: internal`, and a VPC without public subnets.
+//! `x-aws-loadbalancer_scheme: internal`, a VPC without public subnets, and the default VPC (public
+//! subnets only).
 
 mod common;
 
@@ -520,4 +521,53 @@ fn a_vpc_without_public_subnets_gets_an_internal_load_balancer_unless_told_other
     );
     assert_eq!(app.assign_public_ip(), "DISABLED", "{}", app.service);
     vpc.assert_all_in(&app.task_subnets(), &vpc.private, "tasks");
+}
+
+#[test]
+fn without_private_subnets_tasks_share_the_public_ones_and_get_public_ips() {
+    let moto = Moto::start();
+    // No x-aws-vpc: the region's default VPC, whose subnets (one per zone) map public IPs on launch.
+    let default_vpc = moto.aws_ok(
+        "ec2",
+        "describe_vpcs",
+        json!({ "Filters": [{ "Name": "is-default", "Values": ["true"] }] }),
+    );
+    let vpc_id = str_at(&default_vpc, "/Vpcs/0/VpcId").to_owned();
+    let subnets = moto.aws_ok(
+        "ec2",
+        "describe_subnets",
+        json!({ "Filters": [{ "Name": "vpc-id", "Values": [vpc_id] }] }),
+    );
+    let zone_of: BTreeMap<String, String> = subnets["Subnets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            (
+                str_at(s, "/SubnetId").to_owned(),
+                str_at(s, "/AvailabilityZone").to_owned(),
+            )
+        })
+        .collect();
+    let vpc = Vpc {
+        id: vpc_id,
+        public: zone_of.keys().cloned().collect(),
+        private: Vec::new(),
+        zone_of,
+    };
+
+    let project = Project::web("default-vpc", "");
+    up(&moto, &project);
+    let app = deployed(&moto, &project);
+    assert_eq!(app.parameters.get("VpcId"), Some(&vpc.id));
+    // Tasks in public subnets need a public IP to pull their images.
+    assert_eq!(app.assign_public_ip(), "ENABLED", "{}", app.service);
+    let tasks = app.task_subnets();
+    vpc.assert_all_in(&tasks, &vpc.public, "tasks");
+    let lb_subnets = app.load_balancer_subnets();
+    vpc.assert_all_in(&lb_subnets, &vpc.public, "load balancer");
+    assert_eq!(app.load_balancer["Scheme"], "internet-facing");
+    let every_zone: BTreeSet<String> = vpc.zone_of.values().cloned().collect();
+    assert_eq!(vpc.distinct_zones(&tasks, "tasks"), every_zone);
+    assert_eq!(vpc.distinct_zones(&lb_subnets, "load balancer"), every_zone);
 }
