@@ -1,10 +1,11 @@
-"""Properties of the service extensions (x-aws-healthcheck) that moto 5.2.5 drops when CloudFormation creates them.
+"""Properties of the service extensions (x-aws-healthcheck) that moto 5.2.5's CloudFormation drops or never updates.
 
 Applied by the launcher before the server starts, after the models in cloudformation_models.py are registered.
 Each fix keeps a property the template sets so that the AWS API reports it, as AWS does; none changes what a
 template means. What moto already keeps (HTTPS listener certificate and SSL policy, redirect actions, target group
 health check path/matcher/interval, RuntimePlatform, CapacityProviderStrategy, EnableExecuteCommand) needs nothing.
-Deleting a stack also deletes its listeners and target groups here, so a test can check that `down` leaves none.
+A stack update changes a target group's health check in place, and deleting a stack deletes its listeners and
+target groups, so a test can check a changed x-aws-healthcheck and that `down` leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -45,6 +46,84 @@ def target_group_attributes() -> None:
         return target_group
 
     FakeTargetGroup.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[method-assign,assignment]
+
+
+# Target group properties whose change makes CloudFormation replace the group (the others change in place).
+_REPLACING = {"Port": "port", "Protocol": "protocol", "TargetType": "target_type", "VpcId": "vpc_id"}
+
+
+def _move_to_replacement(account_id: str, region: str, old: str, new: FakeTargetGroup) -> None:
+    """Listeners and ECS services that forwarded to a replaced target group use its replacement, and the old group
+    is deleted. They refer to it by Ref, so CloudFormation updates them; moto only re-evaluates resources whose
+    own JSON changed, and has no cleanup phase to delete the old group.
+    """
+    backend = elbv2_backends[account_id][region]
+    for load_balancer in backend.load_balancers.values():
+        for listener in load_balancer.listeners.values():
+            for rule in listener.rules.values():
+                for action in rule.actions:
+                    data = action.data
+                    forwards = [data, *(data.get("ForwardConfig") or {}).get("TargetGroups", [])]
+                    for forward in forwards:
+                        if forward.get("TargetGroupArn") == old:
+                            forward["TargetGroupArn"] = new.arn
+                            if load_balancer.arn not in new.load_balancer_arns:
+                                new.load_balancer_arns.append(load_balancer.arn)
+                    action.__dict__.update(data)  # FakeAction mirrors its data as attributes
+    for service in ecs_backends[account_id][region].services.values():
+        for attachment in service.load_balancers:
+            if attachment.get("targetGroupArn") == old:
+                attachment["targetGroupArn"] = new.arn
+    backend.delete_target_group(old)
+
+
+def target_group_updates() -> None:
+    """A stack update changes a target group's health check and attributes in place, as CloudFormation does.
+
+    moto's TargetGroup model has no update: a changed `x-aws-healthcheck` (path, matcher, interval...) was
+    accepted and ignored. A change to a property that replaces the group (a new container port) creates the new
+    group and moves what forwarded to the old one to it.
+    """
+
+    def update_from_cloudformation_json(
+        cls: type[FakeTargetGroup],
+        original_resource: FakeTargetGroup,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> FakeTargetGroup:
+        props = cloudformation_json.get("Properties") or {}
+        replaced = any(
+            key in props and str(props[key]) != str(getattr(original_resource, attr))
+            for key, attr in _REPLACING.items()
+        )
+        if replaced:
+            replacement = cls.create_from_cloudformation_json(
+                new_resource_name, cloudformation_json, account_id, region_name
+            )
+            _move_to_replacement(account_id, region_name, original_resource.arn, replacement)
+            return replacement
+        backend = elbv2_backends[account_id][region_name]
+        backend.modify_target_group(
+            original_resource.arn,
+            health_check_proto=props.get("HealthCheckProtocol"),
+            health_check_port=props.get("HealthCheckPort"),
+            health_check_path=props.get("HealthCheckPath"),
+            health_check_interval=props.get("HealthCheckIntervalSeconds"),
+            health_check_timeout=props.get("HealthCheckTimeoutSeconds"),
+            healthy_threshold_count=props.get("HealthyThresholdCount"),
+            unhealthy_threshold_count=props.get("UnhealthyThresholdCount"),
+            http_codes=(props.get("Matcher") or {}).get("HttpCode"),
+        )
+        attributes = props.get("TargetGroupAttributes") or []
+        if attributes:
+            backend.modify_target_group_attributes(
+                original_resource.arn, {a["Key"]: str(a["Value"]) for a in attributes}
+            )
+        return original_resource
+
+    FakeTargetGroup.update_from_cloudformation_json = classmethod(update_from_cloudformation_json)  # type: ignore[method-assign,assignment]
 
 
 def service_health_check_grace_period() -> None:
@@ -103,5 +182,6 @@ def listeners_and_target_groups_deleted_with_the_stack() -> None:
 
 def apply_all() -> None:
     target_group_attributes()
+    target_group_updates()
     service_health_check_grace_period()
     listeners_and_target_groups_deleted_with_the_stack()

@@ -8,11 +8,12 @@
 //!   FARGATE_SPOT capacity provider strategy (the cluster offering FARGATE_SPOT);
 //! - `x-aws-exec`: ECS Exec enabled on that service only, with the Session Manager channels on its task role.
 //!
-//! Then `up` again (nothing to update) and `down` (the stack and what it made are gone).
+//! Then `up` again (nothing to update) and `down` (the stack and what it made are gone); a changed health check
+//! (updated in place) and a changed container port (a new target group the listener and service move to).
 //!
-//! moto 5.2.5 drops the target group attributes and the service's grace period when CloudFormation creates them,
-//! and never deletes a stack's target groups; e2e/moto_ext/features.py makes it keep and delete them as AWS
-//! does, so these are checked on what the APIs report, not on the template.
+//! moto 5.2.5's CloudFormation drops the target group attributes and the service's grace period, never updates
+//! a target group and never deletes one; e2e/moto_ext/features.py makes it do what AWS does, so all of this is
+//! checked on what the APIs report, not on the template.
 
 mod common;
 
@@ -353,6 +354,115 @@ fn https_healthcheck_arm_spot_and_exec_are_deployed_as_asked() {
             .map_or(true, |r| r["serviceArns"] == json!([])),
         "no service left: {remaining:?}"
     );
+}
+
+/// Rewrite the project's compose.yaml, as a user edits it; panics when `from` is not in it.
+fn edit_compose(project: &Project, from: &str, to: &str) {
+    let path = project.dir.join("compose.yaml");
+    let text = std::fs::read_to_string(&path).expect("read compose.yaml");
+    assert!(text.contains(from), "{from:?} not in compose.yaml");
+    std::fs::write(&path, text.replace(from, to)).expect("write compose.yaml");
+}
+
+fn target_group(moto: &Moto, arn: &str) -> Value {
+    let groups = moto.aws_ok(
+        "elbv2",
+        "describe_target_groups",
+        json!({ "TargetGroupArns": [arn] }),
+    );
+    groups["TargetGroups"][0].clone()
+}
+
+#[test]
+fn a_changed_healthcheck_is_updated_in_place_and_a_new_container_port_replaces_the_target_group() {
+    let moto = Moto::start();
+    let project = Project::secure_web();
+    let certificate = request_certificate(&moto);
+    assert_stack(
+        &moto,
+        &up(&moto, &project.dir, &certificate),
+        "CREATE_COMPLETE",
+    );
+    let first = only_resource(&moto, "AWS::ElasticLoadBalancingV2::TargetGroup");
+
+    // New health check settings: the same target group, checked differently; the service waits longer.
+    edit_compose(&project, "path: /healthz", "path: /ready");
+    edit_compose(&project, "matcher: \"200\"", "matcher: \"200-299\"");
+    edit_compose(&project, "interval: 15s", "interval: 30s");
+    edit_compose(&project, "grace_period: 90s", "grace_period: 2m");
+    assert_stack(
+        &moto,
+        &up(&moto, &project.dir, &certificate),
+        "UPDATE_COMPLETE",
+    );
+    assert_eq!(
+        only_resource(&moto, "AWS::ElasticLoadBalancingV2::TargetGroup"),
+        first,
+        "a health check change updates the target group in place"
+    );
+    let group = target_group(&moto, &first);
+    assert_eq!(group["HealthCheckPath"], "/ready", "{group}");
+    assert_eq!(
+        group["Matcher"],
+        json!({ "HttpCode": "200-299" }),
+        "{group}"
+    );
+    assert_eq!(group["HealthCheckIntervalSeconds"], 30, "{group}");
+    let cluster = only_resource(&moto, "AWS::ECS::Cluster");
+    let services = ecs_services(&moto, &cluster);
+    let web = service(&services, "web");
+    assert_eq!(web["healthCheckGracePeriodSeconds"], 120, "{web}");
+
+    // A new container port: CloudFormation replaces the target group; the listener and the service follow.
+    edit_compose(&project, "443:8080", "443:9000");
+    edit_compose(&project, "port=8080", "port=9000");
+    assert_stack(
+        &moto,
+        &up(&moto, &project.dir, &certificate),
+        "UPDATE_COMPLETE",
+    );
+    let second = only_resource(&moto, "AWS::ElasticLoadBalancingV2::TargetGroup");
+    assert_ne!(second, first, "a new port is a new target group");
+    let group = target_group(&moto, &second);
+    assert_eq!(group["Port"], 9000, "{group}");
+    assert_eq!(group["HealthCheckPath"], "/ready", "{group}");
+    let old = moto.aws(
+        "elbv2",
+        "describe_target_groups",
+        json!({ "TargetGroupArns": [first] }),
+    );
+    assert!(
+        old.is_err(),
+        "the replaced target group is deleted: {old:?}"
+    );
+    let load_balancer = only_resource(&moto, "AWS::ElasticLoadBalancingV2::LoadBalancer");
+    let listeners = moto.aws_ok(
+        "elbv2",
+        "describe_listeners",
+        json!({ "LoadBalancerArn": load_balancer }),
+    );
+    let https = listener_on(&listeners, 443);
+    assert_eq!(
+        https["DefaultActions"],
+        json!([{ "Type": "forward", "TargetGroupArn": second }]),
+        "{https}"
+    );
+    let services = ecs_services(&moto, &cluster);
+    let web = service(&services, "web");
+    assert_eq!(
+        web["loadBalancers"],
+        json!([{ "targetGroupArn": second, "containerName": "web", "containerPort": 9000 }]),
+        "{web}"
+    );
+
+    moto.docker_ecs(&project.dir, &["down"]).assert_success();
+    assert_eq!(moto.stack_status(PROJECT), None);
+    let left = moto.aws(
+        "elbv2",
+        "describe_target_groups",
+        json!({ "TargetGroupArns": [second] }),
+    );
+    assert!(left.is_err(), "down deletes the target group: {left:?}");
 }
 
 #[test]
