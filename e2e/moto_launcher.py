@@ -18,6 +18,9 @@ def main(argv: list[str]) -> None:
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     # AWS managed policies exist on AWS; templates refer to them (x-aws-policies, ECS execution role).
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    # A requested ACM certificate is issued once its DNS validation passes; here there is no DNS, so
+    # issue it at once (moto's default waits 60 s) and `up`'s certificate check sees it ISSUED.
+    os.environ.setdefault("MOTO_ACM_VALIDATION_WAIT", "0")
     import moto
 
     if moto.__version__ != PINNED_MOTO:

@@ -27,6 +27,7 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     pub efs: aws_sdk_efs::Client,
     pub sts: aws_sdk_sts::Client,
+    pub acm: aws_sdk_acm::Client,
 }
 
 impl Clients {
@@ -72,6 +73,7 @@ impl Clients {
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             efs: aws_sdk_efs::Client::new(config),
             sts: aws_sdk_sts::Client::new(config),
+            acm: aws_sdk_acm::Client::new(config),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Checks that what the Compose file names in the account exists before anything is deployed:
 //! `x-aws-cluster`, `x-aws-loadbalancer` (and its type), `x-aws-vpc`, external security groups and
-//! file systems, `x-aws-policies`. Every failed check is reported, each naming its attribute.
+//! file systems, `x-aws-policies`, `x-aws-certificate`. Every failed check is reported, each naming its attribute.
 
 use template_builder::{LoadBalancerType, Precondition};
 
@@ -149,6 +149,7 @@ async fn check_one(
         }
         // Checked against the VPC when the subnet parameters are resolved.
         Precondition::Subnets { .. } => Ok(None),
+        Precondition::CertificateIssued { arn } => certificate_problem(clients, arn).await,
         Precondition::ManagedPolicyExists { arn } => {
             match clients.iam.get_policy().policy_arn(arn).send().await {
                 Ok(_) => Ok(None),
@@ -162,6 +163,53 @@ async fn check_one(
             }
         }
     }
+}
+
+/// A load balancer listener takes an ACM certificate of its own region, once issued.
+async fn certificate_problem(clients: &Clients, arn: &str) -> Result<Option<String>, Error> {
+    let region = &clients.region;
+    // arn:<partition>:acm:<region>:<account>:certificate/<id>; the builder checked the shape.
+    let certificate_region = arn.split(':').nth(3).unwrap_or_default();
+    if certificate_region != region {
+        return Ok(Some(format!(
+            "x-aws-certificate: certificate {arn} is in region {certificate_region}, but the app is \
+             deployed to {region}; a load balancer uses certificates of its own region: request or \
+             import one in {region}"
+        )));
+    }
+    let out = match clients
+        .acm
+        .describe_certificate()
+        .certificate_arn(arn)
+        .send()
+        .await
+    {
+        Ok(out) => out,
+        Err(err) if sdk_errors::code(&err) == Some("ResourceNotFoundException") => {
+            return Ok(Some(format!(
+                "x-aws-certificate: ACM certificate {arn} does not exist in region {region}"
+            )))
+        }
+        Err(err) => {
+            return Err(sdk_errors::failed(
+                format!("x-aws-certificate: looking up certificate {arn}"),
+                err,
+            ))
+        }
+    };
+    let status = out
+        .certificate()
+        .and_then(|c| c.status())
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_else(|| "of unknown status".into());
+    Ok((status != "ISSUED").then(|| {
+        let hint = if status == "PENDING_VALIDATION" {
+            ": finish its DNS or email validation in ACM first"
+        } else {
+            ": use an issued certificate"
+        };
+        format!("x-aws-certificate: ACM certificate {arn} is {status}, not ISSUED{hint}")
+    }))
 }
 
 fn missing_vpc(id: &str, region: &str) -> String {

@@ -6,6 +6,11 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use aws_sdk_acm::operation::describe_certificate::{
+    DescribeCertificateError, DescribeCertificateOutput,
+};
+use aws_sdk_acm::types::{CertificateDetail, CertificateStatus};
+use aws_sdk_acm::Client as Acm;
 use aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetError;
 use aws_sdk_cloudformation::Client as Cf;
 use aws_sdk_ec2::operation::describe_route_tables::DescribeRouteTablesOutput;
@@ -405,6 +410,100 @@ async fn matching_load_balancer_passes() {
     preconditions::check(&mocks.clients(), &checks)
         .await
         .unwrap();
+}
+
+const ISSUED: &str = "arn:aws:acm:us-east-1:123456789012:certificate/issued";
+const PENDING: &str = "arn:aws:acm:us-east-1:123456789012:certificate/pending";
+const UNKNOWN: &str = "arn:aws:acm:us-east-1:123456789012:certificate/unknown";
+const ELSEWHERE: &str = "arn:aws:acm:eu-west-1:123456789012:certificate/elsewhere";
+
+fn certificate_in(status: CertificateStatus) -> DescribeCertificateOutput {
+    DescribeCertificateOutput::builder()
+        .certificate(CertificateDetail::builder().status(status).build())
+        .build()
+}
+
+#[tokio::test]
+async fn certificates_must_exist_in_the_region_and_be_issued() {
+    let mocks = Mocks {
+        acm: vec![
+            mock!(Acm::describe_certificate)
+                .match_requests(|r| r.certificate_arn() == Some(ISSUED))
+                .then_output(|| certificate_in(CertificateStatus::Issued)),
+            mock!(Acm::describe_certificate)
+                .match_requests(|r| r.certificate_arn() == Some(PENDING))
+                .then_output(|| certificate_in(CertificateStatus::PendingValidation)),
+            mock!(Acm::describe_certificate)
+                .match_requests(|r| r.certificate_arn() == Some(UNKNOWN))
+                .then_error(|| {
+                    DescribeCertificateError::generic(error(
+                        "ResourceNotFoundException",
+                        "Could not find certificate",
+                    ))
+                }),
+        ],
+        ..Default::default()
+    };
+    let check = |arns: &[&str]| {
+        arns.iter()
+            .map(|arn| Precondition::CertificateIssued {
+                arn: arn.to_string(),
+            })
+            .collect::<Vec<_>>()
+    };
+    preconditions::check(&mocks.clients(), &check(&[ISSUED]))
+        .await
+        .unwrap();
+    let message = preconditions::check(&mocks.clients(), &check(&[PENDING, UNKNOWN, ELSEWHERE]))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains(&format!(
+            "x-aws-certificate: ACM certificate {PENDING} is PENDING_VALIDATION, not ISSUED: finish its DNS or email validation"
+        )),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!(
+            "x-aws-certificate: ACM certificate {UNKNOWN} does not exist in region us-east-1"
+        )),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!(
+            "x-aws-certificate: certificate {ELSEWHERE} is in region eu-west-1, but the app is deployed to us-east-1"
+        )),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn an_unusable_certificate_stops_up_before_any_change_set() {
+    let change_set = mock!(Cf::create_change_set).then_error(|| {
+        CreateChangeSetError::generic(error("ValidationError", "must not be called"))
+    });
+    let mocks = Mocks {
+        cf: vec![missing_stack(), change_set.clone()],
+        acm: vec![mock!(Acm::describe_certificate)
+            .then_output(|| certificate_in(CertificateStatus::Expired))],
+        ..Default::default()
+    };
+    let mut built = small_built();
+    built.preconditions = vec![Precondition::CertificateIssued { arn: ISSUED.into() }];
+    let err = up(
+        &mocks.clients(),
+        "app",
+        &built,
+        &UpOptions::default(),
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::Precondition(_)), "{err}");
+    assert!(err.to_string().contains("is EXPIRED, not ISSUED"), "{err}");
+    assert_eq!(change_set.num_calls(), 0);
 }
 
 #[tokio::test]

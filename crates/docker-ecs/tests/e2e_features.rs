@@ -466,15 +466,19 @@ fn a_changed_healthcheck_is_updated_in_place_and_a_new_container_port_replaces_t
 }
 
 #[test]
-fn a_certificate_acm_does_not_hold_fails_up_and_says_so() {
+fn a_certificate_acm_does_not_hold_stops_up_before_anything_is_created() {
     let moto = Moto::start();
     let project = Project::secure_web();
     // The example's placeholder ARN (no CERTIFICATE_ARN): ACM has no such certificate.
     let run = moto.docker_ecs(&project.dir, &["up"]);
     run.assert_failure();
     assert!(
-        run.stderr().to_lowercase().contains("certificate"),
-        "the error names the certificate: {}",
+        run.stderr().contains(
+            "x-aws-certificate: ACM certificate arn:aws:acm:us-east-1:123456789012:certificate/\
+             0a1b2c3d-4e5f-6789-abcd-ef0123456789 does not exist in region us-east-1"
+        ),
+        "the error names the attribute and the certificate: {}",
         run.describe()
     );
+    assert_eq!(moto.stack_status(PROJECT), None, "no stack created");
 }

@@ -115,6 +115,9 @@ pub enum Precondition {
     FileSystemExists { id: String },
     /// `x-aws-policies`: managed policy ARNs must exist.
     ManagedPolicyExists { arn: String },
+    /// `x-aws-certificate`: the ACM certificate must exist in the deploy region and be issued, or
+    /// the HTTPS listener fails half-way through the deployment.
+    CertificateIssued { arn: String },
     /// `x-aws-subnets`: use these subnets instead of detecting them; they must exist in the VPC and
     /// the public ones (load balancer) must be in different availability zones.
     Subnets {

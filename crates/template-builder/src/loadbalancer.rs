@@ -406,6 +406,9 @@ pub fn add(ctx: &mut Ctx, plan: &Plan) -> Result<(), Error> {
     // Several listeners may forward to one container port: EC2 refuses a rule declared twice.
     let mut opened: BTreeSet<(String, String, u16)> = BTreeSet::new();
     for port in &plan.ports {
+        if let Some(arn) = &port.certificate {
+            ctx.add_precondition(Precondition::CertificateIssued { arn: arn.clone() });
+        }
         add_target_group(ctx, port, kind, &vpc);
         add_listener(ctx, port);
         add_task_ingress(ctx, port, existing.is_some(), &mut opened);

@@ -65,6 +65,7 @@ pub struct Mocks {
     pub s3: Vec<Rule>,
     pub efs: Vec<Rule>,
     pub sts: Vec<Rule>,
+    pub acm: Vec<Rule>,
 }
 
 impl Mocks {
@@ -81,6 +82,7 @@ impl Mocks {
             s3: mocked!(aws_sdk_s3, &self.s3),
             efs: mocked!(aws_sdk_efs, &self.efs),
             sts: mocked!(aws_sdk_sts, &self.sts),
+            acm: mocked!(aws_sdk_acm, &self.acm),
         }
     }
 }
