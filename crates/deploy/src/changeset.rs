@@ -116,12 +116,7 @@ pub async fn wait_until_ready(
             "CREATE_COMPLETE" => return Ok(Prepared::Ready(change_set.clone())),
             "FAILED" if means_no_changes(reason) => {
                 // Best effort: an empty change set left behind does no harm.
-                let _ = cf
-                    .delete_change_set()
-                    .change_set_name(&change_set.id)
-                    .stack_name(&change_set.stack_id)
-                    .send()
-                    .await;
+                let _ = discard(cf, change_set).await;
                 return Ok(Prepared::NoChanges);
             }
             "FAILED" => {

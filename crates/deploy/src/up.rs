@@ -196,10 +196,14 @@ pub async fn up(
     let ready = match ready {
         Ok(ready) => ready,
         Err(err) => {
-            if made_stack {
-                // A rejected change set leaves an empty REVIEW_IN_PROGRESS stack: remove it.
-                let _ = stack::delete(cf, &change_set.stack_id).await;
-            }
+            // Best effort, so the rejection stays the error the user sees: a rejected change set
+            // of a new stack leaves an empty REVIEW_IN_PROGRESS stack (deleting it deletes the
+            // change set); on an existing stack it would linger in the console's change set list.
+            let _ = if made_stack {
+                stack::delete(cf, &change_set.stack_id).await
+            } else {
+                changeset::discard(cf, &change_set).await
+            };
             cleanup::forget_upload(clients, leftovers.upload.as_ref()).await;
             return Err(err);
         }

@@ -1313,6 +1313,44 @@ async fn rejected_change_set_of_a_create_says_why_and_removes_the_empty_stack() 
 }
 
 #[tokio::test]
+async fn rejected_change_set_of_an_update_is_deleted_and_the_stack_kept() {
+    let delete_stack = stack_deleted();
+    let delete_change_set = change_set_deleted();
+    let mocks = Mocks {
+        cf: vec![
+            existing_stack("UPDATE_COMPLETE"),
+            change_set_created(ChangeSetType::Update),
+            change_set_failed(
+                "Template error: instance of Fn::GetAtt references undefined resource Missing",
+            ),
+            delete_change_set.clone(),
+            delete_stack.clone(),
+        ],
+        ..Default::default()
+    };
+    let err = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "CloudFormation rejected the change set: Template error: instance of Fn::GetAtt references undefined resource Missing"
+    );
+    assert_eq!(delete_change_set.num_calls(), 1);
+    assert_eq!(
+        delete_stack.num_calls(),
+        0,
+        "an existing stack is never deleted"
+    );
+}
+
+#[tokio::test]
 async fn failed_service_error_includes_why_its_last_task_stopped() {
     let started = vec![
         stack_event("s1", "CREATE_IN_PROGRESS", Some("User Initiated"), 10),
