@@ -608,34 +608,35 @@ async fn large_template_goes_through_a_private_encrypted_bucket() {
     }
 }
 
-#[tokio::test]
-async fn up_passes_the_resolved_network_and_says_where_it_deploys() {
+/// `up` of an existing stack whose template asks for `inputs`, in the account `ec2` describes:
+/// asserts that CreateChangeSet got the `expected` parameter values (and was called once), and
+/// returns the first thing `up` said: where it deploys.
+async fn deploy_summary(
+    ec2: Vec<aws_smithy_mocks::Rule>,
+    inputs: &[(&str, ParameterSource)],
+    expected: &'static [(&'static str, &'static str)],
+) -> ecs_deploy::progress::ProgressEvent {
     let change_set = mock!(Cf::create_change_set)
-        .match_requests(|r| {
-            let value = |key: &str| {
+        .match_requests(move |r| {
+            expected.iter().all(|(key, wanted)| {
                 r.parameters()
                     .iter()
                     .find(|p| p.parameter_key() == Some(key))
                     .and_then(|p| p.parameter_value())
-            };
-            value("VpcId") == Some("vpc-default")
-                && value("PublicSubnetIds") == Some("subnet-pub1,subnet-pub2")
-                && value("PrivateSubnetIds") == Some("subnet-priv1")
-                && value("AssignPublicIp") == Some("DISABLED")
+                    == Some(wanted)
+            })
         })
         .then_error(no_updates);
     let mocks = Mocks {
         cf: vec![existing_stack("UPDATE_COMPLETE"), change_set.clone()],
-        ec2: network_mocks(),
+        ec2,
         ..Default::default()
     };
     let mut built = small_built();
-    built.parameters = vec![
-        input("VpcId", ParameterSource::VpcId),
-        input("PublicSubnetIds", ParameterSource::PublicSubnetIds),
-        input("PrivateSubnetIds", ParameterSource::PrivateSubnetIds),
-        input("AssignPublicIp", ParameterSource::AssignPublicIp),
-    ];
+    built.parameters = inputs
+        .iter()
+        .map(|(name, source)| input(name, source.clone()))
+        .collect();
     let mut progress = Recorder::default();
     let outcome = up(
         &mocks.clients(),
@@ -648,9 +649,34 @@ async fn up_passes_the_resolved_network_and_says_where_it_deploys() {
     .await
     .unwrap();
     assert_eq!(outcome, UpOutcome::NoChanges);
-    assert_eq!(change_set.num_calls(), 1);
     assert_eq!(
-        progress.events[0],
+        change_set.num_calls(),
+        1,
+        "CreateChangeSet with {expected:?}"
+    );
+    progress.events[0].clone()
+}
+
+#[tokio::test]
+async fn up_passes_the_resolved_network_and_says_where_it_deploys() {
+    let said = deploy_summary(
+        network_mocks(),
+        &[
+            ("VpcId", ParameterSource::VpcId),
+            ("PublicSubnetIds", ParameterSource::PublicSubnetIds),
+            ("PrivateSubnetIds", ParameterSource::PrivateSubnetIds),
+            ("AssignPublicIp", ParameterSource::AssignPublicIp),
+        ],
+        &[
+            ("VpcId", "vpc-default"),
+            ("PublicSubnetIds", "subnet-pub1,subnet-pub2"),
+            ("PrivateSubnetIds", "subnet-priv1"),
+            ("AssignPublicIp", "DISABLED"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        said,
         ecs_deploy::progress::ProgressEvent::Info(
             "Using VPC vpc-default; public subnets subnet-pub1, subnet-pub2; task subnets subnet-priv1; \
              tasks without public IPs (private subnets)"
@@ -810,47 +836,25 @@ fn private_only_vpc_mocks() -> Vec<aws_smithy_mocks::Rule> {
 #[tokio::test]
 async fn without_public_subnets_the_load_balancer_is_internal_unless_the_scheme_is_fixed() {
     // The compose file leaves the scheme open: the template asks for LoadBalancerScheme.
-    let change_set = mock!(Cf::create_change_set)
-        .match_requests(|r| {
-            let value = |key: &str| {
-                r.parameters()
-                    .iter()
-                    .find(|p| p.parameter_key() == Some(key))
-                    .and_then(|p| p.parameter_value())
-            };
-            value("LoadBalancerScheme") == Some("internal")
-                // Unused by an internal load balancer, but CloudFormation needs a subnet list.
-                && value("PublicSubnetIds") == Some("subnet-priv1")
-                && value("PrivateSubnetIds") == Some("subnet-priv1")
-        })
-        .then_error(no_updates);
-    let mocks = Mocks {
-        cf: vec![existing_stack("UPDATE_COMPLETE"), change_set.clone()],
-        ec2: private_only_vpc_mocks(),
-        ..Default::default()
-    };
-    let mut built = small_built();
-    built.parameters = vec![
-        input("VpcId", ParameterSource::VpcId),
-        input("PublicSubnetIds", ParameterSource::PublicSubnetIds),
-        input("PrivateSubnetIds", ParameterSource::PrivateSubnetIds),
-        input("LoadBalancerScheme", ParameterSource::LoadBalancerScheme),
+    let inputs = [
+        ("VpcId", ParameterSource::VpcId),
+        ("PublicSubnetIds", ParameterSource::PublicSubnetIds),
+        ("PrivateSubnetIds", ParameterSource::PrivateSubnetIds),
+        ("LoadBalancerScheme", ParameterSource::LoadBalancerScheme),
     ];
-    let mut progress = Recorder::default();
-    let outcome = up(
-        &mocks.clients(),
-        "app",
-        &built,
-        &UpOptions::default(),
-        &mut progress,
-        &mut Interrupts::none(),
+    let said = deploy_summary(
+        private_only_vpc_mocks(),
+        &inputs,
+        &[
+            ("LoadBalancerScheme", "internal"),
+            // Unused by an internal load balancer, but CloudFormation needs a subnet list.
+            ("PublicSubnetIds", "subnet-priv1"),
+            ("PrivateSubnetIds", "subnet-priv1"),
+        ],
     )
-    .await
-    .unwrap();
-    assert_eq!(outcome, UpOutcome::NoChanges);
-    assert_eq!(change_set.num_calls(), 1);
+    .await;
     assert_eq!(
-        progress.events[0],
+        said,
         ecs_deploy::progress::ProgressEvent::Info(
             "Using VPC vpc-private; an internal load balancer in the task subnets, reachable from \
              inside the VPC only (no public subnet; set x-aws-loadbalancer_scheme to choose); task \
@@ -858,6 +862,11 @@ async fn without_public_subnets_the_load_balancer_is_internal_unless_the_scheme_
                 .into()
         )
     );
+    let mut built = small_built();
+    built.parameters = inputs
+        .iter()
+        .map(|(name, source)| input(name, source.clone()))
+        .collect();
 
     // With public subnets the same template gets an internet-facing one.
     let mocks = Mocks {
