@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{copy_dir, examples_dir, log_tail, Moto, Run};
+use common::{copy_dir, examples_dir, log_tail, str_at, Moto};
 use serde_json::{json, Value};
 
 /// Examples that need infrastructure to exist first; covered by their own test below.
@@ -29,28 +29,12 @@ fn name_of(dir: &Path) -> String {
         .to_owned()
 }
 
-/// Examples with HTTPS take their ACM certificate from CERTIFICATE_ARN (examples/secure-web). ELBv2 refuses a
-/// listener whose certificate ACM does not hold, so the placeholder default cannot be deployed: the test
-/// requests a certificate from the local ACM and gives its ARN to every example (unused where no HTTPS).
-fn request_certificate(moto: &Moto) -> String {
-    let requested = moto.aws_ok(
-        "acm",
-        "request_certificate",
-        json!({ "DomainName": "app.example.com", "ValidationMethod": "DNS" }),
-    );
-    str_at(&requested, "/CertificateArn").to_owned()
-}
-
-fn up_with_certificate(moto: &Moto, dir: &Path, certificate: &str) -> Run {
-    let mut cmd = moto.docker_ecs_command(dir, &["up"]);
-    cmd.env("CERTIFICATE_ARN", certificate);
-    Run::of("docker-ecs up (CERTIFICATE_ARN set)", cmd)
-}
-
 #[test]
 fn every_example_deploys_and_is_removed() {
     let moto = Moto::start();
-    let certificate = request_certificate(&moto);
+    // Examples with HTTPS (examples/secure-web) take their certificate from CERTIFICATE_ARN; the
+    // placeholder default is not in ACM, so every example gets a real one (unused without HTTPS).
+    let certificate = moto.request_certificate("app.example.com");
     let tmp = tempfile::tempdir().expect("temporary directory");
     let mut failures = Vec::new();
     let mut deployed = 0;
@@ -61,7 +45,7 @@ fn every_example_deploys_and_is_removed() {
         }
         let dir = tmp.path().join(&name);
         copy_dir(&example, &dir);
-        let up = up_with_certificate(&moto, &dir, &certificate);
+        let up = moto.up_with_certificate(&dir, &certificate);
         let project = match moto.docker_ecs(&dir, &["config", "--format", "json"]) {
             run if run.output.status.success() => serde_json::from_str::<Value>(&run.stdout())
                 .ok()
@@ -103,13 +87,6 @@ struct Existing {
     security_group: String,
     load_balancer: String,
     file_system: String,
-}
-
-fn str_at<'a>(value: &'a Value, pointer: &str) -> &'a str {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("no {pointer} in {value}"))
 }
 
 fn create_existing_infra(moto: &Moto) -> Existing {

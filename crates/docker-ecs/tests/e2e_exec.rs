@@ -15,7 +15,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{log_tail, Moto, Run};
+use common::{log_tail, str_at, Moto, Run};
 use serde_json::{json, Value};
 
 const PROJECT: &str = "exec-app";
@@ -124,34 +124,6 @@ fn exec(
     Run::with_stdin(&format!("docker-ecs {}", all.join(" ")), cmd, stdin)
 }
 
-fn str_at<'a>(value: &'a Value, pointer: &str) -> &'a str {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("no {pointer} in {value}"))
-}
-
-/// The stack's ECS services by compose service name.
-fn services(moto: &Moto, cluster: &str) -> Vec<(String, Value)> {
-    let arns = moto.stack_resources(PROJECT, "AWS::ECS::Service");
-    let described = moto.aws_ok(
-        "ecs",
-        "describe_services",
-        json!({ "cluster": cluster, "services": arns, "include": ["TAGS"] }),
-    );
-    described["services"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|s| {
-            let name = s["tags"].as_array()?.iter().find_map(|t| {
-                (t["key"] == "com.docker.compose.service").then(|| t["value"].as_str())?
-            })?;
-            Some((name.to_owned(), s.clone()))
-        })
-        .collect()
-}
-
 /// Start a task of `service` as ECS's scheduler would: moto's services start none, so the test
 /// runs one with RunTask in the group ECS gives a service's tasks (`service:<name>`, which the
 /// launcher's ListTasks(serviceName) filters on). `exec_enabled` is what ECS copies from the
@@ -193,7 +165,7 @@ fn exec_hands_the_session_to_the_plugin_like_the_aws_cli() {
         .stack_resources(PROJECT, "AWS::ECS::Cluster")
         .pop()
         .expect("the stack creates a cluster");
-    let services = services(&moto, &cluster);
+    let services = moto.compose_services(PROJECT, &cluster);
     let service = |name: &str| {
         services
             .iter()

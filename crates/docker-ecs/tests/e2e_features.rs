@@ -17,9 +17,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use common::{copy_dir, examples_dir, log_tail, Moto, Run};
+use common::{copy_dir, examples_dir, log_tail, str_at, Moto, Run};
 use serde_json::{json, Value};
 
 /// The stack (and Compose project) name: the directory the example is copied into.
@@ -43,31 +43,6 @@ impl Project {
     }
 }
 
-/// A certificate in the local ACM. ELBv2 refuses a listener whose certificate ACM does not hold
-/// (CertificateNotFound), in moto as on AWS, so the example's placeholder ARN cannot be deployed.
-fn request_certificate(moto: &Moto) -> String {
-    let requested = moto.aws_ok(
-        "acm",
-        "request_certificate",
-        json!({ "DomainName": "photos.example.com", "ValidationMethod": "DNS" }),
-    );
-    str_at(&requested, "/CertificateArn").to_owned()
-}
-
-/// `up` with the certificate given the way the example's README says: CERTIFICATE_ARN.
-fn up(moto: &Moto, dir: &Path, certificate: &str) -> Run {
-    let mut cmd = moto.docker_ecs_command(dir, &["up"]);
-    cmd.env("CERTIFICATE_ARN", certificate);
-    Run::of("docker-ecs up (CERTIFICATE_ARN set)", cmd)
-}
-
-fn str_at<'a>(value: &'a Value, pointer: &str) -> &'a str {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("no {pointer} in {value}"))
-}
-
 /// The one physical id of a stack resource type.
 fn only_resource(moto: &Moto, resource_type: &str) -> String {
     let found = moto.stack_resources(PROJECT, resource_type);
@@ -77,33 +52,6 @@ fn only_resource(moto: &Moto, resource_type: &str) -> String {
         "one {resource_type} in the stack: {found:?}"
     );
     found[0].clone()
-}
-
-/// The stack's ECS services as DescribeServices reports them, by compose service (their
-/// `com.docker.compose.service` tag).
-fn ecs_services(moto: &Moto, cluster: &str) -> Vec<(String, Value)> {
-    let arns = moto.stack_resources(PROJECT, "AWS::ECS::Service");
-    let described = moto.aws_ok(
-        "ecs",
-        "describe_services",
-        json!({ "cluster": cluster, "services": arns, "include": ["TAGS"] }),
-    );
-    described["services"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|service| {
-            let name = service["tags"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|tag| tag["key"] == "com.docker.compose.service")
-                .and_then(|tag| tag["value"].as_str())
-                .unwrap_or_else(|| panic!("service without a compose service tag: {service}"))
-                .to_owned();
-            (name, service.clone())
-        })
-        .collect()
 }
 
 fn service<'a>(services: &'a [(String, Value)], name: &str) -> &'a Value {
@@ -139,9 +87,9 @@ fn assert_stack(moto: &Moto, run: &Run, status: &str) {
 fn https_healthcheck_arm_spot_and_exec_are_deployed_as_asked() {
     let moto = Moto::start();
     let project = Project::secure_web();
-    let certificate = request_certificate(&moto);
+    let certificate = moto.request_certificate("photos.example.com");
 
-    let run = up(&moto, &project.dir, &certificate);
+    let run = moto.up_with_certificate(&project.dir, &certificate);
     assert_stack(&moto, &run, "CREATE_COMPLETE");
 
     // HTTPS: 443 with the certificate and the TLS policy, forwarding to web's target group; 80 redirects.
@@ -220,7 +168,7 @@ fn https_healthcheck_arm_spot_and_exec_are_deployed_as_asked() {
 
     // The services: web behind the target group with its grace period and ECS Exec; the worker on Spot.
     let cluster = only_resource(&moto, "AWS::ECS::Cluster");
-    let services = ecs_services(&moto, &cluster);
+    let services = moto.compose_services(PROJECT, &cluster);
     let web = service(&services, "web");
     assert_eq!(
         web["loadBalancers"],
@@ -311,7 +259,7 @@ fn https_healthcheck_arm_spot_and_exec_are_deployed_as_asked() {
     );
 
     // up again with nothing changed: nothing to update, the stack untouched.
-    let run = up(&moto, &project.dir, &certificate);
+    let run = moto.up_with_certificate(&project.dir, &certificate);
     assert_stack(&moto, &run, "CREATE_COMPLETE");
     let said = run.all_output().to_lowercase();
     assert!(
@@ -377,10 +325,10 @@ fn target_group(moto: &Moto, arn: &str) -> Value {
 fn a_changed_healthcheck_is_updated_in_place_and_a_new_container_port_replaces_the_target_group() {
     let moto = Moto::start();
     let project = Project::secure_web();
-    let certificate = request_certificate(&moto);
+    let certificate = moto.request_certificate("photos.example.com");
     assert_stack(
         &moto,
-        &up(&moto, &project.dir, &certificate),
+        &moto.up_with_certificate(&project.dir, &certificate),
         "CREATE_COMPLETE",
     );
     let first = only_resource(&moto, "AWS::ElasticLoadBalancingV2::TargetGroup");
@@ -392,7 +340,7 @@ fn a_changed_healthcheck_is_updated_in_place_and_a_new_container_port_replaces_t
     edit_compose(&project, "grace_period: 90s", "grace_period: 2m");
     assert_stack(
         &moto,
-        &up(&moto, &project.dir, &certificate),
+        &moto.up_with_certificate(&project.dir, &certificate),
         "UPDATE_COMPLETE",
     );
     assert_eq!(
@@ -409,7 +357,7 @@ fn a_changed_healthcheck_is_updated_in_place_and_a_new_container_port_replaces_t
     );
     assert_eq!(group["HealthCheckIntervalSeconds"], 30, "{group}");
     let cluster = only_resource(&moto, "AWS::ECS::Cluster");
-    let services = ecs_services(&moto, &cluster);
+    let services = moto.compose_services(PROJECT, &cluster);
     let web = service(&services, "web");
     assert_eq!(web["healthCheckGracePeriodSeconds"], 120, "{web}");
 
@@ -418,7 +366,7 @@ fn a_changed_healthcheck_is_updated_in_place_and_a_new_container_port_replaces_t
     edit_compose(&project, "port=8080", "port=9000");
     assert_stack(
         &moto,
-        &up(&moto, &project.dir, &certificate),
+        &moto.up_with_certificate(&project.dir, &certificate),
         "UPDATE_COMPLETE",
     );
     let second = only_resource(&moto, "AWS::ElasticLoadBalancingV2::TargetGroup");
@@ -447,7 +395,7 @@ fn a_changed_healthcheck_is_updated_in_place_and_a_new_container_port_replaces_t
         json!([{ "Type": "forward", "TargetGroupArn": second }]),
         "{https}"
     );
-    let services = ecs_services(&moto, &cluster);
+    let services = moto.compose_services(PROJECT, &cluster);
     let web = service(&services, "web");
     assert_eq!(
         web["loadBalancers"],

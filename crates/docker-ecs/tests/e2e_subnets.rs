@@ -10,7 +10,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use common::{log_tail, Moto, Run};
+use common::{log_tail, str_at, Moto, Run};
 use serde_json::{json, Value};
 
 const ZONES: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
@@ -21,13 +21,6 @@ struct Vpc {
     public: Vec<String>,
     private: Vec<String>,
     zone_of: BTreeMap<String, String>,
-}
-
-fn str_at<'a>(value: &'a Value, pointer: &str) -> &'a str {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("no {pointer} in {value}"))
 }
 
 impl Vpc {

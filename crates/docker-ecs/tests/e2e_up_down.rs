@@ -76,33 +76,11 @@ fn cluster_name(moto: &Moto) -> String {
     clusters[0].clone()
 }
 
-/// The ECS services of the stack, as DescribeServices reports them (with tags).
-fn ecs_services(moto: &Moto) -> Vec<Value> {
-    let arns = resources_of_type(moto, "AWS::ECS::Service");
-    assert!(!arns.is_empty(), "the stack has no ECS service");
-    let described = moto.aws_ok(
-        "ecs",
-        "describe_services",
-        json!({ "cluster": cluster_name(moto), "services": arns, "include": ["TAGS"] }),
-    );
-    described["services"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-/// The compose service a described ECS service belongs to (its `com.docker.compose.service` tag).
-fn compose_service(service: &Value) -> Option<String> {
-    service["tags"].as_array()?.iter().find_map(|tag| {
-        (tag["key"] == "com.docker.compose.service")
-            .then(|| tag["value"].as_str().map(str::to_owned))?
-    })
-}
-
+/// The ECS service running the compose service `name`.
 fn service_for(moto: &Moto, name: &str) -> Value {
-    ecs_services(moto)
+    moto.compose_services(PROJECT, &cluster_name(moto))
         .into_iter()
-        .find(|s| compose_service(s).as_deref() == Some(name))
+        .find_map(|(service, described)| (service == name).then_some(described))
         .unwrap_or_else(|| panic!("no ECS service tagged com.docker.compose.service={name}"))
 }
 
@@ -153,13 +131,13 @@ fn up_update_ps_down_lifecycle() {
     let cluster = cluster_name(&moto);
     let described = moto.aws_ok("ecs", "describe_clusters", json!({ "clusters": [cluster] }));
     assert_eq!(described["clusters"][0]["status"], "ACTIVE", "{described}");
-    let services = ecs_services(&moto);
-    let names: BTreeSet<String> = services.iter().filter_map(compose_service).collect();
+    let services = moto.compose_services(PROJECT, &cluster);
+    let names: BTreeSet<&str> = services.iter().map(|(name, _)| name.as_str()).collect();
     assert!(
         names.contains("web") && names.contains("redis"),
         "ECS services per compose service: {names:?}"
     );
-    for service in &services {
+    for (_, service) in &services {
         assert_eq!(service["status"], "ACTIVE", "{service}");
         assert_eq!(service["launchType"], "FARGATE", "{service}");
     }

@@ -259,6 +259,52 @@ impl Moto {
             .collect()
     }
 
+    /// A certificate in the local ACM, issued at once (see e2e/moto_launcher.py). ELBv2 refuses a
+    /// listener whose certificate ACM does not hold (CertificateNotFound), in moto as on AWS.
+    pub fn request_certificate(&self, domain: &str) -> String {
+        let requested = self.aws_ok(
+            "acm",
+            "request_certificate",
+            serde_json::json!({ "DomainName": domain, "ValidationMethod": "DNS" }),
+        );
+        str_at(&requested, "/CertificateArn").to_owned()
+    }
+
+    /// `docker-ecs up` with the certificate given as examples/secure-web's README says:
+    /// CERTIFICATE_ARN (unused by projects without HTTPS).
+    pub fn up_with_certificate(&self, dir: &Path, certificate: &str) -> Run {
+        let mut cmd = self.docker_ecs_command(dir, &["up"]);
+        cmd.env("CERTIFICATE_ARN", certificate);
+        Run::of("docker-ecs up (CERTIFICATE_ARN set)", cmd)
+    }
+
+    /// The ECS services of `stack` in `cluster` as DescribeServices reports them, each with the
+    /// compose service it runs (its `com.docker.compose.service` tag, which every one must have).
+    pub fn compose_services(&self, stack: &str, cluster: &str) -> Vec<(String, Value)> {
+        let arns = self.stack_resources(stack, "AWS::ECS::Service");
+        assert!(!arns.is_empty(), "the stack {stack} has no ECS service");
+        let described = self.aws_ok(
+            "ecs",
+            "describe_services",
+            serde_json::json!({ "cluster": cluster, "services": arns, "include": ["TAGS"] }),
+        );
+        described["services"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|service| {
+                let name = service["tags"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|tag| tag["key"] == "com.docker.compose.service")
+                    .and_then(|tag| tag["value"].as_str())
+                    .unwrap_or_else(|| panic!("service without a compose service tag: {service}"));
+                (name.to_owned(), service.clone())
+            })
+            .collect()
+    }
+
     /// The stack's status, or None when it does not exist.
     pub fn stack_status(&self, stack: &str) -> Option<String> {
         let described = self
@@ -402,6 +448,14 @@ fn http(port: u16, method: &str, path: &str, body: Option<&str>) -> std::io::Res
         .map(|(_, b)| b.to_owned())
         .unwrap_or_default();
     Ok((status, body))
+}
+
+/// The string at the JSON `pointer` of `value`; a missing one fails the test, naming it.
+pub fn str_at<'a>(value: &'a Value, pointer: &str) -> &'a str {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("no {pointer} in {value}"))
 }
 
 /// The last `lines` lines of a log.
