@@ -7,12 +7,34 @@
 //! with the other tags before the document is read into the model.
 
 use serde_yaml::value::{Tag, TaggedValue};
-use serde_yaml::Value;
+use serde_yaml::{Mapping, Value};
 
 use super::value::{child, index, key_string, untag_mut};
 
 /// The lists of a service whose entries are tracked: the ones merged by appending.
-const LISTS: [&str; 5] = ["ports", "volumes", "secrets", "configs", "env_file"];
+const LISTS: [&str; 18] = [
+    "ports",
+    "volumes",
+    "secrets",
+    "configs",
+    "env_file",
+    "expose",
+    "devices",
+    "cap_add",
+    "cap_drop",
+    "dns",
+    "dns_opt",
+    "dns_search",
+    "links",
+    "external_links",
+    "tmpfs",
+    "extra_hosts",
+    "security_opt",
+    "group_add",
+];
+
+/// The lists of each of a service's networks merged by appending.
+const NETWORK_LISTS: [&str; 2] = ["aliases", "link_local_ips"];
 
 /// Tag names carry `MARK`, the file's index among the locator's sources, `SEP`, then the path.
 const MARK: &str = "origin\u{1f}";
@@ -112,12 +134,34 @@ fn for_each_entry(doc: &mut Value, mut f: impl FnMut(&mut Value, &str)) {
             continue;
         };
         for list in LISTS {
-            if let Some(Value::Sequence(entries)) = service.get_mut(list).map(untag_mut) {
-                let list_path = child(&service_path, list);
-                for (i, entry) in entries.iter_mut().enumerate() {
-                    f(entry, &index(&list_path, i));
+            each_entry(service, list, &service_path, &mut f);
+        }
+        let Some(Value::Mapping(networks)) = service.get_mut("networks").map(untag_mut) else {
+            continue;
+        };
+        let networks_path = child(&service_path, "networks");
+        for (name, network) in networks.iter_mut() {
+            let network_path = child(&networks_path, &key_string(name).unwrap_or_default());
+            if let Value::Mapping(network) = untag_mut(network) {
+                for list in NETWORK_LISTS {
+                    each_entry(network, list, &network_path, &mut f);
                 }
             }
+        }
+    }
+}
+
+/// `f(entry, path)` for each entry of `parent[list]` when it is a list.
+fn each_entry(
+    parent: &mut Mapping,
+    list: &str,
+    parent_path: &str,
+    f: &mut impl FnMut(&mut Value, &str),
+) {
+    if let Some(Value::Sequence(entries)) = parent.get_mut(list).map(untag_mut) {
+        let list_path = child(parent_path, list);
+        for (i, entry) in entries.iter_mut().enumerate() {
+            f(entry, &index(&list_path, i));
         }
     }
 }
