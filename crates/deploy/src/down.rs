@@ -1,5 +1,6 @@
 //! `docker ecs down`: delete the project's stack and follow the deletion. EFS file systems survive
-//! (DeletionPolicy Retain) and the next `up` reuses them: say so.
+//! (DeletionPolicy Retain) and the next `up` reuses them: say so. A Ctrl-C before DeleteStack is sent
+//! deletes nothing; after, it only stops the waiting.
 
 use std::time::Duration;
 
@@ -37,6 +38,8 @@ pub enum DownOutcome {
     Detached,
     /// Ctrl-C: CloudFormation goes on deleting without us.
     StoppedWaiting,
+    /// Ctrl-C before the deletion was asked for: the stack is untouched.
+    Cancelled,
 }
 
 pub async fn down(
@@ -48,7 +51,14 @@ pub async fn down(
 ) -> Result<DownOutcome, Error> {
     stack::check_name(project)?;
     let cf = &clients.cloudformation;
-    let Some(existing) = stack::describe(cf, project).await? else {
+    // Reads only, up to DeleteStack: a Ctrl-C meanwhile stops them with nothing deleted.
+    let Some(found) = interrupts
+        .unless_interrupted(stack::describe(cf, project))
+        .await
+    else {
+        return Ok(cancelled(project, progress));
+    };
+    let Some(existing) = found? else {
         progress.report(ProgressEvent::Info(format!(
             "Nothing to remove: there is no stack {project} in region {}",
             clients.region
@@ -61,9 +71,21 @@ pub async fn down(
             stack::PROJECT_TAG
         )));
     }
-    let file_systems = project_file_systems(clients, project, &existing.id).await?;
-    let names = deployed_names(clients, &existing.id).await;
-    let feed = EventFeed::after_current(cf, &existing.id).await?;
+    let read = interrupts
+        .unless_interrupted(async {
+            let file_systems = project_file_systems(clients, project, &existing.id).await?;
+            let names = deployed_names(clients, &existing.id).await;
+            let feed = EventFeed::after_current(cf, &existing.id).await?;
+            Ok::<_, Error>((file_systems, names, feed))
+        })
+        .await;
+    let Some(read) = read else {
+        return Ok(cancelled(project, progress));
+    };
+    let (file_systems, names, feed) = read?;
+    if interrupts.take_pending() {
+        return Ok(cancelled(project, progress));
+    }
     if existing.status != "DELETE_IN_PROGRESS" {
         if existing.phase() == Phase::InProgress && existing.status != stack::REVIEW_IN_PROGRESS {
             // CloudFormation refuses to delete a stack in the middle of another operation.
@@ -121,6 +143,14 @@ pub async fn down(
             })
         }
     }
+}
+
+/// Ctrl-C before DeleteStack was sent.
+fn cancelled(project: &str, progress: &mut dyn Progress) -> DownOutcome {
+    progress.report(ProgressEvent::Info(format!(
+        "Interrupted before deleting anything: stack {project} is as it was"
+    )));
+    DownOutcome::Cancelled
 }
 
 fn report_retained(file_systems: &[String], progress: &mut dyn Progress) {

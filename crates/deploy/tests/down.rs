@@ -237,7 +237,41 @@ async fn detach_returns_once_deletion_started() {
 
 #[tokio::test]
 async fn ctrl_c_stops_waiting_and_leaves_the_deletion_running() {
-    let (mocks, delete) = deletable_stack_mocks(&["DELETE_IN_PROGRESS"]);
+    let (mut mocks, delete) = deletable_stack_mocks(&["DELETE_IN_PROGRESS"]);
+    let (sender, mut interrupts) = Interrupts::channel();
+    // The user presses Ctrl-C once DeleteStack was sent, while down follows the deletion.
+    mocks.cf.insert(
+        0,
+        mock!(Cf::delete_stack)
+            .match_requests(|r| r.stack_name() == Some(STACK_ID))
+            .then_compute_output(move |_| {
+                let _ = sender.send(());
+                aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput::builder()
+                    .build()
+            }),
+    );
+    let sent = mocks.cf[0].clone();
+    let mut progress = Recorder::default();
+    let outcome = down(
+        &mocks.clients(),
+        "app",
+        &options(),
+        &mut progress,
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, DownOutcome::StoppedWaiting);
+    assert_eq!(sent.num_calls() + delete.num_calls(), 1);
+    assert!(progress.events.contains(&ProgressEvent::Info(
+        "Stopped waiting: CloudFormation goes on deleting stack app".into()
+    )));
+}
+
+/// A Ctrl-C while `down` still reads the stack (before DeleteStack) means "stop": nothing is deleted.
+#[tokio::test]
+async fn ctrl_c_before_the_deletion_deletes_nothing() {
+    let (mocks, delete) = deletable_stack_mocks(&["CREATE_COMPLETE"]);
     let (sender, mut interrupts) = Interrupts::channel();
     sender.send(()).unwrap();
     let mut progress = Recorder::default();
@@ -250,11 +284,14 @@ async fn ctrl_c_stops_waiting_and_leaves_the_deletion_running() {
     )
     .await
     .unwrap();
-    assert_eq!(outcome, DownOutcome::StoppedWaiting);
-    assert_eq!(delete.num_calls(), 1);
-    assert!(progress.events.contains(&ProgressEvent::Info(
-        "Stopped waiting: CloudFormation goes on deleting stack app".into()
-    )));
+    assert_eq!(outcome, DownOutcome::Cancelled);
+    assert_eq!(delete.num_calls(), 0, "the stack was deleted after Ctrl-C");
+    assert_eq!(
+        progress.events,
+        [ProgressEvent::Info(
+            "Interrupted before deleting anything: stack app is as it was".into()
+        )]
+    );
 }
 
 #[tokio::test]

@@ -33,6 +33,6 @@ pub fn run(project_args: &ProjectArgs, aws: &AwsArgs, args: &DownArgs) -> anyhow
         DownOutcome::NothingToRemove | DownOutcome::Removed { .. } | DownOutcome::Detached => {
             ExitCode::SUCCESS
         }
-        DownOutcome::StoppedWaiting => ExitCode::from(INTERRUPTED),
+        DownOutcome::StoppedWaiting | DownOutcome::Cancelled => ExitCode::from(INTERRUPTED),
     })
 }
