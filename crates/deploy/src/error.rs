@@ -49,9 +49,18 @@ impl Error {
 /// The most useful text of an SDK error: its error code and message when the service sent them,
 /// otherwise the deepest source (connection refused, timeout, ...).
 pub fn describe_sdk_error(err: &(dyn std::error::Error + 'static)) -> String {
+    use aws_smithy_types::error::ErrorMetadata;
     let mut deepest = err.to_string();
     let mut current = err.source();
     while let Some(source) = current {
+        // An error the SDK has no type for ends in its metadata, whose Display is a debug dump.
+        if let Some(meta) = source.downcast_ref::<ErrorMetadata>() {
+            match (meta.code(), meta.message()) {
+                (Some(code), Some(message)) => return format!("{code}: {message}"),
+                (Some(only), None) | (None, Some(only)) => return only.to_string(),
+                (None, None) => {}
+            }
+        }
         let text = source.to_string();
         if !text.is_empty() {
             deepest = text;

@@ -478,3 +478,33 @@ async fn a_missing_stack_says_so() {
         .unwrap_err();
     assert!(err.to_string().starts_with("reading stack demo: "), "{err}");
 }
+
+/// An error of a call the SDK has no model for (AccessDenied on ListStackResources) reads as AWS
+/// wrote it, "Code: message", not as the SDK's debug dump of its metadata.
+#[tokio::test]
+async fn an_aws_error_reads_as_code_and_message() {
+    use aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesError;
+    let denied = mock!(aws_sdk_cloudformation::Client::list_stack_resources).then_error(|| {
+        ListStackResourcesError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDenied")
+                .message("User is not authorized to perform cloudformation:ListStackResources")
+                .build(),
+        )
+    });
+    let found = stack_found();
+    let cf = mock_client!(
+        aws_sdk_cloudformation,
+        RuleMode::MatchAny,
+        [&found, &denied]
+    );
+    let ecs = mock_client!(aws_sdk_ecs, RuleMode::MatchAny, Vec::<&Rule>::new());
+    let err = stack_info::load(&cf, &ecs, "demo", "us-east-1")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "listing the resources of stack demo: AccessDenied: User is not authorized to perform \
+         cloudformation:ListStackResources"
+    );
+}
