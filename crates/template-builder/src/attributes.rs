@@ -83,7 +83,8 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.ports.x-aws-protocol", M, "`http` / `https`: listen with HTTP(S) (an ALB when every port is HTTP)"),
     a("service.ports.x-aws-certificate", M, "ACM certificate ARN: the port is HTTPS (ALB listener with the certificate, forwarding to the container port); an error on a port declared otherwise, behind an NLB, or with an invalid ARN"),
     a("service.ports.app_protocol", M, "like `x-aws-protocol` when that is not set"),
-    a("service.ports.host_ip", W, "a load balancer listens on all its addresses"),
+    a("service.ports.host_ip", W, "a load balancer listens on all its addresses (`0.0.0.0` and `::` say so already and are not warned about)"),
+    a("service.ports.loopback", W, "published on a loopback address only (`127.0.0.1:5432:5432`), for the local machine: not put on the load balancer, which would open it to the internet; services on its networks still reach it"),
     a("service.ports.range", E, "a published port range cannot be load balanced; list the ports one by one"),
     a("service.ports.clash", E, "two services publish the same port on the one load balancer"),
     a("service.expose", M, "nothing to do: services on a shared network reach each other on every port"),
@@ -130,9 +131,10 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.cpus", M, "task size, like `deploy.resources.limits.cpus`"),
     a("service.mem_limit", M, "task size, like `deploy.resources.limits.memory`"),
     a("service.mem_reservation", M, "task size, like `deploy.resources.reservations.memory`"),
-    a("service.logging", M, "`awslogs` log configuration; `awslogs-*` options are passed through"),
+    a("service.logging", M, "`awslogs` log configuration; `awslogs-*` options are passed through, except where the logs go"),
     a("service.logging.driver", W, "only the awslogs driver is available: logs go to CloudWatch Logs"),
     a("service.logging.options", W, "only `awslogs-*` options apply"),
+    a("service.logging.options.managed", W, "`awslogs-group`, `awslogs-region`, `awslogs-stream-prefix` and `awslogs-create-group` are set by docker ecs: logs go to the stack's log group `/docker-compose/<project>` in its region, where `docker ecs logs` reads them"),
     a("service.init", M, "`LinuxParameters.InitProcessEnabled`"),
     a("service.cap_add", M, "`LinuxParameters.Capabilities.Add`; Fargate only allows SYS_PTRACE (anything else is an error)"),
     a("service.cap_drop", M, "`LinuxParameters.Capabilities.Drop`"),
@@ -307,7 +309,13 @@ fn present_in_service(service: &Service) -> Vec<(String, String)> {
         add("service.container_name", "container_name");
     }
     for port in &service.ports {
-        if port.host_ip.is_some() {
+        // Every address is what a load balancer listens on anyway.
+        let all_addresses = port
+            .host_ip
+            .as_deref()
+            .and_then(|ip| ip.trim_matches(['[', ']']).parse::<std::net::IpAddr>().ok())
+            .is_some_and(|ip| ip.is_unspecified());
+        if port.host_ip.is_some() && !all_addresses {
             add("service.ports.host_ip", "ports.host_ip");
         }
     }

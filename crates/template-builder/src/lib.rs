@@ -7,7 +7,7 @@
 //!
 //! One module per concern: `cluster`, `networks` (security groups), `loadbalancer` (listeners, target
 //! groups), `https` (certificates, redirect), `targethealth` (`x-aws-healthcheck`), `services` (the ECS service, wiring the others together), `taskdef` (containers),
-//! `fargate` (task size), `servicediscovery`, `logs`, `iam`, `exec` (ECS Exec), `secrets`, `volumes` (EFS), `gpu`, `spot`
+//! `local_ports` (ports published on 127.0.0.1 only), `fargate` (task size), `servicediscovery`, `logs`, `iam`, `exec` (ECS Exec), `secrets`, `volumes` (EFS), `gpu`, `spot`
 //! (Fargate Spot), `autoscaling`, `overlay` (`x-aws-cloudformation`), `limits`. `attributes` is the table of every
 //! Compose attribute (mapped / warned / error) behind the warnings and docs/ATTRIBUTES.md; `naming`
 //! gives logical ids, `template` the document and intrinsic functions, `yaml` the YAML 1.1-safe output.
@@ -29,6 +29,7 @@ mod https;
 mod iam;
 mod limits;
 mod loadbalancer;
+mod local_ports;
 mod logs;
 pub mod naming;
 mod networks;
@@ -166,8 +167,11 @@ pub struct Error {
 
 /// Convert a project into a CloudFormation template.
 pub fn build(project: &Project) -> Result<Built, Error> {
+    let (project, local_ports) = local_ports::without_loopback_ports(project);
+    let project = project.as_ref();
     let names = naming::Names::new(project)?;
     let mut ctx = context::Ctx::new(project, names);
+    ctx.warnings.extend(local_ports);
     attributes::check(project, &mut ctx.warnings)?;
     services::check_dependency_cycles(project)?;
     if let Some(vpc) = ctx.project_extension_str("x-aws-vpc") {

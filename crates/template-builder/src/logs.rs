@@ -51,8 +51,18 @@ pub fn add(ctx: &mut Ctx) -> Result<(), Error> {
     Ok(())
 }
 
+/// Options that say where logs go. They stay ours: the log group is created by the stack in its
+/// region (a task logging to another group or region fails to start when that group does not
+/// exist there), and `docker ecs logs` reads the streams `<project>/<container>/<task-id>` of it.
+const MANAGED_OPTIONS: [&str; 4] = [
+    "awslogs-group",
+    "awslogs-region",
+    "awslogs-stream-prefix",
+    "awslogs-create-group",
+];
+
 /// The awslogs configuration of a container. `options` are the service's `logging.options`
-/// (`awslogs-*` ones override the defaults); `None` for the init containers.
+/// (`awslogs-*` ones other than [`MANAGED_OPTIONS`] override the defaults); `None` for the init containers.
 pub fn log_configuration(ctx: &mut Ctx, service: Option<&Service>) -> Value {
     let mut options: BTreeMap<String, Value> = BTreeMap::new();
     options.insert("awslogs-group".into(), r#ref(LOG_GROUP));
@@ -75,7 +85,13 @@ pub fn log_configuration(ctx: &mut Ctx, service: Option<&Service>) -> Value {
                 );
             }
             for (key, value) in &logging.options {
-                if key.starts_with("awslogs-") {
+                if MANAGED_OPTIONS.contains(&key.as_str()) {
+                    ctx.warn(
+                        "service.logging.options.managed",
+                        Some(&service.name),
+                        &format!("logging.options.{key}"),
+                    );
+                } else if key.starts_with("awslogs-") {
                     options.insert(key.clone(), Value::String(value.clone()));
                 } else {
                     ctx.warn(

@@ -181,16 +181,46 @@ pub fn pull_credentials(name: &str, service: &Service) -> Result<Option<String>,
 fn clamp(ctx: &mut Ctx, service: &str, attribute: &str, value: u64, (min, max): (u64, u64)) -> u64 {
     let clamped = value.clamp(min, max);
     if clamped != value {
-        ctx.warn_value(
-            Some(service),
+        warn_clamped(
+            ctx,
+            service,
             attribute,
-            format!(
-                "{} ({value} -> {clamped}; ECS accepts {min} to {max})",
-                crate::attributes::lookup("service.healthcheck.clamped").note
-            ),
+            format!("{value} -> {clamped}; ECS accepts {min} to {max}"),
         );
     }
     clamped
+}
+
+/// [`clamp`] for a duration, in whole seconds (rounded up), shown as the user wrote it.
+fn clamp_seconds(
+    ctx: &mut Ctx,
+    service: &str,
+    attribute: &str,
+    value: compose_model::Duration,
+    (min, max): (u64, u64),
+) -> u64 {
+    let seconds = value.as_secs_ceil();
+    let clamped = seconds.clamp(min, max);
+    if clamped != seconds {
+        warn_clamped(
+            ctx,
+            service,
+            attribute,
+            format!("{value} -> {clamped}s; ECS accepts {min}s to {max}s"),
+        );
+    }
+    clamped
+}
+
+fn warn_clamped(ctx: &mut Ctx, service: &str, attribute: &str, detail: String) {
+    ctx.warn_value(
+        Some(service),
+        attribute,
+        format!(
+            "{} ({detail})",
+            crate::attributes::lookup("service.healthcheck.clamped").note
+        ),
+    );
 }
 
 fn health_check(ctx: &mut Ctx, name: &str, service: &Service) -> Option<Value> {
@@ -208,23 +238,11 @@ fn health_check(ctx: &mut Ctx, name: &str, service: &Service) -> Option<Value> {
     let mut out = Map::new();
     out.insert("Command".into(), json!(check.test));
     if let Some(interval) = check.interval {
-        let v = clamp(
-            ctx,
-            name,
-            "healthcheck.interval",
-            interval.as_secs_ceil(),
-            HEALTH_INTERVAL,
-        );
+        let v = clamp_seconds(ctx, name, "healthcheck.interval", interval, HEALTH_INTERVAL);
         out.insert("Interval".into(), v.into());
     }
     if let Some(timeout) = check.timeout {
-        let v = clamp(
-            ctx,
-            name,
-            "healthcheck.timeout",
-            timeout.as_secs_ceil(),
-            HEALTH_TIMEOUT,
-        );
+        let v = clamp_seconds(ctx, name, "healthcheck.timeout", timeout, HEALTH_TIMEOUT);
         out.insert("Timeout".into(), v.into());
     }
     if let Some(retries) = check.retries {
@@ -232,11 +250,11 @@ fn health_check(ctx: &mut Ctx, name: &str, service: &Service) -> Option<Value> {
         out.insert("Retries".into(), v.into());
     }
     if let Some(start) = check.start_period {
-        let v = clamp(
+        let v = clamp_seconds(
             ctx,
             name,
             "healthcheck.start_period",
-            start.as_secs_ceil(),
+            start,
             HEALTH_START_PERIOD,
         );
         out.insert("StartPeriod".into(), v.into());

@@ -1506,3 +1506,64 @@ fn x_aws_subnets_become_a_precondition_and_bad_ids_stop_the_build() {
     let err = build(&p).unwrap_err();
     assert_eq!(err.attribute, "x-aws-subnets.private[0]");
 }
+
+#[test]
+fn where_logs_go_stays_the_stack_log_group_whatever_the_service_says() {
+    let mut api = service("app");
+    api.logging = Some(Logging {
+        driver: Some("awslogs".into()),
+        options: [
+            ("awslogs-region", "eu-west-1"),
+            ("awslogs-group", "/custom/group"),
+            ("awslogs-stream-prefix", "app"),
+            ("awslogs-datetime-format", "%Y-%m-%d"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect(),
+    });
+    let built = build(&project(vec![("api", api)])).unwrap();
+    let td = &built.template["Resources"]["ApiTaskDefinition"]["Properties"];
+    let options = &td["ContainerDefinitions"][1]["LogConfiguration"]["Options"];
+    assert_eq!(options["awslogs-region"], json!({"Ref": "AWS::Region"}));
+    assert_eq!(options["awslogs-group"], json!({"Ref": "LogGroup"}));
+    assert_eq!(options["awslogs-stream-prefix"], "demo");
+    assert_eq!(options["awslogs-datetime-format"], "%Y-%m-%d");
+    let warned: Vec<&str> = built
+        .warnings
+        .iter()
+        .map(|w| w.attribute.as_str())
+        .collect();
+    assert_eq!(
+        warned,
+        [
+            "logging.options.awslogs-group",
+            "logging.options.awslogs-region",
+            "logging.options.awslogs-stream-prefix"
+        ]
+    );
+}
+
+#[test]
+fn a_clamped_health_check_duration_is_shown_as_written() {
+    let mut db = service("mysql");
+    db.healthcheck = Some(Healthcheck {
+        test: vec!["CMD".into(), "true".into()],
+        interval: Some(Duration(std::time::Duration::from_millis(500))),
+        timeout: Some(Duration::from_secs(90)),
+        ..Default::default()
+    });
+    let built = build(&project(vec![("db", db)])).unwrap();
+    let check = &built.template["Resources"]["DbTaskDefinition"]["Properties"]
+        ["ContainerDefinitions"][1]["HealthCheck"];
+    assert_eq!(check["Interval"], 5);
+    assert_eq!(check["Timeout"], 60);
+    let shown: Vec<String> = built.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "service \"db\": healthcheck.interval: value outside what ECS accepts: clamped (500ms -> 5s; ECS accepts 5s to 300s)",
+            "service \"db\": healthcheck.timeout: value outside what ECS accepts: clamped (1m30s -> 60s; ECS accepts 2s to 60s)",
+        ]
+    );
+}

@@ -50,6 +50,7 @@ projects! {
     ignored_attributes => "ignored-attributes",
     internal_explicit_subnets => "internal-explicit-subnets",
     internal_loadbalancer => "internal-loadbalancer",
+    local_dev_habits => "local-dev-habits",
     many_services_one_port => "many-services-one-port",
     minimal => "minimal",
     mixed_http_tcp => "mixed-http-tcp",
