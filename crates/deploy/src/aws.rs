@@ -1,8 +1,11 @@
 //! Credentials, region and one client per AWS service, from the standard AWS chain (environment,
-//! profiles, SSO, `--aws-profile`, `--region`). `AWS_ENDPOINT_URL` is honoured by the SDK itself,
+//! profiles, SSO, `--region`); `--aws-profile` takes the credentials from that profile only. `AWS_ENDPOINT_URL` is honoured by the SDK itself,
 //! which is how the end-to-end tests point us at a local AWS API.
 
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
 use aws_config::BehaviorVersion;
+use aws_credential_types::provider::SharedCredentialsProvider;
 
 use crate::Error;
 
@@ -41,15 +44,33 @@ impl Clients {
         if let Some(profile) = &options.profile {
             loader = loader.profile_name(profile);
         }
-        let config = loader.load().await;
+        let mut config = loader.load().await;
         let region = config.region().ok_or(Error::NoRegion)?.to_string();
+        if let Some(profile) = &options.profile {
+            // As with `aws --profile`: the named profile's credentials, not access keys that happen
+            // to be in the environment (the default chain reads those first).
+            let provider_config = ProviderConfig::default().with_region(config.region().cloned());
+            let provider = ProfileFileCredentialsProvider::builder()
+                .configure(&provider_config)
+                .profile_name(profile)
+                .build();
+            config = config
+                .into_builder()
+                .credentials_provider(SharedCredentialsProvider::new(provider))
+                .build();
+        }
         match config.credentials_provider() {
             Some(provider) => {
                 use aws_credential_types::provider::ProvideCredentials;
-                provider
-                    .provide_credentials()
-                    .await
-                    .map_err(|e| Error::NoCredentials(crate::error::describe_sdk_error(&e)))?;
+                provider.provide_credentials().await.map_err(|e| {
+                    let reason = crate::error::describe_sdk_error(&e);
+                    match &options.profile {
+                        Some(profile) => {
+                            Error::Precondition(profile_without_credentials(profile, &e, reason))
+                        }
+                        None => Error::NoCredentials(reason),
+                    }
+                })?;
             }
             None => return Err(Error::NoCredentials("no credentials provider".into())),
         }
@@ -76,4 +97,23 @@ impl Clients {
             acm: aws_sdk_acm::Client::new(config),
         }
     }
+}
+
+/// Why `--aws-profile NAME` gave no credentials; a profile in no file at all reads as such (the
+/// SDK only says its provider "was not enabled").
+fn profile_without_credentials(
+    profile: &str,
+    err: &aws_credential_types::provider::error::CredentialsError,
+    reason: String,
+) -> String {
+    use aws_credential_types::provider::error::CredentialsError;
+    let reason = match err {
+        CredentialsError::CredentialsNotLoaded(_) => {
+            "it is not defined in ~/.aws/config or ~/.aws/credentials (or AWS_CONFIG_FILE, \
+             AWS_SHARED_CREDENTIALS_FILE)"
+                .to_string()
+        }
+        _ => reason,
+    };
+    format!("no AWS credentials from profile {profile} (--aws-profile): {reason}")
 }

@@ -141,6 +141,55 @@ fn secret_create_ls_inspect_rm() {
     assert!(run.stderr().contains("db_password"), "{}", run.describe());
 }
 
+/// `--aws-profile NAME` uses that profile's credentials, as `aws --profile` does, also when access keys
+/// are set in the environment (which the default chain reads first): what is meant for one account
+/// never reaches the account of the environment's keys, and a profile that does not exist stops the
+/// command before it does anything.
+#[test]
+fn aws_profile_wins_over_keys_in_the_environment() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    moto.docker_ecs_stdin(dir.path(), &["secret", "create", "env-account", "-"], "v")
+        .assert_success();
+    // Keys of another account: moto maps an assumed role's keys to the role's account.
+    let assumed = moto.aws_ok(
+        "sts",
+        "assume_role",
+        json!({ "RoleArn": "arn:aws:iam::111111111111:role/deployer", "RoleSessionName": "e2e" }),
+    );
+    let aws_dir = moto.home().join(".aws");
+    std::fs::create_dir_all(&aws_dir).expect("create ~/.aws");
+    std::fs::write(
+        aws_dir.join("credentials"),
+        format!(
+            "[other]\naws_access_key_id = {}\naws_secret_access_key = {}\naws_session_token = {}\n",
+            common::str_at(&assumed, "/Credentials/AccessKeyId"),
+            common::str_at(&assumed, "/Credentials/SecretAccessKey"),
+            common::str_at(&assumed, "/Credentials/SessionToken"),
+        ),
+    )
+    .expect("write ~/.aws/credentials");
+
+    let listed = json_of(&moto.docker_ecs(
+        dir.path(),
+        &["--aws-profile", "other", "secret", "ls", "--format", "json"],
+    ));
+    assert_eq!(listed, json!([]), "the environment's account was listed");
+
+    let run = moto.docker_ecs(
+        dir.path(),
+        &["--aws-profile", "nosuch", "secret", "rm", "env-account"],
+    );
+    run.assert_failure();
+    assert!(
+        run.stderr()
+            .contains("no AWS credentials from profile nosuch (--aws-profile)"),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(secret_names(&moto, dir.path()), ["env-account"]);
+}
+
 fn write_project(dir: &Path, compose: &str) {
     std::fs::create_dir_all(dir).expect("create the project directory");
     std::fs::write(dir.join("compose.yaml"), compose).expect("write compose.yaml");
