@@ -1567,3 +1567,30 @@ fn a_clamped_health_check_duration_is_shown_as_written() {
         ]
     );
 }
+
+#[test]
+fn the_host_time_zone_files_are_left_out_with_a_warning() {
+    let mut git = service("gitea");
+    for file in ["/etc/localtime", "/etc/timezone"] {
+        git.volumes.push(ServiceVolume {
+            kind: VolumeType::Bind,
+            source: Some(file.into()),
+            target: file.into(),
+            read_only: true,
+            volume: None,
+            tmpfs: None,
+            other: BTreeMap::new(),
+        });
+    }
+    let built = build(&project(vec![("git", git)])).unwrap();
+    let td = &built.template["Resources"]["GitTaskDefinition"]["Properties"];
+    assert!(td.get("Volumes").is_none());
+    assert!(td["ContainerDefinitions"][1].get("MountPoints").is_none());
+    let warned: Vec<&str> = built
+        .warnings
+        .iter()
+        .map(|w| w.attribute.as_str())
+        .collect();
+    assert_eq!(warned, ["volumes[0]", "volumes[1]"]);
+    assert!(built.warnings[0].message.contains("TZ"));
+}

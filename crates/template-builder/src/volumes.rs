@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use compose_model::{Service, Volume, VolumeType};
+use compose_model::{Service, ServiceVolume, Volume, VolumeType};
 use serde_json::{json, Value};
 
 use crate::context::{Ctx, PROJECT_TAG};
@@ -294,6 +294,13 @@ pub struct VolumeUse {
     pub depends_on: Vec<String>,
 }
 
+/// `/etc/localtime` or `/etc/timezone` of the host, mounted read-only where the container has its
+/// own: Compose files do this to run in the host's time zone, which has no meaning on Fargate.
+fn is_host_clock(source: &str, mount: &ServiceVolume) -> bool {
+    const FILES: [&str; 2] = ["/etc/localtime", "/etc/timezone"];
+    mount.read_only && FILES.contains(&source) && FILES.contains(&mount.target.as_str())
+}
+
 pub fn for_service(
     ctx: &mut Ctx,
     name: &str,
@@ -306,6 +313,13 @@ pub fn for_service(
     let mut mounted: BTreeMap<String, bool> = BTreeMap::new();
     for (index, mount) in service.volumes.iter().enumerate() {
         let shown = format!("volumes[{index}]");
+        // What the mount is, in errors: the index alone does not say which line of a long list.
+        let refused = |path: &str| {
+            let mut error = attributes::error(path, Some(name), &shown);
+            let from = mount.source.as_deref().unwrap_or_default();
+            error.message = format!("{from}:{}: {}", mount.target, error.message);
+            error
+        };
         let source = match (mount.kind, &mount.source) {
             (VolumeType::Volume, Some(source)) => source,
             (VolumeType::Volume, None) => {
@@ -315,20 +329,12 @@ pub fn for_service(
                     &shown,
                 ))
             }
-            (VolumeType::Bind, _) => {
-                return Err(attributes::error(
-                    "service.volumes.bind",
-                    Some(name),
-                    &shown,
-                ))
+            (VolumeType::Bind, Some(source)) if is_host_clock(source, mount) => {
+                ctx.warn("service.volumes.host_time", Some(name), &shown);
+                continue;
             }
-            (VolumeType::Tmpfs, _) => {
-                return Err(attributes::error(
-                    "service.volumes.tmpfs",
-                    Some(name),
-                    &shown,
-                ))
-            }
+            (VolumeType::Bind, _) => return Err(refused("service.volumes.bind")),
+            (VolumeType::Tmpfs, _) => return Err(refused("service.volumes.tmpfs")),
             _ => {
                 return Err(attributes::error(
                     "service.volumes.other",
@@ -337,6 +343,13 @@ pub fn for_service(
                 ))
             }
         };
+        if mount.volume.as_ref().is_some_and(|v| v.subpath.is_some()) {
+            return Err(attributes::error(
+                "service.volumes.subpath",
+                Some(name),
+                &format!("{shown}.volume.subpath"),
+            ));
+        }
         if !project.volumes.contains_key(source) {
             return Err(Error {
                 service: Some(name.to_string()),

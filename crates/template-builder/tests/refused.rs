@@ -39,7 +39,20 @@ fn a_build_only_service_needs_an_image() {
 fn bind_mounts_cannot_be_deployed() {
     assert_refused(
         "services:\n  web:\n    image: nginx\n    volumes:\n      - ./html:/usr/share/nginx/html\n",
-        &["web", "volumes"],
+        &[
+            "web",
+            "volumes[0]",
+            "/html:/usr/share/nginx/html",
+            "into the image",
+        ],
+    );
+}
+
+#[test]
+fn a_volume_subpath_is_refused_rather_than_mounting_the_whole_volume() {
+    assert_refused(
+        "services:\n  web:\n    image: nginx\n    volumes:\n      - type: volume\n        source: data\n        target: /uploads\n        volume:\n          subpath: uploads\nvolumes:\n  data: {}\n",
+        &["web", "volumes[0].volume.subpath", "volume of its own"],
     );
 }
 
@@ -55,7 +68,7 @@ fn anonymous_volumes_cannot_be_deployed() {
 fn tmpfs_is_refused_on_fargate() {
     assert_refused(
         "services:\n  app:\n    image: busybox\n    tmpfs:\n      - /tmp\n",
-        &["app", "tmpfs"],
+        &["app", "tmpfs", "remove it"],
     );
 }
 
