@@ -25,7 +25,8 @@ pub enum Error {
     /// A command-line value we cannot use (a bad --since, an unknown service, a label without `=`).
     #[error("{0}")]
     InvalidArgument(String),
-    #[error("{context}: {source}")]
+    /// Displayed as the context alone: the I/O error is its source, printed once as the cause.
+    #[error("{context}")]
     Io {
         context: String,
         #[source]

@@ -562,4 +562,30 @@ mod tests {
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    /// The error and its causes, as the CLI prints them, name the system's reason once.
+    #[test]
+    fn a_missing_secret_file_names_the_secret_the_file_and_the_reason_once() {
+        let path = std::env::temp_dir().join("ecs-deploy-no-such-dir/db_password.txt");
+        let err = read_secret("db_password", &SecretValueSource::File(path.clone())).unwrap_err();
+        let mut chain = vec![err.to_string()];
+        let mut source = std::error::Error::source(&err);
+        while let Some(cause) = source {
+            chain.push(cause.to_string());
+            source = cause.source();
+        }
+        let printed = chain.join("\n");
+        assert!(
+            printed.starts_with(&format!(
+                "secret \"db_password\": reading {}",
+                path.display()
+            )),
+            "{printed}"
+        );
+        assert_eq!(
+            printed.matches("No such file or directory").count(),
+            1,
+            "{printed}"
+        );
+    }
 }
