@@ -15,6 +15,7 @@ pub mod model;
 
 pub use duration::Duration;
 pub use error::{Error, Location};
+pub use loader::Locator;
 pub use model::*;
 
 use std::collections::BTreeMap;
@@ -61,6 +62,9 @@ impl LoadOptions {
 pub struct Loaded {
     pub project: Project,
     pub warnings: Vec<String>,
+    /// Where each path of the project was written (`locator.location("services.web.ports[1]")`),
+    /// for errors found after loading.
+    pub locator: Locator,
 }
 
 /// Whether `name` is a valid Compose project name (what `-p` and COMPOSE_PROJECT_NAME must be).

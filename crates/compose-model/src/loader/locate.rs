@@ -10,6 +10,7 @@ use super::origins::Origin;
 use super::positions::Positions;
 use crate::{Error, Location};
 
+#[derive(Debug, Clone)]
 pub(crate) struct Source {
     pub(crate) file: PathBuf,
     text: String,
@@ -30,9 +31,10 @@ impl Source {
     }
 }
 
-/// The sources an error may point into, in load order.
-#[derive(Default)]
-pub(crate) struct Locator {
+/// The sources an error may point into, in load order. Kept with the loaded project, so that
+/// problems found after loading (a project `convert` cannot deploy) name a file and line too.
+#[derive(Default, Debug, Clone)]
+pub struct Locator {
     sources: Vec<Source>,
     /// Where the entries of the merged document's lists were written.
     origins: Vec<Origin>,
@@ -124,7 +126,10 @@ impl Locator {
         }
     }
 
-    pub(crate) fn location(&self, path: &str) -> Location {
+    /// The file and line where `path` of the merged project (`services.web.ports[1]`) was written:
+    /// a list entry where the file that has it wrote it, else the last file with the path or its
+    /// closest ancestor.
+    pub fn location(&self, path: &str) -> Location {
         self.location_in(None, path)
     }
 

@@ -37,6 +37,7 @@ use serde_yaml::Value;
 
 use crate::{Error, LoadOptions, Loaded};
 use document::Loader;
+pub use locate::Locator;
 use normalize::fields::Cx;
 
 pub(crate) fn load(options: &LoadOptions) -> Result<Loaded, Error> {
@@ -97,7 +98,11 @@ pub(crate) fn load(options: &LoadOptions) -> Result<Loaded, Error> {
 
     let mut warnings = loader.unset.warnings.clone();
     warnings.extend(loader.warnings.iter().cloned());
-    Ok(Loaded { project, warnings })
+    Ok(Loaded {
+        project,
+        warnings,
+        locator: loader.locator,
+    })
 }
 
 /// Where the default `.env` is (compose-go's order): `--project-directory`, else the directory of

@@ -9,6 +9,11 @@ pub fn load_project(
     args: &ProjectArgs,
     interpolate: bool,
 ) -> anyhow::Result<compose_model::Project> {
+    Ok(load(args, interpolate)?.project)
+}
+
+/// [`load_project`], keeping where each attribute was written.
+fn load(args: &ProjectArgs, interpolate: bool) -> anyhow::Result<compose_model::Loaded> {
     let mut options = compose_model::LoadOptions::from_cwd();
     options.files = args.files.clone();
     options.project_name = args.project_name.clone();
@@ -20,7 +25,7 @@ pub fn load_project(
     for warning in &loaded.warnings {
         eprintln!("WARN {warning}");
     }
-    Ok(loaded.project)
+    Ok(loaded)
 }
 
 /// Load the project and build its template, as `convert`, `up` and `diff` all start; build warnings
@@ -28,13 +33,35 @@ pub fn load_project(
 pub fn build_project(
     args: &ProjectArgs,
 ) -> anyhow::Result<(compose_model::Project, template_builder::Built)> {
-    let project = load_project(args, true)?;
+    let compose_model::Loaded {
+        project, locator, ..
+    } = load(args, true)?;
     let built = template_builder::build(&project)
-        .map_err(|err| anyhow::anyhow!("{}: {err}", compose_files(&project)))?;
+        .map_err(|err| anyhow::anyhow!("{}: {err}", error_location(&project, &locator, &err)))?;
     for warning in &built.warnings {
         eprintln!("WARN {warning}");
     }
     Ok((project, built))
+}
+
+/// Where the attribute a build error is about was written (`compose.yaml:12`); the project's
+/// files when that is not known.
+fn error_location(
+    project: &compose_model::Project,
+    locator: &compose_model::Locator,
+    err: &template_builder::Error,
+) -> String {
+    let path = match &err.service {
+        Some(service) => format!("services.{service}.{}", err.attribute),
+        None => err.attribute.clone(),
+    };
+    let location = locator.location(&path);
+    match location.line {
+        Some(line) if !location.file.as_os_str().is_empty() => {
+            format!("{}:{line}", location.file.display())
+        }
+        _ => compose_files(project),
+    }
 }
 
 /// The compose files an error is about, as the user named them.

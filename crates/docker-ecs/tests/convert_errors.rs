@@ -1,0 +1,66 @@
+//! `docker ecs convert` through the real binary on projects it must refuse: the message names the
+//! file and line the refused attribute was written at (also in an override file, and for a list
+//! entry after merging), the service and the attribute, and the exit status is 1.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn convert(dir: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_docker-ecs"));
+    cmd.current_dir(dir).args(args).arg("convert");
+    for var in ["COMPOSE_FILE", "COMPOSE_PROJECT_NAME", "COMPOSE_PROFILES"] {
+        cmd.env_remove(var);
+    }
+    cmd.output().expect("run docker-ecs")
+}
+
+fn refused(dir: &Path, args: &[&str]) -> String {
+    let out = convert(dir, args);
+    assert_eq!(out.status.code(), Some(1), "expected a refusal");
+    assert!(out.stdout.is_empty(), "no template on a refusal");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_refused_mount_names_its_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  grafana:\n    image: grafana/grafana\n    volumes:\n      - grafana:/var/lib/grafana\n      - ./provisioning:/etc/grafana/provisioning\nvolumes:\n  grafana: {}\n",
+    )
+    .unwrap();
+    let message = refused(dir.path(), &[]);
+    let file = dir.path().join("compose.yaml");
+    assert!(
+        message.contains(&format!(
+            "{}:6: service \"grafana\": volumes[1]: ",
+            file.display()
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_attribute_refused_in_an_override_names_the_override() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: nginx\n    cap_add: [SYS_PTRACE]\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("prod.yaml"),
+        "services:\n  web:\n    ports: [\"80:80\"]\n\n    privileged: true\n",
+    )
+    .unwrap();
+    let message = refused(dir.path(), &["-f", "compose.yaml", "-f", "prod.yaml"]);
+    let file = dir.path().join("prod.yaml");
+    assert!(
+        message.contains(&format!(
+            "{}:5: service \"web\": privileged: ",
+            file.display()
+        )),
+        "{message}"
+    );
+}
