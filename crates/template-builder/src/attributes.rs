@@ -70,7 +70,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("project.x-aws-unknown", W, "unknown `x-aws-*` extension (check the spelling)"),
     // Services.
     a("service.image", M, "container `Image`; required (a build-only service is an error)"),
-    a("service.build", W, "ignored when `image` is set: the image is pulled, not built; build-only services are an error"),
+    a("service.build", W, "the image is pulled from `image`, not built (push it first); a service with `build` and no `image` is an error"),
     a("service.build-only", E, "the service has `build:` but no `image:`; push the image to a registry and set `image:`"),
     a("service.command", M, "container `Command`"),
     a("service.entrypoint", M, "container `EntryPoint`"),
@@ -136,6 +136,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.logging", M, "`awslogs` log configuration; `awslogs-*` options are passed through, except where the logs go"),
     a("service.logging.driver", W, "only the awslogs driver is available: logs go to CloudWatch Logs"),
     a("service.logging.options", W, "only `awslogs-*` options apply"),
+    a("service.logging.options.rotation", M, "`max-size`, `max-file`, `compress` of the `json-file` and `local` drivers: nothing to do, CloudWatch Logs keeps logs for the log group's retention (`x-aws-logs_retention`)"),
     a("service.logging.options.managed", W, "`awslogs-group`, `awslogs-region`, `awslogs-stream-prefix` and `awslogs-create-group` are set by docker ecs: logs go to the stack's log group `/docker-compose/<project>` in its region, where `docker ecs logs` reads them"),
     a("service.init", M, "`LinuxParameters.InitProcessEnabled`"),
     a("service.cap_add", M, "`LinuxParameters.Capabilities.Add`; Fargate only allows SYS_PTRACE (anything else is an error)"),

@@ -61,6 +61,11 @@ const MANAGED_OPTIONS: [&str; 4] = [
     "awslogs-create-group",
 ];
 
+/// How the `json-file` and `local` drivers rotate files on the host: nothing to do in CloudWatch
+/// Logs, which keeps logs as long as the log group's retention says, so nothing is lost
+/// (`service.logging.options.rotation` in the attribute table).
+const ROTATION_OPTIONS: [&str; 3] = ["max-size", "max-file", "compress"];
+
 /// The awslogs configuration of a container. `options` are the service's `logging.options`
 /// (`awslogs-*` ones other than [`MANAGED_OPTIONS`] override the defaults); `None` for the init containers.
 pub fn log_configuration(ctx: &mut Ctx, service: Option<&Service>) -> Value {
@@ -84,7 +89,11 @@ pub fn log_configuration(ctx: &mut Ctx, service: Option<&Service>) -> Value {
                     "logging.driver",
                 );
             }
+            let local_driver = matches!(logging.driver.as_deref(), Some("json-file" | "local"));
             for (key, value) in &logging.options {
+                if local_driver && ROTATION_OPTIONS.contains(&key.as_str()) {
+                    continue;
+                }
                 if MANAGED_OPTIONS.contains(&key.as_str()) {
                     ctx.warn(
                         "service.logging.options.managed",
