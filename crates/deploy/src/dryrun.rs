@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use aws_sdk_cloudformation::types::{ChangeAction, Replacement};
+use aws_sdk_cloudformation::types::{ChangeAction, PolicyAction, Replacement};
 use aws_sdk_cloudformation::Client;
 use template_builder::Built;
 
@@ -26,6 +26,9 @@ pub enum Action {
     /// Replaced only if a value known at deploy time says so (CloudFormation's `Conditional`).
     MaybeReplace,
     Remove,
+    /// Removed from the stack but kept in the account (DeletionPolicy Retain, e.g. an EFS file
+    /// system whose volume no service uses any more).
+    RemoveRetained,
     /// Import, Dynamic, or an action newer than this tool.
     Other,
 }
@@ -38,6 +41,7 @@ impl Action {
             Action::Replace => "REPLACE (data loss possible)",
             Action::MaybeReplace => "MAY REPLACE (data loss possible)",
             Action::Remove => "remove",
+            Action::RemoveRetained => "remove (kept in the account)",
             Action::Other => "other",
         }
     }
@@ -292,6 +296,9 @@ async fn read_changes(
             let resource_type = rc.resource_type().unwrap_or_default().to_string();
             let (action, detail) = match rc.action() {
                 Some(ChangeAction::Add) => (Action::Add, None),
+                Some(ChangeAction::Remove) if rc.policy_action() == Some(&PolicyAction::Retain) => {
+                    (Action::RemoveRetained, None)
+                }
                 Some(ChangeAction::Remove) => (Action::Remove, None),
                 Some(ChangeAction::Modify) => (
                     match rc.replacement() {
@@ -357,7 +364,13 @@ pub fn render(project: &str, plan: &Plan) -> String {
             "{} to replace",
             count(&[Action::Replace, Action::MaybeReplace])
         ),
-        format!("{} to remove", count(&[Action::Remove])),
+        match count(&[Action::RemoveRetained]) {
+            0 => format!("{} to remove", count(&[Action::Remove])),
+            kept => format!(
+                "{} to remove ({kept} kept in the account)",
+                count(&[Action::Remove, Action::RemoveRetained])
+            ),
+        },
     ];
     let others = count(&[Action::Other]);
     if others > 0 {

@@ -194,6 +194,89 @@ async fn update_flags_replacements_and_keeps_the_stack() {
     assert_eq!(delete_stack.num_calls(), 0);
 }
 
+/// A volume no service uses any more leaves the stack, but its EFS file system has DeletionPolicy
+/// Retain: CloudFormation says so (PolicyAction Retain) and the dry run must not read as data loss.
+#[tokio::test]
+async fn a_removed_resource_that_is_retained_says_it_is_kept() {
+    use aws_sdk_cloudformation::types::PolicyAction;
+    let retained = Change::builder()
+        .r#type(ChangeType::Resource)
+        .resource_change(
+            ResourceChange::builder()
+                .action(ChangeAction::Remove)
+                .logical_resource_id("PgdataFileSystem")
+                .resource_type("AWS::EFS::FileSystem")
+                .policy_action(PolicyAction::Retain)
+                .build(),
+        )
+        .build();
+    let deleted = Change::builder()
+        .r#type(ChangeType::Resource)
+        .resource_change(
+            ResourceChange::builder()
+                .action(ChangeAction::Remove)
+                .logical_resource_id("DbService")
+                .resource_type("AWS::ECS::Service")
+                .policy_action(PolicyAction::Delete)
+                .build(),
+        )
+        .build();
+    let mut cf = vec![
+        existing_stack("UPDATE_COMPLETE"),
+        change_set_created(ChangeSetType::Update),
+        change_set_deleted(),
+    ];
+    cf.extend(change_set_pages(vec![retained, deleted], Vec::new()));
+    let clients = Mocks {
+        cf,
+        ..Default::default()
+    }
+    .clients();
+    let plan = dry_run(
+        &clients,
+        "app",
+        &small_built(),
+        INTERVAL,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        summary(&plan),
+        [
+            (
+                Action::RemoveRetained,
+                "PgdataFileSystem".into(),
+                "EFS file system (PgdataFileSystem)".into()
+            ),
+            (
+                Action::Remove,
+                "DbService".into(),
+                "Service (DbService)".into()
+            ),
+        ]
+    );
+    let text = ecs_deploy::dryrun::render("app", &plan);
+    assert!(
+        text.starts_with(
+            "Existing stack app would be updated: 0 to add, 0 to modify, 0 to replace, 2 to remove \
+             (1 kept in the account)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(
+            |l| l.starts_with("remove (kept in the account)") && l.contains("PgdataFileSystem")
+        ),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("remove ") && l.contains("DbService")),
+        "{text}"
+    );
+}
+
 #[tokio::test]
 async fn no_changes_refused_at_creation() {
     let delete_stack = stack_deleted();
