@@ -628,6 +628,69 @@ class LauncherModels(unittest.TestCase):
         self.assertEqual(elbv2.describe_load_balancers()["LoadBalancers"], [])
         self.assertEqual(len(efs.describe_file_systems(FileSystemId=out["FileSystemId"])["FileSystems"]), 1)
 
+    def test_an_update_keeps_what_deletion_policy_retains(self) -> None:
+        """A resource with DeletionPolicy Retain that an update removes from the template stays in the account, and
+        the change set says so (PolicyAction Retain; Delete for the others), as CloudFormation does."""
+        volume = {
+            "Type": "AWS::EFS::FileSystem",
+            "DeletionPolicy": "Retain",
+            "Properties": {"Encrypted": True, "FileSystemTags": _tags()},
+        }
+        group = {
+            "Type": "AWS::EC2::SecurityGroup",
+            "Properties": {"GroupDescription": "db", "VpcId": {"Ref": "VpcId"}},
+        }
+        params = {"VpcId": {"Type": "AWS::EC2::VPC::Id"}, "PublicSubnetIds": {"Type": "List<AWS::EC2::Subnet::Id>"}}
+        self.deploy({"Parameters": params, "Resources": {"Data": volume, "DbGroup": group}}, "CREATE")
+        cfn = self.client("cloudformation")
+        file_system = next(
+            r["PhysicalResourceId"]
+            for r in cfn.describe_stack_resources(StackName=PROJECT)["StackResources"]
+            if r["LogicalResourceId"] == "Data"
+        )
+
+        keep_only = {"Parameters": params, "Resources": {"Other": dict(group, Properties={"GroupDescription": "x"})}}
+        cfn.create_change_set(
+            StackName=PROJECT,
+            ChangeSetName="drop-volume",
+            ChangeSetType="UPDATE",
+            TemplateBody=json.dumps(keep_only),
+            Parameters=self.parameters(),
+        )
+        changes = cfn.describe_change_set(StackName=PROJECT, ChangeSetName="drop-volume")["Changes"]
+        removals = {
+            c["ResourceChange"]["LogicalResourceId"]: c["ResourceChange"].get("PolicyAction")
+            for c in changes
+            if c["ResourceChange"]["Action"] == "Remove"
+        }
+        self.assertEqual(removals, {"Data": "Retain", "DbGroup": "Delete"})
+        cfn.execute_change_set(StackName=PROJECT, ChangeSetName="drop-volume")
+
+        stack = cfn.describe_stacks(StackName=PROJECT)["Stacks"][0]
+        self.assertEqual(stack["StackStatus"], "UPDATE_COMPLETE", stack.get("StackStatusReason"))
+        left = [r["LogicalResourceId"] for r in cfn.describe_stack_resources(StackName=PROJECT)["StackResources"]]
+        self.assertEqual(left, ["Other"])
+        efs = self.client("efs")
+        self.assertEqual(len(efs.describe_file_systems(FileSystemId=file_system)["FileSystems"]), 1)
+        ec2 = self.client("ec2")
+        old_group = ec2.describe_security_groups(Filters=[{"Name": "description", "Values": ["db"]}])["SecurityGroups"]
+        self.assertEqual(old_group, [])
+
+        # Brought back by a later update: created anew (a second file system, a new group), not the removed ones.
+        self.deploy({"Parameters": params, "Resources": {"Data": volume, "DbGroup": group}}, "UPDATE")
+        again = {
+            r["LogicalResourceId"]: r["PhysicalResourceId"]
+            for r in cfn.describe_stack_resources(StackName=PROJECT)["StackResources"]
+        }
+        self.assertNotEqual(again["Data"], file_system)
+        self.assertEqual(len(efs.describe_file_systems(FileSystemId=again["Data"])["FileSystems"]), 1)
+        self.assertEqual(
+            [g["GroupId"] for g in ec2.describe_security_groups(GroupIds=[again["DbGroup"]])["SecurityGroups"]],
+            [again["DbGroup"]],
+        )
+        cfn.delete_stack(StackName=PROJECT)
+        self.assertEqual(len(efs.describe_file_systems(FileSystemId=file_system)["FileSystems"]), 1)
+
     def test_two_namespaces_in_one_vpc(self) -> None:
         """Two projects in the default VPC each get their namespace (moto's own API refuses the second)."""
         cfn = self.client("cloudformation")

@@ -10,7 +10,8 @@ from typing import Any
 
 from types import SimpleNamespace
 
-from moto.cloudformation.models import CloudFormationBackend
+from moto.cloudformation.models import ChangeSet, CloudFormationBackend
+from moto.cloudformation.parsing import ResourceMap
 from moto.core.responses import ActionResult
 from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.models import Container, EC2ContainerServiceBackend, Task
@@ -39,6 +40,50 @@ def refresh_stack_after_change_set() -> None:
         return result
 
     CloudFormationBackend.execute_change_set = execute_change_set  # type: ignore[method-assign]
+
+
+def update_keeps_retained_resources() -> None:
+    """A resource with DeletionPolicy Retain that an update removes from the template stays in the account, and the
+    change set says what becomes of each removed resource (PolicyAction Retain or Delete), as CloudFormation does.
+
+    moto honours Retain when the stack is deleted but deletes such a resource when an update drops it, so an EFS file
+    system whose volume no service uses any more was lost with its data, and its change set rows carry no
+    PolicyAction. It also kept every removed resource in its cache, so a later update that added the same logical id
+    again (a service removed, then brought back) silently got the deleted one instead of a new resource.
+    """
+
+    def retained(resource_json: dict[str, Any]) -> bool:
+        return resource_json.get("DeletionPolicy") == "Retain"
+
+    original_delete = ResourceMap._delete_resource
+
+    def _delete_resource(self: ResourceMap, parsed_resource: Any, resource_json: dict[str, Any]) -> None:
+        if not retained(resource_json):
+            original_delete(self, parsed_resource, resource_json)
+
+    ResourceMap._delete_resource = _delete_resource  # type: ignore[method-assign]
+
+    original_update = ResourceMap.update
+
+    def update(self: ResourceMap, template: dict[str, Any], parameters: dict[str, Any] | None = None) -> None:
+        removed = self.build_resource_diff(template, parameters)["Remove"]
+        original_update(self, template, parameters)
+        for logical_id in removed:
+            self._parsed_resources.pop(logical_id, None)
+
+    ResourceMap.update = update  # type: ignore[method-assign]
+
+    original_diff = ChangeSet.diff
+
+    def diff(self: ChangeSet) -> list[Any]:
+        changes = original_diff(self)
+        deployed = self.stack.resource_map._resource_json_map
+        for change in changes:
+            if change.action == "Remove":
+                change.policy_action = "Retain" if retained(deployed.get(change.logical_resource_id, {})) else "Delete"
+        return changes
+
+    ChangeSet.diff = diff  # type: ignore[method-assign]
 
 
 def run_task_without_container_memory() -> None:
@@ -195,6 +240,7 @@ def execute_command() -> None:
 
 def apply_all() -> None:
     refresh_stack_after_change_set()
+    update_keeps_retained_resources()
     run_task_without_container_memory()
     task_containers_like_ecs()
     run_task_keeps_exec_flag()

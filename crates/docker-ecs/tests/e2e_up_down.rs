@@ -632,3 +632,84 @@ x-aws-cloudformation:
         );
     }
 }
+
+/// Compose file of the `vols` project: web, plus (when `with_db`) a database on the volume `pgdata`.
+fn volume_project(with_db: bool) -> String {
+    let db =
+        "  db:\n    image: postgres:16\n    volumes:\n      - pgdata:/var/lib/postgresql/data\n";
+    format!(
+        "name: vols\nservices:\n  web:\n    image: nginx:1.27\n    ports: [\"80:80\"]\n{}volumes:\n  pgdata: {{}}\n",
+        if with_db { db } else { "" }
+    )
+}
+
+/// A volume whose last service an update removes leaves the stack, but its EFS file system
+/// (DeletionPolicy Retain) stays with its data: the dry run says it is kept, not deleted, and the
+/// `up` that brings the service back mounts the same file system instead of an empty new one.
+#[test]
+fn a_volume_an_update_drops_is_kept_and_reused() {
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let compose = tmp.path().join("compose.yaml");
+    std::fs::write(&compose, volume_project(true)).expect("write compose.yaml");
+    moto.docker_ecs(tmp.path(), &["up"]).assert_success();
+    let created = moto.stack_resources("vols", "AWS::EFS::FileSystem");
+    assert_eq!(created.len(), 1, "{created:?}");
+
+    std::fs::write(&compose, volume_project(false)).expect("write compose.yaml");
+    let diff = moto.docker_ecs(tmp.path(), &["diff"]);
+    diff.assert_success();
+    assert!(
+        diff.stdout().lines().any(|l| {
+            l.starts_with("remove (kept in the account)") && l.contains("PgdataFileSystem")
+        }),
+        "{}",
+        diff.describe()
+    );
+    moto.docker_ecs(tmp.path(), &["up"]).assert_success();
+    assert_eq!(
+        moto.stack_resources("vols", "AWS::EFS::FileSystem"),
+        Vec::<String>::new()
+    );
+    let kept = moto.aws_ok(
+        "efs",
+        "describe_file_systems",
+        json!({ "FileSystemId": created[0] }),
+    );
+    assert_eq!(
+        kept["FileSystems"].as_array().map(Vec::len),
+        Some(1),
+        "{kept}"
+    );
+
+    std::fs::write(&compose, volume_project(true)).expect("write compose.yaml");
+    moto.docker_ecs(tmp.path(), &["up"]).assert_success();
+    let all = moto.aws_ok("efs", "describe_file_systems", json!({}));
+    let ids: Vec<&str> = all["FileSystems"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["FileSystemId"].as_str())
+        .collect();
+    assert_eq!(ids, [created[0].as_str()], "a new file system was created");
+    // The database's task mounts the file system it had before.
+    let cluster = moto.stack_resources("vols", "AWS::ECS::Cluster");
+    let cluster = cluster.first().expect("the stack's cluster");
+    let (_, db) = moto
+        .compose_services("vols", cluster)
+        .into_iter()
+        .find(|(name, _)| name == "db")
+        .expect("the db service is back");
+    let task = moto.aws_ok(
+        "ecs",
+        "describe_task_definition",
+        json!({ "taskDefinition": db["taskDefinition"] }),
+    );
+    let mounted: BTreeSet<&str> = task["taskDefinition"]["volumes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v["efsVolumeConfiguration"]["fileSystemId"].as_str())
+        .collect();
+    assert_eq!(mounted, BTreeSet::from([created[0].as_str()]), "{task}");
+}
