@@ -118,7 +118,8 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.scale", M, "service `DesiredCount` when `deploy.replicas` is not set"),
     a("service.deploy.labels", M, "ECS service tags"),
     a("service.deploy.update_config.parallelism", M, "`DeploymentConfiguration` minimum/maximum percent (unless `x-aws-min_percent`/`x-aws-max_percent`)"),
-    a("service.deploy.update_config.other", W, "only `parallelism` maps; ECS rolls back failed deployments with its circuit breaker"),
+    a("service.deploy.update_config.order", M, "`stop-first`: `parallelism` (default 1) tasks stopped at a time, none beyond `replicas` (MaximumPercent 100); `start-first`: new tasks start first (MinimumHealthyPercent 100). Unset, with no `parallelism`: a single task that writes to a named volume is replaced stop-first (0/100, as `docker compose up` recreates a container), anything else start-first (100/200)"),
+    a("service.deploy.update_config.other", W, "only `parallelism` and `order` map; ECS rolls back failed deployments with its circuit breaker"),
     a("service.deploy.rollback_config", W, "ECS rolls back failed deployments with its circuit breaker"),
     a("service.deploy.resources.limits", M, "Fargate task size: the smallest valid cpu/memory pair that fits (`cpus`, `memory`)"),
     a("service.deploy.resources.reservations", M, "task size when no limit is given; `devices` with capabilities [gpu] and `generic_resources` gpu select a GPU instance"),
@@ -371,7 +372,6 @@ fn present_in_service(service: &Service) -> Vec<(String, String)> {
                 || update.failure_action.is_some()
                 || update.monitor.is_some()
                 || update.max_failure_ratio.is_some()
-                || update.order.is_some()
             {
                 add("service.deploy.update_config.other", "deploy.update_config");
             }

@@ -294,6 +294,14 @@ fn service_tags(ctx: &Ctx, name: &str, service: &Service) -> Value {
     tags
 }
 
+/// Whether the service mounts a named volume read-write.
+fn writes_a_volume(service: &Service) -> bool {
+    service
+        .volumes
+        .iter()
+        .any(|v| v.kind == compose_model::VolumeType::Volume && v.source.is_some() && !v.read_only)
+}
+
 fn desired_count(service: &Service) -> u32 {
     service
         .deploy
@@ -343,21 +351,38 @@ fn percent_extension(name: &str, service: &Service, key: &str) -> Result<Option<
     }
 }
 
-/// (MinimumHealthyPercent, MaximumPercent): `x-aws-min_percent`/`x-aws-max_percent`, else derived
-/// from `update_config.parallelism` (replicas 4, parallelism 2 -> 50/150), else 100/200.
+/// (MinimumHealthyPercent, MaximumPercent): `x-aws-min_percent`/`x-aws-max_percent`, else from
+/// `update_config`: `order: stop-first` replaces `parallelism` (default 1) tasks at a time with no
+/// task beyond `replicas` (4 replicas, parallelism 2 -> 50/100), `start-first` starts them before
+/// stopping the old ones (-> 100/150), `parallelism` alone does both (-> 50/150). Without any, a
+/// single task writing to a named volume is replaced stop-first (0/100), as `docker compose up`
+/// recreates a container: two database servers must not share its files, even for a minute.
+/// Anything else 100/200.
 pub fn deployment_percents(name: &str, service: &Service) -> Result<(u32, u32), Error> {
     let (mut min, mut max) = (100, 200);
-    let parallelism = service
+    let update = service
         .deploy
         .as_ref()
-        .and_then(|d| d.update_config.as_ref())
-        .and_then(|u| u.parallelism);
-    if let Some(parallelism) = parallelism.filter(|p| *p > 0) {
-        let replicas = desired_count(service).max(1);
-        let p = parallelism.min(replicas);
-        let (replicas, p) = (u64::from(replicas), u64::from(p));
-        min = ((replicas - p) * 100 / replicas) as u32;
-        max = ((replicas + p) * 100).div_ceil(replicas) as u32;
+        .and_then(|d| d.update_config.as_ref());
+    let parallelism = update.and_then(|u| u.parallelism).filter(|p| *p > 0);
+    let order = update.and_then(|u| u.order.as_deref());
+    let replicas = u64::from(desired_count(service).max(1));
+    let p = u64::from(parallelism.unwrap_or(1)).min(replicas);
+    let lowered = ((replicas - p) * 100 / replicas) as u32;
+    let raised = ((replicas + p) * 100).div_ceil(replicas) as u32;
+    match order {
+        Some("stop-first") => (min, max) = (lowered, 100),
+        Some("start-first") => (min, max) = (100, raised),
+        Some(other) => {
+            return Err(Error {
+                service: Some(name.to_string()),
+                attribute: "deploy.update_config.order".into(),
+                message: format!("{other:?}: expected stop-first or start-first"),
+            })
+        }
+        None if parallelism.is_some() => (min, max) = (lowered, raised),
+        None if replicas == 1 && writes_a_volume(service) => (min, max) = (0, 100),
+        None => {}
     }
     if let Some(value) = percent_extension(name, service, "x-aws-min_percent")? {
         min = value;
@@ -444,6 +469,47 @@ mod tests {
             deployment_percents("web", &service(1, Some(5))).unwrap(),
             (0, 200)
         );
+    }
+
+    #[test]
+    fn update_order_decides_which_side_of_replicas_moves() {
+        let ordered = |replicas, parallelism, order: &str| {
+            let mut s = service(replicas, parallelism);
+            let deploy = s.deploy.as_mut().unwrap();
+            deploy
+                .update_config
+                .get_or_insert_with(Default::default)
+                .order = Some(order.into());
+            deployment_percents("web", &s)
+        };
+        assert_eq!(ordered(4, Some(2), "stop-first").unwrap(), (50, 100));
+        assert_eq!(ordered(4, Some(2), "start-first").unwrap(), (100, 150));
+        assert_eq!(ordered(1, None, "stop-first").unwrap(), (0, 100));
+        assert_eq!(ordered(3, None, "start-first").unwrap(), (100, 134));
+        let err = ordered(1, None, "rolling").unwrap_err();
+        assert_eq!(err.attribute, "deploy.update_config.order");
+    }
+
+    #[test]
+    fn a_single_task_writing_a_volume_is_replaced_stop_first() {
+        let mount = |read_only| compose_model::ServiceVolume {
+            kind: compose_model::VolumeType::Volume,
+            source: Some("pgdata".into()),
+            target: "/var/lib/postgresql/data".into(),
+            read_only,
+            volume: None,
+            tmpfs: None,
+            other: Default::default(),
+        };
+        let mut db = service(1, None);
+        db.volumes.push(mount(false));
+        assert_eq!(deployment_percents("db", &db).unwrap(), (0, 100));
+        // Read-only, or several replicas sharing it on purpose: rolling as usual.
+        db.volumes[0] = mount(true);
+        assert_eq!(deployment_percents("db", &db).unwrap(), (100, 200));
+        let mut shared = service(2, None);
+        shared.volumes.push(mount(false));
+        assert_eq!(deployment_percents("web", &shared).unwrap(), (100, 200));
     }
 
     #[test]
