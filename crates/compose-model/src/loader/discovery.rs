@@ -25,11 +25,14 @@ pub(crate) fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
-/// The files to load, absolute, in merge order.
+/// The files to load, absolute, in merge order. `-f` and COMPOSE_FILE paths are relative to
+/// `working_dir`; discovery starts in `discover_from` (`--project-directory` when given, as
+/// compose-go looks in its working directory).
 pub(crate) fn compose_files(
     files: &[PathBuf],
     environment: &BTreeMap<String, String>,
     working_dir: &Path,
+    discover_from: &Path,
 ) -> Result<Vec<PathBuf>, Error> {
     if !files.is_empty() {
         return Ok(files
@@ -54,7 +57,7 @@ pub(crate) fn compose_files(
             .map(|f| absolute(working_dir, Path::new(f)))
             .collect());
     }
-    discover(working_dir)
+    discover(discover_from)
 }
 
 fn discover(working_dir: &Path) -> Result<Vec<PathBuf>, Error> {
@@ -119,7 +122,7 @@ mod tests {
         fs::write(dir.path().join("compose.override.yml"), "services: {}").unwrap();
         let sub = dir.path().join("a/b");
         fs::create_dir_all(&sub).unwrap();
-        let files = compose_files(&[], &BTreeMap::new(), &sub).unwrap();
+        let files = compose_files(&[], &BTreeMap::new(), &sub, &sub).unwrap();
         assert_eq!(
             files,
             vec![
@@ -133,7 +136,7 @@ mod tests {
     fn compose_file_variable_splits_on_colon() {
         let env: BTreeMap<String, String> =
             [("COMPOSE_FILE".to_string(), "a.yaml:sub/b.yaml".to_string())].into();
-        let files = compose_files(&[], &env, Path::new("/w")).unwrap();
+        let files = compose_files(&[], &env, Path::new("/w"), Path::new("/w")).unwrap();
         assert_eq!(
             files,
             vec![PathBuf::from("/w/a.yaml"), PathBuf::from("/w/sub/b.yaml")]
@@ -148,6 +151,7 @@ mod tests {
             &[PathBuf::from("../c.yaml"), PathBuf::from("-")],
             &env,
             Path::new("/w/d"),
+            Path::new("/elsewhere"),
         )
         .unwrap();
         assert_eq!(files, vec![PathBuf::from("/w/c.yaml"), PathBuf::from("-")]);

@@ -44,9 +44,14 @@ pub(crate) fn load(options: &LoadOptions) -> Result<Loaded, Error> {
     // One environment for the whole load, read before the files are known (COMPOSE_FILE may be
     // in it), from where compose reads it.
     let env = project_environment(options, &dotenv_dir(options))?;
-    let files = discovery::compose_files(&options.files, &env, &options.working_dir)?;
+    let discover_from = match &options.project_directory {
+        Some(dir) => discovery::absolute(&options.working_dir, dir),
+        None => options.working_dir.clone(),
+    };
+    let files =
+        discovery::compose_files(&options.files, &env, &options.working_dir, &discover_from)?;
     let first = files.first().ok_or_else(|| Error::NotFound {
-        searched: options.working_dir.clone(),
+        searched: discover_from.clone(),
     })?;
     let project_dir = match &options.project_directory {
         Some(dir) => discovery::absolute(&options.working_dir, dir),
