@@ -500,7 +500,14 @@ fn add_target_group(ctx: &mut Ctx, port: &PortPlan, kind: LoadBalancerType, vpc:
             .prop("HealthCheckProtocol", "HTTP")
             .prop(
                 "HealthCheckPath",
-                health.path.as_deref().unwrap_or(targethealth::DEFAULT_PATH),
+                health
+                    .path
+                    .clone()
+                    .or_else(|| {
+                        let service = ctx.project.services.get(&port.service)?;
+                        targethealth::path_from_healthcheck(service, port.target)
+                    })
+                    .unwrap_or_else(|| targethealth::DEFAULT_PATH.to_string()),
             )
             .prop(
                 "Matcher",

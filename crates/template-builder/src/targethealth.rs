@@ -116,6 +116,39 @@ fn in_range(
     }
 }
 
+/// The path the service's own `healthcheck` requests from the container port `target`
+/// (`curl -f http://localhost:8000/health/` -> `/health/`): the load balancer's HTTP check asks
+/// the same, rather than `/`, which many APIs answer with 404 (failing every deployment). `None`
+/// when the health check requests nothing over HTTP on that port, or only `/`.
+pub fn path_from_healthcheck(service: &Service, target: u16) -> Option<String> {
+    let check = service.healthcheck.as_ref().filter(|c| !c.disable)?;
+    check
+        .test
+        .iter()
+        .skip(1)
+        .flat_map(|arg| arg.split_whitespace())
+        .map(|word| word.trim_matches(['"', '\'']))
+        .find_map(|word| {
+            let rest = word.strip_prefix("http://")?;
+            let (authority, path) = match rest.find('/') {
+                Some(slash) => rest.split_at(slash),
+                None => (rest, "/"),
+            };
+            let (host, port) = match authority.rsplit_once(':') {
+                Some((host, port)) => (host, port.parse::<u16>().ok()?),
+                None => (authority, 80),
+            };
+            let local = matches!(host, "localhost" | "127.0.0.1" | "0.0.0.0" | "[::1]");
+            (local && port == target).then_some(path)
+        })
+        .filter(|path| {
+            *path != DEFAULT_PATH
+                && path.len() <= 1024
+                && path.chars().all(|c| c.is_ascii_graphic() && c != '?')
+        })
+        .map(str::to_string)
+}
+
 /// A path the target group accepts: absolute, printable ASCII, at most 1024 characters.
 fn check_path(name: &str, path: &str) -> Result<(), Error> {
     if !path.starts_with('/') || path.len() > 1024 || !path.chars().all(|c| c.is_ascii_graphic()) {
@@ -383,6 +416,39 @@ mod tests {
         }
         for matcher in ["", "500", "200-", ",200", "2OO"] {
             assert!(check_matcher("web", matcher).is_err(), "{matcher}");
+        }
+    }
+
+    #[test]
+    fn the_load_balancer_asks_the_path_the_container_health_check_asks() {
+        let with_test = |test: &[&str]| Service {
+            healthcheck: Some(compose_model::Healthcheck {
+                test: test.iter().map(|s| s.to_string()).collect(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let django = with_test(&["CMD", "curl", "-f", "http://localhost:8000/health/"]);
+        assert_eq!(
+            path_from_healthcheck(&django, 8000).as_deref(),
+            Some("/health/")
+        );
+        // Another port than the one the load balancer sends to: not this target's check.
+        assert_eq!(path_from_healthcheck(&django, 80), None);
+        let shell = with_test(&["CMD-SHELL", "wget -qO- 'http://127.0.0.1/up' || exit 1"]);
+        assert_eq!(path_from_healthcheck(&shell, 80).as_deref(), Some("/up"));
+        for nothing in [
+            with_test(&["CMD", "curl", "-f", "http://localhost:3000/"]),
+            with_test(&["CMD", "curl", "-f", "http://localhost:3000/ready?deep=1"]),
+            with_test(&["CMD", "curl", "-f", "http://db:3000/health"]),
+            with_test(&["CMD-SHELL", "pg_isready"]),
+        ] {
+            assert_eq!(
+                path_from_healthcheck(&nothing, 3000),
+                None,
+                "{:?}",
+                nothing.healthcheck
+            );
         }
     }
 }
