@@ -72,6 +72,22 @@ impl Locator {
         })
     }
 
+    /// The location of a tracked list as a whole: where its first entry was written (an `extends`
+    /// base file, say, when the service's own file has no such list).
+    fn list_location(&self, path: &str) -> Option<Location> {
+        let origin = self
+            .origins
+            .iter()
+            .find(|o| o.merged.strip_prefix(path).is_some_and(is_index))?;
+        let source = self.sources.get(origin.source)?;
+        let written = origin.written.rsplit_once('[').map(|(list, _)| list)?;
+        Some(Location {
+            file: source.file.clone(),
+            line: source.positions().line(written),
+            path: path.to_string(),
+        })
+    }
+
     /// The location of `path`, preferring `file` when given (errors found while a single file is read).
     pub(crate) fn location_in(&self, file: Option<&Path>, path: &str) -> Location {
         if let Some(file) = file {
@@ -87,7 +103,10 @@ impl Locator {
                 line,
             };
         }
-        if let Some(location) = self.written_location(path) {
+        if let Some(location) = self
+            .written_location(path)
+            .or_else(|| self.list_location(path))
+        {
             return location;
         }
         // Exact match first, newest file first; then the closest ancestor.
@@ -144,6 +163,13 @@ impl Locator {
     }
 }
 
+/// Whether `text` is a list index, `[3]`.
+fn is_index(text: &str) -> bool {
+    text.strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// The line of the closest recorded ancestor and how long its path is (longer is closer).
 fn ancestor_line(positions: &Positions, path: &str) -> Option<(usize, usize)> {
     let mut p = path;
@@ -191,6 +217,33 @@ mod tests {
         assert_eq!(
             l.location("services.web.ports[20]").path,
             "services.web.ports[20]"
+        );
+    }
+
+    #[test]
+    fn a_list_written_only_in_another_file_is_located_there() {
+        let mut l = Locator::default();
+        l.add(
+            Path::new("compose.yaml"),
+            "services:\n  web:\n    extends: {file: base.yaml, service: base}\n",
+        );
+        l.add(
+            Path::new("base.yaml"),
+            "services:\n  base:\n    image: x\n    devices:\n      - /dev/fuse\n",
+        );
+        l.set_origins(vec![Origin {
+            merged: "services.web.devices[0]".into(),
+            source: 1,
+            written: "services.base.devices[0]".into(),
+        }]);
+        let loc = l.location("services.web.devices");
+        assert_eq!(loc.file, PathBuf::from("base.yaml"));
+        assert_eq!(loc.line, Some(4));
+        assert_eq!(loc.path, "services.web.devices");
+        // A path that only starts like the list is not the list.
+        assert_eq!(
+            l.location("services.web.device").file,
+            PathBuf::from("compose.yaml")
         );
     }
 
