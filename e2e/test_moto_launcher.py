@@ -691,6 +691,55 @@ class LauncherModels(unittest.TestCase):
         cfn.delete_stack(StackName=PROJECT)
         self.assertEqual(len(efs.describe_file_systems(FileSystemId=file_system)["FileSystems"]), 1)
 
+    def test_a_service_on_a_capacity_provider_strategy_has_no_launch_type(self) -> None:
+        """ECS reports no launchType for a service placed by a capacity provider strategy (Fargate Spot)."""
+        params = self.parameters()
+        service = {
+            "Type": "AWS::ECS::Service",
+            "Properties": {
+                "Cluster": {"Ref": "Cluster"},
+                "TaskDefinition": {"Ref": "Task"},
+                "DesiredCount": 1,
+                "NetworkConfiguration": {"AwsvpcConfiguration": {"Subnets": {"Ref": "PublicSubnetIds"}}},
+            },
+        }
+        spot = copy.deepcopy(service)
+        spot["Properties"].update(
+            ServiceName="spot", CapacityProviderStrategy=[{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]
+        )
+        fargate = copy.deepcopy(service)
+        fargate["Properties"].update(ServiceName="fargate", LaunchType="FARGATE")
+        body = {
+            "Parameters": {"PublicSubnetIds": {"Type": "List<AWS::EC2::Subnet::Id>"}},
+            "Resources": {
+                "Cluster": {"Type": "AWS::ECS::Cluster", "Properties": {"ClusterName": "spotapp"}},
+                "Task": {
+                    "Type": "AWS::ECS::TaskDefinition",
+                    "Properties": {
+                        "Family": "spotapp-worker",
+                        "Cpu": "256",
+                        "Memory": "512",
+                        "NetworkMode": "awsvpc",
+                        "RequiresCompatibilities": ["FARGATE"],
+                        "ContainerDefinitions": [{"Name": "worker", "Image": "busybox"}],
+                    },
+                },
+                "Spot": spot,
+                "Fargate": fargate,
+            },
+        }
+        cfn = self.client("cloudformation")
+        cfn.create_stack(StackName="spotapp", TemplateBody=json.dumps(body), Parameters=params[1:])
+        stack = cfn.describe_stacks(StackName="spotapp")["Stacks"][0]
+        self.assertEqual(stack["StackStatus"], "CREATE_COMPLETE", stack.get("StackStatusReason"))
+        described = self.client("ecs").describe_services(cluster="spotapp", services=["spot", "fargate"])["services"]
+        by_name = {s["serviceName"]: s for s in described}
+        self.assertNotIn("launchType", by_name["spot"])
+        self.assertEqual(by_name["spot"]["capacityProviderStrategy"][0]["capacityProvider"], "FARGATE_SPOT")
+        self.assertNotIn("launchType", by_name["spot"]["deployments"][0])
+        self.assertEqual(by_name["fargate"]["launchType"], "FARGATE")
+        cfn.delete_stack(StackName="spotapp")
+
     def test_two_namespaces_in_one_vpc(self) -> None:
         """Two projects in the default VPC each get their namespace (moto's own API refuses the second)."""
         cfn = self.client("cloudformation")

@@ -464,6 +464,15 @@ class EcsService(_Resource, CloudFormationModel):
             role_arn=props.get("Role"),
         )
         service.capacity_provider_strategy = camel_keys(props.get("CapacityProviderStrategy"))
+        if service.capacity_provider_strategy and not props.get("LaunchType"):
+            # ECS reports no launch type for a service its capacity provider strategy places.
+            service.launch_type = None
+            fargate = all(
+                p.get("capacityProvider") in ("FARGATE", "FARGATE_SPOT") for p in service.capacity_provider_strategy
+            )
+            for deployment in service.deployments:
+                deployment.pop("launchType", None)
+                deployment["platformFamily"] = "FARGATE" if fargate else "EC2"
         service.deployment_configuration = camel_keys(props.get("DeploymentConfiguration"))
         service.enable_execute_command = _flag(props.get("EnableExecuteCommand"))
         return cls(account_id, region, cluster, service)
