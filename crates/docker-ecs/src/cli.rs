@@ -173,7 +173,7 @@ pub struct PsArgs {
 pub struct LogsArgs {
     /// Services to show (all when none)
     pub services: Vec<String>,
-    /// Follow log output (no `-f`: that is the global --file flag)
+    /// Follow log output until Ctrl-C (`-f` after `logs` works too, as in docker compose)
     #[arg(long)]
     pub follow: bool,
     /// Show logs since a timestamp (RFC 3339) or relative duration (e.g. 42m)

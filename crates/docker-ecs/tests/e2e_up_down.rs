@@ -387,6 +387,25 @@ impl Spawned {
     }
 }
 
+impl Spawned {
+    /// Ctrl-C as a terminal sends it (SIGINT), then the exit code, waiting at most `timeout`.
+    fn interrupt(&mut self, timeout: std::time::Duration) -> Option<i32> {
+        let sent = std::process::Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -INT failed");
+        let deadline = std::time::Instant::now() + timeout;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        None
+    }
+}
+
 impl Drop for Spawned {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -419,6 +438,10 @@ fn logs_follow_prints_new_events() {
     assert!(later.iter().all(|l| !l.ends_with("not web")), "{later:?}");
     let line = later.last().map(String::as_str).unwrap_or_default();
     assert!(line.starts_with("web"), "{line:?}");
+
+    // Ctrl-C ends following at once, with the status of an interrupted command.
+    let mut follow = follow;
+    assert_eq!(follow.interrupt(wait), Some(130));
 }
 
 /// Start one task for a service the way ECS does (group `service:<name>`), kept RUNNING by moto.

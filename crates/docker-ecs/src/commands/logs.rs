@@ -61,7 +61,8 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &LogsArgs) -> anyhow::Res
             );
             tokio::select! {
                 result = follow => result.or_else(reader_gone)?,
-                _ = tokio::signal::ctrl_c() => {}
+                // Following ends only this way: the status of an interrupted command, as up and down.
+                _ = tokio::signal::ctrl_c() => return Ok(ExitCode::from(super::INTERRUPTED)),
             }
         } else {
             let events = logs::fetch(&clients.logs, &selection, window, Polling::default()).await?;
