@@ -139,6 +139,27 @@ fn secret_create_ls_inspect_rm() {
     let run = moto.docker_ecs(dir.path(), &["secret", "inspect", "db_password"]);
     run.assert_failure();
     assert!(run.stderr().contains("db_password"), "{}", run.describe());
+
+    // As docker secret inspect/rm: a missing name is reported and does not stop the others.
+    let run = moto.docker_ecs(dir.path(), &["secret", "inspect", "db_password", "api_key"]);
+    run.assert_failure();
+    assert!(
+        run.stderr().contains("no such secret: db_password"),
+        "{}",
+        run.describe()
+    );
+    let shown: Value = serde_json::from_str(run.stdout().trim())
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", run.describe()));
+    assert_eq!(shown[0]["Name"], "api_key", "{}", run.describe());
+    let run = moto.docker_ecs(dir.path(), &["secret", "rm", "db_password", "api_key"]);
+    run.assert_failure();
+    assert!(
+        run.stderr().contains("no such secret: db_password"),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(run.stdout(), "api_key\n", "{}", run.describe());
+    assert_eq!(secret_names(&moto, dir.path()), ["registry"]);
 }
 
 /// `--aws-profile NAME` uses that profile's credentials, as `aws --profile` does, also when access keys

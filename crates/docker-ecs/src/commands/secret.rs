@@ -33,15 +33,45 @@ pub fn run(aws: &AwsArgs, cmd: SecretCommand) -> anyhow::Result<ExitCode> {
                     TableFormat::Table => secrets::render_table(&list),
                 })?;
             }
+            // As docker secret inspect/rm: a name that fails does not stop the others; each
+            // failure is reported and the exit status says one happened.
             SecretCommand::Inspect(args) => {
-                let found = secrets::inspect(client, &args.names).await?;
-                write_stdout(&table::render_json(&found))?;
+                let mut found = Vec::new();
+                let mut failed = false;
+                for name in &args.names {
+                    match secrets::inspect(client, std::slice::from_ref(name)).await {
+                        Ok(info) => found.extend(info),
+                        Err(err) => {
+                            super::print_error(&err.into());
+                            failed = true;
+                        }
+                    }
+                }
+                if !found.is_empty() || !failed {
+                    write_stdout(&table::render_json(&found))?;
+                }
+                return Ok(if failed {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                });
             }
             SecretCommand::Rm(args) => {
+                let mut failed = false;
                 for name in &args.names {
-                    secrets::remove(client, name, args.recover).await?;
-                    write_stdout(&format!("{name}\n"))?;
+                    match secrets::remove(client, name, args.recover).await {
+                        Ok(()) => write_stdout(&format!("{name}\n"))?,
+                        Err(err) => {
+                            super::print_error(&err.into());
+                            failed = true;
+                        }
+                    }
                 }
+                return Ok(if failed {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                });
             }
         }
         Ok::<_, anyhow::Error>(ExitCode::SUCCESS)
