@@ -112,8 +112,18 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         }
         for (index, port) in service.ports.iter().enumerate() {
             let attribute = format!("ports[{index}]");
+            if port.target == 0 {
+                return Err(Error {
+                    service: Some(name.clone()),
+                    attribute: format!("{attribute}.target"),
+                    message: "container port 0: name the port the container listens on (1-65535)"
+                        .into(),
+                });
+            }
+            // Published 0 asks Docker for any free host port; the load balancer listens on the
+            // container port, as for a port given without a published one.
             let published = match port.published.as_deref() {
-                None | Some("") => port.target,
+                None | Some("" | "0") => port.target,
                 Some(text) if text.contains('-') => {
                     return Err(attributes::error(
                         "service.ports.range",

@@ -97,10 +97,11 @@ pub fn main_container(
     if !environment.is_empty() {
         c.insert("Environment".into(), Value::Array(environment));
     }
-    if let Some(dir) = &service.working_dir {
+    // Empty (`user: ""`, often from an unset variable) means the image's own, as in Docker.
+    if let Some(dir) = service.working_dir.as_ref().filter(|d| !d.is_empty()) {
         c.insert("WorkingDirectory".into(), dir.clone().into());
     }
-    if let Some(user) = &service.user {
+    if let Some(user) = service.user.as_ref().filter(|u| !u.is_empty()) {
         c.insert("User".into(), user.clone().into());
     }
     if !service.labels.is_empty() {
@@ -116,7 +117,7 @@ pub fn main_container(
     if !port_mappings.is_empty() {
         c.insert("PortMappings".into(), Value::Array(port_mappings));
     }
-    if let Some(check) = health_check(ctx, name, service) {
+    if let Some(check) = health_check(ctx, name, service)? {
         c.insert("HealthCheck".into(), check);
     }
     let linux = linux_parameters(name, service, launch)?;
@@ -223,10 +224,22 @@ fn warn_clamped(ctx: &mut Ctx, service: &str, attribute: &str, detail: String) {
     );
 }
 
-fn health_check(ctx: &mut Ctx, name: &str, service: &Service) -> Option<Value> {
-    let check = service.healthcheck.as_ref()?;
+fn health_check(ctx: &mut Ctx, name: &str, service: &Service) -> Result<Option<Value>, Error> {
+    let Some(check) = service.healthcheck.as_ref() else {
+        return Ok(None);
+    };
     if check.disable || check.test.is_empty() || check.test[0] == "NONE" {
-        return None;
+        return Ok(None);
+    }
+    if check.test.len() < 2 || check.test[1..].iter().all(|arg| arg.trim().is_empty()) {
+        return Err(err(
+            name,
+            "healthcheck.test",
+            format!(
+                "{:?} runs nothing: give the command, like [\"CMD\", \"curl\", \"-f\", \"http://localhost/\"], or a string for the shell",
+                check.test
+            ),
+        ));
     }
     if check.start_interval.is_some() {
         ctx.warn(
@@ -259,7 +272,7 @@ fn health_check(ctx: &mut Ctx, name: &str, service: &Service) -> Option<Value> {
         );
         out.insert("StartPeriod".into(), v.into());
     }
-    Some(Value::Object(out))
+    Ok(Some(Value::Object(out)))
 }
 
 fn capability(name: &str) -> String {

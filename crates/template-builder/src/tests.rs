@@ -1594,3 +1594,42 @@ fn the_host_time_zone_files_are_left_out_with_a_warning() {
     assert_eq!(warned, ["volumes[0]", "volumes[1]"]);
     assert!(built.warnings[0].message.contains("TZ"));
 }
+
+#[test]
+fn published_port_0_listens_on_the_container_port_and_target_0_is_refused() {
+    let mut web = service("nginx");
+    web.ports.push(Port {
+        published: Some("0".into()),
+        ..port(8080, None)
+    });
+    let built = build(&project(vec![("web", web.clone())])).unwrap();
+    let listener = &built.template["Resources"]["WebTCP8080Listener"]["Properties"];
+    assert_eq!(listener["Port"], 8080);
+    web.ports[0].target = 0;
+    let err = build(&project(vec![("web", web)])).unwrap_err();
+    assert_eq!(err.attribute, "ports[0].target");
+}
+
+#[test]
+fn an_empty_user_or_working_dir_keeps_the_image_defaults() {
+    let mut app = service("app");
+    app.user = Some(String::new());
+    app.working_dir = Some(String::new());
+    let built = build(&project(vec![("app", app)])).unwrap();
+    let main =
+        &built.template["Resources"]["AppTaskDefinition"]["Properties"]["ContainerDefinitions"][1];
+    assert!(main.get("User").is_none());
+    assert!(main.get("WorkingDirectory").is_none());
+}
+
+#[test]
+fn a_health_check_without_a_command_is_refused() {
+    let mut app = service("app");
+    app.healthcheck = Some(Healthcheck {
+        test: vec!["CMD".into()],
+        ..Default::default()
+    });
+    let err = build(&project(vec![("app", app)])).unwrap_err();
+    assert_eq!(err.attribute, "healthcheck.test");
+    assert!(err.message.contains("runs nothing"), "{err}");
+}
