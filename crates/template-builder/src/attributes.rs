@@ -142,7 +142,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.init", M, "`LinuxParameters.InitProcessEnabled`"),
     a("service.cap_add", M, "`LinuxParameters.Capabilities.Add`; Fargate only allows SYS_PTRACE (anything else is an error)"),
     a("service.cap_drop", M, "`LinuxParameters.Capabilities.Drop`"),
-    a("service.ulimits", M, "container `Ulimits` (Fargate: only `nofile`; others are ignored with a warning)"),
+    a("service.ulimits", M, "container `Ulimits` (Fargate: only `nofile`, at most 1048576, unlimited and higher values are capped with a warning; others are ignored with a warning)"),
     a("service.read_only", M, "`ReadonlyRootFilesystem`"),
     a("service.stop_grace_period", M, "`StopTimeout` (Fargate maximum 120 s: longer is capped with a warning)"),
     a("service.platform", M, "`RuntimePlatform` (linux/amd64 -> X86_64, linux/arm64 -> ARM64 on Graviton; anything else, or arm64 with a GPU, is an error)"),

@@ -331,6 +331,9 @@ const EC2_ULIMITS: &[&str] = &[
     "stack",
 ];
 
+/// The highest `nofile` limit a Fargate task may have.
+const FARGATE_MAX_NOFILE: i64 = 1_048_576;
+
 fn ulimits(ctx: &mut Ctx, name: &str, service: &Service, launch: Launch) -> Vec<Value> {
     let mut out = Vec::new();
     for (limit, value) in &service.ulimits {
@@ -338,7 +341,28 @@ fn ulimits(ctx: &mut Ctx, name: &str, service: &Service, launch: Launch) -> Vec<
             Launch::Fargate => limit == "nofile",
             Launch::Ec2 => EC2_ULIMITS.contains(&limit.as_str()),
         };
-        if allowed {
+        if allowed && launch == Launch::Fargate {
+            // Fargate refuses a task above its ceiling, and has no "unlimited" (-1).
+            let cap = |v: i64| {
+                if (0..=FARGATE_MAX_NOFILE).contains(&v) {
+                    v
+                } else {
+                    FARGATE_MAX_NOFILE
+                }
+            };
+            let (soft, hard) = (cap(value.soft), cap(value.hard));
+            if (soft, hard) != (value.soft, value.hard) {
+                ctx.warn_value(
+                    Some(name),
+                    &format!("ulimits.{limit}"),
+                    format!(
+                        "{}:{} is above what Fargate allows: capped at {FARGATE_MAX_NOFILE}",
+                        value.soft, value.hard
+                    ),
+                );
+            }
+            out.push(json!({ "Name": limit, "SoftLimit": soft, "HardLimit": hard }));
+        } else if allowed {
             out.push(json!({ "Name": limit, "SoftLimit": value.soft, "HardLimit": value.hard }));
         } else {
             ctx.warn_value(

@@ -1633,3 +1633,27 @@ fn a_health_check_without_a_command_is_refused() {
     assert_eq!(err.attribute, "healthcheck.test");
     assert!(err.message.contains("runs nothing"), "{err}");
 }
+
+#[test]
+fn nofile_above_the_fargate_ceiling_is_capped_with_a_warning() {
+    let mut search = service("elasticsearch");
+    search.ulimits.insert(
+        "nofile".into(),
+        Ulimit {
+            soft: 65536,
+            hard: -1,
+        },
+    );
+    let built = build(&project(vec![("search", search)])).unwrap();
+    let main = &built.template["Resources"]["SearchTaskDefinition"]["Properties"]
+        ["ContainerDefinitions"][1];
+    assert_eq!(
+        main["Ulimits"],
+        json!([{"Name": "nofile", "SoftLimit": 65536, "HardLimit": 1048576}])
+    );
+    let shown: Vec<String> = built.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        ["service \"search\": ulimits.nofile: 65536:-1 is above what Fargate allows: capped at 1048576"]
+    );
+}
