@@ -72,13 +72,20 @@ pub async fn load(
     project: &str,
     region: &str,
 ) -> Result<AppStack, Error> {
-    let stack_status = stack::describe(cf, project)
+    let found = stack::describe(cf, project)
         .await?
         .ok_or_else(|| Error::NoStack {
             project: project.to_string(),
             region: region.to_string(),
-        })?
-        .status;
+        })?;
+    if !found.managed {
+        return Err(Error::Precondition(format!(
+            "stack {project} was not deployed by docker ecs (it has no {} tag): it is not an \
+             application of this tool; check --project-name",
+            stack::PROJECT_TAG
+        )));
+    }
+    let stack_status = found.status;
     let (cluster, refs) = service_refs(cf, project).await?;
     let mut by_cluster: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for service in refs {

@@ -34,6 +34,7 @@ fn stack_found() -> Rule {
                     Stack::builder()
                         .stack_name("demo")
                         .stack_status(StackStatus::CreateComplete)
+                        .set_tags(Some(ecs_deploy::stack::tags("demo")))
                         .build(),
                 )
                 .build()
@@ -506,5 +507,31 @@ async fn an_aws_error_reads_as_code_and_message() {
         err.to_string(),
         "listing the resources of stack demo: AccessDenied: User is not authorized to perform \
          cloudformation:ListStackResources"
+    );
+}
+
+/// A stack of that name that this tool did not deploy is not an application to list: say so rather
+/// than print an empty table.
+#[tokio::test]
+async fn a_stack_not_deployed_by_docker_ecs_is_refused() {
+    let foreign = mock!(aws_sdk_cloudformation::Client::describe_stacks).then_output(|| {
+        DescribeStacksOutput::builder()
+            .stacks(
+                Stack::builder()
+                    .stack_name("demo")
+                    .stack_status(StackStatus::CreateComplete)
+                    .build(),
+            )
+            .build()
+    });
+    let cf = mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, [&foreign]);
+    let ecs = mock_client!(aws_sdk_ecs, RuleMode::MatchAny, Vec::<&Rule>::new());
+    let err = stack_info::load(&cf, &ecs, "demo", "us-east-1")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "stack demo was not deployed by docker ecs (it has no com.docker.compose.project tag): \
+         it is not an application of this tool; check --project-name"
     );
 }
