@@ -99,16 +99,35 @@ pub async fn create(client: &SecretsManager, secret: &NewSecret) -> Result<Strin
         SecretValue::Text(text) => request.secret_string(text),
         SecretValue::Binary(bytes) => request.secret_binary(Blob::new(bytes.clone())),
     };
-    match request.send().await {
-        Ok(out) => Ok(out.arn().unwrap_or(&secret.name).to_string()),
-        Err(err) if err.code() == Some("ResourceExistsException") => {
-            Err(Error::InvalidArgument(format!(
-                "secret {} already exists: remove it with `docker ecs secret rm {}` or choose another name",
-                secret.name, secret.name
-            )))
+    let err = match request.send().await {
+        Ok(out) => return Ok(out.arn().unwrap_or(&secret.name).to_string()),
+        Err(err) => err,
+    };
+    let name = &secret.name;
+    if matches!(
+        err.code(),
+        Some("ResourceExistsException" | "InvalidRequestException")
+    ) {
+        // A name in its recovery window is taken although `secret ls` does not show it.
+        if let Some(deleted) = scheduled_deletion(client, name).await {
+            return Err(Error::InvalidArgument(format!(
+                "secret {name} is scheduled for deletion on {deleted} (removed with --recover): \
+                 delete it now with `docker ecs secret rm {name}`, then create it again"
+            )));
         }
-        Err(err) => Err(Error::aws(format!("creating secret {}", secret.name), err)),
     }
+    if err.code() == Some("ResourceExistsException") {
+        return Err(Error::InvalidArgument(format!(
+            "secret {name} already exists: remove it with `docker ecs secret rm {name}` or choose another name"
+        )));
+    }
+    Err(Error::aws(format!("creating secret {name}"), err))
+}
+
+/// When the secret is scheduled for deletion (best effort): the date it goes.
+async fn scheduled_deletion(client: &SecretsManager, name: &str) -> Option<String> {
+    let out = client.describe_secret().secret_id(name).send().await.ok()?;
+    out.deleted_date().map(format_aws_datetime)
 }
 
 /// A secret's metadata.

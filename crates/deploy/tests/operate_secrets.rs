@@ -69,10 +69,13 @@ async fn create_sends_the_value_the_description_and_our_tag() {
                     .build(),
             )
         });
+    let live = mock!(aws_sdk_secretsmanager::Client::describe_secret)
+        .match_requests(|r| r.secret_id() == Some("taken"))
+        .then_output(|| DescribeSecretOutput::builder().name("taken").build());
     let client = mock_client!(
         aws_sdk_secretsmanager,
         RuleMode::MatchAny,
-        [&create, &binary, &exists]
+        [&create, &binary, &exists, &live]
     );
 
     let arn = secrets::create(
@@ -270,4 +273,56 @@ async fn rm_deletes_at_once_unless_asked_to_keep_the_recovery_window() {
         "no such secret: gone"
     );
     assert_eq!(never.num_calls(), 0);
+}
+
+/// A name kept in its recovery window (`secret rm --recover`) cannot be reused, and ListSecrets does
+/// not show it: the error says so and how to free the name, not just "already exists".
+#[tokio::test]
+async fn create_over_a_secret_scheduled_for_deletion_says_how_to_free_the_name() {
+    use aws_sdk_secretsmanager::types::error::InvalidRequestException;
+    let refused = mock!(aws_sdk_secretsmanager::Client::create_secret).then_error(|| {
+        CreateSecretError::InvalidRequestException(
+            InvalidRequestException::builder()
+                .message(
+                    "You can't create this secret because a secret with this name is already \
+                     scheduled for deletion.",
+                )
+                .meta(
+                    aws_smithy_types::error::ErrorMetadata::builder()
+                        .code("InvalidRequestException")
+                        .build(),
+                )
+                .build(),
+        )
+    });
+    let scheduled = mock!(aws_sdk_secretsmanager::Client::describe_secret)
+        .match_requests(|r| r.secret_id() == Some("pending"))
+        .then_output(|| {
+            DescribeSecretOutput::builder()
+                .name("pending")
+                .arn(format!("{ARN}pending-1"))
+                .deleted_date(DateTime::from_secs(1_798_200_000))
+                .build()
+        });
+    let client = mock_client!(
+        aws_sdk_secretsmanager,
+        RuleMode::MatchAny,
+        [&refused, &scheduled]
+    );
+    let err = secrets::create(
+        &client,
+        &NewSecret {
+            name: "pending".into(),
+            description: None,
+            labels: vec![],
+            value: SecretValue::Text("x".into()),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "secret pending is scheduled for deletion on 2026-12-25T12:00:00Z (removed with --recover): \
+         delete it now with `docker ecs secret rm pending`, then create it again"
+    );
 }
