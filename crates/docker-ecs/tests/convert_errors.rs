@@ -64,3 +64,27 @@ fn an_attribute_refused_in_an_override_names_the_override() {
         "{message}"
     );
 }
+
+#[test]
+fn a_refused_capability_added_by_an_override_names_its_line_there() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: nginx\n    cap_add: [SYS_PTRACE]\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("compose.override.yaml"),
+        "services:\n  web:\n    cap_add:\n      - NET_ADMIN\n",
+    )
+    .unwrap();
+    let message = refused(dir.path(), &[]);
+    let file = dir.path().join("compose.override.yaml");
+    assert!(
+        message.contains(&format!(
+            "{}:4: service \"web\": cap_add[1]: Fargate only allows adding SYS_PTRACE, not NET_ADMIN",
+            file.display()
+        )),
+        "{message}"
+    );
+}

@@ -292,11 +292,17 @@ fn linux_parameters(
     let add: Vec<String> = service.cap_add.iter().map(|c| capability(c)).collect();
     let drop: Vec<String> = service.cap_drop.iter().map(|c| capability(c)).collect();
     if launch == Launch::Fargate {
-        if let Some(bad) = add.iter().find(|c| *c != FARGATE_ADDABLE_CAPABILITY) {
+        if let Some((index, bad)) = add
+            .iter()
+            .enumerate()
+            .find(|(_, c)| *c != FARGATE_ADDABLE_CAPABILITY)
+        {
             return Err(err(
                 name,
-                "cap_add",
-                format!("Fargate only allows adding {FARGATE_ADDABLE_CAPABILITY}, not {bad}"),
+                format!("cap_add[{index}]"),
+                format!(
+                    "Fargate only allows adding {FARGATE_ADDABLE_CAPABILITY}, not {bad}: remove it"
+                ),
             ));
         }
     }

@@ -220,7 +220,7 @@ fn cap_add_other_than_sys_ptrace_is_an_error() {
     assert!(build(&project(vec![("app", s.clone())])).is_ok());
     s.cap_add.push("NET_ADMIN".into());
     let err = build(&project(vec![("app", s)])).unwrap_err();
-    assert_eq!(err.attribute, "cap_add");
+    assert_eq!(err.attribute, "cap_add[1]");
     assert!(err.message.contains("NET_ADMIN"));
 }
 

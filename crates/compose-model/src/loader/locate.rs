@@ -72,13 +72,14 @@ impl Locator {
         })
     }
 
-    /// The location of a tracked list as a whole: where its first entry was written (an `extends`
-    /// base file, say, when the service's own file has no such list).
+    /// The location of a tracked list as a whole: where its last entry was written (an `extends`
+    /// base file, say, when the service's own file has no such list; the override that added to
+    /// it, as later files win).
     fn list_location(&self, path: &str) -> Option<Location> {
         let origin = self
             .origins
             .iter()
-            .find(|o| o.merged.strip_prefix(path).is_some_and(is_index))?;
+            .rfind(|o| o.merged.strip_prefix(path).is_some_and(is_index))?;
         let source = self.sources.get(origin.source)?;
         let written = origin.written.rsplit_once('[').map(|(list, _)| list)?;
         Some(Location {
@@ -240,10 +241,30 @@ mod tests {
         assert_eq!(loc.file, PathBuf::from("base.yaml"));
         assert_eq!(loc.line, Some(4));
         assert_eq!(loc.path, "services.web.devices");
+        // Entries from two files: the later file, which added to the list, is named.
+        l.add(
+            Path::new("prod.yaml"),
+            "services:\n  web:\n\n    devices: [/dev/kvm]\n",
+        );
+        l.set_origins(vec![
+            Origin {
+                merged: "services.web.devices[0]".into(),
+                source: 1,
+                written: "services.base.devices[0]".into(),
+            },
+            Origin {
+                merged: "services.web.devices[1]".into(),
+                source: 2,
+                written: "services.web.devices[0]".into(),
+            },
+        ]);
+        let loc = l.location("services.web.devices");
+        assert_eq!((loc.file, loc.line), (PathBuf::from("prod.yaml"), Some(4)));
         // A path that only starts like the list is not the list.
         assert_eq!(
             l.location("services.web.device").file,
-            PathBuf::from("compose.yaml")
+            PathBuf::from("prod.yaml"),
+            "the service in the last file, not the list's entries"
         );
     }
 
