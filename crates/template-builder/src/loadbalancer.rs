@@ -99,7 +99,8 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
     }
     let default_certificate = https::project_certificate(ctx)?;
     let mut raw: Vec<Raw> = Vec::new();
-    let mut taken: BTreeMap<u16, String> = BTreeMap::new();
+    // published port -> (service, protocol)
+    let mut taken: BTreeMap<u16, (String, String)> = BTreeMap::new();
     let project = ctx.project;
     for (name, service) in &project.services {
         let health = targethealth::of_service(name, service)?;
@@ -137,9 +138,14 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
                     message: format!("published port {text:?} is not a port number"),
                 })?,
             };
-            if let Some(other) = taken.insert(published, name.clone()) {
+            let protocol = port.protocol.to_ascii_lowercase();
+            if let Some((other, other_protocol)) =
+                taken.insert(published, (name.clone(), protocol.clone()))
+            {
                 let mut error = attributes::error("service.ports.clash", Some(name), &attribute);
-                error.message = if &other == name {
+                error.message = if &other == name && other_protocol != protocol {
+                    format!("port {published} is published for {other_protocol} and for {protocol}, but a load balancer port takes one protocol here: publish {published} for one of them and another port for the other")
+                } else if &other == name {
                     format!("port {published} is published twice by this service; a load balancer listens once per port")
                 } else {
                     format!(

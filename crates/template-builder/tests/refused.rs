@@ -121,3 +121,11 @@ fn a_dependency_cycle_is_refused() {
         &["depends_on"],
     );
 }
+
+#[test]
+fn one_port_for_tcp_and_udp_says_so() {
+    assert_refused(
+        "services:\n  dns:\n    image: coredns/coredns\n    ports:\n      - \"53:53/tcp\"\n      - \"53:53/udp\"\n",
+        &["dns", "ports[1]", "published for tcp and for udp"],
+    );
+}
