@@ -160,6 +160,9 @@ pub struct Build {
 pub struct EnvFile {
     pub path: PathBuf,
     pub required: bool,
+    /// `raw` (lines taken literally), as written; `None` for the dotenv format.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]

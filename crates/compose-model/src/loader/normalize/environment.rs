@@ -68,6 +68,7 @@ pub(crate) fn env_files(
                 files.push(EnvFile {
                     path: file,
                     required,
+                    format: raw.then(|| "raw".to_string()),
                 });
                 continue;
             }
@@ -89,6 +90,7 @@ pub(crate) fn env_files(
         files.push(EnvFile {
             path: file,
             required,
+            format: raw.then(|| "raw".to_string()),
         });
     }
     Ok((files, vars))
