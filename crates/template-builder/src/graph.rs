@@ -193,10 +193,11 @@ fn graph(template: &Value, project: &Project) -> Graph {
         prefixes.push((id.clone(), names.service(name)));
         for (port_index, port) in service.ports.iter().enumerate() {
             let port_id = format!("{id}_port{port_index}");
+            // As the load balancer plans it: no published port, or 0 (any), is the target port.
             let published = port
                 .published
                 .clone()
-                .filter(|p| !p.is_empty())
+                .filter(|p| !p.is_empty() && p != "0")
                 .unwrap_or_else(|| port.target.to_string());
             // Same prefix as the load balancer's logical ids for the port (`WebTCP80`).
             prefixes.push((
@@ -209,7 +210,16 @@ fn graph(template: &Value, project: &Project) -> Graph {
             ));
             graph.compose.push(Node {
                 id: port_id.clone(),
-                label: format!("port {published}:{}/{}", port.target, port.protocol),
+                // A host address says why a port has no listener (127.0.0.1: local only).
+                label: format!(
+                    "port {}{published}:{}/{}",
+                    port.host_ip
+                        .as_deref()
+                        .map(|ip| format!("{ip}:"))
+                        .unwrap_or_default(),
+                    port.target,
+                    port.protocol
+                ),
                 kind: Kind::Port,
             });
             graph.edges.push(uses(&id, &port_id));
@@ -420,6 +430,31 @@ mod tests {
                 {"Key": "com.docker.compose.volume", "Value": "data"}]}},
             "DefaultNetwork": {"Type": "AWS::EC2::SecurityGroup"}
         }})
+    }
+
+    #[test]
+    fn a_local_only_port_shows_its_address_and_a_port_0_its_listener() {
+        let project = load(
+            "services:\n  db:\n    image: mysql\n    ports: [\"127.0.0.1:3306:3306\", \"0:8080\"]\n",
+        );
+        let built = crate::build(&project).expect("builds");
+        let mermaid = to_mermaid(&built.template, &project);
+        assert!(
+            mermaid.contains(r#"service0_port0>"port 127.0.0.1:3306:3306/tcp"]"#),
+            "{mermaid}"
+        );
+        assert!(
+            mermaid.contains(r#"service0_port1>"port 8080:8080/tcp"]"#),
+            "{mermaid}"
+        );
+        // The 0 port is linked to its listener; the local one has no resource to link to.
+        let linked = |port: &str| {
+            mermaid
+                .lines()
+                .any(|l| l.contains(port) && l.contains("-.-"))
+        };
+        assert!(linked("service0_port1"), "{mermaid}");
+        assert!(!linked("service0_port0"), "{mermaid}");
     }
 
     #[test]
