@@ -326,6 +326,12 @@ async fn read_changes(
     }
 }
 
+const SECRET_TYPE: &str = "AWS::SecretsManager::Secret";
+
+/// Tasks read their secrets when they start: a new value reaches only tasks started after it.
+pub const SECRET_NOTE: &str = "NOTE: running tasks read secrets when they start; `docker ecs up \
+     --force-new-deployment` restarts them with the new value";
+
 /// The plan as the user reads it: a summary line, then one row per resource, grouped by action
 /// (additions, modifications, replacements, removals) and sorted by logical id within a group.
 pub fn render(project: &str, plan: &Plan) -> String {
@@ -383,10 +389,13 @@ pub fn render(project: &str, plan: &Plan) -> String {
             "Stack {project} (ROLLBACK_COMPLETE after a failed create) would be deleted and created anew"
         ),
     };
-    let mut out = format!(
-        "{what}: {} (dry run, nothing was changed)\n",
+    let summary = if sorted.is_empty() {
+        // CloudFormation still updates the stack: its outputs, tags or parameter values changed.
+        "no resource changes (only outputs, tags or parameter values differ)".to_string()
+    } else {
         parts.join(", ")
-    );
+    };
+    let mut out = format!("{what}: {summary} (dry run, nothing was changed)\n");
     let rows: Vec<Vec<String>> = sorted
         .iter()
         .map(|c| {
@@ -407,6 +416,17 @@ pub fn render(project: &str, plan: &Plan) -> String {
             &["ACTION", "RESOURCE", "TYPE", "DESCRIPTION"],
             &rows,
         ));
+    }
+    let secret_changed = sorted.iter().any(|c| {
+        c.resource_type == SECRET_TYPE
+            && matches!(
+                c.action,
+                Action::Modify | Action::Replace | Action::MaybeReplace
+            )
+    });
+    if secret_changed {
+        out.push_str(SECRET_NOTE);
+        out.push('\n');
     }
     if count(&[Action::Replace, Action::MaybeReplace]) > 0 {
         out.push_str(
@@ -456,6 +476,34 @@ mod tests {
             ),
             "Interrupted before the dry run made anything; stack app was not changed\n"
         );
+    }
+
+    #[test]
+    fn an_update_without_resource_changes_says_what_differs() {
+        let plan = Plan::Changes {
+            operation: Operation::Update,
+            changes: Vec::new(),
+        };
+        assert_eq!(
+            render("app", &plan),
+            "Existing stack app would be updated: no resource changes (only outputs, tags or parameter \
+             values differ) (dry run, nothing was changed)\n"
+        );
+    }
+
+    #[test]
+    fn a_changed_secret_says_running_tasks_keep_the_old_value() {
+        let plan = Plan::Changes {
+            operation: Operation::Update,
+            changes: vec![change(
+                Action::Modify,
+                "DbPasswordSecret",
+                SECRET_TYPE,
+                "db_password secret",
+            )],
+        };
+        let text = render("app", &plan);
+        assert!(text.ends_with(&format!("{SECRET_NOTE}\n")), "{text}");
     }
 
     #[test]

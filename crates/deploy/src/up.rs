@@ -260,6 +260,13 @@ pub async fn up(
     );
     match watcher.until_done(progress, interrupts).await? {
         Ended::Finished(Some(info)) if info.phase() == Phase::Succeeded => {
+            // Tasks read their secrets when they start: a new value reaches only new tasks.
+            for secret in watcher.updated("AWS::SecretsManager::Secret") {
+                progress.report(ProgressEvent::Info(format!(
+                    "{secret} has a new value; running tasks read secrets when they start: \
+                     `docker ecs up --force-new-deployment` restarts them with it"
+                )));
+            }
             let urls = stack::urls(&info.outputs);
             progress.report(ProgressEvent::Finished {
                 stack: info.name.clone(),

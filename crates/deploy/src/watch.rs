@@ -128,6 +128,18 @@ impl<'a> Watcher<'a> {
         first_cause(&self.history)
     }
 
+    /// The resources of `resource_type` this watch saw updated, as the user reads them.
+    pub fn updated(&self, resource_type: &str) -> Vec<String> {
+        let mut found: Vec<String> = self
+            .history
+            .iter()
+            .filter(|e| e.resource_type == resource_type && e.status == "UPDATE_COMPLETE")
+            .map(|e| self.describe(e))
+            .collect();
+        found.dedup();
+        found
+    }
+
     pub fn describe(&self, event: &Event) -> String {
         self.names.describe(&event.logical_id, &event.resource_type)
     }

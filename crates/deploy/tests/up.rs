@@ -280,6 +280,56 @@ async fn update_reports_only_this_operations_events() {
     assert_eq!(infos(&progress.events), ["Updating stack app"]);
 }
 
+/// A secret's new content (its file changed) updates the secret, but running tasks read it when they
+/// started: up says how to restart them.
+#[tokio::test]
+async fn an_updated_secret_says_running_tasks_keep_the_old_value() {
+    let old = vec![stack_event("old1", "CREATE_COMPLETE", None, 2)];
+    let mut later = old.clone();
+    later.extend([
+        stack_event("u1", "UPDATE_IN_PROGRESS", Some("User Initiated"), 20),
+        event(
+            "u2",
+            "DbPasswordSecret",
+            "AWS::SecretsManager::Secret",
+            "UPDATE_COMPLETE",
+            None,
+            21,
+        ),
+        stack_event("u3", "UPDATE_COMPLETE", None, 22),
+    ]);
+    let mocks = Mocks {
+        cf: vec![
+            existing_stack("CREATE_COMPLETE"),
+            stack_statuses(&["UPDATE_COMPLETE"]),
+            change_set_created(ChangeSetType::Update),
+            change_set_ready(),
+            executed(),
+            event_pages(vec![old, later]),
+        ],
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut progress,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        infos(&progress.events),
+        [
+            "Updating stack app",
+            "Secret (DbPasswordSecret) has a new value; running tasks read secrets when they start: \
+             `docker ecs up --force-new-deployment` restarts them with it"
+        ]
+    );
+}
+
 #[tokio::test]
 async fn failed_change_set_without_changes_is_success_and_is_cleaned_up() {
     let delete_change_set = change_set_deleted();
