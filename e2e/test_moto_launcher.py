@@ -691,6 +691,39 @@ class LauncherModels(unittest.TestCase):
         cfn.delete_stack(StackName=PROJECT)
         self.assertEqual(len(efs.describe_file_systems(FileSystemId=file_system)["FileSystems"]), 1)
 
+    def test_a_changed_parameter_value_lists_the_resources_using_it(self) -> None:
+        """The same template with another NoEcho value (a secret file's new content) modifies the secret that uses
+        it, and the change set lists that change, as CloudFormation's does."""
+        body = {
+            "Parameters": {"DbPassword": {"Type": "String", "NoEcho": True}},
+            "Resources": {
+                "DbSecret": {
+                    "Type": "AWS::SecretsManager::Secret",
+                    "Properties": {"Name": f"{PROJECT}/db", "SecretString": {"Ref": "DbPassword"}},
+                },
+                "Group": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "web"}},
+            },
+        }
+        cfn = self.client("cloudformation")
+        for kind, value in (("CREATE", "old"), ("UPDATE", "new")):
+            name = f"secret-{kind.lower()}"
+            cfn.create_change_set(
+                StackName=PROJECT,
+                ChangeSetName=name,
+                ChangeSetType=kind,
+                TemplateBody=json.dumps(body),
+                Parameters=[{"ParameterKey": "DbPassword", "ParameterValue": value}],
+            )
+            changes = cfn.describe_change_set(StackName=PROJECT, ChangeSetName=name)["Changes"]
+            cfn.execute_change_set(StackName=PROJECT, ChangeSetName=name)
+        self.assertEqual(
+            [(c["ResourceChange"]["Action"], c["ResourceChange"]["LogicalResourceId"]) for c in changes],
+            [("Modify", "DbSecret")],
+        )
+        secret = self.client("secretsmanager").get_secret_value(SecretId=f"{PROJECT}/db")
+        self.assertEqual(secret["SecretString"], "new")
+        cfn.delete_stack(StackName=PROJECT)
+
     def test_a_service_on_a_capacity_provider_strategy_has_no_launch_type(self) -> None:
         """ECS reports no launchType for a service placed by a capacity provider strategy (Fargate Spot)."""
         params = self.parameters()

@@ -10,7 +10,7 @@ from typing import Any
 
 from types import SimpleNamespace
 
-from moto.cloudformation.models import ChangeSet, CloudFormationBackend
+from moto.cloudformation.models import Change, ChangeSet, CloudFormationBackend
 from moto.cloudformation.parsing import ResourceMap
 from moto.core.responses import ActionResult
 from moto.ecs.exceptions import InvalidParameterException
@@ -48,7 +48,8 @@ def update_keeps_retained_resources() -> None:
 
     moto honours Retain when the stack is deleted but deletes such a resource when an update drops it, so an EFS file
     system whose volume no service uses any more was lost with its data, and its change set rows carry no
-    PolicyAction. It also kept every removed resource in its cache, so a later update that added the same logical id
+    PolicyAction, nor the resources an update modifies only through a changed parameter value. It also kept every
+    removed resource in its cache, so a later update that added the same logical id
     again (a service removed, then brought back) silently got the deleted one instead of a new resource.
     """
 
@@ -77,10 +78,19 @@ def update_keeps_retained_resources() -> None:
 
     def diff(self: ChangeSet) -> list[Any]:
         changes = original_diff(self)
-        deployed = self.stack.resource_map._resource_json_map
+        resource_map = self.stack.resource_map
+        deployed = resource_map._resource_json_map
         for change in changes:
             if change.action == "Remove":
                 change.policy_action = "Retain" if retained(deployed.get(change.logical_resource_id, {})) else "Delete"
+        # A resource whose JSON is unchanged but which uses a parameter whose value changed (a secret's content) is
+        # modified too: ExecuteChangeSet updates it, so the change set must list it.
+        if self.change_set_type == "UPDATE" and self.parameters:
+            listed = {c.logical_resource_id for c in changes}
+            for logical_id in resource_map.build_resource_diff(self.template_dict, self.parameters)["Modify"]:
+                if logical_id not in listed:
+                    resource_type = self.template_dict["Resources"][logical_id]["Type"]
+                    changes.append(Change(action="Modify", logical_resource_id=logical_id, resource_type=resource_type))
         return changes
 
     ChangeSet.diff = diff  # type: ignore[method-assign]

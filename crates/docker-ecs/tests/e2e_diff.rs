@@ -118,3 +118,45 @@ fn diff_changes_nothing_and_force_new_deployment_rolls_out() {
         );
     }
 }
+
+/// A secret file's new content: the diff lists the secret as modified (same template, another NoEcho
+/// parameter value) and says running tasks keep the old value; `up` stores the new one.
+#[test]
+fn a_changed_secret_file_is_a_modified_secret() {
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let dir = tmp.path().join("secrets-app");
+    std::fs::create_dir_all(&dir).expect("create the project directory");
+    std::fs::write(
+        dir.join("compose.yaml"),
+        "services:\n  api:\n    image: nginx:1.27\n    secrets: [db_password]\n\
+         secrets:\n  db_password:\n    file: ./db_password.txt\n",
+    )
+    .expect("write compose.yaml");
+    std::fs::write(dir.join("db_password.txt"), "old").expect("write the secret");
+    moto.docker_ecs(&dir, &["up"]).assert_success();
+
+    std::fs::write(dir.join("db_password.txt"), "new").expect("write the secret");
+    let run = moto.docker_ecs(&dir, &["diff"]);
+    run.assert_success();
+    let out = run.stdout();
+    let secret_row = out
+        .lines()
+        .find(|l| l.contains("AWS::SecretsManager::Secret"))
+        .unwrap_or_else(|| panic!("no secret row: {}", run.describe()));
+    assert!(secret_row.starts_with("modify "), "{}", run.describe());
+    assert!(
+        out.contains("running tasks read secrets when they start"),
+        "{}",
+        run.describe()
+    );
+
+    moto.docker_ecs(&dir, &["up"]).assert_success();
+    let arn = moto.stack_resources("secrets-app", "AWS::SecretsManager::Secret");
+    let value = moto.aws_ok(
+        "secretsmanager",
+        "get_secret_value",
+        json!({ "SecretId": arn.first().expect("the stack's secret") }),
+    );
+    assert_eq!(value["SecretString"], "new", "{value}");
+}
