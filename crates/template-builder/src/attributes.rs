@@ -153,7 +153,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.privileged", E, "Fargate does not run privileged containers"),
     a("service.devices", E, "Fargate gives no access to host devices"),
     a("service.volumes_from", E, "tasks cannot share another service's volumes; use a named volume"),
-    a("service.restart", W, "ECS always replaces stopped tasks"),
+    a("service.restart", W, "ECS always replaces stopped tasks, so a one-off job (a migration) would run again and again: run it when the service that needs it starts"),
     a("service.hostname", W, "not supported with awsvpc networking"),
     a("service.domainname", W, "not supported with awsvpc networking"),
     a("service.container_name", W, "the container is named after the service"),

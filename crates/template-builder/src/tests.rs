@@ -1657,3 +1657,18 @@ fn nofile_above_the_fargate_ceiling_is_capped_with_a_warning() {
         ["service \"search\": ulimits.nofile: 65536:-1 is above what Fargate allows: capped at 1048576"]
     );
 }
+
+#[test]
+fn a_one_off_job_is_told_it_would_run_again_and_again() {
+    let mut migrate = service("app");
+    migrate.restart = Some("no".into());
+    let mut web = service("app");
+    web.restart = Some("unless-stopped".into());
+    let built = build(&project(vec![("migrate", migrate), ("web", web)])).unwrap();
+    let shown: Vec<String> = built.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert!(
+        shown[0].starts_with("service \"migrate\": restart: ignored: ECS always replaces stopped tasks, so a one-off job"),
+        "{shown:?}"
+    );
+}
