@@ -695,7 +695,10 @@ class LauncherModels(unittest.TestCase):
         """The same template with another NoEcho value (a secret file's new content) modifies the secret that uses
         it, and the change set lists that change, as CloudFormation's does."""
         body = {
-            "Parameters": {"DbPassword": {"Type": "String", "NoEcho": True}},
+            "Parameters": {
+                "DbPassword": {"Type": "String", "NoEcho": True},
+                "Zones": {"Type": "CommaDelimitedList"},
+            },
             "Resources": {
                 "DbSecret": {
                     "Type": "AWS::SecretsManager::Secret",
@@ -712,7 +715,10 @@ class LauncherModels(unittest.TestCase):
                 ChangeSetName=name,
                 ChangeSetType=kind,
                 TemplateBody=json.dumps(body),
-                Parameters=[{"ParameterKey": "DbPassword", "ParameterValue": value}],
+                Parameters=[
+                    {"ParameterKey": "DbPassword", "ParameterValue": value},
+                    {"ParameterKey": "Zones", "ParameterValue": "a,b"},
+                ],
             )
             changes = cfn.describe_change_set(StackName=PROJECT, ChangeSetName=name)["Changes"]
             cfn.execute_change_set(StackName=PROJECT, ChangeSetName=name)
@@ -722,6 +728,22 @@ class LauncherModels(unittest.TestCase):
         )
         secret = self.client("secretsmanager").get_secret_value(SecretId=f"{PROJECT}/db")
         self.assertEqual(secret["SecretString"], "new")
+
+        # The same template and values again: nothing to change, as the stack now has the new value (a list
+        # parameter, as ours have, makes moto answer with a FAILED change set rather than a ValidationError).
+        cfn.create_change_set(
+            StackName=PROJECT,
+            ChangeSetName="secret-again",
+            ChangeSetType="UPDATE",
+            TemplateBody=json.dumps(body),
+            Parameters=[
+                {"ParameterKey": "DbPassword", "ParameterValue": "new"},
+                {"ParameterKey": "Zones", "ParameterValue": "a,b"},
+            ],
+        )
+        again = cfn.describe_change_set(StackName=PROJECT, ChangeSetName="secret-again")
+        self.assertEqual(again["Status"], "FAILED", again)
+        self.assertIn("didn't contain changes", again["StatusReason"])
         cfn.delete_stack(StackName=PROJECT)
 
     def test_a_service_on_a_capacity_provider_strategy_has_no_launch_type(self) -> None:

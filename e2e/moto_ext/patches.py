@@ -20,7 +20,8 @@ from moto.moto_api._internal import mock_random
 
 
 def refresh_stack_after_change_set() -> None:
-    """After ExecuteChangeSet, DescribeStacks must show the new template's Outputs and Description.
+    """After ExecuteChangeSet, DescribeStacks must show the new template's Outputs and Description, and the next
+    change set is compared with the parameter values just deployed.
 
     moto executes the change set on the resource map but keeps the Stack's parsed template and output map from
     before (an empty template for a CREATE change set), so a stack deployed through change sets has no Outputs.
@@ -37,6 +38,9 @@ def refresh_stack_after_change_set() -> None:
             stack._parse_template()
             stack.description = stack.template_dict.get("Description")
             stack.output_map = stack._create_output_map()
+            # The values the next change set is compared with: without this, a stack whose parameter values
+            # once changed (a secret's content) never again reported "no changes".
+            stack.parameters = change_set.parameters
         return result
 
     CloudFormationBackend.execute_change_set = execute_change_set  # type: ignore[method-assign]

@@ -159,4 +159,9 @@ fn a_changed_secret_file_is_a_modified_secret() {
         json!({ "SecretId": arn.first().expect("the stack's secret") }),
     );
     assert_eq!(value["SecretString"], "new", "{value}");
+
+    // Deployed: nothing differs any more.
+    let run = moto.docker_ecs(&dir, &["diff"]);
+    run.assert_success();
+    assert!(run.stdout().starts_with("No changes"), "{}", run.describe());
 }
