@@ -207,7 +207,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.other", W, "not supported"),
     a("service.x-aws-role", M, "inline policy of the task role"),
     a("service.x-aws-policies", M, "managed policies of the task role (`up` checks they exist)"),
-    a("service.x-aws-autoscaling", M, "`{min, max, cpu | memory}`: scalable target + target tracking policy"),
+    a("service.x-aws-autoscaling", M, "`{min, max, cpu | memory}`: scalable target + target tracking policy; the service then has no `DesiredCount` (it starts at `min`, and `up` never resets what autoscaling did), so `deploy.replicas`/`scale` other than `min` are ignored with a warning"),
     a("service.x-aws-pull_credentials", M, "container `RepositoryCredentials` (Secrets Manager ARN; the execution role may read it)"),
     a("service.x-aws-min_percent", M, "`DeploymentConfiguration.MinimumHealthyPercent`"),
     a("service.x-aws-max_percent", M, "`DeploymentConfiguration.MaximumPercent`"),

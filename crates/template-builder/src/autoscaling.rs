@@ -66,6 +66,11 @@ fn parse(name: &str, service: &Service) -> Result<Option<Scaling>, Error> {
     }))
 }
 
+/// The `min` of `x-aws-autoscaling`, when valid: the task count a new service gets.
+pub fn min_capacity(service: &Service) -> Option<u32> {
+    parse("", service).ok().flatten().map(|s| s.min as u32)
+}
+
 /// The `max` of `x-aws-autoscaling`, when valid (GPU capacity is sized for it).
 pub fn max_capacity(service: &Service) -> Option<u32> {
     parse("", service).ok().flatten().map(|s| s.max as u32)

@@ -194,7 +194,7 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
             "TaskDefinition",
             r#ref(&taskdef::task_definition_id(ctx, name)),
         )
-        .prop("DesiredCount", desired_count(service))
+        .prop_opt("DesiredCount", fixed_count(ctx, name, service))
         .prop(
             "DeploymentConfiguration",
             json!({
@@ -292,6 +292,32 @@ fn service_tags(ctx: &Ctx, name: &str, service: &Service) -> Value {
         }
     }
     tags
+}
+
+/// `DesiredCount`, unless `x-aws-autoscaling` owns it: a template that states a count makes every
+/// stack update reset the service to it, undoing what autoscaling did. Without one, CloudFormation
+/// starts a new service with 1 task (which the scalable target raises to `min`) and an update keeps
+/// the running count.
+fn fixed_count(ctx: &mut Ctx, name: &str, service: &Service) -> Option<u32> {
+    if !service.extensions.contains_key("x-aws-autoscaling") {
+        return Some(desired_count(service));
+    }
+    // A count other than `min` is not what a new service starts with: say so.
+    let differs = desired_count(service) != crate::autoscaling::min_capacity(service).unwrap_or(1);
+    let replicas = service.deploy.as_ref().and_then(|d| d.replicas).is_some();
+    for (set, attribute) in [
+        (replicas, "deploy.replicas"),
+        (!replicas && service.other.contains_key("scale"), "scale"),
+    ] {
+        if set && differs {
+            ctx.warn_value(
+                Some(name),
+                attribute,
+                "ignored: x-aws-autoscaling sets the task count (from its min), so that up does not reset what it scaled to".into(),
+            );
+        }
+    }
+    None
 }
 
 /// Whether the service mounts a named volume read-write.

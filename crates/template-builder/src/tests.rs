@@ -1672,3 +1672,41 @@ fn a_one_off_job_is_told_it_would_run_again_and_again() {
         "{shown:?}"
     );
 }
+
+#[test]
+fn an_autoscaled_service_leaves_its_count_to_autoscaling() {
+    let mut api = service("api");
+    api.extensions.insert(
+        "x-aws-autoscaling".into(),
+        json!({"min": 2, "max": 6, "cpu": 60}),
+    );
+    api.deploy = Some(Deploy {
+        replicas: Some(3),
+        ..Default::default()
+    });
+    let built = build(&project(vec![("api", api)])).unwrap();
+    let r = &built.template["Resources"];
+    assert!(r["ApiService"]["Properties"].get("DesiredCount").is_none());
+    assert_eq!(r["ApiScalableTarget"]["Properties"]["MinCapacity"], 2);
+    let warned: Vec<&str> = built
+        .warnings
+        .iter()
+        .map(|w| w.attribute.as_str())
+        .collect();
+    assert_eq!(warned, ["deploy.replicas"]);
+}
+
+#[test]
+fn replicas_equal_to_the_autoscaling_min_are_not_warned_about() {
+    let mut api = service("api");
+    api.extensions.insert(
+        "x-aws-autoscaling".into(),
+        json!({"min": 3, "max": 6, "cpu": 60}),
+    );
+    api.deploy = Some(Deploy {
+        replicas: Some(3),
+        ..Default::default()
+    });
+    let built = build(&project(vec![("api", api)])).unwrap();
+    assert!(built.warnings.is_empty(), "{:?}", built.warnings);
+}
