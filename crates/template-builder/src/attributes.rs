@@ -158,7 +158,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.domainname", W, "not supported with awsvpc networking"),
     a("service.container_name", W, "the container is named after the service"),
     a("service.network_mode", W, "ECS tasks always use awsvpc networking"),
-    a("service.links", W, "services reach each other by name through Cloud Map"),
+    a("service.links", W, "services reach each other by name through Cloud Map, but not by a link alias (`db:database`); links without an alias are not warned about"),
     a("service.external_links", W, "services reach each other by name through Cloud Map"),
     a("service.dns", W, "tasks use the VPC resolver"),
     a("service.dns_opt", W, "tasks use the VPC resolver"),
@@ -411,6 +411,16 @@ fn present_in_service(service: &Service) -> Vec<(String, String)> {
     }
     for (key, value) in &service.other {
         if !is_set(value) {
+            continue;
+        }
+        // `links: [db]` says what Cloud Map gives anyway; only an alias (`db:database`) is lost.
+        if key == "links"
+            && value.as_array().is_some_and(|links| {
+                links
+                    .iter()
+                    .all(|l| l.as_str().is_some_and(|l| !l.contains(':')))
+            })
+        {
             continue;
         }
         let path = format!("service.{key}");

@@ -1710,3 +1710,19 @@ fn replicas_equal_to_the_autoscaling_min_are_not_warned_about() {
     let built = build(&project(vec![("api", api)])).unwrap();
     assert!(built.warnings.is_empty(), "{:?}", built.warnings);
 }
+
+#[test]
+fn links_are_warned_about_only_when_an_alias_would_be_lost() {
+    let links = |list: Value| {
+        let mut app = service("app");
+        app.other.insert("links".into(), list);
+        build(&project(vec![("app", app), ("db", service("mariadb"))]))
+            .unwrap()
+            .warnings
+            .iter()
+            .map(|w| w.attribute.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(links(json!(["db"])).is_empty());
+    assert_eq!(links(json!(["db:database"])), ["links"]);
+}
