@@ -53,6 +53,8 @@ pub struct TaskInfo {
     pub state: String,
     /// Lowercase health when ECS knows it (`healthy`, `unhealthy`).
     pub health: Option<String>,
+    /// Why ECS stopped the task (`Essential container in task exited`, ...).
+    pub stopped_reason: Option<String>,
 }
 
 impl TaskInfo {
@@ -155,6 +157,10 @@ fn task_info(task: &Task, service: &str) -> TaskInfo {
         arn: task.task_arn().unwrap_or_default().to_string(),
         state: task.last_status().unwrap_or_default().to_ascii_lowercase(),
         health,
+        stopped_reason: task
+            .stopped_reason()
+            .filter(|r| !r.is_empty())
+            .map(str::to_string),
     }
 }
 
@@ -222,10 +228,11 @@ pub fn task_rows(
             let id = task.id().to_string();
             let short: String = id.chars().take(8).collect();
             let health = task.health.clone().unwrap_or_default();
-            let status = if health.is_empty() {
-                task.state.clone()
-            } else {
-                format!("{} ({health})", task.state)
+            // Like health, why a task stopped is what a user looks at ps for.
+            let status = match (health.is_empty(), &task.stopped_reason) {
+                (_, Some(reason)) => format!("{} ({reason})", task.state),
+                (true, None) => task.state.clone(),
+                (false, None) => format!("{} ({health})", task.state),
             };
             rows.push(TaskRow {
                 name: format!("{}-{short}", service.name),
@@ -327,7 +334,21 @@ mod tests {
             arn: format!("arn:aws:ecs:us-east-1:123456789012:task/demo/{id}"),
             state: state.into(),
             health: health.map(str::to_string),
+            stopped_reason: None,
         }
+    }
+
+    #[test]
+    fn a_stopped_task_says_why() {
+        let services = [service("api", 0, 1)];
+        let mut stopped = task("api", "70598d3a6daf46ccb0b99368fd676af6", "stopped", None);
+        stopped.stopped_reason = Some("Essential container in task exited".into());
+        let rows = task_rows(&services, &[stopped], &PortMap::default(), true);
+        assert_eq!(rows[0].state, "stopped");
+        assert_eq!(
+            rows[0].status,
+            "stopped (Essential container in task exited)"
+        );
     }
 
     #[test]
