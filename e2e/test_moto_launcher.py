@@ -728,6 +728,8 @@ class LauncherModels(unittest.TestCase):
         )
         secret = self.client("secretsmanager").get_secret_value(SecretId=f"{PROJECT}/db")
         self.assertEqual(secret["SecretString"], "new")
+        stack = cfn.describe_stacks(StackName=PROJECT)["Stacks"][0]
+        self.assertGreaterEqual(stack["LastUpdatedTime"], stack["CreationTime"])
 
         # The same template and values again: nothing to change, as the stack now has the new value (a list
         # parameter, as ours have, makes moto answer with a FAILED change set rather than a ValidationError).

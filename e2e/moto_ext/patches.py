@@ -16,12 +16,13 @@ from moto.core.responses import ActionResult
 from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.models import Container, EC2ContainerServiceBackend, Task
 from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random
 
 
 def refresh_stack_after_change_set() -> None:
-    """After ExecuteChangeSet, DescribeStacks must show the new template's Outputs and Description, and the next
-    change set is compared with the parameter values just deployed.
+    """After ExecuteChangeSet, DescribeStacks must show the new template's Outputs and Description (and, after an
+    update, LastUpdatedTime), and the next change set is compared with the parameter values just deployed.
 
     moto executes the change set on the resource map but keeps the Stack's parsed template and output map from
     before (an empty template for a CREATE change set), so a stack deployed through change sets has no Outputs.
@@ -41,6 +42,8 @@ def refresh_stack_after_change_set() -> None:
             # The values the next change set is compared with: without this, a stack whose parameter values
             # once changed (a secret's content) never again reported "no changes".
             stack.parameters = change_set.parameters
+            if change_set.change_set_type == "UPDATE":
+                stack.last_updated_time = utcnow()  # DescribeStacks LastUpdatedTime, shown by `docker ecs ls`
         return result
 
     CloudFormationBackend.execute_change_set = execute_change_set  # type: ignore[method-assign]
