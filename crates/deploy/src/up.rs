@@ -244,7 +244,8 @@ pub async fn up(
     // update), even with --detach.
     if options.detach && !interrupts.pending() {
         progress.report(ProgressEvent::Info(format!(
-            "Change set executing; follow it with `docker ecs ps` or the CloudFormation console (stack {project})"
+            "Change set executing; follow it with `docker ecs ls` (the stack's status) and \
+             `docker ecs ps` (the tasks), or in the CloudFormation console (stack {project})"
         )));
         return Ok(UpOutcome::Detached {
             stack_id: change_set.stack_id,

@@ -716,12 +716,13 @@ async fn detach_returns_once_the_change_set_executes() {
         detach: true,
         ..options()
     };
+    let mut progress = Recorder::default();
     let outcome = up(
         &mocks.clients(),
         "app",
         &small_built(),
         &options,
-        &mut Recorder::default(),
+        &mut progress,
         &mut Interrupts::none(),
     )
     .await
@@ -731,6 +732,14 @@ async fn detach_returns_once_the_change_set_executes() {
         UpOutcome::Detached {
             stack_id: STACK_ID.into()
         }
+    );
+    // ps shows tasks, not the deployment: ls shows the stack's status.
+    assert_eq!(
+        infos(&progress.events).last().map(String::as_str),
+        Some(
+            "Change set executing; follow it with `docker ecs ls` (the stack's status) and \
+             `docker ecs ps` (the tasks), or in the CloudFormation console (stack app)"
+        )
     );
 }
 
