@@ -95,6 +95,30 @@ impl Phase {
     }
 }
 
+/// Final states in which CloudFormation accepts no change set until something else is done first.
+pub fn is_stuck(status: &str) -> bool {
+    matches!(status, "UPDATE_ROLLBACK_FAILED" | "DELETE_FAILED")
+}
+
+/// For a stack [`is_stuck`]: what to do first.
+pub fn stuck_error(project: &str, status: &str) -> Error {
+    let what = if status == "DELETE_FAILED" {
+        format!(
+            "an earlier `docker ecs down` could not delete everything: run `docker ecs down -p \
+             {project}` again (its error names what blocks the deletion)"
+        )
+    } else {
+        format!(
+            "an update failed and a resource could not be rolled back, so CloudFormation accepts no \
+             change until the rollback ends: see the stack's events, fix what blocks that resource, \
+             run `aws cloudformation continue-update-rollback --stack-name {project}`"
+        )
+    };
+    Error::Precondition(format!(
+        "stack {project} is in {status}: {what}, then run the command again"
+    ))
+}
+
 pub const ROLLBACK_COMPLETE: &str = "ROLLBACK_COMPLETE";
 pub const REVIEW_IN_PROGRESS: &str = "REVIEW_IN_PROGRESS";
 pub const DELETE_COMPLETE: &str = "DELETE_COMPLETE";

@@ -102,6 +102,9 @@ pub async fn up(
         Some(existing) if existing.status == stack::REVIEW_IN_PROGRESS => Plan::Create {
             existing_id: Some(existing.id),
         },
+        Some(existing) if stack::is_stuck(&existing.status) => {
+            return Err(stack::stuck_error(project, &existing.status))
+        }
         Some(existing) if existing.phase() == Phase::InProgress => {
             return Err(Error::Precondition(format!(
                 "stack {project} is busy ({}): wait for CloudFormation to finish, then run up again",

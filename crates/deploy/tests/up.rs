@@ -808,6 +808,38 @@ async fn busy_stack_is_refused() {
     );
 }
 
+/// A stack CloudFormation accepts no change set for says what to do first; nothing is sent.
+#[tokio::test]
+async fn a_stuck_stack_says_what_to_do_first() {
+    for (status, advice) in [
+        (
+            "UPDATE_ROLLBACK_FAILED",
+            "aws cloudformation continue-update-rollback --stack-name app",
+        ),
+        ("DELETE_FAILED", "run `docker ecs down -p app` again"),
+    ] {
+        let mocks = Mocks {
+            cf: vec![existing_stack(status)],
+            ..Default::default()
+        };
+        let err = up(
+            &mocks.clients(),
+            "app",
+            &small_built(),
+            &options(),
+            &mut Recorder::default(),
+            &mut Interrupts::none(),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with(&format!("stack app is in {status}: ")) && err.contains(advice),
+            "{err}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn failed_execution_of_a_create_removes_the_empty_stack() {
     use aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetError;
