@@ -1,6 +1,7 @@
 //! Credentials, region and one client per AWS service, from the standard AWS chain (environment,
-//! profiles, SSO, `--region`); `--aws-profile` takes the credentials from that profile only. `AWS_ENDPOINT_URL` is honoured by the SDK itself,
-//! which is how the end-to-end tests point us at a local AWS API.
+//! profiles, SSO, `--region`); `--aws-profile` takes the credentials from that profile only.
+//! `AWS_ENDPOINT_URL` is honoured by the SDK itself, which is how the end-to-end tests point us at a
+//! local AWS API.
 
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
