@@ -178,7 +178,7 @@ pub async fn up(
         }
         Prepared::NoChanges => {
             cleanup::forget_upload(clients, leftovers.upload.as_ref()).await;
-            progress.report(nothing_to_do(project));
+            report_unchanged(project, &plan, progress);
             return Ok(UpOutcome::NoChanges);
         }
     };
@@ -215,7 +215,7 @@ pub async fn up(
         Prepared::NoChanges => {
             // wait_until_ready deleted the empty change set.
             cleanup::forget_upload(clients, leftovers.upload.as_ref()).await;
-            progress.report(nothing_to_do(project));
+            report_unchanged(project, &plan, progress);
             return Ok(UpOutcome::NoChanges);
         }
         Prepared::Ready(change_set) => change_set,
@@ -323,10 +323,18 @@ pub async fn up(
     }
 }
 
-fn nothing_to_do(project: &str) -> ProgressEvent {
-    ProgressEvent::Info(format!(
+/// The stack already matches: say so, and where the app is, as a deployment would.
+fn report_unchanged(project: &str, plan: &Plan, progress: &mut dyn Progress) {
+    progress.report(ProgressEvent::Info(format!(
         "Nothing to update: stack {project} already matches the compose file"
-    ))
+    )));
+    if let Plan::Update(info) = plan {
+        progress.report(ProgressEvent::Finished {
+            stack: info.name.clone(),
+            status: info.status.clone(),
+            urls: stack::urls(&info.outputs),
+        });
+    }
 }
 
 /// Ctrl-C before anything was created.

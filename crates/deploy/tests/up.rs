@@ -383,6 +383,42 @@ async fn validation_error_no_updates_is_success() {
     assert_eq!(outcome, UpOutcome::NoChanges);
 }
 
+/// Nothing to update still tells where the app is, as a first `up` did.
+#[tokio::test]
+async fn nothing_to_update_still_shows_the_app_urls() {
+    let deployed = mock!(Cf::describe_stacks)
+        .match_requests(|r| r.stack_name() == Some("app"))
+        .then_output(|| {
+            DescribeStacksOutput::builder()
+                .stacks(stack_with_url(STACK_ID, "UPDATE_COMPLETE"))
+                .build()
+        });
+    let mocks = Mocks {
+        cf: vec![deployed, change_set_refused_no_updates()],
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut progress,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, UpOutcome::NoChanges);
+    assert_eq!(
+        progress.events.last(),
+        Some(&ProgressEvent::Finished {
+            stack: "app".into(),
+            status: "UPDATE_COMPLETE".into(),
+            urls: vec!["http://app-lb-1.us-east-1.elb.amazonaws.com".into()],
+        })
+    );
+}
+
 #[tokio::test]
 async fn failed_create_names_the_first_real_cause_and_fails() {
     let events = vec![
