@@ -736,3 +736,42 @@ fn a_volume_an_update_drops_is_kept_and_reused() {
         .collect();
     assert_eq!(mounted, BTreeSet::from([created[0].as_str()]), "{task}");
 }
+
+#[test]
+fn moving_a_published_port_updates_the_stack_in_place() {
+    let moto = Moto::start();
+    let project = Project::web_redis();
+    up(&moto, &project).assert_success();
+    let rules = resources_of_type(&moto, "AWS::EC2::SecurityGroupIngress");
+
+    // The same container port, published on 8080 (declared HTTP to keep the Application Load
+    // Balancer): a new listener, but the task-side rule for port 80 is the one already there.
+    // Recreated under a new name, it would be refused by EC2 as a duplicate and the update rolled
+    // back.
+    std::fs::write(
+        project.dir.join("compose.override.yaml"),
+        "services:\n  web:\n    ports: !override\n      - target: 80\n        published: \"8080\"\n        x-aws-protocol: http\n",
+    )
+    .expect("write compose.override.yaml");
+    let run = up(&moto, &project);
+    assert_deployed(&moto, &run, "UPDATE_COMPLETE");
+    assert_eq!(
+        resources_of_type(&moto, "AWS::EC2::SecurityGroupIngress"),
+        rules,
+        "the task-side rules are kept as they are"
+    );
+    let load_balancer = resources_of_type(&moto, "AWS::ElasticLoadBalancingV2::LoadBalancer");
+    let listeners = moto.aws_ok(
+        "elbv2",
+        "describe_listeners",
+        json!({ "LoadBalancerArn": load_balancer[0] }),
+    );
+    let ports: Vec<&Value> = listeners["Listeners"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|listener| &listener["Port"])
+        .collect();
+    assert_eq!(ports, [&json!(8080)], "{listeners}");
+    moto.docker_ecs(&project.dir, &["down"]).assert_success();
+}

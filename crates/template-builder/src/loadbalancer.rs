@@ -570,7 +570,9 @@ fn add_listener(ctx: &mut Ctx, port: &PortPlan) {
 }
 
 /// Let the load balancer reach the service's tasks on the target port (and TCP health checks of a
-/// UDP port).
+/// UDP port). A rule is named after what it opens (service, protocol, target port), never after the
+/// published port: moving `80:80` to `8080:80` keeps the rule, where a renamed copy would be created
+/// before the old one is deleted and EC2 refuses a duplicate rule, failing the update.
 fn add_task_ingress(
     ctx: &mut Ctx,
     port: &PortPlan,
@@ -578,6 +580,7 @@ fn add_task_ingress(
     opened: &mut BTreeSet<(String, String, u16)>,
 ) {
     let group = networks::service_group_id(ctx, &port.service);
+    let service_id = ctx.names.service(&port.service);
     let mut protocols = vec![port.transport.clone()];
     if port.transport == "udp" {
         protocols.push("tcp".into());
@@ -586,11 +589,11 @@ fn add_task_ingress(
         if !opened.insert((port.service.clone(), protocol.clone(), port.target)) {
             continue;
         }
-        let suffix = if protocol == port.transport {
-            String::new()
-        } else {
-            "HealthCheck".to_string()
-        };
+        let id = format!(
+            "{service_id}{}{}Ingress",
+            protocol.to_ascii_uppercase(),
+            port.target
+        );
         let base = Resource::new("AWS::EC2::SecurityGroupIngress")
             .prop("GroupId", r#ref(&group))
             .prop("IpProtocol", protocol.clone())
@@ -602,8 +605,7 @@ fn add_task_ingress(
                     "Description",
                     format!("load balancer to {} {}", protocol, port.target),
                 );
-                ctx.template
-                    .add(format!("{}{suffix}Ingress{index}", port.id), rule);
+                ctx.template.add(format!("{id}{index}"), rule);
             }
         } else {
             let rule = base
@@ -612,8 +614,7 @@ fn add_task_ingress(
                     "Description",
                     format!("load balancer to {} {}", protocol, port.target),
                 );
-            ctx.template
-                .add(format!("{}{suffix}Ingress", port.id), rule);
+            ctx.template.add(id, rule);
         }
     }
 }

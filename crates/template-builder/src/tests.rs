@@ -161,7 +161,7 @@ fn tasks_accept_only_the_load_balancer_on_the_target_port() {
     let r = &built.template["Resources"];
     assert_eq!(r["WebTCP80Listener"]["Properties"]["Port"], 80);
     assert_eq!(r["WebTCP80TargetGroup"]["Properties"]["Port"], 8080);
-    let ingress = &r["WebTCP80Ingress"]["Properties"];
+    let ingress = &r["WebTCP8080Ingress"]["Properties"];
     assert_eq!(ingress["FromPort"], 8080);
     assert_eq!(
         ingress["SourceSecurityGroupId"],
@@ -173,6 +173,16 @@ fn tasks_accept_only_the_load_balancer_on_the_target_port() {
     // Nothing else is open to the internet.
     let text = to_json(&built.template);
     assert_eq!(text.matches("0.0.0.0/0").count(), 1);
+
+    // Publishing on another port keeps the task rule as it is: a renamed copy of the same rule
+    // would be refused by EC2 as a duplicate during the update.
+    let mut moved = service("app");
+    moved.ports.push(port(8080, Some(8081)));
+    let again = build(&project(vec![("web", moved)])).unwrap();
+    assert_eq!(
+        again.template["Resources"]["WebTCP8080Ingress"],
+        r["WebTCP8080Ingress"]
+    );
 }
 
 #[test]
@@ -892,10 +902,7 @@ fn udp_ports_get_an_nlb_and_a_tcp_health_check_rule() {
     assert_eq!(r["DbUDP5000TargetGroup"]["Properties"]["Protocol"], "UDP");
     assert_eq!(r["DbUDP5000Listener"]["Properties"]["Protocol"], "UDP");
     assert_eq!(r["DbUDP5000Ingress"]["Properties"]["IpProtocol"], "udp");
-    assert_eq!(
-        r["DbUDP5000HealthCheckIngress"]["Properties"]["IpProtocol"],
-        "tcp"
-    );
+    assert_eq!(r["DbTCP5000Ingress"]["Properties"]["IpProtocol"], "tcp");
     assert!(built
         .warnings
         .iter()
@@ -928,8 +935,13 @@ fn two_listeners_on_one_container_port_open_it_once() {
     web.ports.push(port(3000, Some(8080)));
     let built = build(&project(vec![("web", web)])).unwrap();
     let kinds = kinds(&built);
-    assert!(kinds.contains_key("WebTCP80Ingress"));
-    assert!(!kinds.contains_key("WebTCP8080Ingress"));
+    assert!(kinds.contains_key("WebTCP3000Ingress"));
+    let task_rules: Vec<&String> = kinds
+        .keys()
+        .filter(|id| id.starts_with("Web") && id.ends_with("Ingress"))
+        .collect();
+    assert_eq!(task_rules, ["WebTCP3000Ingress"]);
+    assert!(kinds.contains_key("WebTCP80Listener"));
     assert!(kinds.contains_key("WebTCP8080Listener"));
 }
 
