@@ -599,6 +599,30 @@ pub fn render_markdown() -> String {
 mod tests {
     use super::*;
     use compose_model::{Deploy, RestartPolicy, Secret};
+    use serde_json::json;
+
+    #[test]
+    fn boolean_fields_and_their_spellings() {
+        let with = |value: Value| {
+            let mut service = Service::default();
+            service.extensions.insert("x-flag".into(), value);
+            service
+        };
+        let flag = |service: &Service| service_flag("w", service, "x-flag");
+        assert!(!flag(&Service::default()).unwrap());
+        assert!(!flag(&with(Value::Null)).unwrap());
+        assert!(flag(&with(json!(true))).unwrap());
+        assert!(flag(&with(json!("TRUE"))).unwrap());
+        assert!(flag(&with(json!("True"))).unwrap());
+        assert!(!flag(&with(json!(false))).unwrap());
+        assert!(!flag(&with(json!("false"))).unwrap());
+        for wrong in [json!(1), json!("spot")] {
+            let err = flag(&with(wrong)).unwrap_err();
+            assert_eq!(err.attribute, "x-flag");
+            assert_eq!(err.service.as_deref(), Some("w"));
+            assert!(err.message.contains("true or false"), "{err}");
+        }
+    }
 
     #[test]
     fn the_doc_is_the_rendering_of_the_table() {
