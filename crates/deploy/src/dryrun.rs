@@ -13,7 +13,7 @@ use crate::changeset::{self, ChangeSet, ChangeSetRequest, Prepared};
 use crate::cleanup::{self, remove, Leftovers};
 use crate::interrupt::Interrupts;
 use crate::resource_names::ResourceNames;
-use crate::stack::{self, Phase};
+use crate::stack::{self, DeployTarget};
 use crate::{parameters, preconditions, sdk_errors, table, upload, Clients, Error};
 
 /// What would happen to one resource.
@@ -108,33 +108,17 @@ pub async fn dry_run(
     };
 
     // (create?, id of a stack that exists under the name)
-    let (create, existing_id) = match found? {
-        None => (true, None),
-        Some(existing) if !existing.managed => {
-            return Err(Error::Precondition(format!(
-                "stack {project} exists but was not deployed by docker ecs (it has no {} tag): \
-                 choose another project name with -p",
-                stack::PROJECT_TAG
-            )))
-        }
+    let (create, existing_id) = match stack::deploy_target(project, found?, "try again")? {
+        DeployTarget::Create => (true, None),
         // `up` deletes such a stack and creates it anew: everything in the template is added.
-        Some(existing) if existing.status == stack::ROLLBACK_COMPLETE => {
+        DeployTarget::Recreate(_) => {
             return Ok(Plan::Changes {
                 operation: Operation::Recreate,
                 changes: all_added(&built.template, &names),
             })
         }
-        Some(existing) if existing.status == stack::REVIEW_IN_PROGRESS => (true, Some(existing.id)),
-        Some(existing) if stack::is_stuck(&existing.status) => {
-            return Err(stack::stuck_error(project, &existing.status))
-        }
-        Some(existing) if existing.phase() == Phase::InProgress => {
-            return Err(Error::Precondition(format!(
-                "stack {project} is busy ({}): wait for CloudFormation to finish, then try again",
-                existing.status
-            )))
-        }
-        Some(existing) => (false, Some(existing.id)),
+        DeployTarget::Review(id) => (true, Some(id)),
+        DeployTarget::Update(existing) => (false, Some(existing.id)),
     };
 
     let resolved = interrupts

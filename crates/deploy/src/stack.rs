@@ -119,6 +119,50 @@ pub fn stuck_error(project: &str, status: &str) -> Error {
     ))
 }
 
+/// What deploying the project does with the stack under its name (`up` and its dry run).
+#[derive(Debug)]
+pub enum DeployTarget {
+    /// No stack: a CREATE change set makes it.
+    Create,
+    /// A stack a change set created but never ran (REVIEW_IN_PROGRESS), by id: CloudFormation wants
+    /// a CREATE change set for it.
+    Review(String),
+    /// A failed create (ROLLBACK_COMPLETE) cannot be updated: it is deleted and created anew.
+    Recreate(StackInfo),
+    Update(StackInfo),
+}
+
+/// Decide from the stack found under the project's name, refusing one docker ecs did not deploy,
+/// one that is stuck, and one busy with another operation (`retry` says what to do once it is
+/// done, e.g. "run up again").
+pub fn deploy_target(
+    project: &str,
+    found: Option<StackInfo>,
+    retry: &str,
+) -> Result<DeployTarget, Error> {
+    Ok(match found {
+        None => DeployTarget::Create,
+        Some(existing) if !existing.managed => return Err(Error::Precondition(format!(
+            "stack {project} exists but was not deployed by docker ecs (it has no {PROJECT_TAG} \
+                 tag): choose another project name with -p"
+        ))),
+        Some(existing) if existing.status == ROLLBACK_COMPLETE => DeployTarget::Recreate(existing),
+        Some(existing) if existing.status == REVIEW_IN_PROGRESS => {
+            DeployTarget::Review(existing.id)
+        }
+        Some(existing) if is_stuck(&existing.status) => {
+            return Err(stuck_error(project, &existing.status))
+        }
+        Some(existing) if existing.phase() == Phase::InProgress => {
+            return Err(Error::Precondition(format!(
+                "stack {project} is busy ({}): wait for CloudFormation to finish, then {retry}",
+                existing.status
+            )))
+        }
+        Some(existing) => DeployTarget::Update(existing),
+    })
+}
+
 pub const ROLLBACK_COMPLETE: &str = "ROLLBACK_COMPLETE";
 pub const REVIEW_IN_PROGRESS: &str = "REVIEW_IN_PROGRESS";
 pub const DELETE_COMPLETE: &str = "DELETE_COMPLETE";

@@ -12,7 +12,7 @@ use crate::events::EventFeed;
 use crate::interrupt::Interrupts;
 use crate::progress::{Progress, ProgressEvent};
 use crate::resource_names::ResourceNames;
-use crate::stack::{self, Phase, StackInfo};
+use crate::stack::{self, DeployTarget, Phase, StackInfo};
 use crate::watch::{Ended, Watcher};
 use crate::{parameters, preconditions, upload, Clients, Error};
 
@@ -80,38 +80,30 @@ pub async fn up(
         return Ok(stopped_before_any_change(project, progress));
     };
 
-    let plan = match found? {
-        None => Plan::Create { existing_id: None },
-        Some(existing) if !existing.managed => {
-            return Err(Error::Precondition(format!(
-                "stack {project} exists but was not deployed by docker ecs (it has no {} tag): \
-                 choose another project name with -p",
-                stack::PROJECT_TAG
-            )))
-        }
-        Some(existing) if existing.status == stack::ROLLBACK_COMPLETE => {
+    let plan = match stack::deploy_target(project, found?, "run up again")? {
+        DeployTarget::Create => Plan::Create { existing_id: None },
+        DeployTarget::Recreate(existing) => {
             progress.report(ProgressEvent::Info(format!(
                 "Stack {project} is in ROLLBACK_COMPLETE after a failed create and cannot be updated: deleting it first"
             )));
-            match delete_and_wait(clients, &existing, options.poll_interval, progress, interrupts).await? {
+            match delete_and_wait(
+                clients,
+                &existing,
+                options.poll_interval,
+                progress,
+                interrupts,
+            )
+            .await?
+            {
                 Some(outcome) => return Ok(outcome),
                 None => Plan::Create { existing_id: None },
             }
         }
         // A stack created by a change set that never ran: CloudFormation wants a CREATE change set.
-        Some(existing) if existing.status == stack::REVIEW_IN_PROGRESS => Plan::Create {
-            existing_id: Some(existing.id),
+        DeployTarget::Review(id) => Plan::Create {
+            existing_id: Some(id),
         },
-        Some(existing) if stack::is_stuck(&existing.status) => {
-            return Err(stack::stuck_error(project, &existing.status))
-        }
-        Some(existing) if existing.phase() == Phase::InProgress => {
-            return Err(Error::Precondition(format!(
-                "stack {project} is busy ({}): wait for CloudFormation to finish, then run up again",
-                existing.status
-            )))
-        }
-        Some(existing) => Plan::Update(existing),
+        DeployTarget::Update(existing) => Plan::Update(existing),
     };
 
     let existing_id = match &plan {
