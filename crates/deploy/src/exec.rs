@@ -16,7 +16,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
 use crate::stack_info::{self, AppService};
-use crate::{sdk_errors, Clients, Error};
+use crate::{ps, sdk_errors, Clients, Error};
 
 /// The program the AWS CLI runs for ECS Exec and SSM sessions.
 pub const PLUGIN: &str = "session-manager-plugin";
@@ -206,7 +206,7 @@ pub async fn open(
             ))
         })?;
     check_exec_enabled(clients, service).await?;
-    let tasks = running_tasks(clients, service).await?;
+    let tasks = ps::service_tasks(&clients.ecs, service, &[DesiredStatus::Running]).await?;
     let task = choose_task(&tasks, request.task.as_deref(), service)?;
     let task_arn = task.task_arn().unwrap_or_default().to_string();
     let (container, runtime_id) = choose_container(task, request.container.as_deref(), service)?;
@@ -342,42 +342,6 @@ async fn check_exec_enabled(clients: &Clients, service: &AppService) -> Result<(
             service.name
         )))
     }
-}
-
-async fn running_tasks(clients: &Clients, service: &AppService) -> Result<Vec<Task>, Error> {
-    let mut arns = Vec::new();
-    let mut pages = clients
-        .ecs
-        .list_tasks()
-        .cluster(&service.cluster)
-        .service_name(&service.ecs_name)
-        .desired_status(DesiredStatus::Running)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| {
-            sdk_errors::failed(format!("listing the tasks of service {}", service.name), e)
-        })?;
-        arns.extend(page.task_arns().iter().cloned());
-    }
-    let mut tasks = Vec::new();
-    for batch in arns.chunks(100) {
-        let out = clients
-            .ecs
-            .describe_tasks()
-            .cluster(&service.cluster)
-            .set_tasks(Some(batch.to_vec()))
-            .send()
-            .await
-            .map_err(|e| {
-                sdk_errors::failed(
-                    format!("describing the tasks of service {}", service.name),
-                    e,
-                )
-            })?;
-        tasks.extend(out.tasks().iter().cloned());
-    }
-    Ok(tasks)
 }
 
 /// The task to run in: the one asked for (by id or ARN), else the first RUNNING one. Only RUNNING

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::ports::PortMap;
 use crate::stack_info::AppService;
-use crate::{table, Error};
+use crate::{sdk_errors, table, Error};
 
 /// DescribeTasks accepts at most this many tasks per call.
 const DESCRIBE_TASKS_BATCH: usize = 100;
@@ -99,52 +99,63 @@ pub async fn tasks(
     let mut found = Vec::new();
     let mut seen = BTreeSet::new();
     for service in services {
-        let mut arns = Vec::new();
-        for status in &desired {
-            let mut pages = ecs
-                .list_tasks()
-                .cluster(&service.cluster)
-                .service_name(&service.ecs_name)
-                .desired_status(status.clone())
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| {
-                    Error::aws(format!("listing the tasks of service {}", service.name), e)
-                })?;
-                arns.extend(page.task_arns().iter().cloned());
+        for task in &service_tasks(ecs, service, &desired).await? {
+            // ECS starts a service's tasks in group `service:<name>`; anything else in a shared
+            // cluster is not ours.
+            if task.group() != Some(format!("service:{}", service.ecs_name).as_str()) {
+                continue;
             }
-        }
-        for batch in arns.chunks(DESCRIBE_TASKS_BATCH) {
-            let out = ecs
-                .describe_tasks()
-                .cluster(&service.cluster)
-                .set_tasks(Some(batch.to_vec()))
-                .send()
-                .await
-                .map_err(|e| {
-                    Error::aws(
-                        format!("describing the tasks of service {}", service.name),
-                        e,
-                    )
-                })?;
-            for task in out.tasks() {
-                // ECS starts a service's tasks in group `service:<name>`; anything else in a
-                // shared cluster is not ours.
-                if task.group() != Some(format!("service:{}", service.ecs_name).as_str()) {
-                    continue;
-                }
-                let info = task_info(task, &service.name);
-                if !states.is_empty() && !states.contains(&info.state) {
-                    continue;
-                }
-                if seen.insert(info.arn.clone()) {
-                    found.push(info);
-                }
+            let info = task_info(task, &service.name);
+            if !states.is_empty() && !states.contains(&info.state) {
+                continue;
+            }
+            if seen.insert(info.arn.clone()) {
+                found.push(info);
             }
         }
     }
     Ok(found)
+}
+
+/// The tasks of `service` ECS lists under any of the `desired` statuses, described.
+pub(crate) async fn service_tasks(
+    ecs: &Ecs,
+    service: &AppService,
+    desired: &[DesiredStatus],
+) -> Result<Vec<Task>, Error> {
+    let mut arns = Vec::new();
+    for status in desired {
+        let mut pages = ecs
+            .list_tasks()
+            .cluster(&service.cluster)
+            .service_name(&service.ecs_name)
+            .desired_status(status.clone())
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                sdk_errors::failed(format!("listing the tasks of service {}", service.name), e)
+            })?;
+            arns.extend(page.task_arns().iter().cloned());
+        }
+    }
+    let mut tasks = Vec::new();
+    for batch in arns.chunks(DESCRIBE_TASKS_BATCH) {
+        let out = ecs
+            .describe_tasks()
+            .cluster(&service.cluster)
+            .set_tasks(Some(batch.to_vec()))
+            .send()
+            .await
+            .map_err(|e| {
+                sdk_errors::failed(
+                    format!("describing the tasks of service {}", service.name),
+                    e,
+                )
+            })?;
+        tasks.extend(out.tasks().iter().cloned());
+    }
+    Ok(tasks)
 }
 
 fn task_info(task: &Task, service: &str) -> TaskInfo {
