@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use serde_json::Value;
+use template_builder::template::tag_value;
 
 const SERVICE_TAG: &str = "com.docker.compose.service";
 const VOLUME_TAG: &str = "com.docker.compose.volume";
@@ -58,9 +59,9 @@ impl ResourceNames {
 fn describe_resource(logical_id: &str, resource: &Value) -> String {
     let resource_type = resource.get("Type").and_then(Value::as_str).unwrap_or("");
     let properties = resource.get("Properties");
-    let owner = tag(properties, SERVICE_TAG)
-        .or_else(|| tag(properties, VOLUME_TAG))
-        .or_else(|| tag(properties, NETWORK_TAG));
+    let owner = tag_value(properties, SERVICE_TAG)
+        .or_else(|| tag_value(properties, VOLUME_TAG))
+        .or_else(|| tag_value(properties, NETWORK_TAG));
     let label = type_label(resource_type);
     let label = match resource_type {
         // The execution role and the task role are both roles: say which.
@@ -88,23 +89,6 @@ fn port_text(value: &Value) -> Option<String> {
     match value {
         Value::Number(n) => Some(n.to_string()),
         Value::String(s) => Some(s.clone()),
-        _ => None,
-    }
-}
-
-/// A tag value from `Tags: [{Key, Value}]` or `Tags: {key: value}` (EFS and SSM use the map form).
-fn tag<'a>(properties: Option<&'a Value>, key: &str) -> Option<&'a str> {
-    let tags = properties?
-        .get("Tags")
-        .or_else(|| properties?.get("FileSystemTags"))
-        .or_else(|| properties?.get("AccessPointTags"))?;
-    match tags {
-        Value::Array(items) => items.iter().find_map(|item| {
-            (item.get("Key").and_then(Value::as_str) == Some(key))
-                .then(|| item.get("Value").and_then(Value::as_str))
-                .flatten()
-        }),
-        Value::Object(map) => map.get(key).and_then(Value::as_str),
         _ => None,
     }
 }

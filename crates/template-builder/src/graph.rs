@@ -8,6 +8,7 @@ use compose_model::{Project, VolumeType};
 use serde_json::Value;
 
 use crate::naming::Names;
+use crate::template::tag_value;
 
 const SERVICE_TAG: &str = "com.docker.compose.service";
 const NETWORK_TAG: &str = "com.docker.compose.network";
@@ -270,7 +271,7 @@ fn graph(template: &Value, project: &Project) -> Graph {
         });
         let properties = resource.get("Properties");
         let tagged = |tag_key: &str, kind: &str, names: &[&String]| {
-            tag(properties, tag_key)
+            tag_value(properties, tag_key)
                 .and_then(|value| position(names, value))
                 .map(|n| node_of(kind, n))
         };
@@ -317,23 +318,6 @@ fn longest_prefix(
         })
         .max_by_key(|(_, prefix)| prefix.len())
         .map(|(owner, _)| owner.clone())
-}
-
-/// A tag value from `Tags: [{Key, Value}]` or a tag map (EFS `FileSystemTags`, SSM `Tags`).
-fn tag<'a>(properties: Option<&'a Value>, key: &str) -> Option<&'a str> {
-    let properties = properties?;
-    ["Tags", "FileSystemTags", "AccessPointTags"]
-        .iter()
-        .filter_map(|field| properties.get(*field))
-        .find_map(|tags| match tags {
-            Value::Array(items) => items.iter().find_map(|item| {
-                (item.get("Key").and_then(Value::as_str) == Some(key))
-                    .then(|| item.get("Value").and_then(Value::as_str))
-                    .flatten()
-            }),
-            Value::Object(map) => map.get(key).and_then(Value::as_str),
-            _ => None,
-        })
 }
 
 fn dot_shape(kind: Kind) -> &'static str {

@@ -222,6 +222,24 @@ pub fn tags(pairs: &[(&str, &str)]) -> Value {
     )
 }
 
+/// A tag value of a resource's `properties`: from `Tags: [{Key, Value}]`, or from a tag map
+/// (EFS `FileSystemTags`/`AccessPointTags` lists, SSM's `Tags` map).
+pub fn tag_value<'a>(properties: Option<&'a Value>, key: &str) -> Option<&'a str> {
+    let properties = properties?;
+    ["Tags", "FileSystemTags", "AccessPointTags"]
+        .iter()
+        .filter_map(|field| properties.get(*field))
+        .find_map(|tags| match tags {
+            Value::Array(items) => items.iter().find_map(|item| {
+                (item.get("Key").and_then(Value::as_str) == Some(key))
+                    .then(|| item.get("Value").and_then(Value::as_str))
+                    .flatten()
+            }),
+            Value::Object(map) => map.get(key).and_then(Value::as_str),
+            _ => None,
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
