@@ -142,10 +142,12 @@ pub fn deploy_target(
 ) -> Result<DeployTarget, Error> {
     Ok(match found {
         None => DeployTarget::Create,
-        Some(existing) if !existing.managed => return Err(Error::Precondition(format!(
+        Some(existing) if !existing.managed => {
+            return Err(Error::Precondition(format!(
             "stack {project} exists but was not deployed by docker ecs (it has no {PROJECT_TAG} \
                  tag): choose another project name with -p"
-        ))),
+        )))
+        }
         Some(existing) if existing.status == ROLLBACK_COMPLETE => DeployTarget::Recreate(existing),
         Some(existing) if existing.status == REVIEW_IN_PROGRESS => {
             DeployTarget::Review(existing.id)
@@ -248,13 +250,9 @@ pub async fn cancel_update(cf: &Client, stack_id: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Physical ids of the stack's resources of one type (e.g. its EFS file systems).
-pub async fn physical_ids_of_type(
-    cf: &Client,
-    stack: &str,
-    resource_type: &str,
-) -> Result<Vec<String>, Error> {
-    let mut ids = Vec::new();
+/// The stack's resources that exist (not deleted, with a physical id), as (type, physical id).
+pub async fn live_resources(cf: &Client, stack: &str) -> Result<Vec<(String, String)>, Error> {
+    let mut resources = Vec::new();
     let mut pages = cf
         .list_stack_resources()
         .stack_name(stack)
@@ -265,18 +263,35 @@ pub async fn physical_ids_of_type(
             sdk_errors::failed(format!("listing the resources of stack {stack}"), e)
         })?;
         for summary in page.stack_resource_summaries() {
-            if summary.resource_type() == Some(resource_type)
-                && summary
-                    .resource_status()
-                    .is_none_or(|s| s.as_str() != DELETE_COMPLETE)
+            if summary
+                .resource_status()
+                .is_some_and(|s| s.as_str() == DELETE_COMPLETE)
             {
-                if let Some(id) = summary.physical_resource_id().filter(|id| !id.is_empty()) {
-                    ids.push(id.to_string());
-                }
+                continue;
+            }
+            if let (Some(kind), Some(id)) = (
+                summary.resource_type(),
+                summary.physical_resource_id().filter(|id| !id.is_empty()),
+            ) {
+                resources.push((kind.to_string(), id.to_string()));
             }
         }
     }
-    Ok(ids)
+    Ok(resources)
+}
+
+/// Physical ids of the stack's resources of one type (e.g. its EFS file systems).
+pub async fn physical_ids_of_type(
+    cf: &Client,
+    stack: &str,
+    resource_type: &str,
+) -> Result<Vec<String>, Error> {
+    Ok(live_resources(cf, stack)
+        .await?
+        .into_iter()
+        .filter(|(kind, _)| kind == resource_type)
+        .map(|(_, id)| id)
+        .collect())
 }
 
 /// The application's URLs from the stack outputs: values that are URLs (http://, tcp://, ...); when

@@ -127,29 +127,11 @@ async fn service_refs(
 ) -> Result<(Option<String>, Vec<ServiceRef>), Error> {
     let mut cluster = None;
     let mut services = Vec::new();
-    let mut pages = cf
-        .list_stack_resources()
-        .stack_name(stack)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page =
-            page.map_err(|e| Error::aws(format!("listing the resources of stack {stack}"), e))?;
-        for resource in page.stack_resource_summaries() {
-            let deleted = resource
-                .resource_status()
-                .is_some_and(|s| s.as_str() == "DELETE_COMPLETE");
-            let Some(id) = resource.physical_resource_id().filter(|id| !id.is_empty()) else {
-                continue;
-            };
-            if deleted {
-                continue;
-            }
-            match resource.resource_type() {
-                Some(ECS_CLUSTER) => cluster = Some(cluster_name(id)),
-                Some(ECS_SERVICE) => services.push(parse_service_id(id)),
-                _ => {}
-            }
+    for (kind, id) in stack::live_resources(cf, stack).await? {
+        match kind.as_str() {
+            ECS_CLUSTER => cluster = Some(cluster_name(&id)),
+            ECS_SERVICE => services.push(parse_service_id(&id)),
+            _ => {}
         }
     }
     Ok((cluster, services))
