@@ -23,12 +23,26 @@ use ecs_deploy::progress::{ProgressEvent, Recorder};
 use ecs_deploy::up::{up, UpOptions, UpOutcome};
 use ecs_deploy::Error;
 use support::*;
+use template_builder::Built;
 
 fn options() -> UpOptions {
     UpOptions {
         detach: false,
         poll_interval: Duration::from_millis(5),
     }
+}
+
+/// `up` of project `app` with the test options and no Ctrl-C.
+async fn up_app(mocks: &Mocks, built: &Built, progress: &mut Recorder) -> Result<UpOutcome, Error> {
+    up(
+        &mocks.clients(),
+        "app",
+        built,
+        &options(),
+        progress,
+        &mut Interrupts::none(),
+    )
+    .await
 }
 
 fn resources(events: &[ProgressEvent]) -> Vec<(String, String)> {
@@ -256,16 +270,7 @@ async fn update_reports_only_this_operations_events() {
         ..Default::default()
     };
     let mut progress = Recorder::default();
-    let outcome = up(
-        &mocks.clients(),
-        "app",
-        &small_built(),
-        &options(),
-        &mut progress,
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap();
+    let outcome = up_app(&mocks, &small_built(), &mut progress).await.unwrap();
     assert!(
         matches!(outcome, UpOutcome::Deployed { created: false, ref status, .. } if status == "UPDATE_COMPLETE")
     );
@@ -310,16 +315,7 @@ async fn an_updated_secret_says_running_tasks_keep_the_old_value() {
         ..Default::default()
     };
     let mut progress = Recorder::default();
-    up(
-        &mocks.clients(),
-        "app",
-        &small_built(),
-        &options(),
-        &mut progress,
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap();
+    up_app(&mocks, &small_built(), &mut progress).await.unwrap();
     assert_eq!(
         infos(&progress.events),
         [
@@ -345,16 +341,7 @@ async fn failed_change_set_without_changes_is_success_and_is_cleaned_up() {
         ..Default::default()
     };
     let mut progress = Recorder::default();
-    let outcome = up(
-        &mocks.clients(),
-        "app",
-        &small_built(),
-        &options(),
-        &mut progress,
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap();
+    let outcome = up_app(&mocks, &small_built(), &mut progress).await.unwrap();
     assert_eq!(outcome, UpOutcome::NoChanges);
     assert_eq!(delete_change_set.num_calls(), 1);
     assert!(infos(&progress.events)[0].starts_with("Nothing to update"));
@@ -370,16 +357,7 @@ async fn validation_error_no_updates_is_success() {
         ..Default::default()
     };
     let mut progress = Recorder::default();
-    let outcome = up(
-        &mocks.clients(),
-        "app",
-        &small_built(),
-        &options(),
-        &mut progress,
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap();
+    let outcome = up_app(&mocks, &small_built(), &mut progress).await.unwrap();
     assert_eq!(outcome, UpOutcome::NoChanges);
 }
 
@@ -398,16 +376,7 @@ async fn nothing_to_update_still_shows_the_app_urls() {
         ..Default::default()
     };
     let mut progress = Recorder::default();
-    let outcome = up(
-        &mocks.clients(),
-        "app",
-        &small_built(),
-        &options(),
-        &mut progress,
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap();
+    let outcome = up_app(&mocks, &small_built(), &mut progress).await.unwrap();
     assert_eq!(outcome, UpOutcome::NoChanges);
     assert_eq!(
         progress.events.last(),
@@ -443,16 +412,9 @@ async fn failed_create_names_the_first_real_cause_and_fails() {
         ..Default::default()
     };
     let mut progress = Recorder::default();
-    let err = up(
-        &mocks.clients(),
-        "app",
-        &small_built(),
-        &options(),
-        &mut progress,
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap_err();
+    let err = up_app(&mocks, &small_built(), &mut progress)
+        .await
+        .unwrap_err();
     let message = err.to_string();
     assert!(matches!(err, Error::DeployFailed(_)));
     assert!(message.starts_with("web service (WebService) failed: Resource handler returned message: \"CannotPullContainerError"), "{message}");
@@ -518,16 +480,7 @@ async fn throttled_polls_are_retried_and_the_deploy_succeeds() {
         ..Default::default()
     };
     let mut progress = Recorder::default();
-    let outcome = up(
-        &mocks.clients(),
-        "app",
-        &small_built(),
-        &options(),
-        &mut progress,
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap();
+    let outcome = up_app(&mocks, &small_built(), &mut progress).await.unwrap();
     assert!(
         matches!(outcome, UpOutcome::Deployed { ref status, .. } if status == "CREATE_COMPLETE")
     );
@@ -587,16 +540,7 @@ async fn stack_left_in_rollback_complete_is_deleted_before_creating_again() {
         ..Default::default()
     };
     let mut progress = Recorder::default();
-    let outcome = up(
-        &mocks.clients(),
-        "app",
-        &small_built(),
-        &options(),
-        &mut progress,
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap();
+    let outcome = up_app(&mocks, &small_built(), &mut progress).await.unwrap();
     assert!(matches!(outcome, UpOutcome::Deployed { created: true, .. }));
     assert_eq!(delete_old.num_calls(), 1);
     let infos = infos(&progress.events);
@@ -828,16 +772,9 @@ async fn busy_stack_is_refused() {
         cf: vec![existing_stack("UPDATE_IN_PROGRESS")],
         ..Default::default()
     };
-    let err = up(
-        &mocks.clients(),
-        "app",
-        &small_built(),
-        &options(),
-        &mut Recorder::default(),
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap_err();
+    let err = up_app(&mocks, &small_built(), &mut Recorder::default())
+        .await
+        .unwrap_err();
     assert!(
         err.to_string().contains("busy (UPDATE_IN_PROGRESS)"),
         "{err}"
@@ -858,17 +795,10 @@ async fn a_stuck_stack_says_what_to_do_first() {
             cf: vec![existing_stack(status)],
             ..Default::default()
         };
-        let err = up(
-            &mocks.clients(),
-            "app",
-            &small_built(),
-            &options(),
-            &mut Recorder::default(),
-            &mut Interrupts::none(),
-        )
-        .await
-        .unwrap_err()
-        .to_string();
+        let err = up_app(&mocks, &small_built(), &mut Recorder::default())
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(
             err.starts_with(&format!("stack app is in {status}: ")) && err.contains(advice),
             "{err}"
@@ -895,16 +825,9 @@ async fn failed_execution_of_a_create_removes_the_empty_stack() {
         ],
         ..Default::default()
     };
-    let err = up(
-        &mocks.clients(),
-        "app",
-        &small_built(),
-        &options(),
-        &mut Recorder::default(),
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap_err();
+    let err = up_app(&mocks, &small_built(), &mut Recorder::default())
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "executing the change set: ValidationError: Template error: instance of Fn::GetAtt references undefined resource WebDiscovery"
@@ -1208,16 +1131,9 @@ async fn a_rejected_change_set_removes_the_uploaded_template() {
         change_set_failed("Template format error: Unresolved resource dependencies [Missing]"),
         stack_deleted(),
     ]);
-    let err = up(
-        &mocks.clients(),
-        "app",
-        &large_built(),
-        &options(),
-        &mut Recorder::default(),
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap_err();
+    let err = up_app(&mocks, &large_built(), &mut Recorder::default())
+        .await
+        .unwrap_err();
     assert!(
         err.to_string().contains("Unresolved resource dependencies"),
         "{err}"
@@ -1237,16 +1153,9 @@ async fn a_deployed_large_template_is_left_to_the_bucket_expiry() {
     ]);
     let mut mocks = mocks;
     mocks.ecs = rollout_mocks();
-    let outcome = up(
-        &mocks.clients(),
-        "app",
-        &large_built(),
-        &options(),
-        &mut Recorder::default(),
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap();
+    let outcome = up_app(&mocks, &large_built(), &mut Recorder::default())
+        .await
+        .unwrap();
     assert!(matches!(outcome, UpOutcome::Deployed { created: true, .. }));
     assert_eq!(deleted.num_calls(), 0);
 }
@@ -1284,16 +1193,7 @@ async fn stack_in_review_is_created_with_a_create_change_set() {
         }),
     );
     let mut progress = Recorder::default();
-    let outcome = up(
-        &mocks.clients(),
-        "app",
-        &built,
-        &options(),
-        &mut progress,
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap();
+    let outcome = up_app(&mocks, &built, &mut progress).await.unwrap();
     assert!(matches!(outcome, UpOutcome::Deployed { created: true, .. }));
     // The REVIEW_IN_PROGRESS event predates this operation and is not shown again.
     assert!(!resources(&progress.events).contains(&pair("Stack app", "REVIEW_IN_PROGRESS")));
@@ -1311,16 +1211,9 @@ async fn stack_not_deployed_by_this_tool_is_left_alone() {
         })],
         ..Default::default()
     };
-    let err = up(
-        &mocks.clients(),
-        "app",
-        &small_built(),
-        &options(),
-        &mut Recorder::default(),
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap_err();
+    let err = up_app(&mocks, &small_built(), &mut Recorder::default())
+        .await
+        .unwrap_err();
     assert!(
         err.to_string().contains("was not deployed by docker ecs"),
         "{err}"
@@ -1359,16 +1252,7 @@ async fn a_failed_poll_is_retried_and_said() {
         ..Default::default()
     };
     let mut progress = Recorder::default();
-    let outcome = up(
-        &mocks.clients(),
-        "app",
-        &small_built(),
-        &options(),
-        &mut progress,
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap();
+    let outcome = up_app(&mocks, &small_built(), &mut progress).await.unwrap();
     assert!(matches!(outcome, UpOutcome::Deployed { .. }));
     assert!(infos(&progress.events).contains(
         &"reading stack arn:aws:cloudformation:us-east-1:123456789012:stack/app/1111: InternalFailure: We encountered an internal error; trying again".to_string()
@@ -1393,16 +1277,9 @@ async fn polls_that_keep_failing_end_the_watch_with_the_error() {
         ],
         ..Default::default()
     };
-    let err = up(
-        &mocks.clients(),
-        "app",
-        &small_built(),
-        &options(),
-        &mut Recorder::default(),
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap_err();
+    let err = up_app(&mocks, &small_built(), &mut Recorder::default())
+        .await
+        .unwrap_err();
     assert!(
         err.to_string()
             .ends_with("AccessDenied: not allowed to describe stacks"),
@@ -1422,16 +1299,9 @@ async fn rejected_change_set_of_a_create_says_why_and_removes_the_empty_stack() 
         ],
         ..Default::default()
     };
-    let err = up(
-        &mocks.clients(),
-        "app",
-        &small_built(),
-        &options(),
-        &mut Recorder::default(),
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap_err();
+    let err = up_app(&mocks, &small_built(), &mut Recorder::default())
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "CloudFormation rejected the change set: Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template"
@@ -1455,16 +1325,9 @@ async fn rejected_change_set_of_an_update_is_deleted_and_the_stack_kept() {
         ],
         ..Default::default()
     };
-    let err = up(
-        &mocks.clients(),
-        "app",
-        &small_built(),
-        &options(),
-        &mut Recorder::default(),
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap_err();
+    let err = up_app(&mocks, &small_built(), &mut Recorder::default())
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "CloudFormation rejected the change set: Template error: instance of Fn::GetAtt references undefined resource Missing"
@@ -1520,16 +1383,9 @@ async fn failed_service_error_includes_why_its_last_task_stopped() {
         ecs: rollout_mocks(),
         ..Default::default()
     };
-    let err = up(
-        &mocks.clients(),
-        "app",
-        &small_built(),
-        &options(),
-        &mut Recorder::default(),
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap_err();
+    let err = up_app(&mocks, &small_built(), &mut Recorder::default())
+        .await
+        .unwrap_err();
     let message = err.to_string();
     assert!(
         message.starts_with("web service (WebService) failed: Resource handler returned message"),
@@ -1574,16 +1430,9 @@ async fn failed_update_rolls_back_and_says_the_previous_version_runs() {
         ],
         ..Default::default()
     };
-    let err = up(
-        &mocks.clients(),
-        "app",
-        &small_built(),
-        &options(),
-        &mut Recorder::default(),
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap_err();
+    let err = up_app(&mocks, &small_built(), &mut Recorder::default())
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "Task definition (WebTaskDefinition) failed: Resource handler returned message: \"Invalid 'cpu' setting for task.\"\n\
