@@ -24,6 +24,18 @@ use support::*;
 
 const INTERVAL: Duration = Duration::from_millis(1);
 
+/// The dry run of project `app` (the small test template) without Ctrl-C.
+async fn dry_run_app(clients: &ecs_deploy::Clients) -> Result<Plan, ecs_deploy::Error> {
+    dry_run(
+        clients,
+        "app",
+        &small_built(),
+        INTERVAL,
+        &mut Interrupts::none(),
+    )
+    .await
+}
+
 fn resource_change(
     action: ChangeAction,
     logical: &str,
@@ -82,15 +94,7 @@ async fn create_lists_additions_then_deletes_the_change_set_and_the_empty_stack(
         ..Default::default()
     }
     .clients();
-    let plan = dry_run(
-        &clients,
-        "app",
-        &small_built(),
-        INTERVAL,
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap();
+    let plan = dry_run_app(&clients).await.unwrap();
     assert!(matches!(
         plan,
         Plan::Changes {
@@ -149,15 +153,7 @@ async fn update_flags_replacements_and_keeps_the_stack() {
         ..Default::default()
     }
     .clients();
-    let plan = dry_run(
-        &clients,
-        "app",
-        &small_built(),
-        INTERVAL,
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap();
+    let plan = dry_run_app(&clients).await.unwrap();
     assert!(matches!(
         plan,
         Plan::Changes {
@@ -232,15 +228,7 @@ async fn a_removed_resource_that_is_retained_says_it_is_kept() {
         ..Default::default()
     }
     .clients();
-    let plan = dry_run(
-        &clients,
-        "app",
-        &small_built(),
-        INTERVAL,
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap();
+    let plan = dry_run_app(&clients).await.unwrap();
     assert_eq!(
         summary(&plan),
         [
@@ -289,15 +277,7 @@ async fn no_changes_refused_at_creation() {
         ..Default::default()
     }
     .clients();
-    let plan = dry_run(
-        &clients,
-        "app",
-        &small_built(),
-        INTERVAL,
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap();
+    let plan = dry_run_app(&clients).await.unwrap();
     assert_eq!(plan, Plan::NoChanges);
     assert_eq!(delete_stack.num_calls(), 0);
 }
@@ -315,15 +295,7 @@ async fn no_changes_reported_by_a_failed_change_set() {
         ..Default::default()
     }
     .clients();
-    let plan = dry_run(
-        &clients,
-        "app",
-        &small_built(),
-        INTERVAL,
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap();
+    let plan = dry_run_app(&clients).await.unwrap();
     assert_eq!(plan, Plan::NoChanges);
     assert_eq!(delete_cs.num_calls(), 1);
 }
@@ -343,16 +315,7 @@ async fn a_rejected_change_set_is_still_cleaned_up() {
         ..Default::default()
     }
     .clients();
-    let err = dry_run(
-        &clients,
-        "app",
-        &small_built(),
-        INTERVAL,
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap_err()
-    .to_string();
+    let err = dry_run_app(&clients).await.unwrap_err().to_string();
     assert!(err.contains("Unresolved resource dependencies"), "{err}");
     assert_eq!(delete_cs.num_calls(), 1);
     assert_eq!(delete_stack.num_calls(), 1);
@@ -379,16 +342,7 @@ async fn a_failed_listing_is_still_cleaned_up() {
         ..Default::default()
     }
     .clients();
-    let err = dry_run(
-        &clients,
-        "app",
-        &small_built(),
-        INTERVAL,
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap_err()
-    .to_string();
+    let err = dry_run_app(&clients).await.unwrap_err().to_string();
     assert!(err.contains("AccessDenied: not allowed"), "{err}");
     assert_eq!(delete_cs.num_calls(), 1);
 }
@@ -413,16 +367,7 @@ async fn a_cleanup_failure_names_what_was_left() {
         ..Default::default()
     }
     .clients();
-    let err = dry_run(
-        &clients,
-        "app",
-        &small_built(),
-        INTERVAL,
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap_err()
-    .to_string();
+    let err = dry_run_app(&clients).await.unwrap_err().to_string();
     assert!(
         err.contains("could not delete its change set cs-1"),
         "{err}"
@@ -442,16 +387,7 @@ async fn a_stack_of_someone_else_is_refused() {
         ..Default::default()
     }
     .clients();
-    let err = dry_run(
-        &clients,
-        "app",
-        &small_built(),
-        INTERVAL,
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap_err()
-    .to_string();
+    let err = dry_run_app(&clients).await.unwrap_err().to_string();
     assert!(err.contains("was not deployed by docker ecs"), "{err}");
 }
 
@@ -816,15 +752,7 @@ async fn a_stack_in_review_uses_a_create_change_set_and_is_kept() {
         ..Default::default()
     }
     .clients();
-    let plan = dry_run(
-        &clients,
-        "app",
-        &small_built(),
-        INTERVAL,
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap();
+    let plan = dry_run_app(&clients).await.unwrap();
     assert!(matches!(
         plan,
         Plan::Changes {
@@ -845,15 +773,7 @@ async fn a_failed_create_would_be_recreated_from_the_whole_template() {
         ..Default::default()
     }
     .clients();
-    let plan = dry_run(
-        &clients,
-        "app",
-        &small_built(),
-        INTERVAL,
-        &mut Interrupts::none(),
-    )
-    .await
-    .unwrap();
+    let plan = dry_run_app(&clients).await.unwrap();
     assert!(matches!(
         plan,
         Plan::Changes {
