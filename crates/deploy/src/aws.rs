@@ -64,7 +64,7 @@ impl Clients {
             Some(provider) => {
                 use aws_credential_types::provider::ProvideCredentials;
                 provider.provide_credentials().await.map_err(|e| {
-                    let reason = crate::error::describe_sdk_error(&e);
+                    let reason = crate::error::deepest_cause(&e);
                     match &options.profile {
                         Some(profile) => {
                             Error::Precondition(profile_without_credentials(profile, &e, reason))

@@ -1,13 +1,15 @@
 //! Change sets: create one for the stack, wait until CloudFormation has computed it, and recognise
 //! "nothing to change" whichever way the API says it.
 
+use crate::error::AwsContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use std::time::Duration;
 
 use aws_sdk_cloudformation::types::{ChangeSetType, Parameter};
 use aws_sdk_cloudformation::Client;
 
 use crate::upload::TemplateSource;
-use crate::{sdk_errors, stack, Error};
+use crate::{stack, Error};
 
 /// Everything a change set is made of.
 #[derive(Debug, Clone)]
@@ -74,12 +76,12 @@ pub async fn create(cf: &Client, request: &ChangeSetRequest) -> Result<Prepared,
             stack_id: out.stack_id().unwrap_or(&request.stack_name).to_string(),
         })),
         Err(err)
-            if sdk_errors::code(&err) == Some("ValidationError")
-                && sdk_errors::message(&err).is_some_and(means_no_changes) =>
+            if err.code() == Some("ValidationError")
+                && err.message().is_some_and(means_no_changes) =>
         {
             Ok(Prepared::NoChanges)
         }
-        Err(err) => Err(sdk_errors::failed(
+        Err(err) => Err(Error::aws(
             format!("creating a change set for stack {}", request.stack_name),
             err,
         )),
@@ -103,12 +105,12 @@ pub async fn wait_until_ready(
             .await
         {
             Ok(out) => out,
-            Err(err) if sdk_errors::is_throttling(&err) => {
+            Err(err) if crate::error::is_throttling(&err) => {
                 delay = (delay * 2).min(interval * 8);
                 tokio::time::sleep(delay).await;
                 continue;
             }
-            Err(err) => return Err(sdk_errors::failed("reading the change set", err)),
+            Err(err) => return Err(Error::aws("reading the change set", err)),
         };
         let status = out.status().map(|s| s.as_str()).unwrap_or_default();
         let reason = out.status_reason().unwrap_or_default();
@@ -144,7 +146,7 @@ pub async fn execute(cf: &Client, change_set: &ChangeSet) -> Result<(), Error> {
         .stack_name(&change_set.stack_id)
         .send()
         .await
-        .map_err(|e| sdk_errors::failed("executing the change set", e))?;
+        .context("executing the change set")?;
     Ok(())
 }
 
@@ -155,7 +157,7 @@ pub async fn discard(cf: &Client, change_set: &ChangeSet) -> Result<(), Error> {
         .stack_name(&change_set.stack_id)
         .send()
         .await
-        .map_err(|e| sdk_errors::failed("deleting the change set", e))?;
+        .context("deleting the change set")?;
     Ok(())
 }
 

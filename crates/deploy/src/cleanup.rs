@@ -3,12 +3,13 @@
 //! it. Used when the user interrupts `up` or a dry run before anything is deployed, and by the dry
 //! run once it has read its change set.
 
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use std::time::Duration;
 
 use crate::changeset::ChangeSet;
 use crate::interrupt::Interrupts;
 use crate::upload::{self, UploadedTemplate};
-use crate::{sdk_errors, stack, Clients, Error};
+use crate::{stack, Clients, Error};
 
 /// DeleteChangeSet is refused while CloudFormation still computes the change set: tries before
 /// giving up on waiting for it.
@@ -138,10 +139,10 @@ async fn discard_when_possible(
             Ok(_) => return Ok(()),
             Err(err) => err,
         };
-        let busy = sdk_errors::code(&err) == Some("InvalidChangeSetStatus")
-            || sdk_errors::is_throttling(&err);
+        let busy =
+            err.code() == Some("InvalidChangeSetStatus") || crate::error::is_throttling(&err);
         if !busy || tries >= MAX_DELETE_TRIES {
-            return Err(sdk_errors::failed("deleting the change set", err));
+            return Err(Error::aws("deleting the change set", err));
         }
         let waited = interrupts
             .unless_interrupted(tokio::time::sleep(interval))

@@ -3,6 +3,7 @@
 //! empty REVIEW_IN_PROGRESS stack a CREATE change set makes and a template uploaded to S3). Nothing of
 //! the application changes.
 
+use crate::error::AwsContext;
 use std::time::Duration;
 
 use aws_sdk_cloudformation::types::{ChangeAction, PolicyAction, Replacement};
@@ -14,7 +15,7 @@ use crate::cleanup::{self, remove, Leftovers};
 use crate::interrupt::Interrupts;
 use crate::resource_names::ResourceNames;
 use crate::stack::{self, DeployTarget};
-use crate::{parameters, preconditions, sdk_errors, table, upload, Clients, Error};
+use crate::{parameters, preconditions, table, upload, Clients, Error};
 
 /// What would happen to one resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -274,7 +275,7 @@ async fn read_changes(
             .set_next_token(next_token.take())
             .send()
             .await
-            .map_err(|e| sdk_errors::failed("reading the change set's changes", e))?;
+            .context("reading the change set's changes")?;
         for change in out.changes() {
             let Some(rc) = change.resource_change() else {
                 continue;

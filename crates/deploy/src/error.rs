@@ -1,4 +1,9 @@
-//! Errors of the AWS side, each saying what was being done and what AWS answered.
+//! Errors of the AWS side, each saying what was being done and what AWS answered, and the one path
+//! from an SDK error to ours ([`AwsContext`]).
+
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_smithy_types::error::operation::BuildError;
+use aws_smithy_types::error::ErrorMetadata;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -10,9 +15,15 @@ pub enum Error {
     /// No credentials anywhere in the default chain.
     #[error("no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run `aws sso login`, or pass --aws-profile ({0})")]
     NoCredentials(String),
-    /// An AWS call failed; `action` says what we were doing.
+    /// An AWS call failed, or answered without what we need; `action` says what we were doing and
+    /// `message` what AWS said. The SDK's own error, when there is one, is the source.
     #[error("{action}: {message}")]
-    Aws { action: String, message: String },
+    Aws {
+        action: String,
+        message: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    },
     /// Anything the user must fix before we call AWS (missing stack, wrong load balancer type, ...).
     #[error("{0}")]
     Precondition(String),
@@ -35,26 +46,88 @@ pub enum Error {
 }
 
 impl Error {
-    /// Wrap any SDK error with what we were doing, keeping AWS's own message (not "service error").
-    pub fn aws<E>(action: impl Into<String>, err: E) -> Self
+    /// The one way an SDK error becomes ours: what we were doing, then AWS's "Code: message" when
+    /// the service answered, otherwise the deepest cause (connection refused, timeout...), never the
+    /// error's debug dump. The SDK error stays the source.
+    pub(crate) fn aws<E>(action: impl Into<String>, err: E) -> Self
     where
-        E: std::error::Error + 'static,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
+        let message = match (err.code(), err.message()) {
+            (Some(code), Some(message)) => format!("{code}: {message}"),
+            (Some(code), None) => code.to_string(),
+            (None, Some(message)) => message.to_string(),
+            (None, None) => deepest_cause(&err),
+        };
         Error::Aws {
             action: action.into(),
-            message: describe_sdk_error(&err),
+            message,
+            source: Some(Box::new(err)),
+        }
+    }
+
+    /// A request the SDK refused to build (a required field left out): no AWS answer to quote.
+    pub(crate) fn aws_request(action: impl Into<String>, err: BuildError) -> Self {
+        Error::Aws {
+            action: action.into(),
+            message: deepest_cause(&err),
+            source: Some(Box::new(err)),
+        }
+    }
+
+    /// AWS answered, but without what the call is for (no session, no account...).
+    pub(crate) fn aws_answer(action: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Aws {
+            action: action.into(),
+            message: message.into(),
+            source: None,
         }
     }
 }
 
-/// The most useful text of an SDK error: its error code and message when the service sent them,
-/// otherwise the deepest source (connection refused, timeout, ...).
-pub fn describe_sdk_error(err: &(dyn std::error::Error + 'static)) -> String {
-    use aws_smithy_types::error::ErrorMetadata;
+/// `.context("what we were doing")?` on an SDK call's result, as [`Error::aws`] words it.
+pub(crate) trait AwsContext<T> {
+    fn context(self, action: impl Into<String>) -> Result<T, Error>;
+    /// For an action worth formatting only when the call failed.
+    fn with_context(self, action: impl FnOnce() -> String) -> Result<T, Error>;
+}
+
+impl<T, E> AwsContext<T> for Result<T, E>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    fn context(self, action: impl Into<String>) -> Result<T, Error> {
+        self.map_err(|err| Error::aws(action, err))
+    }
+
+    fn with_context(self, action: impl FnOnce() -> String) -> Result<T, Error> {
+        self.map_err(|err| Error::aws(action(), err))
+    }
+}
+
+/// Rate limiting: the call can be repeated later, so a polling loop waits and tries again.
+pub(crate) fn is_throttling<E: ProvideErrorMetadata>(err: &E) -> bool {
+    matches!(
+        err.code(),
+        Some(
+            "Throttling"
+                | "ThrottlingException"
+                | "ThrottledException"
+                | "RequestLimitExceeded"
+                | "TooManyRequestsException"
+                | "RequestThrottled"
+                | "RequestThrottledException"
+        )
+    )
+}
+
+/// The most useful text of an error the service did not answer: an error code and message met on
+/// the way down (an SDK error type without a model ends in its metadata, whose Display is a debug
+/// dump), otherwise the deepest source.
+pub(crate) fn deepest_cause(err: &(dyn std::error::Error + 'static)) -> String {
     let mut deepest = err.to_string();
     let mut current = err.source();
     while let Some(source) = current {
-        // An error the SDK has no type for ends in its metadata, whose Display is a debug dump.
         if let Some(meta) = source.downcast_ref::<ErrorMetadata>() {
             match (meta.code(), meta.message()) {
                 (Some(code), Some(message)) => return format!("{code}: {message}"),
@@ -69,4 +142,74 @@ pub fn describe_sdk_error(err: &(dyn std::error::Error + 'static)) -> String {
         current = source.source();
     }
     deepest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service_error(code: Option<&str>, message: Option<&str>) -> ErrorMetadata {
+        let mut meta = ErrorMetadata::builder();
+        if let Some(code) = code {
+            meta = meta.code(code);
+        }
+        if let Some(message) = message {
+            meta = meta.message(message);
+        }
+        meta.build()
+    }
+
+    #[test]
+    fn an_aws_answer_reads_code_then_message_and_keeps_the_sdk_error_as_source() {
+        let err = Error::aws(
+            "creating secret db",
+            service_error(Some("AccessDenied"), Some("not allowed")),
+        );
+        assert_eq!(
+            err.to_string(),
+            "creating secret db: AccessDenied: not allowed"
+        );
+        let source = std::error::Error::source(&err).expect("the SDK error is the source");
+        assert!(source.downcast_ref::<ErrorMetadata>().is_some());
+    }
+
+    #[test]
+    fn a_code_or_a_message_alone_is_said_as_is() {
+        let code_only = Error::aws("a", service_error(Some("Throttling"), None));
+        assert_eq!(code_only.to_string(), "a: Throttling");
+        let message_only = Error::aws("a", service_error(None, Some("slow down")));
+        assert_eq!(message_only.to_string(), "a: slow down");
+    }
+
+    #[test]
+    fn without_an_answer_the_deepest_cause_is_said() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("dispatch failure")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let refused =
+            std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+        assert_eq!(deepest_cause(&Outer(refused)), "connection refused");
+    }
+
+    #[test]
+    fn throttling_codes_are_recognised() {
+        assert!(is_throttling(&service_error(Some("Throttling"), None)));
+        assert!(is_throttling(&service_error(
+            Some("RequestLimitExceeded"),
+            None
+        )));
+        assert!(!is_throttling(&service_error(
+            Some("ValidationError"),
+            None
+        )));
+    }
 }

@@ -1,6 +1,7 @@
 //! The stack's event feed: DescribeStackEvents paged back to where the operation started, each event
 //! handed out once, oldest first.
 
+use crate::error::AwsContext;
 use std::collections::HashSet;
 
 use aws_sdk_cloudformation::types::StackEvent;
@@ -8,7 +9,7 @@ use aws_sdk_cloudformation::Client;
 use aws_smithy_types::DateTime;
 
 use crate::stack::Throttled;
-use crate::{sdk_errors, Error};
+use crate::Error;
 
 /// One stack event, in the terms the progress view needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,9 +96,7 @@ impl EventFeed {
             .stack_name(stack_id)
             .send()
             .await
-            .map_err(|e| {
-                sdk_errors::failed(format!("reading the events of stack {stack_id}"), e)
-            })?;
+            .with_context(|| format!("reading the events of stack {stack_id}"))?;
         let existing: Vec<Event> = out
             .stack_events()
             .iter()
@@ -123,9 +122,9 @@ impl EventFeed {
                 .await
             {
                 Ok(out) => out,
-                Err(err) if sdk_errors::is_throttling(&err) => return Ok(Err(Throttled)),
+                Err(err) if crate::error::is_throttling(&err) => return Ok(Err(Throttled)),
                 Err(err) => {
-                    return Err(sdk_errors::failed(
+                    return Err(Error::aws(
                         format!("reading the events of stack {}", self.stack),
                         err,
                     ))

@@ -3,6 +3,7 @@
 //! AWS CLI) carries the terminal. This module finds the task and container, opens the session and
 //! builds the plugin's arguments exactly as `aws ecs execute-command` does.
 
+use crate::error::AwsContext;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
@@ -16,7 +17,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
 use crate::stack_info::{self, AppService};
-use crate::{ps, sdk_errors, Clients, Error};
+use crate::{ps, Clients, Error};
 
 /// The program the AWS CLI runs for ECS Exec and SSM sessions.
 pub const PLUGIN: &str = "session-manager-plugin";
@@ -225,19 +226,15 @@ pub async fn open(
         .interceptor(endpoint.clone())
         .send()
         .await
-        .map_err(|e| {
-            sdk_errors::failed(
-                format!(
-                    "starting ECS Exec in task {} of service {}",
-                    task_id(&task_arn),
-                    service.name
-                ),
-                e,
+        .with_context(|| {
+            format!(
+                "starting ECS Exec in task {} of service {}",
+                task_id(&task_arn),
+                service.name
             )
         })?;
-    let session = out.session().ok_or_else(|| Error::Aws {
-        action: "starting ECS Exec".into(),
-        message: "ExecuteCommand returned no session".into(),
+    let session = out.session().ok_or_else(|| {
+        Error::aws_answer("starting ECS Exec", "ExecuteCommand returned no session")
     })?;
     // ECS's own field names, as the AWS CLI passes them on.
     let session_json = serde_json::json!({
@@ -326,9 +323,7 @@ async fn check_exec_enabled(clients: &Clients, service: &AppService) -> Result<(
         })
         .send()
         .await
-        .map_err(|e| {
-            sdk_errors::failed(format!("describing ECS service {}", service.ecs_name), e)
-        })?;
+        .with_context(|| format!("describing ECS service {}", service.ecs_name))?;
     let enabled = out
         .services()
         .first()

@@ -29,7 +29,6 @@ pub mod progress;
 pub mod redeploy;
 pub mod resource_names;
 pub mod rollouts;
-pub mod sdk_errors;
 pub mod stack;
 pub mod up;
 pub mod upload;

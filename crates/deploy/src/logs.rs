@@ -7,12 +7,13 @@
 //! FilterLogEvents for new events until the caller drops it (Ctrl-C), waiting longer while AWS
 //! throttles us.
 
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use aws_sdk_cloudwatchlogs::Client as Logs;
 
-use crate::{sdk_errors, Error};
+use crate::Error;
 
 /// The log group of a project's containers.
 pub fn log_group(project: &str) -> String {
@@ -486,11 +487,10 @@ impl Retry {
                 Err(Throttled) => {
                     retries += 1;
                     if self.max_retries.is_some_and(|max| retries > max) {
-                        return Err(Error::Aws {
-                            action: format!("reading log group {}", self.group),
-                            message: "still throttled by CloudWatch Logs after several retries"
-                                .into(),
-                        });
+                        return Err(Error::aws_answer(
+                            format!("reading log group {}", self.group),
+                            "still throttled by CloudWatch Logs after several retries",
+                        ));
                     }
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(self.polling.max_backoff);
@@ -503,12 +503,12 @@ impl Retry {
 /// Throttling is worth a retry, a missing group is the app not being deployed, anything else fails.
 fn classify_error<T, E>(group: &str, result: Result<T, E>) -> Result<Result<T, Throttled>, Error>
 where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     match result {
         Ok(value) => Ok(Ok(value)),
-        Err(err) if sdk_errors::is_throttling(&err) => Ok(Err(Throttled)),
-        Err(err) if sdk_errors::code(&err) == Some("ResourceNotFoundException") => {
+        Err(err) if crate::error::is_throttling(&err) => Ok(Err(Throttled)),
+        Err(err) if err.code() == Some("ResourceNotFoundException") => {
             Err(Error::Precondition(format!(
                 "log group {group} does not exist: is the application deployed (`docker ecs up`)?"
             )))

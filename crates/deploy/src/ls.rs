@@ -3,6 +3,7 @@
 //! JSON field names: `Name` (the Compose project), `Status` (stack status), `LastUpdated`
 //! (RFC 3339 UTC; the creation time when never updated), `StackId`.
 
+use crate::error::AwsContext;
 use aws_sdk_cloudformation::types::Stack;
 use aws_sdk_cloudformation::Client as CloudFormation;
 use serde::Serialize;
@@ -26,7 +27,7 @@ pub async fn list(cf: &CloudFormation) -> Result<Vec<Deployment>, Error> {
     let mut found = Vec::new();
     let mut pages = cf.describe_stacks().into_paginator().send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| Error::aws("listing CloudFormation stacks", e))?;
+        let page = page.context("listing CloudFormation stacks")?;
         found.extend(page.stacks().iter().filter_map(deployment));
     }
     found.sort_by(|a, b| {

@@ -2,12 +2,13 @@
 //! contents (NoEcho parameters, never in the template), and EFS file systems retained by an earlier
 //! `down`.
 
+use crate::error::AwsContext;
 use std::collections::{BTreeMap, HashSet};
 
 use aws_sdk_ec2::types::{Filter, RouteTable, Subnet};
 use template_builder::{Built, ParameterSource, Precondition, SecretValueSource};
 
-use crate::{sdk_errors, stack, Clients, Error};
+use crate::{stack, Clients, Error};
 
 /// CloudFormation's limit on one parameter value, in bytes.
 pub const PARAMETER_VALUE_LIMIT: usize = 4096;
@@ -200,9 +201,8 @@ pub async fn explicit_network(
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| {
-            sdk_errors::failed(format!("x-aws-subnets: looking up subnets in {vpc_id}"), e)
-        })?;
+        let page =
+            page.with_context(|| format!("x-aws-subnets: looking up subnets in {vpc_id}"))?;
         subnets.extend(page.subnets().iter().cloned());
     }
     let missing: Vec<&str> = ids
@@ -268,7 +268,7 @@ async fn vpc_id_or_default(clients: &Clients, vpc: Option<&str>) -> Result<Strin
                 .filters(Filter::builder().name("isDefault").values("true").build())
                 .send()
                 .await
-                .map_err(|e| sdk_errors::failed("looking up the default VPC", e))?;
+                .context("looking up the default VPC")?;
             out.vpcs()
                 .iter()
                 .find_map(|v| v.vpc_id())
@@ -295,8 +295,7 @@ pub async fn lookup_network(clients: &Clients, vpc: Option<&str>) -> Result<Netw
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page =
-            page.map_err(|e| sdk_errors::failed(format!("listing the subnets of {vpc_id}"), e))?;
+        let page = page.with_context(|| format!("listing the subnets of {vpc_id}"))?;
         subnets.extend(page.subnets().iter().cloned());
     }
     let mut route_tables = Vec::new();
@@ -306,8 +305,7 @@ pub async fn lookup_network(clients: &Clients, vpc: Option<&str>) -> Result<Netw
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page
-            .map_err(|e| sdk_errors::failed(format!("listing the route tables of {vpc_id}"), e))?;
+        let page = page.with_context(|| format!("listing the route tables of {vpc_id}"))?;
         route_tables.extend(page.route_tables().iter().cloned());
     }
     if subnets.is_empty() {
@@ -443,8 +441,7 @@ pub async fn retained_file_systems(
     let mut found: Vec<(aws_smithy_types::DateTime, String, String)> = Vec::new();
     let mut pages = clients.efs.describe_file_systems().into_paginator().send();
     while let Some(page) = pages.next().await {
-        let page =
-            page.map_err(|e| sdk_errors::failed("looking for retained EFS file systems", e))?;
+        let page = page.context("looking for retained EFS file systems")?;
         for fs in page.file_systems() {
             let tag = |key: &str| fs.tags().iter().find(|t| t.key() == key).map(|t| t.value());
             if tag(PROJECT_TAG) != Some(project) || owned.contains(fs.file_system_id()) {

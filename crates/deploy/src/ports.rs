@@ -3,6 +3,7 @@
 //! (`<lb dns>:<published> -> <target>/<proto>`). Works for the stack's own load balancer and an
 //! existing one (x-aws-loadbalancer) alike: everything is found from the target groups.
 
+use crate::error::AwsContext;
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_elasticloadbalancingv2::types::Listener;
@@ -95,7 +96,7 @@ pub async fn load(elbv2: &Elbv2, targets: &[LoadBalancerTarget]) -> Result<PortM
             .set_target_group_arns(Some(batch.to_vec()))
             .send()
             .await
-            .map_err(|e| Error::aws("describing the load balancer target groups", e))?;
+            .context("describing the load balancer target groups")?;
         for group in out.target_groups() {
             let Some(arn) = group.target_group_arn() else {
                 continue;
@@ -121,7 +122,7 @@ pub async fn load(elbv2: &Elbv2, targets: &[LoadBalancerTarget]) -> Result<PortM
             .set_load_balancer_arns(Some(batch.to_vec()))
             .send()
             .await
-            .map_err(|e| Error::aws("describing the load balancers", e))?;
+            .context("describing the load balancers")?;
         for lb in out.load_balancers() {
             let (Some(lb_arn), Some(dns)) = (lb.load_balancer_arn(), lb.dns_name()) else {
                 continue;
@@ -151,7 +152,7 @@ async fn listeners(elbv2: &Elbv2, lb_arn: &str) -> Result<Vec<Listener>, Error> 
             .set_marker(marker.clone())
             .send()
             .await
-            .map_err(|e| Error::aws(format!("listing the listeners of {lb_arn}"), e))?;
+            .with_context(|| format!("listing the listeners of {lb_arn}"))?;
         all.extend(out.listeners().iter().cloned());
         match out.next_marker() {
             Some(next) if !next.is_empty() && Some(next) != marker.as_deref() => {

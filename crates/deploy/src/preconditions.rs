@@ -2,9 +2,11 @@
 //! `x-aws-cluster`, `x-aws-loadbalancer` (and its type), `x-aws-vpc`, external security groups and
 //! file systems, `x-aws-policies`, `x-aws-certificate`. Every failed check is reported, each naming its attribute.
 
+use crate::error::AwsContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use template_builder::{LoadBalancerType, Precondition};
 
-use crate::{sdk_errors, Clients, Error};
+use crate::{Clients, Error};
 
 /// Run every check; one error listing each problem, or Ok.
 pub async fn check(clients: &Clients, preconditions: &[Precondition]) -> Result<(), Error> {
@@ -38,9 +40,7 @@ async fn check_one(
                 .clusters(name)
                 .send()
                 .await
-                .map_err(|e| {
-                    sdk_errors::failed(format!("x-aws-cluster: looking up cluster {name}"), e)
-                })?;
+                .with_context(|| format!("x-aws-cluster: looking up cluster {name}"))?;
             let active = out.clusters().iter().any(|c| c.status() == Some("ACTIVE"));
             Ok((!active).then(|| {
                 format!("x-aws-cluster: ECS cluster {name:?} does not exist (or is not active) in region {region}")
@@ -58,13 +58,13 @@ async fn check_one(
             };
             let out = match call.send().await {
                 Ok(out) => out,
-                Err(err) if sdk_errors::code(&err) == Some("LoadBalancerNotFound") => {
+                Err(err) if err.code() == Some("LoadBalancerNotFound") => {
                     return Ok(Some(format!(
                         "x-aws-loadbalancer: load balancer {name_or_arn:?} does not exist in region {region}"
                     )))
                 }
                 Err(err) => {
-                    return Err(sdk_errors::failed(
+                    return Err(Error::aws(
                         format!("x-aws-loadbalancer: looking up load balancer {name_or_arn}"),
                         err,
                     ))
@@ -96,15 +96,10 @@ async fn check_one(
             match clients.ec2.describe_vpcs().vpc_ids(id).send().await {
                 Ok(out) if !out.vpcs().is_empty() => Ok(None),
                 Ok(_) => Ok(Some(missing_vpc(id, region))),
-                Err(err)
-                    if sdk_errors::code(&err).is_some_and(|c| c.starts_with("InvalidVpcID")) =>
-                {
+                Err(err) if err.code().is_some_and(|c| c.starts_with("InvalidVpcID")) => {
                     Ok(Some(missing_vpc(id, region)))
                 }
-                Err(err) => Err(sdk_errors::failed(
-                    format!("x-aws-vpc: looking up VPC {id}"),
-                    err,
-                )),
+                Err(err) => Err(Error::aws(format!("x-aws-vpc: looking up VPC {id}"), err)),
             }
         }
         Precondition::SecurityGroupExists { id } => {
@@ -117,12 +112,10 @@ async fn check_one(
             {
                 Ok(out) if !out.security_groups().is_empty() => Ok(None),
                 Ok(_) => Ok(Some(missing_group(id, region))),
-                Err(err)
-                    if sdk_errors::code(&err).is_some_and(|c| c.starts_with("InvalidGroup")) =>
-                {
+                Err(err) if err.code().is_some_and(|c| c.starts_with("InvalidGroup")) => {
                     Ok(Some(missing_group(id, region)))
                 }
-                Err(err) => Err(sdk_errors::failed(
+                Err(err) => Err(Error::aws(
                     format!("networks: looking up security group {id}"),
                     err,
                 )),
@@ -138,10 +131,10 @@ async fn check_one(
             {
                 Ok(out) if !out.file_systems().is_empty() => Ok(None),
                 Ok(_) => Ok(Some(missing_file_system(id, region))),
-                Err(err) if sdk_errors::code(&err) == Some("FileSystemNotFound") => {
+                Err(err) if err.code() == Some("FileSystemNotFound") => {
                     Ok(Some(missing_file_system(id, region)))
                 }
-                Err(err) => Err(sdk_errors::failed(
+                Err(err) => Err(Error::aws(
                     format!("volumes: looking up EFS file system {id}"),
                     err,
                 )),
@@ -153,10 +146,10 @@ async fn check_one(
         Precondition::ManagedPolicyExists { arn } => {
             match clients.iam.get_policy().policy_arn(arn).send().await {
                 Ok(_) => Ok(None),
-                Err(err) if sdk_errors::code(&err) == Some("NoSuchEntity") => Ok(Some(format!(
+                Err(err) if err.code() == Some("NoSuchEntity") => Ok(Some(format!(
                     "x-aws-policies: managed policy {arn:?} does not exist"
                 ))),
-                Err(err) => Err(sdk_errors::failed(
+                Err(err) => Err(Error::aws(
                     format!("x-aws-policies: looking up policy {arn}"),
                     err,
                 )),
@@ -185,13 +178,13 @@ async fn certificate_problem(clients: &Clients, arn: &str) -> Result<Option<Stri
         .await
     {
         Ok(out) => out,
-        Err(err) if sdk_errors::code(&err) == Some("ResourceNotFoundException") => {
+        Err(err) if err.code() == Some("ResourceNotFoundException") => {
             return Ok(Some(format!(
                 "x-aws-certificate: ACM certificate {arn} does not exist in region {region}"
             )))
         }
         Err(err) => {
-            return Err(sdk_errors::failed(
+            return Err(Error::aws(
                 format!("x-aws-certificate: looking up certificate {arn}"),
                 err,
             ))

@@ -8,6 +8,7 @@
 //! `Status` (what the table shows), `Ports` (list of `<lb dns>:<published> -> <target>/<protocol>`),
 //! `TaskArn`. A service row (`--services`): `Name`, `Status`, `Desired`, `Running`, `Pending`, `Ports`.
 
+use crate::error::AwsContext;
 use std::collections::BTreeSet;
 
 use aws_sdk_ecs::types::{DesiredStatus, Task};
@@ -16,7 +17,7 @@ use serde::Serialize;
 
 use crate::ports::PortMap;
 use crate::stack_info::AppService;
-use crate::{sdk_errors, table, Error};
+use crate::{table, Error};
 
 /// DescribeTasks accepts at most this many tasks per call.
 const DESCRIBE_TASKS_BATCH: usize = 100;
@@ -133,9 +134,8 @@ pub(crate) async fn service_tasks(
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| {
-                sdk_errors::failed(format!("listing the tasks of service {}", service.name), e)
-            })?;
+            let page =
+                page.with_context(|| format!("listing the tasks of service {}", service.name))?;
             arns.extend(page.task_arns().iter().cloned());
         }
     }
@@ -147,12 +147,7 @@ pub(crate) async fn service_tasks(
             .set_tasks(Some(batch.to_vec()))
             .send()
             .await
-            .map_err(|e| {
-                sdk_errors::failed(
-                    format!("describing the tasks of service {}", service.name),
-                    e,
-                )
-            })?;
+            .with_context(|| format!("describing the tasks of service {}", service.name))?;
         tasks.extend(out.tasks().iter().cloned());
     }
     Ok(tasks)

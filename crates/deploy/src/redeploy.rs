@@ -60,7 +60,7 @@ pub async fn force_new_deployment(
             Err(err) => failures.push(format!(
                 "{}: {}",
                 service.name,
-                crate::sdk_errors::failed("UpdateService", err)
+                Error::aws("UpdateService", err)
             )),
         }
     }

@@ -4,6 +4,7 @@
 //! JSON field names (`secret ls --format json`, `secret inspect`): `Name`, `ARN`, `Description`,
 //! `Labels` (tag map), `CreatedDate`, `LastChangedDate`, `DeletedDate` (RFC 3339 or null).
 
+use crate::error::AwsContext;
 use std::collections::BTreeMap;
 
 use aws_sdk_secretsmanager::primitives::Blob;
@@ -165,7 +166,7 @@ pub async fn list(client: &SecretsManager) -> Result<Vec<SecretInfo>, Error> {
     let mut secrets = Vec::new();
     let mut pages = client.list_secrets().into_paginator().send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| Error::aws("listing secrets", e))?;
+        let page = page.context("listing secrets")?;
         for entry in page.secret_list() {
             secrets.push(SecretInfo {
                 name: entry.name().unwrap_or_default().to_string(),

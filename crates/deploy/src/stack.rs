@@ -1,10 +1,11 @@
 //! The application's CloudFormation stack: find it, read its status and outputs, delete it, cancel an
 //! update. Stacks are named after the Compose project and tagged so `ls` can find them.
 
+use crate::error::AwsContext;
 use aws_sdk_cloudformation::types::{Capability, Stack, Tag};
 use aws_sdk_cloudformation::Client;
 
-use crate::{sdk_errors, Error};
+use crate::Error;
 
 /// Tag holding the Compose project name, on the stack and (through CloudFormation) every resource.
 pub const PROJECT_TAG: &str = "com.docker.compose.project";
@@ -195,10 +196,7 @@ pub async fn describe(cf: &Client, name_or_id: &str) -> Result<Option<StackInfo>
             .first()
             .map(|s| StackInfo::from_sdk(s, name_or_id))),
         Err(err) if is_missing_stack(&err) => Ok(None),
-        Err(err) => Err(sdk_errors::failed(
-            format!("reading stack {name_or_id}"),
-            err,
-        )),
+        Err(err) => Err(Error::aws(format!("reading stack {name_or_id}"), err)),
     }
 }
 
@@ -213,11 +211,8 @@ pub(crate) async fn poll(
             .first()
             .map(|s| StackInfo::from_sdk(s, name_or_id)))),
         Err(err) if is_missing_stack(&err) => Ok(Ok(None)),
-        Err(err) if sdk_errors::is_throttling(&err) => Ok(Err(Throttled)),
-        Err(err) => Err(sdk_errors::failed(
-            format!("reading stack {name_or_id}"),
-            err,
-        )),
+        Err(err) if crate::error::is_throttling(&err) => Ok(Err(Throttled)),
+        Err(err) => Err(Error::aws(format!("reading stack {name_or_id}"), err)),
     }
 }
 
@@ -226,8 +221,8 @@ pub(crate) async fn poll(
 pub struct Throttled;
 
 fn is_missing_stack<E: aws_smithy_types::error::metadata::ProvideErrorMetadata>(err: &E) -> bool {
-    sdk_errors::code(err) == Some("ValidationError")
-        && sdk_errors::message(err).is_some_and(|m| m.contains("does not exist"))
+    err.code() == Some("ValidationError")
+        && err.message().is_some_and(|m| m.contains("does not exist"))
 }
 
 /// Start deleting a stack (by id, so its deletion stays visible as DELETE_COMPLETE).
@@ -236,7 +231,7 @@ pub async fn delete(cf: &Client, stack_id: &str) -> Result<(), Error> {
         .stack_name(stack_id)
         .send()
         .await
-        .map_err(|e| sdk_errors::failed(format!("deleting stack {stack_id}"), e))?;
+        .with_context(|| format!("deleting stack {stack_id}"))?;
     Ok(())
 }
 
@@ -246,7 +241,7 @@ pub async fn cancel_update(cf: &Client, stack_id: &str) -> Result<(), Error> {
         .stack_name(stack_id)
         .send()
         .await
-        .map_err(|e| sdk_errors::failed(format!("cancelling the update of stack {stack_id}"), e))?;
+        .with_context(|| format!("cancelling the update of stack {stack_id}"))?;
     Ok(())
 }
 
@@ -259,9 +254,7 @@ pub async fn live_resources(cf: &Client, stack: &str) -> Result<Vec<(String, Str
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| {
-            sdk_errors::failed(format!("listing the resources of stack {stack}"), e)
-        })?;
+        let page = page.with_context(|| format!("listing the resources of stack {stack}"))?;
         for summary in page.stack_resource_summaries() {
             if summary
                 .resource_status()

@@ -2,6 +2,7 @@
 //! created (with the Compose service each one runs and its cluster) and their load balancer targets.
 //! Shared by `ps` and `logs`; needs only the project name, never the Compose file.
 
+use crate::error::AwsContext;
 use std::collections::BTreeMap;
 
 use aws_sdk_cloudformation::Client as CloudFormation;
@@ -108,7 +109,7 @@ pub async fn load(
                 .include(ServiceField::Tags)
                 .send()
                 .await
-                .map_err(|e| Error::aws(format!("describing the ECS services of {project}"), e))?;
+                .with_context(|| format!("describing the ECS services of {project}"))?;
             services.extend(out.services().iter().map(|s| app_service(s, &cluster)));
         }
     }

@@ -2,6 +2,7 @@
 //! account and region (`docker-ecs-templates-<account>-<region>`), created private and encrypted on
 //! first use, with uploads expiring after a week.
 
+use crate::error::AwsContext;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketLifecycleConfiguration, BucketLocationConstraint, CreateBucketConfiguration,
@@ -10,7 +11,7 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
 };
 
-use crate::{sdk_errors, Clients, Error};
+use crate::{Clients, Error};
 
 /// Uploaded templates are deleted by S3 after this many days.
 pub const TEMPLATE_RETENTION_DAYS: i32 = 7;
@@ -66,7 +67,7 @@ pub async fn remove(clients: &Clients, uploaded: &UploadedTemplate) -> Result<()
         .expected_bucket_owner(&uploaded.account)
         .send()
         .await
-        .map_err(|e| sdk_errors::failed(format!("deleting {}", uploaded.location()), e))?;
+        .with_context(|| format!("deleting {}", uploaded.location()))?;
     Ok(())
 }
 
@@ -84,12 +85,14 @@ pub async fn prepare(
         .get_caller_identity()
         .send()
         .await
-        .map_err(|e| sdk_errors::failed("finding the AWS account id", e))?
+        .context("finding the AWS account id")?
         .account()
         .map(str::to_string)
-        .ok_or_else(|| Error::Aws {
-            action: "finding the AWS account id".into(),
-            message: "GetCallerIdentity returned no account".into(),
+        .ok_or_else(|| {
+            Error::aws_answer(
+                "finding the AWS account id",
+                "GetCallerIdentity returned no account",
+            )
         })?;
     let bucket = bucket_name(&account, &clients.region);
     ensure_bucket(clients, &bucket, &account).await?;
@@ -105,9 +108,7 @@ pub async fn prepare(
         .body(ByteStream::from(body.into_bytes()))
         .send()
         .await
-        .map_err(|e| {
-            sdk_errors::failed(format!("uploading the template to s3://{bucket}/{key}"), e)
-        })?;
+        .with_context(|| format!("uploading the template to s3://{bucket}/{key}"))?;
     let url = format!("https://{bucket}.s3.{}.amazonaws.com/{key}", clients.region);
     Ok(TemplateSource::Uploaded(UploadedTemplate {
         bucket,
@@ -141,7 +142,7 @@ async fn ensure_bucket(clients: &Clients, bucket: &str, account: &str) -> Result
                  {bucket} exists and does not belong to account {account}"
             )))
         }
-        Err(err) => return Err(sdk_errors::failed(format!("checking bucket {bucket}"), err)),
+        Err(err) => return Err(Error::aws(format!("checking bucket {bucket}"), err)),
     }
     let mut create = s3.create_bucket().bucket(bucket);
     // us-east-1 is the default location and must not be named.
@@ -152,9 +153,10 @@ async fn ensure_bucket(clients: &Clients, bucket: &str, account: &str) -> Result
                 .build(),
         );
     }
-    create.send().await.map_err(|e| {
-        sdk_errors::failed(format!("creating bucket {bucket} for large templates"), e)
-    })?;
+    create
+        .send()
+        .await
+        .with_context(|| format!("creating bucket {bucket} for large templates"))?;
     s3.put_public_access_block()
         .bucket(bucket)
         .expected_bucket_owner(account)
@@ -168,11 +170,11 @@ async fn ensure_bucket(clients: &Clients, bucket: &str, account: &str) -> Result
         )
         .send()
         .await
-        .map_err(|e| sdk_errors::failed(format!("blocking public access to bucket {bucket}"), e))?;
+        .with_context(|| format!("blocking public access to bucket {bucket}"))?;
     let by_default = ServerSideEncryptionByDefault::builder()
         .sse_algorithm(ServerSideEncryption::Aes256)
         .build()
-        .map_err(|e| Error::aws("building the bucket encryption settings", e))?;
+        .map_err(|e| Error::aws_request("building the bucket encryption settings", e))?;
     let encryption = ServerSideEncryptionConfiguration::builder()
         .rules(
             ServerSideEncryptionRule::builder()
@@ -180,14 +182,14 @@ async fn ensure_bucket(clients: &Clients, bucket: &str, account: &str) -> Result
                 .build(),
         )
         .build()
-        .map_err(|e| Error::aws("building the bucket encryption settings", e))?;
+        .map_err(|e| Error::aws_request("building the bucket encryption settings", e))?;
     s3.put_bucket_encryption()
         .bucket(bucket)
         .expected_bucket_owner(account)
         .server_side_encryption_configuration(encryption)
         .send()
         .await
-        .map_err(|e| sdk_errors::failed(format!("enabling encryption on bucket {bucket}"), e))?;
+        .with_context(|| format!("enabling encryption on bucket {bucket}"))?;
     // CloudFormation reads a template once, when the change set is created: old uploads are clutter.
     let expire = LifecycleRule::builder()
         .id("expire-uploaded-templates")
@@ -199,22 +201,17 @@ async fn ensure_bucket(clients: &Clients, bucket: &str, account: &str) -> Result
                 .build(),
         )
         .build()
-        .map_err(|e| Error::aws("building the bucket lifecycle rule", e))?;
+        .map_err(|e| Error::aws_request("building the bucket lifecycle rule", e))?;
     let lifecycle = BucketLifecycleConfiguration::builder()
         .rules(expire)
         .build()
-        .map_err(|e| Error::aws("building the bucket lifecycle rule", e))?;
+        .map_err(|e| Error::aws_request("building the bucket lifecycle rule", e))?;
     s3.put_bucket_lifecycle_configuration()
         .bucket(bucket)
         .expected_bucket_owner(account)
         .lifecycle_configuration(lifecycle)
         .send()
         .await
-        .map_err(|e| {
-            sdk_errors::failed(
-                format!("setting the expiry of templates in bucket {bucket}"),
-                e,
-            )
-        })?;
+        .with_context(|| format!("setting the expiry of templates in bucket {bucket}"))?;
     Ok(())
 }

@@ -41,10 +41,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// Print an error chain once, docker-style: the error, then each cause on its own line.
 pub fn print_error(err: &anyhow::Error) {
-    eprintln!("error: {err}");
-    for cause in err.chain().skip(1) {
-        eprintln!("  caused by: {cause}");
+    eprint!("{}", error_text(err));
+}
+
+/// An AWS error's text already is the best its SDK source has to say, so the chain stops there.
+fn error_text(err: &anyhow::Error) -> String {
+    let mut text = format!("error: {err}\n");
+    for (cause, parent) in err.chain().skip(1).zip(err.chain()) {
+        if matches!(parent.downcast_ref(), Some(ecs_deploy::Error::Aws { .. })) {
+            break;
+        }
+        text.push_str(&format!("  caused by: {cause}\n"));
     }
+    text
 }
 
 /// A Tokio runtime for the commands that talk to AWS.
@@ -85,5 +94,34 @@ pub fn write_stdout(text: &str) -> anyhow::Result<()> {
             Err(anyhow::Error::new(err).context("writing to standard output"))
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn causes_are_printed_under_the_error() {
+        let err = anyhow::Error::new(std::io::Error::other("disk full"))
+            .context("writing to standard output");
+        assert_eq!(
+            error_text(&err),
+            "error: writing to standard output\n  caused by: disk full\n"
+        );
+    }
+
+    #[test]
+    fn an_aws_error_is_not_followed_by_its_sdk_source() {
+        let aws = ecs_deploy::Error::Aws {
+            action: "listing secrets".into(),
+            message: "AccessDenied: no".into(),
+            source: Some(Box::new(std::io::Error::other("service error"))),
+        };
+        let err = anyhow::Error::new(aws).context("docker ecs secret ls");
+        assert_eq!(
+            error_text(&err),
+            "error: docker ecs secret ls\n  caused by: listing secrets: AccessDenied: no\n"
+        );
     }
 }
