@@ -2,37 +2,25 @@
 //! live progress view, tear it down, and operate the running app (ps, logs, secrets, ls).
 //!
 //! Knows nothing of Compose parsing: it takes a [`template_builder::Built`] and the project name.
+//!
+//! Layout: `lifecycle/` deploys and removes (up, its dry run, down), `operate/` works with what is
+//! deployed (ps, logs, exec, secrets, ls, redeploy); the AWS plumbing both share is at the top:
+//! `aws` (clients), `error` (the one path from an SDK error to ours), `stack` (the project's
+//! CloudFormation stack), `interrupt` (Ctrl-C) and `table` (command output).
 
-pub mod aws;
-pub mod error;
-pub mod exec;
-// ps / logs / secret / ls
-pub mod log_format;
-pub mod logs;
-pub mod ls;
-pub mod ports;
-pub mod ps;
-pub mod secrets;
-pub mod stack_info;
-pub mod table;
-pub mod time_args;
-// up / down
-pub mod changeset;
-pub mod cleanup;
-pub mod down;
-pub mod dryrun;
-pub mod events;
-pub mod interrupt;
-pub mod parameters;
-pub mod preconditions;
-pub mod progress;
-pub mod redeploy;
-pub mod resource_names;
-pub mod rollouts;
-pub mod stack;
-pub mod up;
-pub mod upload;
-pub mod watch;
+mod aws;
+mod error;
+mod interrupt;
+mod lifecycle;
+mod operate;
+mod stack;
+mod table;
 
 pub use aws::{AwsOptions, Clients};
 pub use error::Error;
+pub use interrupt::Interrupts;
+pub use lifecycle::{down, dryrun, parameters, preconditions, progress, up};
+pub use operate::{
+    exec, log_format, logs, ls, ports, ps, redeploy, secrets, stack_info, time_args,
+};
+pub use table::render_json;

@@ -1,11 +1,10 @@
 //! What `up` reads from the account before deploying: parameter values (VPC, subnets, secrets,
 //! retained file systems), preconditions, and the S3 path for large templates.
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support::*;
 use aws_sdk_acm::operation::describe_certificate::{
     DescribeCertificateError, DescribeCertificateOutput,
 };
@@ -36,11 +35,10 @@ use aws_sdk_s3::types::ServerSideEncryption;
 use aws_sdk_s3::Client as S3;
 use aws_smithy_mocks::mock;
 use aws_smithy_types::DateTime;
-use ecs_deploy::interrupt::Interrupts;
 use ecs_deploy::progress::Recorder;
 use ecs_deploy::up::{up, UpOptions, UpOutcome};
+use ecs_deploy::Interrupts;
 use ecs_deploy::{parameters, preconditions, Error};
-use support::*;
 use template_builder::{
     LoadBalancerType, ParameterInput, ParameterSource, Precondition, SecretValueSource,
 };

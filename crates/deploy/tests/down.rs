@@ -1,9 +1,8 @@
 //! `down` against mocked AWS APIs.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::*;
 use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput;
 use aws_sdk_cloudformation::operation::get_template::GetTemplateOutput;
 use aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput;
@@ -13,9 +12,8 @@ use aws_sdk_efs::operation::describe_file_systems::DescribeFileSystemsOutput;
 use aws_sdk_efs::types::{FileSystemDescription, FileSystemSize, LifeCycleState, PerformanceMode};
 use aws_smithy_mocks::mock;
 use ecs_deploy::down::{down, DownOptions, DownOutcome};
-use ecs_deploy::interrupt::Interrupts;
 use ecs_deploy::progress::{ProgressEvent, Recorder};
-use support::*;
+use ecs_deploy::Interrupts;
 
 fn file_system(id: &str, project: &str, volume: &str) -> FileSystemDescription {
     let tag = |k: &str, v: &str| {

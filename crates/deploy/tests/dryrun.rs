@@ -1,10 +1,9 @@
 //! `up --dry-run` against mocked AWS APIs: a create, an update with a replacement, no changes (both
 //! ways CloudFormation says it), and the change set (and the stack it made) deleted even on failure.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::*;
 use aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetError;
 use aws_sdk_cloudformation::operation::delete_change_set::{
     DeleteChangeSetError, DeleteChangeSetOutput,
@@ -19,8 +18,7 @@ use aws_sdk_cloudformation::types::{
 use aws_sdk_cloudformation::Client as Cf;
 use aws_smithy_mocks::mock;
 use ecs_deploy::dryrun::{dry_run, Action, Operation, Plan};
-use ecs_deploy::interrupt::Interrupts;
-use support::*;
+use ecs_deploy::Interrupts;
 
 const INTERVAL: Duration = Duration::from_millis(1);
 

@@ -1,8 +1,7 @@
 //! `docker ecs exec` against mocked AWS APIs: the first RUNNING task of the service, the session
 //! handed to the plugin as the AWS CLI does, and the x-aws-exec message when ECS Exec is off.
 
-mod support;
-
+use crate::support::*;
 use aws_sdk_ecs::operation::describe_services::DescribeServicesOutput;
 use aws_sdk_ecs::operation::describe_tasks::DescribeTasksOutput;
 use aws_sdk_ecs::operation::execute_command::ExecuteCommandOutput;
@@ -11,7 +10,6 @@ use aws_sdk_ecs::types::{Container, DesiredStatus, Service, Session, Tag, Task};
 use aws_sdk_ecs::Client as Ecs;
 use aws_smithy_mocks::{mock, Rule};
 use ecs_deploy::exec::{open, ExecRequest};
-use support::*;
 
 const TASK_1: &str = "arn:aws:ecs:us-east-1:123456789012:task/app-cluster/t1";
 const TASK_2: &str = "arn:aws:ecs:us-east-1:123456789012:task/app-cluster/t2";

@@ -6,7 +6,7 @@
 async fn sigint_is_reported_each_time_and_does_not_kill_the_process() {
     use std::time::Duration;
 
-    let mut interrupts = ecs_deploy::interrupt::Interrupts::ctrl_c();
+    let mut interrupts = ecs_deploy::Interrupts::ctrl_c();
     for _ in 0..2 {
         let status = std::process::Command::new("kill")
             .args(["-INT", &std::process::id().to_string()])

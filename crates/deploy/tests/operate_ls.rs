@@ -4,7 +4,7 @@ use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput;
 use aws_sdk_cloudformation::types::{Stack, StackStatus, Tag};
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use aws_smithy_types::DateTime;
-use ecs_deploy::{ls, table};
+use ecs_deploy::ls;
 
 fn stack(name: &str, status: StackStatus, tags: &[(&str, &str)], updated: Option<i64>) -> Stack {
     let mut builder = Stack::builder()
@@ -67,7 +67,7 @@ async fn lists_our_stacks_from_every_page() {
          webapp   UPDATE_COMPLETE      2025-11-25T09:22:03Z\n"
     );
     assert_eq!(
-        table::render_json(&deployments[..1]),
+        ecs_deploy::render_json(&deployments[..1]),
         r#"[
   {
     "Name": "api",
@@ -90,5 +90,5 @@ async fn no_stacks_gives_the_header_only() {
         ls::render_table(&deployments),
         "NAME   STATUS   LAST UPDATED\n"
     );
-    assert_eq!(table::render_json(&deployments), "[]\n");
+    assert_eq!(ecs_deploy::render_json(&deployments), "[]\n");
 }

@@ -254,7 +254,7 @@ async fn ps_and_logs_of_a_project_on_an_existing_cluster() {
         .create_stack()
         .stack_name(PROJECT)
         .template_body(template(&subnets, &security_group))
-        .set_tags(Some(ecs_deploy::stack::tags(PROJECT)))
+        .set_tags(Some(crate::support::stack_tags(PROJECT)))
         .send()
         .await
         .expect("CreateStack");

@@ -19,7 +19,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use aws_smithy_types::error::ErrorMetadata;
-use ecs_deploy::{ports, ps, stack_info, table, Error};
+use ecs_deploy::{ports, ps, stack_info, Error};
 
 const ACCOUNT: &str = "arn:aws:ecs:us-east-1:123456789012";
 const TG_WEB: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/1";
@@ -34,7 +34,7 @@ fn stack_found() -> Rule {
                     Stack::builder()
                         .stack_name("demo")
                         .stack_status(StackStatus::CreateComplete)
-                        .set_tags(Some(ecs_deploy::stack::tags("demo")))
+                        .set_tags(Some(crate::support::stack_tags("demo")))
                         .build(),
                 )
                 .build()
@@ -296,7 +296,7 @@ async fn tasks_over_several_pages_with_published_ports() {
         "0123456789abcdef\nfedcba9876543210\n"
     );
     assert_eq!(
-        table::render_json(&rows[..2]),
+        ecs_deploy::render_json(&rows[..2]),
         r#"[
   {
     "ID": "",

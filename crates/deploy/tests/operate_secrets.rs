@@ -11,7 +11,6 @@ use aws_sdk_secretsmanager::types::{SecretListEntry, Tag};
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use aws_smithy_types::DateTime;
 use ecs_deploy::secrets::{self, NewSecret, SecretValue};
-use ecs_deploy::table;
 
 const ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:";
 
@@ -165,7 +164,7 @@ async fn ls_reads_every_page_and_prints_metadata_only() {
          registry      arn:aws:secretsmanager:us-east-1:123456789012:secret:registry-AbCdEf      pull credentials   docker-ecs=true,team=web\n"
     );
     assert_eq!(
-        table::render_json(&list[1..]),
+        ecs_deploy::render_json(&list[1..]),
         r#"[
   {
     "Name": "registry",

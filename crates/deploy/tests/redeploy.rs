@@ -1,15 +1,13 @@
 //! `up --force-new-deployment` against mocked AWS APIs: every service of the stack gets a new
 //! deployment; a failure names the service and the others are still redeployed.
 
-mod support;
-
+use crate::support::*;
 use aws_sdk_ecs::operation::describe_services::DescribeServicesOutput;
 use aws_sdk_ecs::operation::update_service::{UpdateServiceError, UpdateServiceOutput};
 use aws_sdk_ecs::types::{Deployment, Service, Tag};
 use aws_sdk_ecs::Client as Ecs;
 use aws_smithy_mocks::{mock, Rule};
 use ecs_deploy::redeploy::{force_new_deployment, Redeployed};
-use support::*;
 
 const REDIS_ARN: &str = "arn:aws:ecs:us-east-1:123456789012:service/app-cluster/app-redis";
 

@@ -1,10 +1,9 @@
 //! `up` against mocked AWS APIs: create, update, no change (both ways), failure with rollback,
 //! throttling, a stack left in ROLLBACK_COMPLETE, Ctrl-C, large templates.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::*;
 use aws_sdk_cloudformation::operation::cancel_update_stack::CancelUpdateStackOutput;
 use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
 use aws_sdk_cloudformation::operation::describe_change_set::DescribeChangeSetOutput;
@@ -18,11 +17,10 @@ use aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetOutpu
 use aws_sdk_cloudformation::types::{ChangeSetStatus, ChangeSetType, StackEvent};
 use aws_sdk_cloudformation::Client as Cf;
 use aws_smithy_mocks::{mock, Rule};
-use ecs_deploy::interrupt::Interrupts;
 use ecs_deploy::progress::{ProgressEvent, Recorder};
 use ecs_deploy::up::{up, UpOptions, UpOutcome};
 use ecs_deploy::Error;
-use support::*;
+use ecs_deploy::Interrupts;
 use template_builder::Built;
 
 fn options() -> UpOptions {

@@ -2,9 +2,7 @@
 //! on a new project, on a deployed one without and with changes, never changing the stack; then
 //! `up --force-new-deployment` on the unchanged stack starts a new deployment of every service.
 
-mod common;
-
-use common::Moto;
+use crate::common::Moto;
 use serde_json::json;
 
 const PROJECT: &str = "preview";

@@ -2,11 +2,9 @@
 //! examples/existing-infra against infrastructure the test creates first (a cluster, a VPC, a load balancer, a
 //! security group, an EFS file system), which the stack must use and never delete.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{copy_dir, examples_dir, log_tail, str_at, Moto};
+use crate::common::{copy_dir, examples_dir, log_tail, str_at, Moto};
 use serde_json::{json, Value};
 
 /// Examples that need infrastructure to exist first; covered by their own test below.

@@ -11,11 +11,9 @@
 //! endpoint; the plugin's exit status as ours, Ctrl-C left to the plugin, and the refusals that come
 //! before the plugin is run.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{log_tail, str_at, Moto, Run};
+use crate::common::{log_tail, str_at, Moto, Run};
 use serde_json::{json, Value};
 
 const PROJECT: &str = "exec-app";

@@ -15,11 +15,9 @@
 //! a target group and never deletes one; e2e/moto_ext/features.py makes it do what AWS does, so all of this is
 //! checked on what the APIs report, not on the template.
 
-mod common;
-
 use std::path::PathBuf;
 
-use common::{copy_dir, examples_dir, log_tail, str_at, Moto, Run};
+use crate::common::{copy_dir, examples_dir, log_tail, str_at, Moto, Run};
 use serde_json::{json, Value};
 
 /// The stack (and Compose project) name: the directory the example is copied into.

@@ -1,11 +1,9 @@
 //! End to end against the moto launcher: `secret` on Secrets Manager, `ls` on the deployed projects, and a
 //! project whose template is too large to pass inline (it goes through the tool's S3 bucket).
 
-mod common;
-
 use std::path::Path;
 
-use common::{Moto, Run};
+use crate::common::{Moto, Run};
 use serde_json::{json, Value};
 
 fn json_of(run: &Run) -> Value {
@@ -184,9 +182,9 @@ fn aws_profile_wins_over_keys_in_the_environment() {
         aws_dir.join("credentials"),
         format!(
             "[other]\naws_access_key_id = {}\naws_secret_access_key = {}\naws_session_token = {}\n",
-            common::str_at(&assumed, "/Credentials/AccessKeyId"),
-            common::str_at(&assumed, "/Credentials/SecretAccessKey"),
-            common::str_at(&assumed, "/Credentials/SessionToken"),
+            crate::common::str_at(&assumed, "/Credentials/AccessKeyId"),
+            crate::common::str_at(&assumed, "/Credentials/SecretAccessKey"),
+            crate::common::str_at(&assumed, "/Credentials/SessionToken"),
         ),
     )
     .expect("write ~/.aws/credentials");

@@ -5,12 +5,10 @@
 //! `x-aws-loadbalancer_scheme: internal`, a VPC without public subnets, and the default VPC (public
 //! subnets only).
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use common::{log_tail, str_at, Moto, Run};
+use crate::common::{log_tail, str_at, Moto, Run};
 use serde_json::{json, Value};
 
 const ZONES: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];

@@ -3,12 +3,10 @@
 //! up -> up again (no changes) -> a changed compose file (update) -> ps -> down -> down again;
 //! then `logs` on events the test inserts and `ps` on tasks kept RUNNING through moto's state manager.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use common::{copy_dir, examples_dir, log_tail, Moto, Run};
+use crate::common::{copy_dir, examples_dir, log_tail, Moto, Run};
 use serde_json::{json, Value};
 
 /// The stack (and Compose project) name: the directory the project is copied into.

@@ -2,11 +2,9 @@
 //! tasks running on request, and its CloudFormation deploys the resource types moto alone ignores
 //! (e2e/test_moto_launcher.py, run here against the launcher this harness started).
 
-mod common;
-
 use std::process::Command;
 
-use common::{e2e_dir, venv_python, Moto, Run};
+use crate::common::{e2e_dir, venv_python, Moto, Run};
 use serde_json::json;
 
 #[test]

@@ -1,12 +1,10 @@
 //! The plugin as the real `docker` CLI sees it: installed in a temporary DOCKER_CONFIG/cli-plugins, listed by
 //! `docker help`, run as `docker ecs ...` with its exit codes passed through. No Docker daemon is involved.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{plugin_binary, Run};
+use crate::common::{plugin_binary, Run};
 
 /// A DOCKER_CONFIG with the freshly built plugin in cli-plugins, the way `make install` lays it out.
 struct DockerConfig {

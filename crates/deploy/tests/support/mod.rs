@@ -1,5 +1,4 @@
 //! Mocked AWS clients and CloudFormation fixtures for the up/down tests.
-#![allow(dead_code)]
 
 use aws_sdk_cloudformation::operation::create_change_set::{
     CreateChangeSetError, CreateChangeSetInput, CreateChangeSetOutput,
@@ -522,4 +521,15 @@ pub fn large_template_mocks(cf: Vec<Rule>) -> LargeTemplate {
         deleted,
         keys,
     }
+}
+
+/// The tags `up` puts on every stack of ours, spelt out: a stack carrying them is one we deployed.
+pub fn stack_tags(project: &str) -> Vec<Tag> {
+    vec![
+        Tag::builder()
+            .key("com.docker.compose.project")
+            .value(project)
+            .build(),
+        Tag::builder().key("docker-ecs").value("true").build(),
+    ]
 }

@@ -10,7 +10,7 @@ pub fn run(project_args: &ProjectArgs, aws: &AwsArgs) -> anyhow::Result<ExitCode
     let (project, built) = build_project(project_args)?;
     let plan = super::runtime()?.block_on(async {
         let clients = ecs_deploy::Clients::load(&aws_options(aws)).await?;
-        let mut interrupts = ecs_deploy::interrupt::Interrupts::ctrl_c();
+        let mut interrupts = ecs_deploy::Interrupts::ctrl_c();
         ecs_deploy::dryrun::dry_run(
             &clients,
             &project.name,

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use ecs_deploy::down::{DownOptions, DownOutcome};
-use ecs_deploy::interrupt::Interrupts;
+use ecs_deploy::Interrupts;
 use ecs_deploy::{progress, Clients};
 
 use crate::cli::{AwsArgs, DownArgs, ProjectArgs};

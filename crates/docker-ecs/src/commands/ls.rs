@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use ecs_deploy::{ls, table, Clients};
+use ecs_deploy::{ls, Clients};
 
 use crate::cli::{AwsArgs, LsArgs, TableFormat};
 
@@ -12,7 +12,7 @@ pub fn run(aws: &AwsArgs, args: &LsArgs) -> anyhow::Result<ExitCode> {
         ls::list(&clients.cloudformation).await
     })?;
     super::write_stdout(&match args.format {
-        TableFormat::Json => table::render_json(&deployments),
+        TableFormat::Json => ecs_deploy::render_json(&deployments),
         TableFormat::Table => ls::render_table(&deployments),
     })?;
     Ok(ExitCode::SUCCESS)

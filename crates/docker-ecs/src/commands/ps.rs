@@ -32,7 +32,7 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &PsArgs) -> anyhow::Resul
             let rows = ps::service_rows(&app.services, &port_map);
             return Ok::<_, ecs_deploy::Error>(match (args.quiet, args.format) {
                 (true, _) => ps::render_service_names(&rows),
-                (false, TableFormat::Json) => ecs_deploy::table::render_json(&rows),
+                (false, TableFormat::Json) => ecs_deploy::render_json(&rows),
                 (false, TableFormat::Table) => ps::render_services_table(&rows),
             });
         }
@@ -40,7 +40,7 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &PsArgs) -> anyhow::Resul
         let rows = ps::task_rows(&app.services, &tasks, &port_map, !states.is_empty());
         Ok(match (args.quiet, args.format) {
             (true, _) => ps::render_task_ids(&rows),
-            (false, TableFormat::Json) => ecs_deploy::table::render_json(&rows),
+            (false, TableFormat::Json) => ecs_deploy::render_json(&rows),
             (false, TableFormat::Table) => ps::render_tasks_table(&rows),
         })
     })?;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use ecs_deploy::secrets::{self, NewSecret, SecretValue};
-use ecs_deploy::{table, Clients};
+use ecs_deploy::Clients;
 
 use super::write_stdout;
 use crate::cli::{AwsArgs, SecretCommand, SecretCreateArgs, TableFormat};
@@ -29,7 +29,7 @@ pub fn run(aws: &AwsArgs, cmd: SecretCommand) -> anyhow::Result<ExitCode> {
             SecretCommand::Ls(args) => {
                 let list = secrets::list(client).await?;
                 write_stdout(&match args.format {
-                    TableFormat::Json => table::render_json(&list),
+                    TableFormat::Json => ecs_deploy::render_json(&list),
                     TableFormat::Table => secrets::render_table(&list),
                 })?;
             }
@@ -48,7 +48,7 @@ pub fn run(aws: &AwsArgs, cmd: SecretCommand) -> anyhow::Result<ExitCode> {
                     }
                 }
                 if !found.is_empty() || !failed {
-                    write_stdout(&table::render_json(&found))?;
+                    write_stdout(&ecs_deploy::render_json(&found))?;
                 }
                 return Ok(if failed {
                     ExitCode::FAILURE

@@ -3,8 +3,8 @@
 
 use std::process::ExitCode;
 
-use ecs_deploy::interrupt::Interrupts;
 use ecs_deploy::up::{UpOptions, UpOutcome};
+use ecs_deploy::Interrupts;
 use ecs_deploy::{progress, Clients};
 
 use crate::cli::{AwsArgs, ProjectArgs, UpArgs};

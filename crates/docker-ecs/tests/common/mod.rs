@@ -3,7 +3,6 @@
 //! e2e/aws_call.py) to check what exists.
 //!
 //! The Python tools come from the venv at `ECS_TEST_VENV` (default `<workspace>/.venv`, made by `make venv`).
-#![allow(dead_code)] // each test binary uses a different part of this module
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

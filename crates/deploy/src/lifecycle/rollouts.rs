@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashSet};
 use aws_sdk_ecs::types::DesiredStatus;
 use aws_sdk_ecs::Client;
 
-use crate::events::Event;
-use crate::progress::{Progress, ProgressEvent};
+use crate::lifecycle::events::Event;
+use crate::lifecycle::progress::{Progress, ProgressEvent};
 
 #[derive(Debug, Clone)]
 struct Tracked {

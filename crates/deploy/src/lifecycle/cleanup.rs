@@ -6,9 +6,9 @@
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use std::time::Duration;
 
-use crate::changeset::ChangeSet;
 use crate::interrupt::Interrupts;
-use crate::upload::{self, UploadedTemplate};
+use crate::lifecycle::changeset::ChangeSet;
+use crate::lifecycle::upload::{self, UploadedTemplate};
 use crate::{stack, Clients, Error};
 
 /// DeleteChangeSet is refused while CloudFormation still computes the change set: tries before

@@ -13,8 +13,8 @@ use aws_sdk_secretsmanager::Client as SecretsManager;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::Serialize;
 
+use crate::operate::time_args::format_aws_datetime;
 use crate::stack::{MANAGED_TAG, MANAGED_TAG_VALUE};
-use crate::time_args::format_aws_datetime;
 use crate::{table, Error};
 
 /// The value of a new secret.

@@ -15,8 +15,8 @@ use aws_sdk_ecs::types::{DesiredStatus, Task};
 use aws_sdk_ecs::Client as Ecs;
 use serde::Serialize;
 
-use crate::ports::PortMap;
-use crate::stack_info::AppService;
+use crate::operate::ports::PortMap;
+use crate::operate::stack_info::AppService;
 use crate::{table, Error};
 
 /// DescribeTasks accepts at most this many tasks per call.

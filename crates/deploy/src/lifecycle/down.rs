@@ -4,13 +4,13 @@
 
 use std::time::Duration;
 
-use crate::events::EventFeed;
 use crate::interrupt::Interrupts;
-use crate::progress::{Progress, ProgressEvent};
-use crate::resource_names::ResourceNames;
+use crate::lifecycle::events::EventFeed;
+use crate::lifecycle::progress::{Progress, ProgressEvent};
+use crate::lifecycle::resource_names::ResourceNames;
+use crate::lifecycle::watch::{Ended, Watcher};
 use crate::stack::{self, Phase};
-use crate::watch::{Ended, Watcher};
-use crate::{parameters, Clients, Error};
+use crate::{lifecycle::parameters, Clients, Error};
 
 #[derive(Debug, Clone)]
 pub struct DownOptions {

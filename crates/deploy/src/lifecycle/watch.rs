@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use crate::events::{first_cause, Event, EventFeed};
 use crate::interrupt::Interrupts;
-use crate::progress::{Progress, ProgressEvent};
-use crate::resource_names::ResourceNames;
-use crate::rollouts::Rollouts;
+use crate::lifecycle::events::{first_cause, Event, EventFeed};
+use crate::lifecycle::progress::{Progress, ProgressEvent};
+use crate::lifecycle::resource_names::ResourceNames;
+use crate::lifecycle::rollouts::Rollouts;
 use crate::stack::{self, Phase, StackInfo};
 use crate::{Clients, Error};
 

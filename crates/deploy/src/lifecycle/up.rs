@@ -6,15 +6,15 @@ use std::time::Duration;
 
 use template_builder::Built;
 
-use crate::changeset::{self, ChangeSetRequest, Prepared};
-use crate::cleanup::{self, Leftovers};
-use crate::events::EventFeed;
 use crate::interrupt::Interrupts;
-use crate::progress::{Progress, ProgressEvent};
-use crate::resource_names::ResourceNames;
+use crate::lifecycle::changeset::{self, ChangeSetRequest, Prepared};
+use crate::lifecycle::cleanup::{self, Leftovers};
+use crate::lifecycle::events::EventFeed;
+use crate::lifecycle::progress::{Progress, ProgressEvent};
+use crate::lifecycle::resource_names::ResourceNames;
+use crate::lifecycle::watch::{Ended, Watcher};
 use crate::stack::{self, DeployTarget, Phase, StackInfo};
-use crate::watch::{Ended, Watcher};
-use crate::{parameters, preconditions, upload, Clients, Error};
+use crate::{lifecycle::parameters, lifecycle::preconditions, lifecycle::upload, Clients, Error};
 
 #[derive(Debug, Clone)]
 pub struct UpOptions {

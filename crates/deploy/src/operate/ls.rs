@@ -8,8 +8,8 @@ use aws_sdk_cloudformation::types::Stack;
 use aws_sdk_cloudformation::Client as CloudFormation;
 use serde::Serialize;
 
+use crate::operate::time_args::format_aws_datetime;
 use crate::stack::{MANAGED_TAG, MANAGED_TAG_VALUE, PROJECT_TAG};
-use crate::time_args::format_aws_datetime;
 use crate::{table, Error};
 
 /// A deployed project.

@@ -10,12 +10,14 @@ use aws_sdk_cloudformation::types::{ChangeAction, PolicyAction, Replacement};
 use aws_sdk_cloudformation::Client;
 use template_builder::Built;
 
-use crate::changeset::{self, ChangeSet, ChangeSetRequest, Prepared};
-use crate::cleanup::{self, remove, Leftovers};
 use crate::interrupt::Interrupts;
-use crate::resource_names::ResourceNames;
+use crate::lifecycle::changeset::{self, ChangeSet, ChangeSetRequest, Prepared};
+use crate::lifecycle::cleanup::{self, remove, Leftovers};
+use crate::lifecycle::resource_names::ResourceNames;
 use crate::stack::{self, DeployTarget};
-use crate::{parameters, preconditions, table, upload, Clients, Error};
+use crate::{
+    lifecycle::parameters, lifecycle::preconditions, lifecycle::upload, table, Clients, Error,
+};
 
 /// What would happen to one resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -8,7 +8,7 @@ use std::time::Duration;
 use aws_sdk_cloudformation::types::{ChangeSetType, Parameter};
 use aws_sdk_cloudformation::Client;
 
-use crate::upload::TemplateSource;
+use crate::lifecycle::upload::TemplateSource;
 use crate::{stack, Error};
 
 /// Everything a change set is made of.

@@ -2,7 +2,7 @@
 //! name plus one, then ` | `, in a colour per service; optionally an RFC 3339 timestamp before the
 //! message. Pure: no AWS, no terminal detection (the command decides whether colour is on).
 
-use crate::time_args::format_millis;
+use crate::operate::time_args::format_millis;
 
 /// `docker compose`'s colour order: cyan, yellow, green, magenta, blue, then their bold variants.
 pub const PALETTE: [&str; 10] = [

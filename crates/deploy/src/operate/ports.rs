@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_elasticloadbalancingv2::types::Listener;
 use aws_sdk_elasticloadbalancingv2::Client as Elbv2;
 
-use crate::stack_info::LoadBalancerTarget;
+use crate::operate::stack_info::LoadBalancerTarget;
 use crate::Error;
 
 /// ELBv2 Describe* calls take at most 20 ARNs.

@@ -1,0 +1,20 @@
+//! Deploying and removing the app: `up` (and its dry run, `diff`) and `down`, each through
+//! CloudFormation. `up` reads the account (`parameters`, `preconditions`), makes a change set
+//! (`changeset`, `upload` for large templates), executes it and follows the stack (`watch`: its
+//! `events` and the ECS `rollouts`, shown through `progress` with `resource_names`); what a run
+//! leaves behind when it stops early is removed by `cleanup`.
+
+pub mod down;
+pub mod dryrun;
+pub mod parameters;
+pub mod preconditions;
+pub mod progress;
+pub mod up;
+
+mod changeset;
+mod cleanup;
+mod events;
+mod resource_names;
+mod rollouts;
+mod upload;
+mod watch;

@@ -1,0 +1,14 @@
+//! Operating a deployed app: `ps` (with the published `ports`), `logs` (printed by `log_format`),
+//! `exec`, `secret`, `ls` and `up --force-new-deployment` (`redeploy`). Each reads what the project's
+//! stack holds through `stack_info`; `time_args` reads the `--since`/`--until` points in time.
+
+pub mod exec;
+pub mod log_format;
+pub mod logs;
+pub mod ls;
+pub mod ports;
+pub mod ps;
+pub mod redeploy;
+pub mod secrets;
+pub mod stack_info;
+pub mod time_args;
