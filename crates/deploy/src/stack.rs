@@ -29,6 +29,15 @@ pub fn tags(project: &str) -> Vec<Tag> {
     ]
 }
 
+/// A suffix that makes the names one run gives (its change set, its uploaded template) unlike those
+/// of earlier runs: the milliseconds since the epoch.
+pub(crate) fn unique_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default()
+}
+
 /// What we need to know about a stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StackInfo {

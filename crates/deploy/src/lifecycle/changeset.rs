@@ -45,7 +45,7 @@ pub fn means_no_changes(reason: &str) -> bool {
 
 /// Create the change set. A stack with nothing to change may be refused right here.
 pub async fn create(cf: &Client, request: &ChangeSetRequest) -> Result<Prepared, Error> {
-    let name = format!("docker-ecs-{}", unique_suffix());
+    let name = format!("docker-ecs-{}", stack::unique_suffix());
     let mut call = cf
         .create_change_set()
         .stack_name(&request.stack_name)
@@ -159,14 +159,6 @@ pub async fn discard(cf: &Client, change_set: &ChangeSet) -> Result<(), Error> {
         .await
         .context("deleting the change set")?;
     Ok(())
-}
-
-/// Change set names must be unique per stack; milliseconds since the epoch are.
-pub(crate) fn unique_suffix() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

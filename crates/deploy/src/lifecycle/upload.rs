@@ -96,10 +96,7 @@ pub async fn prepare(
         })?;
     let bucket = bucket_name(&account, &clients.region);
     ensure_bucket(clients, &bucket, &account).await?;
-    let key = format!(
-        "{project}/{}.json",
-        crate::lifecycle::changeset::unique_suffix()
-    );
+    let key = format!("{project}/{}.json", crate::stack::unique_suffix());
     clients
         .s3
         .put_object()
