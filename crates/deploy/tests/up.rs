@@ -176,14 +176,10 @@ fn rollout_mocks() -> Vec<Rule> {
 async fn create_reports_each_resource_once_rollouts_and_urls() {
     let (first, all) = create_events();
     let mocks = Mocks {
-        cf: vec![
-            missing_stack(),
-            stack_statuses(&["CREATE_IN_PROGRESS", "CREATE_COMPLETE"]),
-            change_set_created(ChangeSetType::Create),
-            change_set_ready(),
-            executed(),
-            event_pages(vec![first, all]),
-        ],
+        cf: Deployment::create()
+            .polled(&["CREATE_IN_PROGRESS", "CREATE_COMPLETE"])
+            .events(vec![first, all])
+            .rules(),
         ecs: rollout_mocks(),
         ..Default::default()
     };
@@ -257,14 +253,10 @@ async fn update_reports_only_this_operations_events() {
         stack_event("u3", "UPDATE_COMPLETE", None, 22),
     ]);
     let mocks = Mocks {
-        cf: vec![
-            existing_stack("CREATE_COMPLETE"),
-            stack_statuses(&["UPDATE_COMPLETE"]),
-            change_set_created(ChangeSetType::Update),
-            change_set_ready(),
-            executed(),
-            event_pages(vec![old, later]),
-        ],
+        cf: Deployment::update("CREATE_COMPLETE")
+            .polled(&["UPDATE_COMPLETE"])
+            .events(vec![old, later])
+            .rules(),
         ..Default::default()
     };
     let mut progress = Recorder::default();
@@ -302,14 +294,10 @@ async fn an_updated_secret_says_running_tasks_keep_the_old_value() {
         stack_event("u3", "UPDATE_COMPLETE", None, 22),
     ]);
     let mocks = Mocks {
-        cf: vec![
-            existing_stack("CREATE_COMPLETE"),
-            stack_statuses(&["UPDATE_COMPLETE"]),
-            change_set_created(ChangeSetType::Update),
-            change_set_ready(),
-            executed(),
-            event_pages(vec![old, later]),
-        ],
+        cf: Deployment::update("CREATE_COMPLETE")
+            .polled(&["UPDATE_COMPLETE"])
+            .events(vec![old, later])
+            .rules(),
         ..Default::default()
     };
     let mut progress = Recorder::default();
@@ -399,14 +387,10 @@ async fn failed_create_names_the_first_real_cause_and_fails() {
         stack_event("f6", "ROLLBACK_COMPLETE", None, 15),
     ];
     let mocks = Mocks {
-        cf: vec![
-            missing_stack(),
-            stack_statuses(&["ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE"]),
-            change_set_created(ChangeSetType::Create),
-            change_set_ready(),
-            executed(),
-            event_pages(vec![events[..2].to_vec(), events.clone()]),
-        ],
+        cf: Deployment::create()
+            .polled(&["ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE"])
+            .events(vec![events[..2].to_vec(), events.clone()])
+            .rules(),
         ..Default::default()
     };
     let mut progress = Recorder::default();
@@ -560,15 +544,12 @@ async fn ctrl_c_during_a_create_deletes_the_partial_stack() {
     let delete = stack_deleted();
     let (first, _) = create_events();
     let mocks = Mocks {
-        cf: vec![
-            missing_stack(),
-            stack_statuses(&["CREATE_IN_PROGRESS", "DELETE_COMPLETE"]),
-            change_set_created(ChangeSetType::Create),
-            change_set_ready(),
-            execute,
-            delete.clone(),
-            event_pages(vec![first]),
-        ],
+        cf: Deployment::create()
+            .polled(&["CREATE_IN_PROGRESS", "DELETE_COMPLETE"])
+            .execute(execute)
+            .with(delete.clone())
+            .events(vec![first])
+            .rules(),
         ecs: rollout_mocks(),
         ..Default::default()
     };
@@ -606,16 +587,13 @@ async fn ctrl_c_during_an_update_cancels_it_and_never_deletes() {
         .match_requests(|r| r.stack_name() == Some(STACK_ID))
         .then_output(|| CancelUpdateStackOutput::builder().build());
     let mocks = Mocks {
-        cf: vec![
-            existing_stack("UPDATE_COMPLETE"),
-            stack_statuses(&["UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"]),
-            change_set_created(ChangeSetType::Update),
-            change_set_ready(),
-            execute,
-            cancel.clone(),
-            // No DeleteStack rule: deleting would fail the test.
-            event_pages(vec![vec![]]),
-        ],
+        // No DeleteStack rule: deleting would fail the test.
+        cf: Deployment::update("UPDATE_COMPLETE")
+            .polled(&["UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"])
+            .execute(execute)
+            .with(cancel.clone())
+            .events(vec![vec![]])
+            .rules(),
         ..Default::default()
     };
     let mut progress = Recorder::default();
@@ -648,15 +626,12 @@ async fn second_ctrl_c_leaves_the_stack_to_cloudformation() {
     });
     let delete = stack_deleted();
     let mocks = Mocks {
-        cf: vec![
-            missing_stack(),
-            stack_statuses(&["CREATE_IN_PROGRESS"]),
-            change_set_created(ChangeSetType::Create),
-            change_set_ready(),
-            execute,
-            delete.clone(),
-            event_pages(vec![vec![]]),
-        ],
+        cf: Deployment::create()
+            .polled(&["CREATE_IN_PROGRESS"])
+            .execute(execute)
+            .with(delete.clone())
+            .events(vec![vec![]])
+            .rules(),
         ..Default::default()
     };
     let mut progress = Recorder::default();
@@ -682,12 +657,7 @@ async fn second_ctrl_c_leaves_the_stack_to_cloudformation() {
 #[tokio::test]
 async fn detach_returns_once_the_change_set_executes() {
     let mocks = Mocks {
-        cf: vec![
-            missing_stack(),
-            change_set_created(ChangeSetType::Create),
-            change_set_ready(),
-            executed(),
-        ],
+        cf: Deployment::create().rules(),
         ..Default::default()
     };
     let options = UpOptions {
@@ -730,15 +700,12 @@ async fn detach_does_not_swallow_a_ctrl_c_pressed_during_execution() {
     });
     let delete = stack_deleted();
     let mocks = Mocks {
-        cf: vec![
-            missing_stack(),
-            stack_statuses(&["CREATE_IN_PROGRESS", "DELETE_COMPLETE"]),
-            change_set_created(ChangeSetType::Create),
-            change_set_ready(),
-            execute,
-            delete.clone(),
-            event_pages(vec![vec![]]),
-        ],
+        cf: Deployment::create()
+            .polled(&["CREATE_IN_PROGRESS", "DELETE_COMPLETE"])
+            .execute(execute)
+            .with(delete.clone())
+            .events(vec![vec![]])
+            .rules(),
         ..Default::default()
     };
     let options = UpOptions {
@@ -1370,14 +1337,10 @@ async fn failed_service_error_includes_why_its_last_task_stopped() {
         stack_event("s4", "ROLLBACK_COMPLETE", None, 13),
     ]);
     let mocks = Mocks {
-        cf: vec![
-            missing_stack(),
-            stack_statuses(&["CREATE_IN_PROGRESS", "ROLLBACK_COMPLETE"]),
-            change_set_created(ChangeSetType::Create),
-            change_set_ready(),
-            executed(),
-            event_pages(vec![started, failed]),
-        ],
+        cf: Deployment::create()
+            .polled(&["CREATE_IN_PROGRESS", "ROLLBACK_COMPLETE"])
+            .events(vec![started, failed])
+            .rules(),
         ecs: rollout_mocks(),
         ..Default::default()
     };
@@ -1418,14 +1381,10 @@ async fn failed_update_rolls_back_and_says_the_previous_version_runs() {
         stack_event("u4", "UPDATE_ROLLBACK_COMPLETE", None, 23),
     ];
     let mocks = Mocks {
-        cf: vec![
-            existing_stack("UPDATE_COMPLETE"),
-            stack_statuses(&["UPDATE_ROLLBACK_COMPLETE"]),
-            change_set_created(ChangeSetType::Update),
-            change_set_ready(),
-            executed(),
-            event_pages(vec![vec![], events]),
-        ],
+        cf: Deployment::update("UPDATE_COMPLETE")
+            .polled(&["UPDATE_ROLLBACK_COMPLETE"])
+            .events(vec![vec![], events])
+            .rules(),
         ..Default::default()
     };
     let err = up_app(&mocks, &small_built(), &mut Recorder::default())

@@ -533,3 +533,83 @@ pub fn stack_tags(project: &str) -> Vec<Tag> {
         Tag::builder().key("docker-ecs").value("true").build(),
     ]
 }
+
+/// The CloudFormation side of one `up` that makes and executes a change set, in the order the
+/// calls come: the stack as found (missing, or in a status), the change set (CREATE or UPDATE),
+/// computed, executed, then the statuses polled and the event pages read. A test swaps the parts
+/// its story changes (`execute`) and adds the calls it expects on top (`with`).
+pub struct Deployment {
+    found: Rule,
+    kind: ChangeSetType,
+    polled: &'static [&'static str],
+    execute: Rule,
+    events: Option<Rule>,
+    extra: Vec<Rule>,
+}
+
+impl Deployment {
+    /// A new app: no stack yet, a CREATE change set.
+    pub fn create() -> Self {
+        Self::new(missing_stack(), ChangeSetType::Create)
+    }
+
+    /// An app deployed before, its stack in `status`: an UPDATE change set.
+    pub fn update(status: &'static str) -> Self {
+        Self::new(existing_stack(status), ChangeSetType::Update)
+    }
+
+    fn new(found: Rule, kind: ChangeSetType) -> Self {
+        Deployment {
+            found,
+            kind,
+            polled: &[],
+            execute: executed(),
+            events: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// What DescribeStacks says after the change set runs, each once, the last for good.
+    pub fn polled(mut self, statuses: &'static [&'static str]) -> Self {
+        self.polled = statuses;
+        self
+    }
+
+    /// DescribeStackEvents pages (each oldest first), the last for good.
+    pub fn events(self, pages: Vec<Vec<StackEvent>>) -> Self {
+        self.events_rule(event_pages(pages))
+    }
+
+    /// DescribeStackEvents answered by a rule of the test's own.
+    pub fn events_rule(mut self, rule: Rule) -> Self {
+        self.events = Some(rule);
+        self
+    }
+
+    /// ExecuteChangeSet answered by a rule of the test's own (a Ctrl-C during the call...).
+    pub fn execute(mut self, rule: Rule) -> Self {
+        self.execute = rule;
+        self
+    }
+
+    /// A call the story adds (DeleteStack, CancelUpdateStack...).
+    pub fn with(mut self, rule: Rule) -> Self {
+        self.extra.push(rule);
+        self
+    }
+
+    pub fn rules(self) -> Vec<Rule> {
+        let mut rules = vec![self.found];
+        if !self.polled.is_empty() {
+            rules.push(stack_statuses(self.polled));
+        }
+        rules.extend([
+            change_set_created(self.kind),
+            change_set_ready(),
+            self.execute,
+        ]);
+        rules.extend(self.extra);
+        rules.extend(self.events);
+        rules
+    }
+}
