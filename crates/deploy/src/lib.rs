@@ -8,6 +8,9 @@
 //! `aws` (clients), `error` (the one path from an SDK error to ours), `stack` (the project's
 //! CloudFormation stack), `interrupt` (Ctrl-C) and `table` (command output).
 
+// A dependency nothing uses fails the lint (dev-dependencies are not part of the non-test build).
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
 mod aws;
 mod error;
 mod interrupt;

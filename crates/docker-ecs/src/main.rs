@@ -2,6 +2,9 @@
 //! plugin name first), asks `docker-ecs docker-cli-plugin-metadata` what it is, and for `docker help
 //! ecs` runs `docker-ecs help ecs`. Run directly, `docker-ecs <command>` works too.
 
+// A dependency nothing uses fails the lint (dev-dependencies are not part of the non-test build).
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
 mod cli;
 mod commands;
 
