@@ -7,6 +7,8 @@ use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::BehaviorVersion;
 use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_http_client::tls;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 use crate::Error;
 
@@ -38,7 +40,8 @@ impl Clients {
     /// Load configuration and check that a region and credentials exist, so a missing one is one
     /// clear message instead of a failure deep inside the first call.
     pub async fn load(options: &AwsOptions) -> Result<Self, Error> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        let http = https_client();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http.clone());
         if let Some(region) = &options.region {
             loader = loader.region(aws_config::Region::new(region.clone()));
         }
@@ -50,7 +53,9 @@ impl Clients {
         if let Some(profile) = &options.profile {
             // As with `aws --profile`: the named profile's credentials, not access keys that happen
             // to be in the environment (the default chain reads those first).
-            let provider_config = ProviderConfig::default().with_region(config.region().cloned());
+            let provider_config = ProviderConfig::default()
+                .with_http_client(http)
+                .with_region(config.region().cloned());
             let provider = ProfileFileCredentialsProvider::builder()
                 .configure(&provider_config)
                 .profile_name(profile)
@@ -78,7 +83,12 @@ impl Clients {
         Ok(Self::from_config(&config, region))
     }
 
+    /// Clients from a configuration made elsewhere; one without an HTTP client gets ours.
     pub fn from_config(config: &aws_types::SdkConfig, region: String) -> Self {
+        let config = &match config.http_client() {
+            Some(_) => config.clone(),
+            None => config.to_builder().http_client(https_client()).build(),
+        };
         // S3 through a local endpoint needs path-style addressing (no bucket subdomains on 127.0.0.1).
         let s3_config = aws_sdk_s3::config::Builder::from(config)
             .force_path_style(config.endpoint_url().is_some())
@@ -98,6 +108,16 @@ impl Clients {
             acm: aws_sdk_acm::Client::new(config),
         }
     }
+}
+
+/// The HTTPS client of every AWS call, credential providers included: rustls on ring, with the
+/// system's root certificates.
+fn https_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
 }
 
 /// Why `--aws-profile NAME` gave no credentials; a profile in no file at all reads as such (the

@@ -347,3 +347,27 @@ fn a_template_over_the_inline_limit_goes_through_s3() {
     moto.docker_ecs(&dir, &["down"]).assert_success();
     assert_eq!(moto.stack_status("bigapp"), None);
 }
+
+/// AWS is reached over HTTPS through rustls: the server's certificate is checked against the roots
+/// the system trusts (here SSL_CERT_FILE), and one it does not trust stops the call.
+#[test]
+fn the_aws_api_is_reached_over_tls_with_a_checked_certificate() {
+    let moto = Moto::start_tls();
+    let root = tempfile::tempdir().expect("temporary directory");
+    let dir = root.path().join("shop");
+    write_project(&dir, "services:\n  app:\n    image: nginx:1.27\n");
+    moto.docker_ecs(&dir, &["up"]).assert_success();
+    let listed = moto.docker_ecs(&dir, &["ls"]);
+    listed.assert_success();
+    assert!(listed.stdout().contains("shop"), "{}", listed.describe());
+
+    let mut untrusted = moto.docker_ecs_command(&dir, &["ls"]);
+    untrusted.env_remove("SSL_CERT_FILE");
+    let refused = Run::of("docker-ecs ls (certificate not trusted)", untrusted);
+    assert_eq!(refused.code(), Some(1), "{}", refused.describe());
+    assert!(
+        refused.stderr().to_lowercase().contains("certificate"),
+        "{}",
+        refused.describe()
+    );
+}

@@ -64,6 +64,10 @@ pub fn free_port() -> u16 {
     listener.local_addr().expect("local address").port()
 }
 
+fn path_text(path: &Path) -> String {
+    path.to_str().expect("a UTF-8 temporary path").to_string()
+}
+
 /// A moto server on 127.0.0.1, stopped when dropped (also when the test panics).
 pub struct Moto {
     child: Child,
@@ -72,14 +76,26 @@ pub struct Moto {
     python: PathBuf,
     /// Holds the server log and the HOME / DOCKER_CONFIG given to the binary.
     scratch: tempfile::TempDir,
+    /// Served over TLS ([`Moto::start_tls`]): the certificate the binary is told to trust.
+    certificate: Option<PathBuf>,
 }
 
 impl Moto {
     pub fn start() -> Moto {
+        Moto::start_with(false)
+    }
+
+    /// The same server behind HTTPS (`https://localhost:PORT`), with a self-signed certificate the
+    /// binary trusts through SSL_CERT_FILE, as a system would trust a corporate CA.
+    pub fn start_tls() -> Moto {
+        Moto::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Moto {
         // The port is free when picked but could be taken before moto binds it: try another then.
         let mut attempts = 3;
         loop {
-            match Moto::start_once() {
+            match Moto::start_once(tls) {
                 Ok(moto) => return moto,
                 Err(log) if attempts > 1 && log.contains("Address already in use") => attempts -= 1,
                 Err(log) => panic!("the moto launcher exited {log}"),
@@ -88,26 +104,51 @@ impl Moto {
     }
 
     /// Start the launcher and wait for it; Err(status and log) when it exits before answering.
-    fn start_once() -> Result<Moto, String> {
+    fn start_once(tls: bool) -> Result<Moto, String> {
         let python = venv_python();
         let scratch = tempfile::tempdir().expect("temporary directory");
         let log_path = scratch.path().join("moto.log");
         let log = std::fs::File::create(&log_path).expect("create the moto log");
         let port = free_port();
+        let mut args = vec![
+            "-H".to_string(),
+            "127.0.0.1".into(),
+            "-p".into(),
+            port.to_string(),
+        ];
+        let certificate = tls.then(|| {
+            let (cert, key) = (
+                scratch.path().join("cert.pem"),
+                scratch.path().join("key.pem"),
+            );
+            let made = Command::new(&python)
+                .arg(e2e_dir().join("self_signed_cert.py"))
+                .args([&cert, &key])
+                .status()
+                .expect("run self_signed_cert.py");
+            assert!(made.success(), "self_signed_cert.py failed");
+            args.extend(["-c".into(), path_text(&cert), "-k".into(), path_text(&key)]);
+            cert
+        });
         let child = Command::new(&python)
             .arg(e2e_dir().join("moto_launcher.py"))
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .args(&args)
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log)
             .spawn()
             .unwrap_or_else(|e| panic!("start {}: {e}", python.display()));
+        let endpoint = match &certificate {
+            Some(_) => format!("https://localhost:{port}"),
+            None => format!("http://127.0.0.1:{port}"),
+        };
         let mut moto = Moto {
             child,
             port,
-            endpoint: format!("http://127.0.0.1:{port}"),
+            endpoint,
             python,
             scratch,
+            certificate,
         };
         std::fs::create_dir_all(moto.home().join(".docker")).expect("create the test HOME");
         moto.wait_ready()?;
@@ -120,7 +161,12 @@ impl Moto {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Err(format!("({status}):\n{}", self.log()));
             }
-            if let Ok((200, _)) = http(self.port, "GET", "/moto-api/", None) {
+            let ready = match self.certificate {
+                // Plain HTTP is all the probe speaks: over TLS, wait for the server's own word.
+                Some(_) => self.log().contains("Running on https://"),
+                None => matches!(http(self.port, "GET", "/moto-api/", None), Ok((200, _))),
+            };
+            if ready {
                 return Ok(());
             }
             if started.elapsed() > STARTUP_TIMEOUT {
@@ -168,13 +214,18 @@ impl Moto {
 
     /// The variables that point an AWS client at this server, with test credentials.
     pub fn aws_env(&self) -> Vec<(&'static str, String)> {
-        vec![
+        let mut env = vec![
             ("AWS_ENDPOINT_URL", self.endpoint.clone()),
             ("AWS_ACCESS_KEY_ID", "test".into()),
             ("AWS_SECRET_ACCESS_KEY", "test".into()),
             ("AWS_REGION", "us-east-1".into()),
             ("AWS_DEFAULT_REGION", "us-east-1".into()),
-        ]
+        ];
+        if let Some(certificate) = &self.certificate {
+            env.push(("SSL_CERT_FILE", path_text(certificate)));
+            env.push(("AWS_CA_BUNDLE", path_text(certificate)));
+        }
+        env
     }
 
     /// Run the real `docker-ecs` binary in `dir` against this server, as the docker CLI would in CI.
