@@ -141,41 +141,9 @@ fn project_environment(
     if files.is_empty() {
         files.push((project_dir.join(".env"), false));
     }
-    let mut env = read_env_files(&files, &options.environment)?;
+    let mut env = dotenv::read_files(&files, &options.environment)?;
     for (k, v) in &options.environment {
         env.insert(k.clone(), v.clone());
-    }
-    Ok(env)
-}
-
-/// Read dotenv files in order (later ones override earlier ones); optional ones may be missing.
-pub(crate) fn read_env_files(
-    files: &[(PathBuf, bool)],
-    process: &BTreeMap<String, String>,
-) -> Result<BTreeMap<String, String>, Error> {
-    let mut env = BTreeMap::new();
-    for (file, required) in files {
-        // An optional `.env` that is missing (or is a directory) is simply not there.
-        if !*required && !file.is_file() {
-            continue;
-        }
-        let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
-            file: file.clone(),
-            source,
-        })?;
-        let loaded = env.clone();
-        let lookup = |k: &str| process.get(k).or_else(|| loaded.get(k)).cloned();
-        let vars = dotenv::parse(&text, &lookup).map_err(|e| {
-            Error::invalid(
-                crate::Location {
-                    file: file.clone(),
-                    path: String::new(),
-                    line: Some(e.line),
-                },
-                e.message,
-            )
-        })?;
-        env.extend(vars);
     }
     Ok(env)
 }
