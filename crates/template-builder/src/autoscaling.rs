@@ -5,7 +5,6 @@ use compose_model::Service;
 use serde_json::{json, Value};
 
 use crate::context::Ctx;
-use crate::services::service_id;
 use crate::template::{get_att, join, Resource};
 use crate::{cluster, Error};
 
@@ -82,7 +81,7 @@ pub fn add(ctx: &mut Ctx, name: &str, service: &Service) -> Result<(), Error> {
     };
     let base = ctx.names.service(name);
     let target_id = format!("{base}ScalableTarget");
-    let service_ref = service_id(ctx, name);
+    let service_ref = ctx.names.service_id(name);
     let target = Resource::new("AWS::ApplicationAutoScaling::ScalableTarget")
         .prop("MinCapacity", scaling.min)
         .prop("MaxCapacity", scaling.max)

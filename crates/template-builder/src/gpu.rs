@@ -11,10 +11,9 @@ use compose_model::{AllDevices, DeviceCount, Service};
 use serde_json::{json, Value};
 
 use crate::context::Ctx;
-use crate::fargate;
 use crate::parameters;
 use crate::template::{get_att, if_, managed_policy, r#ref, Resource};
-use crate::{cluster, Error};
+use crate::{autoscaling, cluster, deployment, fargate, Error};
 
 const INSTANCE_ROLE: &str = "GpuInstanceRole";
 const INSTANCE_PROFILE: &str = "GpuInstanceProfile";
@@ -343,10 +342,10 @@ pub fn add_capacity(
         .as_ref()
         .and_then(|d| d.replicas)
         .unwrap_or(1);
-    let scaling_max = crate::autoscaling::max_capacity(service).unwrap_or(0);
+    let scaling_max = autoscaling::max_capacity(service).unwrap_or(0);
     // Room for a rolling deployment: ECS starts the new tasks (up to MaximumPercent) before it
     // stops the old ones, and each task may need an instance of its own.
-    let (_, max_percent) = crate::services::deployment_percents(name, service)?;
+    let (_, max_percent) = deployment::percents(name, service)?;
     let max_size = (replicas.max(scaling_max).max(1).saturating_mul(max_percent))
         .div_ceil(100)
         .max(1);

@@ -6,7 +6,8 @@
 //! with, and [`Built::preconditions`] what to check in the account first.
 //!
 //! One module per concern: `cluster`, `networks` (security groups), `loadbalancer` (listeners, target
-//! groups), `https` (certificates, redirect), `targethealth` (`x-aws-healthcheck`), `services` (the ECS service, wiring the others together), `taskdef` (containers),
+//! groups), `https` (certificates, redirect), `targethealth` (`x-aws-healthcheck`), `services` (the ECS service, wiring the others together), `deployment` (rolling update
+//! percents, task count), `taskdef` (containers),
 //! `local_ports` (ports published on 127.0.0.1 only), `fargate` (task size), `servicediscovery`, `logs`, `iam`, `exec` (ECS Exec), `secrets`, `volumes` (EFS), `gpu`, `spot`
 //! (Fargate Spot), `autoscaling`, `overlay` (`x-aws-cloudformation`), `limits`. `attributes` is the table of every
 //! Compose attribute (mapped / warned / error) behind the warnings and docs/ATTRIBUTES.md; `naming`
@@ -21,6 +22,7 @@ pub mod attributes;
 mod autoscaling;
 mod cluster;
 mod context;
+mod deployment;
 mod exec;
 mod fargate;
 mod gpu;
