@@ -479,6 +479,7 @@ fn networks_project() -> Project {
     p
 }
 
+/// The sample projects, also written as Compose under tests/samples/ for tests/cfn_lint.rs.
 pub fn representative_projects() -> Vec<(&'static str, Project)> {
     vec![
         ("web-redis", web_redis()),
@@ -487,54 +488,6 @@ pub fn representative_projects() -> Vec<(&'static str, Project)> {
         ("extensions", extensions_project()),
         ("networks", networks_project()),
     ]
-}
-
-fn venv() -> Option<std::path::PathBuf> {
-    let dir = match std::env::var_os("ECS_TEST_VENV") {
-        Some(dir) => std::path::PathBuf::from(dir),
-        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv"),
-    };
-    dir.join("bin/cfn-lint").exists().then_some(dir)
-}
-
-#[test]
-fn cfn_lint_accepts_representative_templates() {
-    let Some(venv) = venv() else {
-        assert!(
-            std::env::var_os("ECS_TEST_VENV").is_none(),
-            "ECS_TEST_VENV is set but has no cfn-lint"
-        );
-        eprintln!("cfn-lint not installed (make venv): skipped");
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let dir = match std::env::var_os("TEMPLATE_DUMP_DIR") {
-        Some(keep) => std::path::PathBuf::from(keep),
-        None => dir.path().to_path_buf(),
-    };
-    let mut files = Vec::new();
-    for (name, project) in representative_projects() {
-        let built = build(&project).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let path = dir.join(format!("{name}.yaml"));
-        std::fs::write(&path, to_yaml(&built.template)).unwrap();
-        files.push(path);
-    }
-    let output = std::process::Command::new(venv.join("bin/cfn-lint"))
-        .args(["-f", "parseable"])
-        .args(&files)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&output.stdout);
-    // Warnings and informational findings are shown (with --nocapture) but do not fail the test.
-    eprintln!("{report}");
-    let errors: Vec<&str> = report.lines().filter(|l| l.contains(":E")).collect();
-    // Exit code bit 2 = errors (4 warnings, 8 informational).
-    let code = output.status.code().unwrap_or(-1);
-    assert!(
-        errors.is_empty() && code & 2 == 0 && code >= 0,
-        "cfn-lint errors:\n{report}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 #[test]
@@ -1737,4 +1690,44 @@ fn links_are_warned_about_only_when_an_alias_would_be_lost() {
     };
     assert!(links(json!(["db"])).is_empty());
     assert_eq!(links(json!(["db:database"])), ["links"]);
+}
+
+#[test]
+fn samples_as_compose_build_the_same_templates() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/samples");
+    let mut exported: Vec<String> = std::fs::read_dir(&root)
+        .expect("tests/samples")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    exported.sort();
+    let mut names: Vec<String> = representative_projects()
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .collect();
+    names.sort();
+    assert_eq!(
+        exported, names,
+        "tests/samples/ and the sample projects differ"
+    );
+    for (name, project) in representative_projects() {
+        let options = LoadOptions {
+            working_dir: root.join(name),
+            interpolate: true,
+            ..Default::default()
+        };
+        let loaded = compose_model::load(&options).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let from_compose = build(&loaded.project).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let from_rust = build(&project).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            to_yaml(&from_compose.template),
+            to_yaml(&from_rust.template),
+            "{name}: tests/samples/{name}/compose.yaml no longer builds the template of the sample project"
+        );
+    }
 }

@@ -29,6 +29,12 @@ pub fn test_projects() -> Vec<(String, PathBuf)> {
     project_dirs(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects"))
 }
 
+/// Every `tests/samples/*` directory of this crate: the sample projects of the unit tests
+/// (src/tests.rs) as Compose, which a unit test keeps building the same templates.
+pub fn samples() -> Vec<(String, PathBuf)> {
+    project_dirs(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/samples"))
+}
+
 /// Every compose-model test fixture directory (`crates/compose-model/tests/fixtures/*`), sorted. Many
 /// are meant to fail loading; callers keep the ones that load and build.
 pub fn compose_fixtures() -> Vec<(String, PathBuf)> {
