@@ -123,6 +123,11 @@ pub fn add(ctx: &mut Ctx, name: &str, service: &Service) -> Result<(), Error> {
 mod tests {
     use super::*;
 
+    use serde_json::json;
+
+    use crate::build;
+    use crate::test_support::extensions_project;
+
     fn with(config: Value) -> Service {
         let mut service = Service::default();
         service
@@ -159,5 +164,17 @@ mod tests {
             let err = parse("web", &with(bad.clone())).unwrap_err();
             assert_eq!(err.attribute, "x-aws-autoscaling", "{bad}");
         }
+    }
+
+    #[test]
+    fn autoscaling_uses_the_name_of_an_existing_cluster_arn() {
+        let mut p = extensions_project();
+        p.extensions.insert(
+            "x-aws-cluster".into(),
+            json!("arn:aws:ecs:us-east-1:123456789012:cluster/shared"),
+        );
+        let built = build(&p).unwrap();
+        let id = &built.template["Resources"]["ApiScalableTarget"]["Properties"]["ResourceId"];
+        assert_eq!(id["Fn::Join"][1][1], "shared");
     }
 }

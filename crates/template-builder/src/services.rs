@@ -336,6 +336,12 @@ fn health_check_grace(name: &str, service: &Service) -> Result<u64, Error> {
 mod tests {
     use super::*;
 
+    use compose_model::Deploy;
+    use serde_json::json;
+
+    use crate::build;
+    use crate::test_support::{gpu_project, port, project, service, wordpress};
+
     #[test]
     fn dependency_cycles_are_errors() {
         let mut project = compose_model::Project::default();
@@ -360,5 +366,94 @@ mod tests {
         assert_eq!(err.attribute, "depends_on.d");
         project.services.remove("d");
         assert!(check_dependency_cycles(&project).is_ok());
+    }
+
+    #[test]
+    fn more_than_five_published_ports_on_one_service_is_an_error() {
+        let mut s = service("app");
+        for p in 8000..8006 {
+            s.ports.push(port(p, Some(p)));
+        }
+        let err = build(&project(vec![("app", s)])).unwrap_err();
+        assert_eq!(err.attribute, "ports");
+        assert!(err.message.contains("at most 5"), "{err}");
+    }
+
+    #[test]
+    fn services_with_volumes_run_only_where_mount_targets_are() {
+        let built = build(&wordpress()).unwrap();
+        let r = &built.template["Resources"];
+        let subnets =
+            &r["DbService"]["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]["Subnets"];
+        let list = subnets.as_array().expect("an explicit subnet list");
+        assert_eq!(list.len(), crate::parameters::MAX_SUBNETS);
+        assert_eq!(list[1]["Fn::If"][0], "HasPrivateSubnet1");
+        assert_eq!(list[1]["Fn::If"][2], json!({"Ref": "AWS::NoValue"}));
+        for index in 0..crate::parameters::MAX_SUBNETS {
+            assert!(r.get(format!("DbDataMountTarget{index}")).is_some());
+        }
+        // A service without volumes uses the whole list.
+        let wp =
+            &r["WordpressService"]["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"];
+        assert_eq!(wp["Subnets"], json!({"Ref": "PrivateSubnetIds"}));
+    }
+
+    #[test]
+    fn spot_or_arm64_with_a_gpu_is_an_error() {
+        let mut p = gpu_project();
+        let name = p.services.keys().next().unwrap().clone();
+        p.services
+            .get_mut(&name)
+            .unwrap()
+            .extensions
+            .insert("x-aws-spot".into(), json!(true));
+        let err = build(&p).unwrap_err();
+        assert_eq!(err.service.as_deref(), Some(name.as_str()));
+        assert_eq!(err.attribute, "x-aws-spot");
+        assert!(err.message.contains("GPU"), "{err}");
+
+        let mut p = gpu_project();
+        p.services.get_mut(&name).unwrap().platform = Some("linux/arm64".into());
+        let err = build(&p).unwrap_err();
+        assert_eq!(err.attribute, "platform");
+        assert!(err.message.contains("GPU"), "{err}");
+    }
+
+    #[test]
+    fn an_autoscaled_service_leaves_its_count_to_autoscaling() {
+        let mut api = service("api");
+        api.extensions.insert(
+            "x-aws-autoscaling".into(),
+            json!({"min": 2, "max": 6, "cpu": 60}),
+        );
+        api.deploy = Some(Deploy {
+            replicas: Some(3),
+            ..Default::default()
+        });
+        let built = build(&project(vec![("api", api)])).unwrap();
+        let r = &built.template["Resources"];
+        assert!(r["ApiService"]["Properties"].get("DesiredCount").is_none());
+        assert_eq!(r["ApiScalableTarget"]["Properties"]["MinCapacity"], 2);
+        let warned: Vec<&str> = built
+            .warnings
+            .iter()
+            .map(|w| w.attribute.as_str())
+            .collect();
+        assert_eq!(warned, ["deploy.replicas"]);
+    }
+
+    #[test]
+    fn replicas_equal_to_the_autoscaling_min_are_not_warned_about() {
+        let mut api = service("api");
+        api.extensions.insert(
+            "x-aws-autoscaling".into(),
+            json!({"min": 3, "max": 6, "cpu": 60}),
+        );
+        api.deploy = Some(Deploy {
+            replicas: Some(3),
+            ..Default::default()
+        });
+        let built = build(&project(vec![("api", api)])).unwrap();
+        assert!(built.warnings.is_empty(), "{:?}", built.warnings);
     }
 }

@@ -1,6 +1,6 @@
 //! cfn-lint on every template the project can produce: each example, each compose-model test fixture
 //! that loads and builds, each project under tests/projects/, the sample projects of the unit tests
-//! (tests/samples/, the same templates as src/tests.rs), and a fixed sample of generated projects
+//! (tests/samples/, the same templates as src/test_support.rs), and a fixed sample of generated projects
 //! (tests/common/generate.rs, the same sample on every run). One cfn-lint run for all of them; any error
 //! fails the test with every finding listed per file. Warnings are printed, not failed on. Each YAML
 //! template is also read back with a YAML 1.1 parser and compared with the JSON output.

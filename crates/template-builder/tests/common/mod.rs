@@ -30,7 +30,7 @@ pub fn test_projects() -> Vec<(String, PathBuf)> {
 }
 
 /// Every `tests/samples/*` directory of this crate: the sample projects of the unit tests
-/// (src/tests.rs) as Compose, which a unit test keeps building the same templates.
+/// (src/test_support.rs) as Compose, which a unit test keeps building the same templates.
 pub fn samples() -> Vec<(String, PathBuf)> {
     project_dirs(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/samples"))
 }
