@@ -9,7 +9,7 @@
 //! cfn-lint comes from the Python venv `make venv` creates (`$ECS_TEST_VENV`, default `<workspace>/.venv`).
 //! Without it this test fails: a CI that silently skipped the check would prove nothing.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -10,6 +10,16 @@ use std::path::{Path, PathBuf};
 
 use compose_model::{LoadOptions, Project};
 
+/// Where proptest keeps the seeds of past failures: next to the test file, as
+/// `tests/<file>.proptest-regressions`. Its default looks for a `main.rs` above the test file and,
+/// finding tests/main.rs, would read and write `proptest-regressions/` beside tests/ instead.
+pub fn regressions_next_to_the_test() -> Option<Box<dyn proptest::test_runner::FailurePersistence>>
+{
+    Some(Box::new(
+        proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+    ))
+}
+
 /// The workspace root (two levels above this crate).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
