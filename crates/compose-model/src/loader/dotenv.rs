@@ -28,9 +28,9 @@ pub(crate) fn read_files(
         if !*required && !file.is_file() {
             continue;
         }
-        let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
+        let text = std::fs::read_to_string(file).map_err(|error| Error::Io {
             file: file.clone(),
-            source,
+            error,
         })?;
         let loaded = env.clone();
         let lookup = |k: &str| process.get(k).or_else(|| loaded.get(k)).cloned();

@@ -224,6 +224,18 @@ mod tests {
     }
 
     #[test]
+    fn an_unreadable_file_and_its_os_error_are_one_message() {
+        let (_d, r) = load_temp(&[], |o| o.files = vec!["missing.yaml".into()]);
+        let err = r.unwrap_err();
+        assert!(matches!(err, Error::Io { .. }), "{err:?}");
+        let message = err.to_string();
+        assert!(message.contains("missing.yaml: "), "{message}");
+        assert!(message.contains("(os error 2)"), "{message}");
+        // Printed with its causes (as docker-ecs does), the OS error appears once.
+        assert!(std::error::Error::source(&err).is_none(), "{message}");
+    }
+
+    #[test]
     fn project_name_sources_in_order() {
         let files = [(
             "compose.yaml",
