@@ -13,6 +13,10 @@
 //! Compose attribute (mapped / warned / error) behind the warnings and docs/ATTRIBUTES.md; `naming`
 //! gives logical ids, `template` the document and intrinsic functions, `yaml` the YAML 1.1-safe output.
 
+// Every dependency in Cargo.toml is used, or clippy -D warnings says which is not. (Unit-test builds
+// also see the dev-dependencies, which only some targets use.)
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
 use std::fmt;
 use std::path::PathBuf;
 
