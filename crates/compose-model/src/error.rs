@@ -32,11 +32,12 @@ pub enum Error {
     /// No compose file was given or found.
     #[error("no configuration file provided: not found (looked for compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml in {searched} and its parents)")]
     NotFound { searched: PathBuf },
-    #[error("{}: {source}", file.display())]
+    /// A file that cannot be read: the file and the OS error in one line. The OS error is not the
+    /// error's source as well, or a printer of causes would show it twice.
+    #[error("{}: {error}", file.display())]
     Io {
         file: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// Anything wrong with the content, at a location.
     #[error("{location}: {message}")]

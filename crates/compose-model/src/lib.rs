@@ -9,6 +9,10 @@
 //! }
 //! ```
 
+// Every dependency in Cargo.toml is used, or clippy -D warnings says which is not. (Unit-test builds
+// also see the dev-dependencies, which only some targets use.)
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
 pub mod duration;
 mod error;
 pub mod model;

@@ -7,8 +7,8 @@
 //! `options.json` (optional) sets the load options: `files`, `env` (the whole process environment:
 //! fixtures never see the real one), `env_files`, `profiles`, `project_name`, `project_directory`,
 //! `interpolate`, `working_dir` (relative to the case directory). The case directory appears as
-//! `<dir>` in expected files. `UPDATE_EXPECT=1 cargo test -p compose-model --test fixtures` rewrites
-//! them; review the diff by eye.
+//! `<dir>` in expected files. `UPDATE_EXPECT=1 cargo test -p compose-model --test integration
+//! fixtures` rewrites them; review the diff by eye.
 
 use std::collections::BTreeMap;
 use std::fs;

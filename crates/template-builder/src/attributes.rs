@@ -598,8 +598,12 @@ pub fn render_markdown() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use compose_model::{Deploy, RestartPolicy, Secret};
-    use serde_json::json;
+
+    use compose_model::{Build, Deploy, RestartPolicy, Secret, Service};
+    use serde_json::{json, Value};
+
+    use crate::build;
+    use crate::test_support::{project, service};
 
     #[test]
     fn boolean_fields_and_their_spellings() {
@@ -763,5 +767,47 @@ mod tests {
         let err = check(&project, &mut BTreeSet::new()).unwrap_err();
         assert_eq!(err.attribute, "secrets.token.content");
         assert!(!err.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn build_only_service_is_an_error() {
+        let s = Service {
+            build: Some(Build::default()),
+            ..Default::default()
+        };
+        let err = build(&project(vec![("app", s)])).unwrap_err();
+        assert_eq!(err.service.as_deref(), Some("app"));
+        assert_eq!(err.attribute, "build");
+    }
+
+    #[test]
+    fn a_one_off_job_is_told_it_would_run_again_and_again() {
+        let mut migrate = service("app");
+        migrate.restart = Some("no".into());
+        let mut web = service("app");
+        web.restart = Some("unless-stopped".into());
+        let built = build(&project(vec![("migrate", migrate), ("web", web)])).unwrap();
+        let shown: Vec<String> = built.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 1, "{shown:?}");
+        assert!(
+            shown[0].starts_with("service \"migrate\": restart: ignored: ECS always replaces stopped tasks, so a one-off job"),
+            "{shown:?}"
+        );
+    }
+
+    #[test]
+    fn links_are_warned_about_only_when_an_alias_would_be_lost() {
+        let links = |list: Value| {
+            let mut app = service("app");
+            app.other.insert("links".into(), list);
+            build(&project(vec![("app", app), ("db", service("mariadb"))]))
+                .unwrap()
+                .warnings
+                .iter()
+                .map(|w| w.attribute.clone())
+                .collect::<Vec<_>>()
+        };
+        assert!(links(json!(["db"])).is_empty());
+        assert_eq!(links(json!(["db:database"])), ["links"]);
     }
 }

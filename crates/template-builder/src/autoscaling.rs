@@ -5,7 +5,6 @@ use compose_model::Service;
 use serde_json::{json, Value};
 
 use crate::context::Ctx;
-use crate::services::service_id;
 use crate::template::{get_att, join, Resource};
 use crate::{cluster, Error};
 
@@ -82,7 +81,7 @@ pub fn add(ctx: &mut Ctx, name: &str, service: &Service) -> Result<(), Error> {
     };
     let base = ctx.names.service(name);
     let target_id = format!("{base}ScalableTarget");
-    let service_ref = service_id(ctx, name);
+    let service_ref = ctx.names.service_id(name);
     let target = Resource::new("AWS::ApplicationAutoScaling::ScalableTarget")
         .prop("MinCapacity", scaling.min)
         .prop("MaxCapacity", scaling.max)
@@ -124,6 +123,11 @@ pub fn add(ctx: &mut Ctx, name: &str, service: &Service) -> Result<(), Error> {
 mod tests {
     use super::*;
 
+    use serde_json::json;
+
+    use crate::build;
+    use crate::test_support::extensions_project;
+
     fn with(config: Value) -> Service {
         let mut service = Service::default();
         service
@@ -160,5 +164,17 @@ mod tests {
             let err = parse("web", &with(bad.clone())).unwrap_err();
             assert_eq!(err.attribute, "x-aws-autoscaling", "{bad}");
         }
+    }
+
+    #[test]
+    fn autoscaling_uses_the_name_of_an_existing_cluster_arn() {
+        let mut p = extensions_project();
+        p.extensions.insert(
+            "x-aws-cluster".into(),
+            json!("arn:aws:ecs:us-east-1:123456789012:cluster/shared"),
+        );
+        let built = build(&p).unwrap();
+        let id = &built.template["Resources"]["ApiScalableTarget"]["Properties"]["ResourceId"];
+        assert_eq!(id["Fn::Join"][1][1], "shared");
     }
 }

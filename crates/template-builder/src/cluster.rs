@@ -63,3 +63,26 @@ pub fn add_capacity_providers(ctx: &mut Ctx, gpu_providers: &[String], spot: boo
         );
     ctx.template.add(CAPACITY_PROVIDERS, association);
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::test_support::{kinds, web_redis};
+    use crate::{build, Precondition};
+
+    #[test]
+    fn existing_cluster_has_no_cluster_resource() {
+        let mut p = web_redis();
+        p.extensions.insert("x-aws-cluster".into(), json!("shared"));
+        let built = build(&p).unwrap();
+        assert!(!kinds(&built).contains_key("Cluster"));
+        assert_eq!(
+            built.template["Resources"]["WebService"]["Properties"]["Cluster"],
+            "shared"
+        );
+        assert!(built.preconditions.contains(&Precondition::ClusterExists {
+            name: "shared".into()
+        }));
+    }
+}

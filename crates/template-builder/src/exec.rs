@@ -42,6 +42,11 @@ pub fn statement() -> Value {
 mod tests {
     use super::*;
 
+    use serde_json::json;
+
+    use crate::build;
+    use crate::test_support::{kinds, project, service};
+
     fn with(value: Value) -> Service {
         let mut service = Service::default();
         service.extensions.insert(ATTRIBUTE.into(), value);
@@ -72,5 +77,50 @@ mod tests {
         let statement = statement();
         assert_eq!(statement["Action"].as_array().unwrap().len(), 4);
         assert_eq!(statement["Resource"], "*");
+    }
+
+    #[test]
+    fn x_aws_exec_enables_execute_command_and_the_session_permissions() {
+        let mut web = service("nginx");
+        web.extensions.insert("x-aws-exec".into(), json!(true));
+        let mut api = service("api");
+        api.extensions.insert("x-aws-exec".into(), json!(true));
+        api.extensions.insert(
+            "x-aws-policies".into(),
+            json!(["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]),
+        );
+        let plain = service("redis");
+        let built = build(&project(vec![("api", api), ("plain", plain), ("web", web)])).unwrap();
+        let r = &built.template["Resources"];
+        assert_eq!(r["WebService"]["Properties"]["EnableExecuteCommand"], true);
+        // A task role is created for exec alone, and points the task definition at it.
+        let policies = &r["WebTaskRole"]["Properties"]["Policies"];
+        assert_eq!(policies.as_array().unwrap().len(), 1);
+        assert_eq!(policies[0]["PolicyName"], "ExecuteCommand");
+        let actions = &policies[0]["PolicyDocument"]["Statement"][0]["Action"];
+        for action in [
+            "ssmmessages:CreateControlChannel",
+            "ssmmessages:CreateDataChannel",
+            "ssmmessages:OpenControlChannel",
+            "ssmmessages:OpenDataChannel",
+        ] {
+            assert!(
+                actions.as_array().unwrap().contains(&json!(action)),
+                "{action}"
+            );
+        }
+        assert_eq!(
+            r["WebTaskDefinition"]["Properties"]["TaskRoleArn"],
+            json!({ "Fn::GetAtt": ["WebTaskRole", "Arn"] })
+        );
+        // An existing task role keeps its managed policies and gains the exec policy.
+        let api_role = &r["ApiTaskRole"]["Properties"];
+        assert_eq!(api_role["ManagedPolicyArns"].as_array().unwrap().len(), 1);
+        assert_eq!(api_role["Policies"][0]["PolicyName"], "ExecuteCommand");
+        // Services without x-aws-exec get neither.
+        assert!(r["PlainService"]["Properties"]
+            .get("EnableExecuteCommand")
+            .is_none());
+        assert!(!kinds(&built).contains_key("PlainTaskRole"));
     }
 }

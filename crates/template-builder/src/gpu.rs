@@ -11,10 +11,9 @@ use compose_model::{AllDevices, DeviceCount, Service};
 use serde_json::{json, Value};
 
 use crate::context::Ctx;
-use crate::fargate;
 use crate::parameters;
 use crate::template::{get_att, if_, managed_policy, r#ref, Resource};
-use crate::{cluster, Error};
+use crate::{autoscaling, cluster, deployment, fargate, Error};
 
 const INSTANCE_ROLE: &str = "GpuInstanceRole";
 const INSTANCE_PROFILE: &str = "GpuInstanceProfile";
@@ -343,10 +342,10 @@ pub fn add_capacity(
         .as_ref()
         .and_then(|d| d.replicas)
         .unwrap_or(1);
-    let scaling_max = crate::autoscaling::max_capacity(service).unwrap_or(0);
+    let scaling_max = autoscaling::max_capacity(service).unwrap_or(0);
     // Room for a rolling deployment: ECS starts the new tasks (up to MaximumPercent) before it
     // stops the old ones, and each task may need an instance of its own.
-    let (_, max_percent) = crate::services::deployment_percents(name, service)?;
+    let (_, max_percent) = deployment::percents(name, service)?;
     let max_size = (replicas.max(scaling_max).max(1).saturating_mul(max_percent))
         .div_ceil(100)
         .max(1);
@@ -415,6 +414,11 @@ pub fn add_capacity(
 mod tests {
     use super::*;
 
+    use serde_json::json;
+
+    use crate::test_support::{gpu_project, kinds};
+    use crate::{build, to_json};
+
     fn cheapest(cpu: u32, memory: u32, gpus: u32) -> Option<&'static str> {
         INSTANCE_TYPES
             .iter()
@@ -430,5 +434,65 @@ mod tests {
         assert_eq!(cheapest(0, 300 * 1024, 4), Some("g6.24xlarge"));
         assert_eq!(cheapest(0, 4096, 8), Some("g4dn.metal"));
         assert_eq!(cheapest(0, 4096, 16), None);
+    }
+
+    #[test]
+    fn gpu_service_runs_on_an_ec2_capacity_provider() {
+        let built = build(&gpu_project()).unwrap();
+        let r = &built.template["Resources"];
+        let lt = &r["ModelLaunchTemplate"]["Properties"]["LaunchTemplateData"];
+        assert_eq!(lt["InstanceType"], "g4dn.xlarge");
+        assert_eq!(lt["ImageId"], json!({"Ref": "GpuAmiId"}));
+        // x-aws-autoscaling max 3, and room for 200% during a deployment.
+        assert_eq!(r["ModelAutoScalingGroup"]["Properties"]["MaxSize"], "6");
+        let service = &r["ModelService"]["Properties"];
+        assert!(service.get("LaunchType").is_none());
+        assert_eq!(
+            service["CapacityProviderStrategy"][0]["CapacityProvider"],
+            json!({"Ref": "ModelCapacityProvider"})
+        );
+        let td = &r["ModelTaskDefinition"]["Properties"];
+        assert_eq!(td["RequiresCompatibilities"], json!(["EC2"]));
+        assert_eq!(
+            td["ContainerDefinitions"][1]["ResourceRequirements"],
+            json!([{"Type": "GPU", "Value": "1"}])
+        );
+        assert!(!to_json(&built.template).contains("LaunchConfiguration"));
+    }
+
+    #[test]
+    fn gpu_service_in_an_existing_cluster_leaves_its_capacity_providers_alone() {
+        let mut p = gpu_project();
+        p.extensions
+            .insert("x-aws-cluster".into(), json!("ml-cluster"));
+        let built = build(&p).unwrap();
+        let kinds = kinds(&built);
+        assert!(!kinds
+            .values()
+            .any(|k| k == "AWS::ECS::ClusterCapacityProviderAssociations"
+                || k == "AWS::ECS::CapacityProvider"
+                || k == "AWS::ECS::Cluster"));
+        let r = &built.template["Resources"];
+        let service = &r["ModelService"];
+        assert_eq!(service["Properties"]["LaunchType"], "EC2");
+        assert_eq!(
+            service["Properties"]["PlacementConstraints"][0]["Expression"],
+            "attribute:com.docker.compose.project == demo and attribute:com.docker.compose.service == model"
+        );
+        assert!(service
+            .get("DependsOn")
+            .is_none_or(|d| !d.to_string().contains("ClusterCapacityProviders")));
+        let user_data = r["ModelLaunchTemplate"]["Properties"]["LaunchTemplateData"]["UserData"]
+            ["Fn::Base64"]["Fn::Sub"][0]
+            .as_str()
+            .unwrap();
+        assert!(user_data.contains(r#"ECS_INSTANCE_ATTRIBUTES={"com.docker.compose.project":"demo","com.docker.compose.service":"model"}"#), "{user_data}");
+        let asg = &r["ModelAutoScalingGroup"]["Properties"];
+        assert_eq!(asg["MinSize"], asg["MaxSize"]);
+        assert_eq!(asg["DesiredCapacity"], asg["MaxSize"]);
+        assert!(built
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("does not scale GPU instances")));
     }
 }

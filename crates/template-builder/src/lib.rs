@@ -6,11 +6,16 @@
 //! with, and [`Built::preconditions`] what to check in the account first.
 //!
 //! One module per concern: `cluster`, `networks` (security groups), `loadbalancer` (listeners, target
-//! groups), `https` (certificates, redirect), `targethealth` (`x-aws-healthcheck`), `services` (the ECS service, wiring the others together), `taskdef` (containers),
+//! groups), `https` (certificates, redirect), `targethealth` (`x-aws-healthcheck`), `services` (the ECS service, wiring the others together), `deployment` (rolling update
+//! percents, task count), `taskdef` (containers),
 //! `local_ports` (ports published on 127.0.0.1 only), `fargate` (task size), `servicediscovery`, `logs`, `iam`, `exec` (ECS Exec), `secrets`, `volumes` (EFS), `gpu`, `spot`
 //! (Fargate Spot), `autoscaling`, `overlay` (`x-aws-cloudformation`), `limits`. `attributes` is the table of every
 //! Compose attribute (mapped / warned / error) behind the warnings and docs/ATTRIBUTES.md; `naming`
 //! gives logical ids, `template` the document and intrinsic functions, `yaml` the YAML 1.1-safe output.
+
+// Every dependency in Cargo.toml is used, or clippy -D warnings says which is not. (Unit-test builds
+// also see the dev-dependencies, which only some targets use.)
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 use std::fmt;
 use std::path::PathBuf;
@@ -21,6 +26,7 @@ pub mod attributes;
 mod autoscaling;
 mod cluster;
 mod context;
+mod deployment;
 mod exec;
 mod fargate;
 mod gpu;
@@ -47,7 +53,7 @@ mod volumes;
 mod yaml;
 
 #[cfg(test)]
-mod tests;
+mod test_support;
 
 /// The result of converting a project.
 #[derive(Debug, Clone)]
@@ -247,4 +253,228 @@ pub fn to_json(template: &serde_json::Value) -> String {
     let mut out = serde_json::to_string_pretty(template).expect("a JSON value always serialises");
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use compose_model::{Network, ServiceNetwork};
+    use serde_json::json;
+
+    use crate::test_support::{
+        extensions_project, kinds, named_volume, port, project, secret_ref, service, web_redis,
+    };
+
+    #[test]
+    fn web_and_redis_core_resources() {
+        let built = build(&web_redis()).unwrap();
+        let kinds = kinds(&built);
+        for (id, kind) in [
+            ("Cluster", "AWS::ECS::Cluster"),
+            ("LogGroup", "AWS::Logs::LogGroup"),
+            ("LoadBalancer", "AWS::ElasticLoadBalancingV2::LoadBalancer"),
+            ("LoadBalancerSecurityGroup", "AWS::EC2::SecurityGroup"),
+            ("DefaultNetwork", "AWS::EC2::SecurityGroup"),
+            ("CloudMap", "AWS::ServiceDiscovery::PrivateDnsNamespace"),
+            ("WebService", "AWS::ECS::Service"),
+            ("WebTaskDefinition", "AWS::ECS::TaskDefinition"),
+            (
+                "WebTCP80TargetGroup",
+                "AWS::ElasticLoadBalancingV2::TargetGroup",
+            ),
+            ("WebTCP80Listener", "AWS::ElasticLoadBalancingV2::Listener"),
+            ("WebServiceDiscoveryEntry", "AWS::ServiceDiscovery::Service"),
+            ("WebTaskExecutionRole", "AWS::IAM::Role"),
+            ("RedisService", "AWS::ECS::Service"),
+        ] {
+            assert_eq!(kinds.get(id).map(String::as_str), Some(kind), "{id}");
+        }
+        assert!(
+            !kinds.contains_key("WebTaskRole"),
+            "no task role unless needed"
+        );
+        let lb = &built.template["Resources"]["LoadBalancer"]["Properties"];
+        assert_eq!(lb["Type"], "application");
+        let web = &built.template["Resources"]["WebService"];
+        assert_eq!(
+            web["DependsOn"],
+            json!(["WebTCP80Listener", "RedisService"])
+        );
+        assert_eq!(
+            web["Properties"]["DeploymentConfiguration"]["DeploymentCircuitBreaker"],
+            json!({"Enable": true, "Rollback": true})
+        );
+        let names: Vec<_> = built.parameters.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "VpcId",
+                "PublicSubnetIds",
+                "PrivateSubnetIds",
+                "LoadBalancerScheme",
+                "AssignPublicIp"
+            ]
+        );
+    }
+
+    #[test]
+    fn output_is_deterministic() {
+        let a = to_json(&build(&web_redis()).unwrap().template);
+        let b = to_json(&build(&web_redis()).unwrap().template);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn warnings_are_sorted_and_unique() {
+        let mut a = service("a");
+        a.hostname = Some("x".into());
+        a.other.insert("dns".into(), json!("1.1.1.1"));
+        let mut b = service("b");
+        b.hostname = Some("y".into());
+        let built = build(&project(vec![("b", b), ("a", a)])).unwrap();
+        let shown: Vec<String> = built.warnings.iter().map(|w| w.to_string()).collect();
+        let mut sorted = shown.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(shown, sorted);
+        assert_eq!(shown.len(), 3);
+    }
+
+    #[test]
+    fn extensions_map() {
+        let built = build(&extensions_project()).unwrap();
+        let r = &built.template["Resources"];
+        assert_eq!(r["LogGroup"]["Properties"]["RetentionInDays"], 14);
+        assert_eq!(
+            r["ApiService"]["Properties"]["DesiredCount"], 2,
+            "overlay applied"
+        );
+        assert_eq!(
+            r["ApiService"]["Properties"]["DeploymentConfiguration"]["MinimumHealthyPercent"],
+            50
+        );
+        let main = &r["ApiTaskDefinition"]["Properties"]["ContainerDefinitions"][2];
+        assert_eq!(main["StopTimeout"], 120);
+        assert!(main["RepositoryCredentials"]["CredentialsParameter"]
+            .as_str()
+            .unwrap()
+            .contains("registry"));
+        let init = &r["ApiTaskDefinition"]["Properties"]["ContainerDefinitions"][1];
+        assert_eq!(
+            init["Secrets"][1]["ValueFrom"],
+            json!({"Fn::Join": ["", ["arn:aws:secretsmanager:us-east-1:123456789012:secret:api-keys-XyZ123", ":stripe::"]]})
+        );
+        assert_eq!(
+            r["ApiScalingPolicy"]["Properties"]["TargetTrackingScalingPolicyConfiguration"]
+                ["PredefinedMetricSpecification"]["PredefinedMetricType"],
+            "ECSServiceAverageMemoryUtilization"
+        );
+        assert!(r["ApiTaskRole"]["Properties"]["ManagedPolicyArns"].is_array());
+        assert!(built.preconditions.contains(&Precondition::VpcExists {
+            id: "vpc-0123456789abcdef0".into()
+        }));
+        assert!(built
+            .warnings
+            .iter()
+            .any(|w| w.attribute == "stop_grace_period"));
+    }
+
+    #[test]
+    fn refused_inputs_name_service_and_attribute() {
+        type Change = Box<dyn Fn(&mut Project)>;
+        let cases: Vec<(&str, Change, &str)> = vec![
+            (
+                "tmpfs",
+                Box::new(|p: &mut Project| {
+                    p.services.get_mut("app").unwrap().tmpfs = vec!["/tmp".into()];
+                }),
+                "tmpfs",
+            ),
+            (
+                "anonymous volume",
+                Box::new(|p: &mut Project| {
+                    let mut v = named_volume("x", "/data", false);
+                    v.source = None;
+                    p.services.get_mut("app").unwrap().volumes.push(v);
+                }),
+                "volumes[0]",
+            ),
+            (
+                "configs",
+                Box::new(|p: &mut Project| {
+                    p.services
+                        .get_mut("app")
+                        .unwrap()
+                        .configs
+                        .push(secret_ref("conf"));
+                }),
+                "configs",
+            ),
+            (
+                "https without certificate",
+                Box::new(|p: &mut Project| {
+                    let mut https = port(443, Some(443));
+                    https
+                        .extensions
+                        .insert("x-aws-protocol".into(), json!("https"));
+                    p.services.get_mut("app").unwrap().ports.push(https);
+                }),
+                "ports[0].x-aws-certificate",
+            ),
+            (
+                "unknown platform",
+                Box::new(|p: &mut Project| {
+                    p.services.get_mut("app").unwrap().platform = Some("windows/amd64".into());
+                }),
+                "platform",
+            ),
+            (
+                "too many networks",
+                Box::new(|p: &mut Project| {
+                    for i in 0..6 {
+                        let name = format!("n{i}");
+                        p.networks.insert(name.clone(), Network::default());
+                        p.services
+                            .get_mut("app")
+                            .unwrap()
+                            .networks
+                            .insert(name, ServiceNetwork::default());
+                    }
+                }),
+                "networks",
+            ),
+        ];
+        for (what, change, attribute) in cases {
+            let mut p = project(vec![("app", service("app"))]);
+            change(&mut p);
+            let err = build(&p).expect_err(what);
+            assert_eq!(err.service.as_deref(), Some("app"), "{what}: {err}");
+            assert_eq!(err.attribute, attribute, "{what}: {err}");
+        }
+    }
+
+    #[test]
+    fn refused_project_settings_name_the_attribute() {
+        let mut p = web_redis();
+        p.extensions
+            .insert("x-aws-loadbalancer".into(), json!("my-alb"));
+        assert_eq!(build(&p).unwrap_err().attribute, "x-aws-loadbalancer");
+
+        let mut p = web_redis();
+        p.extensions
+            .insert("x-aws-logs_retention".into(), json!(10));
+        assert_eq!(build(&p).unwrap_err().attribute, "x-aws-logs_retention");
+
+        let mut p = web_redis();
+        p.networks.insert(
+            "default".into(),
+            Network {
+                external: true,
+                name: Some("shared".into()),
+                ..Default::default()
+            },
+        );
+        assert_eq!(build(&p).unwrap_err().attribute, "networks.default.name");
+    }
 }

@@ -654,3 +654,6 @@ fn add_outputs(ctx: &mut Ctx, plan: &Plan, kind: LoadBalancerType, existing: boo
         );
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -68,7 +68,8 @@ pub fn without_loopback_ports(project: &Project) -> (Cow<'_, Project>, Vec<Warni
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tests::{port, project, service};
+
+    use crate::test_support::{port, project, service};
 
     fn bound(ip: &str, target: u16) -> Port {
         Port {

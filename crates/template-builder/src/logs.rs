@@ -114,3 +114,49 @@ pub fn log_configuration(ctx: &mut Ctx, service: Option<&Service>) -> Value {
     }
     json!({ "LogDriver": "awslogs", "Options": options })
 }
+
+#[cfg(test)]
+mod tests {
+    use compose_model::Logging;
+    use serde_json::json;
+
+    use crate::build;
+    use crate::test_support::{project, service};
+
+    #[test]
+    fn where_logs_go_stays_the_stack_log_group_whatever_the_service_says() {
+        let mut api = service("app");
+        api.logging = Some(Logging {
+            driver: Some("awslogs".into()),
+            options: [
+                ("awslogs-region", "eu-west-1"),
+                ("awslogs-group", "/custom/group"),
+                ("awslogs-stream-prefix", "app"),
+                ("awslogs-datetime-format", "%Y-%m-%d"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        });
+        let built = build(&project(vec![("api", api)])).unwrap();
+        let td = &built.template["Resources"]["ApiTaskDefinition"]["Properties"];
+        let options = &td["ContainerDefinitions"][1]["LogConfiguration"]["Options"];
+        assert_eq!(options["awslogs-region"], json!({"Ref": "AWS::Region"}));
+        assert_eq!(options["awslogs-group"], json!({"Ref": "LogGroup"}));
+        assert_eq!(options["awslogs-stream-prefix"], "demo");
+        assert_eq!(options["awslogs-datetime-format"], "%Y-%m-%d");
+        let warned: Vec<&str> = built
+            .warnings
+            .iter()
+            .map(|w| w.attribute.as_str())
+            .collect();
+        assert_eq!(
+            warned,
+            [
+                "logging.options.awslogs-group",
+                "logging.options.awslogs-region",
+                "logging.options.awslogs-stream-prefix"
+            ]
+        );
+    }
+}

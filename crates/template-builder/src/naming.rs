@@ -54,6 +54,11 @@ impl Names {
         lookup(&self.services, name)
     }
 
+    /// The logical id of a Compose service's `AWS::ECS::Service`: `WebService`.
+    pub fn service_id(&self, name: &str) -> String {
+        format!("{}Service", self.service(name))
+    }
+
     pub fn network(&self, name: &str) -> String {
         lookup(&self.networks, name)
     }

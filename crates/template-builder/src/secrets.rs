@@ -320,7 +320,8 @@ mod tests {
     use compose_model::{FileReference, Secret};
     use serde_json::json;
 
-    use crate::tests::{project, service};
+    use crate::test_support::{project, service, wordpress};
+    use crate::{build, ParameterInput, ParameterSource, SecretValueSource};
 
     /// Run the init container's script with a POSIX sh and awk (busybox's are compatible), with
     /// /run/secrets moved to a temporary directory.
@@ -401,5 +402,48 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o400);
+    }
+
+    #[test]
+    fn secret_content_never_appears_and_is_a_noecho_parameter() {
+        let built = build(&wordpress()).unwrap();
+        let param = &built.template["Parameters"]["DbPasswordSecretValue"];
+        assert_eq!(param["NoEcho"], true);
+        assert!(built.parameters.contains(&ParameterInput {
+            name: "DbPasswordSecretValue".into(),
+            source: ParameterSource::SecretValue {
+                secret: "db_password".into(),
+                from: SecretValueSource::File("/project/db_password.txt".into()),
+            },
+        }));
+        let secret = &built.template["Resources"]["DbPasswordSecret"]["Properties"];
+        assert_eq!(
+            secret["SecretString"],
+            json!({"Ref": "DbPasswordSecretValue"})
+        );
+        let td = &built.template["Resources"]["DbTaskDefinition"]["Properties"];
+        let init = &td["ContainerDefinitions"][1];
+        assert_eq!(init["Name"], "db_Secrets_InitContainer");
+        assert_eq!(
+            init["Secrets"][0]["ValueFrom"],
+            json!({"Ref": "DbPasswordSecret"})
+        );
+        let script = init["Command"][2].as_str().unwrap();
+        assert!(script.contains("> '/run/secrets/db_password'"), "{script}");
+        assert!(
+            script.contains("chmod 400 /run/secrets/db_password"),
+            "{script}"
+        );
+        assert!(script.contains("chown 999:999"), "{script}");
+        let main = &td["ContainerDefinitions"][2];
+        assert_eq!(
+            main["MountPoints"][0],
+            json!({"SourceVolume": "_secrets", "ContainerPath": "/run/secrets", "ReadOnly": true})
+        );
+        let role = &built.template["Resources"]["DbTaskExecutionRole"]["Properties"];
+        assert_eq!(
+            role["Policies"][0]["PolicyDocument"]["Statement"][0]["Resource"],
+            json!([{"Ref": "DbPasswordSecret"}])
+        );
     }
 }

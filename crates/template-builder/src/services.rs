@@ -12,18 +12,14 @@ use crate::parameters;
 use crate::taskdef::{self, Launch, TaskParts, TaskSettings};
 use crate::template::{r#ref, Resource};
 use crate::{
-    autoscaling, cluster, exec, fargate, gpu, iam, networks, secrets, servicediscovery, spot,
-    targethealth, volumes, Error,
+    autoscaling, cluster, deployment, exec, fargate, gpu, iam, networks, secrets, servicediscovery,
+    spot, targethealth, volumes, Error,
 };
 
 /// An awsvpc task joins at most this many security groups.
 const MAX_SECURITY_GROUPS: usize = 5;
 /// An ECS service registers with at most this many target groups.
 const MAX_TARGET_GROUPS: usize = 5;
-
-pub fn service_id(ctx: &Ctx, service: &str) -> String {
-    format!("{}Service", ctx.names.service(service))
-}
 
 /// Build every resource of one service. Returns the id of its GPU capacity provider, if any.
 pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Error> {
@@ -140,7 +136,7 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
     awsvpc.insert("SecurityGroups".into(), Value::Array(groups));
     awsvpc.insert("Subnets".into(), subnets);
 
-    let (min_percent, max_percent) = deployment_percents(name, service)?;
+    let (min_percent, max_percent) = deployment::percents(name, service)?;
     let load_balancers: Vec<Value> = plan
         .for_service(name)
         .map(|port| {
@@ -178,7 +174,7 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
                 &format!("depends_on.{dependency}.condition"),
             );
         }
-        resource = resource.depends_on(service_id(ctx, dependency));
+        resource = resource.depends_on(ctx.names.service_id(dependency));
     }
     for id in volume_use.depends_on {
         resource = resource.depends_on(id);
@@ -235,7 +231,7 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
         .prop("EnableECSManagedTags", true)
         .prop_opt("EnableExecuteCommand", exec.then_some(Value::Bool(true)))
         .prop("Tags", service_tags(ctx, name, service));
-    ctx.template.add(service_id(ctx, name), resource);
+    ctx.template.add(ctx.names.service_id(name), resource);
     autoscaling::add(ctx, name, service)?;
     Ok(match capacity {
         Some(GpuCapacity::Provider(provider)) => Some(provider),
@@ -300,10 +296,11 @@ fn service_tags(ctx: &Ctx, name: &str, service: &Service) -> Value {
 /// the running count.
 fn fixed_count(ctx: &mut Ctx, name: &str, service: &Service) -> Option<u32> {
     if !service.extensions.contains_key("x-aws-autoscaling") {
-        return Some(desired_count(service));
+        return Some(deployment::desired_count(service));
     }
     // A count other than `min` is not what a new service starts with: say so.
-    let differs = desired_count(service) != crate::autoscaling::min_capacity(service).unwrap_or(1);
+    let differs =
+        deployment::desired_count(service) != autoscaling::min_capacity(service).unwrap_or(1);
     let replicas = service.deploy.as_ref().and_then(|d| d.replicas).is_some();
     for (set, attribute) in [
         (replicas, "deploy.replicas"),
@@ -318,29 +315,6 @@ fn fixed_count(ctx: &mut Ctx, name: &str, service: &Service) -> Option<u32> {
         }
     }
     None
-}
-
-/// Whether the service mounts a named volume read-write.
-fn writes_a_volume(service: &Service) -> bool {
-    service
-        .volumes
-        .iter()
-        .any(|v| v.kind == compose_model::VolumeType::Volume && v.source.is_some() && !v.read_only)
-}
-
-fn desired_count(service: &Service) -> u32 {
-    service
-        .deploy
-        .as_ref()
-        .and_then(|d| d.replicas)
-        .or_else(|| {
-            service
-                .other
-                .get("scale")
-                .and_then(Value::as_u64)
-                .map(|n| n as u32)
-        })
-        .unwrap_or(1)
 }
 
 /// Time a new task gets before failing load balancer health checks count:
@@ -358,94 +332,15 @@ fn health_check_grace(name: &str, service: &Service) -> Result<u64, Error> {
         .unwrap_or(60))
 }
 
-fn percent_extension(name: &str, service: &Service, key: &str) -> Result<Option<u32>, Error> {
-    let value = service
-        .extensions
-        .get(key)
-        .or_else(|| service.deploy.as_ref().and_then(|d| d.extensions.get(key)));
-    match value {
-        None => Ok(None),
-        Some(value) => value
-            .as_u64()
-            .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
-            .map(|n| Some(n as u32))
-            .ok_or_else(|| Error {
-                service: Some(name.to_string()),
-                attribute: key.to_string(),
-                message: format!("expected a whole percentage, got {value}"),
-            }),
-    }
-}
-
-/// (MinimumHealthyPercent, MaximumPercent): `x-aws-min_percent`/`x-aws-max_percent`, else from
-/// `update_config`: `order: stop-first` replaces `parallelism` (default 1) tasks at a time with no
-/// task beyond `replicas` (4 replicas, parallelism 2 -> 50/100), `start-first` starts them before
-/// stopping the old ones (-> 100/150), `parallelism` alone does both (-> 50/150). Without any, a
-/// single task writing to a named volume is replaced stop-first (0/100), as `docker compose up`
-/// recreates a container: two database servers must not share its files, even for a minute.
-/// Anything else 100/200.
-pub fn deployment_percents(name: &str, service: &Service) -> Result<(u32, u32), Error> {
-    let (mut min, mut max) = (100, 200);
-    let update = service
-        .deploy
-        .as_ref()
-        .and_then(|d| d.update_config.as_ref());
-    let parallelism = update.and_then(|u| u.parallelism).filter(|p| *p > 0);
-    let order = update.and_then(|u| u.order.as_deref());
-    let replicas = u64::from(desired_count(service).max(1));
-    let p = u64::from(parallelism.unwrap_or(1)).min(replicas);
-    let lowered = ((replicas - p) * 100 / replicas) as u32;
-    let raised = ((replicas + p) * 100).div_ceil(replicas) as u32;
-    match order {
-        Some("stop-first") => (min, max) = (lowered, 100),
-        Some("start-first") => (min, max) = (100, raised),
-        Some(other) => {
-            return Err(Error {
-                service: Some(name.to_string()),
-                attribute: "deploy.update_config.order".into(),
-                message: format!("{other:?}: expected stop-first or start-first"),
-            })
-        }
-        None if parallelism.is_some() => (min, max) = (lowered, raised),
-        None if replicas == 1 && writes_a_volume(service) => (min, max) = (0, 100),
-        None => {}
-    }
-    if let Some(value) = percent_extension(name, service, "x-aws-min_percent")? {
-        min = value;
-    }
-    if let Some(value) = percent_extension(name, service, "x-aws-max_percent")? {
-        max = value;
-    }
-    if min > 100 || max < 100 || max <= min {
-        return Err(Error {
-            service: Some(name.to_string()),
-            attribute: "x-aws-min_percent".into(),
-            message: format!(
-                "minimum healthy {min}% and maximum {max}%: ECS needs minimum <= 100 <= maximum, with minimum < maximum"
-            ),
-        });
-    }
-    Ok((min, max))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use compose_model::{Deploy, UpdateConfig};
 
-    fn service(replicas: u32, parallelism: Option<u32>) -> Service {
-        Service {
-            deploy: Some(Deploy {
-                replicas: Some(replicas),
-                update_config: parallelism.map(|p| UpdateConfig {
-                    parallelism: Some(p),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }
-    }
+    use compose_model::Deploy;
+    use serde_json::json;
+
+    use crate::build;
+    use crate::test_support::{gpu_project, port, project, service, wordpress};
 
     #[test]
     fn dependency_cycles_are_errors() {
@@ -474,79 +369,91 @@ mod tests {
     }
 
     #[test]
-    fn percents_default_to_100_200() {
-        assert_eq!(
-            deployment_percents("web", &service(1, None)).unwrap(),
-            (100, 200)
-        );
+    fn more_than_five_published_ports_on_one_service_is_an_error() {
+        let mut s = service("app");
+        for p in 8000..8006 {
+            s.ports.push(port(p, Some(p)));
+        }
+        let err = build(&project(vec![("app", s)])).unwrap_err();
+        assert_eq!(err.attribute, "ports");
+        assert!(err.message.contains("at most 5"), "{err}");
     }
 
     #[test]
-    fn parallelism_sets_percents() {
-        assert_eq!(
-            deployment_percents("web", &service(4, Some(2))).unwrap(),
-            (50, 150)
-        );
-        assert_eq!(
-            deployment_percents("web", &service(3, Some(1))).unwrap(),
-            (66, 134)
-        );
-        assert_eq!(
-            deployment_percents("web", &service(1, Some(5))).unwrap(),
-            (0, 200)
-        );
+    fn services_with_volumes_run_only_where_mount_targets_are() {
+        let built = build(&wordpress()).unwrap();
+        let r = &built.template["Resources"];
+        let subnets =
+            &r["DbService"]["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]["Subnets"];
+        let list = subnets.as_array().expect("an explicit subnet list");
+        assert_eq!(list.len(), crate::parameters::MAX_SUBNETS);
+        assert_eq!(list[1]["Fn::If"][0], "HasPrivateSubnet1");
+        assert_eq!(list[1]["Fn::If"][2], json!({"Ref": "AWS::NoValue"}));
+        for index in 0..crate::parameters::MAX_SUBNETS {
+            assert!(r.get(format!("DbDataMountTarget{index}")).is_some());
+        }
+        // A service without volumes uses the whole list.
+        let wp =
+            &r["WordpressService"]["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"];
+        assert_eq!(wp["Subnets"], json!({"Ref": "PrivateSubnetIds"}));
     }
 
     #[test]
-    fn update_order_decides_which_side_of_replicas_moves() {
-        let ordered = |replicas, parallelism, order: &str| {
-            let mut s = service(replicas, parallelism);
-            let deploy = s.deploy.as_mut().unwrap();
-            deploy
-                .update_config
-                .get_or_insert_with(Default::default)
-                .order = Some(order.into());
-            deployment_percents("web", &s)
-        };
-        assert_eq!(ordered(4, Some(2), "stop-first").unwrap(), (50, 100));
-        assert_eq!(ordered(4, Some(2), "start-first").unwrap(), (100, 150));
-        assert_eq!(ordered(1, None, "stop-first").unwrap(), (0, 100));
-        assert_eq!(ordered(3, None, "start-first").unwrap(), (100, 134));
-        let err = ordered(1, None, "rolling").unwrap_err();
-        assert_eq!(err.attribute, "deploy.update_config.order");
+    fn spot_or_arm64_with_a_gpu_is_an_error() {
+        let mut p = gpu_project();
+        let name = p.services.keys().next().unwrap().clone();
+        p.services
+            .get_mut(&name)
+            .unwrap()
+            .extensions
+            .insert("x-aws-spot".into(), json!(true));
+        let err = build(&p).unwrap_err();
+        assert_eq!(err.service.as_deref(), Some(name.as_str()));
+        assert_eq!(err.attribute, "x-aws-spot");
+        assert!(err.message.contains("GPU"), "{err}");
+
+        let mut p = gpu_project();
+        p.services.get_mut(&name).unwrap().platform = Some("linux/arm64".into());
+        let err = build(&p).unwrap_err();
+        assert_eq!(err.attribute, "platform");
+        assert!(err.message.contains("GPU"), "{err}");
     }
 
     #[test]
-    fn a_single_task_writing_a_volume_is_replaced_stop_first() {
-        let mount = |read_only| compose_model::ServiceVolume {
-            kind: compose_model::VolumeType::Volume,
-            source: Some("pgdata".into()),
-            target: "/var/lib/postgresql/data".into(),
-            read_only,
-            volume: None,
-            tmpfs: None,
-            other: Default::default(),
-        };
-        let mut db = service(1, None);
-        db.volumes.push(mount(false));
-        assert_eq!(deployment_percents("db", &db).unwrap(), (0, 100));
-        // Read-only, or several replicas sharing it on purpose: rolling as usual.
-        db.volumes[0] = mount(true);
-        assert_eq!(deployment_percents("db", &db).unwrap(), (100, 200));
-        let mut shared = service(2, None);
-        shared.volumes.push(mount(false));
-        assert_eq!(deployment_percents("web", &shared).unwrap(), (100, 200));
+    fn an_autoscaled_service_leaves_its_count_to_autoscaling() {
+        let mut api = service("api");
+        api.extensions.insert(
+            "x-aws-autoscaling".into(),
+            json!({"min": 2, "max": 6, "cpu": 60}),
+        );
+        api.deploy = Some(Deploy {
+            replicas: Some(3),
+            ..Default::default()
+        });
+        let built = build(&project(vec![("api", api)])).unwrap();
+        let r = &built.template["Resources"];
+        assert!(r["ApiService"]["Properties"].get("DesiredCount").is_none());
+        assert_eq!(r["ApiScalableTarget"]["Properties"]["MinCapacity"], 2);
+        let warned: Vec<&str> = built
+            .warnings
+            .iter()
+            .map(|w| w.attribute.as_str())
+            .collect();
+        assert_eq!(warned, ["deploy.replicas"]);
     }
 
     #[test]
-    fn extensions_win() {
-        let mut s = service(4, Some(2));
-        s.extensions.insert("x-aws-min_percent".into(), json!(25));
-        s.extensions
-            .insert("x-aws-max_percent".into(), json!("125"));
-        assert_eq!(deployment_percents("web", &s).unwrap(), (25, 125));
-        s.extensions.insert("x-aws-max_percent".into(), json!(90));
-        let err = deployment_percents("web", &s).unwrap_err();
-        assert!(err.message.contains("90%"), "{err}");
+    fn replicas_equal_to_the_autoscaling_min_are_not_warned_about() {
+        let mut api = service("api");
+        api.extensions.insert(
+            "x-aws-autoscaling".into(),
+            json!({"min": 3, "max": 6, "cpu": 60}),
+        );
+        api.deploy = Some(Deploy {
+            replicas: Some(3),
+            ..Default::default()
+        });
+        let built = build(&project(vec![("api", api)])).unwrap();
+        assert!(built.warnings.is_empty(), "{:?}", built.warnings);
     }
 }

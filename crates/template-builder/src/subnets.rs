@@ -92,9 +92,13 @@ fn is_subnet_id(id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use serde_json::json;
 
-    fn project(value: Value) -> Project {
+    use crate::test_support::{port, project, service};
+    use crate::{build, Precondition};
+
+    fn with(value: Value) -> Project {
         let mut project = Project::default();
         project.extensions.insert(ATTRIBUTE.into(), value);
         project
@@ -102,7 +106,7 @@ mod tests {
 
     #[test]
     fn public_and_private_lists_are_read() {
-        let subnets = explicit(&project(json!({
+        let subnets = explicit(&with(json!({
             "public": ["subnet-0123abcd", "subnet-0123abce"],
             "private": ["subnet-89abcdef"],
         })))
@@ -115,7 +119,7 @@ mod tests {
 
     #[test]
     fn bad_shapes_and_ids_name_the_entry() {
-        let message = |value: Value| explicit(&project(value)).unwrap_err().to_string();
+        let message = |value: Value| explicit(&with(value)).unwrap_err().to_string();
         let err = message(json!({"public": ["subnet-0123abcd", "sg-123"]}));
         assert!(err.starts_with("x-aws-subnets.public[1]: "), "{err}");
         assert!(err.contains("\"sg-123\" is not a subnet id"), "{err}");
@@ -136,5 +140,32 @@ mod tests {
         );
         let err = message(json!({}));
         assert!(err.contains("lists no subnets"), "{err}");
+    }
+
+    #[test]
+    fn x_aws_subnets_become_a_precondition_and_bad_ids_stop_the_build() {
+        let mut web = service("app");
+        web.ports.push(port(8080, Some(80)));
+        let mut p = project(vec![("web", web)]);
+        p.extensions.insert(
+            "x-aws-subnets".into(),
+            json!({ "public": ["subnet-0123abcd"], "private": ["subnet-4567abcd"] }),
+        );
+        let built = build(&p).unwrap();
+        assert!(built.preconditions.contains(&Precondition::Subnets {
+            public: vec!["subnet-0123abcd".into()],
+            private: vec!["subnet-4567abcd".into()],
+        }));
+        assert!(built
+            .warnings
+            .iter()
+            .all(|w| w.attribute != "x-aws-subnets"));
+
+        p.extensions.insert(
+            "x-aws-subnets".into(),
+            json!({ "public": ["subnet-0123abcd"], "private": [42] }),
+        );
+        let err = build(&p).unwrap_err();
+        assert_eq!(err.attribute, "x-aws-subnets.private[0]");
     }
 }

@@ -286,7 +286,11 @@ pub fn of_service(name: &str, service: &Service) -> Result<TargetHealth, Error> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use serde_json::json;
+
+    use crate::build;
+    use crate::test_support::{port, project, service};
 
     fn with(value: Value) -> Service {
         let mut service = Service::default();
@@ -450,5 +454,102 @@ mod tests {
                 nothing.healthcheck
             );
         }
+    }
+
+    #[test]
+    fn x_aws_healthcheck_sets_the_target_group_check_and_the_grace_period() {
+        let mut web = service("app");
+        web.ports.push(port(8080, Some(80)));
+        web.extensions.insert(
+            "x-aws-healthcheck".into(),
+            json!({
+                "path": "/healthz",
+                "matcher": "200-299",
+                "interval": "20s",
+                "timeout": 4,
+                "healthy_threshold": 2,
+                "unhealthy_threshold": 4,
+                "grace_period": 90
+            }),
+        );
+        let mut other = service("app");
+        let mut http = port(80, Some(8081));
+        http.extensions
+            .insert("x-aws-protocol".into(), json!("http"));
+        other.ports.push(http);
+        let built = build(&project(vec![("other", other), ("web", web)])).unwrap();
+        let r = &built.template["Resources"];
+        let group = &r["WebTCP80TargetGroup"]["Properties"];
+        assert_eq!(group["HealthCheckPath"], "/healthz");
+        assert_eq!(group["Matcher"], json!({"HttpCode": "200-299"}));
+        assert_eq!(group["HealthCheckIntervalSeconds"], 20);
+        assert_eq!(group["HealthCheckTimeoutSeconds"], 4);
+        assert_eq!(group["HealthyThresholdCount"], 2);
+        assert_eq!(group["UnhealthyThresholdCount"], 4);
+        assert_eq!(
+            r["WebService"]["Properties"]["HealthCheckGracePeriodSeconds"],
+            90
+        );
+        // The defaults stay for a service without the extension.
+        let group = &r["OtherTCP8081TargetGroup"]["Properties"];
+        assert_eq!(group["HealthCheckPath"], "/");
+        assert_eq!(group["Matcher"], json!({"HttpCode": "200-399"}));
+        assert_eq!(group["HealthCheckIntervalSeconds"], 10);
+        assert_eq!(group["HealthCheckTimeoutSeconds"], 5);
+        assert_eq!(
+            group["TargetGroupAttributes"],
+            json!([{"Key": "deregistration_delay.timeout_seconds", "Value": "30"}])
+        );
+        assert_eq!(
+            r["OtherService"]["Properties"]["HealthCheckGracePeriodSeconds"],
+            60
+        );
+    }
+
+    #[test]
+    fn x_aws_healthcheck_timings_apply_to_tcp_targets_but_a_path_is_refused() {
+        let mut db = service("postgres");
+        db.ports.push(port(5432, None));
+        db.extensions.insert(
+            "x-aws-healthcheck".into(),
+            json!({ "interval": 30, "unhealthy_threshold": 2 }),
+        );
+        let built = build(&project(vec![("db", db.clone())])).unwrap();
+        let group = &built.template["Resources"]["DbTCP5432TargetGroup"]["Properties"];
+        assert_eq!(group["HealthCheckProtocol"], "TCP");
+        assert_eq!(group["HealthCheckIntervalSeconds"], 30);
+        assert_eq!(group["UnhealthyThresholdCount"], 2);
+        assert!(group.get("HealthCheckPath").is_none());
+
+        db.extensions
+            .insert("x-aws-healthcheck".into(), json!({ "path": "/ready" }));
+        let err = build(&project(vec![("db", db)])).unwrap_err();
+        assert_eq!(err.service.as_deref(), Some("db"));
+        assert_eq!(err.attribute, "x-aws-healthcheck.path");
+        assert!(err.message.contains("Network Load Balancer"), "{err}");
+    }
+
+    #[test]
+    fn x_aws_healthcheck_errors_and_warnings_at_convert_time() {
+        let mut web = service("app");
+        web.ports.push(port(80, None));
+        web.extensions
+            .insert("x-aws-healthcheck".into(), json!({ "interval": 400 }));
+        let err = build(&project(vec![("web", web)])).unwrap_err();
+        assert_eq!(err.service.as_deref(), Some("web"));
+        assert_eq!(err.attribute, "x-aws-healthcheck.interval");
+
+        // Without a published port nothing checks the service: a warning, not silence.
+        let mut worker = service("app");
+        worker
+            .extensions
+            .insert("x-aws-healthcheck".into(), json!({ "path": "/" }));
+        let built = build(&project(vec![("worker", worker)])).unwrap();
+        assert!(built
+            .warnings
+            .iter()
+            .any(|w| w.service.as_deref() == Some("worker")
+                && w.attribute == "x-aws-healthcheck"
+                && w.message.contains("publishes no port")));
     }
 }

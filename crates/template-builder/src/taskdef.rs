@@ -497,3 +497,201 @@ pub fn add(
     ctx.template.add(task_definition_id(ctx, name), definition);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use compose_model::{Duration, Healthcheck, Ulimit};
+    use serde_json::json;
+
+    use crate::build;
+    use crate::test_support::{main_container, project, service, web_redis};
+
+    #[test]
+    fn task_definition_has_sized_main_container_and_resolv_conf_init() {
+        let built = build(&web_redis()).unwrap();
+        let td = &built.template["Resources"]["WebTaskDefinition"]["Properties"];
+        assert_eq!(td["Family"], "demo-web");
+        assert_eq!(td["Cpu"], "256");
+        assert_eq!(td["Memory"], "512");
+        assert_eq!(td["NetworkMode"], "awsvpc");
+        let containers = td["ContainerDefinitions"].as_array().unwrap();
+        assert_eq!(containers.len(), 2);
+        assert_eq!(containers[0]["Name"], "web_ResolvConf_InitContainer");
+        assert!(containers[0]["Command"][2]
+            .as_str()
+            .unwrap()
+            .contains("search demo.local"));
+        let main = &containers[1];
+        assert_eq!(main["Name"], "web");
+        assert_eq!(
+            main["PortMappings"],
+            json!([{"ContainerPort": 80, "Protocol": "tcp"}])
+        );
+        assert_eq!(
+            main["DependsOn"],
+            json!([{"ContainerName": "web_ResolvConf_InitContainer", "Condition": "SUCCESS"}])
+        );
+        assert_eq!(
+            main["LogConfiguration"]["Options"]["awslogs-stream-prefix"],
+            "demo"
+        );
+    }
+
+    #[test]
+    fn cap_add_other_than_sys_ptrace_is_an_error() {
+        let mut s = service("app");
+        s.cap_add = vec!["SYS_PTRACE".into()];
+        assert!(build(&project(vec![("app", s.clone())])).is_ok());
+        s.cap_add.push("NET_ADMIN".into());
+        let err = build(&project(vec![("app", s)])).unwrap_err();
+        assert_eq!(err.attribute, "cap_add[1]");
+        assert!(err.message.contains("NET_ADMIN"));
+    }
+
+    #[test]
+    fn container_attributes_map() {
+        let mut s = service("app");
+        s.command = Some(vec!["serve".into(), "--port=80".into()]);
+        s.entrypoint = Some(vec!["/init".into()]);
+        s.environment.insert("B".into(), Some("2".into()));
+        s.environment.insert("A".into(), Some("1".into()));
+        s.environment.insert("UNSET".into(), None);
+        s.working_dir = Some("/srv".into());
+        s.user = Some("1000:1000".into());
+        s.labels.insert("team".into(), "web".into());
+        s.init = Some(true);
+        s.cap_drop = vec!["NET_RAW".into()];
+        s.read_only = Some(true);
+        s.ulimits
+            .insert("nofile".into(), Ulimit { soft: 10, hard: 20 });
+        s.ulimits
+            .insert("nproc".into(), Ulimit { soft: 1, hard: 2 });
+        s.other.insert("tty".into(), json!(true));
+        s.other
+            .insert("sysctls".into(), json!(["net.core.somaxconn=1024"]));
+        s.healthcheck = Some(Healthcheck {
+            test: vec!["CMD".into(), "true".into()],
+            interval: Some(Duration::from_secs(1)),
+            timeout: Some(Duration::from_secs(5)),
+            retries: Some(30),
+            start_period: Some(Duration::from_secs(10)),
+            ..Default::default()
+        });
+        let built = build(&project(vec![("app", s)])).unwrap();
+        let c = main_container(&built, "app");
+        assert_eq!(c["Command"], json!(["serve", "--port=80"]));
+        assert_eq!(c["EntryPoint"], json!(["/init"]));
+        assert_eq!(
+            c["Environment"],
+            json!([{"Name": "A", "Value": "1"}, {"Name": "B", "Value": "2"}]),
+            "sorted, unset variables left out"
+        );
+        assert_eq!(c["WorkingDirectory"], "/srv");
+        assert_eq!(c["User"], "1000:1000");
+        assert_eq!(c["DockerLabels"], json!({"team": "web"}));
+        assert_eq!(c["LinuxParameters"]["InitProcessEnabled"], true);
+        assert_eq!(
+            c["LinuxParameters"]["Capabilities"]["Drop"],
+            json!(["NET_RAW"])
+        );
+        assert_eq!(c["ReadonlyRootFilesystem"], true);
+        assert_eq!(
+            c["Ulimits"],
+            json!([{"Name": "nofile", "SoftLimit": 10, "HardLimit": 20}])
+        );
+        assert_eq!(c["PseudoTerminal"], true);
+        assert_eq!(
+            c["SystemControls"],
+            json!([{"Namespace": "net.core.somaxconn", "Value": "1024"}])
+        );
+        assert_eq!(
+            c["HealthCheck"],
+            json!({"Command": ["CMD", "true"], "Interval": 5, "Timeout": 5, "Retries": 10, "StartPeriod": 10})
+        );
+        let warned: Vec<&str> = built
+            .warnings
+            .iter()
+            .map(|w| w.attribute.as_str())
+            .collect();
+        for attribute in [
+            "environment.UNSET",
+            "healthcheck.interval",
+            "healthcheck.retries",
+            "ulimits.nproc",
+        ] {
+            assert!(warned.contains(&attribute), "{attribute} not in {warned:?}");
+        }
+    }
+
+    #[test]
+    fn a_clamped_health_check_duration_is_shown_as_written() {
+        let mut db = service("mysql");
+        db.healthcheck = Some(Healthcheck {
+            test: vec!["CMD".into(), "true".into()],
+            interval: Some(Duration(std::time::Duration::from_millis(500))),
+            timeout: Some(Duration::from_secs(90)),
+            ..Default::default()
+        });
+        let built = build(&project(vec![("db", db)])).unwrap();
+        let check = &built.template["Resources"]["DbTaskDefinition"]["Properties"]
+            ["ContainerDefinitions"][1]["HealthCheck"];
+        assert_eq!(check["Interval"], 5);
+        assert_eq!(check["Timeout"], 60);
+        let shown: Vec<String> = built.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "service \"db\": healthcheck.interval: value outside what ECS accepts: clamped (500ms -> 5s; ECS accepts 5s to 300s)",
+                "service \"db\": healthcheck.timeout: value outside what ECS accepts: clamped (1m30s -> 60s; ECS accepts 2s to 60s)",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_user_or_working_dir_keeps_the_image_defaults() {
+        let mut app = service("app");
+        app.user = Some(String::new());
+        app.working_dir = Some(String::new());
+        let built = build(&project(vec![("app", app)])).unwrap();
+        let main = &built.template["Resources"]["AppTaskDefinition"]["Properties"]
+            ["ContainerDefinitions"][1];
+        assert!(main.get("User").is_none());
+        assert!(main.get("WorkingDirectory").is_none());
+    }
+
+    #[test]
+    fn a_health_check_without_a_command_is_refused() {
+        let mut app = service("app");
+        app.healthcheck = Some(Healthcheck {
+            test: vec!["CMD".into()],
+            ..Default::default()
+        });
+        let err = build(&project(vec![("app", app)])).unwrap_err();
+        assert_eq!(err.attribute, "healthcheck.test");
+        assert!(err.message.contains("runs nothing"), "{err}");
+    }
+
+    #[test]
+    fn nofile_above_the_fargate_ceiling_is_capped_with_a_warning() {
+        let mut search = service("elasticsearch");
+        search.ulimits.insert(
+            "nofile".into(),
+            Ulimit {
+                soft: 65536,
+                hard: -1,
+            },
+        );
+        let built = build(&project(vec![("search", search)])).unwrap();
+        let main = &built.template["Resources"]["SearchTaskDefinition"]["Properties"]
+            ["ContainerDefinitions"][1];
+        assert_eq!(
+            main["Ulimits"],
+            json!([{"Name": "nofile", "SoftLimit": 65536, "HardLimit": 1048576}])
+        );
+        let shown: Vec<String> = built.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            ["service \"search\": ulimits.nofile: 65536:-1 is above what Fargate allows: capped at 1048576"]
+        );
+    }
+}

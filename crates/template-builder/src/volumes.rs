@@ -396,3 +396,127 @@ pub fn for_service(
     }
     Ok(result)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use compose_model::{ServiceVolume, Volume, VolumeType};
+    use serde_json::json;
+
+    use crate::test_support::{kinds, project, service, wordpress};
+    use crate::{build, ParameterInput, ParameterSource, Precondition};
+
+    #[test]
+    fn bind_mounts_are_an_error() {
+        let mut s = service("app");
+        s.volumes.push(ServiceVolume {
+            kind: VolumeType::Bind,
+            source: Some("/data".into()),
+            target: "/data".into(),
+            read_only: false,
+            volume: None,
+            tmpfs: None,
+            other: Default::default(),
+        });
+        let err = build(&project(vec![("app", s)])).unwrap_err();
+        assert_eq!(err.attribute, "volumes[0]");
+        assert!(err.message.contains("bind"), "{err}");
+    }
+
+    #[test]
+    fn volumes_are_retained_efs_with_reuse_parameter() {
+        let built = build(&wordpress()).unwrap();
+        let r = &built.template["Resources"];
+        let fs = &r["DbDataFileSystem"];
+        assert_eq!(fs["DeletionPolicy"], "Retain");
+        assert_eq!(fs["Condition"], "DbDataCreateFileSystem");
+        assert_eq!(fs["Properties"]["Encrypted"], true);
+        assert!(built.parameters.contains(&ParameterInput {
+            name: "DbDataFileSystemId".into(),
+            source: ParameterSource::RetainedFileSystem {
+                volume: "db_data".into()
+            },
+        }));
+        let ap = &r["DbDataAccessPoint"]["Properties"];
+        assert_eq!(ap["PosixUser"], json!({"Uid": "999", "Gid": "999"}));
+        assert_eq!(ap["RootDirectory"]["CreationInfo"]["Permissions"], "0750");
+        assert_eq!(r["DbDataMountTarget1"]["Condition"], "HasPrivateSubnet1");
+        let nfs = &r["DbDataNFSSecurityGroup"]["Properties"]["SecurityGroupIngress"];
+        assert_eq!(
+            nfs[0]["SourceSecurityGroupId"],
+            json!({"Ref": "DbSecurityGroup"})
+        );
+        let role = &r["DbTaskRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0];
+        assert_eq!(
+            role["Condition"]["StringEquals"]["elasticfilesystem:AccessPointArn"],
+            json!({"Fn::GetAtt": ["DbDataAccessPoint", "Arn"]})
+        );
+        assert!(r["DbService"]["DependsOn"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("DbDataMountTargets")));
+        // depends_on with a condition is kept as ordering, with a warning.
+        assert!(built
+            .warnings
+            .iter()
+            .any(|w| w.attribute == "depends_on.db.condition"));
+    }
+
+    #[test]
+    fn external_volume_mounts_an_existing_file_system() {
+        let mut p = wordpress();
+        p.volumes.insert(
+            "db_data".into(),
+            Volume {
+                external: true,
+                name: Some("fs-0abc".into()),
+                ..Default::default()
+            },
+        );
+        let built = build(&p).unwrap();
+        let kinds = kinds(&built);
+        assert!(!kinds.contains_key("DbDataFileSystem"));
+        assert!(!kinds.contains_key("DbDataMountTarget0"));
+        assert_eq!(
+            built.template["Resources"]["DbDataAccessPoint"]["Properties"]["FileSystemId"],
+            "fs-0abc"
+        );
+        assert!(built
+            .preconditions
+            .contains(&Precondition::FileSystemExists {
+                id: "fs-0abc".into()
+            }));
+        assert!(!built
+            .parameters
+            .iter()
+            .any(|p| matches!(p.source, ParameterSource::RetainedFileSystem { .. })));
+    }
+
+    #[test]
+    fn the_host_time_zone_files_are_left_out_with_a_warning() {
+        let mut git = service("gitea");
+        for file in ["/etc/localtime", "/etc/timezone"] {
+            git.volumes.push(ServiceVolume {
+                kind: VolumeType::Bind,
+                source: Some(file.into()),
+                target: file.into(),
+                read_only: true,
+                volume: None,
+                tmpfs: None,
+                other: BTreeMap::new(),
+            });
+        }
+        let built = build(&project(vec![("git", git)])).unwrap();
+        let td = &built.template["Resources"]["GitTaskDefinition"]["Properties"];
+        assert!(td.get("Volumes").is_none());
+        assert!(td["ContainerDefinitions"][1].get("MountPoints").is_none());
+        let warned: Vec<&str> = built
+            .warnings
+            .iter()
+            .map(|w| w.attribute.as_str())
+            .collect();
+        assert_eq!(warned, ["volumes[0]", "volumes[1]"]);
+        assert!(built.warnings[0].message.contains("TZ"));
+    }
+}

@@ -1,17 +1,19 @@
 //! cfn-lint on every template the project can produce: each example, each compose-model test fixture
-//! that loads and builds, each project under tests/projects/, and a fixed sample of generated projects
-//! (tests/common/generate.rs, the same sample on every run). One cfn-lint run for all of them; any error
-//! fails the test with every finding listed per file. Warnings are printed, not failed on. Each YAML
-//! template is also read back with a YAML 1.1 parser and compared with the JSON output.
+//! that loads and builds, each project under tests/projects/, the sample projects of the unit tests
+//! (tests/samples/, the same templates as src/test_support.rs), and a fixed sample of generated projects
+//! (tests/common/generate.rs, the same sample on every run). A few concurrent cfn-lint processes (one
+//! per core, 2 to 8) share the files; any error fails the test with every finding listed per file.
+//! Warnings are printed, not failed on. Each YAML template is also read back with a YAML 1.1 parser
+//! and compared with the JSON output.
 //!
 //! cfn-lint comes from the Python venv `make venv` creates (`$ECS_TEST_VENV`, default `<workspace>/.venv`).
 //! Without it this test fails: a CI that silently skipped the check would prove nothing.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 /// cfn-lint's exit code is a bit set: 2 = errors, 4 = warnings, 8 = informational.
 const ERROR_BIT: i32 = 2;
@@ -53,6 +55,7 @@ fn every_template_passes_cfn_lint() {
     for (kind, projects) in [
         ("examples", common::examples()),
         ("projects", common::test_projects()),
+        ("samples", common::samples()),
     ] {
         assert!(!projects.is_empty(), "no {kind} found");
         for (name, path) in projects {
@@ -132,39 +135,92 @@ fn write(dir: &Path, kind: &str, name: &str, built: &template_builder::Built) ->
     }
 }
 
-/// Run cfn-lint once on every file; return one entry per failing file with all its errors.
+/// How many cfn-lint processes share the files: cfn-lint is single-threaded and spends most of its
+/// time on each template, so a few processes over chunks of the files finish sooner than one.
+fn lint_processes(files: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    cores.clamp(2, 8).min(files).max(1)
+}
+
+/// Run cfn-lint on every file, in a few concurrent processes each given a share of the files; return
+/// one entry per failing file with all its errors, and one for any process that failed without a
+/// finding we could attribute to a file.
 fn lint(exe: &Path, sources: &[Source]) -> Vec<String> {
-    let output = Command::new(exe)
-        .arg("-f")
-        .arg("parseable")
-        .args(sources.iter().map(|s| &s.file))
-        .output()
-        .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
-    let code = output.status.code().unwrap_or(-1);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let processes = lint_processes(sources.len());
+    // The largest files first, each to the process with the fewest bytes so far (the 100-service
+    // template alone is several seconds of work); each process gets its files in their usual order.
+    let size = |index: usize| std::fs::metadata(&sources[index].file).map_or(0, |m| m.len());
+    let mut by_size: Vec<usize> = (0..sources.len()).collect();
+    by_size.sort_by_key(|&index| std::cmp::Reverse(size(index)));
+    let mut chunks: Vec<Vec<usize>> = vec![Vec::new(); processes];
+    let mut bytes = vec![0_u64; processes];
+    for index in by_size {
+        let lightest = (0..processes).min_by_key(|&p| bytes[p]).unwrap_or(0);
+        chunks[lightest].push(index);
+        bytes[lightest] += size(index);
+    }
+    for chunk in &mut chunks {
+        chunk.sort_unstable();
+    }
+    let runs: Vec<(Vec<usize>, Output)> = std::thread::scope(|scope| {
+        let running: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                scope.spawn(move || {
+                    let output = Command::new(exe)
+                        .arg("-f")
+                        .arg("parseable")
+                        .args(chunk.iter().map(|&index| &sources[index].file))
+                        .output()
+                        .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
+                    (chunk, output)
+                })
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|run| run.join().expect("a cfn-lint run"))
+            .collect()
+    });
 
     // parseable: file:line:column:end_line:end_column:rule:message
     let mut errors: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    let mut warnings = Vec::new();
-    for line in stdout.lines() {
-        let Some((index, source)) = sources
-            .iter()
-            .enumerate()
-            .find(|(_, s)| line.starts_with(&format!("{}:", s.file.display())))
-        else {
-            continue;
-        };
-        let finding = &line[source.file.display().to_string().len() + 1..];
-        let rule = finding.split(':').nth(4).unwrap_or_default();
-        let entry = format!("{}:{finding}", source.origin);
-        if rule.starts_with('E') {
-            errors.entry(index).or_default().push(entry);
-        } else {
-            warnings.push(entry);
+    let mut warnings: Vec<(usize, String)> = Vec::new();
+    let mut unattributed = Vec::new();
+    for (chunk, output) in &runs {
+        let code = output.status.code().unwrap_or(-1);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let mut chunk_errors = 0;
+        for line in stdout.lines() {
+            let Some((index, source)) = chunk
+                .iter()
+                .map(|&index| (index, &sources[index]))
+                .find(|(_, s)| line.starts_with(&format!("{}:", s.file.display())))
+            else {
+                continue;
+            };
+            let finding = &line[source.file.display().to_string().len() + 1..];
+            let rule = finding.split(':').nth(4).unwrap_or_default();
+            let entry = format!("{}:{finding}", source.origin);
+            if rule.starts_with('E') {
+                errors.entry(index).or_default().push(entry);
+                chunk_errors += 1;
+            } else {
+                warnings.push((index, entry));
+            }
+        }
+        let unexpected = code & !(ERROR_BIT | WARNING_BIT | INFO_BIT);
+        if unexpected != 0 || (code & ERROR_BIT != 0 && chunk_errors == 0) {
+            unattributed.push(format!(
+                "cfn-lint exited with {code} without a finding we could attribute to a file:\nstdout:\n{stdout}\nstderr:\n{stderr}"
+            ));
         }
     }
     if !warnings.is_empty() {
+        // In the order of the files, as one process would have printed them.
+        warnings.sort_by_key(|(index, _)| *index);
+        let warnings: Vec<String> = warnings.into_iter().map(|(_, entry)| entry).collect();
         eprintln!(
             "cfn-lint warnings (not failures):\n  {}",
             warnings.join("\n  ")
@@ -190,12 +246,7 @@ fn lint(exe: &Path, sources: &[Source]) -> Vec<String> {
             failure
         })
         .collect();
-    let unexpected = code & !(ERROR_BIT | WARNING_BIT | INFO_BIT);
-    if unexpected != 0 || (code & ERROR_BIT != 0 && failures.is_empty()) {
-        failures.push(format!(
-            "cfn-lint exited with {code} without a finding we could attribute to a file:\nstdout:\n{stdout}\nstderr:\n{stderr}"
-        ));
-    }
+    failures.extend(unattributed);
     failures
 }
 

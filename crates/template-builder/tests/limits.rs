@@ -2,7 +2,7 @@
 //! a project too big for one stack must be refused by `build` with a clear error, never turned into a
 //! template that only fails at deploy time.
 
-mod common;
+use crate::common;
 
 const MAX_RESOURCES: usize = 500;
 const MAX_OUTPUTS: usize = 200;

@@ -4,17 +4,21 @@
 //! reviewer reads to check each feature against docs/MAPPING.md and docs/ATTRIBUTES.md.
 //!
 //! Re-record after an intended change with `INSTA_UPDATE=always cargo test -p template-builder --test
-//! projects`, then review the diff of tests/snapshots/ before committing.
+//! integration projects::`, then review the diff of tests/snapshots/ before committing.
 
-mod common;
+use crate::common;
 
 fn check_project(name: &str) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/projects")
         .join(name);
     let (yaml, plan) = common::snapshot_outputs(&format!("projects/{name}"), &dir);
-    insta::assert_snapshot!(name, yaml);
-    insta::assert_snapshot!(format!("{name}.plan"), plan);
+    // Named projects__<name>.snap, as when this file was a test binary of its own: in the one
+    // integration binary the module path would put `integration__` in front.
+    insta::with_settings!({ prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(format!("projects__{name}"), yaml);
+        insta::assert_snapshot!(format!("projects__{name}.plan"), plan);
+    });
 }
 
 macro_rules! projects {

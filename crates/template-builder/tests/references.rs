@@ -5,11 +5,11 @@
 //! Two generators (tests/common/generate.rs): valid projects must build; for wild ones an `Err` is fine
 //! but a panic is not.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 
-use common::generate::{valid_project, wild_project};
+use crate::common::generate::{valid_project, wild_project};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
@@ -328,7 +328,11 @@ fn the_checker_finds_what_it_should() {
 // Properties
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        failure_persistence: common::regressions_next_to_the_test(),
+        ..ProptestConfig::default()
+    })]
 
     /// Projects a user could deploy build, and every reference in their template resolves.
     #[test]

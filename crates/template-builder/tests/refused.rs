@@ -2,7 +2,7 @@
 //! that names the service and the attribute (MAPPING.md, "Attributes that cannot map"), never a
 //! template that CloudFormation or ECS would reject later.
 
-mod common;
+use crate::common;
 
 /// Load and build `compose`; the error text of whichever step refused it.
 fn refusal(compose: &str) -> String {

@@ -5,6 +5,8 @@
 use compose_model::{Healthcheck, Project, Service, ServiceNetwork};
 use proptest::prelude::*;
 
+use crate::common;
+
 /// Strings that stress a YAML emitter, plus arbitrary unicode.
 fn tricky_string() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -106,7 +108,11 @@ fn project(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        failure_persistence: common::regressions_next_to_the_test(),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn yaml_output_parses_back_to_the_json_template(

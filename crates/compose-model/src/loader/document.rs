@@ -48,15 +48,15 @@ impl<'o> Loader<'o> {
             let mut s = String::new();
             std::io::stdin()
                 .read_to_string(&mut s)
-                .map_err(|source| Error::Io {
+                .map_err(|error| Error::Io {
                     file: file.to_path_buf(),
-                    source,
+                    error,
                 })?;
             s
         } else {
-            std::fs::read_to_string(file).map_err(|source| Error::Io {
+            std::fs::read_to_string(file).map_err(|error| Error::Io {
                 file: file.to_path_buf(),
-                source,
+                error,
             })?
         };
         self.locator.add(file, &text);

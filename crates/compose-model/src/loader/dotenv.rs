@@ -1,15 +1,52 @@
 //! `.env` / `env_file` parsing like compose's dotenv: `KEY=VALUE`, `export KEY=VALUE`, comments,
 //! single quotes (literal), double quotes (escapes, multi-line), `${VAR}` expansion in unquoted and
-//! double-quoted values from the lookup (the environment) first, then earlier keys of the file.
+//! double-quoted values from the lookup (the environment) first, then earlier keys of the file. Also
+//! reading a list of such files in order, for the project environment and for each `include`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use indexmap::IndexMap;
 
 use super::template::{substitute, TemplateError};
+use crate::{Error, Location};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct DotenvError {
     pub(crate) line: usize,
     pub(crate) message: String,
+}
+
+/// Read dotenv files in order (later ones override earlier ones); optional ones may be missing.
+pub(crate) fn read_files(
+    files: &[(PathBuf, bool)],
+    process: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, Error> {
+    let mut env = BTreeMap::new();
+    for (file, required) in files {
+        // An optional `.env` that is missing (or is a directory) is simply not there.
+        if !*required && !file.is_file() {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).map_err(|error| Error::Io {
+            file: file.clone(),
+            error,
+        })?;
+        let loaded = env.clone();
+        let lookup = |k: &str| process.get(k).or_else(|| loaded.get(k)).cloned();
+        let vars = parse(&text, &lookup).map_err(|e| {
+            Error::invalid(
+                Location {
+                    file: file.clone(),
+                    path: String::new(),
+                    line: Some(e.line),
+                },
+                e.message,
+            )
+        })?;
+        env.extend(vars);
+    }
+    Ok(env)
 }
 
 /// Parse dotenv `text`. A bare `KEY` line (no `=`) takes its value from `lookup` and is skipped when

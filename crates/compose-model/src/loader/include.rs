@@ -9,7 +9,7 @@ use serde_yaml::{Mapping, Value};
 
 use super::document::Loader;
 use super::value::{child, index, key_string, kind, untag};
-use super::{discovery, merge, origins, read_env_files};
+use super::{discovery, dotenv, merge, origins};
 use crate::Error;
 
 /// `base_dir` is the including project's directory: include paths are relative to it.
@@ -65,7 +65,7 @@ pub(crate) fn apply(
                 .collect()
         };
         // The including project's environment (process environment included) wins.
-        let mut included_env = read_env_files(&env_files, env)?;
+        let mut included_env = dotenv::read_files(&env_files, env)?;
         included_env.extend(env.iter().map(|(k, v)| (k.clone(), v.clone())));
 
         let mut included: Option<Value> = None;

@@ -141,41 +141,9 @@ fn project_environment(
     if files.is_empty() {
         files.push((project_dir.join(".env"), false));
     }
-    let mut env = read_env_files(&files, &options.environment)?;
+    let mut env = dotenv::read_files(&files, &options.environment)?;
     for (k, v) in &options.environment {
         env.insert(k.clone(), v.clone());
-    }
-    Ok(env)
-}
-
-/// Read dotenv files in order (later ones override earlier ones); optional ones may be missing.
-pub(crate) fn read_env_files(
-    files: &[(PathBuf, bool)],
-    process: &BTreeMap<String, String>,
-) -> Result<BTreeMap<String, String>, Error> {
-    let mut env = BTreeMap::new();
-    for (file, required) in files {
-        // An optional `.env` that is missing (or is a directory) is simply not there.
-        if !*required && !file.is_file() {
-            continue;
-        }
-        let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
-            file: file.clone(),
-            source,
-        })?;
-        let loaded = env.clone();
-        let lookup = |k: &str| process.get(k).or_else(|| loaded.get(k)).cloned();
-        let vars = dotenv::parse(&text, &lookup).map_err(|e| {
-            Error::invalid(
-                crate::Location {
-                    file: file.clone(),
-                    path: String::new(),
-                    line: Some(e.line),
-                },
-                e.message,
-            )
-        })?;
-        env.extend(vars);
     }
     Ok(env)
 }
@@ -253,6 +221,18 @@ mod tests {
             |o| o.env_files = vec!["nope.env".into()],
         );
         assert!(r.unwrap_err().to_string().contains("nope.env"));
+    }
+
+    #[test]
+    fn an_unreadable_file_and_its_os_error_are_one_message() {
+        let (_d, r) = load_temp(&[], |o| o.files = vec!["missing.yaml".into()]);
+        let err = r.unwrap_err();
+        assert!(matches!(err, Error::Io { .. }), "{err:?}");
+        let message = err.to_string();
+        assert!(message.contains("missing.yaml: "), "{message}");
+        assert!(message.contains("(os error 2)"), "{message}");
+        // Printed with its causes (as docker-ecs does), the OS error appears once.
+        assert!(std::error::Error::source(&err).is_none(), "{message}");
     }
 
     #[test]

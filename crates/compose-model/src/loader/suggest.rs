@@ -7,9 +7,11 @@ pub(crate) fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a
         return None;
     }
     let limit = (word.chars().count() / 3).clamp(1, 3);
+    // Optimal string alignment: Levenshtein plus adjacent transpositions (`imgae` -> `image` is one
+    // edit, where plain Levenshtein counts two).
     candidates
         .iter()
-        .map(|c| (distance(word, c), *c))
+        .map(|c| (strsim::osa_distance(word, c), *c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
@@ -23,33 +25,6 @@ pub(crate) fn unknown_key(key: &str, known: &[&str]) -> String {
         message.push_str(&format!(" (did you mean {s:?}?)"));
     }
     message
-}
-
-/// Optimal string alignment distance: Levenshtein plus adjacent transpositions (`imgae` -> `image`
-/// is one edit).
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = best;
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -68,8 +43,18 @@ mod tests {
 
     #[test]
     fn distance_counts_transpositions_once() {
+        use strsim::osa_distance as distance;
         assert_eq!(distance("imgae", "image"), 1);
         assert_eq!(distance("", "abc"), 3);
         assert_eq!(distance("kitten", "sitting"), 3);
+        // A swap is one edit even where the limit is 1: the hint survives it.
+        let keys = ["ports", "expose", "secrets"];
+        assert_eq!(did_you_mean("prots", &keys), Some("ports"));
+        assert_eq!(did_you_mean("exopse", &keys), Some("expose"));
+        assert_eq!(did_you_mean("secrest", &keys), Some("secrets"));
+        assert_eq!(
+            unknown_key("prots", &keys),
+            "additional property \"prots\" is not allowed (did you mean \"ports\"?)"
+        );
     }
 }

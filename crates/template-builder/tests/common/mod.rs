@@ -10,6 +10,16 @@ use std::path::{Path, PathBuf};
 
 use compose_model::{LoadOptions, Project};
 
+/// Where proptest keeps the seeds of past failures: next to the test file, as
+/// `tests/<file>.proptest-regressions`. Its default looks for a `main.rs` above the test file and,
+/// finding tests/main.rs, would read and write `proptest-regressions/` beside tests/ instead.
+pub fn regressions_next_to_the_test() -> Option<Box<dyn proptest::test_runner::FailurePersistence>>
+{
+    Some(Box::new(
+        proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+    ))
+}
+
 /// The workspace root (two levels above this crate).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -27,6 +37,12 @@ pub fn examples() -> Vec<(String, PathBuf)> {
 /// Every `tests/projects/*` directory of this crate, sorted by name.
 pub fn test_projects() -> Vec<(String, PathBuf)> {
     project_dirs(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects"))
+}
+
+/// Every `tests/samples/*` directory of this crate: the sample projects of the unit tests
+/// (src/test_support.rs) as Compose, which a unit test keeps building the same templates.
+pub fn samples() -> Vec<(String, PathBuf)> {
+    project_dirs(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/samples"))
 }
 
 /// Every compose-model test fixture directory (`crates/compose-model/tests/fixtures/*`), sorted. Many

@@ -1,0 +1,5 @@
+//! The integration tests of the loader as one test binary, so that an edit relinks one binary rather
+//! than one per file. Each module is one concern; its own summary says which.
+
+mod fixtures;
+mod no_panic;

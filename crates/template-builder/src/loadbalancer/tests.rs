@@ -1,0 +1,202 @@
+//! Whole templates built from small projects: the load balancer's type (application or network),
+//! its scheme and subnets, listeners and target groups, the tasks' ingress rules, and an existing
+//! load balancer (`x-aws-loadbalancer`).
+
+use compose_model::Port;
+use serde_json::json;
+
+use crate::test_support::{kinds, networks_project, port, project, service, web_redis};
+use crate::{build, to_json, LoadBalancerType, ParameterSource, Precondition};
+
+#[test]
+fn tasks_accept_only_the_load_balancer_on_the_target_port() {
+    let mut web = service("app");
+    web.ports.push(port(8080, Some(80)));
+    let built = build(&project(vec![("web", web)])).unwrap();
+    let r = &built.template["Resources"];
+    assert_eq!(r["WebTCP80Listener"]["Properties"]["Port"], 80);
+    assert_eq!(r["WebTCP80TargetGroup"]["Properties"]["Port"], 8080);
+    let ingress = &r["WebTCP8080Ingress"]["Properties"];
+    assert_eq!(ingress["FromPort"], 8080);
+    assert_eq!(
+        ingress["SourceSecurityGroupId"],
+        json!({"Ref": "LoadBalancerSecurityGroup"})
+    );
+    let lb_ingress = &r["LoadBalancerSecurityGroup"]["Properties"]["SecurityGroupIngress"];
+    assert_eq!(lb_ingress.as_array().unwrap().len(), 1);
+    assert_eq!(lb_ingress[0]["FromPort"], 80);
+    // Nothing else is open to the internet.
+    let text = to_json(&built.template);
+    assert_eq!(text.matches("0.0.0.0/0").count(), 1);
+
+    // Publishing on another port keeps the task rule as it is: a renamed copy of the same rule
+    // would be refused by EC2 as a duplicate during the update.
+    let mut moved = service("app");
+    moved.ports.push(port(8080, Some(8081)));
+    let again = build(&project(vec![("web", moved)])).unwrap();
+    assert_eq!(
+        again.template["Resources"]["WebTCP8080Ingress"],
+        r["WebTCP8080Ingress"]
+    );
+}
+
+#[test]
+fn a_non_http_port_makes_a_network_load_balancer() {
+    let mut db = service("postgres");
+    db.ports.push(port(5432, None));
+    let mut web = service("nginx");
+    web.ports.push(port(80, None));
+    let built = build(&project(vec![("db", db), ("web", web)])).unwrap();
+    let r = &built.template["Resources"];
+    assert_eq!(r["LoadBalancer"]["Properties"]["Type"], "network");
+    assert_eq!(
+        r["DbTCP5432TargetGroup"]["Properties"]["HealthCheckProtocol"],
+        "TCP"
+    );
+    assert_eq!(r["WebTCP80Listener"]["Properties"]["Protocol"], "TCP");
+}
+
+#[test]
+fn published_port_clash_is_an_error() {
+    let mut a = service("a");
+    a.ports.push(port(80, Some(8080)));
+    let mut b = service("b");
+    b.ports.push(port(81, Some(8080)));
+    let err = build(&project(vec![("a", a), ("b", b)])).unwrap_err();
+    assert_eq!(err.service.as_deref(), Some("b"));
+    assert!(err.message.contains("\"a\""), "{err}");
+}
+
+#[test]
+fn existing_load_balancer_gets_listeners_and_a_type_precondition() {
+    let mut p = web_redis();
+    let arn = "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/x/1";
+    p.extensions.insert("x-aws-loadbalancer".into(), json!(arn));
+    let built = build(&p).unwrap();
+    let kinds = kinds(&built);
+    assert!(!kinds.contains_key("LoadBalancer"));
+    assert_eq!(
+        built.template["Resources"]["WebTCP80Listener"]["Properties"]["LoadBalancerArn"],
+        arn
+    );
+    assert!(built.preconditions.contains(&Precondition::LoadBalancer {
+        name_or_arn: arn.into(),
+        expected: LoadBalancerType::Application,
+    }));
+    assert!(!to_json(&built.template).contains("0.0.0.0/0"));
+}
+
+#[test]
+fn udp_ports_get_an_nlb_and_a_tcp_health_check_rule() {
+    let built = build(&networks_project()).unwrap();
+    let r = &built.template["Resources"];
+    assert_eq!(r["LoadBalancer"]["Properties"]["Type"], "network");
+    assert_eq!(r["DbUDP5000TargetGroup"]["Properties"]["Protocol"], "UDP");
+    assert_eq!(r["DbUDP5000Listener"]["Properties"]["Protocol"], "UDP");
+    assert_eq!(r["DbUDP5000Ingress"]["Properties"]["IpProtocol"], "udp");
+    assert_eq!(r["DbTCP5000Ingress"]["Properties"]["IpProtocol"], "tcp");
+    assert!(built
+        .warnings
+        .iter()
+        .any(|w| w.service.as_deref() == Some("db") && w.message.contains("over TCP")));
+    // app is on both networks, proxy on front only.
+    let groups = &r["AppService"]["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]
+        ["SecurityGroups"];
+    assert_eq!(
+        groups,
+        &json!([{"Ref": "BackNetwork"}, {"Ref": "FrontNetwork"}])
+    );
+}
+
+#[test]
+fn two_listeners_on_one_container_port_open_it_once() {
+    let mut web = service("app");
+    web.ports.push(port(3000, Some(80)));
+    web.ports.push(port(3000, Some(8080)));
+    let built = build(&project(vec![("web", web)])).unwrap();
+    let kinds = kinds(&built);
+    assert!(kinds.contains_key("WebTCP3000Ingress"));
+    let task_rules: Vec<&String> = kinds
+        .keys()
+        .filter(|id| id.starts_with("Web") && id.ends_with("Ingress"))
+        .collect();
+    assert_eq!(task_rules, ["WebTCP3000Ingress"]);
+    assert!(kinds.contains_key("WebTCP80Listener"));
+    assert!(kinds.contains_key("WebTCP8080Listener"));
+}
+
+#[test]
+fn an_internal_load_balancer_sits_in_the_private_subnets() {
+    let mut web = service("app");
+    web.ports.push(port(8080, Some(80)));
+    let mut p = project(vec![("web", web)]);
+    p.extensions
+        .insert("x-aws-loadbalancer_scheme".into(), json!("internal"));
+    let built = build(&p).unwrap();
+    let lb = &built.template["Resources"]["LoadBalancer"]["Properties"];
+    assert_eq!(lb["Scheme"], "internal");
+    assert_eq!(lb["Subnets"], json!({ "Ref": "PrivateSubnetIds" }));
+    assert!(built.template["Parameters"]
+        .get("PublicSubnetIds")
+        .is_none());
+
+    p.extensions
+        .insert("x-aws-loadbalancer_scheme".into(), json!("internet-facing"));
+    let built = build(&p).unwrap();
+    let lb = &built.template["Resources"]["LoadBalancer"]["Properties"];
+    assert_eq!(lb["Scheme"], "internet-facing");
+    assert_eq!(lb["Subnets"], json!({ "Ref": "PublicSubnetIds" }));
+
+    // Unset: `up` chooses, internal when the VPC has no public subnet.
+    p.extensions.remove("x-aws-loadbalancer_scheme");
+    let built = build(&p).unwrap();
+    let lb = &built.template["Resources"]["LoadBalancer"]["Properties"];
+    assert_eq!(lb["Scheme"], json!({ "Ref": "LoadBalancerScheme" }));
+    assert_eq!(
+        lb["Subnets"],
+        json!({ "Fn::If": ["InternalLoadBalancer", { "Ref": "PrivateSubnetIds" }, { "Ref": "PublicSubnetIds" }] })
+    );
+    assert_eq!(
+        built.template["Conditions"]["InternalLoadBalancer"],
+        json!({ "Fn::Equals": [{ "Ref": "LoadBalancerScheme" }, "internal"] })
+    );
+    assert_eq!(
+        built.template["Parameters"]["LoadBalancerScheme"]["AllowedValues"],
+        json!(["internet-facing", "internal"])
+    );
+    assert!(built
+        .parameters
+        .iter()
+        .any(|p| p.source == ParameterSource::LoadBalancerScheme));
+
+    p.extensions
+        .insert("x-aws-loadbalancer_scheme".into(), json!("private"));
+    let err = build(&p).unwrap_err();
+    assert_eq!(err.attribute, "x-aws-loadbalancer_scheme");
+    assert!(err.message.contains("internal or internet-facing"), "{err}");
+
+    // Nothing to place: a warning, not silence.
+    let mut p = project(vec![("worker", service("app"))]);
+    p.extensions
+        .insert("x-aws-loadbalancer_scheme".into(), json!("internal"));
+    let built = build(&p).unwrap();
+    assert!(built
+        .warnings
+        .iter()
+        .any(|w| w.attribute == "x-aws-loadbalancer_scheme" && w.message.starts_with("ignored")));
+}
+
+#[test]
+fn published_port_0_listens_on_the_container_port_and_target_0_is_refused() {
+    let mut web = service("nginx");
+    web.ports.push(Port {
+        published: Some("0".into()),
+        ..port(8080, None)
+    });
+    let built = build(&project(vec![("web", web.clone())])).unwrap();
+    let listener = &built.template["Resources"]["WebTCP8080Listener"]["Properties"];
+    assert_eq!(listener["Port"], 8080);
+    web.ports[0].target = 0;
+    let err = build(&project(vec![("web", web)])).unwrap_err();
+    assert_eq!(err.attribute, "ports[0].target");
+}
