@@ -5,7 +5,7 @@ VENV ?= $(CURDIR)/.venv
 PYTHON ?= python3
 PLUGIN_DIR := $(or $(DOCKER_CONFIG),$(HOME)/.docker)/cli-plugins
 
-.PHONY: all build test demo install lint fmt bench venv clean
+.PHONY: all build test test-build demo install lint fmt bench venv clean
 
 all: build
 
@@ -22,8 +22,13 @@ $(VENV)/.installed: e2e/requirements.txt e2e/constraints.txt
 	touch $@
 
 ## Every test: unit, snapshot, property, cfn-lint on every template, e2e against moto and the docker CLI.
-test: venv
+## The venv installs while cargo compiles the tests; then they run.
+test:
+	$(MAKE) -j2 venv test-build
 	ECS_TEST_VENV=$(VENV) cargo test --workspace
+
+test-build:
+	cargo test --workspace --no-run
 
 ## A local AWS API (moto), then `up`, `ps`, `down` on examples/web-redis.
 demo: venv
