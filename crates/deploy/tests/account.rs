@@ -176,7 +176,7 @@ async fn parameters_default_vpc_subnets_and_retained_file_systems() {
             },
         ),
     ];
-    let values = parameters::resolve(&mocks.clients(), "app", &built, None)
+    let values = parameters::resolve(&mocks.clients(), "app", &built, None, &Default::default())
         .await
         .unwrap();
     let expected: Vec<(String, String)> = [
@@ -235,7 +235,7 @@ async fn tasks_keep_public_ips_when_the_vpc_has_no_private_subnets() {
         input("PrivateSubnetIds", ParameterSource::PrivateSubnetIds),
         input("AssignPublicIp", ParameterSource::AssignPublicIp),
     ];
-    let values = parameters::resolve(&mocks.clients(), "app", &built, None)
+    let values = parameters::resolve(&mocks.clients(), "app", &built, None, &Default::default())
         .await
         .unwrap();
     let expected: Vec<(String, String)> = [
@@ -281,9 +281,15 @@ async fn file_system_the_stack_owns_is_not_passed_as_retained() {
             volume: "data".into(),
         },
     )];
-    let values = parameters::resolve(&mocks.clients(), "app", &built, Some(STACK_ID))
-        .await
-        .unwrap();
+    let values = parameters::resolve(
+        &mocks.clients(),
+        "app",
+        &built,
+        Some(STACK_ID),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(values, [("DataFileSystem".to_string(), String::new())]);
 }
 
@@ -740,7 +746,7 @@ async fn x_aws_subnets_replace_detection() {
         ..Default::default()
     };
     let built = explicit_subnets_built(&["subnet-0a", "subnet-0b"], &["subnet-1a"]);
-    let values = parameters::resolve(&mocks.clients(), "app", &built, None)
+    let values = parameters::resolve(&mocks.clients(), "app", &built, None, &Default::default())
         .await
         .unwrap();
     let expected: Vec<(String, String)> = [
@@ -761,7 +767,7 @@ async fn x_aws_subnets_missing_from_the_vpc_are_named() {
         ..Default::default()
     };
     let built = explicit_subnets_built(&["subnet-0a"], &["subnet-1a"]);
-    let err = parameters::resolve(&mocks.clients(), "app", &built, None)
+    let err = parameters::resolve(&mocks.clients(), "app", &built, None, &Default::default())
         .await
         .unwrap_err()
         .to_string();
@@ -778,7 +784,7 @@ async fn x_aws_subnets_in_one_zone_twice_are_refused() {
         ..Default::default()
     };
     let built = explicit_subnets_built(&["subnet-0a", "subnet-0c"], &[]);
-    let err = parameters::resolve(&mocks.clients(), "app", &built, None)
+    let err = parameters::resolve(&mocks.clients(), "app", &built, None, &Default::default())
         .await
         .unwrap_err()
         .to_string();
@@ -795,7 +801,7 @@ async fn x_aws_subnets_in_one_zone_twice_are_refused() {
         ..Default::default()
     };
     let built = explicit_subnets_built(&["subnet-0a"], &["subnet-1a", "subnet-1b"]);
-    let err = parameters::resolve(&mocks.clients(), "app", &built, None)
+    let err = parameters::resolve(&mocks.clients(), "app", &built, None, &Default::default())
         .await
         .unwrap_err()
         .to_string();
@@ -871,7 +877,7 @@ async fn without_public_subnets_the_load_balancer_is_internal_unless_the_scheme_
         ec2: network_mocks(),
         ..Default::default()
     };
-    let values = parameters::resolve(&mocks.clients(), "app", &built, None)
+    let values = parameters::resolve(&mocks.clients(), "app", &built, None, &Default::default())
         .await
         .unwrap();
     assert!(values.contains(&("LoadBalancerScheme".into(), "internet-facing".into())));
@@ -887,7 +893,7 @@ async fn without_public_subnets_the_load_balancer_is_internal_unless_the_scheme_
         "LoadBalancerScheme",
         ParameterSource::LoadBalancerScheme,
     ));
-    let values = parameters::resolve(&mocks.clients(), "app", &built, None)
+    let values = parameters::resolve(&mocks.clients(), "app", &built, None, &Default::default())
         .await
         .unwrap();
     assert!(values.contains(&("LoadBalancerScheme".into(), "internal".into())));
@@ -937,7 +943,7 @@ async fn x_aws_subnets_without_public_ones_for_an_internet_facing_load_balancer_
         ..Default::default()
     };
     let built = explicit_subnets_built(&[], &["subnet-1a"]);
-    let err = parameters::resolve(&mocks.clients(), "app", &built, None)
+    let err = parameters::resolve(&mocks.clients(), "app", &built, None, &Default::default())
         .await
         .unwrap_err()
         .to_string();

@@ -28,6 +28,7 @@ async fn dry_run_app(clients: &ecs_deploy::Clients) -> Result<Plan, ecs_deploy::
         clients,
         "app",
         &small_built(),
+        &Default::default(),
         INTERVAL,
         &mut Interrupts::none(),
     )
@@ -418,9 +419,16 @@ async fn ctrl_c_while_the_change_set_is_computed_deletes_it() {
         ..Default::default()
     }
     .clients();
-    let plan = dry_run(&clients, "app", &small_built(), INTERVAL, &mut interrupts)
-        .await
-        .unwrap();
+    let plan = dry_run(
+        &clients,
+        "app",
+        &small_built(),
+        &Default::default(),
+        INTERVAL,
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         plan,
         Plan::Interrupted {
@@ -449,9 +457,16 @@ async fn ctrl_c_during_create_change_set_removes_the_change_set_and_the_stack_it
         ..Default::default()
     }
     .clients();
-    let plan = dry_run(&clients, "app", &small_built(), INTERVAL, &mut interrupts)
-        .await
-        .unwrap();
+    let plan = dry_run(
+        &clients,
+        "app",
+        &small_built(),
+        &Default::default(),
+        INTERVAL,
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         plan,
         Plan::Interrupted {
@@ -484,9 +499,16 @@ async fn ctrl_c_during_create_change_set_of_an_update_keeps_the_stack() {
         ..Default::default()
     }
     .clients();
-    let plan = dry_run(&clients, "app", &small_built(), INTERVAL, &mut interrupts)
-        .await
-        .unwrap();
+    let plan = dry_run(
+        &clients,
+        "app",
+        &small_built(),
+        &Default::default(),
+        INTERVAL,
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         plan,
         Plan::Interrupted {
@@ -511,9 +533,16 @@ async fn ctrl_c_during_a_create_change_set_answered_no_updates_is_still_an_inter
         ..Default::default()
     }
     .clients();
-    let plan = dry_run(&clients, "app", &small_built(), INTERVAL, &mut interrupts)
-        .await
-        .unwrap();
+    let plan = dry_run(
+        &clients,
+        "app",
+        &small_built(),
+        &Default::default(),
+        INTERVAL,
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         plan,
         Plan::Interrupted {
@@ -532,9 +561,16 @@ async fn ctrl_c_before_the_change_set_makes_none() {
         ..Default::default()
     }
     .clients();
-    let plan = dry_run(&clients, "app", &small_built(), INTERVAL, &mut interrupts)
-        .await
-        .unwrap();
+    let plan = dry_run(
+        &clients,
+        "app",
+        &small_built(),
+        &Default::default(),
+        INTERVAL,
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         plan,
         Plan::Interrupted {
@@ -572,9 +608,16 @@ async fn a_change_set_still_being_computed_is_deleted_once_cloudformation_allows
         ..Default::default()
     }
     .clients();
-    let plan = dry_run(&clients, "app", &small_built(), INTERVAL, &mut interrupts)
-        .await
-        .unwrap();
+    let plan = dry_run(
+        &clients,
+        "app",
+        &small_built(),
+        &Default::default(),
+        INTERVAL,
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         plan,
         Plan::Interrupted {
@@ -604,10 +647,17 @@ async fn a_second_ctrl_c_stops_waiting_and_names_the_change_set_left() {
         ..Default::default()
     }
     .clients();
-    let err = dry_run(&clients, "app", &small_built(), INTERVAL, &mut interrupts)
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = dry_run(
+        &clients,
+        "app",
+        &small_built(),
+        &Default::default(),
+        INTERVAL,
+        &mut interrupts,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains("could not delete its change set cs-1")
             && err.contains("interrupted again while CloudFormation was still computing it"),
@@ -639,6 +689,7 @@ async fn a_large_template_uploaded_for_the_dry_run_is_deleted_after_it() {
         &large.mocks.clients(),
         "app",
         &large_built(),
+        &Default::default(),
         INTERVAL,
         &mut Interrupts::none(),
     )
@@ -670,6 +721,7 @@ async fn a_large_template_is_deleted_when_the_change_set_is_rejected() {
         &large.mocks.clients(),
         "app",
         &large_built(),
+        &Default::default(),
         INTERVAL,
         &mut Interrupts::none(),
     )
@@ -688,6 +740,7 @@ async fn a_large_template_is_deleted_when_creating_the_change_set_fails() {
         &large.mocks.clients(),
         "app",
         &large_built(),
+        &Default::default(),
         INTERVAL,
         &mut Interrupts::none(),
     )
@@ -712,6 +765,7 @@ async fn a_large_template_is_deleted_on_ctrl_c() {
         &large.mocks.clients(),
         "app",
         &large_built(),
+        &Default::default(),
         INTERVAL,
         &mut interrupts,
     )

@@ -27,6 +27,7 @@ fn options() -> UpOptions {
     UpOptions {
         detach: false,
         poll_interval: Duration::from_millis(5),
+        ..UpOptions::default()
     }
 }
 

@@ -69,9 +69,32 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("project.x-aws-logs_retention", M, "log group `RetentionInDays`"),
     a("project.x-aws-unknown", W, "unknown `x-aws-*` extension (check the spelling)"),
     // Services.
-    a("service.image", M, "container `Image`; required (a build-only service is an error)"),
-    a("service.build", W, "the image is pulled from `image`, not built (push it first); a service with `build` and no `image` is an error"),
-    a("service.build-only", E, "the service has `build:` but no `image:`; push the image to a registry and set `image:`"),
+    a("service.image", M, "container `Image`; with `build:`, the Amazon ECR repository and tag the built image is pushed to (a path such as `shop/web:1.2`, or an ECR URI of the deploy account; another registry is an error)"),
+    a("service.build", M, "`up` builds the image with your docker (`docker buildx build` when buildx is installed, else `docker build`) for the task's platform, pushes it to Amazon ECR (repository from `image:`, else `<project>/<service>`; created when missing) and deploys it by digest through the `<Service>Image` template parameter. Services with the same build share one build"),
+    a("service.build.context", M, "`docker build` context: a directory (relative to the project) or a git / HTTP(S) URL"),
+    a("service.build.dockerfile", M, "`--file`, relative to the context"),
+    a("service.build.dockerfile_inline", M, "the Dockerfile, passed on standard input"),
+    a("service.build.args", M, "`--build-arg`; an argument without a value takes it from the environment, else the Dockerfile's default"),
+    a("service.build.target", M, "`--target`"),
+    a("service.build.labels", M, "`--label`"),
+    a("service.build.cache_from", M, "`--cache-from`"),
+    a("service.build.cache_to", M, "`--cache-to` (buildx; without buildx an error before anything is built)"),
+    a("service.build.extra_hosts", M, "`--add-host`"),
+    a("service.build.network", M, "`--network`"),
+    a("service.build.shm_size", M, "`--shm-size`"),
+    a("service.build.ulimits", M, "`--ulimit`"),
+    a("service.build.ssh", M, "`--ssh` (buildx; without buildx an error before anything is built)"),
+    a("service.build.secrets", M, "`--secret id=...,src=FILE` or `env=VARIABLE` from the top-level secret (buildx; without buildx an error before anything is built)"),
+    a("service.build.additional_contexts", M, "`--build-context` (buildx; without buildx an error before anything is built)"),
+    a("service.build.platforms", M, "must include the task's platform (`platform:`, default linux/amd64), the only one built"),
+    a("service.build.no_cache", M, "`--no-cache`"),
+    a("service.build.pull", M, "`--pull`"),
+    a("service.build.tags", W, "extra tags are not pushed: the image goes to Amazon ECR under `image:` (or `<project>/<service>:latest`)"),
+    a("service.build.privileged", W, "builds run unprivileged"),
+    a("service.build.entitlements", W, "builds run without extra entitlements"),
+    a("service.build.isolation", W, "Windows containers only; ECS tasks here are Linux"),
+    a("service.build.provenance", W, "no attestations are pushed: ECS deploys the image manifest by digest"),
+    a("service.build.sbom", W, "no attestations are pushed: ECS deploys the image manifest by digest"),
     a("service.command", M, "container `Command`"),
     a("service.entrypoint", M, "container `EntryPoint`"),
     a("service.environment", M, "container `Environment`, sorted; variables without a value are left unset"),
@@ -282,11 +305,12 @@ pub fn error(path: &str, service: Option<&str>, shown: &str) -> Error {
 fn present_in_service(service: &Service) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     let mut add = |path: &str, shown: &str| out.push((path.to_string(), shown.to_string()));
-    if service.build.is_some() {
-        if service.image.is_some() {
-            add("service.build", "build");
-        } else {
-            add("service.build-only", "build");
+    if let Some(build) = &service.build {
+        for key in build.other.keys() {
+            let path = format!("service.build.{key}");
+            if ATTRIBUTES.iter().any(|attr| attr.path == path) {
+                add(&path, &format!("build.{key}"));
+            }
         }
     }
     if !service.tmpfs.is_empty() {
@@ -599,7 +623,7 @@ pub fn render_markdown() -> String {
 mod tests {
     use super::*;
 
-    use compose_model::{Build, Deploy, RestartPolicy, Secret, Service};
+    use compose_model::{Deploy, RestartPolicy, Secret, Service};
     use serde_json::{json, Value};
 
     use crate::build;
@@ -634,7 +658,7 @@ mod tests {
         assert!(
             doc == render_markdown(),
             "docs/ATTRIBUTES.md is out of date: regenerate it with \
-             `UPDATE_ATTRIBUTES_DOC=1 cargo test -p template-builder attributes`"
+             `UPDATE_ATTRIBUTES_DOC=1 cargo test -p template-builder attributes -- --ignored`"
         );
     }
 
@@ -742,13 +766,25 @@ mod tests {
         let err = check(&project_with(service), &mut BTreeSet::new()).unwrap_err();
         assert_eq!(err.service.as_deref(), Some("web"));
         assert_eq!(err.attribute, "privileged");
+    }
 
-        let build_only = Service {
-            build: Some(Default::default()),
+    #[test]
+    fn build_attributes_that_cannot_be_honoured_are_warned_about() {
+        let mut build = compose_model::Build::default();
+        build
+            .other
+            .insert("tags".into(), serde_json::json!(["shop/web:extra"]));
+        build
+            .other
+            .insert("shm_size".into(), serde_json::json!("64m"));
+        let built = Service {
+            build: Some(build),
             ..Default::default()
         };
-        let err = check(&project_with(build_only), &mut BTreeSet::new()).unwrap_err();
-        assert!(err.message.contains("image"), "{err}");
+        let mut warnings = BTreeSet::new();
+        check(&project_with(built), &mut warnings).unwrap();
+        let shown: Vec<_> = warnings.iter().map(|w| w.attribute.as_str()).collect();
+        assert_eq!(shown, ["build.tags"]);
     }
 
     #[test]
@@ -767,17 +803,6 @@ mod tests {
         let err = check(&project, &mut BTreeSet::new()).unwrap_err();
         assert_eq!(err.attribute, "secrets.token.content");
         assert!(!err.to_string().contains("hunter2"));
-    }
-
-    #[test]
-    fn build_only_service_is_an_error() {
-        let s = Service {
-            build: Some(Build::default()),
-            ..Default::default()
-        };
-        let err = build(&project(vec![("app", s)])).unwrap_err();
-        assert_eq!(err.service.as_deref(), Some("app"));
-        assert_eq!(err.attribute, "build");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //!
 //! One module per concern: `cluster`, `networks` (security groups), `loadbalancer` (listeners, target
 //! groups), `https` (certificates, redirect), `targethealth` (`x-aws-healthcheck`), `services` (the ECS service, wiring the others together), `deployment` (rolling update
-//! percents, task count), `taskdef` (containers),
+//! percents, task count), `taskdef` (containers), `images` (`build:`: what `up` builds and pushes),
 //! `local_ports` (ports published on 127.0.0.1 only), `fargate` (task size), `servicediscovery`, `logs`, `iam`, `exec` (ECS Exec), `secrets`, `volumes` (EFS), `gpu`, `spot`
 //! (Fargate Spot), `autoscaling`, `overlay` (`x-aws-cloudformation`), `limits`. `attributes` is the table of every
 //! Compose attribute (mapped / warned / error) behind the warnings and docs/ATTRIBUTES.md; `naming`
@@ -22,6 +22,10 @@ use std::path::PathBuf;
 
 use compose_model::Project;
 
+pub use images::{
+    is_ecr_host, BuildSecret, BuildSecretSource, BuildSpec, ImageBuild, ImageTarget, DEFAULT_TAG,
+};
+
 pub mod attributes;
 mod autoscaling;
 mod cluster;
@@ -33,6 +37,7 @@ mod gpu;
 pub mod graph;
 mod https;
 mod iam;
+mod images;
 mod limits;
 mod loadbalancer;
 mod local_ports;
@@ -67,6 +72,8 @@ pub struct Built {
     pub parameters: Vec<ParameterInput>,
     /// What `up` must verify in the account before deploying.
     pub preconditions: Vec<Precondition>,
+    /// The images `up` builds and pushes (services with `build:`), one per build definition.
+    pub images: Vec<ImageBuild>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +104,8 @@ pub enum ParameterSource {
     },
     /// The id of a file system retained by an earlier `down` for this volume, or "" to create one.
     RetainedFileSystem { volume: String },
+    /// `repository@sha256:...` of the image `up` built and pushed for this service (`build:`).
+    BuiltImage { service: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,6 +196,7 @@ pub fn build(project: &Project) -> Result<Built, Error> {
     if let Some(subnets::Subnets { public, private }) = subnets::explicit(project)? {
         ctx.add_precondition(Precondition::Subnets { public, private });
     }
+    let images = images::plan(project)?;
     let plan = loadbalancer::plan(&mut ctx)?;
     logs::add(&mut ctx)?;
     cluster::add(&mut ctx);
@@ -239,6 +249,7 @@ pub fn build(project: &Project) -> Result<Built, Error> {
         warnings: warnings.into_iter().collect(),
         parameters,
         preconditions,
+        images,
     })
 }
 

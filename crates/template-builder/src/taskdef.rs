@@ -6,6 +6,7 @@ use compose_model::Service;
 use serde_json::{json, Map, Value};
 
 use crate::context::Ctx;
+use crate::images;
 use crate::loadbalancer::Plan;
 use crate::logs;
 use crate::naming::ecs_name;
@@ -66,16 +67,21 @@ pub fn main_container(
     plan: &Plan,
     launch: Launch,
 ) -> Result<Map<String, Value>, Error> {
-    let image = service.image.clone().ok_or_else(|| {
-        err(
-            name,
-            "image",
-            "an image is required: ECS runs images from a registry",
-        )
-    })?;
+    // A built service runs what `up` pushed, whatever `image:` says (it names the repository).
+    let image: Value = match (&service.build, &service.image) {
+        (Some(_), _) => images::image_parameter(ctx, name),
+        (None, Some(image)) => image.clone().into(),
+        (None, None) => {
+            return Err(err(
+                name,
+                "image",
+                "an image is required: ECS runs images from a registry",
+            ))
+        }
+    };
     let mut c = Map::new();
     c.insert("Name".into(), ecs_name(name).into());
-    c.insert("Image".into(), image.into());
+    c.insert("Image".into(), image);
     c.insert("Essential".into(), true.into());
     if let Some(command) = service.command.as_ref().filter(|c| !c.is_empty()) {
         c.insert("Command".into(), json!(command));

@@ -43,6 +43,7 @@ macro_rules! projects {
 
 projects! {
     arm_spot => "arm-spot",
+    built_images => "built-images",
     depends_conditions => "depends-conditions",
     ecs_exec => "ecs-exec",
     explicit_subnets => "explicit-subnets",

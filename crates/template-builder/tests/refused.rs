@@ -31,8 +31,11 @@ fn assert_refused(compose: &str, expected: &[&str]) {
 }
 
 #[test]
-fn a_build_only_service_needs_an_image() {
-    assert_refused("services:\n  api:\n    build: .\n", &["api", "image"]);
+fn a_built_image_named_for_another_registry_is_refused() {
+    assert_refused(
+        "services:\n  api:\n    build: .\n    image: ghcr.io/acme/api:1\n",
+        &["api", "image", "ghcr.io", "Amazon ECR", "acme/api"],
+    );
 }
 
 #[test]

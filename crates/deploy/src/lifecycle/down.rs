@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use crate::interrupt::Interrupts;
 use crate::lifecycle::events::EventFeed;
+use crate::lifecycle::parameters;
 use crate::lifecycle::progress::{Progress, ProgressEvent};
 use crate::lifecycle::resource_names::ResourceNames;
 use crate::lifecycle::watch::{Ended, Watcher};
 use crate::stack::{self, Phase};
-use crate::{lifecycle::parameters, Clients, Error};
+use crate::{Clients, Error};
 
 #[derive(Debug, Clone)]
 pub struct DownOptions {

@@ -13,11 +13,11 @@ use template_builder::Built;
 use crate::interrupt::Interrupts;
 use crate::lifecycle::changeset::{self, ChangeSet, ChangeSetRequest, Prepared};
 use crate::lifecycle::cleanup::{self, remove, Leftovers};
+use crate::lifecycle::parameters::{self, PushedImages};
 use crate::lifecycle::resource_names::ResourceNames;
+use crate::lifecycle::{preconditions, upload};
 use crate::stack::{self, DeployTarget};
-use crate::{
-    lifecycle::parameters, lifecycle::preconditions, lifecycle::upload, table, Clients, Error,
-};
+use crate::{table, Clients, Error};
 
 /// What would happen to one resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -91,6 +91,7 @@ pub async fn dry_run(
     clients: &Clients,
     project: &str,
     built: &Built,
+    images: &PushedImages,
     poll_interval: Duration,
     interrupts: &mut Interrupts,
 ) -> Result<Plan, Error> {
@@ -130,6 +131,7 @@ pub async fn dry_run(
             project,
             built,
             existing_id.as_deref(),
+            images,
         ))
         .await;
     let Some(parameters) = resolved else {

@@ -49,13 +49,18 @@ impl Network {
     }
 }
 
+/// The image each built service runs: service name -> `repository@sha256:...` (in Amazon ECR).
+pub type PushedImages = BTreeMap<String, String>;
+
 /// Resolve every parameter `built` asks for. `existing_stack` is the stack being updated, if any:
-/// file systems it already owns are not passed back to it as "retained".
+/// file systems it already owns are not passed back to it as "retained". `images` holds what was
+/// pushed for the services with `build:`.
 pub async fn resolve(
     clients: &Clients,
     project: &str,
     built: &Built,
     existing_stack: Option<&str>,
+    images: &PushedImages,
 ) -> Result<Vec<(String, String)>, Error> {
     let needs_network = built.parameters.iter().any(|p| {
         matches!(
@@ -129,6 +134,13 @@ pub async fn resolve(
             (ParameterSource::SecretValue { secret, from }, _) => read_secret(secret, from)?,
             (ParameterSource::RetainedFileSystem { volume }, _) => {
                 retained.get(volume).cloned().unwrap_or_default()
+            }
+            (ParameterSource::BuiltImage { service }, _) => {
+                images.get(service).cloned().ok_or_else(|| {
+                    Error::Precondition(format!(
+                        "internal error: no image was pushed for service {service:?}"
+                    ))
+                })?
             }
         };
         values.push((input.name.clone(), value));

@@ -10,11 +10,13 @@ use crate::interrupt::Interrupts;
 use crate::lifecycle::changeset::{self, ChangeSetRequest, Prepared};
 use crate::lifecycle::cleanup::{self, Leftovers};
 use crate::lifecycle::events::EventFeed;
+use crate::lifecycle::parameters::{self, PushedImages};
 use crate::lifecycle::progress::{Progress, ProgressEvent};
 use crate::lifecycle::resource_names::ResourceNames;
 use crate::lifecycle::watch::{Ended, Watcher};
+use crate::lifecycle::{preconditions, upload};
 use crate::stack::{self, DeployTarget, Phase, StackInfo};
-use crate::{lifecycle::parameters, lifecycle::preconditions, lifecycle::upload, Clients, Error};
+use crate::{Clients, Error};
 
 #[derive(Debug, Clone)]
 pub struct UpOptions {
@@ -22,6 +24,8 @@ pub struct UpOptions {
     pub detach: bool,
     /// Time between two looks at the stack.
     pub poll_interval: Duration,
+    /// What was pushed for the services with `build:`.
+    pub images: PushedImages,
 }
 
 impl Default for UpOptions {
@@ -29,6 +33,7 @@ impl Default for UpOptions {
         UpOptions {
             detach: false,
             poll_interval: Duration::from_secs(5),
+            images: PushedImages::new(),
         }
     }
 }
@@ -116,6 +121,7 @@ pub async fn up(
             project,
             built,
             existing_id.as_deref(),
+            &options.images,
         ))
         .await;
     let Some(parameters) = resolved else {

@@ -16,8 +16,9 @@ use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
+use crate::operate::ps;
 use crate::operate::stack_info::{self, AppService};
-use crate::{operate::ps, Clients, Error};
+use crate::{Clients, Error};
 
 /// The program the AWS CLI runs for ECS Exec and SSM sessions.
 pub const PLUGIN: &str = "session-manager-plugin";

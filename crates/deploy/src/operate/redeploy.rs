@@ -2,7 +2,8 @@
 //! so tasks are replaced and pull their image again. A rebuilt `:latest` (same tag, so the same
 //! template and no change for CloudFormation) rolls out this way.
 
-use crate::{operate::stack_info, Clients, Error};
+use crate::operate::stack_info;
+use crate::{Clients, Error};
 
 /// A service whose new deployment ECS accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -178,6 +178,7 @@ pub fn small_built() -> Built {
         warnings: Vec::new(),
         parameters: Vec::new(),
         preconditions: Vec::new(),
+        images: Vec::new(),
     }
 }
 

@@ -15,6 +15,7 @@ pub fn run(project_args: &ProjectArgs, aws: &AwsArgs) -> anyhow::Result<ExitCode
             &clients,
             &project.name,
             &built,
+            &Default::default(),
             poll_interval(),
             &mut interrupts,
         )

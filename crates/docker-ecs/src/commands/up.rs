@@ -18,6 +18,7 @@ pub fn run(project_args: &ProjectArgs, aws: &AwsArgs, args: &UpArgs) -> anyhow::
     let options = UpOptions {
         detach: args.detach,
         poll_interval: poll_interval(),
+        ..UpOptions::default()
     };
     let outcome = super::runtime()?.block_on(async {
         let clients = Clients::load(&aws_options(aws)).await?;

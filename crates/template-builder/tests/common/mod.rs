@@ -165,6 +165,15 @@ pub fn plan(built: &template_builder::Built) -> String {
     for precondition in &built.preconditions {
         out.push_str(&format!("  - {precondition:?}\n"));
     }
+    if !built.images.is_empty() {
+        out.push_str("images:\n");
+        for image in &built.images {
+            out.push_str(&format!("  - {:?}\n", image.spec));
+            for target in &image.targets {
+                out.push_str(&format!("    -> {target:?}\n"));
+            }
+        }
+    }
     out.replace(&format!("{}/", root.display()), "<workspace>/")
 }
 

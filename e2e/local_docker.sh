@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# A Docker daemon and an image registry of our own, for the tests and the demo: the daemon listens on
+# a unix socket under DIR, the registry on 127.0.0.1 only, and both keep their state under DIR.
+#
+#   local_docker.sh start DIR   start both; prints the variables that point tools at them:
+#                                 DOCKER_HOST=unix://DIR/docker.sock
+#                                 DOCKER_ECS_E2E_REGISTRY=127.0.0.1:PORT
+#                               and imports Debian's busybox-static as the image busybox:1.36, so
+#                               Dockerfiles can start FROM it with no network.
+#   local_docker.sh stop DIR    stop what `start DIR` started (DIR itself is left to the caller)
+#
+# Needs root (dockerd) and Debian's docker.io, docker-registry and busybox-static packages; .ci/run
+# installs them. The daemon uses the vfs storage driver and no bridge or iptables rules, so it needs
+# no kernel features beyond what a container build of FROM-scratch images uses.
+set -euo pipefail
+
+usage() {
+    echo "usage: $0 start|stop DIR" >&2
+    exit 2
+}
+
+[ $# -eq 2 ] || usage
+command=$1
+dir=$2
+
+wait_for() { # what, seconds, command...
+    local what=$1 seconds=$2
+    shift 2
+    local deadline=$((SECONDS + seconds))
+    until "$@" >/dev/null 2>&1; do
+        if [ $SECONDS -ge $deadline ]; then
+            echo "local_docker.sh: $what did not start within ${seconds}s" >&2
+            return 1
+        fi
+        sleep 0.2
+    done
+}
+
+stop_pid() { # pidfile
+    local pidfile=$1 pid
+    [ -f "$pidfile" ] || return 0
+    pid=$(cat "$pidfile")
+    if kill "$pid" 2>/dev/null; then
+        for _ in $(seq 1 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -f "$pidfile"
+}
+
+import_busybox() {
+    local rootfs="$dir/busybox-rootfs"
+    rm -rf "$rootfs"
+    mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/etc"
+    cp /bin/busybox "$rootfs/bin/busybox"
+    for applet in $("$rootfs/bin/busybox" --list); do
+        [ "$applet" = busybox ] || ln -s busybox "$rootfs/bin/$applet"
+    done
+    echo 'root:x:0:0:root:/root:/bin/sh' >"$rootfs/etc/passwd"
+    echo 'root:x:0:' >"$rootfs/etc/group"
+    tar -C "$rootfs" -c . | DOCKER_HOST="unix://$dir/docker.sock" docker import \
+        --change 'CMD ["sh"]' - busybox:1.36 >/dev/null
+    rm -rf "$rootfs"
+}
+
+start() {
+    for tool in dockerd docker-registry docker busybox; do
+        command -v "$tool" >/dev/null || {
+            echo "local_docker.sh: $tool not found: install Debian's docker.io, docker-registry and busybox-static" >&2
+            exit 1
+        }
+    done
+    mkdir -p "$dir/data" "$dir/exec" "$dir/registry"
+    dockerd --storage-driver=vfs --iptables=false --ip-masq=false --bridge=none \
+        --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
+        -H "unix://$dir/docker.sock" >"$dir/dockerd.log" 2>&1 &
+    cat >"$dir/registry.yml" <<EOF
+version: 0.1
+log: {level: info}
+storage: {filesystem: {rootdirectory: $dir/registry}, delete: {enabled: true}}
+http: {addr: "127.0.0.1:0"}
+EOF
+    docker-registry serve "$dir/registry.yml" >"$dir/registry.log" 2>&1 &
+    echo $! >"$dir/registry.pid"
+    wait_for "the registry" 20 grep -q 'listening on 127.0.0.1:' "$dir/registry.log" || {
+        cat "$dir/registry.log" >&2
+        exit 1
+    }
+    local port
+    port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$dir/registry.log" | head -n 1 | sed 's/.*://')
+    wait_for "dockerd" 60 env DOCKER_HOST="unix://$dir/docker.sock" docker version || {
+        tail -n 20 "$dir/dockerd.log" >&2
+        exit 1
+    }
+    import_busybox
+    echo "DOCKER_HOST=unix://$dir/docker.sock"
+    echo "DOCKER_ECS_E2E_REGISTRY=127.0.0.1:$port"
+}
+
+stop() {
+    stop_pid "$dir/registry.pid"
+    stop_pid "$dir/dockerd.pid"
+}
+
+case "$command" in
+start) start ;;
+stop) stop ;;
+*) usage ;;
+esac
