@@ -6,6 +6,9 @@
 The extra types are defined in moto_ext/cloudformation_models.py; they must be imported before moto parses its
 first template, which is why this is a launcher and not a plugin. Written for the moto version pinned in
 requirements.txt: any other version is refused, because the models reach into moto's backends.
+
+With DOCKER_ECS_E2E_REGISTRY=127.0.0.1:PORT (a registry e2e/local_docker.sh started), ECR repositories are in that
+registry (moto_ext/ecr_registry.py): `docker push` to a repositoryUri works and DescribeImages sees the image.
 """
 
 import os
@@ -36,6 +39,9 @@ def main(argv: list[str]) -> None:
     from moto_ext import features  # properties of the service extensions moto drops
 
     features.apply_all()
+    from moto_ext import ecr_registry  # ECR images in the registry DOCKER_ECS_E2E_REGISTRY names, if any
+
+    ecr_registry.apply_all()
     from moto.server import main as moto_server
 
     if not any(a in ("-H", "--host") for a in argv):
