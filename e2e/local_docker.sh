@@ -7,7 +7,10 @@
 #                                 DOCKER_ECS_E2E_REGISTRY=127.0.0.1:PORT
 #                               and imports Debian's busybox-static as the image busybox:1.36, so
 #                               Dockerfiles can start FROM it with no network.
-#   local_docker.sh stop DIR    stop what `start DIR` started (DIR itself is left to the caller)
+#   local_docker.sh start-registry DIR   only the registry (no root needed), for a daemon of your own:
+#                               any dockerd on this host's network pushes to 127.0.0.1 without TLS
+#   local_docker.sh start-daemon DIR     only the daemon (with busybox:1.36)
+#   local_docker.sh stop DIR    stop what the start commands started (DIR itself is left to the caller)
 #
 # Needs root (dockerd) and Debian's docker.io, docker-registry and busybox-static packages; .ci/run
 # installs them. The daemon uses the vfs storage driver and no bridge or iptables rules, so it needs
@@ -15,7 +18,7 @@
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 start|stop DIR" >&2
+    echo "usage: $0 start|start-registry|start-daemon|stop DIR" >&2
     exit 2
 }
 
@@ -65,17 +68,18 @@ import_busybox() {
     rm -rf "$rootfs"
 }
 
-start() {
-    for tool in dockerd docker-registry docker busybox; do
+need() {
+    for tool in "$@"; do
         command -v "$tool" >/dev/null || {
             echo "local_docker.sh: $tool not found: install Debian's docker.io, docker-registry and busybox-static" >&2
             exit 1
         }
     done
-    mkdir -p "$dir/data" "$dir/exec" "$dir/registry"
-    dockerd --storage-driver=vfs --iptables=false --ip-masq=false --bridge=none \
-        --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
-        -H "unix://$dir/docker.sock" >"$dir/dockerd.log" 2>&1 &
+}
+
+start_registry() {
+    need docker-registry
+    mkdir -p "$dir/registry"
     cat >"$dir/registry.yml" <<EOF
 version: 0.1
 log: {level: info}
@@ -90,13 +94,29 @@ EOF
     }
     local port
     port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$dir/registry.log" | head -n 1 | sed 's/.*://')
+    echo "DOCKER_ECS_E2E_REGISTRY=127.0.0.1:$port"
+}
+
+start_daemon() {
+    need dockerd docker busybox
+    mkdir -p "$dir/data" "$dir/exec"
+    dockerd --storage-driver=vfs --iptables=false --ip-masq=false --bridge=none \
+        --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
+        -H "unix://$dir/docker.sock" >"$dir/dockerd.log" 2>&1 &
     wait_for "dockerd" 60 env DOCKER_HOST="unix://$dir/docker.sock" docker version || {
         tail -n 20 "$dir/dockerd.log" >&2
         exit 1
     }
     import_busybox
     echo "DOCKER_HOST=unix://$dir/docker.sock"
-    echo "DOCKER_ECS_E2E_REGISTRY=127.0.0.1:$port"
+}
+
+start() {
+    need dockerd docker-registry docker busybox
+    local registry
+    registry=$(start_registry)
+    start_daemon
+    echo "$registry"
 }
 
 stop() {
@@ -106,6 +126,8 @@ stop() {
 
 case "$command" in
 start) start ;;
+start-registry) start_registry ;;
+start-daemon) start_daemon ;;
 stop) stop ;;
 *) usage ;;
 esac

@@ -5,19 +5,30 @@
 Without AWS_ENDPOINT_URL the test starts its own launcher on a free 127.0.0.1 port and stops it afterwards.
 The template has the shape docker-ecs generates: one stack with a cluster, a Fargate service behind a load
 balancer, service discovery, a secret, EFS, autoscaling and a GPU capacity provider, wired with Ref and GetAtt.
+
+EcrRegistry checks ECR with real pushes: it always starts its own launcher, daemon and registry (root, and Debian's
+docker.io, docker-registry and busybox-static; skipped only where dockerd is not installed).
 """
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
+import urllib.error
 import urllib.request
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import boto3
 
@@ -931,6 +942,301 @@ class LauncherModels(unittest.TestCase):
                 ecs.execute_command(cluster="execapp", command="sh", **call)
             self.assertIn(message, str(refused.exception))
         cfn.delete_stack(StackName="execapp")
+
+
+class EcrRegistry(unittest.TestCase):
+    """ECR backed by a real registry (moto_ext/ecr_registry.py): `docker login` with the token, `docker push` to the
+    repositoryUri, then the ECR API sees the pushed image. Starts its own daemon and registry (e2e/local_docker.sh,
+    which needs root) and its own launcher pointed at that registry; the user's docker config is never used."""
+
+    endpoint: str
+    registry: str
+    work: str
+    server: subprocess.Popen | None = None
+    server_log: Any = None
+    docker_env: dict[str, str]
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        if shutil.which("dockerd") is None:
+            raise unittest.SkipTest("dockerd is not installed (Debian's docker.io): no daemon to push images with")
+        cls.work = tempfile.mkdtemp(prefix="docker-ecs-ecr-test-")
+        try:
+            cls._start()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def _start(cls) -> None:
+        started = subprocess.run(
+            ["bash", os.path.join(HERE, "local_docker.sh"), "start", os.path.join(cls.work, "docker")],
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        if started.returncode != 0:
+            raise RuntimeError(f"local_docker.sh start failed ({started.returncode}):\n{started.stderr}")
+        printed = dict(line.split("=", 1) for line in started.stdout.splitlines() if "=" in line)
+        cls.registry = printed["DOCKER_ECS_E2E_REGISTRY"]
+        config = os.path.join(cls.work, "docker-config")
+        os.makedirs(config)
+        cls.docker_env = {**os.environ, "DOCKER_HOST": printed["DOCKER_HOST"], "DOCKER_CONFIG": config}
+        port = _free_port()
+        cls.server_log = open(os.path.join(cls.work, "moto.log"), "w")
+        cls.server = subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "moto_launcher.py"), "-H", "127.0.0.1", "-p", str(port)],
+            env={**os.environ, "DOCKER_ECS_E2E_REGISTRY": cls.registry},
+            stdout=subprocess.DEVNULL,
+            stderr=cls.server_log,
+        )
+        cls.endpoint = f"http://127.0.0.1:{port}"
+        _wait_ready(cls.endpoint, cls.server)
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        if cls.server is not None:
+            cls.server.terminate()
+            cls.server.wait(timeout=10)
+            cls.server = None
+        if cls.server_log is not None:
+            cls.server_log.close()
+        subprocess.run(["bash", os.path.join(HERE, "local_docker.sh"), "stop", os.path.join(cls.work, "docker")])
+        shutil.rmtree(cls.work, ignore_errors=True)
+
+    def setUp(self) -> None:
+        urllib.request.urlopen(urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST"))
+        self.ecr = boto3.client(
+            "ecr",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
+    def docker(self, *args: str, stdin: str | None = None, cwd: str | None = None) -> str:
+        run = subprocess.run(
+            ["docker", *args], input=stdin, cwd=cwd, env=self.docker_env, capture_output=True, text=True, timeout=300
+        )
+        self.assertEqual(run.returncode, 0, f"docker {' '.join(args)}:\n{run.stdout}\n{run.stderr}")
+        return run.stdout
+
+    def registry_get(self, path: str) -> tuple[int, bytes]:
+        """GET on the registry's own API v2, as docker pull would (schema 2 manifests)."""
+        request = urllib.request.Request(
+            f"http://{self.registry}/v2/{path}",
+            headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def login(self) -> str:
+        """`docker login` with GetAuthorizationToken's answer, the way a tool logs in to ECR."""
+        data = self.ecr.get_authorization_token()["authorizationData"][0]
+        user, password = base64.b64decode(data["authorizationToken"]).decode().split(":", 1)
+        self.assertEqual(user, "AWS")
+        self.assertEqual(data["proxyEndpoint"], f"https://{self.registry}")
+        self.assertGreater(data["expiresAt"], datetime.now(timezone.utc) + timedelta(hours=11))
+        self.docker("login", "--username", user, "--password-stdin", data["proxyEndpoint"], stdin=password)
+        return data["proxyEndpoint"]
+
+    def build_and_push(self, uri: str, tag: str, content: str) -> str:
+        """Builds FROM busybox:1.36 with a file of its own, pushes it as uri:tag; the digest docker push printed."""
+        context = tempfile.mkdtemp(dir=self.work)
+        with open(os.path.join(context, "Dockerfile"), "w") as f:
+            f.write(f"FROM busybox:1.36\nRUN echo {content} > /content\n")
+        self.docker("build", "--quiet", "--tag", f"{uri}:{tag}", context)
+        pushed = self.docker("push", f"{uri}:{tag}")
+        found = re.search(rf"^{re.escape(tag)}: digest: (sha256:[0-9a-f]{{64}}) size: \d+$", pushed, re.MULTILINE)
+        self.assertIsNotNone(found, pushed)
+        return found.group(1)  # type: ignore[union-attr]
+
+    def test_push_then_describe_get_and_delete(self) -> None:
+        created = self.ecr.create_repository(
+            repositoryName="ecrtest/web",
+            encryptionConfiguration={"encryptionType": "AES256"},
+            imageScanningConfiguration={"scanOnPush": True},
+            tags=[{"Key": "com.docker.compose.project", "Value": "ecrtest"}],
+        )["repository"]
+        uri = created["repositoryUri"]
+        self.assertEqual(uri, f"{self.registry}/ecrtest/web")
+        self.assertEqual(self.ecr.describe_images(repositoryName="ecrtest/web")["imageDetails"], [])
+        self.login()
+        digest = self.build_and_push(uri, "1", "one")
+
+        by_tag = self.ecr.describe_images(repositoryName="ecrtest/web", imageIds=[{"imageTag": "1"}])["imageDetails"]
+        self.assertEqual([(d["imageDigest"], d["imageTags"]) for d in by_tag], [(digest, ["1"])])
+        detail = by_tag[0]
+        self.assertEqual(detail["repositoryName"], "ecrtest/web")
+        self.assertEqual(detail["imageManifestMediaType"], "application/vnd.docker.distribution.manifest.v2+json")
+        self.assertGreater(detail["imageSizeInBytes"], 0)
+        self.assertLessEqual(detail["imagePushedAt"], datetime.now(timezone.utc))
+        by_digest = self.ecr.describe_images(repositoryName="ecrtest/web", imageIds=[{"imageDigest": digest}])
+        self.assertEqual(by_digest["imageDetails"], by_tag, "the same image, with the same push time")
+        self.assertEqual(self.ecr.describe_images(repositoryName="ecrtest/web")["imageDetails"], by_tag)
+        both = self.ecr.describe_images(
+            repositoryName="ecrtest/web", imageIds=[{"imageTag": "1", "imageDigest": digest}]
+        )
+        self.assertEqual(both["imageDetails"], by_tag)
+
+        # A second tag on the same image, and another image.
+        self.docker("tag", f"{uri}:1", f"{uri}:latest")
+        self.docker("push", f"{uri}:latest")
+        other = self.build_and_push(uri, "2", "two")
+        self.assertNotEqual(other, digest)
+        described = self.ecr.describe_images(repositoryName="ecrtest/web")["imageDetails"]
+        self.assertEqual(
+            sorted((d["imageDigest"], d["imageTags"]) for d in described),
+            sorted([(digest, ["1", "latest"]), (other, ["2"])]),
+        )
+        listed = self.ecr.list_images(repositoryName="ecrtest/web")["imageIds"]
+        self.assertEqual(
+            sorted((i["imageTag"], i["imageDigest"]) for i in listed), [("1", digest), ("2", other), ("latest", digest)]
+        )
+
+        # BatchGetImage: the manifest as pushed (its sha256 is the digest), failures for what is not there.
+        got = self.ecr.batch_get_image(
+            repositoryName="ecrtest/web",
+            imageIds=[
+                {"imageTag": "1"},
+                {"imageDigest": other},
+                {"imageTag": "nope"},
+                {"imageTag": "2", "imageDigest": digest},
+            ],
+        )
+        self.assertEqual(
+            [i["imageId"] for i in got["images"]], [{"imageDigest": digest, "imageTag": "1"}, {"imageDigest": other}]
+        )
+        for image in got["images"]:
+            self.assertEqual(
+                "sha256:" + hashlib.sha256(image["imageManifest"].encode()).hexdigest(), image["imageId"]["imageDigest"]
+            )
+            self.assertEqual(json.loads(image["imageManifest"])["schemaVersion"], 2)
+        self.assertEqual(
+            [(f["imageId"], f["failureCode"]) for f in got["failures"]],
+            [
+                ({"imageTag": "nope"}, "ImageNotFound"),
+                ({"imageTag": "2", "imageDigest": digest}, "ImageTagDoesNotMatchDigest"),
+            ],
+        )
+
+        # What is not there.
+        with self.assertRaises(self.ecr.exceptions.ImageNotFoundException):
+            self.ecr.describe_images(repositoryName="ecrtest/web", imageIds=[{"imageTag": "nope"}])
+        with self.assertRaises(self.ecr.exceptions.ImageNotFoundException):
+            self.ecr.describe_images(repositoryName="ecrtest/web", imageIds=[{"imageDigest": "sha256:" + "0" * 64}])
+        for call in (self.ecr.describe_images, self.ecr.list_images):
+            with self.assertRaises(self.ecr.exceptions.RepositoryNotFoundException):
+                call(repositoryName="ecrtest/nothere")
+        with self.assertRaises(self.ecr.exceptions.RepositoryNotFoundException):
+            self.ecr.batch_get_image(repositoryName="ecrtest/nothere", imageIds=[{"imageTag": "1"}])
+
+        # Deleting: refused while images are there, unless forced; forced, the images go from the registry.
+        with self.assertRaises(self.ecr.exceptions.RepositoryNotEmptyException):
+            self.ecr.delete_repository(repositoryName="ecrtest/web")
+        self.assertEqual(len(self.ecr.describe_images(repositoryName="ecrtest/web")["imageDetails"]), 2)
+        self.ecr.delete_repository(repositoryName="ecrtest/web", force=True)
+        with self.assertRaises(self.ecr.exceptions.RepositoryNotFoundException):
+            self.ecr.describe_repositories(repositoryNames=["ecrtest/web"])
+        status, body = self.registry_get("ecrtest/web/tags/list")
+        self.assertFalse(status == 200 and json.loads(body).get("tags"), body)
+        for gone in (digest, other):
+            self.assertEqual(self.registry_get(f"ecrtest/web/manifests/{gone}")[0], 404)
+
+    def test_a_repository_created_again_after_a_reset_is_empty(self) -> None:
+        """The registry outlives moto's state; a repository created anew has no images, as on AWS."""
+        uri = self.ecr.create_repository(repositoryName="ecrtest/again")["repository"]["repositoryUri"]
+        self.login()
+        self.build_and_push(uri, "1", "again")
+        urllib.request.urlopen(urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST"))
+        with self.assertRaises(self.ecr.exceptions.RepositoryNotFoundException):
+            self.ecr.describe_images(repositoryName="ecrtest/again")
+        self.ecr.create_repository(repositoryName="ecrtest/again")
+        self.assertEqual(self.ecr.describe_images(repositoryName="ecrtest/again")["imageDetails"], [])
+        self.assertEqual(self.ecr.list_images(repositoryName="ecrtest/again")["imageIds"], [])
+
+    def test_repository_settings_as_on_aws(self) -> None:
+        """What moto already does like ECR, checked here with the registry's URIs."""
+        tags = [{"Key": "com.docker.compose.project", "Value": "ecrtest"}]
+        self.ecr.create_repository(
+            repositoryName="ecrtest/api",
+            encryptionConfiguration={"encryptionType": "AES256"},
+            imageScanningConfiguration={"scanOnPush": True},
+            tags=tags,
+        )
+        self.ecr.create_repository(repositoryName="ecrtest/worker")
+        with self.assertRaises(self.ecr.exceptions.RepositoryAlreadyExistsException):
+            self.ecr.create_repository(repositoryName="ecrtest/api")
+
+        everything = self.ecr.describe_repositories()["repositories"]
+        self.assertEqual(sorted(r["repositoryName"] for r in everything), ["ecrtest/api", "ecrtest/worker"])
+        api = self.ecr.describe_repositories(repositoryNames=["ecrtest/api"])["repositories"]
+        self.assertEqual(len(api), 1)
+        self.assertEqual(api[0]["repositoryUri"], f"{self.registry}/ecrtest/api")
+        self.assertEqual(api[0]["repositoryArn"], "arn:aws:ecr:us-east-1:123456789012:repository/ecrtest/api")
+        self.assertEqual(api[0]["encryptionConfiguration"], {"encryptionType": "AES256"})
+        self.assertEqual(api[0]["imageScanningConfiguration"], {"scanOnPush": True})
+        self.assertEqual(api[0]["imageTagMutability"], "MUTABLE")
+        with self.assertRaises(self.ecr.exceptions.RepositoryNotFoundException):
+            self.ecr.describe_repositories(repositoryNames=["ecrtest/api", "ecrtest/nothere"])
+        self.assertEqual(self.ecr.list_tags_for_resource(resourceArn=api[0]["repositoryArn"])["tags"], tags)
+
+        with self.assertRaises(self.ecr.exceptions.LifecyclePolicyNotFoundException):
+            self.ecr.get_lifecycle_policy(repositoryName="ecrtest/api")
+        policy = json.dumps(
+            {
+                "rules": [
+                    {
+                        "rulePriority": 1,
+                        "description": "untagged images go after a day",
+                        "selection": {
+                            "tagStatus": "untagged",
+                            "countType": "sinceImagePushed",
+                            "countUnit": "days",
+                            "countNumber": 1,
+                        },
+                        "action": {"type": "expire"},
+                    }
+                ]
+            }
+        )
+        put = self.ecr.put_lifecycle_policy(repositoryName="ecrtest/api", lifecyclePolicyText=policy)
+        self.assertEqual((put["repositoryName"], put["lifecyclePolicyText"]), ("ecrtest/api", policy))
+        got = self.ecr.get_lifecycle_policy(repositoryName="ecrtest/api")
+        self.assertEqual((got["registryId"], got["lifecyclePolicyText"]), ("123456789012", policy))
+
+        # An empty repository is deleted without force.
+        self.ecr.delete_repository(repositoryName="ecrtest/worker")
+
+    def test_cloudformation_repository(self) -> None:
+        """AWS::ECR::Repository: GetAtt RepositoryUri names the registry; EmptyOnDelete empties it with the stack."""
+        cfn = boto3.client(
+            "cloudformation",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        body = {
+            "Resources": {
+                "Repository": {
+                    "Type": "AWS::ECR::Repository",
+                    "Properties": {"RepositoryName": "ecrtest/stacked", "EmptyOnDelete": True},
+                }
+            },
+            "Outputs": {"Uri": {"Value": {"Fn::GetAtt": ["Repository", "RepositoryUri"]}}},
+        }
+        cfn.create_stack(StackName="ecrtest", TemplateBody=json.dumps(body))
+        stack = cfn.describe_stacks(StackName="ecrtest")["Stacks"][0]
+        self.assertEqual(stack["Outputs"][0]["OutputValue"], f"{self.registry}/ecrtest/stacked")
+        self.login()
+        digest = self.build_and_push(stack["Outputs"][0]["OutputValue"], "1", "stacked")
+        cfn.delete_stack(StackName="ecrtest")
+        self.assertEqual(self.ecr.describe_repositories()["repositories"], [])
+        self.assertEqual(self.registry_get(f"ecrtest/stacked/manifests/{digest}")[0], 404)
 
 
 if __name__ == "__main__":
