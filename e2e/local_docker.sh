@@ -39,13 +39,19 @@ wait_for() { # what, seconds, command...
     done
 }
 
+running() { # pid: alive and not a zombie (a stopped daemon's parent may be slow to reap it)
+    local state
+    state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+    case "$state" in Z*) return 1 ;; esac
+}
+
 stop_pid() { # pidfile
     local pidfile=$1 pid
     [ -f "$pidfile" ] || return 0
     pid=$(cat "$pidfile")
     if kill "$pid" 2>/dev/null; then
         for _ in $(seq 1 100); do
-            kill -0 "$pid" 2>/dev/null || break
+            running "$pid" || break
             sleep 0.1
         done
         kill -9 "$pid" 2>/dev/null || true
