@@ -187,6 +187,13 @@ impl Docker {
         home.map(PathBuf::from).unwrap_or_default().join(".docker")
     }
 
+    /// Where temporary files go: TMPDIR of the CLI's environment, else the system's.
+    pub(crate) fn temp_dir(&self) -> PathBuf {
+        self.var("TMPDIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(std::env::temp_dir)
+    }
+
     /// Where the CLI looks for the daemon, as a user would check it.
     fn endpoint(&self) -> String {
         if let Some(host) = self.var("DOCKER_HOST") {

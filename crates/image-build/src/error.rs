@@ -70,6 +70,13 @@ pub enum Error {
     },
 }
 
+impl Error {
+    pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+        let context = context.into();
+        move |error| Error::Io { context, error }
+    }
+}
+
 /// One thing that stops a build, found before anything is built.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {

@@ -4,17 +4,25 @@
 //! output image ids and pushed manifest digests; the registry credentials come from the caller.
 //!
 //! [`Docker::connect`] finds the CLI and its daemon, [`Docker::check`] reports everything that
-//! would stop a build before anything is built.
+//! would stop a build before anything is built, [`Docker::build_all`] builds several images at once.
+//! Progress is a stream of [`BuildEvent`]s; this crate prints nothing.
 //!
-//! One file per concern: `docker` (the CLI and its daemon), `check`, `error`.
+//! One file per concern: `docker` (the CLI and its daemon), `check`, `args` (the `docker build`
+//! command line of a spec), `build`, `output` (docker's output as clean lines), `events`, `error`.
 
 // Every dependency in Cargo.toml is used, or clippy -D warnings says which is not. (Unit-test builds
 // also see the dev-dependencies, which only some targets use.)
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+mod args;
+mod build;
 mod check;
 mod docker;
 mod error;
+mod events;
+mod output;
 
+pub use build::{local_tag, LocalImage, LOCAL_REGISTRY, TAIL_LINES};
 pub use docker::{Docker, DOCKER_CLI_VARIABLE};
 pub use error::{Error, Problem};
+pub use events::BuildEvent;
