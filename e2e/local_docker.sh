@@ -125,9 +125,21 @@ start() {
     echo "$registry"
 }
 
+# dockerd leaves exec/netns/default mounted once a container used the host network (`docker build
+# --network host`), even after a clean shutdown; DIR could not be removed with it there.
+unmount_leftovers() {
+    [ -d "$dir" ] && [ -r /proc/self/mountinfo ] || return 0
+    local root mount
+    root=$(cd "$dir" && pwd -P)
+    for mount in $(awk -v root="$root/" 'index($5, root) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+        umount "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null || true
+    done
+}
+
 stop() {
     stop_pid "$dir/registry.pid"
     stop_pid "$dir/dockerd.pid"
+    unmount_leftovers
 }
 
 case "$command" in
