@@ -33,6 +33,9 @@ pub enum Error {
     /// `ps`/`logs` on a project that has no stack in this region.
     #[error("no application named \"{project}\" is deployed in {region} (no CloudFormation stack \"{project}\"): run `docker ecs up` first, or check --project-name and --region")]
     NoStack { project: String, region: String },
+    /// Building or pushing an image with the user's docker failed (its own message says how).
+    #[error(transparent)]
+    Image(#[from] image_build::Error),
     /// A command-line value we cannot use (a bad --since, an unknown service, a label without `=`).
     #[error("{0}")]
     InvalidArgument(String),

@@ -22,7 +22,7 @@ mod table;
 pub use aws::{AwsOptions, Clients};
 pub use error::Error;
 pub use interrupt::Interrupts;
-pub use lifecycle::{down, dryrun, parameters, preconditions, progress, up};
+pub use lifecycle::{down, dryrun, images, parameters, preconditions, progress, up};
 pub use operate::{
     exec, log_format, logs, ls, ports, ps, redeploy, secrets, stack_info, time_args,
 };

@@ -42,6 +42,7 @@ fn options() -> DownOptions {
     DownOptions {
         detach: false,
         poll_interval: Duration::from_millis(5),
+        remove_images: false,
     }
 }
 
@@ -158,7 +159,8 @@ async fn deletes_the_stack_and_says_efs_data_is_retained() {
     assert_eq!(
         outcome,
         DownOutcome::Removed {
-            retained_file_systems: vec!["fs-1234".into(), "fs-reused".into()]
+            retained_file_systems: vec!["fs-1234".into(), "fs-reused".into()],
+            removed_repositories: Vec::new(),
         }
     );
     assert_eq!(delete.num_calls(), 1);

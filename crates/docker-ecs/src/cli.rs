@@ -90,6 +90,10 @@ pub enum Command {
     Exec(ExecArgs),
     /// Delete the application's stack (EFS volumes are retained)
     Down(DownArgs),
+    /// Build the images of services with `build:` with your docker (nothing is pushed)
+    Build(BuildArgs),
+    /// Build and push the images of services with `build:` to Amazon ECR (nothing is deployed)
+    Push(BuildArgs),
     /// List the application's tasks and services
     Ps(PsArgs),
     /// Show the application's logs from CloudWatch Logs
@@ -119,6 +123,19 @@ pub struct UpArgs {
     /// are pulled again
     #[arg(long, conflicts_with_all = ["detach", "dry_run"])]
     pub force_new_deployment: bool,
+    /// Build images before deploying (what `up` always does: docker's cache keeps an unchanged
+    /// build quick, and a changed one must not be missed)
+    #[arg(long)]
+    pub build: bool,
+    /// Do not build: deploy the images last pushed to Amazon ECR under each service's tag
+    #[arg(long, conflicts_with_all = ["build", "dry_run"])]
+    pub no_build: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Services to build (default: every service with `build:`)
+    pub services: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +169,20 @@ pub struct DownArgs {
     /// Return once the deletion has started, without waiting
     #[arg(short = 'd', long)]
     pub detach: bool,
+    /// Also remove images: `all` deletes the Amazon ECR repositories `up` created for the
+    /// project, with their images (after the stack is gone)
+    #[arg(long, value_enum, value_name = "TYPE", conflicts_with = "detach")]
+    pub rmi: Option<RemoveImages>,
+}
+
+/// `down --rmi`: which images go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RemoveImages {
+    /// The repositories `up` created for the project's `build:` services
+    All,
+    /// Images without a custom `image:` name; none here: every pushed image is named (accepted for
+    /// compatibility, removes nothing)
+    Local,
 }
 
 #[derive(Debug, Args)]

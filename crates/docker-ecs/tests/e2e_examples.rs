@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{copy_dir, examples_dir, log_tail, str_at, Moto};
+use crate::common::{copy_dir, examples_dir, log_tail, str_at, LocalDocker, Moto};
 use serde_json::{json, Value};
 
 /// Examples that need infrastructure to exist first; covered by their own test below.
@@ -29,7 +29,10 @@ fn name_of(dir: &Path) -> String {
 
 #[test]
 fn every_example_deploys_and_is_removed() {
-    let moto = Moto::start();
+    // Examples with build: (examples/build-web) build and push through a daemon and registry of
+    // the test's own.
+    let docker = LocalDocker::start();
+    let moto = Moto::start_with_docker(&docker);
     // Examples with HTTPS (examples/secure-web) take their certificate from CERTIFICATE_ARN; the
     // placeholder default is not in ACM, so every example gets a real one (unused without HTTPS).
     let certificate = moto.request_certificate("app.example.com");

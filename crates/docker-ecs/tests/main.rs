@@ -7,6 +7,7 @@ mod common;
 
 mod config_cli;
 mod convert_errors;
+mod e2e_build;
 mod e2e_diff;
 mod e2e_examples;
 mod e2e_exec;

@@ -491,10 +491,7 @@ fn is_remote(context: &str) -> bool {
 fn string_list(value: &Value) -> Option<Vec<String>> {
     match value {
         Value::String(s) => Some(vec![s.clone()]),
-        Value::Array(items) => items
-            .iter()
-            .map(scalar)
-            .collect::<Option<Vec<String>>>(),
+        Value::Array(items) => items.iter().map(scalar).collect::<Option<Vec<String>>>(),
         _ => None,
     }
 }

@@ -43,6 +43,7 @@ macro_rules! examples {
 examples! {
     app_settings => "app-settings",
     aws_extensions => "aws-extensions",
+    build_web => "build-web",
     container_options => "container-options",
     existing_infra => "existing-infra",
     gpu_inference => "gpu-inference",

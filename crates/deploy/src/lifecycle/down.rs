@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use crate::interrupt::Interrupts;
 use crate::lifecycle::events::EventFeed;
-use crate::lifecycle::parameters;
 use crate::lifecycle::progress::{Progress, ProgressEvent};
 use crate::lifecycle::resource_names::ResourceNames;
 use crate::lifecycle::watch::{Ended, Watcher};
+use crate::lifecycle::{parameters, registry};
 use crate::stack::{self, Phase};
 use crate::{Clients, Error};
 
@@ -18,6 +18,9 @@ pub struct DownOptions {
     /// Return once the deletion has started.
     pub detach: bool,
     pub poll_interval: Duration,
+    /// `--rmi all`: once the stack is gone, also delete the Amazon ECR repositories `up` created
+    /// for the project's `build:` services, images included.
+    pub remove_images: bool,
 }
 
 impl Default for DownOptions {
@@ -25,6 +28,7 @@ impl Default for DownOptions {
         DownOptions {
             detach: false,
             poll_interval: Duration::from_secs(5),
+            remove_images: false,
         }
     }
 }
@@ -33,8 +37,11 @@ impl Default for DownOptions {
 pub enum DownOutcome {
     /// No stack by that name.
     NothingToRemove,
-    /// Deleted; these EFS file systems were kept with their data.
-    Removed { retained_file_systems: Vec<String> },
+    /// Deleted; these EFS file systems were kept with their data, these repositories removed.
+    Removed {
+        retained_file_systems: Vec<String>,
+        removed_repositories: Vec<String>,
+    },
     /// `--detach`: deletion started.
     Detached,
     /// Ctrl-C: CloudFormation goes on deleting without us.
@@ -64,6 +71,9 @@ pub async fn down(
             "Nothing to remove: there is no stack {project} in region {}",
             clients.region
         )));
+        if options.remove_images {
+            remove_repositories(clients, project, progress).await?;
+        }
         return Ok(DownOutcome::NothingToRemove);
     };
     if !existing.managed {
@@ -139,11 +149,35 @@ pub async fn down(
                 urls: Vec::new(),
             });
             report_retained(&file_systems, progress);
+            let removed_repositories = if options.remove_images {
+                remove_repositories(clients, project, progress).await?
+            } else {
+                Vec::new()
+            };
             Ok(DownOutcome::Removed {
                 retained_file_systems: file_systems,
+                removed_repositories,
             })
         }
     }
+}
+
+/// `--rmi all`: the project's repositories, once nothing runs their images any more.
+async fn remove_repositories(
+    clients: &Clients,
+    project: &str,
+    progress: &mut dyn Progress,
+) -> Result<Vec<String>, Error> {
+    let removed = registry::remove_repositories(&clients.ecr, project).await?;
+    progress.report(ProgressEvent::Info(if removed.is_empty() {
+        format!("No Amazon ECR repository of project {project} to remove")
+    } else {
+        format!(
+            "Removed Amazon ECR repositories (with their images): {}",
+            removed.join(", ")
+        )
+    }));
+    Ok(removed)
 }
 
 /// Ctrl-C before DeleteStack was sent.

@@ -2,10 +2,12 @@
 //! CloudFormation. `up` reads the account (`parameters`, `preconditions`), makes a change set
 //! (`changeset`, `upload` for large templates), executes it and follows the stack (`watch`: its
 //! `events` and the ECS `rollouts`, shown through `progress` with `resource_names`); what a run
-//! leaves behind when it stops early is removed by `cleanup`.
+//! leaves behind when it stops early is removed by `cleanup`. The images of `build:` services are
+//! built and pushed to Amazon ECR first (`images`, `registry`).
 
 pub mod down;
 pub mod dryrun;
+pub mod images;
 pub mod parameters;
 pub mod preconditions;
 pub mod progress;
@@ -14,6 +16,7 @@ pub mod up;
 mod changeset;
 mod cleanup;
 mod events;
+mod registry;
 mod resource_names;
 mod rollouts;
 mod upload;

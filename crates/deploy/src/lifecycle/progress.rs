@@ -36,12 +36,69 @@ pub enum ProgressEvent {
     },
     /// The first real cause of a failed operation, in full.
     Failure { resource: String, reason: String },
+    /// The image of a `build:` service moved on (built, pushed...).
+    Image { service: String, state: ImageState },
+    /// A line of a service's build output: printed as it comes in plain mode (CI logs), left out
+    /// of the live view (a failed build's last lines are in its error).
+    BuildLog { service: String, line: String },
     /// The operation ended: the stack's final status and, on success, the app's URLs.
     Finished {
         stack: String,
         status: String,
         urls: Vec<String>,
     },
+}
+
+/// Where the image of a `build:` service is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageState {
+    Building,
+    /// Built locally; `id` is the local image id.
+    Built {
+        id: String,
+    },
+    /// Going to Amazon ECR; `bytes` is the image's size when docker said it.
+    Pushing {
+        bytes: Option<u64>,
+    },
+    Pushed {
+        digest: String,
+    },
+    /// Amazon ECR already holds this build: nothing to push.
+    UpToDate {
+        digest: String,
+    },
+    Failed,
+}
+
+impl ImageState {
+    /// In words, for both views.
+    pub fn text(&self) -> String {
+        match self {
+            ImageState::Building => "Building".into(),
+            ImageState::Built { id } => format!("Built {}", short_id(id)),
+            ImageState::Pushing { bytes: Some(bytes) } => {
+                format!("Pushing {:.1} MB", *bytes as f64 / 1_000_000.0)
+            }
+            ImageState::Pushing { bytes: None } => "Pushing".into(),
+            ImageState::Pushed { digest } => format!("Pushed {}", short_id(digest)),
+            ImageState::UpToDate { digest } => {
+                format!("Already in Amazon ECR {}", short_id(digest))
+            }
+            ImageState::Failed => "Build failed".into(),
+        }
+    }
+
+    /// Nothing more will happen to the image in this step.
+    fn is_done(&self) -> bool {
+        !matches!(self, ImageState::Building | ImageState::Pushing { .. })
+    }
+}
+
+/// `sha256:0123456789ab`: enough of a digest or image id to tell two apart.
+fn short_id(id: &str) -> String {
+    let hex = id.trim_start_matches("sha256:");
+    format!("sha256:{}", &hex[..hex.len().min(12)])
 }
 
 /// Where progress goes.
@@ -192,6 +249,10 @@ impl Progress for PlainProgress {
             ProgressEvent::Failure { resource, reason } => {
                 self.line(&format!("FAILED {resource}: {reason}"))
             }
+            ProgressEvent::Image { service, state } => {
+                self.line(&format!("{service} image: {}", state.text()))
+            }
+            ProgressEvent::BuildLog { service, line } => self.line(&format!("{service} | {line}")),
             ProgressEvent::Finished {
                 stack,
                 status,
@@ -322,6 +383,29 @@ impl Progress for TerminalProgress {
             ProgressEvent::Failure { resource, reason } => {
                 self.println(&format!("✘ {resource} failed: {reason}"))
             }
+            ProgressEvent::Image { service, state } => {
+                let label = format!("{service} image");
+                let bar = self.line(&format!("image:{service}"), &label);
+                if bar.is_finished() && !state.is_done() {
+                    // Built, now pushed: the line comes back to life.
+                    bar.reset();
+                    bar.set_style(self.running.clone());
+                    bar.set_prefix(label.clone());
+                    bar.enable_steady_tick(Duration::from_millis(120));
+                }
+                bar.set_message(state.text());
+                if state.is_done() {
+                    let mark = if state == ImageState::Failed {
+                        "✘"
+                    } else {
+                        "✔"
+                    };
+                    bar.set_style(self.done.clone());
+                    bar.set_prefix(format!("{mark} {label}"));
+                    bar.finish();
+                }
+            }
+            ProgressEvent::BuildLog { .. } => {}
             ProgressEvent::Finished {
                 stack,
                 status,
@@ -411,6 +495,65 @@ mod tests {
         let line = &progress.lines["rollout:web service"];
         assert!(!line.is_finished());
         assert_eq!(line.message(), "1/2 tasks running, 1 failed");
+    }
+
+    #[test]
+    fn image_lines_follow_build_and_push() {
+        let buffer = Shared::default();
+        let mut plain = PlainProgress::new(Box::new(buffer.clone()));
+        let mut terminal = TerminalProgress::drawing_to(ProgressDrawTarget::hidden());
+        let events = [
+            ProgressEvent::Image {
+                service: "web".into(),
+                state: ImageState::Building,
+            },
+            ProgressEvent::BuildLog {
+                service: "web".into(),
+                line: "Step 1/2 : FROM busybox:1.36".into(),
+            },
+            ProgressEvent::Image {
+                service: "web".into(),
+                state: ImageState::Built {
+                    id: "sha256:0123456789abcdef0123".into(),
+                },
+            },
+            ProgressEvent::Image {
+                service: "web".into(),
+                state: ImageState::Pushing {
+                    bytes: Some(2_500_000),
+                },
+            },
+        ];
+        for event in events {
+            plain.report(event.clone());
+            terminal.report(event);
+        }
+        assert!(!terminal.lines["image:web"].is_finished());
+        assert_eq!(terminal.lines["image:web"].message(), "Pushing 2.5 MB");
+        let pushed = ProgressEvent::Image {
+            service: "web".into(),
+            state: ImageState::Pushed {
+                digest: "sha256:fedcba9876543210fedc".into(),
+            },
+        };
+        plain.report(pushed.clone());
+        terminal.report(pushed);
+        assert!(terminal.lines["image:web"].is_finished());
+        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.split_once("] ").map(|(_, text)| text))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "web image: Building",
+                "web | Step 1/2 : FROM busybox:1.36",
+                "web image: Built sha256:0123456789ab",
+                "web image: Pushing 2.5 MB",
+                "web image: Pushed sha256:fedcba987654",
+            ]
+        );
     }
 
     #[test]

@@ -58,6 +58,7 @@ macro_rules! mocked {
 pub struct Mocks {
     pub cf: Vec<Rule>,
     pub ecs: Vec<Rule>,
+    pub ecr: Vec<Rule>,
     pub ec2: Vec<Rule>,
     pub elbv2: Vec<Rule>,
     pub iam: Vec<Rule>,
@@ -73,6 +74,7 @@ impl Mocks {
             region: "us-east-1".into(),
             cloudformation: mocked!(aws_sdk_cloudformation, &self.cf),
             ecs: mocked!(aws_sdk_ecs, &self.ecs),
+            ecr: mocked!(aws_sdk_ecr, &self.ecr),
             ec2: mocked!(aws_sdk_ec2, &self.ec2),
             elbv2: mocked!(aws_sdk_elasticloadbalancingv2, &self.elbv2),
             logs: mocked!(aws_sdk_cloudwatchlogs, &Vec::<Rule>::new()),

@@ -1,30 +1,69 @@
 //! `docker ecs diff` (also `up --dry-run`): what `up` would change in the project's stack, read from a
-//! change set that is deleted again. Nothing is deployed.
+//! change set that is deleted again. Nothing is deployed, and nothing remote is built or pushed: the
+//! images of `build:` services are built locally only, to tell which would be new.
 
 use std::process::ExitCode;
+
+use ecs_deploy::images;
 
 use crate::cli::{AwsArgs, ProjectArgs};
 use crate::commands::{aws_options, build_project, poll_interval, write_stdout, INTERRUPTED};
 
 pub fn run(project_args: &ProjectArgs, aws: &AwsArgs) -> anyhow::Result<ExitCode> {
     let (project, built) = build_project(project_args)?;
-    let plan = super::runtime()?.block_on(async {
+    let builds = &built.images;
+    let result = super::runtime()?.block_on(async {
+        let docker = match builds.is_empty() {
+            false => Some(images::prepare(builds).await?),
+            true => None,
+        };
         let clients = ecs_deploy::Clients::load(&aws_options(aws)).await?;
         let mut interrupts = ecs_deploy::Interrupts::ctrl_c();
-        ecs_deploy::dryrun::dry_run(
+        let (pushed, new_images) = match &docker {
+            Some(docker) => {
+                let mut progress = ecs_deploy::progress::for_stderr();
+                let Some(local) = images::build(
+                    docker,
+                    &project.name,
+                    builds,
+                    progress.as_mut(),
+                    &mut interrupts,
+                )
+                .await?
+                else {
+                    return Ok(None);
+                };
+                images::preview(&clients, builds, &local).await?
+            }
+            None => Default::default(),
+        };
+        let plan = ecs_deploy::dryrun::dry_run(
             &clients,
             &project.name,
             &built,
-            &Default::default(),
+            &pushed,
             poll_interval(),
             &mut interrupts,
         )
-        .await
+        .await?;
+        Ok::<_, anyhow::Error>(Some((plan, new_images)))
     })?;
+    let Some((plan, new_images)) = result else {
+        eprintln!("Interrupted: nothing was changed");
+        return Ok(ExitCode::from(INTERRUPTED));
+    };
     let status = match plan {
         ecs_deploy::dryrun::Plan::Interrupted { .. } => ExitCode::from(INTERRUPTED),
         _ => ExitCode::SUCCESS,
     };
-    write_stdout(&ecs_deploy::dryrun::render(&project.name, &plan))?;
+    let mut out = String::new();
+    if !new_images.is_empty() {
+        out.push_str(&format!(
+            "New images (built from changed sources, pushed by `docker ecs up`): {}\n",
+            new_images.join(", ")
+        ));
+    }
+    out.push_str(&ecs_deploy::dryrun::render(&project.name, &plan));
+    write_stdout(&out)?;
     Ok(status)
 }

@@ -7,7 +7,7 @@ use ecs_deploy::down::{DownOptions, DownOutcome};
 use ecs_deploy::Interrupts;
 use ecs_deploy::{progress, Clients};
 
-use crate::cli::{AwsArgs, DownArgs, ProjectArgs};
+use crate::cli::{AwsArgs, DownArgs, ProjectArgs, RemoveImages};
 use crate::commands::{aws_options, poll_interval, project_name, INTERRUPTED};
 
 pub fn run(project_args: &ProjectArgs, aws: &AwsArgs, args: &DownArgs) -> anyhow::Result<ExitCode> {
@@ -15,6 +15,7 @@ pub fn run(project_args: &ProjectArgs, aws: &AwsArgs, args: &DownArgs) -> anyhow
     let options = DownOptions {
         detach: args.detach,
         poll_interval: poll_interval(),
+        remove_images: args.rmi == Some(RemoveImages::All),
     };
     let outcome = super::runtime()?.block_on(async {
         let clients = Clients::load(&aws_options(aws)).await?;

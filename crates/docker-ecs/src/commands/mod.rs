@@ -1,5 +1,6 @@
 //! One module per command; this one only dispatches and holds what several commands share.
 
+mod build;
 mod config;
 mod convert;
 mod diff;
@@ -32,6 +33,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Diff => diff::run(&cli.project, &cli.aws),
         Command::Exec(args) => exec::run(&cli.project, &cli.aws, &args),
         Command::Down(args) => down::run(&cli.project, &cli.aws, &args),
+        Command::Build(args) => build::run_build(&cli.project, &args),
+        Command::Push(args) => build::run_push(&cli.project, &cli.aws, &args),
         Command::Ps(args) => ps::run(&cli.project, &cli.aws, &args),
         Command::Logs(args) => logs::run(&cli.project, &cli.aws, &args),
         Command::Secret(cmd) => secret::run(&cli.aws, cmd),

@@ -1,8 +1,9 @@
-//! `docker ecs up`: convert the project (as `convert` does) and deploy it as the project's
-//! CloudFormation stack, following the deployment live.
+//! `docker ecs up`: convert the project (as `convert` does), build and push the images of services
+//! with `build:`, and deploy it as the project's CloudFormation stack, following the deployment live.
 
 use std::process::ExitCode;
 
+use ecs_deploy::images;
 use ecs_deploy::up::{UpOptions, UpOutcome};
 use ecs_deploy::Interrupts;
 use ecs_deploy::{progress, Clients};
@@ -15,15 +16,50 @@ pub fn run(project_args: &ProjectArgs, aws: &AwsArgs, args: &UpArgs) -> anyhow::
         return super::diff::run(project_args, aws);
     }
     let (project, built) = build_project(project_args)?;
-    let options = UpOptions {
-        detach: args.detach,
-        poll_interval: poll_interval(),
-        ..UpOptions::default()
-    };
+    let builds = &built.images;
     let outcome = super::runtime()?.block_on(async {
+        // The docker daemon and every build are checked before AWS is asked anything.
+        let docker = match (builds.is_empty(), args.no_build) {
+            (false, false) => Some(images::prepare(builds).await?),
+            _ => None,
+        };
         let clients = Clients::load(&aws_options(aws)).await?;
         let mut interrupts = Interrupts::ctrl_c();
         let mut progress = progress::for_stderr();
+        let pushed = match &docker {
+            Some(docker) => {
+                let Some(local) = images::build(
+                    docker,
+                    &project.name,
+                    builds,
+                    progress.as_mut(),
+                    &mut interrupts,
+                )
+                .await?
+                else {
+                    return Ok(None);
+                };
+                images::push(
+                    &clients,
+                    &project.name,
+                    docker,
+                    builds,
+                    &local,
+                    progress.as_mut(),
+                    &mut interrupts,
+                )
+                .await?
+            }
+            None => Some(images::last_pushed(&clients, builds, progress.as_mut()).await?),
+        };
+        let Some(pushed) = pushed else {
+            return Ok(None);
+        };
+        let options = UpOptions {
+            detach: args.detach,
+            poll_interval: poll_interval(),
+            images: pushed,
+        };
         ecs_deploy::up::up(
             &clients,
             &project.name,
@@ -33,7 +69,12 @@ pub fn run(project_args: &ProjectArgs, aws: &AwsArgs, args: &UpArgs) -> anyhow::
             &mut interrupts,
         )
         .await
+        .map(Some)
     })?;
+    let Some(outcome) = outcome else {
+        eprintln!("Interrupted before deploying: nothing was changed in the stack");
+        return Ok(ExitCode::from(INTERRUPTED));
+    };
     if args.force_new_deployment
         && matches!(outcome, UpOutcome::Deployed { .. } | UpOutcome::NoChanges)
     {

@@ -78,24 +78,46 @@ pub struct Moto {
     scratch: tempfile::TempDir,
     /// Served over TLS ([`Moto::start_tls`]): the certificate the binary is told to trust.
     certificate: Option<PathBuf>,
+    /// [`Moto::start_with_docker`]: the daemon the binary builds with.
+    docker_host: Option<String>,
+}
+
+/// How a test wants its local AWS API.
+#[derive(Default, Clone)]
+struct Setup {
+    tls: bool,
+    /// ECR repositories live in this registry, and the binary builds with this daemon.
+    docker: Option<(String, String)>,
 }
 
 impl Moto {
     pub fn start() -> Moto {
-        Moto::start_with(false)
+        Moto::start_with(Setup::default())
     }
 
     /// The same server behind HTTPS (`https://localhost:PORT`), with a self-signed certificate the
     /// binary trusts through SSL_CERT_FILE, as a system would trust a corporate CA.
     pub fn start_tls() -> Moto {
-        Moto::start_with(true)
+        Moto::start_with(Setup {
+            tls: true,
+            ..Setup::default()
+        })
     }
 
-    fn start_with(tls: bool) -> Moto {
+    /// A server whose Amazon ECR keeps its images in `docker`'s registry (repository URIs and the
+    /// login point there), and a binary that builds with `docker`'s daemon.
+    pub fn start_with_docker(docker: &LocalDocker) -> Moto {
+        Moto::start_with(Setup {
+            docker: Some((docker.registry.clone(), docker.host.clone())),
+            ..Setup::default()
+        })
+    }
+
+    fn start_with(setup: Setup) -> Moto {
         // The port is free when picked but could be taken before moto binds it: try another then.
         let mut attempts = 3;
         loop {
-            match Moto::start_once(tls) {
+            match Moto::start_once(&setup) {
                 Ok(moto) => return moto,
                 Err(log) if attempts > 1 && log.contains("Address already in use") => attempts -= 1,
                 Err(log) => panic!("the moto launcher exited {log}"),
@@ -104,7 +126,7 @@ impl Moto {
     }
 
     /// Start the launcher and wait for it; Err(status and log) when it exits before answering.
-    fn start_once(tls: bool) -> Result<Moto, String> {
+    fn start_once(setup: &Setup) -> Result<Moto, String> {
         let python = venv_python();
         let scratch = tempfile::tempdir().expect("temporary directory");
         let log_path = scratch.path().join("moto.log");
@@ -116,7 +138,7 @@ impl Moto {
             "-p".into(),
             port.to_string(),
         ];
-        let certificate = tls.then(|| {
+        let certificate = setup.tls.then(|| {
             let (cert, key) = (
                 scratch.path().join("cert.pem"),
                 scratch.path().join("key.pem"),
@@ -130,7 +152,11 @@ impl Moto {
             args.extend(["-c".into(), path_text(&cert), "-k".into(), path_text(&key)]);
             cert
         });
-        let child = Command::new(&python)
+        let mut launcher = Command::new(&python);
+        if let Some((registry, _)) = &setup.docker {
+            launcher.env("DOCKER_ECS_E2E_REGISTRY", registry);
+        }
+        let child = launcher
             .arg(e2e_dir().join("moto_launcher.py"))
             .args(&args)
             .stdin(Stdio::null())
@@ -149,6 +175,7 @@ impl Moto {
             python,
             scratch,
             certificate,
+            docker_host: setup.docker.as_ref().map(|(_, host)| host.clone()),
         };
         std::fs::create_dir_all(moto.home().join(".docker")).expect("create the test HOME");
         moto.wait_ready()?;
@@ -263,6 +290,9 @@ impl Moto {
             .env("NO_COLOR", "1")
             // The local API answers at once: poll it often instead of every 5 s as against AWS.
             .env("DOCKER_ECS_POLL_INTERVAL_MS", "200");
+        if let Some(host) = &self.docker_host {
+            cmd.env("DOCKER_HOST", host);
+        }
     }
 
     /// One AWS call through boto3 (e2e/aws_call.py): the response as JSON, or `CODE: message`.
@@ -391,6 +421,90 @@ const HOST_VARIABLES: &[&str] = &[
     "DOCKER_HOST",
     "DOCKER_CONTEXT",
 ];
+
+/// A Docker daemon and a registry of our own (e2e/local_docker.sh), stopped when dropped: builds
+/// and pushes go through real parts.
+pub struct LocalDocker {
+    dir: tempfile::TempDir,
+    /// `unix://.../docker.sock`
+    pub host: String,
+    /// `127.0.0.1:PORT`
+    pub registry: String,
+}
+
+impl LocalDocker {
+    pub fn start() -> LocalDocker {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let run = Run::of("local_docker.sh start", {
+            let mut cmd = Command::new(e2e_dir().join("local_docker.sh"));
+            cmd.arg("start").arg(dir.path());
+            cmd
+        });
+        let mut docker = LocalDocker {
+            dir,
+            host: String::new(),
+            registry: String::new(),
+        };
+        assert!(run.output.status.success(), "{}", run.describe());
+        for line in run.stdout().lines() {
+            match line.split_once('=') {
+                Some(("DOCKER_HOST", host)) => docker.host = host.to_string(),
+                Some(("DOCKER_ECS_E2E_REGISTRY", registry)) => {
+                    docker.registry = registry.to_string()
+                }
+                _ => {}
+            }
+        }
+        assert!(
+            !docker.host.is_empty() && !docker.registry.is_empty(),
+            "local_docker.sh printed no addresses: {}",
+            run.describe()
+        );
+        docker
+    }
+
+    /// GET from the registry's API: (status, body, Docker-Content-Digest header).
+    pub fn registry_get(&self, path: &str) -> (u16, String, Option<String>) {
+        registry_request(&self.registry, path)
+    }
+}
+
+impl Drop for LocalDocker {
+    fn drop(&mut self) {
+        let _ = Command::new(e2e_dir().join("local_docker.sh"))
+            .arg("stop")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// A registry API GET asking for docker v2 / OCI manifests (a registry answers an older schema, with
+/// another digest, otherwise).
+fn registry_request(registry: &str, path: &str) -> (u16, String, Option<String>) {
+    let mut stream = TcpStream::connect(registry).expect("connect to the registry");
+    let request = format!(
+        "GET {path} HTTP/1.0\r\nHost: {registry}\r\nAccept: application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.index.v1+json\r\n\r\n"
+    );
+    stream
+        .write_all(request.as_bytes())
+        .expect("write the request");
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .expect("read the response");
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let digest = head.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case("docker-content-digest")
+            .then(|| value.trim().to_string())
+    });
+    (status, body.to_string(), digest)
+}
 
 /// A finished run of a command, with what it printed.
 pub struct Run {
