@@ -30,7 +30,7 @@ test:
 test-build:
 	cargo test --workspace --no-run
 
-## A local AWS API (moto), then `up`, `ps`, `down` on examples/web-redis.
+## In a local sandbox (AWS API, registry, Docker daemon): `up`, `up`, `ps`, `down --rmi all` on examples/build-web.
 demo: venv
 	cargo build -p docker-ecs
 	VENV=$(VENV) bash e2e/demo.sh

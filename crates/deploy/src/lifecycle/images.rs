@@ -260,20 +260,18 @@ async fn push_target(
         username: registry.username.clone(),
         password: registry.password.clone(),
     };
-    let mut digest = String::new();
-    for tag in [content_tag.as_str(), target.tag.as_str()] {
-        let reference = format!("{}:{tag}", repository.uri);
-        let (sender, receiver) = mpsc::unbounded_channel();
-        let pushing = docker.push(image, &reference, &auth, &sender);
-        let mut none = Interrupts::none();
-        let pushed = following(&mut none, progress, receiver, async {
-            pushing.await.map_err(Error::Image)
-        })
-        .await?;
-        if let Some(pushed) = pushed {
-            digest = pushed;
-        }
-    }
+    // The build's own tag carries the layers; the image's tag is then only a new name for it.
+    let (sender, receiver) = mpsc::unbounded_channel();
+    let reference = format!("{}:{content_tag}", repository.uri);
+    let pushing = docker.push(image, &reference, &auth, &sender);
+    let pushed = following(&mut Interrupts::none(), progress, receiver, async {
+        pushing.await.map_err(Error::Image)
+    })
+    .await?;
+    let (quiet, _) = mpsc::unbounded_channel();
+    let reference = format!("{}:{}", repository.uri, target.tag);
+    let digest = docker.push(image, &reference, &auth, &quiet).await?;
+    debug_assert!(pushed.is_none_or(|first| first == digest));
     for service in &target.services {
         progress.report(ProgressEvent::Image {
             service: service.clone(),
