@@ -5,7 +5,7 @@ VENV ?= $(CURDIR)/.venv
 PYTHON ?= python3
 PLUGIN_DIR := $(or $(DOCKER_CONFIG),$(HOME)/.docker)/cli-plugins
 
-.PHONY: all build test test-build demo install lint fmt bench venv clean
+.PHONY: all build test test-build demo install lint fmt bench bench-build venv clean
 
 all: build
 
@@ -51,6 +51,11 @@ fmt:
 
 bench:
 	cargo bench -p template-builder
+
+## What build: adds to `up`, in the local sandbox (see e2e/bench_build.sh).
+bench-build: venv
+	cargo build -p docker-ecs
+	VENV=$(VENV) bash e2e/bench_build.sh
 
 clean:
 	cargo clean
