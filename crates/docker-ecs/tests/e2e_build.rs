@@ -6,10 +6,11 @@
 //! Bad builds and an unreachable daemon stop before anything exists in the account.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::common::{copy_dir, examples_dir, str_at, LocalDocker, Moto, Run};
+use crate::common::{copy_dir, examples_dir, str_at, LocalDocker, Moto, Run, Spawned};
 
 const PROJECT: &str = "build-web";
 
@@ -272,4 +273,26 @@ fn missing_context_or_unreachable_daemon_stop_before_anything_happens() {
     );
     assert!(repositories(&moto).is_empty());
     assert!(no_stack(&moto, "missing") && no_stack(&moto, "nodaemon"));
+}
+
+#[test]
+fn ctrl_c_during_a_build_stops_it_and_creates_nothing() {
+    let docker = LocalDocker::start();
+    let moto = Moto::start_with_docker(&docker);
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let dir = tmp.path().join("slow");
+    write_project(
+        &dir,
+        "services:\n  api:\n    build:\n      context: .\n      dockerfile_inline: |\n        FROM busybox:1.36\n        RUN echo started-building && sleep 120\n",
+    );
+    let mut up = Spawned::start_reading_stderr(moto.docker_ecs_command(&dir, &["up"]));
+    let seen = up.wait_for("started-building", Duration::from_secs(60));
+    assert!(seen.is_some(), "the build never started");
+    assert_eq!(up.interrupt(Duration::from_secs(30)), Some(130));
+    assert!(repositories(&moto).is_empty());
+    assert!(no_stack(&moto, "slow"));
+    // The build's container is gone with it.
+    let running = docker.docker(&["ps", "-q"]);
+    running.assert_success();
+    assert_eq!(running.stdout().trim(), "", "{}", running.describe());
 }

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::common::{copy_dir, examples_dir, log_tail, Moto, Run};
+use crate::common::{copy_dir, examples_dir, log_tail, Moto, Run, Spawned};
 use serde_json::{json, Value};
 
 /// The stack (and Compose project) name: the directory the project is copied into.
@@ -333,82 +333,6 @@ fn logs_show_each_services_events() {
         "{}",
         run.describe()
     );
-}
-
-/// A running command whose standard output lines arrive on a channel; killed when dropped.
-struct Spawned {
-    child: std::process::Child,
-    lines: std::sync::mpsc::Receiver<String>,
-}
-
-impl Spawned {
-    fn start(mut cmd: std::process::Command) -> Spawned {
-        let mut child = cmd
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn docker-ecs");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (send, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            use std::io::BufRead;
-            for line in std::io::BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-            {
-                if send.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Spawned { child, lines }
-    }
-
-    /// Lines until one ends with `message`; None when it does not come within `timeout`.
-    fn wait_for(&self, message: &str, timeout: std::time::Duration) -> Option<Vec<String>> {
-        let deadline = std::time::Instant::now() + timeout;
-        let mut seen = Vec::new();
-        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    let done = line.ends_with(message);
-                    seen.push(line);
-                    if done {
-                        return Some(seen);
-                    }
-                }
-                Err(_) => return None,
-            }
-        }
-        None
-    }
-}
-
-impl Spawned {
-    /// Ctrl-C as a terminal sends it (SIGINT), then the exit code, waiting at most `timeout`.
-    fn interrupt(&mut self, timeout: std::time::Duration) -> Option<i32> {
-        let sent = std::process::Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(sent.success(), "kill -INT failed");
-        let deadline = std::time::Instant::now() + timeout;
-        while std::time::Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return status.code();
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        None
-    }
-}
-
-impl Drop for Spawned {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]

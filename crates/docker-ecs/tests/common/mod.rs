@@ -422,6 +422,100 @@ const HOST_VARIABLES: &[&str] = &[
     "DOCKER_CONTEXT",
 ];
 
+/// A running command whose standard output lines arrive on a channel; killed when dropped.
+pub struct Spawned {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Spawned {
+    /// Standard output, line by line.
+    pub fn start(cmd: std::process::Command) -> Spawned {
+        Spawned::reading(cmd, false)
+    }
+
+    /// Standard error (where progress goes), line by line.
+    pub fn start_reading_stderr(cmd: std::process::Command) -> Spawned {
+        Spawned::reading(cmd, true)
+    }
+
+    fn reading(mut cmd: std::process::Command, stderr: bool) -> Spawned {
+        let (out, err) = if stderr {
+            (std::process::Stdio::null(), std::process::Stdio::piped())
+        } else {
+            (std::process::Stdio::piped(), std::process::Stdio::null())
+        };
+        let mut child = cmd
+            .stdin(std::process::Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("spawn docker-ecs");
+        let stream: Box<dyn std::io::Read + Send> = match child.stderr.take() {
+            Some(stderr) => Box::new(stderr),
+            None => Box::new(child.stdout.take().expect("piped stdout")),
+        };
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stream)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Spawned { child, lines }
+    }
+
+    /// Lines until one ends with `message`; None when it does not come within `timeout`.
+    pub fn wait_for(&self, message: &str, timeout: std::time::Duration) -> Option<Vec<String>> {
+        let deadline = std::time::Instant::now() + timeout;
+        let mut seen = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let done = line.ends_with(message);
+                    seen.push(line);
+                    if done {
+                        return Some(seen);
+                    }
+                }
+                Err(_) => return None,
+            }
+        }
+        None
+    }
+}
+
+impl Spawned {
+    /// Ctrl-C as a terminal sends it (SIGINT), then the exit code, waiting at most `timeout`.
+    pub fn interrupt(&mut self, timeout: std::time::Duration) -> Option<i32> {
+        let sent = std::process::Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -INT failed");
+        let deadline = std::time::Instant::now() + timeout;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A Docker daemon and a registry of our own (e2e/local_docker.sh), stopped when dropped: builds
 /// and pushes go through real parts.
 pub struct LocalDocker {
@@ -461,6 +555,15 @@ impl LocalDocker {
             run.describe()
         );
         docker
+    }
+
+    /// The docker CLI pointed at this daemon.
+    pub fn docker(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new("docker");
+        cmd.args(args)
+            .env("DOCKER_HOST", &self.host)
+            .env("DOCKER_CONFIG", self.dir.path().join("cli"));
+        Run::of(&format!("docker {}", args.join(" ")), cmd)
     }
 
     /// GET from the registry's API: (status, body, Docker-Content-Digest header).
