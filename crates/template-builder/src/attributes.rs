@@ -57,7 +57,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("project.networks", M, "one security group each"),
     a("project.volumes", M, "one EFS file system (retained) + access point each"),
     a("project.secrets", M, "one Secrets Manager secret each (value passed as a NoEcho parameter at `up`)"),
-    a("project.configs", W, "configs are not supported on ECS; a service that uses one is an error"),
+    a("project.configs", M, "`file:`, `content:` (interpolated) or `environment:` (read where `up` runs): what services' `configs:` copy into their images; `external` is an error"),
     a("project.include", M, "resolved at load time"),
     a("project.x-aws-vpc", M, "the VPC to deploy into (checked by `up`; `VpcId` stays a parameter)"),
     a("project.x-aws-cluster", M, "use this existing ECS cluster instead of creating one"),
@@ -112,15 +112,15 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.ports.clash", E, "two services publish the same port on the one load balancer"),
     a("service.expose", M, "nothing to do: services on a shared network reach each other on every port"),
     a("service.volumes", M, "EFS mount through the volume's access point (`read_only` respected)"),
-    a("service.volumes.bind", E, "bind mounts need a host: copy configuration files into the image, or use a named volume (EFS) for data"),
+    a("service.volumes.bind", M, "a file or folder of the project is copied into the service's image at the target (owner and mode kept), which `up` builds, pushes and deploys by digest; a read-write one gets a warning (writes stay in the task and are lost with it: use a named volume for data). A source outside the project is an error saying why: the Docker socket (tasks get no Docker API), a system path, a home folder, anywhere else"),
     a("service.volumes.host_time", W, "`/etc/localtime` and `/etc/timezone` of a host do not exist on Fargate: tasks run in UTC (set `TZ` in `environment` for another time zone)"),
-    a("service.volumes.anonymous", E, "anonymous volumes are not supported; name the volume"),
+    a("service.volumes.anonymous", M, "storage of the task's own (Fargate ephemeral storage, 20 GiB unless `x-aws-ephemeral_storage` asks for more), filled from the image at that path, gone with the task"),
     a("service.volumes.subpath", E, "EFS volumes are mounted whole (through one access point each); declare a volume of its own for this directory"),
     a("service.volumes.tmpfs", E, "tmpfs mounts are not supported on Fargate; remove it (the container's file system is writable unless `read_only: true`)"),
     a("service.volumes.other", E, "only named volumes (EFS) can be mounted"),
     a("service.tmpfs", E, "tmpfs mounts are not supported on Fargate; remove it (the container's file system is writable unless `read_only: true`)"),
     a("service.secrets", M, "file under /run/secrets/<target>, written by an init container from Secrets Manager (uid, gid, mode honoured)"),
-    a("service.configs", E, "configs are not supported on ECS; use a secret or bake the file into the image"),
+    a("service.configs", M, "copied into the service's image at `target` (default `/<name>`) with `uid`, `gid` (numbers) and `mode` (default 0444), which `up` builds, pushes and deploys by digest"),
     a("service.networks", M, "the task joins each network's security group"),
     a("service.networks.aliases", W, "services are reachable by their service name only"),
     a("service.networks.ipv4_address", W, "task addresses come from the subnet"),
@@ -237,6 +237,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.x-aws-healthcheck", M, "target group health check: `path` (default: the path the service's `healthcheck` requests from that container port, like `curl -f http://localhost:8000/health/`, else `/`), `matcher` (HTTP codes, default `200-399`; both ALB only), `interval` (5-300 s, default 10), `timeout` (2-120 s, below the interval, default 5), `healthy_threshold`/`unhealthy_threshold` (2-10, default 3), `grace_period` (service `HealthCheckGracePeriodSeconds`, default the container health check's start period, at least 60 s)"),
     a("service.x-aws-spot", M, "`true`: Fargate Spot (`CapacityProviderStrategy` FARGATE_SPOT instead of `LaunchType`; the stack's cluster gets the FARGATE and FARGATE_SPOT capacity providers); with a GPU it is an error"),
     a("service.x-aws-exec", M, "`true`: ECS Exec (`docker ecs exec`): service `EnableExecuteCommand` + the four `ssmmessages` channel permissions on the task role (created if needed); an error with `read_only: true`"),
+    a("service.x-aws-ephemeral_storage", M, "task `EphemeralStorage` in GiB (21-200; Fargate gives 20 without it): room for anonymous volumes and the container's writable layer; an error on a GPU (EC2) service"),
     a("service.x-aws-unknown", W, "unknown `x-aws-*` extension (check the spelling)"),
     // Networks.
     a("network.external", M, "`external: true` with `name: sg-...` uses that security group"),
@@ -315,9 +316,6 @@ fn present_in_service(service: &Service) -> Vec<(String, String)> {
     }
     if !service.tmpfs.is_empty() {
         add("service.tmpfs", "tmpfs");
-    }
-    if !service.configs.is_empty() {
-        add("service.configs", "configs");
     }
     if service.privileged == Some(true) {
         add("service.privileged", "privileged");
@@ -471,10 +469,6 @@ pub fn check(project: &Project, warnings: &mut BTreeSet<Warning>) -> Result<(), 
         if key.starts_with("x-aws-") && !ATTRIBUTES.iter().any(|attr| attr.path == path) {
             warnings.insert(warning("project.x-aws-unknown", None, key));
         }
-    }
-    let used_configs = project.services.values().any(|s| !s.configs.is_empty());
-    if !project.configs.is_empty() && !used_configs {
-        warnings.insert(warning("project.configs", None, "configs"));
     }
     for (name, service) in &project.services {
         for (path, shown) in present_in_service(service) {

@@ -21,6 +21,8 @@ pub struct Ctx<'a> {
     pub warnings: BTreeSet<Warning>,
     pub parameters: Vec<ParameterInput>,
     pub preconditions: Vec<Precondition>,
+    /// Services that run an image with files of the project added (`mounts`).
+    pub derived_services: BTreeSet<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -35,6 +37,7 @@ impl<'a> Ctx<'a> {
             warnings: BTreeSet::new(),
             parameters: Vec::new(),
             preconditions: Vec::new(),
+            derived_services: BTreeSet::new(),
         }
     }
 

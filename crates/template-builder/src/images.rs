@@ -15,6 +15,7 @@ use compose_model::{Build, Project, Service};
 use serde_json::{json, Value};
 
 use crate::context::Ctx;
+use crate::mounts::BakedFile;
 use crate::template::r#ref;
 use crate::{Error, ParameterInput, ParameterSource};
 
@@ -27,6 +28,8 @@ pub struct ImageBuild {
     pub spec: BuildSpec,
     /// Each repository the built image is pushed to, with the services that run it from there.
     pub targets: Vec<ImageTarget>,
+    /// Services that run it with files of the project added ([`DerivedImage`]), in name order.
+    pub base_of: Vec<String>,
 }
 
 impl ImageBuild {
@@ -36,10 +39,33 @@ impl ImageBuild {
             .targets
             .iter()
             .flat_map(|t| t.services.iter().map(String::as_str))
+            .chain(self.base_of.iter().map(String::as_str))
             .collect();
         services.sort_unstable();
         services
     }
+}
+
+/// A service's image with files of the project added (bind mounts, configs): FROM its image (its
+/// build's result when it has `build:`) plus the files, pushed and deployed like a built image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DerivedImage {
+    pub service: String,
+    pub base: BaseImage,
+    pub files: Vec<BakedFile>,
+    /// Where the result goes: the service's build target, else `<project>/<service>:latest`.
+    pub target: ImageTarget,
+    /// `linux/amd64` or `linux/arm64`: the platform the task runs on.
+    pub platform: String,
+}
+
+/// What a derived image starts from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaseImage {
+    /// The service's `image:` from its registry.
+    Registry(String),
+    /// The result of `Built::images[index]`.
+    Build(usize),
 }
 
 /// A repository (and tag) the image is pushed to.
@@ -117,7 +143,7 @@ pub fn image_parameter(ctx: &mut Ctx, service: &str) -> Value {
             json!({
                 "Type": "String",
                 "Description": format!(
-                    "Image of service {service}, built from its build: section and pushed to Amazon ECR by `docker ecs up` (repository@sha256:digest)"
+                    "Image of service {service}, as `docker ecs up` built and pushed it to Amazon ECR (repository@sha256:digest)"
                 ),
             }),
         );
@@ -131,9 +157,16 @@ pub fn image_parameter(ctx: &mut Ctx, service: &str) -> Value {
     r#ref(&name)
 }
 
-/// Every image the project builds, one entry per distinct build definition.
-pub fn plan(project: &Project) -> Result<Vec<ImageBuild>, Error> {
-    let mut builds: BTreeMap<BuildSpec, Vec<(ImageTarget, String)>> = BTreeMap::new();
+/// Every image the project builds, one entry per distinct build definition, and the derived
+/// images of the services that get files of the project (`baked`, from `mounts::plan`).
+pub fn plan(
+    project: &Project,
+    baked: &BTreeMap<String, Vec<BakedFile>>,
+) -> Result<(Vec<ImageBuild>, Vec<DerivedImage>), Error> {
+    // spec -> (targets pushed as built, services whose derived image starts from it)
+    type Uses = (Vec<(ImageTarget, String)>, Vec<String>);
+    let mut builds: BTreeMap<BuildSpec, Uses> = BTreeMap::new();
+    let mut built_specs: BTreeMap<&str, BuildSpec> = BTreeMap::new();
     for (name, service) in &project.services {
         let Some(build) = &service.build else {
             continue;
@@ -150,27 +183,60 @@ pub fn plan(project: &Project) -> Result<Vec<ImageBuild>, Error> {
                 } == **known
             })
             .cloned();
-        match key {
-            Some(key) => builds
-                .get_mut(&key)
-                .expect("a known key")
-                .push((target, name.clone())),
-            None => {
-                spec.service = name.clone();
-                builds.insert(spec, vec![(target, name.clone())]);
-            }
+        let key = key.unwrap_or_else(|| {
+            spec.service = name.clone();
+            builds.insert(spec.clone(), Default::default());
+            spec
+        });
+        let uses = builds.get_mut(&key).expect("a known key");
+        if baked.contains_key(name) {
+            uses.1.push(name.clone());
+        } else {
+            uses.0.push((target, name.clone()));
         }
+        built_specs.insert(name, key);
     }
     let mut plan: Vec<ImageBuild> = builds
         .into_iter()
-        .map(|(spec, targets)| ImageBuild {
+        .map(|(spec, (targets, base_of))| ImageBuild {
             spec,
             targets: merge_targets(targets),
+            base_of,
         })
         .collect();
-    check_shared_repositories(&plan)?;
     plan.sort_by(|a, b| a.spec.service.cmp(&b.spec.service));
-    Ok(plan)
+    let mut derived = Vec::new();
+    for (name, files) in baked {
+        let service = &project.services[name];
+        let (base, target) = match (built_specs.get(name.as_str()), &service.image) {
+            (Some(spec), _) => (
+                BaseImage::Build(
+                    plan.iter()
+                        .position(|b| b.spec == *spec)
+                        .expect("every spec is planned"),
+                ),
+                target(name, service, &project.name)?,
+            ),
+            (None, Some(image)) => (
+                BaseImage::Registry(image.clone()),
+                target(name, &Service::default(), &project.name)?,
+            ),
+            // No image at all: the task definition says so.
+            (None, None) => continue,
+        };
+        derived.push(DerivedImage {
+            service: name.clone(),
+            base,
+            files: files.clone(),
+            target,
+            platform: service
+                .platform
+                .clone()
+                .unwrap_or_else(|| "linux/amd64".to_string()),
+        });
+    }
+    check_shared_repositories(&plan, &derived)?;
+    Ok((plan, derived))
 }
 
 /// Services pushing to the same repository and tag share a target.
@@ -192,24 +258,42 @@ fn merge_targets(targets: Vec<(ImageTarget, String)>) -> Vec<ImageTarget> {
     merged
 }
 
-/// Two different builds pushed under one `image:` would overwrite each other.
-fn check_shared_repositories(plan: &[ImageBuild]) -> Result<(), Error> {
-    let mut seen: BTreeMap<(&str, &str), &ImageBuild> = BTreeMap::new();
-    for build in plan {
-        for target in &build.targets {
-            let key = (target.repository.as_str(), target.tag.as_str());
-            if let Some(other) = seen.insert(key, build) {
+/// Two different images pushed under one repository and tag would overwrite each other.
+fn check_shared_repositories(plan: &[ImageBuild], derived: &[DerivedImage]) -> Result<(), Error> {
+    // repository:tag -> which image goes there: a build's index, or a derived image's service.
+    let mut seen: BTreeMap<(&str, &str), (String, String)> = BTreeMap::new();
+    let pushed =
+        plan.iter()
+            .enumerate()
+            .flat_map(|(index, build)| {
+                build.targets.iter().map(move |target| {
+                    (target, format!("build {index}"), build.spec.service.clone())
+                })
+            })
+            .chain(derived.iter().map(|d| {
+                (
+                    &d.target,
+                    format!("derived {}", d.service),
+                    d.service.clone(),
+                )
+            }));
+    for (target, image, service) in pushed {
+        let key = (target.repository.as_str(), target.tag.as_str());
+        if let Some((other_image, other_service)) = seen.get(&key) {
+            if *other_image != image {
                 return Err(Error {
-                    service: Some(build.spec.service.clone()),
+                    service: Some(service),
                     attribute: "image".into(),
                     message: format!(
-                        "{}:{} is also the image of service {:?}, which builds it differently; give \
-                         each build its own image: name (or the same build: section)",
-                        target.repository, target.tag, other.spec.service
+                        "{}:{} is also the image of service {other_service:?}, which gets another image there \
+                         (another build, or files of its own); give each its own image: name",
+                        target.repository, target.tag
                     ),
                 });
             }
+            continue;
         }
+        seen.insert(key, (image, service));
     }
     Ok(())
 }
@@ -687,6 +771,10 @@ mod tests {
     use crate::test_support::{main_container, project, service};
     use crate::{build, ParameterInput, ParameterSource};
 
+    fn builds(p: &Project) -> Result<Vec<ImageBuild>, Error> {
+        plan(p, &BTreeMap::new()).map(|(builds, _)| builds)
+    }
+
     fn built_service(image: Option<&str>, context: &str) -> Service {
         let mut s = service("unused");
         s.image = image.map(str::to_string);
@@ -700,7 +788,7 @@ mod tests {
     #[test]
     fn a_service_without_image_goes_to_project_slash_service_latest() {
         let p = project(vec![("Web", built_service(None, "/src/web"))]);
-        let plan = plan(&p).unwrap();
+        let plan = builds(&p).unwrap();
         assert_eq!(plan.len(), 1);
         assert_eq!(plan[0].spec.context, "/src/web");
         assert_eq!(plan[0].spec.platform, "linux/amd64");
@@ -721,7 +809,7 @@ mod tests {
             "api",
             built_service(Some("shop/api:1.4"), "/src/api"),
         )]);
-        let target = &plan(&p).unwrap()[0].targets[0];
+        let target = &builds(&p).unwrap()[0].targets[0];
         assert_eq!(
             (target.repository.as_str(), target.tag.as_str()),
             ("shop/api", "1.4")
@@ -733,7 +821,7 @@ mod tests {
                 "/src/api",
             ),
         )]);
-        let target = &plan(&ecr).unwrap()[0].targets[0];
+        let target = &builds(&ecr).unwrap()[0].targets[0];
         assert_eq!(target.repository, "shop/api");
         assert_eq!(
             target.registry.as_deref(),
@@ -751,7 +839,7 @@ mod tests {
             ("acme/api:-bad", "invalid tag"),
         ] {
             let p = project(vec![("api", built_service(Some(image), "/src"))]);
-            let e = plan(&p).unwrap_err();
+            let e = builds(&p).unwrap_err();
             assert_eq!(e.attribute, "image", "{image}");
             assert!(e.message.contains(says), "{image}: {}", e.message);
         }
@@ -766,7 +854,7 @@ mod tests {
             ("other", built_service(Some("shop/app"), "/src/app")),
             ("cron", built_service(None, "/src/cron")),
         ]);
-        let plan = plan(&p).unwrap();
+        let plan = builds(&p).unwrap();
         assert_eq!(plan.len(), 2);
         assert_eq!(plan[0].spec.service, "admin");
         assert_eq!(plan[0].services(), ["admin", "other", "web", "worker"]);
@@ -792,8 +880,12 @@ mod tests {
             ("a", built_service(Some("shop/app"), "/src/a")),
             ("b", built_service(Some("shop/app"), "/src/b")),
         ]);
-        let e = plan(&p).unwrap_err();
-        assert!(e.message.contains("builds it differently"), "{}", e.message);
+        let e = builds(&p).unwrap_err();
+        assert!(
+            e.message.contains("gets another image there"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -801,7 +893,7 @@ mod tests {
         let mut arm = built_service(None, "/src/app");
         arm.platform = Some("linux/arm64".into());
         let p = project(vec![("a", built_service(None, "/src/app")), ("b", arm)]);
-        let plan = plan(&p).unwrap();
+        let plan = builds(&p).unwrap();
         assert_eq!(plan.len(), 2);
         assert_eq!(plan[1].spec.platform, "linux/arm64");
     }
@@ -836,7 +928,7 @@ mod tests {
                 ..Default::default()
             },
         );
-        let spec = &plan(&p).unwrap()[0].spec;
+        let spec = &builds(&p).unwrap()[0].spec;
         assert_eq!(
             spec.dockerfile.as_deref(),
             Some("/src/app/docker/Dockerfile.prod")
@@ -910,7 +1002,7 @@ mod tests {
             let build = s.build.as_mut().unwrap();
             build.dockerfile = (key == "dockerfile_inline").then(|| "Dockerfile".to_string());
             build.other.insert(key.into(), value);
-            let e = plan(&project(vec![("app", s)])).unwrap_err();
+            let e = builds(&project(vec![("app", s)])).unwrap_err();
             assert_eq!(e.attribute, attribute, "{key}");
             assert!(e.message.contains(says), "{key}: {}", e.message);
         }
@@ -939,6 +1031,65 @@ mod tests {
         assert_eq!(built.images.len(), 1);
         assert_eq!(built.images[0].targets[0].repository, "shop/app");
         assert!(built.warnings.is_empty(), "{:?}", built.warnings);
+    }
+
+    fn baked(target: &str) -> Vec<BakedFile> {
+        vec![BakedFile {
+            attribute: "volumes[0]".into(),
+            source: crate::FileSource::Path(format!("/src{target}").into()),
+            target: target.into(),
+            owner: None,
+            mode: None,
+            read_only: true,
+        }]
+    }
+
+    #[test]
+    fn a_service_with_files_of_the_project_gets_a_derived_image() {
+        let p = project(vec![
+            ("proxy", service("nginx:1.27")),
+            ("api", built_service(Some("shop/api:2"), "/src/api")),
+            ("worker", built_service(None, "/src/api")),
+        ]);
+        let mut files = BTreeMap::new();
+        files.insert("proxy".to_string(), baked("/etc/nginx/nginx.conf"));
+        files.insert("api".to_string(), baked("/app/config.yaml"));
+        let (builds, derived) = plan(&p, &files).unwrap();
+        // api and worker share one build; api runs it with a file added, worker as built.
+        assert_eq!(builds.len(), 1);
+        assert_eq!(builds[0].base_of, ["api"]);
+        assert_eq!(builds[0].targets.len(), 1);
+        assert_eq!(builds[0].targets[0].services, ["worker"]);
+        assert_eq!(builds[0].services(), ["api", "worker"]);
+        assert_eq!(derived.len(), 2);
+        assert_eq!(derived[0].service, "api");
+        assert_eq!(derived[0].base, BaseImage::Build(0));
+        assert_eq!(
+            (
+                derived[0].target.repository.as_str(),
+                derived[0].target.tag.as_str()
+            ),
+            ("shop/api", "2")
+        );
+        assert_eq!(derived[1].service, "proxy");
+        assert_eq!(derived[1].base, BaseImage::Registry("nginx:1.27".into()));
+        assert_eq!(derived[1].target.repository, "demo/proxy");
+        assert_eq!(derived[1].files, files["proxy"]);
+        assert_eq!(derived[1].platform, "linux/amd64");
+    }
+
+    #[test]
+    fn a_derived_image_cannot_share_a_repository_with_another_image() {
+        let mut proxy = service("nginx:1.27");
+        proxy.image = Some("nginx:1.27".into());
+        let p = project(vec![
+            ("a", built_service(Some("demo/proxy"), "/src/a")),
+            ("proxy", proxy),
+        ]);
+        let mut files = BTreeMap::new();
+        files.insert("proxy".to_string(), baked("/etc/nginx/nginx.conf"));
+        let e = plan(&p, &files).unwrap_err();
+        assert!(e.message.contains("demo/proxy:latest"), "{}", e.message);
     }
 
     #[test]

@@ -23,8 +23,10 @@ use std::path::PathBuf;
 use compose_model::Project;
 
 pub use images::{
-    is_ecr_host, BuildSecret, BuildSecretSource, BuildSpec, ImageBuild, ImageTarget, DEFAULT_TAG,
+    is_ecr_host, BaseImage, BuildSecret, BuildSecretSource, BuildSpec, DerivedImage, ImageBuild,
+    ImageTarget, DEFAULT_TAG,
 };
+pub use mounts::{BakedFile, FileSource};
 
 pub mod attributes;
 mod autoscaling;
@@ -42,6 +44,7 @@ mod limits;
 mod loadbalancer;
 mod local_ports;
 mod logs;
+mod mounts;
 pub mod naming;
 mod networks;
 mod overlay;
@@ -74,6 +77,9 @@ pub struct Built {
     pub preconditions: Vec<Precondition>,
     /// The images `up` builds and pushes (services with `build:`), one per build definition.
     pub images: Vec<ImageBuild>,
+    /// The images `up` derives from a service's image by adding files of the project (bind mounts,
+    /// configs), built after `images` (a base may be one of them) and pushed like them.
+    pub derived: Vec<DerivedImage>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,7 +202,9 @@ pub fn build(project: &Project) -> Result<Built, Error> {
     if let Some(subnets::Subnets { public, private }) = subnets::explicit(project)? {
         ctx.add_precondition(Precondition::Subnets { public, private });
     }
-    let images = images::plan(project)?;
+    let baked = mounts::plan(&mut ctx)?;
+    let (images, derived) = images::plan(project, &baked)?;
+    ctx.derived_services = baked.into_keys().collect();
     let plan = loadbalancer::plan(&mut ctx)?;
     logs::add(&mut ctx)?;
     cluster::add(&mut ctx);
@@ -250,6 +258,7 @@ pub fn build(project: &Project) -> Result<Built, Error> {
         parameters,
         preconditions,
         images,
+        derived,
     })
 }
 
@@ -274,7 +283,7 @@ mod tests {
     use serde_json::json;
 
     use crate::test_support::{
-        extensions_project, kinds, named_volume, port, project, secret_ref, service, web_redis,
+        extensions_project, kinds, port, project, secret_ref, service, web_redis,
     };
 
     #[test]
@@ -403,15 +412,6 @@ mod tests {
                 "tmpfs",
             ),
             (
-                "anonymous volume",
-                Box::new(|p: &mut Project| {
-                    let mut v = named_volume("x", "/data", false);
-                    v.source = None;
-                    p.services.get_mut("app").unwrap().volumes.push(v);
-                }),
-                "volumes[0]",
-            ),
-            (
                 "configs",
                 Box::new(|p: &mut Project| {
                     p.services
@@ -420,7 +420,7 @@ mod tests {
                         .configs
                         .push(secret_ref("conf"));
                 }),
-                "configs",
+                "configs[0]",
             ),
             (
                 "https without certificate",

@@ -67,9 +67,12 @@ pub fn main_container(
     plan: &Plan,
     launch: Launch,
 ) -> Result<Map<String, Value>, Error> {
-    // A built service runs what `up` pushed, whatever `image:` says (it names the repository).
+    // A built service, or one with files of the project added, runs what `up` pushed, whatever
+    // `image:` says (it names the repository, or the base).
+    let derived = ctx.derived_services.contains(name);
     let image: Value = match (&service.build, &service.image) {
         (Some(_), _) => images::image_parameter(ctx, name),
+        (None, Some(_)) if derived => images::image_parameter(ctx, name),
         (None, Some(image)) => image.clone().into(),
         (None, None) => {
             return Err(err(
@@ -427,6 +430,38 @@ fn system_controls(name: &str, service: &Service) -> Result<Vec<Value>, Error> {
 }
 
 /// `RuntimePlatform` from `platform:`.
+/// `x-aws-ephemeral_storage: 50`: the task's storage in GiB (Fargate gives 20 without it, and takes
+/// 21 to 200), for anonymous volumes and the container's writable layer.
+fn ephemeral_storage(
+    name: &str,
+    service: &Service,
+    launch: Launch,
+) -> Result<Option<Value>, Error> {
+    const KEY: &str = "x-aws-ephemeral_storage";
+    let Some(value) = service.extensions.get(KEY) else {
+        return Ok(None);
+    };
+    let size = value
+        .as_u64()
+        .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+        .filter(|size| (21..=200).contains(size))
+        .ok_or_else(|| {
+            err(
+                name,
+                KEY,
+                format!("expected a size in GiB from 21 to 200 (Fargate's range; 20 is the default), got {value}"),
+            )
+        })?;
+    if launch == Launch::Ec2 {
+        return Err(err(
+            name,
+            KEY,
+            "GPU services run on EC2 instances, whose disk is the instance's: ephemeral storage is a Fargate setting",
+        ));
+    }
+    Ok(Some(json!({ "SizeInGiB": size })))
+}
+
 fn runtime_platform(name: &str, service: &Service) -> Result<Option<Value>, Error> {
     let Some(platform) = service.platform.as_deref() else {
         return Ok(None);
@@ -492,6 +527,10 @@ pub fn add(
         .prop_opt("Cpu", settings.cpu.map(|c| c.to_string()))
         .prop_opt("Memory", settings.memory.map(|m| m.to_string()))
         .prop_opt("RuntimePlatform", runtime_platform(name, service)?)
+        .prop_opt(
+            "EphemeralStorage",
+            ephemeral_storage(name, service, settings.launch)?,
+        )
         .prop("ExecutionRoleArn", settings.execution_role)
         .prop_opt("TaskRoleArn", settings.task_role)
         .prop("ContainerDefinitions", Value::Array(containers))
@@ -511,6 +550,22 @@ mod tests {
 
     use crate::build;
     use crate::test_support::{main_container, project, service, web_redis};
+
+    #[test]
+    fn x_aws_ephemeral_storage_sizes_the_tasks_storage() {
+        let mut s = service("app");
+        s.extensions
+            .insert("x-aws-ephemeral_storage".into(), json!(50));
+        let built = build(&project(vec![("app", s.clone())])).unwrap();
+        let td = &built.template["Resources"]["AppTaskDefinition"]["Properties"];
+        assert_eq!(td["EphemeralStorage"], json!({"SizeInGiB": 50}));
+        for wrong in [json!(20), json!(201), json!("lots")] {
+            s.extensions.insert("x-aws-ephemeral_storage".into(), wrong);
+            let err = build(&project(vec![("app", s.clone())])).unwrap_err();
+            assert_eq!(err.attribute, "x-aws-ephemeral_storage");
+            assert!(err.message.contains("21 to 200"), "{err}");
+        }
+    }
 
     #[test]
     fn task_definition_has_sized_main_container_and_resolv_conf_init() {

@@ -294,11 +294,16 @@ pub struct VolumeUse {
     pub depends_on: Vec<String>,
 }
 
-/// `/etc/localtime` or `/etc/timezone` of the host, mounted read-only where the container has its
-/// own: Compose files do this to run in the host's time zone, which has no meaning on Fargate.
-fn is_host_clock(source: &str, mount: &ServiceVolume) -> bool {
-    const FILES: [&str; 2] = ["/etc/localtime", "/etc/timezone"];
-    mount.read_only && FILES.contains(&source) && FILES.contains(&mount.target.as_str())
+/// An anonymous volume (`/app/node_modules`): storage of the task's own (Fargate's ephemeral
+/// storage), filled from the image at that path as Docker fills a new volume, gone with the task.
+fn task_storage(parts: &mut crate::taskdef::TaskParts, mount: &ServiceVolume, index: usize) {
+    let volume = format!("anonymous-{index}");
+    parts.volumes.push(json!({ "Name": volume }));
+    parts.mount_points.push(json!({
+        "SourceVolume": volume,
+        "ContainerPath": mount.target,
+        "ReadOnly": mount.read_only
+    }));
 }
 
 pub fn for_service(
@@ -323,17 +328,11 @@ pub fn for_service(
         let source = match (mount.kind, &mount.source) {
             (VolumeType::Volume, Some(source)) => source,
             (VolumeType::Volume, None) => {
-                return Err(attributes::error(
-                    "service.volumes.anonymous",
-                    Some(name),
-                    &shown,
-                ))
-            }
-            (VolumeType::Bind, Some(source)) if is_host_clock(source, mount) => {
-                ctx.warn("service.volumes.host_time", Some(name), &shown);
+                task_storage(parts, mount, index);
                 continue;
             }
-            (VolumeType::Bind, _) => return Err(refused("service.volumes.bind")),
+            // Baked into the service's image (mounts.rs).
+            (VolumeType::Bind, _) => continue,
             (VolumeType::Tmpfs, _) => return Err(refused("service.volumes.tmpfs")),
             _ => {
                 return Err(attributes::error(
@@ -404,11 +403,11 @@ mod tests {
     use compose_model::{ServiceVolume, Volume, VolumeType};
     use serde_json::json;
 
-    use crate::test_support::{kinds, project, service, wordpress};
+    use crate::test_support::{kinds, main_container, project, service, wordpress};
     use crate::{build, ParameterInput, ParameterSource, Precondition};
 
     #[test]
-    fn bind_mounts_are_an_error() {
+    fn bind_mounts_from_outside_the_project_are_an_error() {
         let mut s = service("app");
         s.volumes.push(ServiceVolume {
             kind: VolumeType::Bind,
@@ -419,9 +418,39 @@ mod tests {
             tmpfs: None,
             other: Default::default(),
         });
-        let err = build(&project(vec![("app", s)])).unwrap_err();
+        let mut p = project(vec![("app", s)]);
+        p.working_dir = "/src/app".into();
+        let err = build(&p).unwrap_err();
         assert_eq!(err.attribute, "volumes[0]");
-        assert!(err.message.contains("bind"), "{err}");
+        assert!(
+            err.message.contains("outside the project directory"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_anonymous_volume_is_storage_of_the_task() {
+        let mut s = service("node:22");
+        s.volumes.push(ServiceVolume {
+            kind: VolumeType::Volume,
+            source: None,
+            target: "/app/node_modules".into(),
+            read_only: false,
+            volume: None,
+            tmpfs: None,
+            other: Default::default(),
+        });
+        let built = build(&project(vec![("app", s)])).unwrap();
+        let td = &built.template["Resources"]["AppTaskDefinition"]["Properties"];
+        assert_eq!(td["Volumes"], json!([{"Name": "anonymous-0"}]));
+        assert_eq!(
+            main_container(&built, "app")["MountPoints"],
+            json!([{"SourceVolume": "anonymous-0", "ContainerPath": "/app/node_modules", "ReadOnly": false}])
+        );
+        // No file system: nothing outlives the task.
+        assert!(!kinds(&built)
+            .values()
+            .any(|kind| kind.starts_with("AWS::EFS::")));
     }
 
     #[test]

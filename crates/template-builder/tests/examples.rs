@@ -49,6 +49,7 @@ examples! {
     gpu_inference => "gpu-inference",
     multi_network => "multi-network",
     secure_web => "secure-web",
+    static_site => "static-site",
     tcp_nlb => "tcp-nlb",
     web_redis => "web-redis",
     wordpress_mysql => "wordpress-mysql",

@@ -39,15 +39,14 @@ fn a_built_image_named_for_another_registry_is_refused() {
 }
 
 #[test]
-fn bind_mounts_cannot_be_deployed() {
+fn the_docker_socket_and_host_paths_cannot_be_mounted() {
     assert_refused(
-        "services:\n  web:\n    image: nginx\n    volumes:\n      - ./html:/usr/share/nginx/html\n",
-        &[
-            "web",
-            "volumes[0]",
-            "/html:/usr/share/nginx/html",
-            "into the image",
-        ],
+        "services:\n  ui:\n    image: portainer/portainer-ce\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n",
+        &["ui", "volumes[0]", "/var/run/docker.sock", "no Docker API"],
+    );
+    assert_refused(
+        "services:\n  game:\n    image: itzg/minecraft-server\n    volumes:\n      - /root/minecraft_data:/data\n",
+        &["game", "volumes[0]", "minecraft_data:/data", "home folder"],
     );
 }
 
@@ -56,14 +55,6 @@ fn a_volume_subpath_is_refused_rather_than_mounting_the_whole_volume() {
     assert_refused(
         "services:\n  web:\n    image: nginx\n    volumes:\n      - type: volume\n        source: data\n        target: /uploads\n        volume:\n          subpath: uploads\nvolumes:\n  data: {}\n",
         &["web", "volumes[0].volume.subpath", "volume of its own"],
-    );
-}
-
-#[test]
-fn anonymous_volumes_cannot_be_deployed() {
-    assert_refused(
-        "services:\n  db:\n    image: postgres\n    volumes:\n      - /var/lib/postgresql/data\n",
-        &["db", "volumes"],
     );
 }
 

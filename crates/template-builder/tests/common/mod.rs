@@ -165,6 +165,18 @@ pub fn plan(built: &template_builder::Built) -> String {
     for precondition in &built.preconditions {
         out.push_str(&format!("  - {precondition:?}\n"));
     }
+    if !built.derived.is_empty() {
+        out.push_str("derived images:\n");
+        for image in &built.derived {
+            out.push_str(&format!(
+                "  - {} from {:?} ({}) -> {:?}\n",
+                image.service, image.base, image.platform, image.target
+            ));
+            for file in &image.files {
+                out.push_str(&format!("    + {file:?}\n"));
+            }
+        }
+    }
     if !built.images.is_empty() {
         out.push_str("images:\n");
         for image in &built.images {
