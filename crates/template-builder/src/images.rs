@@ -15,7 +15,7 @@ use compose_model::{Build, Project, Service};
 use serde_json::{json, Value};
 
 use crate::context::Ctx;
-use crate::mounts::BakedFile;
+use crate::mounts::{Baked, BakedFile};
 use crate::template::r#ref;
 use crate::{Error, ParameterInput, ParameterSource};
 
@@ -161,7 +161,7 @@ pub fn image_parameter(ctx: &mut Ctx, service: &str) -> Value {
 /// images of the services that get files of the project (`baked`, from `mounts::plan`).
 pub fn plan(
     project: &Project,
-    baked: &BTreeMap<String, Vec<BakedFile>>,
+    baked: &Baked,
 ) -> Result<(Vec<ImageBuild>, Vec<DerivedImage>), Error> {
     // spec -> (targets pushed as built, services whose derived image starts from it)
     type Uses = (Vec<(ImageTarget, String)>, Vec<String>);

@@ -48,9 +48,12 @@ pub enum FileSource {
     Environment(String),
 }
 
+/// Service name -> the files baked into its image.
+pub type Baked = BTreeMap<String, Vec<BakedFile>>;
+
 /// Every service's baked files, in service order (services without any are left out), with the
 /// warnings they call for.
-pub fn plan(ctx: &mut Ctx) -> Result<BTreeMap<String, Vec<BakedFile>>, Error> {
+pub fn plan(ctx: &mut Ctx) -> Result<Baked, Error> {
     let project = ctx.project;
     let mut plan = BTreeMap::new();
     for (name, service) in &project.services {
@@ -292,7 +295,7 @@ mod tests {
         p
     }
 
-    fn planned(p: &Project) -> Result<(BTreeMap<String, Vec<BakedFile>>, Vec<String>), Error> {
+    fn planned(p: &Project) -> Result<(Baked, Vec<String>), Error> {
         let names = crate::naming::Names::new(p)?;
         let mut ctx = Ctx::new(p, names);
         let plan = plan(&mut ctx)?;
