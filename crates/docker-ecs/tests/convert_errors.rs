@@ -27,14 +27,14 @@ fn a_refused_mount_names_its_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(
         dir.path().join("compose.yaml"),
-        "services:\n  grafana:\n    image: grafana/grafana\n    volumes:\n      - grafana:/var/lib/grafana\n      - ./provisioning:/etc/grafana/provisioning\nvolumes:\n  grafana: {}\n",
+        "services:\n  grafana:\n    image: grafana/grafana\n    volumes:\n      - grafana:/var/lib/grafana\n      - /var/run/docker.sock:/var/run/docker.sock\nvolumes:\n  grafana: {}\n",
     )
     .unwrap();
     let message = refused(dir.path(), &[]);
     let file = dir.path().join("compose.yaml");
     assert!(
         message.contains(&format!(
-            "{}:6: service \"grafana\": volumes[1]: ",
+            "{}:6: service \"grafana\": volumes[1]: /var/run/docker.sock:/var/run/docker.sock: the Docker socket",
             file.display()
         )),
         "{message}"

@@ -12,6 +12,7 @@ mod e2e_diff;
 mod e2e_examples;
 mod e2e_exec;
 mod e2e_features;
+mod e2e_mounts;
 mod e2e_operate;
 mod e2e_subnets;
 mod e2e_up_down;

@@ -89,7 +89,7 @@ impl Docker {
     }
 
     /// One build, start to end.
-    async fn build(
+    pub(crate) async fn build(
         &self,
         project: &str,
         spec: &BuildSpec,

@@ -9,8 +9,8 @@
 //! command line. Progress is a stream of [`BuildEvent`]s; this crate prints nothing.
 //!
 //! One file per concern: `docker` (the CLI and its daemon), `check`, `args` (the `docker build`
-//! command line of a spec), `build`, `push` (temporary docker config, digest), `output` (docker's
-//! output as clean lines), `events`, `error`.
+//! command line of a spec), `build`, `derive` (a service's image plus files of the project), `push`
+//! (temporary docker config, digest), `output` (docker's output as clean lines), `events`, `error`.
 
 // Every dependency in Cargo.toml is used, or clippy -D warnings says which is not. (Unit-test builds
 // also see the dev-dependencies, which only some targets use.)
@@ -19,6 +19,7 @@
 mod args;
 mod build;
 mod check;
+mod derive;
 mod docker;
 mod error;
 mod events;

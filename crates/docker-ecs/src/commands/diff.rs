@@ -7,47 +7,51 @@ use std::process::ExitCode;
 use ecs_deploy::images;
 
 use crate::cli::{AwsArgs, ProjectArgs};
-use crate::commands::{aws_options, build_project, poll_interval, write_stdout, INTERRUPTED};
+use crate::commands::{
+    aws_options, build_project, locate_image_problems, poll_interval, write_stdout, INTERRUPTED,
+};
 
 pub fn run(project_args: &ProjectArgs, aws: &AwsArgs) -> anyhow::Result<ExitCode> {
     let (project, built) = build_project(project_args)?;
-    let builds = &built.images;
-    let result = super::runtime()?.block_on(async {
-        let docker = match builds.is_empty() {
-            false => Some(images::prepare(builds).await?),
-            true => None,
-        };
-        let clients = ecs_deploy::Clients::load(&aws_options(aws)).await?;
-        let mut interrupts = ecs_deploy::Interrupts::ctrl_c();
-        let (pushed, new_images) = match &docker {
-            Some(docker) => {
-                let mut progress = ecs_deploy::progress::for_stderr();
-                let Some(local) = images::build(
-                    docker,
-                    &project.name,
-                    builds,
-                    progress.as_mut(),
-                    &mut interrupts,
-                )
-                .await?
-                else {
-                    return Ok(None);
-                };
-                images::preview(&clients, builds, &local).await?
-            }
-            None => Default::default(),
-        };
-        let plan = ecs_deploy::dryrun::dry_run(
-            &clients,
-            &project.name,
-            &built,
-            &pushed,
-            poll_interval(),
-            &mut interrupts,
-        )
-        .await?;
-        Ok::<_, anyhow::Error>(Some((plan, new_images)))
-    })?;
+    let images = images::ImagePlan::of(&built);
+    let result = super::runtime()?
+        .block_on(async {
+            let docker = match images.is_empty() {
+                false => Some(images::prepare(&images).await?),
+                true => None,
+            };
+            let clients = ecs_deploy::Clients::load(&aws_options(aws)).await?;
+            let mut interrupts = ecs_deploy::Interrupts::ctrl_c();
+            let (pushed, new_images) = match &docker {
+                Some(docker) => {
+                    let mut progress = ecs_deploy::progress::for_stderr();
+                    let Some(local) = images::build(
+                        docker,
+                        &project.name,
+                        &images,
+                        progress.as_mut(),
+                        &mut interrupts,
+                    )
+                    .await?
+                    else {
+                        return Ok(None);
+                    };
+                    images::preview(&clients, &images, &local).await?
+                }
+                None => Default::default(),
+            };
+            let plan = ecs_deploy::dryrun::dry_run(
+                &clients,
+                &project.name,
+                &built,
+                &pushed,
+                poll_interval(),
+                &mut interrupts,
+            )
+            .await?;
+            Ok::<_, anyhow::Error>(Some((plan, new_images)))
+        })
+        .map_err(|err| locate_image_problems(err, project_args))?;
     let Some((plan, new_images)) = result else {
         eprintln!("Interrupted: nothing was changed");
         return Ok(ExitCode::from(INTERRUPTED));

@@ -22,7 +22,7 @@ use ecs_deploy::AwsOptions;
 
 use crate::cli::{AwsArgs, Cli, Command};
 
-pub use project::{build_project, load_project, project_name};
+pub use project::{build_project, load_project, locate_image_problems, project_name};
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {

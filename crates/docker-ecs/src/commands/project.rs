@@ -51,9 +51,19 @@ fn error_location(
     locator: &compose_model::Locator,
     err: &template_builder::Error,
 ) -> String {
-    let path = match &err.service {
-        Some(service) => format!("services.{service}.{}", err.attribute),
-        None => err.attribute.clone(),
+    attribute_location(project, locator, err.service.as_deref(), &err.attribute)
+}
+
+/// Where a service's attribute (`volumes[0]`, `build.context`) or a project attribute was written.
+fn attribute_location(
+    project: &compose_model::Project,
+    locator: &compose_model::Locator,
+    service: Option<&str>,
+    attribute: &str,
+) -> String {
+    let path = match service {
+        Some(service) => format!("services.{service}.{attribute}"),
+        None => attribute.to_string(),
     };
     let location = locator.location(&path);
     match location.line {
@@ -62,6 +72,36 @@ fn error_location(
         }
         _ => compose_files(project),
     }
+}
+
+/// What stops the images from being built, found before anything was (a missing context or
+/// source, an unset variable...), each problem with the file and line of its attribute. Other
+/// errors pass unchanged.
+pub fn locate_image_problems(err: anyhow::Error, args: &ProjectArgs) -> anyhow::Error {
+    let Some(ecs_deploy::Error::Image(image_build::Error::Unsupported(problems))) =
+        err.downcast_ref::<ecs_deploy::Error>()
+    else {
+        return err;
+    };
+    let Ok(compose_model::Loaded {
+        project, locator, ..
+    }) = load(args, true)
+    else {
+        return err;
+    };
+    let lines: Vec<String> = problems
+        .iter()
+        .map(|problem| {
+            let at = attribute_location(
+                &project,
+                &locator,
+                Some(&problem.service),
+                &problem.attribute,
+            );
+            format!("  {at}: {problem}")
+        })
+        .collect();
+    anyhow::anyhow!("the images cannot be built:\n{}", lines.join("\n"))
 }
 
 /// The compose files an error is about, as the user named them.

@@ -9,68 +9,72 @@ use ecs_deploy::Interrupts;
 use ecs_deploy::{progress, Clients};
 
 use crate::cli::{AwsArgs, ProjectArgs, UpArgs};
-use crate::commands::{aws_options, build_project, poll_interval, INTERRUPTED};
+use crate::commands::{
+    aws_options, build_project, locate_image_problems, poll_interval, INTERRUPTED,
+};
 
 pub fn run(project_args: &ProjectArgs, aws: &AwsArgs, args: &UpArgs) -> anyhow::Result<ExitCode> {
     if args.dry_run {
         return super::diff::run(project_args, aws);
     }
     let (project, built) = build_project(project_args)?;
-    let builds = &built.images;
-    let outcome = super::runtime()?.block_on(async {
-        // The docker daemon and every build are checked before AWS is asked anything.
-        let docker = match (builds.is_empty(), args.no_build) {
-            (false, false) => Some(images::prepare(builds).await?),
-            _ => None,
-        };
-        let clients = Clients::load(&aws_options(aws)).await?;
-        let mut interrupts = Interrupts::ctrl_c();
-        let mut progress = progress::for_stderr();
-        let pushed = match &docker {
-            Some(docker) => {
-                let Some(local) = images::build(
-                    docker,
-                    &project.name,
-                    builds,
-                    progress.as_mut(),
-                    &mut interrupts,
-                )
-                .await?
-                else {
-                    return Ok(None);
-                };
-                images::push(
-                    &clients,
-                    &project.name,
-                    docker,
-                    builds,
-                    &local,
-                    progress.as_mut(),
-                    &mut interrupts,
-                )
-                .await?
-            }
-            None => Some(images::last_pushed(&clients, builds, progress.as_mut()).await?),
-        };
-        let Some(pushed) = pushed else {
-            return Ok(None);
-        };
-        let options = UpOptions {
-            detach: args.detach,
-            poll_interval: poll_interval(),
-            images: pushed,
-        };
-        ecs_deploy::up::up(
-            &clients,
-            &project.name,
-            &built,
-            &options,
-            progress.as_mut(),
-            &mut interrupts,
-        )
-        .await
-        .map(Some)
-    })?;
+    let images = images::ImagePlan::of(&built);
+    let outcome = super::runtime()?
+        .block_on(async {
+            // The docker daemon and every build are checked before AWS is asked anything.
+            let docker = match (images.is_empty(), args.no_build) {
+                (false, false) => Some(images::prepare(&images).await?),
+                _ => None,
+            };
+            let clients = Clients::load(&aws_options(aws)).await?;
+            let mut interrupts = Interrupts::ctrl_c();
+            let mut progress = progress::for_stderr();
+            let pushed = match &docker {
+                Some(docker) => {
+                    let Some(local) = images::build(
+                        docker,
+                        &project.name,
+                        &images,
+                        progress.as_mut(),
+                        &mut interrupts,
+                    )
+                    .await?
+                    else {
+                        return Ok(None);
+                    };
+                    images::push(
+                        &clients,
+                        &project.name,
+                        docker,
+                        &images,
+                        &local,
+                        progress.as_mut(),
+                        &mut interrupts,
+                    )
+                    .await?
+                }
+                None => Some(images::last_pushed(&clients, &images, progress.as_mut()).await?),
+            };
+            let Some(pushed) = pushed else {
+                return Ok(None);
+            };
+            let options = UpOptions {
+                detach: args.detach,
+                poll_interval: poll_interval(),
+                images: pushed,
+            };
+            ecs_deploy::up::up(
+                &clients,
+                &project.name,
+                &built,
+                &options,
+                progress.as_mut(),
+                &mut interrupts,
+            )
+            .await
+            .map(Some)
+        })
+        .map_err(|err| locate_image_problems(err.into(), project_args))?;
     let Some(outcome) = outcome else {
         eprintln!("Interrupted before deploying: nothing was changed in the stack");
         return Ok(ExitCode::from(INTERRUPTED));
