@@ -23,6 +23,8 @@ enum Kind {
     Network,
     Volume,
     Secret,
+    /// A bind mount, config or anonymous volume of a service: what it became is linked.
+    Mount,
     Resource,
 }
 
@@ -178,6 +180,8 @@ fn graph(template: &Value, project: &Project) -> Graph {
     let volumes: Vec<&String> = project.volumes.keys().collect();
     let secrets: Vec<&String> = project.secrets.keys().collect();
     let services: Vec<&String> = project.services.keys().collect();
+    // (mount node, service, what it became): linked once the resources have nodes.
+    let mut pending_mounts: Vec<(String, String, Became)> = Vec::new();
 
     for (index, (name, service)) in project.services.iter().enumerate() {
         let id = node_of("service", index);
@@ -253,6 +257,16 @@ fn graph(template: &Value, project: &Project) -> Graph {
                 graph.edges.push(uses(&id, &node_of("secret", n)));
             }
         }
+        for (mount_index, mount) in mounts(project, service).into_iter().enumerate() {
+            let mount_id = format!("{id}_mount{mount_index}");
+            graph.compose.push(Node {
+                id: mount_id.clone(),
+                label: mount.label,
+                kind: Kind::Mount,
+            });
+            graph.edges.push(uses(&id, &mount_id));
+            pending_mounts.push((mount_id, name.clone(), mount.became));
+        }
     }
 
     let mut resources: Vec<(&String, &Value)> = template
@@ -289,7 +303,143 @@ fn graph(template: &Value, project: &Project) -> Graph {
             kind: EdgeKind::Becomes,
         });
     }
+
+    // The image parameters `up` fills in (built and derived images): a node each, after the
+    // resources, so that files baked into an image point at the image the service runs.
+    let parameters: Vec<&String> = template
+        .get("Parameters")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().collect())
+        .unwrap_or_default();
+    let image_parameters = services.iter().enumerate().filter_map(|(index, service)| {
+        let parameter = format!("{}Image", names.service(service));
+        parameters
+            .contains(&&parameter)
+            .then_some((index, parameter))
+    });
+    for (index, (service_index, parameter)) in image_parameters.enumerate() {
+        let parameter_id = node_of("image", index);
+        graph.aws.push(Node {
+            id: parameter_id.clone(),
+            label: format!("{parameter}\nParameter: the image up builds and pushes"),
+            kind: Kind::Resource,
+        });
+        let service = services[service_index];
+        let baked: Vec<&String> = pending_mounts
+            .iter()
+            .filter(|(_, owner, became)| owner == service && *became == Became::Image)
+            .map(|(mount, ..)| mount)
+            .collect();
+        if baked.is_empty() {
+            graph.edges.push(Edge {
+                from: node_of("service", service_index),
+                to: parameter_id,
+                kind: EdgeKind::Becomes,
+            });
+        } else {
+            for mount in baked {
+                graph.edges.push(Edge {
+                    from: mount.clone(),
+                    to: parameter_id.clone(),
+                    kind: EdgeKind::Becomes,
+                });
+            }
+        }
+    }
+    // Task storage (anonymous volumes) is part of the service's task definition.
+    for (mount, service, became) in &pending_mounts {
+        if *became != Became::TaskStorage {
+            continue;
+        }
+        let task_definition = template
+            .get("Resources")
+            .and_then(Value::as_object)
+            .and_then(|resources| {
+                resources.iter().find(|(_, resource)| {
+                    resource.get("Type").and_then(Value::as_str) == Some("AWS::ECS::TaskDefinition")
+                        && tag_value(resource.get("Properties"), SERVICE_TAG) == Some(service)
+                })
+            })
+            .map(|(logical_id, _)| format!("{logical_id}\nAWS::ECS::TaskDefinition"));
+        if let Some(node) =
+            task_definition.and_then(|label| graph.aws.iter().find(|node| node.label == label))
+        {
+            graph.edges.push(Edge {
+                from: mount.clone(),
+                to: node.id.clone(),
+                kind: EdgeKind::Becomes,
+            });
+        }
+    }
     graph
+}
+
+/// What a service's mount becomes on AWS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Became {
+    /// Files copied into the image `up` derives from the service's image.
+    Image,
+    /// Storage of the task's own (an anonymous volume).
+    TaskStorage,
+    /// Nothing: dropped with a warning (the host's clock files).
+    Dropped,
+}
+
+struct Mount {
+    label: String,
+    became: Became,
+}
+
+/// The service's mounts other than named volumes (those have their own nodes), as `convert`
+/// maps them: bind mounts and configs are baked into an image, anonymous volumes are task storage,
+/// the host's clock files are dropped. Refused mounts never reach here.
+fn mounts(project: &Project, service: &compose_model::Service) -> Vec<Mount> {
+    let shown = |source: &str| match std::path::Path::new(source).strip_prefix(&project.working_dir)
+    {
+        Ok(relative) if !project.working_dir.as_os_str().is_empty() => {
+            format!("./{}", relative.display())
+        }
+        _ => source.to_string(),
+    };
+    let mut mounts = Vec::new();
+    for volume in &service.volumes {
+        let target = &volume.target;
+        let mount = match (volume.kind, volume.source.as_deref()) {
+            (VolumeType::Bind, Some(source))
+                if crate::mounts::is_host_clock(source, target, volume.read_only) =>
+            {
+                Mount {
+                    label: format!("bind {source}:{target}:ro\ndropped: tasks run in UTC, set TZ"),
+                    became: Became::Dropped,
+                }
+            }
+            (VolumeType::Bind, Some(source)) => Mount {
+                label: format!(
+                    "bind {}:{target}{}\ncopied into the image",
+                    shown(source),
+                    if volume.read_only { ":ro" } else { "" }
+                ),
+                became: Became::Image,
+            },
+            (VolumeType::Volume, None) => Mount {
+                label: format!("anonymous volume {target}\ntask storage"),
+                became: Became::TaskStorage,
+            },
+            _ => continue,
+        };
+        mounts.push(mount);
+    }
+    for config in &service.configs {
+        mounts.push(Mount {
+            label: format!(
+                "config {} at {}\ncopied into the image",
+                config.source,
+                crate::mounts::config_target(&config.target)
+            ),
+            became: Became::Image,
+        });
+    }
+    mounts
 }
 
 fn uses(from: &str, to: &str) -> Edge {
@@ -328,6 +478,7 @@ fn dot_shape(kind: Kind) -> &'static str {
         Kind::Network => "ellipse",
         Kind::Volume => "cylinder",
         Kind::Secret => "note",
+        Kind::Mount => "tab",
         Kind::Resource => "box",
     }
 }
@@ -340,6 +491,7 @@ fn mermaid_shape(kind: Kind) -> (&'static str, &'static str) {
         Kind::Network => ("([", "])"),
         Kind::Volume => ("[(", ")]"),
         Kind::Secret => ("{{", "}}"),
+        Kind::Mount => ("[/", "\\]"),
         Kind::Resource => ("[", "]"),
     }
 }
@@ -663,6 +815,57 @@ mod tests {
         ] {
             assert!(mermaid.contains(wanted), "{wanted} missing:\n{mermaid}");
         }
+    }
+
+    #[test]
+    fn each_mount_links_to_what_it_became() {
+        let project = load(
+            "services:\n  web:\n    image: nginx\n    volumes:\n      - ./site:/www:ro\n      - /var/cache/site\n      - /etc/localtime:/etc/localtime:ro\n    configs: [httpd]\n  api:\n    build: .\n    image: shop/api\nconfigs:\n  httpd:\n    content: listen 80\n",
+        );
+        let built = crate::build(&project).expect("build");
+        let dot = to_dot(&built.template, &project);
+        check_dot_syntax(&dot);
+        let id_of = |label: &str| {
+            dot_nodes(&dot)
+                .into_iter()
+                .find(|(_, l)| l.starts_with(label))
+                .map(|(id, _)| id)
+                .unwrap_or_else(|| panic!("no node {label}:\n{dot}"))
+        };
+        let becomes = |from: &str, to: &str| {
+            let edge = format!("  {} -> {} [style=dashed];", id_of(from), id_of(to));
+            assert!(dot.contains(&edge), "{edge} missing:\n{dot}");
+        };
+        // Files of the project and configs are copied into the image the service runs.
+        becomes(
+            "bind ./site:/www:ro\\ncopied into the image",
+            "WebImage\\nParameter",
+        );
+        becomes(
+            "config httpd at /httpd\\ncopied into the image",
+            "WebImage\\nParameter",
+        );
+        // Anonymous volumes are storage of the task.
+        becomes("anonymous volume /var/cache/site", "WebTaskDefinition\\n");
+        // A built service without files of the project becomes its image as built.
+        becomes("service api", "ApiImage\\nParameter");
+        // The host's clock is dropped: the node says so and links to nothing.
+        let clock =
+            id_of("bind /etc/localtime:/etc/localtime:ro\\ndropped: tasks run in UTC, set TZ");
+        assert!(!dot.contains(&format!("  {clock} -> ")), "{dot}");
+        // Each mount hangs off its service.
+        let web = id_of("service web");
+        assert_eq!(
+            dot.matches(&format!("  {web} -> {web}_mount")).count(),
+            4,
+            "{dot}"
+        );
+
+        let mermaid = to_mermaid(&built.template, &project);
+        assert!(
+            mermaid.contains("[/\"bind ./site:/www:ro<br>copied into the image\"\\]"),
+            "{mermaid}"
+        );
     }
 
     #[test]

@@ -77,7 +77,7 @@ fn err(service: &str, attribute: &str, message: impl Into<String>) -> Error {
 
 /// `/etc/localtime` or `/etc/timezone` of the host, mounted read-only where the container has its
 /// own: Compose files do this to run in the host's time zone, which has no meaning on Fargate.
-fn is_host_clock(source: &str, target: &str, read_only: bool) -> bool {
+pub(crate) fn is_host_clock(source: &str, target: &str, read_only: bool) -> bool {
     const FILES: [&str; 2] = ["/etc/localtime", "/etc/timezone"];
     read_only && FILES.contains(&source) && FILES.contains(&target)
 }
@@ -169,6 +169,15 @@ fn outside_project(shown: &str, source: &Path, project_dir: &Path) -> String {
 }
 
 /// A service's `configs:` entries.
+/// Where a config lands: compose mounts it at /<name> unless the target says otherwise.
+pub(crate) fn config_target(target: &str) -> String {
+    if target.starts_with('/') {
+        target.to_string()
+    } else {
+        format!("/{target}")
+    }
+}
+
 fn configs(name: &str, service: &Service, project: &Project) -> Result<Vec<BakedFile>, Error> {
     let mut files = Vec::new();
     for (index, reference) in service.configs.iter().enumerate() {
@@ -220,12 +229,7 @@ fn configs(name: &str, service: &Service, project: &Project) -> Result<Vec<Baked
                 }),
             }
         };
-        // compose mounts a config at /<name> unless the target says otherwise.
-        let target = if reference.target.starts_with('/') {
-            reference.target.clone()
-        } else {
-            format!("/{}", reference.target)
-        };
+        let target = config_target(&reference.target);
         files.push(BakedFile {
             attribute: attribute.clone(),
             source,
