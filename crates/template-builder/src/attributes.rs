@@ -144,7 +144,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.deploy.update_config.order", M, "`stop-first`: `parallelism` (default 1) tasks stopped at a time, none beyond `replicas` (MaximumPercent 100); `start-first`: new tasks start first (MinimumHealthyPercent 100). Unset, with no `parallelism`: a single task that writes to a named volume is replaced stop-first (0/100, as `docker compose up` recreates a container), anything else start-first (100/200)"),
     a("service.deploy.update_config.other", W, "only `parallelism` and `order` map; ECS rolls back failed deployments with its circuit breaker"),
     a("service.deploy.rollback_config", W, "ECS rolls back failed deployments with its circuit breaker"),
-    a("service.deploy.resources.limits", M, "Fargate task size: the smallest valid cpu/memory pair that fits (`cpus`, `memory`)"),
+    a("service.deploy.resources.limits", M, "Fargate task size: the cheapest valid cpu/memory pair that fits (`cpus`, `memory`)"),
     a("service.deploy.resources.reservations", M, "task size when no limit is given; `devices` with capabilities [gpu] and `generic_resources` gpu select a GPU instance"),
     a("service.deploy.resources.pids", W, "ECS has no pids limit"),
     a("service.deploy.resources.devices", W, "only GPU device requests (capabilities [gpu]) map"),
