@@ -347,7 +347,7 @@ pub fn for_service(
         "Command": ["sh", "-c", script.join("\n")],
         "Secrets": env,
         "MountPoints": [{ "SourceVolume": SECRETS_VOLUME, "ContainerPath": SECRETS_DIR, "ReadOnly": false }],
-        "LogConfiguration": logs::log_configuration(ctx, None),
+        "LogConfiguration": logs::log_configuration(ctx),
     }));
     parts
         .main_depends_on
