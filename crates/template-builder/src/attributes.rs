@@ -252,7 +252,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("volume.external", M, "`external: true` with `name: fs-...` uses that EFS file system"),
     a("volume.name", M, "the file system id of an external volume"),
     a("volume.driver", W, "volumes are EFS file systems"),
-    a("volume.driver_opts", M, "`uid`, `gid`, `root_directory`, `permissions` (access point); `performance_mode`, `throughput_mode`, `provisioned_throughput`, `lifecycle_policy`, `backup_policy` (file system)"),
+    a("volume.driver_opts", M, "`uid`, `gid`, `root_directory`, `permissions` (access point); `performance_mode`, `throughput_mode`, `provisioned_throughput`, `lifecycle_policy`, `backup_policy`, `kms_key_id` (file system; `kms_key_id` is the KMS key, id, ARN or alias, it is encrypted with instead of AWS's key for EFS)"),
     a("volume.driver_opts.other", W, "not an EFS option"),
     a("volume.labels", W, "not supported"),
     // Secrets.
