@@ -102,7 +102,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.working_dir", M, "container `WorkingDirectory`"),
     a("service.user", M, "container `User`"),
     a("service.labels", M, "container `DockerLabels`"),
-    a("service.ports", M, "load balancer listener (published port) + target group (target port) + security group ingress; ALB when all ports are HTTP, else NLB"),
+    a("service.ports", M, "load balancer listener (published port) + target group (target port) + security group ingress; ALB when all ports are HTTP, else NLB. A port of a database, cache, message broker, debugger or the Docker API (5432, 3306, 6379, 27017, 9200, 1433, 11211, 5005, 9229, 2375...) on a load balancer that is not `internal` is warned about, naming the service and the port, with the ways out: `expose`, a `127.0.0.1:` binding, `x-aws-loadbalancer_scheme: internal`"),
     a("service.ports.x-aws-protocol", M, "`http` / `https`: listen with HTTP(S) (an ALB when every port is HTTP)"),
     a("service.ports.x-aws-certificate", M, "ACM certificate ARN: the port is HTTPS (ALB listener with the certificate, forwarding to the container port); an error on a port declared otherwise, behind an NLB, or with an invalid ARN"),
     a("service.ports.app_protocol", M, "like `x-aws-protocol` when that is not set"),

@@ -44,6 +44,8 @@ pub struct PortPlan {
     pub health: TargetHealth,
     /// `WebTCP80`: the prefix of this port's logical ids.
     pub id: String,
+    /// `ports[0]`: where the service declares it, for warnings.
+    pub attribute: String,
 }
 
 impl PortPlan {
@@ -96,6 +98,7 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         /// Why a port is not HTTP, for errors: it puts the project on a Network Load Balancer.
         not_http_because: Option<String>,
         health: TargetHealth,
+        attribute: String,
     }
     let default_certificate = https::project_certificate(ctx)?;
     let mut raw: Vec<Raw> = Vec::new();
@@ -236,6 +239,7 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
                 certificate_attribute,
                 not_http_because,
                 health: health.clone(),
+                attribute,
             });
         }
     }
@@ -341,6 +345,7 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
             certificate: p.certificate,
             health: p.health,
             id,
+            attribute: p.attribute,
         });
     }
     Ok(Plan {
@@ -438,8 +443,94 @@ pub fn add(ctx: &mut Ctx, plan: &Plan) -> Result<(), Error> {
             .prop("DefaultActions", https::redirect_action());
         ctx.template.add(HTTP_REDIRECT_LISTENER, redirect);
     }
+    warn_exposed_services(ctx, plan, internal, existing.is_some());
     add_outputs(ctx, plan, kind, existing.is_some());
     Ok(())
+}
+
+/// Ports of databases, caches, message brokers, debuggers and the Docker API: services that are
+/// reached by other services, or by a developer's machine, and seldom meant for the whole internet.
+const PRIVATE_SERVICE_PORTS: &[(u16, &str)] = &[
+    (1433, "SQL Server"),
+    (1521, "Oracle Database"),
+    (2181, "ZooKeeper"),
+    (2345, "Go debugger (Delve)"),
+    (2375, "Docker API"),
+    (2376, "Docker API"),
+    (2379, "etcd"),
+    (3306, "MySQL/MariaDB"),
+    (4222, "NATS"),
+    (5005, "Java debugger (JDWP)"),
+    (5432, "PostgreSQL"),
+    (5672, "RabbitMQ"),
+    (5678, "Python debugger (debugpy)"),
+    (5984, "CouchDB"),
+    (6379, "Redis"),
+    (8086, "InfluxDB"),
+    (9042, "Cassandra"),
+    (9092, "Kafka"),
+    (9200, "Elasticsearch"),
+    (9229, "Node.js inspector"),
+    (9300, "Elasticsearch transport"),
+    (11211, "Memcached"),
+    (27017, "MongoDB"),
+];
+
+fn private_service(port: u16) -> Option<&'static str> {
+    PRIVATE_SERVICE_PORTS
+        .iter()
+        .find(|(p, _)| *p == port)
+        .map(|(_, name)| *name)
+}
+
+/// Docker's tool put these ports on the internet as it did any other; we do too (the Compose file
+/// says to publish them), but loudly: naming the service and the port, with the ways out. Not on
+/// an internal load balancer, which the internet cannot reach.
+fn warn_exposed_services(ctx: &mut Ctx, plan: &Plan, internal: Option<bool>, existing: bool) {
+    if !existing && internal == Some(true) {
+        return;
+    }
+    for port in &plan.ports {
+        let what = match (
+            private_service(port.target),
+            private_service(port.published),
+        ) {
+            (Some(name), _) if port.target != port.published => {
+                format!("{name} on container port {}", port.target)
+            }
+            (Some(name), _) | (None, Some(name)) => name.to_string(),
+            (None, None) => continue,
+        };
+        let reach = if existing {
+            "the load balancer x-aws-loadbalancer names, which anyone on the internet can reach if it is internet-facing"
+        } else if internal == Some(false) {
+            "an internet-facing load balancer: anyone on the internet can reach it"
+        } else {
+            "the load balancer, internet-facing unless the VPC has no public subnet: anyone on the internet can reach it"
+        };
+        let mut ways_out = vec![
+            "`expose` instead of `ports` if only other services use it (services on a shared network reach each other on every port)".to_string(),
+            format!(
+                "a 127.0.0.1 binding (`127.0.0.1:{}:{}`) for your machine only, which keeps it off the load balancer",
+                port.published, port.target
+            ),
+        ];
+        if !existing {
+            ways_out.push(
+                "`x-aws-loadbalancer_scheme: internal` to keep the load balancer inside the VPC"
+                    .to_string(),
+            );
+        }
+        ctx.warn_value(
+            Some(&port.service),
+            &port.attribute,
+            format!(
+                "port {} ({what}) is published on {reach}. Ways out: {}",
+                port.published,
+                ways_out.join("; ")
+            ),
+        );
+    }
 }
 
 fn add_load_balancer(ctx: &mut Ctx, plan: &Plan, kind: LoadBalancerType, internal: Option<bool>) {

@@ -200,3 +200,62 @@ fn published_port_0_listens_on_the_container_port_and_target_0_is_refused() {
     let err = build(&project(vec![("web", web)])).unwrap_err();
     assert_eq!(err.attribute, "ports[0].target");
 }
+
+/// The warnings of a project where `db` publishes `ports` (target, published) and `web` 80.
+fn exposure_warnings(ports: &[(u16, Option<u16>)], scheme: Option<&str>) -> Vec<String> {
+    let mut db = service("postgres");
+    for (target, published) in ports {
+        db.ports.push(port(*target, *published));
+    }
+    let mut web = service("nginx");
+    web.ports.push(port(80, None));
+    let mut p = project(vec![("db", db), ("web", web)]);
+    if let Some(scheme) = scheme {
+        p.extensions
+            .insert("x-aws-loadbalancer_scheme".into(), json!(scheme));
+    }
+    build(&p)
+        .unwrap()
+        .warnings
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn a_database_port_on_an_internet_facing_load_balancer_is_warned_about() {
+    let warnings = exposure_warnings(&[(5432, None)], None);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let warning = &warnings[0];
+    assert!(
+        warning.starts_with("service \"db\": ports[0]: port 5432 (PostgreSQL)"),
+        "{warning}"
+    );
+    for way_out in [
+        "expose",
+        "127.0.0.1:5432:5432",
+        "x-aws-loadbalancer_scheme: internal",
+    ] {
+        assert!(warning.contains(way_out), "{way_out}: {warning}");
+    }
+    // Published on another port, the container's is what it is.
+    let warnings = exposure_warnings(
+        &[(8080, None), (6379, Some(16379))],
+        Some("internet-facing"),
+    );
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0]
+            .starts_with("service \"db\": ports[1]: port 16379 (Redis on container port 6379)"),
+        "{warnings:?}"
+    );
+    // Debuggers too.
+    let warnings = exposure_warnings(&[(9229, None)], None);
+    assert!(warnings[0].contains("Node.js inspector"), "{warnings:?}");
+}
+
+#[test]
+fn an_internal_load_balancer_or_an_ordinary_port_is_not_warned_about() {
+    assert!(exposure_warnings(&[(5432, None)], Some("internal")).is_empty());
+    assert!(exposure_warnings(&[(8080, None), (3000, Some(8443))], None).is_empty());
+}
