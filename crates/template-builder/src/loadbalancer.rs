@@ -1,8 +1,11 @@
 //! Ports: one load balancer per project (or the existing one `x-aws-loadbalancer` names), a listener
 //! on each published port and a target group on the container port behind it.
 //!
-//! An Application Load Balancer when every published port is HTTP (80/443, or `x-aws-protocol:
-//! http|https`, or `app_protocol: http|https`), else a Network Load Balancer. The internet may reach
+//! An Application Load Balancer when every published port is HTTP (published on 80/443, or
+//! `x-aws-protocol: http|https`, or `app_protocol: http|https`, or given a certificate), else a
+//! Network Load Balancer ([`TYPE_RULE`]). Docker's ECS integration looked at the container port
+//! instead (and listened on it): where the two rules choose differently, a warning says so. The
+//! internet may reach
 //! the load balancer only on published ports; a service's tasks accept only the load balancer, only
 //! on their target ports. `x-aws-loadbalancer_scheme: internal` keeps it inside the VPC, in the
 //! private subnets.
@@ -79,6 +82,11 @@ impl Plan {
     }
 }
 
+/// How the load balancer type is chosen, for errors and warnings about it.
+const TYPE_RULE: &str = "one Application Load Balancer when every published port is HTTP (published on 80 or 443, \
+     or declared x-aws-protocol: http|https or app_protocol, or given a certificate), else one Network Load Balancer \
+     for all ports";
+
 fn port_extension<'a>(port: &'a compose_model::Port, key: &str) -> Option<&'a str> {
     port.extensions.get(key).and_then(Value::as_str)
 }
@@ -99,6 +107,9 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         not_http_because: Option<String>,
         health: TargetHealth,
         attribute: String,
+        /// Whether Docker's ECS integration took the port for HTTP: `x-aws-protocol: http|https`,
+        /// else a container port of 80 or 443.
+        docker_http: bool,
     }
     let default_certificate = https::project_certificate(ctx)?;
     let mut raw: Vec<Raw> = Vec::new();
@@ -226,8 +237,13 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
             } else if matches!(published, 80 | 443) {
                 None
             } else {
-                Some("has no x-aws-protocol: http (only 80 and 443 are HTTP without it)".into())
+                Some("has no x-aws-protocol: http (only ports published on 80 and 443 are HTTP without it)".into())
             };
+            let docker_http = transport == "tcp"
+                && match port_extension(port, "x-aws-protocol") {
+                    Some(protocol) => matches!(protocol, "http" | "https"),
+                    None => matches!(port.target, 80 | 443),
+                };
             raw.push(Raw {
                 service: name.clone(),
                 published,
@@ -240,6 +256,7 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
                 not_http_because,
                 health: health.clone(),
                 attribute,
+                docker_http,
             });
         }
     }
@@ -271,7 +288,7 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
             attribute: secure.certificate_attribute.clone(),
             message: format!(
                 "port {} is HTTPS, which needs an Application Load Balancer, but {whose} port {} {because}, \
-                 so the project would get a Network Load Balancer; declare that port x-aws-protocol: http, \
+                 so the project would get a Network Load Balancer (the rule: {TYPE_RULE}); declare that port x-aws-protocol: http, \
                  stop publishing it (expose is enough between services), or remove x-aws-certificate",
                 secure.published, plain.published
             ),
@@ -290,6 +307,36 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
     } else {
         LoadBalancerType::Network
     };
+    // Where Docker's rule chooses the other type, the first port the two rules read differently
+    // (an HTTPS port is a choice made here: Docker's tool had no certificate per port).
+    let docker_application = raw.iter().all(|p| p.docker_http);
+    if let Some(p) = raw
+        .iter()
+        .find(|p| docker_application != application && p.docker_http != p.http && !p.https)
+    {
+        let (ours, docker, keep) = if application {
+            (
+                "is HTTP here, and the project gets an Application Load Balancer",
+                "a Network Load Balancer (TCP)",
+                "To keep TCP on a Network Load Balancer, declare x-aws-protocol: tcp on the port",
+            )
+        } else {
+            (
+                "is not HTTP here, and the project gets a Network Load Balancer (TCP)",
+                "an Application Load Balancer (HTTP)",
+                "To keep HTTP on an Application Load Balancer, declare x-aws-protocol: http on the port",
+            )
+        };
+        ctx.warn_value(
+            Some(&p.service),
+            &p.attribute,
+            format!(
+                "port {} (container port {}) {ours} listening on {}; Docker's ECS integration chose by the container port \
+                 and made {docker} listening on {}. Here the published port decides: {TYPE_RULE}. {keep}",
+                p.published, p.target, p.published, p.target
+            ),
+        );
+    }
     let mut ports = Vec::new();
     for p in raw {
         if !application && p.health.is_http_only() {
@@ -301,7 +348,7 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
                     if p.health.path.is_some() { "path" } else { "matcher" }
                 ),
                 message: format!(
-                    "port {} is behind a Network Load Balancer, which checks targets with a TCP connection: remove path and matcher, or make every published port HTTP for an Application Load Balancer",
+                    "port {} is behind a Network Load Balancer, which checks targets with a TCP connection: remove path and matcher, or make every published port HTTP for an Application Load Balancer (the rule: {TYPE_RULE})",
                     p.published
                 ),
             });
