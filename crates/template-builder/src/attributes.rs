@@ -463,9 +463,10 @@ fn present_in_service(service: &Service) -> Vec<(String, String)> {
     out
 }
 
-/// Report every warned attribute of the project once and stop at the first error attribute (in
-/// service-name order, so the same project always reports the same error).
-pub fn check(project: &Project, warnings: &mut BTreeSet<Warning>) -> Result<(), Error> {
+/// Report every warned attribute of the project once, and return every error attribute (in
+/// service-name order, so the same project always reports the same errors in the same order).
+pub fn check(project: &Project, warnings: &mut BTreeSet<Warning>) -> Vec<Error> {
+    let mut errors = Vec::new();
     for key in project.extensions.keys() {
         let path = format!("project.{key}");
         if key.starts_with("x-aws-") && !ATTRIBUTES.iter().any(|attr| attr.path == path) {
@@ -479,7 +480,7 @@ pub fn check(project: &Project, warnings: &mut BTreeSet<Warning>) -> Result<(), 
                 Support::Warned => {
                     warnings.insert(warning(&path, Some(name), &shown));
                 }
-                Support::Error => return Err(error(&path, Some(name), &shown)),
+                Support::Error => errors.push(error(&path, Some(name), &shown)),
             }
         }
     }
@@ -521,7 +522,7 @@ pub fn check(project: &Project, warnings: &mut BTreeSet<Warning>) -> Result<(), 
     }
     for (name, secret) in &project.secrets {
         if secret.content.is_some() {
-            return Err(error(
+            errors.push(error(
                 "secret.content",
                 None,
                 &format!("secrets.{name}.content"),
@@ -548,7 +549,7 @@ pub fn check(project: &Project, warnings: &mut BTreeSet<Warning>) -> Result<(), 
             }
         }
     }
-    Ok(())
+    errors
 }
 
 /// Whether a JSON value from `Service::other` is set to something (not null/false/empty).
@@ -700,7 +701,7 @@ mod tests {
             .insert("dns".into(), Value::String("8.8.8.8".into()));
         service.extensions.insert("x-aws-rol".into(), Value::Null);
         let mut warnings = BTreeSet::new();
-        check(&project_with(service), &mut warnings).unwrap();
+        assert!(check(&project_with(service), &mut warnings).is_empty());
         let shown: Vec<_> = warnings.iter().map(|w| w.attribute.as_str()).collect();
         assert_eq!(
             shown,
@@ -739,7 +740,7 @@ mod tests {
             },
         );
         let mut warnings = BTreeSet::new();
-        check(&project, &mut warnings).unwrap();
+        assert!(check(&project, &mut warnings).is_empty());
         let shown: Vec<_> = warnings.iter().map(|w| w.attribute.as_str()).collect();
         assert_eq!(
             shown,
@@ -759,7 +760,9 @@ mod tests {
             privileged: Some(true),
             ..Default::default()
         };
-        let err = check(&project_with(service), &mut BTreeSet::new()).unwrap_err();
+        let errors = check(&project_with(service), &mut BTreeSet::new());
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let err = &errors[0];
         assert_eq!(err.service.as_deref(), Some("web"));
         assert_eq!(err.attribute, "privileged");
     }
@@ -778,7 +781,7 @@ mod tests {
             ..Default::default()
         };
         let mut warnings = BTreeSet::new();
-        check(&project_with(built), &mut warnings).unwrap();
+        assert!(check(&project_with(built), &mut warnings).is_empty());
         let shown: Vec<_> = warnings.iter().map(|w| w.attribute.as_str()).collect();
         assert_eq!(shown, ["build.tags"]);
     }
@@ -796,7 +799,8 @@ mod tests {
                 ..Default::default()
             },
         );
-        let err = check(&project, &mut BTreeSet::new()).unwrap_err();
+        let errors = check(&project, &mut BTreeSet::new());
+        let err = &errors[0];
         assert_eq!(err.attribute, "secrets.token.content");
         assert!(!err.to_string().contains("hunter2"));
     }

@@ -328,7 +328,8 @@ fn errors_about_the_load_balancer_type_state_the_rule() {
     web.ports = vec![https, port(9000, None)];
     let err = build(&project(vec![("web", web)])).unwrap_err();
     assert!(
-        err.message.contains("Application Load Balancer when every published port is HTTP"),
+        err.message
+            .contains("Application Load Balancer when every published port is HTTP"),
         "{err}"
     );
 }
