@@ -28,7 +28,7 @@ fn a_refused_mount_names_its_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(
         dir.path().join("compose.yaml"),
-        "services:\n  grafana:\n    image: grafana/grafana\n    volumes:\n      - grafana:/var/lib/grafana\n      - ./provisioning:/etc/grafana/provisioning\nvolumes:\n  grafana: {}\n",
+        "services:\n  grafana:\n    image: grafana/grafana\n    volumes:\n      - grafana:/var/lib/grafana\n      - /etc/grafana/provisioning:/etc/grafana/provisioning\nvolumes:\n  grafana: {}\n",
     )
     .unwrap();
     let message = refused(dir.path(), &[]);
