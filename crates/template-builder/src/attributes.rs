@@ -588,7 +588,8 @@ pub fn render_markdown() -> String {
          Generated from `crates/template-builder/src/attributes.rs` (a unit test keeps this file equal to \
          it). Every Compose attribute is either **mapped** into the CloudFormation template, **ignored \
          (warning)**: reported once on stderr by `convert` and `up`, naming the service and the \
-         attribute, or an **error**: the project cannot be deployed as written.\n",
+         attribute, or an **error**: the project cannot be deployed as written (`convert` and `up` \
+         report every error of a project in one run, each with its file and line).\n",
     );
     let sections = [
         ("project.", "Top level"),
