@@ -19,6 +19,7 @@ pub mod model;
 
 pub use duration::Duration;
 pub use error::{Error, Location};
+pub use loader::suggest;
 pub use loader::Locator;
 pub use model::*;
 

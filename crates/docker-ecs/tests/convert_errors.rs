@@ -1,6 +1,7 @@
 //! `docker ecs convert` through the real binary on projects it must refuse: the message names the
 //! file and line the refused attribute was written at (also in an override file, and for a list
-//! entry after merging), the service and the attribute, and the exit status is 1.
+//! entry after merging), the service and the attribute, and the exit status is 1. Every refusal of a
+//! project is reported in the one run, each on its own line.
 
 use std::fs;
 use std::path::Path;
@@ -85,6 +86,48 @@ fn a_refused_capability_added_by_an_override_names_its_line_there() {
             "{}:4: service \"web\": cap_add[1]: Fargate only allows adding SYS_PTRACE, not NET_ADMIN",
             file.display()
         )),
+        "{message}"
+    );
+}
+
+#[test]
+fn every_refusal_is_reported_in_one_run_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  agent:\n    image: agent\n    privileged: true\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n  net:\n    image: net\n    cap_add: [NET_ADMIN]\n  web:\n    image: nginx\n    logging:\n      options:\n        awslogs-datetime-pattern: \"%Y\"\n",
+    )
+    .unwrap();
+    let message = refused(dir.path(), &[]);
+    let file = dir.path().join("compose.yaml");
+    let lines: Vec<&str> = message.lines().collect();
+    let expected = [
+        format!(
+            "error: {}:4: service \"agent\": privileged: ",
+            file.display()
+        ),
+        format!(
+            "error: {}:6: service \"agent\": volumes[0]: ",
+            file.display()
+        ),
+        format!("error: {}:9: service \"net\": cap_add[0]: ", file.display()),
+        format!(
+            "error: {}:14: service \"web\": logging.options.awslogs-datetime-pattern: ",
+            file.display()
+        ),
+        "error: the project cannot be deployed as written: 4 problems above".to_string(),
+    ];
+    assert_eq!(lines.len(), expected.len(), "{message}");
+    for (line, start) in lines.iter().zip(&expected) {
+        assert!(
+            line.starts_with(start.as_str()),
+            "{line:?} should start with {start:?}\n{message}"
+        );
+    }
+    // Each keeps its way out.
+    assert!(lines[1].contains("Docker socket"), "{message}");
+    assert!(
+        lines[3].contains("did you mean awslogs-datetime-format?"),
         "{message}"
     );
 }

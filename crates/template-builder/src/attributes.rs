@@ -102,8 +102,8 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.working_dir", M, "container `WorkingDirectory`"),
     a("service.user", M, "container `User`"),
     a("service.labels", M, "container `DockerLabels`"),
-    a("service.ports", M, "load balancer listener (published port) + target group (target port) + security group ingress; ALB when all ports are HTTP, else NLB"),
-    a("service.ports.x-aws-protocol", M, "`http` / `https`: listen with HTTP(S) (an ALB when every port is HTTP)"),
+    a("service.ports", M, "load balancer listener (published port) + target group (target port) + security group ingress. One load balancer for the project: an Application Load Balancer (HTTP) when every published port is HTTP, that is published on 80 or 443, or declared `x-aws-protocol: http|https` (or `app_protocol`), or given a certificate; otherwise a Network Load Balancer (TCP/UDP) for all ports. The published port decides, where Docker's ECS integration looked at the container port (and listened on it): `8080:80` gets a Network Load Balancer here and had an Application Load Balancer there, `80:8080` the reverse; a warning says so, naming the port and the `x-aws-protocol` that keeps Docker's choice. A port of a database, cache, message broker, debugger or the Docker API (5432, 3306, 6379, 27017, 9200, 1433, 11211, 5005, 9229, 2375...) on a load balancer that is not `internal` is warned about, naming the service and the port, with the ways out: `expose`, a `127.0.0.1:` binding, `x-aws-loadbalancer_scheme: internal`"),
+    a("service.ports.x-aws-protocol", M, "`http` / `https`: listen with HTTP(S) (an Application Load Balancer when every port is HTTP); another value (`tcp`): not HTTP even when published on 80 or 443 (a Network Load Balancer)"),
     a("service.ports.x-aws-certificate", M, "ACM certificate ARN: the port is HTTPS (ALB listener with the certificate, forwarding to the container port); an error on a port declared otherwise, behind an NLB, or with an invalid ARN"),
     a("service.ports.app_protocol", M, "like `x-aws-protocol` when that is not set"),
     a("service.ports.host_ip", W, "a load balancer listens on all its addresses (`0.0.0.0` and `::` say so already and are not warned about)"),
@@ -144,7 +144,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.deploy.update_config.order", M, "`stop-first`: `parallelism` (default 1) tasks stopped at a time, none beyond `replicas` (MaximumPercent 100); `start-first`: new tasks start first (MinimumHealthyPercent 100). Unset, with no `parallelism`: a single task that writes to a named volume is replaced stop-first (0/100, as `docker compose up` recreates a container), anything else start-first (100/200)"),
     a("service.deploy.update_config.other", W, "only `parallelism` and `order` map; ECS rolls back failed deployments with its circuit breaker"),
     a("service.deploy.rollback_config", W, "ECS rolls back failed deployments with its circuit breaker"),
-    a("service.deploy.resources.limits", M, "Fargate task size: the smallest valid cpu/memory pair that fits (`cpus`, `memory`)"),
+    a("service.deploy.resources.limits", M, "Fargate task size: the cheapest valid cpu/memory pair that fits (`cpus`, `memory`)"),
     a("service.deploy.resources.reservations", M, "task size when no limit is given; `devices` with capabilities [gpu] and `generic_resources` gpu select a GPU instance"),
     a("service.deploy.resources.pids", W, "ECS has no pids limit"),
     a("service.deploy.resources.devices", W, "only GPU device requests (capabilities [gpu]) map"),
@@ -157,11 +157,12 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.cpus", M, "task size, like `deploy.resources.limits.cpus`"),
     a("service.mem_limit", M, "task size, like `deploy.resources.limits.memory`"),
     a("service.mem_reservation", M, "task size, like `deploy.resources.reservations.memory`"),
-    a("service.logging", M, "`awslogs` log configuration; `awslogs-*` options are passed through, except where the logs go"),
+    a("service.logging", M, "`awslogs` log configuration; the options ECS accepts besides where the logs go are passed through: `awslogs-datetime-format`, `awslogs-multiline-pattern`, `mode`, `max-buffer-size`"),
     a("service.logging.driver", W, "only the awslogs driver is available: logs go to CloudWatch Logs"),
-    a("service.logging.options", W, "only `awslogs-*` options apply"),
+    a("service.logging.options", W, "options of other log drivers (`tag`, `labels`, `env`...) do not apply: only the awslogs options ECS accepts do"),
     a("service.logging.options.rotation", M, "`max-size`, `max-file`, `compress` of the `json-file` and `local` drivers: nothing to do, CloudWatch Logs keeps logs for the log group's retention (`x-aws-logs_retention`)"),
     a("service.logging.options.managed", W, "`awslogs-group`, `awslogs-region`, `awslogs-stream-prefix` and `awslogs-create-group` are set by docker ecs: logs go to the stack's log group `/docker-compose/<project>` in its region, where `docker ecs logs` reads them"),
+    a("service.logging.options.unsupported", E, "an `awslogs-*` option ECS does not accept (Docker's `awslogs-endpoint`, `awslogs-stream`, `awslogs-format`, `awslogs-max-buffer-size`..., or a misspelt one) would make ECS refuse the task definition at deploy time: remove it, or use the option ECS accepts that the error names"),
     a("service.init", M, "`LinuxParameters.InitProcessEnabled`"),
     a("service.cap_add", M, "`LinuxParameters.Capabilities.Add`; Fargate only allows SYS_PTRACE (anything else is an error)"),
     a("service.cap_drop", M, "`LinuxParameters.Capabilities.Drop`"),
@@ -251,16 +252,17 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("volume.external", M, "`external: true` with `name: fs-...` uses that EFS file system"),
     a("volume.name", M, "the file system id of an external volume"),
     a("volume.driver", W, "volumes are EFS file systems"),
-    a("volume.driver_opts", M, "`uid`, `gid`, `root_directory`, `permissions` (access point); `performance_mode`, `throughput_mode`, `provisioned_throughput`, `lifecycle_policy`, `backup_policy` (file system)"),
+    a("volume.driver_opts", M, "`uid`, `gid`, `root_directory`, `permissions` (access point); `performance_mode`, `throughput_mode`, `provisioned_throughput`, `lifecycle_policy`, `backup_policy`, `kms_key_id` (file system; `kms_key_id` is the KMS key, id, ARN or alias, it is encrypted with instead of AWS's key for EFS)"),
     a("volume.driver_opts.other", W, "not an EFS option"),
     a("volume.labels", W, "not supported"),
     // Secrets.
     a("secret.file", M, "the file's content is the secret value, passed by `up` as a NoEcho parameter"),
     a("secret.environment", M, "the variable's value is the secret value, passed by `up` as a NoEcho parameter"),
-    a("secret.external", M, "`external: true` with `name:` (ARN or name) uses an existing Secrets Manager secret"),
-    a("secret.name", M, "the Secrets Manager ARN or name of an external secret"),
+    a("secret.external", M, "`external: true` with `name:` uses an existing Secrets Manager secret (ARN or name) or SSM Parameter Store parameter (ARN)"),
+    a("secret.name", M, "of an external secret: a Secrets Manager ARN or name (the execution role gets `secretsmanager:GetSecretValue` on it), or an SSM Parameter Store parameter ARN, `arn:aws:ssm:<region>:<account>:parameter/<name>` (`ssm:GetParameters`)"),
     a("secret.content", E, "inline secret content would end up in the template; use `file:` or `environment:`"),
-    a("secret.x-aws-keys", M, "JSON keys of the secret to write as files under /run/secrets/<target>/ (`*` = all)"),
+    a("secret.x-aws-keys", M, "JSON keys of the secret to write as files under /run/secrets/<target>/ (`*` = all); Secrets Manager only (an error on an SSM parameter)"),
+    a("secret.x-aws-kms_key", M, "ARN of the customer managed KMS key the secret or parameter is encrypted with (`arn:aws:kms:<region>:<account>:key/<id>`, not an alias): the execution role gets `kms:Decrypt` on it, and a secret the stack creates is encrypted with it (`KmsKeyId`)"),
     a("secret.labels", W, "not supported"),
     a("secret.driver", W, "secrets are kept in Secrets Manager"),
     a("secret.driver_opts", W, "secrets are kept in Secrets Manager"),
@@ -461,9 +463,10 @@ fn present_in_service(service: &Service) -> Vec<(String, String)> {
     out
 }
 
-/// Report every warned attribute of the project once and stop at the first error attribute (in
-/// service-name order, so the same project always reports the same error).
-pub fn check(project: &Project, warnings: &mut BTreeSet<Warning>) -> Result<(), Error> {
+/// Report every warned attribute of the project once, and return every error attribute (in
+/// service-name order, so the same project always reports the same errors in the same order).
+pub fn check(project: &Project, warnings: &mut BTreeSet<Warning>) -> Vec<Error> {
+    let mut errors = Vec::new();
     for key in project.extensions.keys() {
         let path = format!("project.{key}");
         if key.starts_with("x-aws-") && !ATTRIBUTES.iter().any(|attr| attr.path == path) {
@@ -477,7 +480,7 @@ pub fn check(project: &Project, warnings: &mut BTreeSet<Warning>) -> Result<(), 
                 Support::Warned => {
                     warnings.insert(warning(&path, Some(name), &shown));
                 }
-                Support::Error => return Err(error(&path, Some(name), &shown)),
+                Support::Error => errors.push(error(&path, Some(name), &shown)),
             }
         }
     }
@@ -519,7 +522,7 @@ pub fn check(project: &Project, warnings: &mut BTreeSet<Warning>) -> Result<(), 
     }
     for (name, secret) in &project.secrets {
         if secret.content.is_some() {
-            return Err(error(
+            errors.push(error(
                 "secret.content",
                 None,
                 &format!("secrets.{name}.content"),
@@ -546,7 +549,7 @@ pub fn check(project: &Project, warnings: &mut BTreeSet<Warning>) -> Result<(), 
             }
         }
     }
-    Ok(())
+    errors
 }
 
 /// Whether a JSON value from `Service::other` is set to something (not null/false/empty).
@@ -585,7 +588,8 @@ pub fn render_markdown() -> String {
          Generated from `crates/template-builder/src/attributes.rs` (a unit test keeps this file equal to \
          it). Every Compose attribute is either **mapped** into the CloudFormation template, **ignored \
          (warning)**: reported once on stderr by `convert` and `up`, naming the service and the \
-         attribute, or an **error**: the project cannot be deployed as written.\n",
+         attribute, or an **error**: the project cannot be deployed as written (`convert` and `up` \
+         report every error of a project in one run, each with its file and line).\n",
     );
     let sections = [
         ("project.", "Top level"),
@@ -698,7 +702,7 @@ mod tests {
             .insert("dns".into(), Value::String("8.8.8.8".into()));
         service.extensions.insert("x-aws-rol".into(), Value::Null);
         let mut warnings = BTreeSet::new();
-        check(&project_with(service), &mut warnings).unwrap();
+        assert!(check(&project_with(service), &mut warnings).is_empty());
         let shown: Vec<_> = warnings.iter().map(|w| w.attribute.as_str()).collect();
         assert_eq!(
             shown,
@@ -737,7 +741,7 @@ mod tests {
             },
         );
         let mut warnings = BTreeSet::new();
-        check(&project, &mut warnings).unwrap();
+        assert!(check(&project, &mut warnings).is_empty());
         let shown: Vec<_> = warnings.iter().map(|w| w.attribute.as_str()).collect();
         assert_eq!(
             shown,
@@ -757,7 +761,9 @@ mod tests {
             privileged: Some(true),
             ..Default::default()
         };
-        let err = check(&project_with(service), &mut BTreeSet::new()).unwrap_err();
+        let errors = check(&project_with(service), &mut BTreeSet::new());
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let err = &errors[0];
         assert_eq!(err.service.as_deref(), Some("web"));
         assert_eq!(err.attribute, "privileged");
     }
@@ -776,7 +782,7 @@ mod tests {
             ..Default::default()
         };
         let mut warnings = BTreeSet::new();
-        check(&project_with(built), &mut warnings).unwrap();
+        assert!(check(&project_with(built), &mut warnings).is_empty());
         let shown: Vec<_> = warnings.iter().map(|w| w.attribute.as_str()).collect();
         assert_eq!(shown, ["build.tags"]);
     }
@@ -794,7 +800,8 @@ mod tests {
                 ..Default::default()
             },
         );
-        let err = check(&project, &mut BTreeSet::new()).unwrap_err();
+        let errors = check(&project, &mut BTreeSet::new());
+        let err = &errors[0];
         assert_eq!(err.attribute, "secrets.token.content");
         assert!(!err.to_string().contains("hunter2"));
     }

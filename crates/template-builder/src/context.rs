@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::attributes;
 use crate::naming::{self, Names};
 use crate::template::{self, Template};
-use crate::{ParameterInput, Precondition, Warning};
+use crate::{Error, ParameterInput, Precondition, Warning};
 
 pub const PROJECT_TAG: &str = "com.docker.compose.project";
 pub const SERVICE_TAG: &str = "com.docker.compose.service";
@@ -23,6 +23,9 @@ pub struct Ctx<'a> {
     pub preconditions: Vec<Precondition>,
     /// Services that run an image with files of the project added (`mounts`).
     pub derived_services: BTreeSet<String>,
+    /// What refuses the project so far, in the order found, one per service and attribute: the
+    /// build goes on after a refusal to report every one in a single run.
+    pub errors: Vec<Error>,
 }
 
 impl<'a> Ctx<'a> {
@@ -38,7 +41,26 @@ impl<'a> Ctx<'a> {
             parameters: Vec::new(),
             preconditions: Vec::new(),
             derived_services: BTreeSet::new(),
+            errors: Vec::new(),
         }
+    }
+
+    /// Record a refusal; a second one about the same service and attribute adds nothing (a later
+    /// step may trip over what an earlier one refused).
+    pub fn refuse(&mut self, error: Error) {
+        if !self
+            .errors
+            .iter()
+            .any(|e| e.service == error.service && e.attribute == error.attribute)
+        {
+            self.errors.push(error);
+        }
+    }
+
+    /// The value of a step that may refuse the project: on a refusal, record it and go on
+    /// without the value.
+    pub fn keep<T>(&mut self, result: Result<T, Error>) -> Option<T> {
+        result.map_err(|error| self.refuse(error)).ok()
     }
 
     /// Warn about an attribute the table lists as ignored.

@@ -1,4 +1,4 @@
-//! Fargate task size: the smallest valid (cpu, memory) pair that fits the service's request, from
+//! Fargate task size: the cheapest valid (cpu, memory) pair that fits the service's request, from
 //! `deploy.resources.limits`, else `reservations` (and the legacy `cpus`/`mem_limit`/
 //! `mem_reservation`). Default 0.25 vCPU / 512 MiB.
 
@@ -46,11 +46,14 @@ pub struct Size {
     pub memory: u32,
 }
 
-/// Every (cpu, memory) pair Fargate accepts, smallest first.
+/// Every (cpu, memory) pair Fargate accepts, in order of price: each size costs less than the next
+/// (a vCPU costs about as much as nine GB, and a larger CPU never allows less memory), so the first
+/// that fits a request is the cheapest that does.
 fn valid_sizes() -> impl Iterator<Item = Size> {
-    let ranges: [(u32, u32, u32, u32); 7] = [
+    // 0.25 vCPU allows 0.5, 1 or 2 GB, not the 1.5 GB a step of 512 MiB would give.
+    let quarter = [512, 1024, 2048].map(|memory| Size { cpu: 256, memory });
+    let ranges: [(u32, u32, u32, u32); 6] = [
         // cpu, min memory, max memory, step (MiB)
-        (256, 512, 2048, 512),
         (512, 1024, 4096, 1024),
         (1024, 2048, 8192, 1024),
         (2048, 4096, 16384, 1024),
@@ -58,11 +61,13 @@ fn valid_sizes() -> impl Iterator<Item = Size> {
         (8192, 16384, 61440, 4096),
         (16384, 32768, 122880, 8192),
     ];
-    ranges.into_iter().flat_map(|(cpu, min, max, step)| {
-        (min..=max)
-            .step_by(step as usize)
-            .map(move |memory| Size { cpu, memory })
-    })
+    quarter
+        .into_iter()
+        .chain(ranges.into_iter().flat_map(|(cpu, min, max, step)| {
+            (min..=max)
+                .step_by(step as usize)
+                .map(move |memory| Size { cpu, memory })
+        }))
 }
 
 /// Parse a Compose byte size (`512m`, `1g`, `1024`, `2gb`) as written in the legacy top-level fields.
@@ -113,7 +118,7 @@ pub fn request(service: &Service) -> Request {
     }
 }
 
-/// The smallest Fargate size that fits.
+/// The cheapest Fargate size that fits.
 pub fn size(service: &str, request: Request) -> Result<Size, Error> {
     let cpu = request.cpu_units().unwrap_or(0);
     let memory = request.memory_mib().unwrap_or(0);
@@ -191,6 +196,71 @@ mod tests {
         assert!(!sizes.contains(&s(8192, 18432)));
         assert!(sizes.contains(&s(16384, 40960)));
         assert_eq!(sizes.last(), Some(&s(16384, 122880)));
+    }
+
+    /// Fargate's table, written out as the AWS documentation gives it (and as cfn-lint's E3047
+    /// checks it): CPU units and the memory values (MiB) each allows.
+    fn documented_sizes() -> Vec<Size> {
+        let mut sizes: Vec<Size> = [512, 1024, 2048].into_iter().map(|m| s(256, m)).collect();
+        for (cpu, gib) in [
+            (512, (1..=4).collect::<Vec<u32>>()),
+            (1024, (2..=8).collect()),
+            (2048, (4..=16).collect()),
+            (4096, (8..=30).collect()),
+            (8192, (16..=60).step_by(4).collect()),
+            (16384, (32..=120).step_by(8).collect()),
+        ] {
+            sizes.extend(gib.into_iter().map(|g| s(cpu, g * 1024)));
+        }
+        sizes
+    }
+
+    /// Relative hourly price of a size (Fargate charges per vCPU and per GB, a vCPU costing about
+    /// nine GB; the same ratio on x86, Arm and Spot).
+    fn price(size: &Size) -> u64 {
+        u64::from(size.cpu) * 4048 + u64::from(size.memory) * 445
+    }
+
+    #[test]
+    fn between_1025_and_1536_mib_a_quarter_vcpu_gets_2_gib() {
+        // 0.25 vCPU allows 512, 1024 and 2048 MiB: 1536 is not a Fargate size.
+        assert_eq!(fit(None, Some(1025)).unwrap(), s(256, 2048));
+        assert_eq!(fit(None, Some(1536)).unwrap(), s(256, 2048));
+        assert_eq!(fit(Some(0.25), Some(1100)).unwrap(), s(256, 2048));
+    }
+
+    #[test]
+    fn every_size_is_in_the_documented_table() {
+        let documented = documented_sizes();
+        for size in valid_sizes() {
+            assert!(documented.contains(&size), "{size:?} is not a Fargate size");
+        }
+        assert_eq!(valid_sizes().count(), documented.len());
+    }
+
+    proptest::proptest! {
+        /// Any request gets a documented size that fits it, and no documented size that fits costs
+        /// less; a request gets an error only when no documented size fits.
+        #[test]
+        fn every_request_gets_the_cheapest_documented_size_that_fits(
+            cpus in proptest::option::of(0.01f64..17.0),
+            memory_mib in proptest::option::of(1u64..126_000),
+        ) {
+            let request = Request { cpus, memory: memory_mib.map(|m| m * MIB) };
+            let (cpu, memory) = (request.cpu_units().unwrap_or(0), request.memory_mib().unwrap_or(0));
+            let fitting: Vec<Size> = documented_sizes()
+                .into_iter()
+                .filter(|size| size.cpu >= cpu && size.memory >= memory)
+                .collect();
+            match size("web", request) {
+                Ok(got) => {
+                    proptest::prop_assert!(fitting.contains(&got), "{got:?} for {request:?}");
+                    let cheapest = fitting.iter().map(price).min().unwrap();
+                    proptest::prop_assert_eq!(price(&got), cheapest, "{:?} for {:?}", got, request);
+                }
+                Err(err) => proptest::prop_assert!(fitting.is_empty(), "{err} for {request:?}"),
+            }
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! IAM: per service a task execution role (pull the image, write logs, read this service's secrets
-//! and pull credentials, by ARN) and, only when needed, a task role for the application
+//! IAM: per service a task execution role (pull the image, write logs, read this service's secrets,
+//! SSM parameters and pull credentials, and decrypt them with their customer managed KMS keys, by
+//! ARN) and, only when needed, a task role for the application
 //! (`x-aws-policies` managed policies, `x-aws-role` inline policy, EFS access through its access
 //! points, ECS Exec sessions).
 
@@ -29,8 +30,38 @@ pub fn task_role_id(ctx: &Ctx, service: &str) -> String {
     format!("{}TaskRole", ctx.names.service(service))
 }
 
-/// The execution role; `secret_arns` are the secrets (and pull credentials) it may read.
-pub fn add_execution_role(ctx: &mut Ctx, service: &str, secret_arns: Vec<Value>) -> Value {
+/// What a service's execution role may read to start its tasks, each list by ARN and without
+/// duplicates.
+#[derive(Debug, Default)]
+pub struct ReadAccess {
+    /// Secrets Manager secrets (the service's secrets, its pull credentials).
+    pub secrets: Vec<Value>,
+    /// SSM Parameter Store parameters.
+    pub parameters: Vec<Value>,
+    /// Customer managed KMS keys the secrets or parameters are encrypted with.
+    pub keys: Vec<Value>,
+}
+
+impl ReadAccess {
+    pub fn add_secret(&mut self, arn: Value) {
+        push_unique(&mut self.secrets, arn);
+    }
+    pub fn add_parameter(&mut self, arn: Value) {
+        push_unique(&mut self.parameters, arn);
+    }
+    pub fn add_key(&mut self, arn: Value) {
+        push_unique(&mut self.keys, arn);
+    }
+}
+
+fn push_unique(list: &mut Vec<Value>, value: Value) {
+    if !list.contains(&value) {
+        list.push(value);
+    }
+}
+
+/// The execution role; `read` is what it may read besides the image and the log group.
+pub fn add_execution_role(ctx: &mut Ctx, service: &str, read: ReadAccess) -> Value {
     let id = execution_role_id(ctx, service);
     let mut role = Resource::new("AWS::IAM::Role")
         .prop(
@@ -43,19 +74,23 @@ pub fn add_execution_role(ctx: &mut Ctx, service: &str, secret_arns: Vec<Value>)
                 "service-role/AmazonECSTaskExecutionRolePolicy"
             )]),
         );
-    if !secret_arns.is_empty() {
+    let statements: Vec<Value> = [
+        ("secretsmanager:GetSecretValue", read.secrets),
+        ("ssm:GetParameters", read.parameters),
+        ("kms:Decrypt", read.keys),
+    ]
+    .into_iter()
+    .filter(|(_, resources)| !resources.is_empty())
+    .map(|(action, resources)| {
+        json!({ "Effect": "Allow", "Action": [action], "Resource": resources })
+    })
+    .collect();
+    if !statements.is_empty() {
         role = role.prop(
             "Policies",
             json!([{
                 "PolicyName": "ReadServiceSecrets",
-                "PolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [{
-                        "Effect": "Allow",
-                        "Action": ["secretsmanager:GetSecretValue"],
-                        "Resource": secret_arns
-                    }]
-                }
+                "PolicyDocument": { "Version": "2012-10-17", "Statement": statements }
             }]),
         );
     }

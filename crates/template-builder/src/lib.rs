@@ -186,39 +186,88 @@ pub struct Error {
     pub message: String,
 }
 
-/// Convert a project into a CloudFormation template.
+/// Every refusal of a project, in the order the build found them (at least one): one per service
+/// and attribute, each with the way out in its message, as a compiler reports every error of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Errors(pub Vec<Error>);
+
+impl fmt::Display for Errors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, error) in self.0.iter().enumerate() {
+            if index > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Errors {}
+
+/// Convert a project into a CloudFormation template; a refused project gives its first refusal
+/// ([`build_all`] gives them all).
 pub fn build(project: &Project) -> Result<Built, Error> {
+    build_all(project).map_err(|Errors(errors)| {
+        errors
+            .into_iter()
+            .next()
+            .expect("a refused build has a refusal")
+    })
+}
+
+/// Convert a project into a CloudFormation template, or report every refusal of it in one run.
+/// After a refusal the build goes on without what the refused step would have given (a service
+/// without its load balancer ports, an image without its refused files...), so that the other
+/// services and attributes are checked too; the template is then discarded.
+pub fn build_all(project: &Project) -> Result<Built, Errors> {
     let (project, local_ports) = local_ports::without_loopback_ports(project);
     let project = project.as_ref();
-    let names = naming::Names::new(project)?;
+    let names = naming::Names::new(project).map_err(|error| Errors(vec![error]))?;
     let mut ctx = context::Ctx::new(project, names);
     ctx.warnings.extend(local_ports);
-    attributes::check(project, &mut ctx.warnings)?;
-    services::check_dependency_cycles(project)?;
+    for error in attributes::check(project, &mut ctx.warnings) {
+        ctx.refuse(error);
+    }
+    let cycles = services::check_dependency_cycles(project);
+    ctx.keep(cycles);
     if let Some(vpc) = ctx.project_extension_str("x-aws-vpc") {
         let id = vpc.to_string();
         ctx.add_precondition(Precondition::VpcExists { id });
     }
-    if let Some(subnets::Subnets { public, private }) = subnets::explicit(project)? {
+    let subnets = subnets::explicit(project);
+    if let Some(Some(subnets::Subnets { public, private })) = ctx.keep(subnets) {
         ctx.add_precondition(Precondition::Subnets { public, private });
     }
-    let baked = mounts::plan(&mut ctx)?;
-    let (images, derived) = images::plan(project, &baked)?;
+    let baked = mounts::plan(&mut ctx);
+    let (images, derived) = ctx.keep(images::plan(project, &baked)).unwrap_or_default();
     ctx.derived_services = baked.into_keys().collect();
-    let plan = loadbalancer::plan(&mut ctx)?;
-    logs::add(&mut ctx)?;
+    let plan = loadbalancer::plan(&mut ctx);
+    let plan = ctx.keep(plan).unwrap_or_default();
+    let logs = logs::add(&mut ctx);
+    ctx.keep(logs);
     cluster::add(&mut ctx);
-    networks::add(&mut ctx)?;
-    loadbalancer::add(&mut ctx, &plan)?;
+    let networks = networks::add(&mut ctx);
+    ctx.keep(networks);
+    let load_balancer = loadbalancer::add(&mut ctx, &plan);
+    ctx.keep(load_balancer);
     servicediscovery::add_namespace(&mut ctx);
-    secrets::add(&mut ctx)?;
-    volumes::add(&mut ctx)?;
+    let secrets = secrets::add(&mut ctx);
+    ctx.keep(secrets);
+    let volumes = volumes::add(&mut ctx);
+    ctx.keep(volumes);
     let mut capacity_providers = Vec::new();
     for name in project.services.keys() {
-        if let Some(provider) = services::add(&mut ctx, name, &plan)? {
+        let added = services::add(&mut ctx, name, &plan);
+        if let Some(Some(provider)) = ctx.keep(added) {
             capacity_providers.push(provider);
         }
     }
+    if !ctx.errors.is_empty() {
+        return Err(Errors(ctx.errors));
+    }
+    // What follows checks the whole template, which only a project without refusals has.
+    let one = |error: Error| Errors(vec![error]);
     // Services were checked above: `requested` cannot fail here.
     let spot = project
         .services
@@ -231,13 +280,13 @@ pub fn build(project: &Project) -> Result<Built, Error> {
         ctx.cluster(),
     );
     if let Some(id) = ctx.template.duplicates().first() {
-        return Err(Error {
+        return Err(one(Error {
             service: None,
             attribute: "services".into(),
             message: format!(
                 "two Compose objects map to the same CloudFormation resource name {id:?}; rename one of them"
             ),
-        });
+        }));
     }
     let context::Ctx {
         template,
@@ -250,8 +299,9 @@ pub fn build(project: &Project) -> Result<Built, Error> {
     overlay::apply(
         &mut template,
         project.extensions.get("x-aws-cloudformation"),
-    )?;
-    limits::check(&template, project.services.len())?;
+    )
+    .map_err(one)?;
+    limits::check(&template, project.services.len()).map_err(one)?;
     Ok(Built {
         template,
         warnings: warnings.into_iter().collect(),
@@ -463,6 +513,64 @@ mod tests {
             assert_eq!(err.service.as_deref(), Some("app"), "{what}: {err}");
             assert_eq!(err.attribute, attribute, "{what}: {err}");
         }
+    }
+
+    #[test]
+    fn every_refusal_of_a_project_is_reported_in_one_run() {
+        use compose_model::{Logging, Secret, ServiceVolume, VolumeType};
+        let bind = |source: &str, target: &str| ServiceVolume {
+            kind: VolumeType::Bind,
+            source: Some(source.into()),
+            target: target.into(),
+            read_only: true,
+            volume: None,
+            tmpfs: None,
+            other: Default::default(),
+        };
+        let mut agent = service("agent");
+        agent.privileged = Some(true);
+        agent.volumes = vec![
+            bind("/var/run/docker.sock", "/var/run/docker.sock"),
+            bind("/etc/agent", "/etc/agent"),
+        ];
+        let mut net = service("net");
+        net.cap_add = vec!["NET_ADMIN".into()];
+        let mut web = service("web");
+        web.logging = Some(Logging {
+            driver: Some("awslogs".into()),
+            options: [("awslogs-endpoint".to_string(), "x".to_string())].into(),
+        });
+        let mut p = project(vec![("agent", agent), ("net", net), ("web", web)]);
+        p.working_dir = "/src/app".into();
+        p.secrets.insert(
+            "token".into(),
+            Secret {
+                content: Some("inline".into()),
+                ..Default::default()
+            },
+        );
+        let Errors(errors) = build_all(&p).unwrap_err();
+        let found: Vec<(Option<&str>, &str)> = errors
+            .iter()
+            .map(|e| (e.service.as_deref(), e.attribute.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Some("agent"), "privileged"),
+                (None, "secrets.token.content"),
+                (Some("agent"), "volumes[0]"),
+                (Some("agent"), "volumes[1]"),
+                (Some("net"), "cap_add[0]"),
+                (Some("web"), "logging.options.awslogs-endpoint"),
+            ]
+        );
+        // Each keeps its own way out.
+        assert!(errors[2].message.contains("Docker socket"), "{}", errors[2]);
+        assert!(errors[3].message.contains("system"), "{}", errors[3]);
+        // One per line, and `build` gives the first.
+        assert_eq!(Errors(errors.clone()).to_string().lines().count(), 6);
+        assert_eq!(build(&p).unwrap_err(), errors[0]);
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! Ports: one load balancer per project (or the existing one `x-aws-loadbalancer` names), a listener
 //! on each published port and a target group on the container port behind it.
 //!
-//! An Application Load Balancer when every published port is HTTP (80/443, or `x-aws-protocol:
-//! http|https`, or `app_protocol: http|https`), else a Network Load Balancer. The internet may reach
+//! An Application Load Balancer when every published port is HTTP (published on 80/443, or
+//! `x-aws-protocol: http|https`, or `app_protocol: http|https`, or given a certificate), else a
+//! Network Load Balancer ([`TYPE_RULE`]). Docker's ECS integration looked at the container port
+//! instead (and listened on it): where the two rules choose differently, a warning says so. The
+//! internet may reach
 //! the load balancer only on published ports; a service's tasks accept only the load balancer, only
 //! on their target ports. `x-aws-loadbalancer_scheme: internal` keeps it inside the VPC, in the
 //! private subnets.
@@ -44,6 +47,8 @@ pub struct PortPlan {
     pub health: TargetHealth,
     /// `WebTCP80`: the prefix of this port's logical ids.
     pub id: String,
+    /// `ports[0]`: where the service declares it, for warnings.
+    pub attribute: String,
 }
 
 impl PortPlan {
@@ -77,6 +82,11 @@ impl Plan {
     }
 }
 
+/// How the load balancer type is chosen, for errors and warnings about it.
+const TYPE_RULE: &str = "one Application Load Balancer when every published port is HTTP (published on 80 or 443, \
+     or declared x-aws-protocol: http|https or app_protocol, or given a certificate), else one Network Load Balancer \
+     for all ports";
+
 fn port_extension<'a>(port: &'a compose_model::Port, key: &str) -> Option<&'a str> {
     port.extensions.get(key).and_then(Value::as_str)
 }
@@ -96,6 +106,10 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         /// Why a port is not HTTP, for errors: it puts the project on a Network Load Balancer.
         not_http_because: Option<String>,
         health: TargetHealth,
+        attribute: String,
+        /// Whether Docker's ECS integration took the port for HTTP: `x-aws-protocol: http|https`,
+        /// else a container port of 80 or 443.
+        docker_http: bool,
     }
     let default_certificate = https::project_certificate(ctx)?;
     let mut raw: Vec<Raw> = Vec::new();
@@ -223,8 +237,13 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
             } else if matches!(published, 80 | 443) {
                 None
             } else {
-                Some("has no x-aws-protocol: http (only 80 and 443 are HTTP without it)".into())
+                Some("has no x-aws-protocol: http (only ports published on 80 and 443 are HTTP without it)".into())
             };
+            let docker_http = transport == "tcp"
+                && match port_extension(port, "x-aws-protocol") {
+                    Some(protocol) => matches!(protocol, "http" | "https"),
+                    None => matches!(port.target, 80 | 443),
+                };
             raw.push(Raw {
                 service: name.clone(),
                 published,
@@ -236,6 +255,8 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
                 certificate_attribute,
                 not_http_because,
                 health: health.clone(),
+                attribute,
+                docker_http,
             });
         }
     }
@@ -267,7 +288,7 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
             attribute: secure.certificate_attribute.clone(),
             message: format!(
                 "port {} is HTTPS, which needs an Application Load Balancer, but {whose} port {} {because}, \
-                 so the project would get a Network Load Balancer; declare that port x-aws-protocol: http, \
+                 so the project would get a Network Load Balancer (the rule: {TYPE_RULE}); declare that port x-aws-protocol: http, \
                  stop publishing it (expose is enough between services), or remove x-aws-certificate",
                 secure.published, plain.published
             ),
@@ -286,6 +307,36 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
     } else {
         LoadBalancerType::Network
     };
+    // Where Docker's rule chooses the other type, the first port the two rules read differently
+    // (an HTTPS port is a choice made here: Docker's tool had no certificate per port).
+    let docker_application = raw.iter().all(|p| p.docker_http);
+    if let Some(p) = raw
+        .iter()
+        .find(|p| docker_application != application && p.docker_http != p.http && !p.https)
+    {
+        let (ours, docker, keep) = if application {
+            (
+                "is HTTP here, and the project gets an Application Load Balancer",
+                "a Network Load Balancer (TCP)",
+                "To keep TCP on a Network Load Balancer, declare x-aws-protocol: tcp on the port",
+            )
+        } else {
+            (
+                "is not HTTP here, and the project gets a Network Load Balancer (TCP)",
+                "an Application Load Balancer (HTTP)",
+                "To keep HTTP on an Application Load Balancer, declare x-aws-protocol: http on the port",
+            )
+        };
+        ctx.warn_value(
+            Some(&p.service),
+            &p.attribute,
+            format!(
+                "port {} (container port {}) {ours} listening on {}; Docker's ECS integration chose by the container port \
+                 and made {docker} listening on {}. Here the published port decides: {TYPE_RULE}. {keep}",
+                p.published, p.target, p.published, p.target
+            ),
+        );
+    }
     let mut ports = Vec::new();
     for p in raw {
         if !application && p.health.is_http_only() {
@@ -297,7 +348,7 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
                     if p.health.path.is_some() { "path" } else { "matcher" }
                 ),
                 message: format!(
-                    "port {} is behind a Network Load Balancer, which checks targets with a TCP connection: remove path and matcher, or make every published port HTTP for an Application Load Balancer",
+                    "port {} is behind a Network Load Balancer, which checks targets with a TCP connection: remove path and matcher, or make every published port HTTP for an Application Load Balancer (the rule: {TYPE_RULE})",
                     p.published
                 ),
             });
@@ -341,6 +392,7 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
             certificate: p.certificate,
             health: p.health,
             id,
+            attribute: p.attribute,
         });
     }
     Ok(Plan {
@@ -438,8 +490,94 @@ pub fn add(ctx: &mut Ctx, plan: &Plan) -> Result<(), Error> {
             .prop("DefaultActions", https::redirect_action());
         ctx.template.add(HTTP_REDIRECT_LISTENER, redirect);
     }
+    warn_exposed_services(ctx, plan, internal, existing.is_some());
     add_outputs(ctx, plan, kind, existing.is_some());
     Ok(())
+}
+
+/// Ports of databases, caches, message brokers, debuggers and the Docker API: services that are
+/// reached by other services, or by a developer's machine, and seldom meant for the whole internet.
+const PRIVATE_SERVICE_PORTS: &[(u16, &str)] = &[
+    (1433, "SQL Server"),
+    (1521, "Oracle Database"),
+    (2181, "ZooKeeper"),
+    (2345, "Go debugger (Delve)"),
+    (2375, "Docker API"),
+    (2376, "Docker API"),
+    (2379, "etcd"),
+    (3306, "MySQL/MariaDB"),
+    (4222, "NATS"),
+    (5005, "Java debugger (JDWP)"),
+    (5432, "PostgreSQL"),
+    (5672, "RabbitMQ"),
+    (5678, "Python debugger (debugpy)"),
+    (5984, "CouchDB"),
+    (6379, "Redis"),
+    (8086, "InfluxDB"),
+    (9042, "Cassandra"),
+    (9092, "Kafka"),
+    (9200, "Elasticsearch"),
+    (9229, "Node.js inspector"),
+    (9300, "Elasticsearch transport"),
+    (11211, "Memcached"),
+    (27017, "MongoDB"),
+];
+
+fn private_service(port: u16) -> Option<&'static str> {
+    PRIVATE_SERVICE_PORTS
+        .iter()
+        .find(|(p, _)| *p == port)
+        .map(|(_, name)| *name)
+}
+
+/// Docker's tool put these ports on the internet as it did any other; we do too (the Compose file
+/// says to publish them), but loudly: naming the service and the port, with the ways out. Not on
+/// an internal load balancer, which the internet cannot reach.
+fn warn_exposed_services(ctx: &mut Ctx, plan: &Plan, internal: Option<bool>, existing: bool) {
+    if !existing && internal == Some(true) {
+        return;
+    }
+    for port in &plan.ports {
+        let what = match (
+            private_service(port.target),
+            private_service(port.published),
+        ) {
+            (Some(name), _) if port.target != port.published => {
+                format!("{name} on container port {}", port.target)
+            }
+            (Some(name), _) | (None, Some(name)) => name.to_string(),
+            (None, None) => continue,
+        };
+        let reach = if existing {
+            "the load balancer x-aws-loadbalancer names, which anyone on the internet can reach if it is internet-facing"
+        } else if internal == Some(false) {
+            "an internet-facing load balancer: anyone on the internet can reach it"
+        } else {
+            "the load balancer, internet-facing unless the VPC has no public subnet: anyone on the internet can reach it"
+        };
+        let mut ways_out = vec![
+            "`expose` instead of `ports` if only other services use it (services on a shared network reach each other on every port)".to_string(),
+            format!(
+                "a 127.0.0.1 binding (`127.0.0.1:{}:{}`) for your machine only, which keeps it off the load balancer",
+                port.published, port.target
+            ),
+        ];
+        if !existing {
+            ways_out.push(
+                "`x-aws-loadbalancer_scheme: internal` to keep the load balancer inside the VPC"
+                    .to_string(),
+            );
+        }
+        ctx.warn_value(
+            Some(&port.service),
+            &port.attribute,
+            format!(
+                "port {} ({what}) is published on {reach}. Ways out: {}",
+                port.published,
+                ways_out.join("; ")
+            ),
+        );
+    }
 }
 
 fn add_load_balancer(ctx: &mut Ctx, plan: &Plan, kind: LoadBalancerType, internal: Option<bool>) {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use compose_model::Service;
 use serde_json::{json, Value};
 
+use crate::attributes;
 use crate::context::Ctx;
 use crate::naming::LOG_GROUP;
 use crate::template::{r#ref, Resource};
@@ -61,14 +62,29 @@ const MANAGED_OPTIONS: [&str; 4] = [
     "awslogs-create-group",
 ];
 
+/// The other options ECS accepts for the awslogs driver (Amazon ECS Developer Guide, "Send Amazon ECS
+/// logs to CloudWatch"): passed through. Docker's driver has more (`awslogs-endpoint`,
+/// `awslogs-stream`, `awslogs-format`, ...), which ECS refuses when the task definition is
+/// registered: those are an error at convert (`service.logging.options.unsupported`).
+const PASSED_OPTIONS: [&str; 4] = [
+    "awslogs-datetime-format",
+    "awslogs-multiline-pattern",
+    "mode",
+    "max-buffer-size",
+];
+
 /// How the `json-file` and `local` drivers rotate files on the host: nothing to do in CloudWatch
 /// Logs, which keeps logs as long as the log group's retention says, so nothing is lost
 /// (`service.logging.options.rotation` in the attribute table).
 const ROTATION_OPTIONS: [&str; 3] = ["max-size", "max-file", "compress"];
 
-/// The awslogs configuration of a container. `options` are the service's `logging.options`
-/// (`awslogs-*` ones other than [`MANAGED_OPTIONS`] override the defaults); `None` for the init containers.
-pub fn log_configuration(ctx: &mut Ctx, service: Option<&Service>) -> Value {
+/// The awslogs configuration of the stack: its log group, region and stream prefix (what the init
+/// containers use, and what every service's configuration starts from).
+pub fn log_configuration(ctx: &Ctx) -> Value {
+    json!({ "LogDriver": "awslogs", "Options": default_options(ctx) })
+}
+
+fn default_options(ctx: &Ctx) -> BTreeMap<String, Value> {
     let mut options: BTreeMap<String, Value> = BTreeMap::new();
     options.insert("awslogs-group".into(), r#ref(LOG_GROUP));
     options.insert("awslogs-region".into(), r#ref("AWS::Region"));
@@ -76,43 +92,65 @@ pub fn log_configuration(ctx: &mut Ctx, service: Option<&Service>) -> Value {
         "awslogs-stream-prefix".into(),
         Value::String(ctx.project_name().to_string()),
     );
-    if let Some(service) = service {
-        if let Some(logging) = &service.logging {
-            if logging
-                .driver
-                .as_deref()
-                .is_some_and(|d| !matches!(d, "awslogs" | "json-file" | "local"))
-            {
-                ctx.warn(
-                    "service.logging.driver",
-                    Some(&service.name),
-                    "logging.driver",
-                );
+    options
+}
+
+/// The awslogs configuration of a service's container: the stack's, with the service's
+/// `logging.options` that ECS accepts ([`PASSED_OPTIONS`]); [`MANAGED_OPTIONS`] stay ours (with a
+/// warning), another `awslogs-*` option is an error naming the nearest one ECS accepts, and options
+/// of other drivers are ignored with a warning.
+pub fn service_log_configuration(ctx: &mut Ctx, service: &Service) -> Result<Value, Error> {
+    let mut options = default_options(ctx);
+    if let Some(logging) = &service.logging {
+        if logging
+            .driver
+            .as_deref()
+            .is_some_and(|d| !matches!(d, "awslogs" | "json-file" | "local"))
+        {
+            ctx.warn(
+                "service.logging.driver",
+                Some(&service.name),
+                "logging.driver",
+            );
+        }
+        let local_driver = matches!(logging.driver.as_deref(), Some("json-file" | "local"));
+        for (key, value) in &logging.options {
+            let shown = format!("logging.options.{key}");
+            if local_driver && ROTATION_OPTIONS.contains(&key.as_str()) {
+                continue;
             }
-            let local_driver = matches!(logging.driver.as_deref(), Some("json-file" | "local"));
-            for (key, value) in &logging.options {
-                if local_driver && ROTATION_OPTIONS.contains(&key.as_str()) {
-                    continue;
-                }
-                if MANAGED_OPTIONS.contains(&key.as_str()) {
-                    ctx.warn(
-                        "service.logging.options.managed",
-                        Some(&service.name),
-                        &format!("logging.options.{key}"),
-                    );
-                } else if key.starts_with("awslogs-") {
-                    options.insert(key.clone(), Value::String(value.clone()));
-                } else {
-                    ctx.warn(
-                        "service.logging.options",
-                        Some(&service.name),
-                        &format!("logging.options.{key}"),
-                    );
-                }
+            if MANAGED_OPTIONS.contains(&key.as_str()) {
+                ctx.warn(
+                    "service.logging.options.managed",
+                    Some(&service.name),
+                    &shown,
+                );
+            } else if PASSED_OPTIONS.contains(&key.as_str()) {
+                options.insert(key.clone(), Value::String(value.clone()));
+            } else if key.starts_with("awslogs-") {
+                return Err(unsupported_option(&service.name, key, shown));
+            } else {
+                ctx.warn("service.logging.options", Some(&service.name), &shown);
             }
         }
     }
-    json!({ "LogDriver": "awslogs", "Options": options })
+    Ok(json!({ "LogDriver": "awslogs", "Options": options }))
+}
+
+fn unsupported_option(service: &str, key: &str, shown: String) -> Error {
+    let accepted: Vec<&str> = PASSED_OPTIONS
+        .iter()
+        .chain(&MANAGED_OPTIONS)
+        .copied()
+        .collect();
+    let nearest = compose_model::suggest::nearest(key, &accepted).unwrap_or(PASSED_OPTIONS[0]);
+    let mut error = attributes::error("service.logging.options.unsupported", Some(service), &shown);
+    error.message = format!(
+        "ECS does not accept this awslogs option and would refuse the task definition at deploy time: did you mean {nearest}? (ECS takes {}; docker ecs sets {}.) Remove it or use the one you meant",
+        PASSED_OPTIONS.join(", "),
+        MANAGED_OPTIONS.join(", ")
+    );
+    error
 }
 
 #[cfg(test)]
@@ -122,6 +160,59 @@ mod tests {
 
     use crate::build;
     use crate::test_support::{project, service};
+
+    fn with_options(options: &[(&str, &str)]) -> crate::Project {
+        let mut api = service("app");
+        api.logging = Some(Logging {
+            driver: Some("awslogs".into()),
+            options: options
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        });
+        project(vec![("api", api)])
+    }
+
+    #[test]
+    fn an_awslogs_option_ecs_refuses_is_an_error_naming_the_nearest() {
+        let err = build(&with_options(&[("awslogs-datetime-pattern", "%Y")])).unwrap_err();
+        assert_eq!(err.service.as_deref(), Some("api"));
+        assert_eq!(err.attribute, "logging.options.awslogs-datetime-pattern");
+        assert!(
+            err.message
+                .contains("did you mean awslogs-datetime-format?"),
+            "{err}"
+        );
+        // Docker's own awslogs options that ECS does not take.
+        for (option, nearest) in [
+            ("awslogs-max-buffer-size", "max-buffer-size"),
+            ("awslogs-endpoint", "awslogs-"),
+            ("awslogs-stream", "awslogs-stream-prefix"),
+        ] {
+            let err = build(&with_options(&[(option, "x")])).unwrap_err();
+            assert_eq!(err.attribute, format!("logging.options.{option}"));
+            assert!(
+                err.message.contains(&format!("did you mean {nearest}")),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_delivery_mode_and_buffer_size_are_passed_through() {
+        let built = build(&with_options(&[
+            ("mode", "non-blocking"),
+            ("max-buffer-size", "25m"),
+            ("awslogs-multiline-pattern", "^INFO"),
+        ]))
+        .unwrap();
+        let options = &built.template["Resources"]["ApiTaskDefinition"]["Properties"]
+            ["ContainerDefinitions"][1]["LogConfiguration"]["Options"];
+        assert_eq!(options["mode"], "non-blocking");
+        assert_eq!(options["max-buffer-size"], "25m");
+        assert_eq!(options["awslogs-multiline-pattern"], "^INFO");
+        assert!(built.warnings.is_empty(), "{:?}", built.warnings);
+    }
 
     #[test]
     fn where_logs_go_stays_the_stack_log_group_whatever_the_service_says() {

@@ -53,18 +53,21 @@ pub type Baked = BTreeMap<String, Vec<BakedFile>>;
 
 /// Every service's baked files, in service order (services without any are left out), with the
 /// warnings they call for.
-pub fn plan(ctx: &mut Ctx) -> Result<Baked, Error> {
+pub fn plan(ctx: &mut Ctx) -> Baked {
     let project = ctx.project;
     let mut plan = BTreeMap::new();
     for (name, service) in &project.services {
-        let mut files = bind_mounts(ctx, name, service, &project.working_dir)?;
-        files.extend(configs(name, service, project)?);
-        check_secret_targets(name, service, &files)?;
+        // Each refused mount is reported (in `ctx.errors`); the others are planned.
+        let mut files = bind_mounts(ctx, name, service, &project.working_dir);
+        if let Some(configs) = ctx.keep(configs(name, service, project)) {
+            files.extend(configs);
+        }
+        ctx.keep(check_secret_targets(name, service, &files));
         if !files.is_empty() {
             plan.insert(name.clone(), files);
         }
     }
-    Ok(plan)
+    plan
 }
 
 fn err(service: &str, attribute: &str, message: impl Into<String>) -> Error {
@@ -82,12 +85,7 @@ pub(crate) fn is_host_clock(source: &str, target: &str, read_only: bool) -> bool
     read_only && FILES.contains(&source) && FILES.contains(&target)
 }
 
-fn bind_mounts(
-    ctx: &mut Ctx,
-    name: &str,
-    service: &Service,
-    project_dir: &Path,
-) -> Result<Vec<BakedFile>, Error> {
+fn bind_mounts(ctx: &mut Ctx, name: &str, service: &Service, project_dir: &Path) -> Vec<BakedFile> {
     let mut files = Vec::new();
     for (index, mount) in service.volumes.iter().enumerate() {
         if mount.kind != VolumeType::Bind {
@@ -102,18 +100,20 @@ fn bind_mounts(
         let shown = format!("{source}:{}", mount.target);
         let path = Path::new(source);
         if !path.starts_with(project_dir) || project_dir.as_os_str().is_empty() {
-            return Err(err(
+            ctx.refuse(err(
                 name,
                 &attribute,
                 outside_project(&shown, path, project_dir),
             ));
+            continue;
         }
         if !mount.target.starts_with('/') {
-            return Err(err(
+            ctx.refuse(err(
                 name,
                 &attribute,
                 format!("{shown}: the target must be an absolute path in the container"),
             ));
+            continue;
         }
         if !mount.read_only {
             ctx.warn_value(
@@ -134,7 +134,7 @@ fn bind_mounts(
             read_only: mount.read_only,
         });
     }
-    Ok(files)
+    files
 }
 
 /// Why a bind mount from outside the project cannot be delivered, by kind of source.
@@ -302,7 +302,10 @@ mod tests {
     fn planned(p: &Project) -> Result<(Baked, Vec<String>), Error> {
         let names = crate::naming::Names::new(p)?;
         let mut ctx = Ctx::new(p, names);
-        let plan = plan(&mut ctx)?;
+        let plan = plan(&mut ctx);
+        if let Some(error) = ctx.errors.into_iter().next() {
+            return Err(error);
+        }
         let warnings = ctx.warnings.iter().map(|w| w.to_string()).collect();
         Ok((plan, warnings))
     }

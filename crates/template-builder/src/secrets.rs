@@ -1,7 +1,9 @@
 //! Secrets: each top-level secret with `file:` or `environment:` becomes an
 //! `AWS::SecretsManager::Secret` whose value is a NoEcho template parameter that `up` fills from the
 //! file or variable, so the content is never in the template or in `convert` output. External
-//! secrets (`external: true`) are used by `name` (ARN or name).
+//! secrets (`external: true`) are used by `name`: a Secrets Manager ARN or name, or the ARN of an SSM
+//! Parameter Store parameter. `x-aws-kms_key` names the customer managed KMS key a secret is
+//! encrypted with: ours are created with it, and the execution role may decrypt with it.
 //!
 //! Services read secrets as files, like Docker: an init container receives them through ECS
 //! `Secrets` (valueFrom), writes /run/secrets/<target> into a task volume, and the main container
@@ -12,6 +14,7 @@ use compose_model::{Secret, Service};
 use serde_json::{json, Value};
 
 use crate::context::Ctx;
+use crate::iam::ReadAccess;
 use crate::logs;
 use crate::naming::ecs_name;
 use crate::parameters;
@@ -24,6 +27,8 @@ const SECRETS_DIR: &str = "/run/secrets";
 /// Task volume shared by the init container (writes) and the main container (reads). Compose names
 /// start with a letter or digit, so this cannot collide with a named volume.
 const SECRETS_VOLUME: &str = "_secrets";
+/// The customer managed KMS key a secret (or SSM parameter) is encrypted with.
+const KMS_KEY_ATTRIBUTE: &str = "x-aws-kms_key";
 
 pub fn secret_id(ctx: &Ctx, secret: &str) -> String {
     format!("{}Secret", ctx.names.secret(secret))
@@ -73,6 +78,7 @@ pub fn add(ctx: &mut Ctx) -> Result<(), Error> {
                 "needs `file:` or `environment:` (or `external: true` with `name:`)",
             ));
         };
+        let key = kms_key(name, secret)?;
         let parameter = value_parameter_id(ctx, name);
         let value = parameters::secret_value(ctx, &parameter, name, from);
         let resource = Resource::new("AWS::SecretsManager::Secret")
@@ -80,6 +86,7 @@ pub fn add(ctx: &mut Ctx) -> Result<(), Error> {
                 "Description",
                 format!("Compose secret {name} of {}", ctx.project_name()),
             )
+            .prop_opt("KmsKeyId", key)
             .prop("SecretString", value)
             .prop(
                 "Tags",
@@ -107,6 +114,45 @@ fn secret_arn(ctx: &Ctx, name: &str, secret: &Secret) -> Value {
             "arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:{external}"
         ))
     }
+}
+
+/// Whether an external secret is an SSM Parameter Store parameter (`arn:aws:ssm:...:parameter/...`),
+/// which the execution role reads with `ssm:GetParameters` rather than from Secrets Manager.
+fn is_ssm_parameter(secret: &Secret) -> bool {
+    secret.external
+        && secret.name.as_deref().is_some_and(|arn| {
+            let fields: Vec<&str> = arn.splitn(6, ':').collect();
+            fields.len() == 6
+                && fields[0] == "arn"
+                && fields[2] == "ssm"
+                && fields[5].starts_with("parameter/")
+        })
+}
+
+/// `x-aws-kms_key`: the ARN of the customer managed KMS key the secret is encrypted with. A key ARN,
+/// not an alias: IAM grants `kms:Decrypt` on keys.
+fn kms_key(name: &str, secret: &Secret) -> Result<Option<String>, Error> {
+    let Some(value) = secret.extensions.get(KMS_KEY_ATTRIBUTE) else {
+        return Ok(None);
+    };
+    let arn = value.as_str().unwrap_or_default();
+    let fields: Vec<&str> = arn.splitn(6, ':').collect();
+    let valid = fields.len() == 6
+        && fields[0] == "arn"
+        && fields[2] == "kms"
+        && fields[5]
+            .strip_prefix("key/")
+            .is_some_and(|id| !id.is_empty());
+    if !valid {
+        return Err(err(
+            None,
+            format!("secrets.{name}.{KMS_KEY_ATTRIBUTE}"),
+            format!(
+                "expected the ARN of a KMS key (arn:aws:kms:<region>:<account>:key/<key-id>), got {value}; an alias cannot be given kms:Decrypt"
+            ),
+        ));
+    }
+    Ok(Some(arn.to_string()))
 }
 
 /// What IAM must allow: an external secret named without its random suffix needs the wildcard.
@@ -170,21 +216,21 @@ fn keys(name: &str, secret: &Secret) -> Result<Option<Vec<String>>, Error> {
 /// awk program writing every top-level `"key": "string"` pair of a flat JSON object to dir/key.
 const ALL_KEYS_AWK: &str = r#"BEGIN{RS="\001"} {s=$0; while (match(s, /"[^"]+"[ \t\r\n]*:[ \t\r\n]*"([^"\\]|\\.)*"/)) {p=substr(s, RSTART, RLENGTH); s=substr(s, RSTART+RLENGTH); k=p; sub(/^"/, "", k); sub(/"[ \t\r\n]*:.*$/, "", k); v=p; sub(/^"[^"]+"[ \t\r\n]*:[ \t\r\n]*"/, "", v); sub(/"$/, "", v); o=""; for (i=1; i<=length(v); i++) {c=substr(v, i, 1); if (c=="\\") {i++; c=substr(v, i, 1); if (c=="n") c="\n"; else if (c=="t") c="\t"; else if (c=="r") c="\r"} o=o c} if (k ~ /^[A-Za-z0-9_][A-Za-z0-9._-]*$/) {f=dir "/" k; printf "%s", o > f; close(f)}}}"#;
 
-/// Add the init container, volume and mounts for the service's secrets. Returns the ARNs the
-/// execution role must be able to read.
+/// Add the init container, volume and mounts for the service's secrets. Returns what the execution
+/// role must be able to read.
 pub fn for_service(
     ctx: &mut Ctx,
     name: &str,
     service: &Service,
     parts: &mut TaskParts,
-) -> Result<Vec<Value>, Error> {
+) -> Result<ReadAccess, Error> {
+    let mut read = ReadAccess::default();
     if service.secrets.is_empty() {
-        return Ok(Vec::new());
+        return Ok(read);
     }
     let project = ctx.project;
     let mut env = Vec::new();
     let mut script = vec!["set -e".to_string()];
-    let mut readable = Vec::new();
     for (index, reference) in service.secrets.iter().enumerate() {
         let attribute = format!("secrets[{index}]");
         let Some(secret) = project.secrets.get(&reference.source) else {
@@ -221,10 +267,26 @@ pub fn for_service(
             ));
         }
         let arn = secret_arn(ctx, &reference.source, secret);
-        readable.push(iam_resource(ctx, &reference.source, secret));
+        let ssm = is_ssm_parameter(secret);
+        if ssm {
+            read.add_parameter(arn.clone());
+        } else {
+            read.add_secret(iam_resource(ctx, &reference.source, secret));
+        }
+        if let Some(key) = kms_key(&reference.source, secret)? {
+            read.add_key(Value::String(key));
+        }
         let path = format!("{SECRETS_DIR}/{target}");
         let mut written = Vec::new();
-        match keys(&reference.source, secret)? {
+        let keys = keys(&reference.source, secret)?;
+        if ssm && keys.is_some() {
+            return Err(err(
+                None,
+                format!("secrets.{}.x-aws-keys", reference.source),
+                "ECS picks JSON keys out of Secrets Manager secrets only, not out of an SSM parameter: remove x-aws-keys (the file gets the parameter's whole value), or keep the value in Secrets Manager",
+            ));
+        }
+        match keys {
             None => {
                 let var = format!("SECRET_{index}");
                 env.push(json!({ "Name": var, "ValueFrom": arn }));
@@ -285,7 +347,7 @@ pub fn for_service(
         "Command": ["sh", "-c", script.join("\n")],
         "Secrets": env,
         "MountPoints": [{ "SourceVolume": SECRETS_VOLUME, "ContainerPath": SECRETS_DIR, "ReadOnly": false }],
-        "LogConfiguration": logs::log_configuration(ctx, None),
+        "LogConfiguration": logs::log_configuration(ctx),
     }));
     parts
         .main_depends_on
@@ -296,13 +358,7 @@ pub fn for_service(
         "ReadOnly": true
     }));
     parts.volumes.push(json!({ "Name": SECRETS_VOLUME }));
-    let mut unique: Vec<Value> = Vec::new();
-    for arn in readable {
-        if !unique.contains(&arn) {
-            unique.push(arn);
-        }
-    }
-    Ok(unique)
+    Ok(read)
 }
 
 fn numeric(id: &str, service: &str, attribute: &str) -> Result<u32, Error> {
@@ -402,6 +458,103 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o400);
+    }
+
+    /// `app` reads secret `token` (external unless `file` is given), with these extensions.
+    fn app_reading(name: Option<&str>, extensions: serde_json::Value) -> crate::Project {
+        let mut app = service("app");
+        app.secrets.push(FileReference {
+            source: "token".into(),
+            target: "token".into(),
+            ..Default::default()
+        });
+        let mut p = project(vec![("app", app)]);
+        p.secrets.insert(
+            "token".into(),
+            Secret {
+                external: name.is_some(),
+                name: name.map(str::to_string),
+                file: name.is_none().then(|| "/project/token.txt".into()),
+                extensions: serde_json::from_value(extensions).unwrap(),
+                ..Default::default()
+            },
+        );
+        p
+    }
+
+    fn execution_statements(built: &crate::Built) -> Vec<serde_json::Value> {
+        built.template["Resources"]["AppTaskExecutionRole"]["Properties"]["Policies"][0]
+            ["PolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    #[test]
+    fn an_ssm_parameter_is_read_with_ssm_get_parameters() {
+        let arn = "arn:aws:ssm:eu-west-1:123456789012:parameter/shop/db-password";
+        let built = build(&app_reading(Some(arn), json!({}))).unwrap();
+        assert_eq!(
+            execution_statements(&built),
+            [json!({"Effect": "Allow", "Action": ["ssm:GetParameters"], "Resource": [arn]})]
+        );
+        let init = &built.template["Resources"]["AppTaskDefinition"]["Properties"]
+            ["ContainerDefinitions"][1];
+        assert_eq!(init["Secrets"][0]["ValueFrom"], arn);
+    }
+
+    #[test]
+    fn json_keys_of_an_ssm_parameter_are_refused() {
+        let arn = "arn:aws:ssm:eu-west-1:123456789012:parameter/shop/db";
+        let err = build(&app_reading(Some(arn), json!({"x-aws-keys": ["user"]}))).unwrap_err();
+        assert_eq!(err.attribute, "secrets.token.x-aws-keys");
+        assert!(
+            err.message.contains("Secrets Manager secrets only"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_customer_kms_key_may_decrypt() {
+        let key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let parameter = "arn:aws:ssm:eu-west-1:123456789012:parameter/shop/db";
+        let built = build(&app_reading(Some(parameter), json!({"x-aws-kms_key": key}))).unwrap();
+        assert_eq!(
+            execution_statements(&built),
+            [
+                json!({"Effect": "Allow", "Action": ["ssm:GetParameters"], "Resource": [parameter]}),
+                json!({"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [key]}),
+            ]
+        );
+        // A secret the stack creates is encrypted with the key.
+        let built = build(&app_reading(None, json!({"x-aws-kms_key": key}))).unwrap();
+        let secret = &built.template["Resources"]["TokenSecret"]["Properties"];
+        assert_eq!(secret["KmsKeyId"], key);
+        let statements = execution_statements(&built);
+        assert_eq!(
+            statements[0]["Action"],
+            json!(["secretsmanager:GetSecretValue"])
+        );
+        assert_eq!(
+            statements[1],
+            json!({"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [key]})
+        );
+    }
+
+    #[test]
+    fn a_kms_key_must_be_a_key_arn() {
+        for wrong in [
+            json!("alias/shop"),
+            json!("arn:aws:kms:eu-west-1:123456789012:alias/shop"),
+            json!(true),
+        ] {
+            let err = build(&app_reading(
+                Some("shop-token"),
+                json!({"x-aws-kms_key": wrong}),
+            ))
+            .unwrap_err();
+            assert_eq!(err.attribute, "secrets.token.x-aws-kms_key", "{err}");
+        }
     }
 
     #[test]

@@ -76,6 +76,6 @@ pub fn init_container(ctx: &mut Ctx, service: &str) -> Value {
         "Image": INIT_IMAGE,
         "Essential": false,
         "Command": ["sh", "-c", script],
-        "LogConfiguration": logs::log_configuration(ctx, None),
+        "LogConfiguration": logs::log_configuration(ctx),
     })
 }

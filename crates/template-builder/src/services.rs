@@ -76,7 +76,7 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
         "ContainerName": servicediscovery::init_container_name(&ecs_name(name)),
         "Condition": "SUCCESS"
     }));
-    let mut readable = secrets::for_service(ctx, name, service, &mut parts)?;
+    let mut read = secrets::for_service(ctx, name, service, &mut parts)?;
     let volume_use = volumes::for_service(ctx, name, service, &mut parts)?;
     if let Some(gpu) = &gpu {
         parts
@@ -86,9 +86,9 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
 
     let main = taskdef::main_container(ctx, name, service, plan, launch)?;
     if let Some(arn) = taskdef::pull_credentials(name, service)? {
-        readable.push(Value::String(arn));
+        read.add_secret(Value::String(arn));
     }
-    let execution_role = iam::add_execution_role(ctx, name, readable);
+    let execution_role = iam::add_execution_role(ctx, name, read);
     let exec = exec::requested(name, service)?;
     let task_role = iam::add_task_role(ctx, name, service, volume_use.statements, exec)?;
     taskdef::add(

@@ -170,7 +170,7 @@ pub fn main_container(
     }
     c.insert(
         "LogConfiguration".into(),
-        logs::log_configuration(ctx, Some(service)),
+        logs::service_log_configuration(ctx, service)?,
     );
     Ok(c)
 }

@@ -28,6 +28,7 @@ const FILE_SYSTEM_OPTIONS: &[&str] = &[
     "provisioned_throughput",
     "lifecycle_policy",
     "backup_policy",
+    "kms_key_id",
 ];
 
 fn ids(ctx: &Ctx, volume: &str) -> (String, String, String, String, String) {
@@ -137,6 +138,8 @@ fn add_file_system(
         .condition(condition.clone())
         .retain()
         .prop("Encrypted", true)
+        // The customer managed key to encrypt with (AWS's own key for EFS without it).
+        .prop_opt("KmsKeyId", option("kms_key_id"))
         .prop_opt("PerformanceMode", option("performance_mode"))
         .prop_opt("ThroughputMode", option("throughput_mode"));
     if let Some(throughput) = option("provisioned_throughput") {
@@ -490,6 +493,26 @@ mod tests {
             .warnings
             .iter()
             .any(|w| w.attribute == "depends_on.db.condition"));
+    }
+
+    #[test]
+    fn a_kms_key_encrypts_the_file_system() {
+        let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let mut p = wordpress();
+        p.volumes
+            .get_mut("db_data")
+            .unwrap()
+            .driver_opts
+            .insert("kms_key_id".into(), key.into());
+        let built = build(&p).unwrap();
+        let fs = &built.template["Resources"]["DbDataFileSystem"]["Properties"];
+        assert_eq!(fs["Encrypted"], true);
+        assert_eq!(fs["KmsKeyId"], key);
+        assert!(
+            !built.warnings.iter().any(|w| w.attribute.contains("kms")),
+            "{:?}",
+            built.warnings
+        );
     }
 
     #[test]

@@ -25,7 +25,7 @@ mod paths;
 mod positions;
 mod profiles;
 pub(crate) mod project_name;
-mod suggest;
+pub mod suggest;
 mod template;
 mod validate;
 mod value;

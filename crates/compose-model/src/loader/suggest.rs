@@ -1,20 +1,56 @@
-//! "Did you mean ...?" for misspelt keys and names.
+//! "Did you mean ...?" for misspelt keys and names: the loader's hints, and the template builder's
+//! for values ECS does not accept.
 
 /// The closest candidate within a small edit distance (typos, swapped letters), if any.
-pub(crate) fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     // Keys are short; a huge one is no typo, and the distance is quadratic in its length.
     if word.len() > 64 {
         return None;
     }
     let limit = (word.chars().count() / 3).clamp(1, 3);
-    // Optimal string alignment: Levenshtein plus adjacent transpositions (`imgae` -> `image` is one
-    // edit, where plain Levenshtein counts two).
+    closest(word, candidates)
+        .filter(|(d, _)| *d <= limit)
+        .map(|(_, c)| c)
+}
+
+/// The candidate nearest to `word` however far it is, for an error that must always name the valid
+/// value closest to what was written. Names made of words (`awslogs-datetime-format`) are compared
+/// word by word first: the most words in common, then the longest run of them from the start, then
+/// the fewest edits (the first of equally near candidates), so `awslogs-datetime-pattern` is nearest
+/// to `awslogs-datetime-format` rather than to the fewer edits of `awslogs-multiline-pattern`.
+pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    fn words(name: &str) -> Vec<&str> {
+        name.split(['-', '_', '.'])
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
+    let written = words(word);
+    candidates
+        .iter()
+        .min_by_key(|candidate| {
+            let theirs = words(candidate);
+            let shared = theirs.iter().filter(|w| written.contains(w)).count();
+            let leading = written
+                .iter()
+                .zip(&theirs)
+                .take_while(|(a, b)| a == b)
+                .count();
+            (
+                std::cmp::Reverse(shared),
+                std::cmp::Reverse(leading),
+                strsim::osa_distance(word, candidate),
+            )
+        })
+        .copied()
+}
+
+/// Optimal string alignment: Levenshtein plus adjacent transpositions (`imgae` -> `image` is one
+/// edit, where plain Levenshtein counts two).
+fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<(usize, &'a str)> {
     candidates
         .iter()
         .map(|c| (strsim::osa_distance(word, c), *c))
-        .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
 }
 
 /// The error for a key the spec does not allow at this level, with a hint when one of `known` is
@@ -39,6 +75,33 @@ mod tests {
         assert_eq!(did_you_mean("enviroment", &keys), Some("environment"));
         assert_eq!(did_you_mean("zzz", &keys), None);
         assert_eq!(did_you_mean(&"image".repeat(100), &keys), None);
+    }
+
+    #[test]
+    fn nearest_always_answers_with_the_closest() {
+        let options = [
+            "awslogs-datetime-format",
+            "awslogs-multiline-pattern",
+            "max-buffer-size",
+        ];
+        assert_eq!(did_you_mean("awslogs-datetime-pattern", &options), None);
+        assert_eq!(
+            nearest("awslogs-datetime-pattern", &options),
+            Some("awslogs-datetime-format")
+        );
+        assert_eq!(
+            nearest("awslogs-max-buffer-size", &options),
+            Some("max-buffer-size")
+        );
+        assert_eq!(
+            nearest("awslogs-multline-pattern", &options),
+            Some("awslogs-multiline-pattern")
+        );
+        assert_eq!(
+            nearest("awslogs-datetim-formt", &options),
+            Some("awslogs-datetime-format")
+        );
+        assert_eq!(nearest("x", &[]), None);
     }
 
     #[test]

@@ -29,19 +29,44 @@ fn load(args: &ProjectArgs, interpolate: bool) -> anyhow::Result<compose_model::
 }
 
 /// Load the project and build its template, as `convert`, `up` and `diff` all start; build warnings
-/// are printed once each on stderr. A project that cannot be deployed is an error naming its files.
+/// are printed once each on stderr. A project that cannot be deployed is an error listing every
+/// refusal, one per line, each after the file and line it is about (or the project's files).
 pub fn build_project(
     args: &ProjectArgs,
 ) -> anyhow::Result<(compose_model::Project, template_builder::Built)> {
     let compose_model::Loaded {
         project, locator, ..
     } = load(args, true)?;
-    let built = template_builder::build(&project)
-        .map_err(|err| anyhow::anyhow!("{}: {err}", error_location(&project, &locator, &err)))?;
+    let built = template_builder::build_all(&project).map_err(|errors| {
+        anyhow::anyhow!(
+            "{}",
+            refusals_text(&errors.0, |err| error_location(&project, &locator, err))
+        )
+    })?;
     for warning in &built.warnings {
         eprintln!("WARN {warning}");
     }
     Ok((project, built))
+}
+
+/// Every refusal on a line of its own, as `error: ` starts the first (a compiler's layout), with a
+/// count after several.
+fn refusals_text(
+    errors: &[template_builder::Error],
+    location: impl Fn(&template_builder::Error) -> String,
+) -> String {
+    let lines: Vec<String> = errors
+        .iter()
+        .map(|err| format!("{}: {err}", location(err)))
+        .collect();
+    let mut text = lines.join("\nerror: ");
+    if lines.len() > 1 {
+        text.push_str(&format!(
+            "\nerror: the project cannot be deployed as written: {} problems above",
+            lines.len()
+        ));
+    }
+    text
 }
 
 /// Where the attribute a build error is about was written (`compose.yaml:12`); the project's

@@ -200,3 +200,136 @@ fn published_port_0_listens_on_the_container_port_and_target_0_is_refused() {
     let err = build(&project(vec![("web", web)])).unwrap_err();
     assert_eq!(err.attribute, "ports[0].target");
 }
+
+/// The warnings of a project where `db` publishes `ports` (target, published) and `web` 80.
+fn exposure_warnings(ports: &[(u16, Option<u16>)], scheme: Option<&str>) -> Vec<String> {
+    let mut db = service("postgres");
+    for (target, published) in ports {
+        db.ports.push(port(*target, *published));
+    }
+    let mut web = service("nginx");
+    web.ports.push(port(80, None));
+    let mut p = project(vec![("db", db), ("web", web)]);
+    if let Some(scheme) = scheme {
+        p.extensions
+            .insert("x-aws-loadbalancer_scheme".into(), json!(scheme));
+    }
+    build(&p)
+        .unwrap()
+        .warnings
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn a_database_port_on_an_internet_facing_load_balancer_is_warned_about() {
+    let warnings = exposure_warnings(&[(5432, None)], None);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let warning = &warnings[0];
+    assert!(
+        warning.starts_with("service \"db\": ports[0]: port 5432 (PostgreSQL)"),
+        "{warning}"
+    );
+    for way_out in [
+        "expose",
+        "127.0.0.1:5432:5432",
+        "x-aws-loadbalancer_scheme: internal",
+    ] {
+        assert!(warning.contains(way_out), "{way_out}: {warning}");
+    }
+    // Published on another port, the container's is what it is.
+    let warnings = exposure_warnings(
+        &[(8080, None), (6379, Some(16379))],
+        Some("internet-facing"),
+    );
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0]
+            .starts_with("service \"db\": ports[1]: port 16379 (Redis on container port 6379)"),
+        "{warnings:?}"
+    );
+    // Debuggers too.
+    let warnings = exposure_warnings(&[(9229, None)], None);
+    assert!(warnings[0].contains("Node.js inspector"), "{warnings:?}");
+}
+
+#[test]
+fn an_internal_load_balancer_or_an_ordinary_port_is_not_warned_about() {
+    assert!(exposure_warnings(&[(5432, None)], Some("internal")).is_empty());
+    assert!(exposure_warnings(&[(8080, None), (3000, Some(8443))], None).is_empty());
+}
+
+/// The load balancer type of a project with these web ports (target, published), and its warnings
+/// about the type.
+fn load_balancer_choice(ports: Vec<Port>) -> (String, Vec<String>) {
+    let mut web = service("nginx");
+    web.ports = ports;
+    let built = build(&project(vec![("web", web)])).unwrap();
+    let kind = built.template["Resources"]["LoadBalancer"]["Properties"]["Type"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let warnings = built
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("Docker's ECS integration"))
+        .map(ToString::to_string)
+        .collect();
+    (kind, warnings)
+}
+
+#[test]
+fn a_load_balancer_type_docker_would_not_have_chosen_is_warned_about() {
+    // Docker's tool looked at the container port: 80 made it an Application Load Balancer.
+    let (kind, warnings) = load_balancer_choice(vec![port(80, Some(8080))]);
+    assert_eq!(kind, "network");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let warning = &warnings[0];
+    assert!(
+        warning.starts_with("service \"web\": ports[0]: "),
+        "{warning}"
+    );
+    for said in [
+        "the published port decides",
+        "container port",
+        "Network Load Balancer",
+        "x-aws-protocol: http",
+    ] {
+        assert!(warning.contains(said), "{said}: {warning}");
+    }
+    // And the other way: published on 80, the container's 8080 made it a Network Load Balancer.
+    let (kind, warnings) = load_balancer_choice(vec![port(8080, Some(80))]);
+    assert_eq!(kind, "application");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("x-aws-protocol: tcp"), "{warnings:?}");
+    // The same choice as Docker's tool: nothing to say.
+    assert!(load_balancer_choice(vec![port(80, None)]).1.is_empty());
+    assert!(load_balancer_choice(vec![port(5000, Some(5000))])
+        .1
+        .is_empty());
+    let mut declared = port(3000, Some(8080));
+    declared
+        .extensions
+        .insert("x-aws-protocol".into(), json!("http"));
+    assert!(load_balancer_choice(vec![declared]).1.is_empty());
+}
+
+#[test]
+fn errors_about_the_load_balancer_type_state_the_rule() {
+    let mut web = service("nginx");
+    let mut https = port(443, Some(443));
+    https.extensions.insert(
+        "x-aws-certificate".into(),
+        json!(
+            "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+        ),
+    );
+    web.ports = vec![https, port(9000, None)];
+    let err = build(&project(vec![("web", web)])).unwrap_err();
+    assert!(
+        err.message
+            .contains("Application Load Balancer when every published port is HTTP"),
+        "{err}"
+    );
+}
