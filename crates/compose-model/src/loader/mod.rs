@@ -17,6 +17,7 @@ mod dotenv;
 mod extends;
 mod include;
 mod interpolate;
+mod limits;
 mod locate;
 mod merge;
 pub(crate) mod normalize;
