@@ -256,3 +256,70 @@ fn ordinary_anchors_and_merge_keys_still_load() {
     assert_eq!(load_files(&[("compose.yaml", &nested_anchors(3))]), Ok(1));
     assert_eq!(load_files(&[("compose.yaml", &wide(100, 1_000))]), Ok(1));
 }
+
+/// `n` short port strings, each a range of `len` ports.
+pub fn port_ranges(n: usize, len: usize) -> String {
+    let ranges: Vec<String> = (0..n)
+        .map(|i| {
+            let protocol = if i % 2 == 0 { "tcp" } else { "udp" };
+            format!("\"1-{len}:1-{len}/{protocol}\"")
+        })
+        .collect();
+    format!("{SERVICE}    ports: [{}]\n", ranges.join(", "))
+}
+
+/// A service with a range of `len` ports, extended by `services` others.
+pub fn extended_range(len: usize, services: usize) -> String {
+    let mut s = format!("services:\n  base:\n    image: nginx\n    ports: [\"1-{len}:1-{len}\"]\n");
+    for i in 0..services {
+        s.push_str(&format!("  s{i}:\n    extends: base\n"));
+    }
+    s
+}
+
+/// Services extending one another, `links` times.
+pub fn extends_chain(links: usize) -> String {
+    let mut s = String::from("services:\n  s0:\n    image: nginx\n");
+    for i in 1..=links {
+        s.push_str(&format!("  s{i}:\n    extends: s{}\n", i - 1));
+    }
+    s
+}
+
+#[test]
+fn port_ranges_past_every_port_number_are_refused_unexpanded() {
+    // Two ranges of 40,000 ports: 80,000 entries. Unbounded, ten full ranges took 21 s and 2 GB.
+    assert_eq!(
+        refused(&port_ranges(2, 40_000)),
+        "compose.yaml:4: services.web.ports[1]: the file's port ranges expand to more than 65536 ports, one per port number"
+    );
+    assert_eq!(load_files(&[("compose.yaml", &port_ranges(2, 100))]), Ok(1));
+}
+
+#[test]
+fn services_extending_one_with_a_range_are_bounded_as_a_project() {
+    // Each copy is 40,000 ports: the project's second one crosses the bound.
+    let err = refused(&extended_range(40_000, 1));
+    assert!(
+        err.contains("the project's port ranges expand to more than 65536 ports"),
+        "{err}"
+    );
+    // A thousand copies of a 20,000-port range: refused at the copies, before the ports are read.
+    let err = refused(&extended_range(20_000, 1_000));
+    assert!(
+        err.starts_with("compose.yaml:")
+            && err.contains(".extends: the services that extend others expand past 1000000 values"),
+        "{err}"
+    );
+}
+
+#[test]
+fn extends_chains_are_bounded() {
+    assert_eq!(load_files(&[("compose.yaml", &extends_chain(63))]), Ok(64));
+    // Unbounded, a chain of 3,000 overflowed the stack.
+    let err = refused(&extends_chain(3_000));
+    assert_eq!(
+        err,
+        "compose.yaml:5: services.s1.extends: the extends chain from service \"s65\" is longer than 64 services"
+    );
+}

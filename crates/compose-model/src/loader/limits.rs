@@ -138,6 +138,17 @@ pub(crate) fn check_flow_depth(file: &Path, text: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// The nodes of a document already built (keys included), as [`MAX_NODES`] counts them.
+pub(crate) fn nodes(value: &serde_yaml::Value) -> u64 {
+    use serde_yaml::Value;
+    match value {
+        Value::Sequence(items) => 1 + items.iter().map(nodes).sum::<u64>(),
+        Value::Mapping(map) => 1 + map.iter().map(|(k, v)| nodes(k) + nodes(v)).sum::<u64>(),
+        Value::Tagged(tagged) => nodes(&tagged.value),
+        _ => 1,
+    }
+}
+
 /// `reader`'s content, refused past [`MAX_FILE_BYTES`] without reading further.
 pub(crate) fn read_bounded(file: &Path, reader: impl Read) -> Result<String, Error> {
     let mut text = String::new();

@@ -86,6 +86,7 @@ pub(crate) fn load(options: &LoadOptions) -> Result<Loaded, Error> {
         locator: &loader.locator,
         env: &env,
         project_dir: &project_dir,
+        ports: Default::default(),
     };
     let mut project = normalize::project(&cx, &doc)?;
     project.name = project_name::resolve(options, &env, &doc, &project_dir, &cx)?;
