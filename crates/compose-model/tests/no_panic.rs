@@ -1,10 +1,13 @@
-//! The loader returns Ok or Err on any input and never panics: arbitrary YAML-ish text, and
-//! structurally plausible compose documents built from random parts (short/long syntaxes, wrong
-//! types, variables, tags). Case counts are bounded so this runs in a few seconds.
+//! The loader returns Ok or Err on any input, never panics, and answers each input within
+//! [`BOUND`]: arbitrary YAML-ish text, structurally plausible compose documents built from random
+//! parts (short/long syntaxes, wrong types, variables, tags), and hostile documents of random
+//! sizes (alias and merge-key bombs, port ranges, extends copies and chains, deep nesting). Case
+//! counts are bounded so this runs in a few seconds.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use compose_model::{load, LoadOptions};
 use proptest::prelude::*;
@@ -24,9 +27,52 @@ fn load_text(dir: &Path, text: &str) -> Result<(), String> {
         project_name: Some("fuzz".into()),
         ..Default::default()
     };
-    // Either outcome is fine; only a panic (which fails the test) is not.
+    // Either outcome is fine; only a panic (which fails the test) or a slow answer is not.
+    let started = cpu_time();
     let _ = load(&options);
+    let took = cpu_time().saturating_sub(started);
+    if took > BOUND {
+        return Err(format!("took {took:?}"));
+    }
     Ok(())
+}
+
+/// The CPU time of this thread where Linux reports it (so that other tests and builds on the
+/// machine do not count), else the time since the first call.
+fn cpu_time() -> Duration {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .map(Duration::from_nanos)
+        .unwrap_or_else(|| START.get_or_init(Instant::now).elapsed())
+}
+
+/// The most CPU time the loader may spend on one input, in a debug build (a release build is five
+/// to ten times faster). The largest inputs within the limits, such as a range of 65,535 ports,
+/// take about 1.5 s; unbounded, the hostile shapes took from 20 s to hours.
+const BOUND: Duration = Duration::from_secs(3);
+
+/// Hostile documents: the shapes of `bombs`, with random sizes on both sides of the limits.
+fn hostile() -> impl Strategy<Value = String> {
+    use crate::bombs;
+    prop_oneof![
+        (1..12usize, 0..2_000usize).prop_map(|(levels, pad)| bombs::laughs(levels, pad)),
+        (1..12usize).prop_map(bombs::merge_laughs),
+        (0..10usize).prop_map(bombs::nested_anchors),
+        (1..30_000usize, 1..30_000usize).prop_map(|(width, uses)| bombs::wide(width, uses)),
+        (1..5_000usize, 1..1_000usize).prop_map(|(keys, n)| bombs::merged_defaults(keys, n)),
+        (1..400_000usize, 1..200usize).prop_map(|(len, uses)| bombs::long_string(len, uses)),
+        (1..12usize, 1..65_535usize).prop_map(|(n, len)| bombs::port_ranges(n, len)),
+        (1..30_000usize, 0..500usize).prop_map(|(len, n)| bombs::extended_range(len, n)),
+        (0..3_000usize).prop_map(bombs::extends_chain),
+        (0..300_000usize, "(\\[|\\{|a |'|\"|#| |,|\n|x: ){0,6}").prop_map(|(depth, prefix)| {
+            format!(
+                "services:\n  web:\n    image: nginx\nx: {prefix}{}\n",
+                "[".repeat(depth)
+            )
+        }),
+    ]
 }
 
 fn scalar() -> impl Strategy<Value = String> {
@@ -157,18 +203,32 @@ proptest! {
     #[test]
     fn arbitrary_text_never_panics(text in "[ -~\n\t]{0,200}") {
         let dir = tempfile::tempdir().unwrap();
-        prop_assert!(load_text(dir.path(), &text).is_ok());
+        let outcome = load_text(dir.path(), &text);
+        prop_assert!(outcome.is_ok(), "{}", outcome.unwrap_err());
     }
 
     #[test]
     fn yaml_like_text_never_panics(text in "(services:|  web:|    image: x|    ports: |- |\\[|\\]|\\{|\\}|: |&a |\\*a |<<: |!reset |\\$\\{A:-|\\}|\n|  |[a-z0-9\"']){0,60}") {
         let dir = tempfile::tempdir().unwrap();
-        prop_assert!(load_text(dir.path(), &text).is_ok());
+        let outcome = load_text(dir.path(), &text);
+        prop_assert!(outcome.is_ok(), "{}", outcome.unwrap_err());
     }
 
     #[test]
     fn random_compose_documents_never_panic(doc in document()) {
         let dir = tempfile::tempdir().unwrap();
-        prop_assert!(load_text(dir.path(), &doc).is_ok());
+        let outcome = load_text(dir.path(), &doc);
+        prop_assert!(outcome.is_ok(), "{}", outcome.unwrap_err());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn hostile_documents_are_answered_in_bounded_time(doc in hostile()) {
+        let dir = tempfile::tempdir().unwrap();
+        let outcome = load_text(dir.path(), &doc);
+        prop_assert!(outcome.is_ok(), "{}: {} bytes", outcome.unwrap_err(), doc.len());
     }
 }

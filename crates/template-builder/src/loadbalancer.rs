@@ -20,6 +20,7 @@ use crate::naming::HTTP_REDIRECT_LISTENER;
 use crate::naming::{LOAD_BALANCER, LOAD_BALANCER_SECURITY_GROUP};
 use crate::networks;
 use crate::parameters;
+use crate::services;
 use crate::targethealth::{self, TargetHealth};
 use crate::template::{get_att, r#ref, sub, Resource};
 use crate::{attributes, Error, LoadBalancerType, Precondition};
@@ -125,6 +126,7 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
                 "ignored: the service publishes no port, so no load balancer checks it".into(),
             );
         }
+        let first = raw.len();
         for (index, port) in service.ports.iter().enumerate() {
             let attribute = format!("ports[{index}]");
             if port.target == 0 {
@@ -259,6 +261,7 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
                 docker_http,
             });
         }
+        services::check_target_groups(name, raw.len() - first)?;
     }
     if raw.is_empty() {
         if default_certificate.is_some() {

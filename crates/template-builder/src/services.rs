@@ -21,6 +21,22 @@ const MAX_SECURITY_GROUPS: usize = 5;
 /// An ECS service registers with at most this many target groups.
 const MAX_TARGET_GROUPS: usize = 5;
 
+/// Refuse a service behind more load balancer ports than ECS allows. The load balancer plan checks
+/// this as soon as a service's ports are read, so that a range of thousands of published ports is
+/// refused before a listener is built for each.
+pub(crate) fn check_target_groups(name: &str, published: usize) -> Result<(), Error> {
+    if published > MAX_TARGET_GROUPS {
+        return Err(Error {
+            service: Some(name.to_string()),
+            attribute: "ports".into(),
+            message: format!(
+                "an ECS service can be behind at most {MAX_TARGET_GROUPS} load balancer ports; this service publishes {published}"
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Build every resource of one service. Returns the id of its GPU capacity provider, if any.
 pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Error> {
     let project = ctx.project;
@@ -148,16 +164,7 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
         })
         .collect();
 
-    if load_balancers.len() > MAX_TARGET_GROUPS {
-        return Err(Error {
-            service: Some(name.to_string()),
-            attribute: "ports".into(),
-            message: format!(
-                "an ECS service can be behind at most {MAX_TARGET_GROUPS} load balancer ports; this service publishes {}",
-                load_balancers.len()
-            ),
-        });
-    }
+    check_target_groups(name, load_balancers.len())?;
     let mut resource = Resource::new("AWS::ECS::Service");
     for port in plan.for_service(name) {
         // A target group must be attached to a load balancer before a service can use it.

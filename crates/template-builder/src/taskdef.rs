@@ -2,6 +2,8 @@
 //! service's main container (named after the service) and the init containers other concerns add
 //! (search domain, secrets).
 
+use std::collections::BTreeSet;
+
 use compose_model::Service;
 use serde_json::{json, Map, Value};
 
@@ -116,13 +118,14 @@ pub fn main_container(
     if !service.labels.is_empty() {
         c.insert("DockerLabels".into(), json!(service.labels));
     }
-    let mut port_mappings: Vec<Value> = Vec::new();
-    for port in plan.for_service(name) {
-        let mapping = json!({ "ContainerPort": port.target, "Protocol": port.transport });
-        if !port_mappings.contains(&mapping) {
-            port_mappings.push(mapping);
-        }
-    }
+    // One mapping per container port and protocol, in order; a set, not a scan of the list, so
+    // that a range of thousands of ports costs linear time before it is refused.
+    let mut mapped = BTreeSet::new();
+    let port_mappings: Vec<Value> = plan
+        .for_service(name)
+        .filter(|port| mapped.insert((port.target, port.transport.as_str())))
+        .map(|port| json!({ "ContainerPort": port.target, "Protocol": port.transport }))
+        .collect();
     if !port_mappings.is_empty() {
         c.insert("PortMappings".into(), Value::Array(port_mappings));
     }

@@ -75,3 +75,23 @@ fn a_project_too_big_for_one_stack_is_refused_clearly() {
         assert_deployable_or_refused(services);
     }
 }
+
+/// A published range expands to one port per number; ECS allows five behind a service, so a range
+/// of thousands is refused as soon as the service's ports are read, not after a listener, target
+/// group and rule was built for each (which took time quadratic in the range: 66 s for 8,000).
+#[test]
+fn a_range_of_thousands_of_published_ports_is_refused_at_once() {
+    let compose = "services:\n  web:\n    image: nginx\n    ports: [\"1-20000:1-20000\"]\n";
+    let (_dir, project) = common::load_text(compose);
+    let project = project.unwrap_or_else(|e| panic!("the range does not load: {e}"));
+    let started = std::time::Instant::now();
+    let err = template_builder::build(&project).unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(err.attribute, "ports");
+    assert!(
+        err.message
+            .contains("at most 5 load balancer ports; this service publishes 20000"),
+        "{err}"
+    );
+    assert!(took.as_secs_f64() < 2.0, "refusing the range took {took:?}");
+}

@@ -17,10 +17,11 @@ pub(crate) fn canonicalize(doc: &mut Value) -> Result<(), CanonicalError> {
     };
     if let Some(services) = top.get_mut("services") {
         if let Value::Mapping(services) = untag_mut(services) {
+            let mut ports = 0;
             for (name, service) in services.iter_mut() {
                 let path = child("services", &key_string(name).unwrap_or_default());
                 if let Value::Mapping(service) = untag_mut(service) {
-                    service_fields(service, &path)?;
+                    service_fields(service, &path, &mut ports)?;
                 }
             }
         }
@@ -38,9 +39,14 @@ pub(crate) fn canonicalize(doc: &mut Value) -> Result<(), CanonicalError> {
     Ok(())
 }
 
-fn service_fields(service: &mut Mapping, path: &str) -> Result<(), CanonicalError> {
+/// `ports` counts the port entries of the file so far (ranges expanded).
+fn service_fields(
+    service: &mut Mapping,
+    path: &str,
+    ports: &mut usize,
+) -> Result<(), CanonicalError> {
     in_place(service, "ports", path, |v, p| {
-        ports::canonical(v)
+        ports::canonical(v, ports)
             .map(Value::Sequence)
             .map_err(|(suffix, m)| (format!("{p}{suffix}"), m))
     })?;

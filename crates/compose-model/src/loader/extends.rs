@@ -6,13 +6,19 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use serde_yaml::{Mapping, Value};
 
 use super::document::Loader;
+use super::limits::{self, MAX_NODES};
 use super::value::{child, key_string, kind, scalar_string, untag, untag_mut};
 use super::{discovery, merge};
 use crate::Error;
+
+/// The longest chain of services extending one another. Real ones have two or three links; each
+/// link is resolved recursively, so a chain of thousands would overflow the stack.
+const MAX_CHAIN: usize = 64;
 
 /// A file whose services are being extended, and the directory its `extends.file` paths are
 /// relative to (the project directory for the project's own files, as in compose-go).
@@ -36,7 +42,11 @@ pub(crate) fn apply(
         return Ok(());
     };
     let snapshot = services.clone();
-    let mut other_files: BTreeMap<PathBuf, Mapping> = BTreeMap::new();
+    let mut other_files: BTreeMap<PathBuf, Rc<Mapping>> = BTreeMap::new();
+    // Each service that extends another is a full copy of it: a thousand services extending one
+    // with a large list would be a thousand copies of the list. Their total is bounded like the
+    // copies aliases make.
+    let mut copied: u64 = 0;
     for (name, service) in services.iter_mut() {
         let Some(name) = key_string(name) else {
             continue;
@@ -54,6 +64,16 @@ pub(crate) fn apply(
             &mut visiting,
             &mut other_files,
         )?;
+        copied = copied.saturating_add(limits::nodes(service));
+        if copied > MAX_NODES {
+            return Err(loader.locator.error_in(
+                file,
+                &child(&child("services", &name), "extends"),
+                format!(
+                    "the services that extend others expand past {MAX_NODES} values (each is a full copy of the service it extends)"
+                ),
+            ));
+        }
     }
     Ok(())
 }
@@ -66,7 +86,7 @@ fn resolve(
     name: &str,
     env: &BTreeMap<String, String>,
     visiting: &mut Vec<(PathBuf, String)>,
-    other_files: &mut BTreeMap<PathBuf, Mapping>,
+    other_files: &mut BTreeMap<PathBuf, Rc<Mapping>>,
 ) -> Result<Value, Error> {
     let file = origin.file.as_path();
     let path = child("services", name);
@@ -138,6 +158,16 @@ fn resolve(
             format!("extends cycle: {}", chain.join(" -> ")),
         ));
     }
+    if visiting.len() >= MAX_CHAIN {
+        return Err(err(
+            loader,
+            &extends_path,
+            format!(
+                "the extends chain from service {:?} is longer than {MAX_CHAIN} services",
+                visiting[0].1
+            ),
+        ));
+    }
     visiting.push(key);
 
     let base = match base_file {
@@ -169,14 +199,14 @@ fn resolve(
                 .map(Path::to_path_buf)
                 .unwrap_or_default();
             let other_services = match other_files.get(&other_file) {
-                Some(s) => s.clone(),
+                Some(s) => Rc::clone(s),
                 None => {
                     let doc = loader.prepare(&other_file, env, &other_dir)?;
-                    let services = match untag(&doc).get("services").map(untag) {
+                    let services = Rc::new(match untag(&doc).get("services").map(untag) {
                         Some(Value::Mapping(m)) => m.clone(),
                         _ => Mapping::new(),
-                    };
-                    other_files.insert(other_file.clone(), services.clone());
+                    });
+                    other_files.insert(other_file.clone(), Rc::clone(&services));
                     services
                 }
             };

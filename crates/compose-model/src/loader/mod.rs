@@ -17,6 +17,7 @@ mod dotenv;
 mod extends;
 mod include;
 mod interpolate;
+mod limits;
 mod locate;
 mod merge;
 pub(crate) mod normalize;
@@ -85,6 +86,7 @@ pub(crate) fn load(options: &LoadOptions) -> Result<Loaded, Error> {
         locator: &loader.locator,
         env: &env,
         project_dir: &project_dir,
+        ports: Default::default(),
     };
     let mut project = normalize::project(&cx, &doc)?;
     project.name = project_name::resolve(options, &env, &doc, &project_dir, &cx)?;

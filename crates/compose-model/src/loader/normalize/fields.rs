@@ -3,6 +3,7 @@
 //! keys nobody asked for: `x-` keys go to extensions, spec keys the model does not type go to
 //! `other`, anything else is an unknown-key error with a "did you mean" hint.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -19,6 +20,8 @@ pub(crate) struct Cx<'a> {
     pub(crate) locator: &'a Locator,
     pub(crate) env: &'a BTreeMap<String, String>,
     pub(crate) project_dir: &'a Path,
+    /// The port entries of the project read so far, held to [`super::ports::MAX_PORTS`].
+    pub(crate) ports: Cell<usize>,
 }
 
 impl Cx<'_> {
@@ -337,6 +340,7 @@ pub(crate) fn with_doc<T>(yaml: &str, f: impl FnOnce(&Cx, &Value) -> T) -> T {
         locator: &locator,
         env: &env,
         project_dir: Path::new("/proj"),
+        ports: Cell::new(0),
     };
     let doc: Value = serde_yaml::from_str(yaml).expect("test YAML parses");
     f(&cx, &doc)

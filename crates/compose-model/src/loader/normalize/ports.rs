@@ -69,6 +69,26 @@ pub(crate) fn expand_short(spec: &str) -> Result<Vec<Value>, String> {
     Ok(out)
 }
 
+/// The most port entries ranges may expand to in one file, and in the whole project: every port
+/// number once. A range is one short string but one entry per port, so without a bound a few
+/// hundred bytes (`"1-65535:1-65535/udp"` ten times) expand to gigabytes; and no deployment
+/// publishes more ports than there are.
+pub(crate) const MAX_PORTS: usize = 65_536;
+
+fn too_many_ports(whose: &str) -> String {
+    format!("{whose} port ranges expand to more than {MAX_PORTS} ports, one per port number")
+}
+
+/// How many entries `spec` expands to (1 when it is invalid: [`expand_short`] says why), without
+/// expanding it.
+fn expanded_len(spec: &str) -> usize {
+    let rest = spec.rsplit_once('/').map_or(spec, |(rest, _)| rest);
+    let Some((_, _, target)) = split_parts(rest) else {
+        return 1;
+    };
+    parse_range(target).map_or(1, |(start, end)| usize::from(end - start) + 1)
+}
+
 /// `(host_ip, published, target)`.
 fn split_parts(s: &str) -> Option<(&str, &str, &str)> {
     if let Some(after_bracket) = s.strip_prefix('[') {
@@ -120,7 +140,13 @@ const LONG_KEYS: [&str; 7] = [
 /// of the entry (`[1]`, `[2].published`) so they point into this file exactly, before merging and
 /// range expansion move entries around: every check that can fail on an entry is made here, so
 /// none is left for the merged document, whose indexes no longer match any one file.
-pub(crate) fn canonical(value: &Value) -> Result<Vec<Value>, (String, String)> {
+///
+/// `expanded` counts the entries of the file's lists so far: ranges that expand past
+/// [`MAX_PORTS`] in one file are refused at the entry that crosses it, before it is expanded.
+pub(crate) fn canonical(
+    value: &Value,
+    expanded: &mut usize,
+) -> Result<Vec<Value>, (String, String)> {
     let Value::Sequence(seq) = untag(value) else {
         return Err((
             String::new(),
@@ -133,6 +159,10 @@ pub(crate) fn canonical(value: &Value) -> Result<Vec<Value>, (String, String)> {
         match untag(item) {
             Value::String(_) | Value::Number(_) => {
                 let spec = scalar_string(item).unwrap_or_default();
+                *expanded += expanded_len(&spec);
+                if *expanded > MAX_PORTS {
+                    return Err(at("", too_many_ports("the file's")));
+                }
                 let entries = expand_short(&spec).map_err(|e| at("", e))?;
                 out.extend(entries.into_iter().map(|entry| origins::keep(item, entry)));
             }
@@ -164,6 +194,10 @@ pub(crate) fn canonical(value: &Value) -> Result<Vec<Value>, (String, String)> {
                     if !key.starts_with("x-") && !LONG_KEYS.contains(&key.as_str()) {
                         return Err(at(&format!(".{key}"), unknown_key(&key, &LONG_KEYS)));
                     }
+                }
+                *expanded += 1;
+                if *expanded > MAX_PORTS {
+                    return Err(at("", too_many_ports("the file's")));
                 }
                 out.push(item.clone());
             }
@@ -232,6 +266,17 @@ pub(crate) fn normalize(cx: &Cx, value: &Value, path: &str) -> Result<Vec<Port>,
     let mut ports = Vec::new();
     for (i, item) in seq.iter().enumerate() {
         let p = index(path, i);
+        let more = match untag(item) {
+            Value::String(_) | Value::Number(_) => {
+                expanded_len(&scalar_string(item).unwrap_or_default())
+            }
+            _ => 1,
+        };
+        // Services that extend one with a range each have a copy of it: the bound is on the project.
+        cx.ports.set(cx.ports.get() + more);
+        if cx.ports.get() > MAX_PORTS {
+            return Err(cx.error(&p, too_many_ports("the project's")));
+        }
         match untag(item) {
             Value::Mapping(_) => ports.push(long(cx, item, &p)?),
             // Short forms left by a document that skipped canonicalisation (extends bases).
@@ -343,28 +388,28 @@ mod tests {
     #[test]
     fn long_form_errors_point_at_the_field() {
         let v: Value = serde_yaml::from_str("[\"80\", {target: 81, published: x}]").unwrap();
-        let (suffix, message) = canonical(&v).unwrap_err();
+        let (suffix, message) = canonical(&v, &mut 0).unwrap_err();
         assert_eq!(suffix, "[1].published");
         assert!(
             message.starts_with("invalid published port \"x\""),
             "{message}"
         );
         let v: Value = serde_yaml::from_str("[{target: 81, mode: global}]").unwrap();
-        assert_eq!(canonical(&v).unwrap_err().0, "[0].mode");
+        assert_eq!(canonical(&v, &mut 0).unwrap_err().0, "[0].mode");
         let v: Value = serde_yaml::from_str("[{published: 80}]").unwrap();
-        assert_eq!(canonical(&v).unwrap_err().0, "[0]");
+        assert_eq!(canonical(&v, &mut 0).unwrap_err().0, "[0]");
         // Nothing about an entry is left to check after merging, where its index has moved.
         let v: Value = serde_yaml::from_str("[\"80-81\", {target: 82, publishd: 8082}]").unwrap();
-        let (suffix, message) = canonical(&v).unwrap_err();
+        let (suffix, message) = canonical(&v, &mut 0).unwrap_err();
         assert_eq!(suffix, "[1].publishd");
         assert_eq!(
             message,
             "additional property \"publishd\" is not allowed (did you mean \"published\"?)"
         );
         let v: Value = serde_yaml::from_str("[{target: 82, host_ip: [a]}]").unwrap();
-        assert_eq!(canonical(&v).unwrap_err().0, "[0].host_ip");
+        assert_eq!(canonical(&v, &mut 0).unwrap_err().0, "[0].host_ip");
         let v: Value = serde_yaml::from_str("[{target: 82, x-aws-protocol: http}]").unwrap();
-        assert!(canonical(&v).is_ok());
+        assert!(canonical(&v, &mut 0).is_ok());
     }
 
     #[test]
