@@ -416,6 +416,55 @@ async fn matching_load_balancer_passes() {
         .unwrap();
 }
 
+#[tokio::test]
+async fn a_load_balancer_named_in_the_compose_file_is_deployed_by_its_arn() {
+    const ARN: &str = "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/shared-lb/1";
+    let mocks = Mocks {
+        elbv2: vec![mock!(Elbv2::describe_load_balancers)
+            .match_requests(|r| r.names() == ["shared-lb"])
+            .then_output(|| {
+                DescribeLoadBalancersOutput::builder()
+                    .load_balancers(LoadBalancer::builder().load_balancer_arn(ARN).build())
+                    .build()
+            })],
+        ..Default::default()
+    };
+    let mut built = small_built();
+    built.parameters = vec![input(
+        "ExistingLoadBalancerArn",
+        ParameterSource::LoadBalancerArn {
+            name: "shared-lb".into(),
+        },
+    )];
+    let values = parameters::resolve(&mocks.clients(), "app", &built, None, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        values,
+        vec![("ExistingLoadBalancerArn".to_string(), ARN.to_string())]
+    );
+
+    // Gone by the time up runs: said as such, not as an AWS error.
+    let mocks = Mocks {
+        elbv2: vec![mock!(Elbv2::describe_load_balancers).then_error(|| {
+            aws_sdk_elasticloadbalancingv2::operation::describe_load_balancers::DescribeLoadBalancersError::LoadBalancerNotFoundException(
+                aws_sdk_elasticloadbalancingv2::types::error::LoadBalancerNotFoundException::builder().build(),
+            )
+        })],
+        ..Default::default()
+    };
+    let message = parameters::resolve(&mocks.clients(), "app", &built, None, &Default::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains(
+            "x-aws-loadbalancer: load balancer \"shared-lb\" does not exist in region us-east-1"
+        ),
+        "{message}"
+    );
+}
+
 const ISSUED: &str = "arn:aws:acm:us-east-1:123456789012:certificate/issued";
 const PENDING: &str = "arn:aws:acm:us-east-1:123456789012:certificate/pending";
 const UNKNOWN: &str = "arn:aws:acm:us-east-1:123456789012:certificate/unknown";

@@ -162,13 +162,15 @@ fn existing_infrastructure_is_used_and_kept() {
     copy_dir(&examples_dir().join("existing-infra"), &dir);
     let compose_path = dir.join("compose.yaml");
     let compose = std::fs::read_to_string(&compose_path).expect("read compose.yaml");
+    // The VPC as Terraform prints it (an ARN) and the load balancer by name: `up` finds the ids.
+    let vpc_arn = format!("arn:aws:ec2:us-east-1:123456789012:vpc/{}", existing.vpc);
     let compose = compose
-        .replace("vpc-0123456789abcdef0", &existing.vpc)
+        .replace("vpc-0123456789abcdef0", &vpc_arn)
         .replace("sg-0123456789abcdef0", &existing.security_group)
         .replace("fs-0123456789abcdef0", &existing.file_system)
         .replace(
             "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/shared-alb/0123456789abcdef",
-            &existing.load_balancer,
+            "shared-alb",
         );
     std::fs::write(&compose_path, compose).expect("write compose.yaml");
 

@@ -112,6 +112,8 @@ pub enum ParameterSource {
     RetainedFileSystem { volume: String },
     /// `repository@sha256:...` of the image `up` built and pushed for this service (`build:`).
     BuiltImage { service: String },
+    /// The ARN of the existing load balancer `x-aws-loadbalancer` names by name.
+    LoadBalancerArn { name: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -232,8 +234,22 @@ pub fn build_all(project: &Project) -> Result<Built, Errors> {
     let cycles = services::check_dependency_cycles(project);
     ctx.keep(cycles);
     if let Some(vpc) = ctx.project_extension_str("x-aws-vpc") {
-        let id = vpc.to_string();
-        ctx.add_precondition(Precondition::VpcExists { id });
+        match parameters::vpc_id_of(vpc) {
+            Some(id) => {
+                let id = id.to_string();
+                ctx.add_precondition(Precondition::VpcExists { id });
+            }
+            None => {
+                let message = format!(
+                    "{vpc:?} is not a VPC: give its id (vpc-...) or its ARN (arn:aws:ec2:REGION:ACCOUNT:vpc/vpc-...)"
+                );
+                ctx.refuse(Error {
+                    service: None,
+                    attribute: "x-aws-vpc".into(),
+                    message,
+                });
+            }
+        }
     }
     let subnets = subnets::explicit(project);
     if let Some(Some(subnets::Subnets { public, private })) = ctx.keep(subnets) {
@@ -451,6 +467,33 @@ mod tests {
     }
 
     #[test]
+    fn a_vpc_given_as_an_arn_is_its_id() {
+        let mut p = web_redis();
+        p.extensions.insert(
+            "x-aws-vpc".into(),
+            json!("arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-0abc1234"),
+        );
+        let built = build(&p).unwrap();
+        assert_eq!(
+            built
+                .preconditions
+                .iter()
+                .filter(|p| matches!(p, Precondition::VpcExists { .. }))
+                .collect::<Vec<_>>(),
+            vec![&Precondition::VpcExists {
+                id: "vpc-0abc1234".into()
+            }]
+        );
+        let description = built.template["Parameters"]["VpcId"]["Description"]
+            .as_str()
+            .unwrap();
+        assert!(
+            description.contains("(vpc-0abc1234, from x-aws-vpc)"),
+            "{description}"
+        );
+    }
+
+    #[test]
     fn refused_inputs_name_service_and_attribute() {
         type Change = Box<dyn Fn(&mut Project)>;
         let cases: Vec<(&str, Change, &str)> = vec![
@@ -577,8 +620,17 @@ mod tests {
     fn refused_project_settings_name_the_attribute() {
         let mut p = web_redis();
         p.extensions
-            .insert("x-aws-loadbalancer".into(), json!("my-alb"));
+            .insert("x-aws-loadbalancer".into(), json!("my alb"));
         assert_eq!(build(&p).unwrap_err().attribute, "x-aws-loadbalancer");
+
+        let mut p = web_redis();
+        p.extensions.insert(
+            "x-aws-vpc".into(),
+            json!("arn:aws:ec2:us-east-1:123456789012:subnet/subnet-1"),
+        );
+        let err = build(&p).unwrap_err();
+        assert_eq!(err.attribute, "x-aws-vpc");
+        assert!(err.message.contains("is not a VPC"), "{}", err.message);
 
         let mut p = web_redis();
         p.extensions

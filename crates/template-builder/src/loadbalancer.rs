@@ -427,12 +427,24 @@ fn existing_load_balancer(ctx: &Ctx) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The load balancer listeners attach to: ours, or the existing one.
+/// The load balancer listeners attach to: ours, or the existing one (its ARN as written, or the
+/// parameter `up` fills with the ARN of the one named).
 fn load_balancer_arn(ctx: &Ctx) -> Value {
     match existing_load_balancer(ctx) {
-        Some(arn) => Value::String(arn),
+        Some(arn) if arn.starts_with("arn:") => Value::String(arn),
+        Some(_) => r#ref(parameters::EXISTING_LOAD_BALANCER),
         None => r#ref(LOAD_BALANCER),
     }
+}
+
+/// A load balancer name as Elastic Load Balancing allows it: 1-32 letters, digits and hyphens, not
+/// starting or ending with a hyphen, not starting with `internal-`.
+fn is_load_balancer_name(name: &str) -> bool {
+    (1..=32).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && !name.starts_with("internal-")
 }
 
 pub fn add(ctx: &mut Ctx, plan: &Plan) -> Result<(), Error> {
@@ -456,18 +468,22 @@ pub fn add(ctx: &mut Ctx, plan: &Plan) -> Result<(), Error> {
         return Ok(());
     };
     let existing = existing_load_balancer(ctx);
-    if let Some(arn) = &existing {
-        if !arn.starts_with("arn:") {
-            return Err(Error {
-                service: None,
-                attribute: "x-aws-loadbalancer".into(),
-                message: format!(
-                    "{arn:?} is not a load balancer ARN; give the ARN (arn:aws:elasticloadbalancing:...) so the template can be built offline"
-                ),
-            });
+    if let Some(name_or_arn) = &existing {
+        if !name_or_arn.starts_with("arn:") {
+            if !is_load_balancer_name(name_or_arn) {
+                return Err(Error {
+                    service: None,
+                    attribute: "x-aws-loadbalancer".into(),
+                    message: format!(
+                        "{name_or_arn:?} is neither a load balancer ARN (arn:aws:elasticloadbalancing:...) nor a load balancer name (1-32 letters, digits and hyphens)"
+                    ),
+                });
+            }
+            // By name: `up` looks the ARN up; the template keeps a parameter, so convert stays offline.
+            parameters::existing_load_balancer_arn(ctx, name_or_arn);
         }
         ctx.add_precondition(Precondition::LoadBalancer {
-            name_or_arn: arn.clone(),
+            name_or_arn: name_or_arn.clone(),
             expected: kind,
         });
     } else {

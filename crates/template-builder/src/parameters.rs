@@ -17,6 +17,8 @@ pub const PRIVATE_SUBNETS: &str = "PrivateSubnetIds";
 pub const ASSIGN_PUBLIC_IP: &str = "AssignPublicIp";
 pub const GPU_AMI: &str = "GpuAmiId";
 pub const LOAD_BALANCER_SCHEME: &str = "LoadBalancerScheme";
+/// `x-aws-loadbalancer` given by name.
+pub const EXISTING_LOAD_BALANCER: &str = "ExistingLoadBalancerArn";
 /// Condition: the load balancer is internal (in the private subnets).
 const INTERNAL_LOAD_BALANCER_CONDITION: &str = "InternalLoadBalancer";
 /// Condition: GPU instances get public addresses.
@@ -41,8 +43,22 @@ fn require(ctx: &mut Ctx, name: &str, definition: Value, source: Option<Paramete
     r#ref(name)
 }
 
+/// The VPC id `x-aws-vpc` names: an id (`vpc-0abc...`) as written, or the id inside an ARN
+/// (`arn:aws:ec2:us-east-1:123456789012:vpc/vpc-0abc...`, as Terraform prints it). None for an ARN
+/// of something else.
+pub fn vpc_id_of(written: &str) -> Option<&str> {
+    match written.strip_prefix("arn:") {
+        None => Some(written),
+        Some(arn) => arn
+            .split_once(":vpc/")
+            .map(|(_, id)| id)
+            .filter(|id| id.starts_with("vpc-")),
+    }
+}
+
 pub fn vpc_id(ctx: &mut Ctx) -> Value {
-    let description = match ctx.project_extension_str("x-aws-vpc") {
+    let written = ctx.project_extension_str("x-aws-vpc");
+    let description = match written.map(|vpc| vpc_id_of(vpc).unwrap_or(vpc)) {
         Some(vpc) => format!("The VPC to deploy into ({vpc}, from x-aws-vpc)"),
         None => "The VPC to deploy into (the default VPC unless x-aws-vpc is set)".to_string(),
     };
@@ -158,6 +174,22 @@ pub fn secret_value(ctx: &mut Ctx, name: &str, secret: &str, from: SecretValueSo
         Some(ParameterSource::SecretValue {
             secret: secret.to_string(),
             from,
+        }),
+    )
+}
+
+/// The ARN of the load balancer `x-aws-loadbalancer` names by name: `up` looks it up.
+pub fn existing_load_balancer_arn(ctx: &mut Ctx, name: &str) -> Value {
+    require(
+        ctx,
+        EXISTING_LOAD_BALANCER,
+        json!({
+            "Type": "String",
+            "AllowedPattern": "^arn:aws[a-z-]*:elasticloadbalancing:.+$",
+            "Description": format!("ARN of the existing load balancer {name:?} (x-aws-loadbalancer), looked up by docker ecs up")
+        }),
+        Some(ParameterSource::LoadBalancerArn {
+            name: name.to_string(),
         }),
     )
 }

@@ -135,6 +135,9 @@ pub async fn resolve(
             (ParameterSource::RetainedFileSystem { volume }, _) => {
                 retained.get(volume).cloned().unwrap_or_default()
             }
+            (ParameterSource::LoadBalancerArn { name }, _) => {
+                load_balancer_arn(clients, name).await?
+            }
             (ParameterSource::BuiltImage { service }, _) => {
                 images.get(service).cloned().ok_or_else(|| {
                     Error::Precondition(format!(
@@ -171,6 +174,43 @@ fn unreachable_network() -> Result<String, Error> {
     Err(Error::Precondition(
         "internal error: network parameters were not looked up".into(),
     ))
+}
+
+/// The ARN of the load balancer `x-aws-loadbalancer` names by name.
+async fn load_balancer_arn(clients: &Clients, name: &str) -> Result<String, Error> {
+    let not_found = || {
+        Error::Precondition(format!(
+            "x-aws-loadbalancer: load balancer {name:?} does not exist in region {}",
+            clients.region
+        ))
+    };
+    let out = match clients
+        .elbv2
+        .describe_load_balancers()
+        .names(name)
+        .send()
+        .await
+    {
+        Ok(out) => out,
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_load_balancer_not_found_exception()) =>
+        {
+            return Err(not_found())
+        }
+        Err(err) => {
+            return Err(Error::aws(
+                format!("x-aws-loadbalancer: looking up load balancer {name}"),
+                err,
+            ))
+        }
+    };
+    out.load_balancers()
+        .first()
+        .and_then(|lb| lb.load_balancer_arn())
+        .map(str::to_string)
+        .ok_or_else(not_found)
 }
 
 /// `x-aws-vpc`, which the builder records as a precondition.

@@ -58,7 +58,11 @@ async fn check_one(
             };
             let out = match call.send().await {
                 Ok(out) => out,
-                Err(err) if err.code() == Some("LoadBalancerNotFound") => {
+                Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_load_balancer_not_found_exception()) =>
+ {
                     return Ok(Some(format!(
                         "x-aws-loadbalancer: load balancer {name_or_arn:?} does not exist in region {region}"
                     )))

@@ -6,7 +6,7 @@ use compose_model::Port;
 use serde_json::json;
 
 use crate::test_support::{kinds, networks_project, port, project, service, web_redis};
-use crate::{build, to_json, LoadBalancerType, ParameterSource, Precondition};
+use crate::{build, to_json, LoadBalancerType, ParameterInput, ParameterSource, Precondition};
 
 #[test]
 fn tasks_accept_only_the_load_balancer_on_the_target_port() {
@@ -84,6 +84,47 @@ fn existing_load_balancer_gets_listeners_and_a_type_precondition() {
         expected: LoadBalancerType::Application,
     }));
     assert!(!to_json(&built.template).contains("0.0.0.0/0"));
+}
+
+#[test]
+fn an_existing_load_balancer_named_is_a_parameter_up_fills() {
+    let mut p = web_redis();
+    p.extensions
+        .insert("x-aws-loadbalancer".into(), json!("shared-alb"));
+    let built = build(&p).unwrap();
+    assert_eq!(
+        built.template["Resources"]["WebTCP80Listener"]["Properties"]["LoadBalancerArn"],
+        json!({"Ref": "ExistingLoadBalancerArn"})
+    );
+    let parameter = &built.template["Parameters"]["ExistingLoadBalancerArn"];
+    assert_eq!(parameter["Type"], "String");
+    assert!(parameter["Description"]
+        .as_str()
+        .unwrap()
+        .contains("\"shared-alb\""));
+    assert!(built.parameters.contains(&ParameterInput {
+        name: "ExistingLoadBalancerArn".into(),
+        source: ParameterSource::LoadBalancerArn {
+            name: "shared-alb".into()
+        },
+    }));
+    assert!(built.preconditions.contains(&Precondition::LoadBalancer {
+        name_or_arn: "shared-alb".into(),
+        expected: LoadBalancerType::Application,
+    }));
+    assert!(!kinds(&built).contains_key("LoadBalancer"));
+}
+
+#[test]
+fn a_load_balancer_name_elb_would_refuse_is_refused() {
+    for written in ["my alb", "-lead", "trail-", "internal-x", &"x".repeat(33)] {
+        let mut p = web_redis();
+        p.extensions
+            .insert("x-aws-loadbalancer".into(), json!(written));
+        let err = build(&p).unwrap_err();
+        assert_eq!(err.attribute, "x-aws-loadbalancer", "{written}");
+        assert!(err.message.contains("neither a load balancer ARN"), "{err}");
+    }
 }
 
 #[test]
