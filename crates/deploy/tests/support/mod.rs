@@ -181,6 +181,7 @@ pub fn small_built() -> Built {
         parameters: Vec::new(),
         preconditions: Vec::new(),
         images: Vec::new(),
+        derived: Vec::new(),
     }
 }
 
