@@ -1397,3 +1397,131 @@ async fn failed_update_rolls_back_and_says_the_previous_version_runs() {
          stack app ended in UPDATE_ROLLBACK_COMPLETE; the previous version of the app is back in service"
     );
 }
+
+/// `docker ecs down` deletes the stack while `up` follows its creation.
+fn deleted_meanwhile_events() -> Vec<StackEvent> {
+    let (first, _) = create_events();
+    let mut all = first;
+    let mut deleting = stack_event("d1", "DELETE_IN_PROGRESS", Some("User Initiated"), 20);
+    deleting.client_request_token = Some("docker-ecs-down-1700000000000".into());
+    let mut deleted = stack_event("d2", "DELETE_COMPLETE", None, 30);
+    deleted.client_request_token = deleting.client_request_token.clone();
+    all.extend([deleting, deleted]);
+    all
+}
+
+#[tokio::test]
+async fn a_create_whose_stack_is_deleted_meanwhile_fails_and_says_by_whom() {
+    let (first, _) = create_events();
+    let mocks = Mocks {
+        cf: Deployment::create()
+            .polled(&[
+                "CREATE_IN_PROGRESS",
+                "DELETE_IN_PROGRESS",
+                "DELETE_COMPLETE",
+            ])
+            .events(vec![first, deleted_meanwhile_events()])
+            .rules(),
+        ecs: rollout_mocks(),
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let err = up_app(&mocks, &small_built(), &mut progress)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the stack was deleted while this deployment ran")
+            && err.contains("`docker ecs down`")
+            && err.contains("DELETE_COMPLETE"),
+        "{err}"
+    );
+    // No success line: neither the final status as a deployment's end nor the app's URL.
+    assert!(!progress.events.iter().any(|e| matches!(
+        e,
+        ProgressEvent::Finished { urls, .. } if !urls.is_empty()
+    )));
+}
+
+#[tokio::test]
+async fn an_update_whose_stack_is_deleted_by_someone_else_fails() {
+    let mocks = Mocks {
+        cf: Deployment::update("CREATE_COMPLETE")
+            .polled(&["UPDATE_IN_PROGRESS", "DELETE_COMPLETE"])
+            .events(vec![
+                vec![],
+                vec![
+                    stack_event("u1", "UPDATE_IN_PROGRESS", Some("User Initiated"), 10),
+                    stack_event("d1", "DELETE_IN_PROGRESS", Some("User Initiated"), 20),
+                    stack_event("d2", "DELETE_COMPLETE", None, 30),
+                ],
+            ])
+            .rules(),
+        ..Default::default()
+    };
+    let err = up_app(&mocks, &small_built(), &mut Recorder::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the stack was deleted while this deployment ran")
+            && err.contains("not by docker ecs"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_stack_gone_while_watched_is_a_failure() {
+    let mut mocks = Mocks {
+        cf: Deployment::create().events(vec![vec![]]).rules(),
+        ..Default::default()
+    };
+    // The stack answers by id, then is gone altogether.
+    mocks.cf.insert(
+        0,
+        mock!(Cf::describe_stacks)
+            .match_requests(|r| r.stack_name() == Some(STACK_ID))
+            .sequence()
+            .output(|| {
+                DescribeStacksOutput::builder()
+                    .stacks(stack(STACK_ID, "CREATE_IN_PROGRESS"))
+                    .build()
+            })
+            .error(|| {
+                DescribeStacksError::generic(error(
+                    "ValidationError",
+                    "Stack with id arn does not exist",
+                ))
+            })
+            .repeatedly()
+            .build(),
+    );
+    let err = up_app(&mocks, &small_built(), &mut Recorder::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the stack was deleted while this deployment ran"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_update_that_ends_in_another_operations_status_is_not_success() {
+    // Whatever ran on the stack after (or instead of) our update, its end is not ours to report.
+    let mocks = Mocks {
+        cf: Deployment::update("CREATE_COMPLETE")
+            .polled(&["UPDATE_IN_PROGRESS", "IMPORT_COMPLETE"])
+            .events(vec![vec![]])
+            .rules(),
+        ..Default::default()
+    };
+    let err = up_app(&mocks, &small_built(), &mut Recorder::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("IMPORT_COMPLETE") && err.contains("another operation"),
+        "{err}"
+    );
+}

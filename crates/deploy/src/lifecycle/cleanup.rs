@@ -70,7 +70,7 @@ pub async fn remove(
         }
     }
     if let Some(stack_id) = &leftovers.made_stack {
-        match stack::delete(&clients.cloudformation, stack_id).await {
+        match stack::delete(&clients.cloudformation, stack_id, "up").await {
             Ok(()) => removed.push(format!(
                 "the empty stack {} (REVIEW_IN_PROGRESS) the change set created",
                 leftovers.stack_name

@@ -105,7 +105,7 @@ pub async fn down(
                 existing.status
             )));
         }
-        stack::delete(cf, &existing.id).await?;
+        stack::delete(cf, &existing.id, "down").await?;
     }
     progress.report(ProgressEvent::Info(format!("Deleting stack {project}")));
     if options.detach {

@@ -201,7 +201,7 @@ pub async fn up(
             // of a new stack leaves an empty REVIEW_IN_PROGRESS stack (deleting it deletes the
             // change set); on an existing stack it would linger in the console's change set list.
             let _ = if made_stack {
-                stack::delete(cf, &change_set.stack_id).await
+                stack::delete(cf, &change_set.stack_id, "up").await
             } else {
                 changeset::discard(cf, &change_set).await
             };
@@ -236,7 +236,7 @@ pub async fn up(
         if made_stack {
             // The empty REVIEW_IN_PROGRESS stack the change set made holds nothing of the user's:
             // do not leave it behind for the next `up` to trip over.
-            let _ = stack::delete(cf, &change_set.stack_id).await;
+            let _ = stack::delete(cf, &change_set.stack_id, "up").await;
         }
         cleanup::forget_upload(clients, leftovers.upload.as_ref()).await;
         return Err(err);
@@ -260,8 +260,15 @@ pub async fn up(
         names,
         options.poll_interval,
     );
+    // Only the end of this run's own operation is a deployment: a stack deleted meanwhile (by
+    // `down` in another terminal...) or carried on by someone else's operation is not.
+    let completed = if create {
+        "CREATE_COMPLETE"
+    } else {
+        "UPDATE_COMPLETE"
+    };
     match watcher.until_done(progress, interrupts).await? {
-        Ended::Finished(Some(info)) if info.phase() == Phase::Succeeded => {
+        Ended::Finished(Some(info)) if info.status == completed => {
             // Tasks read their secrets when they start: a new value reaches only new tasks.
             for secret in watcher.updated("AWS::SecretsManager::Secret") {
                 progress.report(ProgressEvent::Info(format!(
@@ -281,6 +288,26 @@ pub async fn up(
                 urls,
             })
         }
+        Ended::Finished(Some(info)) if info.phase() == Phase::Deleted => {
+            progress.report(ProgressEvent::Finished {
+                stack: info.name.clone(),
+                status: info.status.clone(),
+                urls: Vec::new(),
+            });
+            Err(deleted_meanwhile(project, &info.status, &watcher))
+        }
+        Ended::Finished(None) => Err(deleted_meanwhile(project, "gone", &watcher)),
+        Ended::Finished(Some(info)) if info.phase() == Phase::Succeeded => {
+            progress.report(ProgressEvent::Finished {
+                stack: info.name.clone(),
+                status: info.status.clone(),
+                urls: Vec::new(),
+            });
+            Err(Error::DeployFailed(format!(
+                "stack {project} ended in {}, not {completed}: another operation ran on it while                  this deployment did, so whether this deployment's changes are in place is not known;                  see the stack's events, then run `docker ecs up` again",
+                info.status
+            )))
+        }
         Ended::Finished(Some(info)) => {
             let error = watcher.failure(&info, progress);
             progress.report(ProgressEvent::Finished {
@@ -290,9 +317,6 @@ pub async fn up(
             });
             Err(error)
         }
-        Ended::Finished(None) => Err(Error::DeployFailed(format!(
-            "stack {project} disappeared while being deployed (deleted by someone else?)"
-        ))),
         Ended::Interrupted => {
             cancel(clients, project, create, &change_set.stack_id, progress).await?;
             match watcher.until_done(progress, interrupts).await? {
@@ -319,6 +343,14 @@ pub async fn up(
             }
         }
     }
+}
+
+/// The stack of this deployment was deleted before the deployment ended.
+fn deleted_meanwhile(project: &str, status: &str, watcher: &Watcher) -> Error {
+    Error::DeployFailed(format!(
+        "the stack was deleted while this deployment ran ({}): stack {project} is {status} and the          app is not deployed; run `docker ecs up` again to deploy it",
+        watcher.deleted_by()
+    ))
 }
 
 /// The stack already matches: say so, and where the app is, as a deployment would.
@@ -417,7 +449,7 @@ async fn cancel(
         progress.report(ProgressEvent::Info(format!(
             "Interrupted: deleting the partially created stack {project} (press Ctrl-C again to stop waiting)"
         )));
-        stack::delete(cf, stack_id).await
+        stack::delete(cf, stack_id, "up").await
     } else {
         progress.report(ProgressEvent::Info(format!(
             "Interrupted: cancelling the update; CloudFormation rolls stack {project} back to its previous state \
@@ -443,7 +475,7 @@ async fn delete_and_wait(
 ) -> Result<Option<UpOutcome>, Error> {
     let cf = &clients.cloudformation;
     let feed = EventFeed::after_current(cf, &existing.id).await?;
-    stack::delete(cf, &existing.id).await?;
+    stack::delete(cf, &existing.id, "up").await?;
     let mut watcher = Watcher::new(
         clients,
         existing.id.clone(),

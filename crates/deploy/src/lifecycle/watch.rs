@@ -140,6 +140,25 @@ impl<'a> Watcher<'a> {
         found
     }
 
+    /// Who deleted the stack, as far as its deletion's events tell: docker ecs names the command in
+    /// the request token of the deletions it asks for; any other deletion names nobody (CloudTrail's
+    /// DeleteStack entry does).
+    pub fn deleted_by(&self) -> String {
+        let deletion = self
+            .history
+            .iter()
+            .find(|e| e.is_stack() && e.status == "DELETE_IN_PROGRESS");
+        let command = deletion
+            .and_then(|e| e.token.as_deref())
+            .and_then(|t| t.strip_prefix(stack::DELETE_TOKEN_PREFIX))
+            .and_then(|t| t.split('-').next());
+        match (deletion, command) {
+            (_, Some(command)) => format!("by `docker ecs {command}`"),
+            (Some(_), None) => "not by docker ecs (CloudTrail's DeleteStack entry says who)".into(),
+            (None, None) => "by someone else (CloudTrail's DeleteStack entry says who)".into(),
+        }
+    }
+
     pub fn describe(&self, event: &Event) -> String {
         self.names.describe(&event.logical_id, &event.resource_type)
     }
