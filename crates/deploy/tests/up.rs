@@ -1525,3 +1525,66 @@ async fn an_update_that_ends_in_another_operations_status_is_not_success() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn following_a_stack_stops_at_the_wait_limit_and_says_cloudformation_goes_on() {
+    let (first, _) = create_events();
+    let mocks = Mocks {
+        cf: Deployment::create()
+            .polled(&["CREATE_IN_PROGRESS"])
+            .events(vec![first])
+            .rules(),
+        ecs: rollout_mocks(),
+        ..Default::default()
+    };
+    let mut clients = mocks.clients();
+    clients.limits.wait = Duration::from_millis(50);
+    let err = up(
+        &clients,
+        "app",
+        &small_built(),
+        &options(),
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("stopped waiting after ")
+            && err.contains("DOCKER_ECS_WAIT_TIMEOUT")
+            && err.contains("CloudFormation goes on"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_change_set_computed_for_ever_stops_at_the_wait_limit() {
+    let mocks = Mocks {
+        cf: vec![
+            missing_stack(),
+            change_set_created(ChangeSetType::Create),
+            change_set_pending(),
+            change_set_deleted(),
+            stack_deleted(),
+        ],
+        ..Default::default()
+    };
+    let mut clients = mocks.clients();
+    clients.limits.wait = Duration::from_millis(50);
+    let err = up(
+        &clients,
+        "app",
+        &small_built(),
+        &options(),
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("still computing change set cs-1") && err.contains("DOCKER_ECS_WAIT_TIMEOUT"),
+        "{err}"
+    );
+}

@@ -89,14 +89,25 @@ pub async fn create(cf: &Client, request: &ChangeSetRequest) -> Result<Prepared,
 }
 
 /// Wait until the change set can be executed; a FAILED one without changes is [`Prepared::NoChanges`]
-/// (and is deleted, so they do not pile up).
+/// (and is deleted, so they do not pile up). Gives up after `limit`.
 pub async fn wait_until_ready(
     cf: &Client,
     change_set: &ChangeSet,
     interval: Duration,
+    limit: Duration,
 ) -> Result<Prepared, Error> {
+    let deadline = tokio::time::Instant::now() + limit;
     let mut delay = interval;
     loop {
+        if tokio::time::Instant::now() >= deadline {
+            return Err(Error::DeployFailed(format!(
+                "CloudFormation was still computing change set {} after {} (the limit of {}): \
+                 nothing was deployed",
+                change_set.id,
+                crate::limits::duration_text(limit),
+                crate::limits::WAIT_TIMEOUT_VAR
+            )));
+        }
         let out = match cf
             .describe_change_set()
             .change_set_name(&change_set.id)

@@ -221,7 +221,9 @@ async fn compute(
     }
     let read = interrupts
         .unless_interrupted(async {
-            match changeset::wait_until_ready(cf, &change_set, poll_interval).await? {
+            match changeset::wait_until_ready(cf, &change_set, poll_interval, clients.limits.wait)
+                .await?
+            {
                 Prepared::NoChanges => Ok(None),
                 Prepared::Ready(_) => read_changes(cf, &change_set, names).await.map(Some),
             }

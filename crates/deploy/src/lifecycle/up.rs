@@ -189,6 +189,7 @@ pub async fn up(
             cf,
             &change_set,
             options.poll_interval,
+            clients.limits.wait,
         ))
         .await;
     let Some(ready) = ready else {

@@ -69,7 +69,18 @@ impl<'a> Watcher<'a> {
     ) -> Result<Ended, Error> {
         let mut delay = self.interval;
         let mut failed_polls = 0;
+        let limit = self.clients.limits.wait;
+        let deadline = tokio::time::Instant::now() + limit;
         loop {
+            if tokio::time::Instant::now() >= deadline {
+                return Err(Error::DeployFailed(format!(
+                    "stopped waiting after {} (the limit of {}): CloudFormation goes on with \
+                     stack {}; follow it with `docker ecs ls` or in the CloudFormation console",
+                    crate::limits::duration_text(limit),
+                    crate::limits::WAIT_TIMEOUT_VAR,
+                    self.stack_id
+                )));
+            }
             let slow_down = match self.poll_once(progress).await {
                 Ok(Some(ended)) => return Ok(ended),
                 Ok(None) => {

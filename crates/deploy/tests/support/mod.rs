@@ -84,6 +84,7 @@ impl Mocks {
             efs: mocked!(aws_sdk_efs, &self.efs),
             sts: mocked!(aws_sdk_sts, &self.sts),
             acm: mocked!(aws_sdk_acm, &self.acm),
+            limits: ecs_deploy::Limits::default(),
         }
     }
 }
