@@ -79,9 +79,11 @@ impl Limits {
         if let Some(text) = lookup(MAX_ATTEMPTS_VAR) {
             limits.max_attempts = match text.trim().parse::<u32>() {
                 Ok(n) if n >= 1 => n,
-                _ => return Err(Error::InvalidArgument(format!(
+                _ => {
+                    return Err(Error::InvalidArgument(format!(
                     "{MAX_ATTEMPTS_VAR}={text:?}: expected a whole number of attempts, at least 1"
-                ))),
+                )))
+                }
             };
         }
         Ok(limits)
