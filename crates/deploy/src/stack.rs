@@ -183,6 +183,11 @@ pub const ROLLBACK_COMPLETE: &str = "ROLLBACK_COMPLETE";
 pub const REVIEW_IN_PROGRESS: &str = "REVIEW_IN_PROGRESS";
 pub const DELETE_COMPLETE: &str = "DELETE_COMPLETE";
 
+/// A stack's name from its id (arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/UUID), for messages.
+pub fn name_of(stack_id: &str) -> &str {
+    stack_id.split('/').nth(1).unwrap_or(stack_id)
+}
+
 /// The stack is named after the project, but CloudFormation names are stricter than Compose's:
 /// letters, digits and hyphens, starting with a letter, at most 128 characters.
 pub fn check_name(project: &str) -> Result<(), Error> {

@@ -788,6 +788,9 @@ async fn failed_execution_of_a_create_removes_the_empty_stack() {
                 ))
             }),
             delete.clone(),
+            stack_statuses(&["REVIEW_IN_PROGRESS"]),
+            change_set_deleted(),
+            change_sets_listed(&[]),
         ],
         ..Default::default()
     };
@@ -825,6 +828,8 @@ async fn ctrl_c_while_the_change_set_is_prepared_discards_it_and_the_empty_stack
             pending,
             discard.clone(),
             delete.clone(),
+            stack_statuses(&["REVIEW_IN_PROGRESS"]),
+            change_sets_listed(&[]),
             execute.clone(),
         ],
         ..Default::default()
@@ -869,6 +874,8 @@ async fn ctrl_c_during_create_change_set_removes_the_change_set_and_the_stack_it
             described.clone(),
             discard.clone(),
             delete.clone(),
+            stack_statuses(&["REVIEW_IN_PROGRESS"]),
+            change_sets_listed(&[]),
             execute.clone(),
         ],
         ..Default::default()
@@ -1060,6 +1067,8 @@ async fn ctrl_c_removes_the_uploaded_template_too() {
             .then_compute_output(ctrl_c_then_answer(sender, 1)),
         change_set_deleted(),
         stack_deleted(),
+        stack_statuses(&["REVIEW_IN_PROGRESS"]),
+        change_sets_listed(&[]),
     ]);
     let mut progress = Recorder::default();
     let outcome = up(
@@ -1096,6 +1105,9 @@ async fn a_rejected_change_set_removes_the_uploaded_template() {
         change_set_created_from_upload(),
         change_set_failed("Template format error: Unresolved resource dependencies [Missing]"),
         stack_deleted(),
+        stack_statuses(&["REVIEW_IN_PROGRESS"]),
+        change_set_deleted(),
+        change_sets_listed(&[]),
     ]);
     let err = up_app(&mocks, &large_built(), &mut Recorder::default())
         .await
@@ -1262,6 +1274,9 @@ async fn rejected_change_set_of_a_create_says_why_and_removes_the_empty_stack() 
             change_set_created(ChangeSetType::Create),
             change_set_failed("Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template"),
             delete.clone(),
+            stack_statuses(&["REVIEW_IN_PROGRESS"]),
+            change_set_deleted(),
+            change_sets_listed(&[]),
         ],
         ..Default::default()
     };
@@ -1567,6 +1582,8 @@ async fn a_change_set_computed_for_ever_stops_at_the_wait_limit() {
             change_set_pending(),
             change_set_deleted(),
             stack_deleted(),
+            stack_statuses(&["REVIEW_IN_PROGRESS"]),
+            change_sets_listed(&[]),
         ],
         ..Default::default()
     };

@@ -8,6 +8,7 @@ use std::time::Duration;
 use aws_sdk_cloudformation::types::{ChangeSetType, Parameter};
 use aws_sdk_cloudformation::Client;
 
+use crate::lifecycle::contention;
 use crate::lifecycle::upload::TemplateSource;
 use crate::{stack, Error};
 
@@ -81,6 +82,10 @@ pub async fn create(cf: &Client, request: &ChangeSetRequest) -> Result<Prepared,
         {
             Ok(Prepared::NoChanges)
         }
+        Err(err) if contention::is_conflict(&err) => Err(contention::another_deployment(
+            &request.stack_name,
+            contention::refusal("CreateChangeSet", err),
+        )),
         Err(err) => Err(Error::aws(
             format!("creating a change set for stack {}", request.stack_name),
             err,
@@ -121,6 +126,13 @@ pub async fn wait_until_ready(
                 tokio::time::sleep(delay).await;
                 continue;
             }
+            // Executing another run's change set removes every other change set of the stack.
+            Err(err) if contention::is_conflict(&err) => {
+                return Err(contention::another_deployment(
+                    stack::name_of(&change_set.stack_id),
+                    contention::refusal("DescribeChangeSet", err),
+                ))
+            }
             Err(err) => return Err(Error::aws("reading the change set", err)),
         };
         let status = out.status().map(|s| s.as_str()).unwrap_or_default();
@@ -152,13 +164,20 @@ pub async fn wait_until_ready(
 
 /// Start applying the change set.
 pub async fn execute(cf: &Client, change_set: &ChangeSet) -> Result<(), Error> {
-    cf.execute_change_set()
+    match cf
+        .execute_change_set()
         .change_set_name(&change_set.id)
         .stack_name(&change_set.stack_id)
         .send()
         .await
-        .context("executing the change set")?;
-    Ok(())
+    {
+        Ok(_) => Ok(()),
+        Err(err) if contention::is_conflict(&err) => Err(contention::another_deployment(
+            stack::name_of(&change_set.stack_id),
+            contention::refusal("ExecuteChangeSet", err),
+        )),
+        Err(err) => Err(Error::aws("executing the change set", err)),
+    }
 }
 
 /// Remove a change set that will not be executed (the user interrupted before execution).

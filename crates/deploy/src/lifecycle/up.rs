@@ -9,6 +9,7 @@ use template_builder::Built;
 use crate::interrupt::Interrupts;
 use crate::lifecycle::changeset::{self, ChangeSetRequest, Prepared};
 use crate::lifecycle::cleanup::{self, Leftovers};
+use crate::lifecycle::contention::{self, EmptyStack};
 use crate::lifecycle::events::EventFeed;
 use crate::lifecycle::parameters::{self, PushedImages};
 use crate::lifecycle::progress::{Progress, ProgressEvent};
@@ -164,6 +165,13 @@ pub async fn up(
         Ok(created) => created,
         Err(err) => {
             cleanup::forget_upload(clients, leftovers.upload.as_ref()).await;
+            // For a new project, a stack there now is another run's: whatever the refusal says
+            // (a local API may answer it with an unreadable body), that is the story.
+            if existing_id.is_none() && !matches!(err, Error::AnotherDeployment { .. }) {
+                if let Ok(Some(seen)) = contention::other_activity(cf, project, None).await {
+                    return Err(contention::explain(project, err, Some(seen)));
+                }
+            }
             return Err(err);
         }
     };
@@ -198,14 +206,9 @@ pub async fn up(
     let ready = match ready {
         Ok(ready) => ready,
         Err(err) => {
-            // Best effort, so the rejection stays the error the user sees: a rejected change set
-            // of a new stack leaves an empty REVIEW_IN_PROGRESS stack (deleting it deletes the
-            // change set); on an existing stack it would linger in the console's change set list.
-            let _ = if made_stack {
-                stack::delete(cf, &change_set.stack_id, "up").await
-            } else {
-                changeset::discard(cf, &change_set).await
-            };
+            // A rejected change set of a new stack leaves an empty REVIEW_IN_PROGRESS stack; on an
+            // existing stack it would linger in the console's change set list.
+            let err = abandon(cf, project, &change_set, made_stack, err).await;
             cleanup::forget_upload(clients, leftovers.upload.as_ref()).await;
             return Err(err);
         }
@@ -234,11 +237,10 @@ pub async fn up(
         if create { "Creating" } else { "Updating" }
     )));
     if let Err(err) = changeset::execute(cf, &change_set).await {
-        if made_stack {
-            // The empty REVIEW_IN_PROGRESS stack the change set made holds nothing of the user's:
-            // do not leave it behind for the next `up` to trip over.
-            let _ = stack::delete(cf, &change_set.stack_id, "up").await;
-        }
+        // The empty REVIEW_IN_PROGRESS stack the change set made holds nothing of the user's: do
+        // not leave it behind for the next `up` to trip over, unless another run's change set
+        // (maybe executing now) shares it.
+        let err = abandon(cf, project, &change_set, made_stack, err).await;
         cleanup::forget_upload(clients, leftovers.upload.as_ref()).await;
         return Err(err);
     }
@@ -346,6 +348,27 @@ pub async fn up(
     }
 }
 
+/// Our change set will not run (`err` says why): remove it, and the empty stack it made
+/// (`made_stack`) unless another run uses that stack, in which case that is what `err` becomes.
+/// Removal is best effort, so the refusal stays the error the user sees.
+async fn abandon(
+    cf: &aws_sdk_cloudformation::Client,
+    project: &str,
+    change_set: &changeset::ChangeSet,
+    made_stack: bool,
+    err: Error,
+) -> Error {
+    // Gone already when another run's change set was executed.
+    let _ = changeset::discard(cf, change_set).await;
+    if !made_stack {
+        return err;
+    }
+    match contention::delete_empty_stack(cf, &change_set.stack_id, Some(change_set)).await {
+        Ok(EmptyStack::InUse(seen)) => contention::explain(project, err, Some(seen)),
+        Ok(EmptyStack::Deleted) | Err(_) => err,
+    }
+}
+
 /// The stack of this deployment was deleted before the deployment ended.
 fn deleted_meanwhile(project: &str, status: &str, watcher: &Watcher) -> Error {
     Error::DeployFailed(format!(
@@ -387,14 +410,19 @@ async fn undo_before_execution(
     progress: &mut dyn Progress,
     interrupts: &mut Interrupts,
 ) -> Result<UpOutcome, Error> {
-    let removed = cleanup::remove(clients, leftovers, options.poll_interval, interrupts).await?;
-    if removed.is_empty() {
+    let cleanup::Removed { removed, kept } =
+        cleanup::remove(clients, leftovers, options.poll_interval, interrupts).await?;
+    if removed.is_empty() && kept.is_none() {
         return Ok(stopped_before_any_change(&leftovers.stack_name, progress));
     }
-    progress.report(ProgressEvent::Info(format!(
+    let mut said = format!(
         "Interrupted before any change was made: removed {}",
         cleanup::join(&removed)
-    )));
+    );
+    if let Some(kept) = kept {
+        said.push_str(&format!("; {kept}"));
+    }
+    progress.report(ProgressEvent::Info(said));
     Ok(UpOutcome::Cancelled {
         status: if leftovers.change_set.is_some() {
             "change set discarded".into()

@@ -618,3 +618,27 @@ impl Deployment {
         rules
     }
 }
+
+/// ListChangeSets of STACK_ID: change sets of these names (other runs' ones; ours is deleted first).
+pub fn change_sets_listed(names: &'static [&'static str]) -> Rule {
+    use aws_sdk_cloudformation::operation::list_change_sets::ListChangeSetsOutput;
+    use aws_sdk_cloudformation::types::ChangeSetSummary;
+    mock!(Cf::list_change_sets)
+        .match_requests(|r| r.stack_name() == Some(STACK_ID))
+        .then_output(move || {
+            ListChangeSetsOutput::builder()
+                .set_summaries(Some(
+                    names
+                        .iter()
+                        .map(|name| {
+                            ChangeSetSummary::builder()
+                                .change_set_name(*name)
+                                .change_set_id(format!("arn:changeSet/{name}"))
+                                .stack_id(STACK_ID)
+                                .build()
+                        })
+                        .collect(),
+                ))
+                .build()
+        })
+}
