@@ -1605,3 +1605,47 @@ async fn a_change_set_computed_for_ever_stops_at_the_wait_limit() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn ctrl_c_once_the_stack_has_finished_is_said_not_dropped() {
+    use aws_sdk_cloudformation::operation::describe_stack_events::DescribeStackEventsOutput;
+    let (sender, mut interrupts) = Interrupts::channel();
+    let (_, all) = create_events();
+    let page = newest_first(&all);
+    // The user presses Ctrl-C while up reads the events of a stack that has just finished.
+    let events = mock!(Cf::describe_stack_events).then_compute_output(move |_| {
+        let _ = sender.send(());
+        DescribeStackEventsOutput::builder()
+            .set_stack_events(Some(page.clone()))
+            .build()
+    });
+    let mocks = Mocks {
+        cf: Deployment::create()
+            .polled(&["CREATE_COMPLETE"])
+            .events_rule(events)
+            .rules(),
+        ecs: rollout_mocks(),
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut progress,
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(outcome, UpOutcome::Deployed { .. }), "{outcome:?}");
+    let said = infos(&progress.events);
+    assert!(
+        said.iter().any(
+            |t| t.starts_with("Interrupted, but stack app had already finished")
+                && t.contains("CREATE_COMPLETE")
+                && t.contains("nothing was undone")
+        ),
+        "{said:?}"
+    );
+}

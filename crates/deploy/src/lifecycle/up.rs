@@ -270,7 +270,21 @@ pub async fn up(
     } else {
         "UPDATE_COMPLETE"
     };
-    match watcher.until_done(progress, interrupts).await? {
+    let ended = watcher.until_done(progress, interrupts).await?;
+    if let Ended::Finished(info) = &ended {
+        // A Ctrl-C that came while the last look found the stack finished has nothing left to
+        // stop: say so rather than drop it.
+        if interrupts.take_pending() {
+            let status = info
+                .as_ref()
+                .map_or(stack::DELETE_COMPLETE, |i| i.status.as_str());
+            progress.report(ProgressEvent::Info(format!(
+                "Interrupted, but stack {project} had already finished ({status}) before anything \
+                 could be stopped: nothing was undone"
+            )));
+        }
+    }
+    match ended {
         Ended::Finished(Some(info)) if info.status == completed => {
             // Tasks read their secrets when they start: a new value reaches only new tasks.
             for secret in watcher.updated("AWS::SecretsManager::Secret") {

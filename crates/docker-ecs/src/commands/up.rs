@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use ecs_deploy::images;
 use ecs_deploy::up::{UpOptions, UpOutcome};
-use ecs_deploy::Interrupts;
 use ecs_deploy::{progress, Clients};
 
 use crate::cli::{AwsArgs, ProjectArgs, UpArgs};
@@ -18,13 +17,23 @@ pub fn run(project_args: &ProjectArgs, aws: &AwsArgs, args: &UpArgs) -> anyhow::
     let (project, built) = build_project(project_args)?;
     let builds = &built.images;
     let outcome = super::runtime()?.block_on(async {
+        // Since the command started: a Ctrl-C while it starts stops it before any change.
+        let mut interrupts = super::interrupts();
         // The docker daemon and every build are checked before AWS is asked anything.
         let docker = match (builds.is_empty(), args.no_build) {
-            (false, false) => Some(images::prepare(builds).await?),
+            (false, false) => match interrupts.unless_interrupted(images::prepare(builds)).await {
+                Some(docker) => Some(docker?),
+                None => return Ok(None),
+            },
             _ => None,
         };
-        let clients = Clients::load(&aws_options(aws)).await?;
-        let mut interrupts = Interrupts::ctrl_c();
+        let Some(clients) = interrupts
+            .unless_interrupted(Clients::load(&aws_options(aws)))
+            .await
+        else {
+            return Ok(None);
+        };
+        let clients = clients?;
         let mut progress = progress::for_stderr();
         let pushed = match &docker {
             Some(docker) => {
