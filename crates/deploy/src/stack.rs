@@ -218,6 +218,31 @@ pub async fn describe(cf: &Client, name_or_id: &str) -> Result<Option<StackInfo>
     }
 }
 
+/// The stack's current parameter values (none when it does not exist).
+pub async fn parameters(
+    cf: &Client,
+    stack_id: &str,
+) -> Result<std::collections::HashMap<String, String>, Error> {
+    let out = match cf.describe_stacks().stack_name(stack_id).send().await {
+        Ok(out) => out,
+        Err(err) if is_missing_stack(&err) => return Ok(Default::default()),
+        Err(err) => return Err(Error::aws(format!("reading stack {stack_id}"), err)),
+    };
+    Ok(out
+        .stacks()
+        .first()
+        .map(|s| s.parameters())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| {
+            Some((
+                p.parameter_key()?.to_string(),
+                p.parameter_value().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect())
+}
+
 /// Like [`describe`], but a throttling answer is `Ok(Err(()))` so polling loops can wait and retry.
 pub(crate) async fn poll(
     cf: &Client,
