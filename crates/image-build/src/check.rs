@@ -181,6 +181,7 @@ pub(crate) mod tests {
         ImageBuild {
             spec,
             targets: vec![],
+            base_of: vec![],
         }
     }
 

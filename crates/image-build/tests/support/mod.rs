@@ -257,6 +257,7 @@ pub fn build(spec: BuildSpec) -> ImageBuild {
     ImageBuild {
         spec,
         targets: vec![],
+        base_of: vec![],
     }
 }
 
