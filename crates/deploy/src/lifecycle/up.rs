@@ -321,7 +321,9 @@ pub async fn up(
                 urls: Vec::new(),
             });
             Err(Error::DeployFailed(format!(
-                "stack {project} ended in {}, not {completed}: another operation ran on it while                  this deployment did, so whether this deployment's changes are in place is not known;                  see the stack's events, then run `docker ecs up` again",
+                "stack {project} ended in {}, not {completed}: another operation ran on it while \
+                 this deployment did, so whether this deployment's changes are in place is not \
+                 known; see the stack's events, then run `docker ecs up` again",
                 info.status
             )))
         }
@@ -386,7 +388,8 @@ async fn abandon(
 /// The stack of this deployment was deleted before the deployment ended.
 fn deleted_meanwhile(project: &str, status: &str, watcher: &Watcher) -> Error {
     Error::DeployFailed(format!(
-        "the stack was deleted while this deployment ran ({}): stack {project} is {status} and the          app is not deployed; run `docker ecs up` again to deploy it",
+        "the stack was deleted while this deployment ran ({}): stack {project} is {status} and the \
+         app is not deployed; run `docker ecs up` again to deploy it",
         watcher.deleted_by()
     ))
 }
