@@ -1088,3 +1088,33 @@ async fn x_aws_subnets_without_public_ones_for_an_internet_facing_load_balancer_
     );
     assert!(err.contains("x-aws-loadbalancer_scheme: internal"), "{err}");
 }
+
+#[tokio::test]
+async fn a_volume_back_after_an_update_dropped_it_reuses_its_retained_file_system() {
+    // The stack's parameter is still empty, but the stack no longer owns a file system for the
+    // volume: the one the update left behind is the volume's.
+    let mut mocks = Mocks {
+        cf: stack_with_data_volume("", &[]),
+        ..Default::default()
+    };
+    mocks
+        .efs
+        .push(mock!(Efs::describe_file_systems).then_output(|| {
+            DescribeFileSystemsOutput::builder()
+                .file_systems(file_system("fs-dropped", "app", "data", 100))
+                .build()
+        }));
+    let values = parameters::resolve(
+        &mocks.clients(),
+        "app",
+        &data_volume_built(),
+        Some(STACK_ID),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        values,
+        [("DataFileSystem".to_string(), "fs-dropped".to_string())]
+    );
+}

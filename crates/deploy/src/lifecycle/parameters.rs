@@ -447,15 +447,18 @@ async fn volume_file_systems(
         Some(stack_id) => stack::parameters(&clients.cloudformation, stack_id).await?,
         None => Default::default(),
     };
-    let retained = retained_file_systems(clients, project, existing_stack).await?;
+    let (retained, owned) = scan_file_systems(clients, project, existing_stack).await?;
     let mut chosen = BTreeMap::new();
     for input in &built.parameters {
         let ParameterSource::RetainedFileSystem { volume } = &input.source else {
             continue;
         };
         let value = match current.get(&input.name) {
-            Some(current) => current.clone(),
-            None => match retained.get(volume).map(Vec::as_slice).unwrap_or_default() {
+            Some(current) if !current.is_empty() => current.clone(),
+            _ if owned.contains(volume) => String::new(),
+            // No file system in the stack for this volume (a parameter left empty names none
+            // once the stack no longer has the volume's own).
+            _ => match retained.get(volume).map(Vec::as_slice).unwrap_or_default() {
                 [] => String::new(),
                 [one] => one.id.clone(),
                 several => {
@@ -495,6 +498,15 @@ pub async fn retained_file_systems(
     project: &str,
     existing_stack: Option<&str>,
 ) -> Result<BTreeMap<String, Vec<RetainedFileSystem>>, Error> {
+    Ok(scan_file_systems(clients, project, existing_stack).await?.0)
+}
+
+/// [`retained_file_systems`], and the volumes whose file system the stack owns.
+async fn scan_file_systems(
+    clients: &Clients,
+    project: &str,
+    existing_stack: Option<&str>,
+) -> Result<(BTreeMap<String, Vec<RetainedFileSystem>>, HashSet<String>), Error> {
     let owned: HashSet<String> = match existing_stack {
         Some(stack_id) => {
             stack::physical_ids_of_type(&clients.cloudformation, stack_id, "AWS::EFS::FileSystem")
@@ -505,12 +517,17 @@ pub async fn retained_file_systems(
         None => HashSet::new(),
     };
     let mut by_volume: BTreeMap<String, Vec<RetainedFileSystem>> = BTreeMap::new();
+    let mut owned_volumes = HashSet::new();
     let mut pages = clients.efs.describe_file_systems().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.context("looking for retained EFS file systems")?;
         for fs in page.file_systems() {
             let tag = |key: &str| fs.tags().iter().find(|t| t.key() == key).map(|t| t.value());
-            if tag(PROJECT_TAG) != Some(project) || owned.contains(fs.file_system_id()) {
+            if owned.contains(fs.file_system_id()) {
+                owned_volumes.extend(tag(VOLUME_TAG).map(str::to_string));
+                continue;
+            }
+            if tag(PROJECT_TAG) != Some(project) {
                 continue;
             }
             if matches!(fs.life_cycle_state().as_str(), "deleting" | "deleted") {
@@ -530,7 +547,7 @@ pub async fn retained_file_systems(
     for found in by_volume.values_mut() {
         found.sort_by_key(|fs| std::cmp::Reverse(fs.created));
     }
-    Ok(by_volume)
+    Ok((by_volume, owned_volumes))
 }
 
 #[cfg(test)]
