@@ -1,16 +1,25 @@
 //! Credentials, region and one client per AWS service, from the standard AWS chain (environment,
 //! profiles, SSO, `--region`); `--aws-profile` takes the credentials from that profile only.
 //! `AWS_ENDPOINT_URL` is honoured by the SDK itself, which is how the end-to-end tests point us at a
-//! local AWS API.
+//! local AWS API. Every call is bounded ([`Limits`]): an endpoint that stops answering is an error
+//! naming the service, the operation and the endpoint, not a silent wait.
 
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::BehaviorVersion;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_http_client::tls;
+use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextMut;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::{Metadata, OrchestratorError};
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::endpoint::Endpoint;
 
-use crate::Error;
+use crate::{Error, Limits};
 
 /// What the command line says about where to talk to AWS.
 #[derive(Debug, Clone, Default)]
@@ -35,14 +44,20 @@ pub struct Clients {
     pub efs: aws_sdk_efs::Client,
     pub sts: aws_sdk_sts::Client,
     pub acm: aws_sdk_acm::Client,
+    /// How long calls, and waits for CloudFormation, may take.
+    pub limits: Limits,
 }
 
 impl Clients {
     /// Load configuration and check that a region and credentials exist, so a missing one is one
     /// clear message instead of a failure deep inside the first call.
     pub async fn load(options: &AwsOptions) -> Result<Self, Error> {
+        let limits = Limits::from_env()?;
         let http = https_client();
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http.clone());
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(http.clone())
+            .timeout_config(limits.timeouts())
+            .retry_config(limits.retries());
         if let Some(region) = &options.region {
             loader = loader.region(aws_config::Region::new(region.clone()));
         }
@@ -81,34 +96,111 @@ impl Clients {
             }
             None => return Err(Error::NoCredentials("no credentials provider".into())),
         }
-        Ok(Self::from_config(&config, region))
+        Ok(Self::from_config(&config, region, limits))
     }
 
-    /// Clients from a configuration made elsewhere; one without an HTTP client gets ours.
-    pub fn from_config(config: &aws_types::SdkConfig, region: String) -> Self {
-        let config = &match config.http_client() {
-            Some(_) => config.clone(),
-            None => config.to_builder().http_client(https_client()).build(),
-        };
+    /// Clients from a configuration made elsewhere; one without an HTTP client gets ours. Every call
+    /// gets the timeouts and attempts of `limits`.
+    pub fn from_config(config: &aws_types::SdkConfig, region: String, limits: Limits) -> Self {
+        let mut builder = config
+            .to_builder()
+            .timeout_config(limits.timeouts())
+            .retry_config(limits.retries());
+        if config.http_client().is_none() {
+            builder = builder.http_client(https_client());
+        }
+        let config = &builder.build();
+        /// A client of `$krate` on `config`, whose stalled calls name themselves.
+        macro_rules! client {
+            ($krate:ident) => {
+                $krate::Client::from_conf(
+                    $krate::config::Builder::from(config)
+                        .interceptor(NameUnansweredCalls)
+                        .build(),
+                )
+            };
+        }
         // S3 through a local endpoint needs path-style addressing (no bucket subdomains on 127.0.0.1).
         let s3_config = aws_sdk_s3::config::Builder::from(config)
             .force_path_style(config.endpoint_url().is_some())
+            .interceptor(NameUnansweredCalls)
             .build();
         Clients {
             region,
-            cloudformation: aws_sdk_cloudformation::Client::new(config),
-            ecs: aws_sdk_ecs::Client::new(config),
-            ecr: aws_sdk_ecr::Client::new(config),
-            ec2: aws_sdk_ec2::Client::new(config),
-            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(config),
-            secrets: aws_sdk_secretsmanager::Client::new(config),
-            iam: aws_sdk_iam::Client::new(config),
+            cloudformation: client!(aws_sdk_cloudformation),
+            ecs: client!(aws_sdk_ecs),
+            ecr: client!(aws_sdk_ecr),
+            ec2: client!(aws_sdk_ec2),
+            elbv2: client!(aws_sdk_elasticloadbalancingv2),
+            logs: client!(aws_sdk_cloudwatchlogs),
+            secrets: client!(aws_sdk_secretsmanager),
+            iam: client!(aws_sdk_iam),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
-            efs: aws_sdk_efs::Client::new(config),
-            sts: aws_sdk_sts::Client::new(config),
-            acm: aws_sdk_acm::Client::new(config),
+            efs: client!(aws_sdk_efs),
+            sts: client!(aws_sdk_sts),
+            acm: client!(aws_sdk_acm),
+            limits,
         }
+    }
+}
+
+/// A call that got no answer (a timeout, a connection that failed) names the service, the
+/// operation and the endpoint: the SDK alone says only "operation timeout occurred after 60s".
+#[derive(Debug)]
+struct NameUnansweredCalls;
+
+/// The error a call without an answer ends with: what was called, where, and what happened.
+#[derive(Debug)]
+struct Unanswered(String);
+
+impl std::fmt::Display for Unanswered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Unanswered {}
+
+impl Intercept for NameUnansweredCalls {
+    fn name(&self) -> &'static str {
+        "NameUnansweredCalls"
+    }
+
+    fn modify_before_completion(
+        &self,
+        context: &mut FinalizerInterceptorContextMut<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let Some(Err(err)) = context.output_or_error_mut() else {
+            return Ok(());
+        };
+        let connector = err.as_connector_error();
+        if !err.is_timeout_error() && connector.is_none() {
+            return Ok(());
+        }
+        let call = match cfg.load::<Metadata>() {
+            Some(metadata) => format!("{} {}", metadata.service(), metadata.name()),
+            None => "the call".to_string(),
+        };
+        let endpoint = cfg
+            .load::<Endpoint>()
+            .map(|e| format!(" at {}", e.url()))
+            .unwrap_or_default();
+        let named: BoxError = Box::new(Unanswered(format!(
+            "{call}{endpoint} got no answer: {}",
+            crate::error::deepest_cause(&*err)
+        )));
+        *err = match connector {
+            None => OrchestratorError::timeout(named),
+            Some(c) if c.is_timeout() => {
+                OrchestratorError::connector(ConnectorError::timeout(named))
+            }
+            Some(c) if c.is_io() => OrchestratorError::connector(ConnectorError::io(named)),
+            Some(c) if c.is_user() => OrchestratorError::connector(ConnectorError::user(named)),
+            Some(_) => OrchestratorError::connector(ConnectorError::other(named, None)),
+        };
+        Ok(())
     }
 }
 
@@ -139,4 +231,65 @@ fn profile_without_credentials(
         _ => reason,
     };
     format!("no AWS credentials from profile {profile} (--aws-profile): {reason}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    /// An endpoint that accepts connections and never answers, as a stopped process does.
+    async fn silent_endpoint() -> (String, tokio::task::JoinHandle<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+            }
+        });
+        (format!("http://{address}"), server)
+    }
+
+    #[tokio::test]
+    async fn a_call_to_an_endpoint_that_never_answers_fails_in_bounded_time_naming_itself() {
+        let (endpoint, server) = silent_endpoint().await;
+        let config = aws_types::SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .endpoint_url(&endpoint)
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::new("test", "test", None, None, "test"),
+            ))
+            .build();
+        let limits = Limits {
+            connect: Duration::from_millis(500),
+            read: Duration::from_millis(500),
+            attempt: Duration::from_secs(1),
+            call: Duration::from_secs(3),
+            max_attempts: 2,
+            ..Limits::default()
+        };
+        let clients = Clients::from_config(&config, "us-east-1".into(), limits);
+        let started = Instant::now();
+        let answer = tokio::time::timeout(
+            Duration::from_secs(10),
+            crate::stack::describe(&clients.cloudformation, "app"),
+        )
+        .await
+        .expect("the call gives up by itself, within its limits");
+        let err = answer.unwrap_err().to_string();
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(
+            err.starts_with("reading stack app: ")
+                && err.contains("CloudFormation DescribeStacks")
+                && err.contains(&endpoint),
+            "{err}"
+        );
+        server.abort();
+    }
 }

@@ -30,6 +30,10 @@ pub enum Error {
     /// The deployment itself failed; the message names the resource and the first real cause.
     #[error("{0}")]
     DeployFailed(String),
+    /// Another deployment of the project holds its stack (created it meanwhile, is executing its
+    /// change set, or prepares one on the stack this run's change set made); `what` shows it.
+    #[error("another deployment of stack {project} is in progress ({what}): this run changed nothing and removed only its own change set; wait for the other one to end (`docker ecs ls`), then run `docker ecs up` again")]
+    AnotherDeployment { project: String, what: String },
     /// `ps`/`logs` on a project that has no stack in this region.
     #[error("no application named \"{project}\" is deployed in {region} (no CloudFormation stack \"{project}\"): run `docker ecs up` first, or check --project-name and --region")]
     NoStack { project: String, region: String },

@@ -5,7 +5,7 @@
 //!
 //! Layout: `lifecycle/` deploys and removes (up, its dry run, down), `operate/` works with what is
 //! deployed (ps, logs, exec, secrets, ls, redeploy); the AWS plumbing both share is at the top:
-//! `aws` (clients), `error` (the one path from an SDK error to ours), `stack` (the project's
+//! `aws` (clients), `limits` (how long AWS may take), `error` (the one path from an SDK error to ours), `stack` (the project's
 //! CloudFormation stack), `interrupt` (Ctrl-C) and `table` (command output).
 
 // A dependency nothing uses fails the lint (dev-dependencies are not part of the non-test build).
@@ -15,6 +15,7 @@ mod aws;
 mod error;
 mod interrupt;
 mod lifecycle;
+mod limits;
 mod operate;
 mod stack;
 mod table;
@@ -23,6 +24,7 @@ pub use aws::{AwsOptions, Clients};
 pub use error::Error;
 pub use interrupt::Interrupts;
 pub use lifecycle::{down, dryrun, images, parameters, preconditions, progress, up};
+pub use limits::Limits;
 pub use operate::{
     exec, log_format, logs, ls, ports, ps, redeploy, secrets, stack_info, time_args,
 };

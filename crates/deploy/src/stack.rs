@@ -84,8 +84,10 @@ impl StackInfo {
 pub enum Phase {
     /// CloudFormation is still working (including REVIEW_IN_PROGRESS and cleanups).
     InProgress,
-    /// CREATE/UPDATE/DELETE/IMPORT_COMPLETE: the operation did what was asked.
+    /// CREATE/UPDATE/IMPORT_COMPLETE: the stack holds what its last operation asked for.
     Succeeded,
+    /// DELETE_COMPLETE: the stack is gone, which ends a deletion well and any other operation badly.
+    Deleted,
     /// Any failure or rollback end state.
     Failed,
 }
@@ -94,9 +96,11 @@ impl Phase {
     pub fn of(status: &str) -> Phase {
         if status.ends_with("_IN_PROGRESS") {
             Phase::InProgress
+        } else if status == DELETE_COMPLETE {
+            Phase::Deleted
         } else if matches!(
             status,
-            "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "DELETE_COMPLETE" | "IMPORT_COMPLETE"
+            "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "IMPORT_COMPLETE"
         ) {
             Phase::Succeeded
         } else {
@@ -179,6 +183,11 @@ pub const ROLLBACK_COMPLETE: &str = "ROLLBACK_COMPLETE";
 pub const REVIEW_IN_PROGRESS: &str = "REVIEW_IN_PROGRESS";
 pub const DELETE_COMPLETE: &str = "DELETE_COMPLETE";
 
+/// A stack's name from its id (arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/UUID), for messages.
+pub fn name_of(stack_id: &str) -> &str {
+    stack_id.split('/').nth(1).unwrap_or(stack_id)
+}
+
 /// The stack is named after the project, but CloudFormation names are stricter than Compose's:
 /// letters, digits and hyphens, starting with a letter, at most 128 characters.
 pub fn check_name(project: &str) -> Result<(), Error> {
@@ -209,6 +218,31 @@ pub async fn describe(cf: &Client, name_or_id: &str) -> Result<Option<StackInfo>
     }
 }
 
+/// The stack's current parameter values (none when it does not exist).
+pub async fn parameters(
+    cf: &Client,
+    stack_id: &str,
+) -> Result<std::collections::HashMap<String, String>, Error> {
+    let out = match cf.describe_stacks().stack_name(stack_id).send().await {
+        Ok(out) => out,
+        Err(err) if is_missing_stack(&err) => return Ok(Default::default()),
+        Err(err) => return Err(Error::aws(format!("reading stack {stack_id}"), err)),
+    };
+    Ok(out
+        .stacks()
+        .first()
+        .map(|s| s.parameters())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| {
+            Some((
+                p.parameter_key()?.to_string(),
+                p.parameter_value().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect())
+}
+
 /// Like [`describe`], but a throttling answer is `Ok(Err(()))` so polling loops can wait and retry.
 pub(crate) async fn poll(
     cf: &Client,
@@ -234,10 +268,20 @@ fn is_missing_stack<E: aws_smithy_types::error::metadata::ProvideErrorMetadata>(
         && err.message().is_some_and(|m| m.contains("does not exist"))
 }
 
-/// Start deleting a stack (by id, so its deletion stays visible as DELETE_COMPLETE).
-pub async fn delete(cf: &Client, stack_id: &str) -> Result<(), Error> {
+/// What starts the ClientRequestToken of a deletion docker ecs asks for; `command` follows
+/// ("docker-ecs-down-..."). CloudFormation copies the token onto the deletion's stack events, which
+/// is how a run watching the stack tells who deleted it.
+pub const DELETE_TOKEN_PREFIX: &str = "docker-ecs-";
+
+/// Start deleting a stack (by id, so its deletion stays visible as DELETE_COMPLETE) on behalf of
+/// `command` ("up", "down"), which the deletion's events then name.
+pub async fn delete(cf: &Client, stack_id: &str, command: &str) -> Result<(), Error> {
     cf.delete_stack()
         .stack_name(stack_id)
+        .client_request_token(format!(
+            "{DELETE_TOKEN_PREFIX}{command}-{}",
+            unique_suffix()
+        ))
         .send()
         .await
         .with_context(|| format!("deleting stack {stack_id}"))?;
@@ -349,7 +393,7 @@ mod tests {
         );
         assert_eq!(Phase::of("CREATE_COMPLETE"), Phase::Succeeded);
         assert_eq!(Phase::of("UPDATE_COMPLETE"), Phase::Succeeded);
-        assert_eq!(Phase::of("DELETE_COMPLETE"), Phase::Succeeded);
+        assert_eq!(Phase::of("DELETE_COMPLETE"), Phase::Deleted);
         assert_eq!(Phase::of("ROLLBACK_COMPLETE"), Phase::Failed);
         assert_eq!(Phase::of("UPDATE_ROLLBACK_COMPLETE"), Phase::Failed);
         assert_eq!(Phase::of("DELETE_FAILED"), Phase::Failed);

@@ -152,7 +152,6 @@ async fn parameters_default_vpc_subnets_and_retained_file_systems() {
         .efs
         .push(mock!(Efs::describe_file_systems).then_output(|| {
             DescribeFileSystemsOutput::builder()
-                .file_systems(file_system("fs-old", "app", "data", 100))
                 .file_systems(file_system("fs-new", "app", "data", 200))
                 .file_systems(file_system("fs-other", "other", "data", 300))
                 .build()
@@ -253,6 +252,8 @@ async fn file_system_the_stack_owns_is_not_passed_as_retained() {
     use aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput;
     use aws_sdk_cloudformation::types::{ResourceStatus, StackResourceSummary};
     let mut mocks = Mocks::default();
+    // A stack from before its template had the volume parameter.
+    mocks.cf.push(stack_statuses(&["UPDATE_COMPLETE"]));
     mocks
         .cf
         .push(mock!(Cf::list_stack_resources).then_output(|| {
@@ -291,6 +292,140 @@ async fn file_system_the_stack_owns_is_not_passed_as_retained() {
     .await
     .unwrap();
     assert_eq!(values, [("DataFileSystem".to_string(), String::new())]);
+}
+
+/// Volume `data` of project `app`, as the parameter `DataFileSystem`.
+fn data_volume_built() -> template_builder::Built {
+    let mut built = small_built();
+    built.parameters = vec![input(
+        "DataFileSystem",
+        ParameterSource::RetainedFileSystem {
+            volume: "data".into(),
+        },
+    )];
+    built
+}
+
+/// The deployed stack, whose DataFileSystem parameter is `current` ("": the stack's own file
+/// system), and what it owns: `owned` file systems.
+fn stack_with_data_volume(
+    current: &'static str,
+    owned: &'static [&'static str],
+) -> Vec<aws_smithy_mocks::Rule> {
+    use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput;
+    use aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput;
+    use aws_sdk_cloudformation::types::{Parameter, ResourceStatus, StackResourceSummary};
+    vec![
+        mock!(Cf::describe_stacks)
+            .match_requests(|r| r.stack_name() == Some(STACK_ID))
+            .then_output(move || {
+                let mut deployed = stack(STACK_ID, "UPDATE_COMPLETE");
+                deployed.parameters = Some(vec![Parameter::builder()
+                    .parameter_key("DataFileSystem")
+                    .parameter_value(current)
+                    .build()]);
+                DescribeStacksOutput::builder().stacks(deployed).build()
+            }),
+        mock!(Cf::list_stack_resources).then_output(move || {
+            ListStackResourcesOutput::builder()
+                .set_stack_resource_summaries(Some(
+                    owned
+                        .iter()
+                        .map(|id| {
+                            StackResourceSummary::builder()
+                                .logical_resource_id("DataFileSystem")
+                                .physical_resource_id(*id)
+                                .resource_type("AWS::EFS::FileSystem")
+                                .resource_status(ResourceStatus::CreateComplete)
+                                .build()
+                        })
+                        .collect(),
+                ))
+                .build()
+        }),
+    ]
+}
+
+#[tokio::test]
+async fn the_stacks_own_file_system_wins_over_a_retained_one() {
+    let mut mocks = Mocks {
+        cf: stack_with_data_volume("", &["fs-owned"]),
+        ..Default::default()
+    };
+    mocks
+        .efs
+        .push(mock!(Efs::describe_file_systems).then_output(|| {
+            DescribeFileSystemsOutput::builder()
+                .file_systems(file_system("fs-owned", "app", "data", 100))
+                .file_systems(file_system("fs-retained", "app", "data", 50))
+                .build()
+        }));
+    let values = parameters::resolve(
+        &mocks.clients(),
+        "app",
+        &data_volume_built(),
+        Some(STACK_ID),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(values, [("DataFileSystem".to_string(), String::new())]);
+}
+
+#[tokio::test]
+async fn the_retained_file_system_the_stack_uses_stays_even_when_another_is_newer() {
+    let mut mocks = Mocks {
+        cf: stack_with_data_volume("fs-in-use", &[]),
+        ..Default::default()
+    };
+    mocks
+        .efs
+        .push(mock!(Efs::describe_file_systems).then_output(|| {
+            DescribeFileSystemsOutput::builder()
+                .file_systems(file_system("fs-in-use", "app", "data", 100))
+                .file_systems(file_system("fs-newer", "app", "data", 200))
+                .build()
+        }));
+    let values = parameters::resolve(
+        &mocks.clients(),
+        "app",
+        &data_volume_built(),
+        Some(STACK_ID),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        values,
+        [("DataFileSystem".to_string(), "fs-in-use".to_string())]
+    );
+}
+
+#[tokio::test]
+async fn several_retained_file_systems_for_a_volume_are_listed_not_chosen() {
+    let mut mocks = Mocks::default();
+    mocks
+        .efs
+        .push(mock!(Efs::describe_file_systems).then_output(|| {
+            DescribeFileSystemsOutput::builder()
+                .file_systems(file_system("fs-old", "app", "data", 100))
+                .file_systems(file_system("fs-new", "app", "data", 200))
+                .build()
+        }));
+    let err = parameters::resolve(
+        &mocks.clients(),
+        "app",
+        &data_volume_built(),
+        None,
+        &Default::default(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("volume \"data\"") && err.contains("fs-old") && err.contains("fs-new"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -1001,4 +1136,34 @@ async fn x_aws_subnets_without_public_ones_for_an_internet_facing_load_balancer_
         "{err}"
     );
     assert!(err.contains("x-aws-loadbalancer_scheme: internal"), "{err}");
+}
+
+#[tokio::test]
+async fn a_volume_back_after_an_update_dropped_it_reuses_its_retained_file_system() {
+    // The stack's parameter is still empty, but the stack no longer owns a file system for the
+    // volume: the one the update left behind is the volume's.
+    let mut mocks = Mocks {
+        cf: stack_with_data_volume("", &[]),
+        ..Default::default()
+    };
+    mocks
+        .efs
+        .push(mock!(Efs::describe_file_systems).then_output(|| {
+            DescribeFileSystemsOutput::builder()
+                .file_systems(file_system("fs-dropped", "app", "data", 100))
+                .build()
+        }));
+    let values = parameters::resolve(
+        &mocks.clients(),
+        "app",
+        &data_volume_built(),
+        Some(STACK_ID),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        values,
+        [("DataFileSystem".to_string(), "fs-dropped".to_string())]
+    );
 }

@@ -73,6 +73,8 @@ async fn create_lists_additions_then_deletes_the_change_set_and_the_empty_stack(
         change_set_created(ChangeSetType::Create),
         delete_cs.clone(),
         delete_stack.clone(),
+        stack_statuses(&["REVIEW_IN_PROGRESS"]),
+        change_sets_listed(&[]),
     ];
     cf.extend(change_set_pages(
         vec![resource_change(
@@ -310,6 +312,8 @@ async fn a_rejected_change_set_is_still_cleaned_up() {
             change_set_failed("Template format error: Unresolved resource dependencies [Nope]"),
             delete_cs.clone(),
             delete_stack.clone(),
+            stack_statuses(&["REVIEW_IN_PROGRESS"]),
+            change_sets_listed(&[]),
         ],
         ..Default::default()
     }
@@ -415,6 +419,8 @@ async fn ctrl_c_while_the_change_set_is_computed_deletes_it() {
             }),
             delete_cs.clone(),
             delete_stack.clone(),
+            stack_statuses(&["REVIEW_IN_PROGRESS"]),
+            change_sets_listed(&[]),
         ],
         ..Default::default()
     }
@@ -453,6 +459,8 @@ async fn ctrl_c_during_create_change_set_removes_the_change_set_and_the_stack_it
             described.clone(),
             delete_cs.clone(),
             delete_stack.clone(),
+            stack_statuses(&["REVIEW_IN_PROGRESS"]),
+            change_sets_listed(&[]),
         ],
         ..Default::default()
     }
@@ -643,6 +651,8 @@ async fn a_second_ctrl_c_stops_waiting_and_names_the_change_set_left() {
             change_set_created_during_ctrl_c(sender, 2),
             delete_cs.clone(),
             delete_stack.clone(),
+            stack_statuses(&["REVIEW_IN_PROGRESS"]),
+            change_sets_listed(&[]),
         ],
         ..Default::default()
     }
@@ -674,6 +684,8 @@ async fn a_large_template_uploaded_for_the_dry_run_is_deleted_after_it() {
         change_set_created_from_upload(),
         change_set_deleted(),
         stack_deleted(),
+        stack_statuses(&["REVIEW_IN_PROGRESS"]),
+        change_sets_listed(&[]),
     ];
     cf.extend(change_set_pages(
         vec![resource_change(
@@ -716,6 +728,8 @@ async fn a_large_template_is_deleted_when_the_change_set_is_rejected() {
         change_set_failed("Template format error: Unresolved resource dependencies [Nope]"),
         change_set_deleted(),
         stack_deleted(),
+        stack_statuses(&["REVIEW_IN_PROGRESS"]),
+        change_sets_listed(&[]),
     ]);
     let err = dry_run(
         &large.mocks.clients(),
@@ -760,6 +774,8 @@ async fn a_large_template_is_deleted_on_ctrl_c() {
             .then_compute_output(ctrl_c_then_answer(sender, 1)),
         change_set_deleted(),
         stack_deleted(),
+        stack_statuses(&["REVIEW_IN_PROGRESS"]),
+        change_sets_listed(&[]),
     ]);
     let plan = dry_run(
         &large.mocks.clients(),

@@ -5,6 +5,7 @@
 mod support;
 
 mod account;
+mod concurrent;
 mod down;
 mod dryrun;
 mod exec;

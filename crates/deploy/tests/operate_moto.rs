@@ -106,7 +106,7 @@ async fn clients(moto: &Moto) -> Clients {
         ))
         .load()
         .await;
-    Clients::from_config(&config, "us-east-1".into())
+    Clients::from_config(&config, "us-east-1".into(), ecs_deploy::Limits::default())
 }
 
 /// The stack `up` makes for a project with `x-aws-cluster`: no cluster of its own.

@@ -788,6 +788,9 @@ async fn failed_execution_of_a_create_removes_the_empty_stack() {
                 ))
             }),
             delete.clone(),
+            stack_statuses(&["REVIEW_IN_PROGRESS"]),
+            change_set_deleted(),
+            change_sets_listed(&[]),
         ],
         ..Default::default()
     };
@@ -825,6 +828,8 @@ async fn ctrl_c_while_the_change_set_is_prepared_discards_it_and_the_empty_stack
             pending,
             discard.clone(),
             delete.clone(),
+            stack_statuses(&["REVIEW_IN_PROGRESS"]),
+            change_sets_listed(&[]),
             execute.clone(),
         ],
         ..Default::default()
@@ -869,6 +874,8 @@ async fn ctrl_c_during_create_change_set_removes_the_change_set_and_the_stack_it
             described.clone(),
             discard.clone(),
             delete.clone(),
+            stack_statuses(&["REVIEW_IN_PROGRESS"]),
+            change_sets_listed(&[]),
             execute.clone(),
         ],
         ..Default::default()
@@ -1060,6 +1067,8 @@ async fn ctrl_c_removes_the_uploaded_template_too() {
             .then_compute_output(ctrl_c_then_answer(sender, 1)),
         change_set_deleted(),
         stack_deleted(),
+        stack_statuses(&["REVIEW_IN_PROGRESS"]),
+        change_sets_listed(&[]),
     ]);
     let mut progress = Recorder::default();
     let outcome = up(
@@ -1096,6 +1105,9 @@ async fn a_rejected_change_set_removes_the_uploaded_template() {
         change_set_created_from_upload(),
         change_set_failed("Template format error: Unresolved resource dependencies [Missing]"),
         stack_deleted(),
+        stack_statuses(&["REVIEW_IN_PROGRESS"]),
+        change_set_deleted(),
+        change_sets_listed(&[]),
     ]);
     let err = up_app(&mocks, &large_built(), &mut Recorder::default())
         .await
@@ -1262,6 +1274,9 @@ async fn rejected_change_set_of_a_create_says_why_and_removes_the_empty_stack() 
             change_set_created(ChangeSetType::Create),
             change_set_failed("Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template"),
             delete.clone(),
+            stack_statuses(&["REVIEW_IN_PROGRESS"]),
+            change_set_deleted(),
+            change_sets_listed(&[]),
         ],
         ..Default::default()
     };
@@ -1395,5 +1410,242 @@ async fn failed_update_rolls_back_and_says_the_previous_version_runs() {
         err.to_string(),
         "Task definition (WebTaskDefinition) failed: Resource handler returned message: \"Invalid 'cpu' setting for task.\"\n\
          stack app ended in UPDATE_ROLLBACK_COMPLETE; the previous version of the app is back in service"
+    );
+}
+
+/// `docker ecs down` deletes the stack while `up` follows its creation.
+fn deleted_meanwhile_events() -> Vec<StackEvent> {
+    let (first, _) = create_events();
+    let mut all = first;
+    let mut deleting = stack_event("d1", "DELETE_IN_PROGRESS", Some("User Initiated"), 20);
+    deleting.client_request_token = Some("docker-ecs-down-1700000000000".into());
+    let mut deleted = stack_event("d2", "DELETE_COMPLETE", None, 30);
+    deleted.client_request_token = deleting.client_request_token.clone();
+    all.extend([deleting, deleted]);
+    all
+}
+
+#[tokio::test]
+async fn a_create_whose_stack_is_deleted_meanwhile_fails_and_says_by_whom() {
+    let (first, _) = create_events();
+    let mocks = Mocks {
+        cf: Deployment::create()
+            .polled(&[
+                "CREATE_IN_PROGRESS",
+                "DELETE_IN_PROGRESS",
+                "DELETE_COMPLETE",
+            ])
+            .events(vec![first, deleted_meanwhile_events()])
+            .rules(),
+        ecs: rollout_mocks(),
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let err = up_app(&mocks, &small_built(), &mut progress)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the stack was deleted while this deployment ran")
+            && err.contains("`docker ecs down`")
+            && err.contains("DELETE_COMPLETE"),
+        "{err}"
+    );
+    // No success line: neither the final status as a deployment's end nor the app's URL.
+    assert!(!progress.events.iter().any(|e| matches!(
+        e,
+        ProgressEvent::Finished { urls, .. } if !urls.is_empty()
+    )));
+}
+
+#[tokio::test]
+async fn an_update_whose_stack_is_deleted_by_someone_else_fails() {
+    let mocks = Mocks {
+        cf: Deployment::update("CREATE_COMPLETE")
+            .polled(&["UPDATE_IN_PROGRESS", "DELETE_COMPLETE"])
+            .events(vec![
+                vec![],
+                vec![
+                    stack_event("u1", "UPDATE_IN_PROGRESS", Some("User Initiated"), 10),
+                    stack_event("d1", "DELETE_IN_PROGRESS", Some("User Initiated"), 20),
+                    stack_event("d2", "DELETE_COMPLETE", None, 30),
+                ],
+            ])
+            .rules(),
+        ..Default::default()
+    };
+    let err = up_app(&mocks, &small_built(), &mut Recorder::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the stack was deleted while this deployment ran")
+            && err.contains("not by docker ecs"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_stack_gone_while_watched_is_a_failure() {
+    let mut mocks = Mocks {
+        cf: Deployment::create().events(vec![vec![]]).rules(),
+        ..Default::default()
+    };
+    // The stack answers by id, then is gone altogether.
+    mocks.cf.insert(
+        0,
+        mock!(Cf::describe_stacks)
+            .match_requests(|r| r.stack_name() == Some(STACK_ID))
+            .sequence()
+            .output(|| {
+                DescribeStacksOutput::builder()
+                    .stacks(stack(STACK_ID, "CREATE_IN_PROGRESS"))
+                    .build()
+            })
+            .error(|| {
+                DescribeStacksError::generic(error(
+                    "ValidationError",
+                    "Stack with id arn does not exist",
+                ))
+            })
+            .repeatedly()
+            .build(),
+    );
+    let err = up_app(&mocks, &small_built(), &mut Recorder::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the stack was deleted while this deployment ran"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_update_that_ends_in_another_operations_status_is_not_success() {
+    // Whatever ran on the stack after (or instead of) our update, its end is not ours to report.
+    let mocks = Mocks {
+        cf: Deployment::update("CREATE_COMPLETE")
+            .polled(&["UPDATE_IN_PROGRESS", "IMPORT_COMPLETE"])
+            .events(vec![vec![]])
+            .rules(),
+        ..Default::default()
+    };
+    let err = up_app(&mocks, &small_built(), &mut Recorder::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("IMPORT_COMPLETE") && err.contains("another operation"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn following_a_stack_stops_at_the_wait_limit_and_says_cloudformation_goes_on() {
+    let (first, _) = create_events();
+    let mocks = Mocks {
+        cf: Deployment::create()
+            .polled(&["CREATE_IN_PROGRESS"])
+            .events(vec![first])
+            .rules(),
+        ecs: rollout_mocks(),
+        ..Default::default()
+    };
+    let mut clients = mocks.clients();
+    clients.limits.wait = Duration::from_millis(50);
+    let err = up(
+        &clients,
+        "app",
+        &small_built(),
+        &options(),
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("stopped waiting after ")
+            && err.contains("DOCKER_ECS_WAIT_TIMEOUT")
+            && err.contains("CloudFormation goes on"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_change_set_computed_for_ever_stops_at_the_wait_limit() {
+    let mocks = Mocks {
+        cf: vec![
+            missing_stack(),
+            change_set_created(ChangeSetType::Create),
+            change_set_pending(),
+            change_set_deleted(),
+            stack_deleted(),
+            stack_statuses(&["REVIEW_IN_PROGRESS"]),
+            change_sets_listed(&[]),
+        ],
+        ..Default::default()
+    };
+    let mut clients = mocks.clients();
+    clients.limits.wait = Duration::from_millis(50);
+    let err = up(
+        &clients,
+        "app",
+        &small_built(),
+        &options(),
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("still computing change set cs-1") && err.contains("DOCKER_ECS_WAIT_TIMEOUT"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn ctrl_c_once_the_stack_has_finished_is_said_not_dropped() {
+    use aws_sdk_cloudformation::operation::describe_stack_events::DescribeStackEventsOutput;
+    let (sender, mut interrupts) = Interrupts::channel();
+    let (_, all) = create_events();
+    let page = newest_first(&all);
+    // The user presses Ctrl-C while up reads the events of a stack that has just finished.
+    let events = mock!(Cf::describe_stack_events).then_compute_output(move |_| {
+        let _ = sender.send(());
+        DescribeStackEventsOutput::builder()
+            .set_stack_events(Some(page.clone()))
+            .build()
+    });
+    let mocks = Mocks {
+        cf: Deployment::create()
+            .polled(&["CREATE_COMPLETE"])
+            .events_rule(events)
+            .rules(),
+        ecs: rollout_mocks(),
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut progress,
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(outcome, UpOutcome::Deployed { .. }), "{outcome:?}");
+    let said = infos(&progress.events);
+    assert!(
+        said.iter().any(
+            |t| t.starts_with("Interrupted, but stack app had already finished")
+                && t.contains("CREATE_COMPLETE")
+                && t.contains("nothing was undone")
+        ),
+        "{said:?}"
     );
 }

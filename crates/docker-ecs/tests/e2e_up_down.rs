@@ -697,3 +697,31 @@ fn moving_a_published_port_updates_the_stack_in_place() {
     assert_eq!(ports, [&json!(8080)], "{listeners}");
     moto.docker_ecs(&project.dir, &["down"]).assert_success();
 }
+
+/// A Ctrl-C while `up` is still starting (here: its credentials come from a slow
+/// credential_process) is handled, not the default death by signal: exit 130, saying so.
+#[test]
+fn ctrl_c_while_up_starts_is_handled_and_said() {
+    let moto = Moto::start();
+    let project = Project::web_redis();
+    let aws_dir = moto.home().join(".aws");
+    std::fs::create_dir_all(&aws_dir).expect("create ~/.aws");
+    std::fs::write(
+        aws_dir.join("config"),
+        "[default]\ncredential_process = sh -c 'sleep 5; echo {\\\"Version\\\": 1, \\\"AccessKeyId\\\": \\\"test\\\", \\\"SecretAccessKey\\\": \\\"test\\\"}'\n",
+    )
+    .expect("write ~/.aws/config");
+    let mut cmd = moto.docker_ecs_command(&project.dir, &["up"]);
+    cmd.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("AWS_CONFIG_FILE", aws_dir.join("config"));
+    let mut up = Spawned::start_reading_stderr(cmd);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(up.interrupt(std::time::Duration::from_secs(20)), Some(130));
+    let said = up.wait_for(
+        "nothing was changed in the stack",
+        std::time::Duration::from_secs(5),
+    );
+    assert!(said.is_some(), "up did not say what happened");
+    assert_eq!(moto.stack_status(PROJECT), None);
+}

@@ -8,6 +8,7 @@ use std::time::Duration;
 use aws_sdk_cloudformation::types::{ChangeSetType, Parameter};
 use aws_sdk_cloudformation::Client;
 
+use crate::lifecycle::contention;
 use crate::lifecycle::upload::TemplateSource;
 use crate::{stack, Error};
 
@@ -81,6 +82,10 @@ pub async fn create(cf: &Client, request: &ChangeSetRequest) -> Result<Prepared,
         {
             Ok(Prepared::NoChanges)
         }
+        Err(err) if contention::is_conflict(&err) => Err(contention::another_deployment(
+            &request.stack_name,
+            contention::refusal("CreateChangeSet", err),
+        )),
         Err(err) => Err(Error::aws(
             format!("creating a change set for stack {}", request.stack_name),
             err,
@@ -89,14 +94,25 @@ pub async fn create(cf: &Client, request: &ChangeSetRequest) -> Result<Prepared,
 }
 
 /// Wait until the change set can be executed; a FAILED one without changes is [`Prepared::NoChanges`]
-/// (and is deleted, so they do not pile up).
+/// (and is deleted, so they do not pile up). Gives up after `limit`.
 pub async fn wait_until_ready(
     cf: &Client,
     change_set: &ChangeSet,
     interval: Duration,
+    limit: Duration,
 ) -> Result<Prepared, Error> {
+    let deadline = tokio::time::Instant::now() + limit;
     let mut delay = interval;
     loop {
+        if tokio::time::Instant::now() >= deadline {
+            return Err(Error::DeployFailed(format!(
+                "CloudFormation was still computing change set {} after {} (the limit of {}): \
+                 nothing was deployed",
+                change_set.id,
+                crate::limits::duration_text(limit),
+                crate::limits::WAIT_TIMEOUT_VAR
+            )));
+        }
         let out = match cf
             .describe_change_set()
             .change_set_name(&change_set.id)
@@ -109,6 +125,13 @@ pub async fn wait_until_ready(
                 delay = (delay * 2).min(interval * 8);
                 tokio::time::sleep(delay).await;
                 continue;
+            }
+            // Executing another run's change set removes every other change set of the stack.
+            Err(err) if contention::is_conflict(&err) => {
+                return Err(contention::another_deployment(
+                    stack::name_of(&change_set.stack_id),
+                    contention::refusal("DescribeChangeSet", err),
+                ))
             }
             Err(err) => return Err(Error::aws("reading the change set", err)),
         };
@@ -141,13 +164,20 @@ pub async fn wait_until_ready(
 
 /// Start applying the change set.
 pub async fn execute(cf: &Client, change_set: &ChangeSet) -> Result<(), Error> {
-    cf.execute_change_set()
+    match cf
+        .execute_change_set()
         .change_set_name(&change_set.id)
         .stack_name(&change_set.stack_id)
         .send()
         .await
-        .context("executing the change set")?;
-    Ok(())
+    {
+        Ok(_) => Ok(()),
+        Err(err) if contention::is_conflict(&err) => Err(contention::another_deployment(
+            stack::name_of(&change_set.stack_id),
+            contention::refusal("ExecuteChangeSet", err),
+        )),
+        Err(err) => Err(Error::aws("executing the change set", err)),
+    }
 }
 
 /// Remove a change set that will not be executed (the user interrupted before execution).

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use crate::interrupt::Interrupts;
 use crate::lifecycle::changeset::ChangeSet;
+use crate::lifecycle::contention::{self, EmptyStack};
 use crate::lifecycle::upload::{self, UploadedTemplate};
-use crate::{stack, Clients, Error};
+use crate::{Clients, Error};
 
 /// DeleteChangeSet is refused while CloudFormation still computes the change set: tries before
 /// giving up on waiting for it.
@@ -44,8 +45,18 @@ impl Leftovers {
     }
 }
 
+/// What [`remove`] did, as the user reads it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Removed {
+    /// "change set ...", "the empty stack ...", "the uploaded template ...".
+    pub removed: Vec<String>,
+    /// Why the stack the change set made was kept: another run prepares or runs its own change set
+    /// on it (both runs' CREATE change sets share the stack).
+    pub kept: Option<String>,
+}
+
 /// Remove everything in `leftovers`: each removal is attempted, the first failure is reported with
-/// what was left. Returns what was removed, as the user reads it ("change set ...", ...).
+/// what was left. The stack the change set made is deleted only while no other run uses it.
 ///
 /// A change set CloudFormation is still computing cannot be deleted yet: we wait for it (every
 /// `interval`); a Ctrl-C meanwhile stops waiting and says what is left.
@@ -54,8 +65,9 @@ pub async fn remove(
     leftovers: &Leftovers,
     interval: Duration,
     interrupts: &mut Interrupts,
-) -> Result<Vec<String>, Error> {
+) -> Result<Removed, Error> {
     let mut removed = Vec::new();
+    let mut kept = None;
     let mut first_error = None;
     if let Some(change_set) = &leftovers.change_set {
         match discard_when_possible(clients, change_set, interval, interrupts).await {
@@ -70,11 +82,18 @@ pub async fn remove(
         }
     }
     if let Some(stack_id) = &leftovers.made_stack {
-        match stack::delete(&clients.cloudformation, stack_id).await {
-            Ok(()) => removed.push(format!(
+        let ours = leftovers.change_set.as_ref();
+        match contention::delete_empty_stack(&clients.cloudformation, stack_id, ours).await {
+            Ok(EmptyStack::Deleted) => removed.push(format!(
                 "the empty stack {} (REVIEW_IN_PROGRESS) the change set created",
                 leftovers.stack_name
             )),
+            Ok(EmptyStack::InUse(what)) => {
+                kept = Some(format!(
+                    "kept stack {}, which another deployment uses: {what}",
+                    leftovers.stack_name
+                ))
+            }
             Err(err) => {
                 first_error.get_or_insert(Error::DeployFailed(format!(
                     "docker ecs could not delete the empty stack {stack_id} (REVIEW_IN_PROGRESS) its change \
@@ -96,7 +115,7 @@ pub async fn remove(
     }
     match first_error {
         Some(err) => Err(err),
-        None => Ok(removed),
+        None => Ok(Removed { removed, kept }),
     }
 }
 
@@ -137,6 +156,15 @@ async fn discard_when_possible(
             .await
         {
             Ok(_) => return Ok(()),
+            // Gone already: executing another run's change set removes the stack's others.
+            Err(err)
+                if matches!(
+                    err.code(),
+                    Some("ChangeSetNotFound" | "ChangeSetNotFoundException")
+                ) =>
+            {
+                return Ok(())
+            }
             Err(err) => err,
         };
         let busy =

@@ -105,7 +105,7 @@ pub async fn down(
                 existing.status
             )));
         }
-        stack::delete(cf, &existing.id).await?;
+        stack::delete(cf, &existing.id, "down").await?;
     }
     progress.report(ProgressEvent::Info(format!("Deleting stack {project}")));
     if options.detach {
@@ -210,9 +210,9 @@ async fn project_file_systems(
         stack::physical_ids_of_type(&clients.cloudformation, stack_id, "AWS::EFS::FileSystem")
             .await?;
     if let Ok(retained) = parameters::retained_file_systems(clients, project, None).await {
-        for id in retained.into_values() {
-            if !ids.contains(&id) {
-                ids.push(id);
+        for fs in retained.into_values().flatten() {
+            if !ids.contains(&fs.id) {
+                ids.push(fs.id);
             }
         }
     }

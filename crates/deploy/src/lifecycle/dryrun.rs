@@ -173,7 +173,8 @@ pub async fn dry_run(
     // Whatever happened, nothing the dry run made stays; the first error is the one to report.
     let removed = remove(clients, &leftovers, poll_interval, interrupts).await;
     let computed = computed?;
-    let removed = removed?;
+    // A stack another run uses was kept: it is that run's, not the dry run's.
+    let removed = removed?.removed;
     Ok(match computed {
         Computed::NoChanges => Plan::NoChanges,
         Computed::Interrupted => Plan::Interrupted { removed },
@@ -221,7 +222,9 @@ async fn compute(
     }
     let read = interrupts
         .unless_interrupted(async {
-            match changeset::wait_until_ready(cf, &change_set, poll_interval).await? {
+            match changeset::wait_until_ready(cf, &change_set, poll_interval, clients.limits.wait)
+                .await?
+            {
                 Prepared::NoChanges => Ok(None),
                 Prepared::Ready(_) => read_changes(cf, &change_set, names).await.map(Some),
             }

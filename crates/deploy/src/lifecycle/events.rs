@@ -21,6 +21,8 @@ pub struct Event {
     pub status: String,
     pub reason: Option<String>,
     pub timestamp: DateTime,
+    /// The ClientRequestToken of the call that started the operation, when it sent one.
+    pub token: Option<String>,
 }
 
 impl Event {
@@ -42,6 +44,10 @@ impl Event {
                 .filter(|r| !r.is_empty())
                 .map(str::to_string),
             timestamp: event.timestamp().copied().unwrap_or(DateTime::from_secs(0)),
+            token: event
+                .client_request_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string),
         })
     }
 
@@ -197,6 +203,7 @@ mod tests {
             status: status.into(),
             reason: reason.map(str::to_string),
             timestamp: DateTime::from_secs(1),
+            token: None,
         }
     }
 

@@ -15,6 +15,7 @@ pub mod up;
 
 mod changeset;
 mod cleanup;
+mod contention;
 mod events;
 mod registry;
 mod resource_names;

@@ -91,8 +91,8 @@ pub async fn resolve(
         .parameters
         .iter()
         .any(|p| matches!(p.source, ParameterSource::RetainedFileSystem { .. }));
-    let retained = if needs_volumes {
-        retained_file_systems(clients, project, existing_stack).await?
+    let file_systems = if needs_volumes {
+        volume_file_systems(clients, project, built, existing_stack).await?
     } else {
         BTreeMap::new()
     };
@@ -132,8 +132,8 @@ pub async fn resolve(
                 None,
             ) => unreachable_network()?,
             (ParameterSource::SecretValue { secret, from }, _) => read_secret(secret, from)?,
-            (ParameterSource::RetainedFileSystem { volume }, _) => {
-                retained.get(volume).cloned().unwrap_or_default()
+            (ParameterSource::RetainedFileSystem { .. }, _) => {
+                file_systems.get(&input.name).cloned().unwrap_or_default()
             }
             (ParameterSource::LoadBalancerArn { name }, _) => {
                 load_balancer_arn(clients, name).await?
@@ -473,13 +473,80 @@ pub fn read_secret(secret: &str, from: &SecretValueSource) -> Result<String, Err
     Ok(content)
 }
 
-/// Volume name -> id of the file system an earlier `down` left behind for this project. File systems
-/// the stack itself owns are skipped: passing one of those back would make it "external" to its owner.
+/// Parameter name -> the file system of each volume parameter ("" makes the stack create its own).
+/// The stack's current choice wins: its own file system ("") or the retained one it already uses.
+/// A file system an earlier `down` retained is reused only for a volume the stack has none for (no
+/// stack yet, or a new volume); a choice between several is an error that lists them.
+async fn volume_file_systems(
+    clients: &Clients,
+    project: &str,
+    built: &Built,
+    existing_stack: Option<&str>,
+) -> Result<BTreeMap<String, String>, Error> {
+    let current = match existing_stack {
+        Some(stack_id) => stack::parameters(&clients.cloudformation, stack_id).await?,
+        None => Default::default(),
+    };
+    let (retained, owned) = scan_file_systems(clients, project, existing_stack).await?;
+    let mut chosen = BTreeMap::new();
+    for input in &built.parameters {
+        let ParameterSource::RetainedFileSystem { volume } = &input.source else {
+            continue;
+        };
+        let value = match current.get(&input.name) {
+            Some(current) if !current.is_empty() => current.clone(),
+            _ if owned.contains(volume) => String::new(),
+            // No file system in the stack for this volume (a parameter left empty names none
+            // once the stack no longer has the volume's own).
+            _ => match retained.get(volume).map(Vec::as_slice).unwrap_or_default() {
+                [] => String::new(),
+                [one] => one.id.clone(),
+                several => {
+                    let listed: Vec<String> = several
+                        .iter()
+                        .map(|fs| format!("{} (created {})", fs.id, fs.created))
+                        .collect();
+                    return Err(Error::Precondition(format!(
+                        "volume {volume:?}: {} file systems retained by earlier `docker ecs down` \
+                         runs carry the tags of project {project} and this volume: {}; docker ecs \
+                         does not choose between them: delete the ones not wanted (`aws efs \
+                         delete-file-system --file-system-id ID`) or remove their {VOLUME_TAG} tag, \
+                         then run the command again",
+                        several.len(),
+                        listed.join(", ")
+                    )));
+                }
+            },
+        };
+        chosen.insert(input.name.clone(), value);
+    }
+    Ok(chosen)
+}
+
+/// A file system an earlier `down` left behind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetainedFileSystem {
+    pub id: String,
+    pub created: aws_smithy_types::DateTime,
+}
+
+/// Volume name -> the file systems an earlier `down` left behind for this project, newest first.
+/// File systems the stack itself owns are skipped: passing one of those back would make it
+/// "external" to its owner.
 pub async fn retained_file_systems(
     clients: &Clients,
     project: &str,
     existing_stack: Option<&str>,
-) -> Result<BTreeMap<String, String>, Error> {
+) -> Result<BTreeMap<String, Vec<RetainedFileSystem>>, Error> {
+    Ok(scan_file_systems(clients, project, existing_stack).await?.0)
+}
+
+/// [`retained_file_systems`], and the volumes whose file system the stack owns.
+async fn scan_file_systems(
+    clients: &Clients,
+    project: &str,
+    existing_stack: Option<&str>,
+) -> Result<(BTreeMap<String, Vec<RetainedFileSystem>>, HashSet<String>), Error> {
     let owned: HashSet<String> = match existing_stack {
         Some(stack_id) => {
             stack::physical_ids_of_type(&clients.cloudformation, stack_id, "AWS::EFS::FileSystem")
@@ -489,34 +556,38 @@ pub async fn retained_file_systems(
         }
         None => HashSet::new(),
     };
-    // Newest first, so the most recent retained copy of a volume wins.
-    let mut found: Vec<(aws_smithy_types::DateTime, String, String)> = Vec::new();
+    let mut by_volume: BTreeMap<String, Vec<RetainedFileSystem>> = BTreeMap::new();
+    let mut owned_volumes = HashSet::new();
     let mut pages = clients.efs.describe_file_systems().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.context("looking for retained EFS file systems")?;
         for fs in page.file_systems() {
             let tag = |key: &str| fs.tags().iter().find(|t| t.key() == key).map(|t| t.value());
-            if tag(PROJECT_TAG) != Some(project) || owned.contains(fs.file_system_id()) {
+            if owned.contains(fs.file_system_id()) {
+                owned_volumes.extend(tag(VOLUME_TAG).map(str::to_string));
+                continue;
+            }
+            if tag(PROJECT_TAG) != Some(project) {
                 continue;
             }
             if matches!(fs.life_cycle_state().as_str(), "deleting" | "deleted") {
                 continue;
             }
             if let Some(volume) = tag(VOLUME_TAG) {
-                found.push((
-                    *fs.creation_time(),
-                    volume.to_string(),
-                    fs.file_system_id().to_string(),
-                ));
+                by_volume
+                    .entry(volume.to_string())
+                    .or_default()
+                    .push(RetainedFileSystem {
+                        id: fs.file_system_id().to_string(),
+                        created: *fs.creation_time(),
+                    });
             }
         }
     }
-    found.sort_by_key(|entry| std::cmp::Reverse(entry.0));
-    let mut by_volume = BTreeMap::new();
-    for (_, volume, id) in found {
-        by_volume.entry(volume).or_insert(id);
+    for found in by_volume.values_mut() {
+        found.sort_by_key(|fs| std::cmp::Reverse(fs.created));
     }
-    Ok(by_volume)
+    Ok((by_volume, owned_volumes))
 }
 
 #[cfg(test)]

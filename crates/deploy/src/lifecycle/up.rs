@@ -9,6 +9,7 @@ use template_builder::Built;
 use crate::interrupt::Interrupts;
 use crate::lifecycle::changeset::{self, ChangeSetRequest, Prepared};
 use crate::lifecycle::cleanup::{self, Leftovers};
+use crate::lifecycle::contention::{self, EmptyStack};
 use crate::lifecycle::events::EventFeed;
 use crate::lifecycle::parameters::{self, PushedImages};
 use crate::lifecycle::progress::{Progress, ProgressEvent};
@@ -164,6 +165,13 @@ pub async fn up(
         Ok(created) => created,
         Err(err) => {
             cleanup::forget_upload(clients, leftovers.upload.as_ref()).await;
+            // For a new project, a stack there now is another run's: whatever the refusal says
+            // (a local API may answer it with an unreadable body), that is the story.
+            if existing_id.is_none() && !matches!(err, Error::AnotherDeployment { .. }) {
+                if let Ok(Some(seen)) = contention::other_activity(cf, project, None).await {
+                    return Err(contention::explain(project, err, Some(seen)));
+                }
+            }
             return Err(err);
         }
     };
@@ -189,6 +197,7 @@ pub async fn up(
             cf,
             &change_set,
             options.poll_interval,
+            clients.limits.wait,
         ))
         .await;
     let Some(ready) = ready else {
@@ -197,14 +206,9 @@ pub async fn up(
     let ready = match ready {
         Ok(ready) => ready,
         Err(err) => {
-            // Best effort, so the rejection stays the error the user sees: a rejected change set
-            // of a new stack leaves an empty REVIEW_IN_PROGRESS stack (deleting it deletes the
-            // change set); on an existing stack it would linger in the console's change set list.
-            let _ = if made_stack {
-                stack::delete(cf, &change_set.stack_id).await
-            } else {
-                changeset::discard(cf, &change_set).await
-            };
+            // A rejected change set of a new stack leaves an empty REVIEW_IN_PROGRESS stack; on an
+            // existing stack it would linger in the console's change set list.
+            let err = abandon(cf, project, &change_set, made_stack, err).await;
             cleanup::forget_upload(clients, leftovers.upload.as_ref()).await;
             return Err(err);
         }
@@ -233,11 +237,10 @@ pub async fn up(
         if create { "Creating" } else { "Updating" }
     )));
     if let Err(err) = changeset::execute(cf, &change_set).await {
-        if made_stack {
-            // The empty REVIEW_IN_PROGRESS stack the change set made holds nothing of the user's:
-            // do not leave it behind for the next `up` to trip over.
-            let _ = stack::delete(cf, &change_set.stack_id).await;
-        }
+        // The empty REVIEW_IN_PROGRESS stack the change set made holds nothing of the user's: do
+        // not leave it behind for the next `up` to trip over, unless another run's change set
+        // (maybe executing now) shares it.
+        let err = abandon(cf, project, &change_set, made_stack, err).await;
         cleanup::forget_upload(clients, leftovers.upload.as_ref()).await;
         return Err(err);
     }
@@ -260,8 +263,29 @@ pub async fn up(
         names,
         options.poll_interval,
     );
-    match watcher.until_done(progress, interrupts).await? {
-        Ended::Finished(Some(info)) if info.phase() == Phase::Succeeded => {
+    // Only the end of this run's own operation is a deployment: a stack deleted meanwhile (by
+    // `down` in another terminal...) or carried on by someone else's operation is not.
+    let completed = if create {
+        "CREATE_COMPLETE"
+    } else {
+        "UPDATE_COMPLETE"
+    };
+    let ended = watcher.until_done(progress, interrupts).await?;
+    if let Ended::Finished(info) = &ended {
+        // A Ctrl-C that came while the last look found the stack finished has nothing left to
+        // stop: say so rather than drop it.
+        if interrupts.take_pending() {
+            let status = info
+                .as_ref()
+                .map_or(stack::DELETE_COMPLETE, |i| i.status.as_str());
+            progress.report(ProgressEvent::Info(format!(
+                "Interrupted, but stack {project} had already finished ({status}) before anything \
+                 could be stopped: nothing was undone"
+            )));
+        }
+    }
+    match ended {
+        Ended::Finished(Some(info)) if info.status == completed => {
             // Tasks read their secrets when they start: a new value reaches only new tasks.
             for secret in watcher.updated("AWS::SecretsManager::Secret") {
                 progress.report(ProgressEvent::Info(format!(
@@ -281,6 +305,28 @@ pub async fn up(
                 urls,
             })
         }
+        Ended::Finished(Some(info)) if info.phase() == Phase::Deleted => {
+            progress.report(ProgressEvent::Finished {
+                stack: info.name.clone(),
+                status: info.status.clone(),
+                urls: Vec::new(),
+            });
+            Err(deleted_meanwhile(project, &info.status, &watcher))
+        }
+        Ended::Finished(None) => Err(deleted_meanwhile(project, "gone", &watcher)),
+        Ended::Finished(Some(info)) if info.phase() == Phase::Succeeded => {
+            progress.report(ProgressEvent::Finished {
+                stack: info.name.clone(),
+                status: info.status.clone(),
+                urls: Vec::new(),
+            });
+            Err(Error::DeployFailed(format!(
+                "stack {project} ended in {}, not {completed}: another operation ran on it while \
+                 this deployment did, so whether this deployment's changes are in place is not \
+                 known; see the stack's events, then run `docker ecs up` again",
+                info.status
+            )))
+        }
         Ended::Finished(Some(info)) => {
             let error = watcher.failure(&info, progress);
             progress.report(ProgressEvent::Finished {
@@ -290,9 +336,6 @@ pub async fn up(
             });
             Err(error)
         }
-        Ended::Finished(None) => Err(Error::DeployFailed(format!(
-            "stack {project} disappeared while being deployed (deleted by someone else?)"
-        ))),
         Ended::Interrupted => {
             cancel(clients, project, create, &change_set.stack_id, progress).await?;
             match watcher.until_done(progress, interrupts).await? {
@@ -319,6 +362,36 @@ pub async fn up(
             }
         }
     }
+}
+
+/// Our change set will not run (`err` says why): remove it, and the empty stack it made
+/// (`made_stack`) unless another run uses that stack, in which case that is what `err` becomes.
+/// Removal is best effort, so the refusal stays the error the user sees.
+async fn abandon(
+    cf: &aws_sdk_cloudformation::Client,
+    project: &str,
+    change_set: &changeset::ChangeSet,
+    made_stack: bool,
+    err: Error,
+) -> Error {
+    // Gone already when another run's change set was executed.
+    let _ = changeset::discard(cf, change_set).await;
+    if !made_stack {
+        return err;
+    }
+    match contention::delete_empty_stack(cf, &change_set.stack_id, Some(change_set)).await {
+        Ok(EmptyStack::InUse(seen)) => contention::explain(project, err, Some(seen)),
+        Ok(EmptyStack::Deleted) | Err(_) => err,
+    }
+}
+
+/// The stack of this deployment was deleted before the deployment ended.
+fn deleted_meanwhile(project: &str, status: &str, watcher: &Watcher) -> Error {
+    Error::DeployFailed(format!(
+        "the stack was deleted while this deployment ran ({}): stack {project} is {status} and the \
+         app is not deployed; run `docker ecs up` again to deploy it",
+        watcher.deleted_by()
+    ))
 }
 
 /// The stack already matches: say so, and where the app is, as a deployment would.
@@ -354,14 +427,19 @@ async fn undo_before_execution(
     progress: &mut dyn Progress,
     interrupts: &mut Interrupts,
 ) -> Result<UpOutcome, Error> {
-    let removed = cleanup::remove(clients, leftovers, options.poll_interval, interrupts).await?;
-    if removed.is_empty() {
+    let cleanup::Removed { removed, kept } =
+        cleanup::remove(clients, leftovers, options.poll_interval, interrupts).await?;
+    if removed.is_empty() && kept.is_none() {
         return Ok(stopped_before_any_change(&leftovers.stack_name, progress));
     }
-    progress.report(ProgressEvent::Info(format!(
+    let mut said = format!(
         "Interrupted before any change was made: removed {}",
         cleanup::join(&removed)
-    )));
+    );
+    if let Some(kept) = kept {
+        said.push_str(&format!("; {kept}"));
+    }
+    progress.report(ProgressEvent::Info(said));
     Ok(UpOutcome::Cancelled {
         status: if leftovers.change_set.is_some() {
             "change set discarded".into()
@@ -417,7 +495,7 @@ async fn cancel(
         progress.report(ProgressEvent::Info(format!(
             "Interrupted: deleting the partially created stack {project} (press Ctrl-C again to stop waiting)"
         )));
-        stack::delete(cf, stack_id).await
+        stack::delete(cf, stack_id, "up").await
     } else {
         progress.report(ProgressEvent::Info(format!(
             "Interrupted: cancelling the update; CloudFormation rolls stack {project} back to its previous state \
@@ -443,7 +521,7 @@ async fn delete_and_wait(
 ) -> Result<Option<UpOutcome>, Error> {
     let cf = &clients.cloudformation;
     let feed = EventFeed::after_current(cf, &existing.id).await?;
-    stack::delete(cf, &existing.id).await?;
+    stack::delete(cf, &existing.id, "up").await?;
     let mut watcher = Watcher::new(
         clients,
         existing.id.clone(),

@@ -69,7 +69,18 @@ impl<'a> Watcher<'a> {
     ) -> Result<Ended, Error> {
         let mut delay = self.interval;
         let mut failed_polls = 0;
+        let limit = self.clients.limits.wait;
+        let deadline = tokio::time::Instant::now() + limit;
         loop {
+            if tokio::time::Instant::now() >= deadline {
+                return Err(Error::DeployFailed(format!(
+                    "stopped waiting after {} (the limit of {}): CloudFormation goes on with \
+                     stack {}; follow it with `docker ecs ls` or in the CloudFormation console",
+                    crate::limits::duration_text(limit),
+                    crate::limits::WAIT_TIMEOUT_VAR,
+                    self.stack_id
+                )));
+            }
             let slow_down = match self.poll_once(progress).await {
                 Ok(Some(ended)) => return Ok(ended),
                 Ok(None) => {
@@ -138,6 +149,25 @@ impl<'a> Watcher<'a> {
             .collect();
         found.dedup();
         found
+    }
+
+    /// Who deleted the stack, as far as its deletion's events tell: docker ecs names the command in
+    /// the request token of the deletions it asks for; any other deletion names nobody (CloudTrail's
+    /// DeleteStack entry does).
+    pub fn deleted_by(&self) -> String {
+        let deletion = self
+            .history
+            .iter()
+            .find(|e| e.is_stack() && e.status == "DELETE_IN_PROGRESS");
+        let command = deletion
+            .and_then(|e| e.token.as_deref())
+            .and_then(|t| t.strip_prefix(stack::DELETE_TOKEN_PREFIX))
+            .and_then(|t| t.split('-').next());
+        match (deletion, command) {
+            (_, Some(command)) => format!("by `docker ecs {command}`"),
+            (Some(_), None) => "not by docker ecs (CloudTrail's DeleteStack entry says who)".into(),
+            (None, None) => "by someone else (CloudTrail's DeleteStack entry says who)".into(),
+        }
     }
 
     pub fn describe(&self, event: &Event) -> String {

@@ -84,6 +84,7 @@ impl Mocks {
             efs: mocked!(aws_sdk_efs, &self.efs),
             sts: mocked!(aws_sdk_sts, &self.sts),
             acm: mocked!(aws_sdk_acm, &self.acm),
+            limits: ecs_deploy::Limits::default(),
         }
     }
 }
@@ -616,4 +617,28 @@ impl Deployment {
         rules.extend(self.events);
         rules
     }
+}
+
+/// ListChangeSets of STACK_ID: change sets of these names (other runs' ones; ours is deleted first).
+pub fn change_sets_listed(names: &'static [&'static str]) -> Rule {
+    use aws_sdk_cloudformation::operation::list_change_sets::ListChangeSetsOutput;
+    use aws_sdk_cloudformation::types::ChangeSetSummary;
+    mock!(Cf::list_change_sets)
+        .match_requests(|r| r.stack_name() == Some(STACK_ID))
+        .then_output(move || {
+            ListChangeSetsOutput::builder()
+                .set_summaries(Some(
+                    names
+                        .iter()
+                        .map(|name| {
+                            ChangeSetSummary::builder()
+                                .change_set_name(*name)
+                                .change_set_id(format!("arn:changeSet/{name}"))
+                                .stack_id(STACK_ID)
+                                .build()
+                        })
+                        .collect(),
+                ))
+                .build()
+        })
 }

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use ecs_deploy::images;
-use ecs_deploy::{progress, Clients, Interrupts};
+use ecs_deploy::{progress, Clients};
 
 use crate::cli::{AwsArgs, BuildArgs, ProjectArgs};
 use crate::commands::{
@@ -23,7 +23,7 @@ pub fn run_build(project_args: &ProjectArgs, args: &BuildArgs) -> anyhow::Result
         .block_on(async {
             let docker = images::prepare(&plan).await?;
             let mut progress = progress::for_stderr();
-            let mut interrupts = Interrupts::ctrl_c();
+            let mut interrupts = super::interrupts();
             images::build(
                 &docker,
                 &project.name,
@@ -67,7 +67,7 @@ pub fn run_push(
             let docker = images::prepare(&plan).await?;
             let clients = Clients::load(&aws_options(aws)).await?;
             let mut progress = progress::for_stderr();
-            let mut interrupts = Interrupts::ctrl_c();
+            let mut interrupts = super::interrupts();
             let Some(local) = images::build(
                 &docker,
                 &project.name,

@@ -21,7 +21,7 @@ pub fn run(project_args: &ProjectArgs, aws: &AwsArgs) -> anyhow::Result<ExitCode
                 true => None,
             };
             let clients = ecs_deploy::Clients::load(&aws_options(aws)).await?;
-            let mut interrupts = ecs_deploy::Interrupts::ctrl_c();
+            let mut interrupts = super::interrupts();
             let (pushed, new_images) = match &docker {
                 Some(docker) => {
                     let mut progress = ecs_deploy::progress::for_stderr();

@@ -4,7 +4,6 @@
 use std::process::ExitCode;
 
 use ecs_deploy::down::{DownOptions, DownOutcome};
-use ecs_deploy::Interrupts;
 use ecs_deploy::{progress, Clients};
 
 use crate::cli::{AwsArgs, DownArgs, ProjectArgs, RemoveImages};
@@ -19,7 +18,7 @@ pub fn run(project_args: &ProjectArgs, aws: &AwsArgs, args: &DownArgs) -> anyhow
     };
     let outcome = super::runtime()?.block_on(async {
         let clients = Clients::load(&aws_options(aws)).await?;
-        let mut interrupts = Interrupts::ctrl_c();
+        let mut interrupts = super::interrupts();
         let mut progress = progress::for_stderr();
         ecs_deploy::down::down(
             &clients,

@@ -16,15 +16,24 @@ mod up;
 mod version;
 
 use std::process::ExitCode;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use ecs_deploy::AwsOptions;
+use ecs_deploy::{AwsOptions, Interrupts};
 
 use crate::cli::{AwsArgs, Cli, Command};
 
 pub use project::{build_project, load_project, locate_image_problems, project_name};
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // The commands that handle Ctrl-C catch it from here on, before the project is even loaded: a
+    // Ctrl-C while they start is theirs to report, not the default death by signal.
+    if matches!(
+        cli.command,
+        Command::Up(_) | Command::Down(_) | Command::Build(_) | Command::Push(_) | Command::Diff
+    ) {
+        catch_interrupts()?;
+    }
     match cli.command {
         Command::Convert(args) => convert::run(&cli.project, &args),
         Command::Config(args) => config::run(&cli.project, &args),
@@ -59,11 +68,41 @@ fn error_text(err: &anyhow::Error) -> String {
     text
 }
 
-/// A Tokio runtime for the commands that talk to AWS.
-pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
+static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+
+/// The Tokio runtime of the commands that talk to AWS, made on first use.
+pub fn runtime() -> anyhow::Result<&'static tokio::runtime::Runtime> {
+    if let Some(runtime) = RUNTIME.get() {
+        return Ok(runtime);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()?)
+        .build()?;
+    Ok(RUNTIME.get_or_init(|| runtime))
+}
+
+/// Ctrl-C caught since [`catch_interrupts`], waiting for the command to take them.
+static CAUGHT: Mutex<Option<Interrupts>> = Mutex::new(None);
+
+/// Catch Ctrl-C from now on, for the command to handle once it runs.
+fn catch_interrupts() -> anyhow::Result<()> {
+    let runtime = runtime()?;
+    let _inside = runtime.enter();
+    let interrupts = Interrupts::ctrl_c();
+    if let Ok(mut caught) = CAUGHT.lock() {
+        *caught = Some(interrupts);
+    }
+    Ok(())
+}
+
+/// Every Ctrl-C since the command started (caught early by [`run`]); must be called inside the
+/// runtime.
+pub fn interrupts() -> Interrupts {
+    CAUGHT
+        .lock()
+        .ok()
+        .and_then(|mut caught| caught.take())
+        .unwrap_or_else(Interrupts::ctrl_c)
 }
 
 /// Exit status after Ctrl-C, as shells report a SIGINT death.

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use ecs_deploy::images;
 use ecs_deploy::up::{UpOptions, UpOutcome};
-use ecs_deploy::Interrupts;
 use ecs_deploy::{progress, Clients};
 
 use crate::cli::{AwsArgs, ProjectArgs, UpArgs};
@@ -21,13 +20,26 @@ pub fn run(project_args: &ProjectArgs, aws: &AwsArgs, args: &UpArgs) -> anyhow::
     let images = images::ImagePlan::of(&built);
     let outcome = super::runtime()?
         .block_on(async {
+            // Since the command started: a Ctrl-C while it starts stops it before any change.
+            let mut interrupts = super::interrupts();
             // The docker daemon and every build are checked before AWS is asked anything.
             let docker = match (images.is_empty(), args.no_build) {
-                (false, false) => Some(images::prepare(&images).await?),
+                (false, false) => match interrupts
+                    .unless_interrupted(images::prepare(&images))
+                    .await
+                {
+                    Some(docker) => Some(docker?),
+                    None => return Ok(None),
+                },
                 _ => None,
             };
-            let clients = Clients::load(&aws_options(aws)).await?;
-            let mut interrupts = Interrupts::ctrl_c();
+            let Some(clients) = interrupts
+                .unless_interrupted(Clients::load(&aws_options(aws)))
+                .await
+            else {
+                return Ok(None);
+            };
+            let clients = clients?;
             let mut progress = progress::for_stderr();
             let pushed = match &docker {
                 Some(docker) => {
