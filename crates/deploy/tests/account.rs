@@ -600,6 +600,157 @@ async fn a_load_balancer_named_in_the_compose_file_is_deployed_by_its_arn() {
     );
 }
 
+/// `resolve` for a project mounting the external file system fs-ext, with the network of
+/// [`network_mocks`] (one task subnet, subnet-priv1, in us-east-1a, 10.0.1.0/24), the mount targets
+/// given and a security group sg-nfs on each whose inbound rule is `rule`.
+async fn external_file_system(
+    targets: Vec<aws_sdk_efs::types::MountTargetDescription>,
+    rule: aws_sdk_ec2::types::IpPermission,
+) -> Result<Vec<(String, String)>, Error> {
+    use aws_sdk_ec2::operation::describe_security_groups::DescribeSecurityGroupsOutput;
+    use aws_sdk_efs::operation::describe_mount_target_security_groups::DescribeMountTargetSecurityGroupsOutput;
+    use aws_sdk_efs::operation::describe_mount_targets::DescribeMountTargetsOutput;
+    let mut ec2 = network_mocks();
+    ec2.push(
+        mock!(Ec2::describe_subnets)
+            .match_requests(|r| r.subnet_ids() == ["subnet-priv1"])
+            .then_output(|| {
+                DescribeSubnetsOutput::builder()
+                    .subnets(
+                        Subnet::builder()
+                            .subnet_id("subnet-priv1")
+                            .availability_zone("us-east-1a")
+                            .cidr_block("10.0.1.0/24")
+                            .build(),
+                    )
+                    .build()
+            }),
+    );
+    ec2.push(
+        mock!(Ec2::describe_security_groups)
+            .match_requests(|r| r.group_ids() == ["sg-nfs"])
+            .then_output(move || {
+                DescribeSecurityGroupsOutput::builder()
+                    .security_groups(
+                        aws_sdk_ec2::types::SecurityGroup::builder()
+                            .group_id("sg-nfs")
+                            .ip_permissions(rule.clone())
+                            .build(),
+                    )
+                    .build()
+            }),
+    );
+    let mocks = Mocks {
+        ec2,
+        efs: vec![
+            mock!(Efs::describe_mount_targets)
+                .match_requests(|r| r.file_system_id() == Some("fs-ext"))
+                .then_output(move || {
+                    DescribeMountTargetsOutput::builder()
+                        .set_mount_targets(Some(targets.clone()))
+                        .build()
+                }),
+            mock!(Efs::describe_mount_target_security_groups).then_output(|| {
+                DescribeMountTargetSecurityGroupsOutput::builder()
+                    .security_groups("sg-nfs")
+                    .build()
+                    .unwrap()
+            }),
+        ],
+        ..Default::default()
+    };
+    let mut built = small_built();
+    built.parameters = vec![
+        input("VpcId", ParameterSource::VpcId),
+        input("PrivateSubnetIds", ParameterSource::PrivateSubnetIds),
+    ];
+    built.preconditions = vec![Precondition::FileSystemExists {
+        id: "fs-ext".into(),
+    }];
+    parameters::resolve(&mocks.clients(), "app", &built, None, &Default::default()).await
+}
+
+fn mount_target(vpc: &str, zone: &str) -> aws_sdk_efs::types::MountTargetDescription {
+    aws_sdk_efs::types::MountTargetDescription::builder()
+        .mount_target_id(format!("fsmt-{zone}"))
+        .file_system_id("fs-ext")
+        .subnet_id("subnet-x")
+        .life_cycle_state(LifeCycleState::Available)
+        .vpc_id(vpc)
+        .availability_zone_name(zone)
+        .build()
+        .unwrap()
+}
+
+fn nfs_from(cidr: &str) -> aws_sdk_ec2::types::IpPermission {
+    aws_sdk_ec2::types::IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(2049)
+        .to_port(2049)
+        .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip(cidr).build())
+        .build()
+}
+
+#[tokio::test]
+async fn an_external_file_system_the_tasks_can_reach_passes() {
+    let values = external_file_system(
+        vec![mount_target("vpc-default", "us-east-1a")],
+        nfs_from("10.0.0.0/16"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(values[0], ("VpcId".to_string(), "vpc-default".to_string()));
+}
+
+#[tokio::test]
+async fn an_external_file_system_the_tasks_cannot_reach_is_said_exactly() {
+    let message = external_file_system(Vec::new(), nfs_from("10.0.0.0/16"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("EFS file system fs-ext has no mount target in the tasks' VPC vpc-default: create one in each availability zone of the task subnets (subnet-priv1)"),
+        "{message}"
+    );
+
+    let message = external_file_system(
+        vec![mount_target("vpc-other", "us-east-1a")],
+        nfs_from("10.0.0.0/16"),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        message.contains("(its mount targets are in vpc-other)"),
+        "{message}"
+    );
+
+    let message = external_file_system(
+        vec![mount_target("vpc-default", "us-east-1b")],
+        nfs_from("10.0.0.0/16"),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        message.contains("fs-ext has no mount target in us-east-1a (task subnet subnet-priv1)"),
+        "{message}"
+    );
+
+    // NFS admitted from elsewhere only.
+    let message = external_file_system(
+        vec![mount_target("vpc-default", "us-east-1a")],
+        nfs_from("10.0.2.0/24"),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        message.contains("security groups (sg-nfs) do not admit NFS (TCP 2049) from the task subnets subnet-priv1 (10.0.1.0/24)"),
+        "{message}"
+    );
+}
+
 const ISSUED: &str = "arn:aws:acm:us-east-1:123456789012:certificate/issued";
 const PENDING: &str = "arn:aws:acm:us-east-1:123456789012:certificate/pending";
 const UNKNOWN: &str = "arn:aws:acm:us-east-1:123456789012:certificate/unknown";

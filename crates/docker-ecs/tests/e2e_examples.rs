@@ -145,6 +145,27 @@ fn create_existing_infra(moto: &Moto) -> Existing {
         json!({ "CreationToken": "archive", "Encrypted": true }),
     );
     let file_system = str_at(&fs, "/FileSystemId").to_owned();
+    // What up checks before deploying with an external file system: a mount target in each zone of
+    // the task subnets, behind a security group that admits NFS from the VPC.
+    let nfs = moto.aws_ok(
+        "ec2",
+        "create_security_group",
+        json!({ "GroupName": "archive-nfs", "Description": "NFS from the VPC", "VpcId": vpc }),
+    );
+    let nfs = str_at(&nfs, "/GroupId").to_owned();
+    moto.aws_ok(
+        "ec2",
+        "authorize_security_group_ingress",
+        json!({ "GroupId": nfs, "IpPermissions": [{ "IpProtocol": "tcp", "FromPort": 2049, "ToPort": 2049,
+            "IpRanges": [{ "CidrIp": "10.20.0.0/16" }] }] }),
+    );
+    for subnet in &subnets {
+        moto.aws_ok(
+            "efs",
+            "create_mount_target",
+            json!({ "FileSystemId": file_system, "SubnetId": subnet, "SecurityGroups": [nfs] }),
+        );
+    }
     Existing {
         vpc,
         security_group,

@@ -249,7 +249,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("network.other", W, "networks are security groups (`ipam`, `attachable`, `enable_ipv6`... do not apply)"),
     a("network.labels", W, "not supported"),
     // Volumes.
-    a("volume.external", M, "`external: true` with `name: fs-...` uses that EFS file system"),
+    a("volume.external", M, "`external: true` with `name: fs-...` uses that EFS file system. The stack cannot change a file system it does not own, so `up` checks before deploying that the tasks can reach it and names what is missing: a mount target in the deploy VPC in every availability zone of the task subnets, whose security groups admit NFS (TCP 2049) from the task subnets' ranges (e.g. the VPC's CIDR) or from a security group the services carry (an external network)"),
     a("volume.name", M, "the file system id of an external volume"),
     a("volume.driver", W, "volumes are EFS file systems"),
     a("volume.driver_opts", M, "`uid`, `gid`, `root_directory`, `permissions` (access point); `performance_mode`, `throughput_mode`, `provisioned_throughput`, `lifecycle_policy`, `backup_policy`, `kms_key_id` (file system; `kms_key_id` is the KMS key, id, ARN or alias, it is encrypted with instead of AWS's key for EFS)"),

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use aws_sdk_ec2::types::{Filter, RouteTable, Subnet};
 use template_builder::{Built, ParameterSource, Precondition, SecretValueSource};
 
+use super::mount_targets;
 use crate::{stack, Clients, Error};
 
 /// CloudFormation's limit on one parameter value, in bytes.
@@ -87,6 +88,33 @@ pub async fn resolve(
     } else {
         None
     };
+    if let Some(network) = &network {
+        let external: Vec<String> = built
+            .preconditions
+            .iter()
+            .filter_map(|p| match p {
+                Precondition::FileSystemExists { id } => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        let security_groups: Vec<String> = built
+            .preconditions
+            .iter()
+            .filter_map(|p| match p {
+                Precondition::SecurityGroupExists { id } => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        let tasks = mount_targets::TaskPlacement {
+            vpc_id: &network.vpc_id,
+            subnets: &network.private_subnets,
+            security_groups: &security_groups,
+        };
+        let problems = mount_targets::problems(clients, &external, &tasks).await?;
+        if !problems.is_empty() {
+            return Err(Error::Precondition(problems.join("\n")));
+        }
+    }
     let needs_volumes = built
         .parameters
         .iter()
