@@ -213,9 +213,17 @@ pub struct ServiceVolume {
     pub volume: Option<VolumeOptions>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tmpfs: Option<TmpfsOptions>,
-    /// Other long-form attributes (`bind`, `consistency`, ...), kept as written.
+    /// Other long-form attributes (`bind`, `consistency`, ...) and the mount's `x-*` fields, kept as
+    /// written ([`ServiceVolume::extensions`] lists the latter).
     #[serde(flatten)]
     pub other: BTreeMap<String, serde_json::Value>,
+}
+
+impl ServiceVolume {
+    /// The mount's `x-*` fields (kept in `other`, next to the spec attributes the model does not type).
+    pub fn extensions(&self) -> impl Iterator<Item = (&String, &serde_json::Value)> {
+        self.other.iter().filter(|(key, _)| key.starts_with("x-"))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -224,6 +232,9 @@ pub struct VolumeOptions {
     pub nocopy: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subpath: Option<String>,
+    /// `x-*` fields of a volume mount's `volume:` options.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -233,6 +244,9 @@ pub struct TmpfsOptions {
     pub size: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<u32>,
+    /// `x-*` fields of a volume mount's `tmpfs:` options.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 /// A service's reference to a top-level secret or config (short form normalised to long form).
@@ -312,6 +326,9 @@ pub struct Healthcheck {
     pub start_interval: Option<Duration>,
     #[serde(skip_serializing_if = "is_false")]
     pub disable: bool,
+    /// `x-*` fields of `healthcheck:`.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -366,6 +383,9 @@ pub struct UpdateConfig {
     pub max_failure_ratio: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<String>,
+    /// `x-*` fields (`x-aws-min_percent`, `x-aws-max_percent` where Docker documents them).
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -396,6 +416,9 @@ pub struct ResourceSpec {
     pub devices: Vec<DeviceRequest>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub generic_resources: Vec<GenericResource>,
+    /// `x-*` fields of `limits:` / `reservations:`.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -430,12 +453,18 @@ pub enum AllDevices {
 pub struct GenericResource {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discrete_resource_spec: Option<DiscreteResourceSpec>,
+    /// `x-*` fields of the entry.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct DiscreteResourceSpec {
     pub kind: String,
     pub value: i64,
+    /// `x-*` fields of `discrete_resource_spec:`.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -448,6 +477,9 @@ pub struct RestartPolicy {
     pub max_attempts: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub window: Option<Duration>,
+    /// `x-*` fields of `restart_policy:`.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -460,6 +492,9 @@ pub struct Placement {
     pub preferences: Vec<BTreeMap<String, String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_replicas_per_node: Option<u32>,
+    /// `x-*` fields of `placement:`.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 impl Placement {
@@ -467,6 +502,7 @@ impl Placement {
         self.constraints.is_empty()
             && self.preferences.is_empty()
             && self.max_replicas_per_node.is_none()
+            && self.extensions.is_empty()
     }
 }
 

@@ -30,13 +30,15 @@ pub(crate) fn normalize(cx: &Cx, value: &Value, path: &str) -> Result<Deploy, Er
     }
     if let Some(v) = f.raw("restart_policy") {
         let mut r = Fields::new(cx, v, &f.path_of("restart_policy"))?;
-        deploy.restart_policy = Some(RestartPolicy {
+        let mut policy = RestartPolicy {
             condition: r.string("condition")?,
             delay: r.duration("delay")?,
             max_attempts: r.unsigned("max_attempts")?,
             window: r.duration("window")?,
-        });
-        r.finish(&[], None, None)?;
+            ..Default::default()
+        };
+        r.finish(&[], None, Some(&mut policy.extensions))?;
+        deploy.restart_policy = Some(policy);
     }
     if let Some(v) = f.raw("placement") {
         deploy.placement = placement(cx, v, &f.path_of("placement"))?;
@@ -47,15 +49,16 @@ pub(crate) fn normalize(cx: &Cx, value: &Value, path: &str) -> Result<Deploy, Er
 
 fn update_config(cx: &Cx, value: &Value, path: &str) -> Result<UpdateConfig, Error> {
     let mut f = Fields::new(cx, value, path)?;
-    let config = UpdateConfig {
+    let mut config = UpdateConfig {
         parallelism: f.unsigned("parallelism")?,
         delay: f.duration("delay")?,
         failure_action: f.string("failure_action")?,
         monitor: f.duration("monitor")?,
         max_failure_ratio: f.float("max_failure_ratio")?,
         order: f.string("order")?,
+        ..Default::default()
     };
-    f.finish(&[], None, None)?;
+    f.finish(&[], None, Some(&mut config.extensions))?;
     Ok(config)
 }
 
@@ -91,7 +94,7 @@ fn resource_spec(cx: &Cx, value: &Value, path: &str) -> Result<ResourceSpec, Err
     if let Some(v) = f.raw("generic_resources") {
         spec.generic_resources = generic_resources(cx, v, &f.path_of("generic_resources"))?;
     }
-    f.finish(&[], None, None)?;
+    f.finish(&[], None, Some(&mut spec.extensions))?;
     Ok(spec)
 }
 
@@ -144,14 +147,15 @@ fn generic_resources(cx: &Cx, value: &Value, path: &str) -> Result<Vec<GenericRe
             let kind_name = d
                 .string("kind")?
                 .ok_or_else(|| cx.error(&sp, "a discrete_resource_spec needs a `kind`"))?;
-            let value = d.integer("value")?.unwrap_or(0);
-            d.finish(&[], None, None)?;
-            resource.discrete_resource_spec = Some(DiscreteResourceSpec {
+            let mut spec = DiscreteResourceSpec {
                 kind: kind_name,
-                value,
-            });
+                value: d.integer("value")?.unwrap_or(0),
+                ..Default::default()
+            };
+            d.finish(&[], None, Some(&mut spec.extensions))?;
+            resource.discrete_resource_spec = Some(spec);
         }
-        f.finish(&[], None, None)?;
+        f.finish(&[], None, Some(&mut resource.extensions))?;
         out.push(resource);
     }
     Ok(out)
@@ -173,7 +177,7 @@ fn placement(cx: &Cx, value: &Value, path: &str) -> Result<Placement, Error> {
             p.preferences.push(cx.string_map(item, &index(&pp, i))?);
         }
     }
-    f.finish(&[], None, None)?;
+    f.finish(&[], None, Some(&mut p.extensions))?;
     Ok(p)
 }
 
@@ -223,6 +227,32 @@ mod tests {
             Some(10)
         );
         assert!(d.extensions.contains_key("x-aws-autoscaling"));
+    }
+
+    #[test]
+    fn x_keys_are_kept_where_compose_keeps_them() {
+        let d = deploy(concat!(
+            "update_config: {parallelism: 1, x-aws-min_percent: 50, x-aws-max_percent: 200}\n",
+            "rollback_config: {x-a: 1}\n",
+            "restart_policy: {condition: any, x-b: 2}\n",
+            "placement: {x-c: 3}\n",
+            "resources:\n  limits: {cpus: 1, x-d: 4}\n",
+            "  reservations:\n    generic_resources: [{x-e: 5, discrete_resource_spec: {kind: g, value: 1, x-f: 6}}]\n",
+        ))
+        .unwrap();
+        let update = d.update_config.unwrap();
+        assert_eq!(update.parallelism, Some(1));
+        assert_eq!(update.extensions["x-aws-min_percent"], 50);
+        assert_eq!(update.extensions["x-aws-max_percent"], 200);
+        assert_eq!(d.rollback_config.unwrap().extensions["x-a"], 1);
+        assert_eq!(d.restart_policy.unwrap().extensions["x-b"], 2);
+        assert!(!d.placement.is_empty());
+        assert_eq!(d.placement.extensions["x-c"], 3);
+        assert_eq!(d.resources.limits.unwrap().extensions["x-d"], 4);
+        let generic = &d.resources.reservations.unwrap().generic_resources[0];
+        assert_eq!(generic.extensions["x-e"], 5);
+        let spec = generic.discrete_resource_spec.as_ref().unwrap();
+        assert_eq!(spec.extensions["x-f"], 6);
     }
 
     #[test]

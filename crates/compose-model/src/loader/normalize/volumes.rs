@@ -140,11 +140,12 @@ fn long(cx: &Cx, value: &Value, path: &str) -> Result<ServiceVolume, Error> {
     let volume = match f.raw("volume") {
         Some(v) => {
             let mut vf = Fields::new(cx, v, &f.path_of("volume"))?;
-            let opts = VolumeOptions {
+            let mut opts = VolumeOptions {
                 nocopy: vf.flag("nocopy")?,
                 subpath: vf.string("subpath")?,
+                ..Default::default()
             };
-            vf.finish(&["labels"], None, None)?;
+            vf.finish(&["labels"], None, Some(&mut opts.extensions))?;
             Some(opts)
         }
         None => None,
@@ -152,11 +153,12 @@ fn long(cx: &Cx, value: &Value, path: &str) -> Result<ServiceVolume, Error> {
     let tmpfs = match f.raw("tmpfs") {
         Some(v) => {
             let mut tf = Fields::new(cx, v, &f.path_of("tmpfs"))?;
-            let opts = TmpfsOptions {
+            let mut opts = TmpfsOptions {
                 size: tf.size("size")?,
                 mode: tf.mode("mode")?,
+                ..Default::default()
             };
-            tf.finish(&[], None, None)?;
+            tf.finish(&[], None, Some(&mut opts.extensions))?;
             Some(opts)
         }
         None => None,
