@@ -21,36 +21,89 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Project {
     /// Normalised project name (lowercase, `[a-z0-9_-]`, starting with a letter or digit).
     pub name: String,
     /// Directory relative paths are resolved against (`--project-directory`, else the first file's dir).
-    #[serde(skip)]
     pub working_dir: PathBuf,
     /// The files that were loaded, in merge order (includes and extends sources excluded).
-    #[serde(skip)]
     pub compose_files: Vec<PathBuf>,
     /// Services in active profiles only, sorted by name.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub services: BTreeMap<String, Service>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub networks: BTreeMap<String, Network>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub volumes: BTreeMap<String, Volume>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub secrets: BTreeMap<String, Secret>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub configs: BTreeMap<String, Config>,
     /// Top-level `x-*` fields (e.g. `x-aws-vpc`, `x-aws-cluster`, `x-aws-cloudformation`).
-    #[serde(flatten)]
     pub extensions: Extensions,
     /// Profiles named anywhere in the files (for `config --profiles`), sorted.
-    #[serde(skip)]
     pub all_profiles: Vec<String>,
     /// Services dropped because their profiles are not active (for `config --services` semantics).
-    #[serde(skip)]
     pub disabled_services: BTreeMap<String, Service>,
+    /// The values went through interpolation, which turned each `$$` into a literal `$`. Serialised,
+    /// every `$` is then written `$$` again (as `docker compose config` does), so the printed
+    /// project means the same when it is loaded again. `false` (`config --no-interpolate`): values
+    /// are printed as written.
+    pub interpolated: bool,
+}
+
+/// What `config` prints of a [`Project`], in this order.
+#[derive(Serialize)]
+struct PrintedProject<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    services: &'a BTreeMap<String, Service>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    networks: &'a BTreeMap<String, Network>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    volumes: &'a BTreeMap<String, Volume>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    secrets: &'a BTreeMap<String, Secret>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    configs: &'a BTreeMap<String, Config>,
+    #[serde(flatten)]
+    extensions: &'a Extensions,
+}
+
+impl Serialize for Project {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let printed = PrintedProject {
+            name: &self.name,
+            services: &self.services,
+            networks: &self.networks,
+            volumes: &self.volumes,
+            secrets: &self.secrets,
+            configs: &self.configs,
+            extensions: &self.extensions,
+        };
+        if !self.interpolated {
+            return printed.serialize(serializer);
+        }
+        let mut value = serde_json::to_value(&printed).map_err(serde::ser::Error::custom)?;
+        escape_dollars(&mut value);
+        value.serialize(serializer)
+    }
+}
+
+/// Every `$` of every string and key written `$$`: compose's escape, which interpolation undoes.
+fn escape_dollars(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::String(text) if text.contains('$') => *text = text.replace('$', "$$"),
+        Value::Array(items) => items.iter_mut().for_each(escape_dollars),
+        Value::Object(map) if map.keys().any(|key| key.contains('$')) => {
+            *map = std::mem::take(map)
+                .into_iter()
+                .map(|(key, mut item)| {
+                    escape_dollars(&mut item);
+                    (key.replace('$', "$$"), item)
+                })
+                .collect();
+        }
+        Value::Object(map) => map.values_mut().for_each(escape_dollars),
+        _ => {}
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]

@@ -89,6 +89,7 @@ pub(crate) fn load(options: &LoadOptions) -> Result<Loaded, Error> {
     let mut project = normalize::project(&cx, &doc)?;
     project.name = project_name::resolve(options, &env, &doc, &project_dir, &cx)?;
     project.working_dir = project_dir.clone();
+    project.interpolated = options.interpolate;
     project.compose_files = files
         .iter()
         .filter(|f| !discovery::is_stdin(f))
