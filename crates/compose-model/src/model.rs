@@ -21,6 +21,40 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+/// `source[:target][:permissions]` as compose-go reads it: the target defaults to the source, the
+/// permissions to `rwm`, and a second part made only of `r`, `w` and `m` is the permissions.
+fn device_parts(device: &str) -> (&str, &str, &str) {
+    let is_permissions =
+        |p: &str| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| matches!(c, 'r' | 'w' | 'm'));
+    match device.splitn(3, ':').collect::<Vec<_>>().as_slice() {
+        [source, permissions] if is_permissions(permissions) => (source, source, permissions),
+        [source, target] => (source, target, "rwm"),
+        [source, target, permissions] => (source, target, permissions),
+        _ => (device, device, "rwm"),
+    }
+}
+
+fn devices_long_form<S: serde::Serializer>(devices: &[String], s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Device<'a> {
+        source: &'a str,
+        target: &'a str,
+        permissions: &'a str,
+    }
+    s.collect_seq(devices.iter().map(|device| {
+        let (source, target, permissions) = device_parts(device);
+        Device {
+            source,
+            target,
+            permissions,
+        }
+    }))
+}
+
+fn is_not_true(b: &Option<bool>) -> bool {
+    *b != Some(true)
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Project {
     /// Normalised project name (lowercase, `[a-z0-9_-]`, starting with a letter or digit).
@@ -124,8 +158,9 @@ pub struct Service {
     /// is a variable named without a value and not found in the process environment.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub environment: BTreeMap<String, Option<String>>,
-    /// The env files that were read (absolute paths), kept for `config` output.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// The env files that were read (absolute paths). Not printed by `config`: `environment` already
+    /// holds what they set (compose's `config` drops them too once it has read them).
+    #[serde(skip)]
     pub env_file: Vec<EnvFile>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub working_dir: Option<String>,
@@ -166,7 +201,8 @@ pub struct Service {
     pub cap_drop: Vec<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub ulimits: BTreeMap<String, Ulimit>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Printed only when true, as compose prints it (false is the default).
+    #[serde(skip_serializing_if = "is_not_true")]
     pub read_only: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_grace_period: Option<Duration>,
@@ -174,7 +210,8 @@ pub struct Service {
     pub platform: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Printed only when true, as compose prints it (false is the default).
+    #[serde(skip_serializing_if = "is_not_true")]
     pub privileged: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restart: Option<String>,
@@ -182,8 +219,12 @@ pub struct Service {
     pub hostname: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container_name: Option<String>,
-    /// Short-form device mappings (`/dev/x:/dev/y:rwm`), kept as written.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Device mappings in the short form `/dev/x:/dev/y:rwm` (the long form is read into it). Printed
+    /// in compose's long form, `{source, target, permissions}`, with its defaults filled.
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "devices_long_form"
+    )]
     pub devices: Vec<String>,
     /// Spec attributes that are valid Compose but that this model does not type (`dns`, `extra_hosts`,
     /// `sysctls`, `pid`, ...), kept as parsed JSON so `config` shows them and the template builder can
@@ -632,3 +673,41 @@ pub struct Secret {
 }
 
 pub type Config = Secret;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_split_as_compose_go_splits_them() {
+        assert_eq!(device_parts("/dev/fuse"), ("/dev/fuse", "/dev/fuse", "rwm"));
+        assert_eq!(device_parts("/dev/a:/dev/b"), ("/dev/a", "/dev/b", "rwm"));
+        assert_eq!(device_parts("/dev/a:r"), ("/dev/a", "/dev/a", "r"));
+        assert_eq!(device_parts("/dev/a:/dev/b:rw"), ("/dev/a", "/dev/b", "rw"));
+    }
+
+    #[test]
+    fn config_prints_what_compose_prints_for_flags_and_devices() {
+        let service = Service {
+            read_only: Some(false),
+            privileged: Some(true),
+            init: Some(false),
+            devices: vec!["/dev/sda:/dev/xvda".into()],
+            env_file: vec![EnvFile {
+                path: "/p/app.env".into(),
+                required: true,
+                format: None,
+            }],
+            ..Default::default()
+        };
+        let printed = serde_json::to_value(&service).expect("serialise");
+        assert_eq!(
+            printed,
+            serde_json::json!({
+                "devices": [{"source": "/dev/sda", "target": "/dev/xvda", "permissions": "rwm"}],
+                "init": false,
+                "privileged": true,
+            })
+        );
+    }
+}
