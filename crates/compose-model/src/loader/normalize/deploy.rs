@@ -113,6 +113,10 @@ fn devices(cx: &Cx, value: &Value, path: &str) -> Result<Vec<DeviceRequest>, Err
                 Value::String(s) if s.eq_ignore_ascii_case("all") => {
                     Some(DeviceCount::All(AllDevices::All))
                 }
+                // compose-go's own spelling of "all" (what `docker compose config` prints).
+                Value::Number(n) if n.as_i64() == Some(-1) => {
+                    Some(DeviceCount::All(AllDevices::All))
+                }
                 _ => Some(DeviceCount::Count(cx.convert(v, &count_path, |v| {
                     crate::loader::normalize::units::unsigned::<u32>(v)
                         .map_err(|_| "count must be a number or \"all\"".to_string())
@@ -204,10 +208,11 @@ mod tests {
 
     #[test]
     fn devices_and_generic_resources() {
-        let d = deploy("resources:\n  reservations:\n    devices: [{capabilities: [gpu], count: all}, {capabilities: [gpu], count: 2}]\n    generic_resources: [{discrete_resource_spec: {kind: gpus, value: 1}}]\n").unwrap();
+        let d = deploy("resources:\n  reservations:\n    devices: [{capabilities: [gpu], count: all}, {capabilities: [gpu], count: 2}, {count: -1}]\n    generic_resources: [{discrete_resource_spec: {kind: gpus, value: 1}}]\n").unwrap();
         let r = d.resources.reservations.unwrap();
         assert_eq!(r.devices[0].count, Some(DeviceCount::All(AllDevices::All)));
         assert_eq!(r.devices[1].count, Some(DeviceCount::Count(2)));
+        assert_eq!(r.devices[2].count, Some(DeviceCount::All(AllDevices::All)));
         assert_eq!(
             r.generic_resources[0]
                 .discrete_resource_spec
