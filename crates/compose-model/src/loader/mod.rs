@@ -8,7 +8,8 @@
 //!    it found after merging still point there;
 //! 4. the files merged with the spec's rules ([`merge`]);
 //! 5. normalisation into the model ([`normalize`]), project name ([`project_name`]), profiles
-//!    ([`profiles`]), the implicit `default` network and reference checks ([`validate`]).
+//!    ([`profiles`]), the implicit `default` network, reference checks and the dropping of
+//!    resources no enabled service uses ([`validate`]).
 
 mod canonical;
 mod discovery;
@@ -101,6 +102,7 @@ pub(crate) fn load(options: &LoadOptions) -> Result<Loaded, Error> {
     validate::default_network(&mut project);
     validate::references(&mut project, &cx)?;
     validate::dependency_cycles(&project, &cx)?;
+    validate::unused_resources(&mut project);
 
     let mut warnings = loader.unset.warnings.clone();
     warnings.extend(loader.warnings.iter().cloned());
@@ -257,6 +259,32 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("invalid project name \"Bad Name\""));
+    }
+
+    #[test]
+    fn resources_no_enabled_service_uses_are_dropped() {
+        let (_d, r) = load_temp(
+            &[(
+                "compose.yaml",
+                concat!(
+                    "services:\n",
+                    "  a: {image: x, networks: [front], volumes: [data:/d], secrets: [s], configs: [c]}\n",
+                    "  b: {image: x, build: {context: ., secrets: [built]}}\n",
+                    "  off: {image: x, profiles: [debug], networks: [debug], volumes: [logs:/l]}\n",
+                    "networks: {front: {}, debug: {}, spare: {}}\n",
+                    "volumes: {data: {}, logs: {}, spare: {}}\n",
+                    "secrets: {s: {environment: S}, built: {environment: B}, spare: {environment: X}}\n",
+                    "configs: {c: {content: c}, spare: {content: x}}\n",
+                ),
+            )],
+            |_| {},
+        );
+        let p = r.unwrap().project;
+        let names = |m: Vec<&String>| m.into_iter().cloned().collect::<Vec<_>>();
+        assert_eq!(names(p.networks.keys().collect()), ["default", "front"]);
+        assert_eq!(names(p.volumes.keys().collect()), ["data"]);
+        assert_eq!(names(p.secrets.keys().collect()), ["built", "s"]);
+        assert_eq!(names(p.configs.keys().collect()), ["c"]);
     }
 
     #[test]
