@@ -401,6 +401,9 @@ pub struct DependsOn {
     pub restart: bool,
     /// `required: false` lets the dependency be absent (compose 2.20+).
     pub required: bool,
+    /// `x-*` fields of the entry.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -431,6 +434,9 @@ pub struct Logging {
     pub driver: Option<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub options: BTreeMap<String, String>,
+    /// `x-*` fields of `logging:`.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -488,11 +494,14 @@ pub struct Resources {
     pub limits: Option<ResourceSpec>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reservations: Option<ResourceSpec>,
+    /// `x-*` fields of `resources:`.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 impl Resources {
     pub fn is_empty(&self) -> bool {
-        self.limits.is_none() && self.reservations.is_none()
+        self.limits.is_none() && self.reservations.is_none() && self.extensions.is_empty()
     }
 }
 

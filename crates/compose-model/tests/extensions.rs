@@ -21,7 +21,11 @@ services:
       restart_policy: {condition: any, x-restart: true}
       placement: {x-placement: true}
       resources:
+        x-resources: true
         limits: {cpus: 1, x-limits: true}
+    depends_on:
+      db: {condition: service_started, x-dependency: true}
+    logging: {driver: awslogs, x-logging: true}
     healthcheck:
       test: ["CMD", "true"]
       x-healthcheck: true
@@ -45,6 +49,8 @@ services:
       front:
         aliases: [web]
         x-attachment: true
+  db:
+    image: postgres
 networks:
   front:
     x-aws-network: true
@@ -87,8 +93,12 @@ fn the_model_keeps_each_x_key_at_its_level() {
     let restart = deploy.restart_policy.as_ref().expect("restart_policy");
     assert_eq!(restart.extensions["x-restart"], true);
     assert_eq!(deploy.placement.extensions["x-placement"], true);
+    assert_eq!(deploy.resources.extensions["x-resources"], true);
     let limits = deploy.resources.limits.as_ref().expect("limits");
     assert_eq!(limits.extensions["x-limits"], true);
+    assert_eq!(web.depends_on["db"].extensions["x-dependency"], true);
+    let logging = web.logging.as_ref().expect("logging");
+    assert_eq!(logging.extensions["x-logging"], true);
     let healthcheck = web.healthcheck.as_ref().expect("healthcheck");
     assert_eq!(healthcheck.extensions["x-healthcheck"], true);
     assert_eq!(web.ports[0].extensions["x-aws-protocol"], "http");
@@ -126,10 +136,13 @@ fn config_prints_each_x_key_where_it_was_written() {
         (&web["deploy"]["rollback_config"]["x-rollback"], json!(true)),
         (&web["deploy"]["restart_policy"]["x-restart"], json!(true)),
         (&web["deploy"]["placement"]["x-placement"], json!(true)),
+        (&web["deploy"]["resources"]["x-resources"], json!(true)),
         (
             &web["deploy"]["resources"]["limits"]["x-limits"],
             json!(true),
         ),
+        (&web["depends_on"]["db"]["x-dependency"], json!(true)),
+        (&web["logging"]["x-logging"], json!(true)),
         (&web["healthcheck"]["x-healthcheck"], json!(true)),
         (&web["ports"][0]["x-aws-protocol"], json!("http")),
         (&web["volumes"][0]["x-mount"], json!(true)),

@@ -207,6 +207,7 @@ mod tests {
                         memory: Some(512 * MIB),
                         ..Default::default()
                     }),
+                    ..Default::default()
                 },
                 ..Default::default()
             }),

@@ -288,6 +288,52 @@ mod tests {
     }
 
     #[test]
+    fn x_keys_are_refused_where_compose_refuses_them_and_ignored_where_it_ignores_them() {
+        let (_d, r) = load_temp(
+            &[
+                (
+                    "compose.yaml",
+                    concat!(
+                        "include: [{path: other.yaml, x-note: 1}]\n",
+                        "services:\n",
+                        "  base: {image: x}\n",
+                        "  a: {extends: {service: base, x-note: [1]}}\n",
+                    ),
+                ),
+                ("other.yaml", "services:\n  b: {image: y}\n"),
+            ],
+            |_| {},
+        );
+        let p = r.unwrap().project;
+        assert_eq!(p.services["a"].image.as_deref(), Some("x"));
+        assert!(p.services.contains_key("b"));
+        for (service, error) in [
+            (
+                "{image: x, env_file: [{path: e.env, x-note: 1}]}",
+                "compose.yaml:2: services.a.env_file[0].x-note: additional property \"x-note\" is not allowed",
+            ),
+            (
+                "{image: x, blkio_config: {weight: 10, x-note: 1}}",
+                "compose.yaml:2: services.a.blkio_config.x-note: additional property \"x-note\" is not allowed",
+            ),
+            (
+                "{image: x, blkio_config: {weight_device: [{path: /dev/sda, weight: 1, x-note: 1}]}}",
+                "compose.yaml:2: services.a.blkio_config.weight_device[0].x-note: additional property \"x-note\" is not allowed",
+            ),
+        ] {
+            let (_d, r) = load_temp(
+                &[
+                    ("compose.yaml", &format!("services:\n  a: {service}\n")),
+                    ("e.env", "A=1\n"),
+                ],
+                |_| {},
+            );
+            let err = r.unwrap_err().to_string();
+            assert!(err.contains(error), "{err}");
+        }
+    }
+
+    #[test]
     fn version_attribute_warns() {
         let (_d, r) = load_temp(
             &[(

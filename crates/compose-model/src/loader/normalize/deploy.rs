@@ -71,7 +71,7 @@ fn resources(cx: &Cx, value: &Value, path: &str) -> Result<Resources, Error> {
     if let Some(v) = f.raw("reservations") {
         r.reservations = Some(resource_spec(cx, v, &f.path_of("reservations"))?);
     }
-    f.finish(&[], None, None)?;
+    f.finish(&[], None, Some(&mut r.extensions))?;
     Ok(r)
 }
 
@@ -241,7 +241,7 @@ mod tests {
             "rollback_config: {x-a: 1}\n",
             "restart_policy: {condition: any, x-b: 2}\n",
             "placement: {x-c: 3}\n",
-            "resources:\n  limits: {cpus: 1, x-d: 4}\n",
+            "resources:\n  x-r: 0\n  limits: {cpus: 1, x-d: 4}\n",
             "  reservations:\n    generic_resources: [{x-e: 5, discrete_resource_spec: {kind: g, value: 1, x-f: 6}}]\n",
         ))
         .unwrap();
@@ -253,6 +253,7 @@ mod tests {
         assert_eq!(d.restart_policy.unwrap().extensions["x-b"], 2);
         assert!(!d.placement.is_empty());
         assert_eq!(d.placement.extensions["x-c"], 3);
+        assert_eq!(d.resources.extensions["x-r"], 0);
         assert_eq!(d.resources.limits.unwrap().extensions["x-d"], 4);
         let generic = &d.resources.reservations.unwrap().generic_resources[0];
         assert_eq!(generic.extensions["x-e"], 5);

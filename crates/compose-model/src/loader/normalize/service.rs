@@ -8,7 +8,7 @@ use serde_yaml::Value;
 
 use super::fields::{Cx, Fields};
 use super::{build, command, deploy, environment, healthcheck, ports, references, volumes};
-use crate::loader::value::{child, kind, untag};
+use crate::loader::value::{child, index, key_string, kind, to_json, untag};
 use crate::{Error, Logging, Service, Ulimit};
 
 /// Service attributes of the spec that the model keeps as written in `Service.other`.
@@ -151,6 +151,10 @@ pub(crate) fn normalize(cx: &Cx, name: &str, value: &Value, path: &str) -> Resul
         let hosts = extra_hosts(cx, v, &f.path_of("extra_hosts"))?;
         other.insert("extra_hosts".to_string(), hosts.into());
     }
+    if let Some(v) = f.raw("blkio_config") {
+        no_extensions_in_blkio_config(cx, v, &f.path_of("blkio_config"))?;
+        other.insert("blkio_config".to_string(), to_json(v));
+    }
     if let Some(v) = f.raw("sysctls") {
         let sysctls = cx.string_map(v, &f.path_of("sysctls"))?;
         other.insert("sysctls".to_string(), serde_json::json!(sysctls));
@@ -196,13 +200,50 @@ fn fold_scale(
     }
 }
 
+/// `blkio_config` is kept as written, but compose's schema allows no `x-` key in it or in its
+/// device entries: such a key is refused here as compose refuses it.
+fn no_extensions_in_blkio_config(cx: &Cx, value: &Value, path: &str) -> Result<(), Error> {
+    let Value::Mapping(map) = untag(value) else {
+        return Ok(());
+    };
+    let extension = |map: &serde_yaml::Mapping, at: &str| {
+        map.keys()
+            .filter_map(key_string)
+            .find(|key| key.starts_with("x-"))
+            .map(|key| {
+                cx.error(
+                    &child(at, &key),
+                    format!("additional property {key:?} is not allowed"),
+                )
+            })
+    };
+    if let Some(err) = extension(map, path) {
+        return Err(err);
+    }
+    for (key, entries) in map {
+        let (Some(key), Value::Sequence(entries)) = (key_string(key), untag(entries)) else {
+            continue;
+        };
+        let at = child(path, &key);
+        for (i, entry) in entries.iter().enumerate() {
+            if let Value::Mapping(entry) = untag(entry) {
+                if let Some(err) = extension(entry, &index(&at, i)) {
+                    return Err(err);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn logging(cx: &Cx, value: &Value, path: &str) -> Result<Logging, Error> {
     let mut f = Fields::new(cx, value, path)?;
-    let l = Logging {
+    let mut l = Logging {
         driver: f.string("driver")?,
         options: f.string_map("options")?,
+        ..Default::default()
     };
-    f.finish(&[], None, None)?;
+    f.finish(&[], None, Some(&mut l.extensions))?;
     Ok(l)
 }
 
