@@ -123,11 +123,21 @@ fn devices(cx: &Cx, value: &Value, path: &str) -> Result<Vec<DeviceRequest>, Err
                 })?)),
             },
         };
+        if f.raw("capabilities").is_none() {
+            return Err(cx.error(&p, "a device request needs `capabilities` (e.g. [gpu])"));
+        }
+        let device_ids = f.strings("device_ids")?;
+        // Neither a count nor device ids: every device, as compose-go reads it (it prints
+        // `count: -1`).
+        let count = match count {
+            None if device_ids.is_empty() => Some(DeviceCount::All(AllDevices::All)),
+            count => count,
+        };
         let device = DeviceRequest {
             capabilities: f.strings("capabilities")?,
             driver: f.string("driver")?,
             count,
-            device_ids: f.strings("device_ids")?,
+            device_ids,
             options: f.string_map("options")?,
         };
         f.finish(&[], None, None)?;
@@ -208,11 +218,18 @@ mod tests {
 
     #[test]
     fn devices_and_generic_resources() {
-        let d = deploy("resources:\n  reservations:\n    devices: [{capabilities: [gpu], count: all}, {capabilities: [gpu], count: 2}, {count: -1}]\n    generic_resources: [{discrete_resource_spec: {kind: gpus, value: 1}}]\n").unwrap();
+        let d = deploy("resources:\n  reservations:\n    devices: [{capabilities: [gpu], count: all}, {capabilities: [gpu], count: 2}, {capabilities: [gpu], count: -1}, {capabilities: [gpu]}, {capabilities: [gpu], device_ids: ['0']}]\n    generic_resources: [{discrete_resource_spec: {kind: gpus, value: 1}}]\n").unwrap();
         let r = d.resources.reservations.unwrap();
         assert_eq!(r.devices[0].count, Some(DeviceCount::All(AllDevices::All)));
         assert_eq!(r.devices[1].count, Some(DeviceCount::Count(2)));
         assert_eq!(r.devices[2].count, Some(DeviceCount::All(AllDevices::All)));
+        // No count and no device ids: all of them, as compose-go reads it.
+        assert_eq!(r.devices[3].count, Some(DeviceCount::All(AllDevices::All)));
+        assert_eq!(r.devices[4].count, None);
+        assert_eq!(
+            deploy("resources: {reservations: {devices: [{driver: nvidia}]}}\n").unwrap_err(),
+            "compose.yaml: d.resources.reservations.devices[0]: a device request needs `capabilities` (e.g. [gpu])"
+        );
         assert_eq!(
             r.generic_resources[0]
                 .discrete_resource_spec
