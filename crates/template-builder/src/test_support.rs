@@ -140,6 +140,7 @@ pub fn wordpress() -> Project {
                 ..Default::default()
             }),
             reservations: None,
+            ..Default::default()
         },
         ..Default::default()
     });
@@ -189,6 +190,7 @@ pub fn gpu_project() -> Project {
                 }],
                 ..Default::default()
             }),
+            ..Default::default()
         },
         ..Default::default()
     });

@@ -113,6 +113,10 @@ fn resolve(
             let mut base_file = None;
             for (k, v) in m {
                 let key = key_string(k).unwrap_or_default();
+                if key.starts_with("x-") {
+                    // Allowed by compose's schema, and meaningless here: compose drops it too.
+                    continue;
+                }
                 let p = child(&extends_path, &key);
                 let s = scalar_string(v)
                     .ok_or_else(|| err(loader, &p, format!("must be a string, not {}", kind(v))))?;

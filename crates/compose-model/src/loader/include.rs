@@ -146,6 +146,8 @@ fn entry_spec(
                 let p = child(path, &key);
                 match key.as_str() {
                     "path" => spec.paths = strings(v, &p)?,
+                    // Allowed by compose's schema, and meaningless here: compose drops it too.
+                    x if x.starts_with("x-") => {}
                     "env_file" => spec.env_files = strings(v, &p)?,
                     "project_directory" => match untag(v) {
                         Value::String(s) => spec.project_directory = Some(s.clone()),

@@ -8,7 +8,8 @@
 //!    it found after merging still point there;
 //! 4. the files merged with the spec's rules ([`merge`]);
 //! 5. normalisation into the model ([`normalize`]), project name ([`project_name`]), profiles
-//!    ([`profiles`]), the implicit `default` network and reference checks ([`validate`]).
+//!    ([`profiles`]), the implicit `default` network, reference checks and the dropping of
+//!    resources no enabled service uses ([`validate`]).
 
 mod canonical;
 mod discovery;
@@ -91,6 +92,7 @@ pub(crate) fn load(options: &LoadOptions) -> Result<Loaded, Error> {
     let mut project = normalize::project(&cx, &doc)?;
     project.name = project_name::resolve(options, &env, &doc, &project_dir, &cx)?;
     project.working_dir = project_dir.clone();
+    project.interpolated = options.interpolate;
     project.compose_files = files
         .iter()
         .filter(|f| !discovery::is_stdin(f))
@@ -102,6 +104,7 @@ pub(crate) fn load(options: &LoadOptions) -> Result<Loaded, Error> {
     validate::default_network(&mut project);
     validate::references(&mut project, &cx)?;
     validate::dependency_cycles(&project, &cx)?;
+    validate::unused_resources(&mut project);
 
     let mut warnings = loader.unset.warnings.clone();
     warnings.extend(loader.warnings.iter().cloned());
@@ -258,6 +261,78 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("invalid project name \"Bad Name\""));
+    }
+
+    #[test]
+    fn resources_no_enabled_service_uses_are_dropped() {
+        let (_d, r) = load_temp(
+            &[(
+                "compose.yaml",
+                concat!(
+                    "services:\n",
+                    "  a: {image: x, networks: [front], volumes: [data:/d], secrets: [s], configs: [c]}\n",
+                    "  b: {image: x, build: {context: ., secrets: [built]}}\n",
+                    "  off: {image: x, profiles: [debug], networks: [debug], volumes: [logs:/l]}\n",
+                    "networks: {front: {}, debug: {}, spare: {}}\n",
+                    "volumes: {data: {}, logs: {}, spare: {}}\n",
+                    "secrets: {s: {environment: S}, built: {environment: B}, spare: {environment: X}}\n",
+                    "configs: {c: {content: c}, spare: {content: x}}\n",
+                ),
+            )],
+            |_| {},
+        );
+        let p = r.unwrap().project;
+        let names = |m: Vec<&String>| m.into_iter().cloned().collect::<Vec<_>>();
+        assert_eq!(names(p.networks.keys().collect()), ["default", "front"]);
+        assert_eq!(names(p.volumes.keys().collect()), ["data"]);
+        assert_eq!(names(p.secrets.keys().collect()), ["built", "s"]);
+        assert_eq!(names(p.configs.keys().collect()), ["c"]);
+    }
+
+    #[test]
+    fn x_keys_are_refused_where_compose_refuses_them_and_ignored_where_it_ignores_them() {
+        let (_d, r) = load_temp(
+            &[
+                (
+                    "compose.yaml",
+                    concat!(
+                        "include: [{path: other.yaml, x-note: 1}]\n",
+                        "services:\n",
+                        "  base: {image: x}\n",
+                        "  a: {extends: {service: base, x-note: [1]}}\n",
+                    ),
+                ),
+                ("other.yaml", "services:\n  b: {image: y}\n"),
+            ],
+            |_| {},
+        );
+        let p = r.unwrap().project;
+        assert_eq!(p.services["a"].image.as_deref(), Some("x"));
+        assert!(p.services.contains_key("b"));
+        for (service, error) in [
+            (
+                "{image: x, env_file: [{path: e.env, x-note: 1}]}",
+                "compose.yaml:2: services.a.env_file[0].x-note: additional property \"x-note\" is not allowed",
+            ),
+            (
+                "{image: x, blkio_config: {weight: 10, x-note: 1}}",
+                "compose.yaml:2: services.a.blkio_config.x-note: additional property \"x-note\" is not allowed",
+            ),
+            (
+                "{image: x, blkio_config: {weight_device: [{path: /dev/sda, weight: 1, x-note: 1}]}}",
+                "compose.yaml:2: services.a.blkio_config.weight_device[0].x-note: additional property \"x-note\" is not allowed",
+            ),
+        ] {
+            let (_d, r) = load_temp(
+                &[
+                    ("compose.yaml", &format!("services:\n  a: {service}\n")),
+                    ("e.env", "A=1\n"),
+                ],
+                |_| {},
+            );
+            let err = r.unwrap_err().to_string();
+            assert!(err.contains(error), "{err}");
+        }
     }
 
     #[test]

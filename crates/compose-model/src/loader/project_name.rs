@@ -1,6 +1,7 @@
 //! The project name: `-p`, else COMPOSE_PROJECT_NAME, else top-level `name:`, else the project
-//! directory's name. An explicit name must already be valid; the directory name is normalised
-//! (lowercase, only `[a-z0-9_-]`, starting with a letter or digit), as compose does.
+//! directory's name. A name given on the command line or in the environment must already be valid;
+//! the top-level `name:` and the directory name are normalised (lowercase, only `[a-z0-9_-]`,
+//! starting with a letter or digit), as compose-go does (`name: My Project` is `myproject`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -27,7 +28,14 @@ pub(crate) fn resolve(
     if let Some(v) = doc.get("name").filter(|v| !v.is_null()) {
         let name = scalar_string(v).ok_or_else(|| cx.error("name", "must be a string"))?;
         if !name.is_empty() {
-            return explicit(&name, "the top-level `name`").map_err(|m| cx.error("name", m));
+            let normalized = normalize(&name);
+            if normalized.is_empty() {
+                return Err(cx.error(
+                    "name",
+                    format!("project name {name:?} has no letter or digit: the project name must not be empty"),
+                ));
+            }
+            return Ok(normalized);
         }
     }
     let base = project_dir
@@ -82,6 +90,26 @@ mod tests {
         assert_eq!(normalize("My App.v2"), "myappv2");
         assert_eq!(normalize("__x-Y_"), "x-y_");
         assert_eq!(normalize("..."), "");
+    }
+
+    #[test]
+    fn a_name_in_the_file_is_normalised_and_must_keep_a_character() {
+        use crate::loader::load_temp;
+        let file = |name: &str| {
+            [(
+                "compose.yaml",
+                format!("name: {name}\nservices:\n  a:\n    image: x\n"),
+            )]
+        };
+        let load = |name: &str| {
+            let files = file(name);
+            let files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+            load_temp(&files, |o| o.project_name = None).1
+        };
+        assert_eq!(load("\"_Foo Bar\"").unwrap().project.name, "foobar");
+        let err = load("\"...\"").unwrap_err().to_string();
+        assert!(err.contains("compose.yaml:1: name: "), "{err}");
+        assert!(err.contains("must not be empty"), "{err}");
     }
 
     #[test]

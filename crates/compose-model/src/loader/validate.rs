@@ -1,7 +1,8 @@
 //! Project-wide rules once services are normalised: the implicit `default` network, references to
-//! networks/volumes/secrets/configs/services that must exist, and `depends_on` cycles.
+//! networks/volumes/secrets/configs/services that must exist, `depends_on` cycles, and the
+//! networks/volumes/secrets/configs no enabled service uses, which are dropped as compose drops them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::normalize::fields::Cx;
 use super::suggest::did_you_mean;
@@ -23,6 +24,42 @@ pub(crate) fn default_network(project: &mut Project) {
     if uses_default {
         project.networks.entry("default".to_string()).or_default();
     }
+}
+
+/// Drop the networks, volumes, secrets and configs that no enabled service uses (compose-go's
+/// `WithoutUnnecessaryResources`, which every compose command applies): `docker compose up` creates
+/// none of them, and `config` does not print them.
+pub(crate) fn unused_resources(project: &mut Project) {
+    let mut networks = BTreeSet::new();
+    let mut volumes = BTreeSet::new();
+    let mut secrets = BTreeSet::new();
+    let mut configs = BTreeSet::new();
+    for service in project.services.values() {
+        networks.extend(service.networks.keys().cloned());
+        volumes.extend(
+            service
+                .volumes
+                .iter()
+                .filter(|v| v.kind == VolumeType::Volume)
+                .filter_map(|v| v.source.clone()),
+        );
+        secrets.extend(service.secrets.iter().map(|r| r.source.clone()));
+        configs.extend(service.configs.iter().map(|r| r.source.clone()));
+        // `build.secrets`: `[name]` or `[{source: name, ...}]`, kept as written.
+        let build_secrets = service.build.as_ref().and_then(|b| b.other.get("secrets"));
+        for entry in build_secrets
+            .and_then(|s| s.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let name = entry.as_str().or_else(|| entry["source"].as_str());
+            secrets.extend(name.map(str::to_string));
+        }
+    }
+    project.networks.retain(|name, _| networks.contains(name));
+    project.volumes.retain(|name, _| volumes.contains(name));
+    project.secrets.retain(|name, _| secrets.contains(name));
+    project.configs.retain(|name, _| configs.contains(name));
 }
 
 fn hint(name: &str, candidates: Vec<&str>) -> String {

@@ -479,6 +479,7 @@ fn make_service(
                 condition: *condition,
                 restart: false,
                 required: true,
+                ..Default::default()
             },
         );
     }
@@ -630,5 +631,6 @@ fn set_container_options(service: &mut Service) {
             "%Y-%m-%d".to_string(),
         )]
         .into(),
+        ..Default::default()
     });
 }

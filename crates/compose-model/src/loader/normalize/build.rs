@@ -48,6 +48,10 @@ pub(crate) fn normalize(cx: &Cx, value: &Value, path: &str) -> Result<Build, Err
         other: Default::default(),
     };
     let mut other = std::mem::take(&mut build.other);
+    if let Some(v) = f.raw("extra_hosts") {
+        let hosts = super::service::extra_hosts(cx, v, &f.path_of("extra_hosts"))?;
+        other.insert("extra_hosts".to_string(), hosts.into());
+    }
     f.finish(UNTYPED, Some(&mut other), None)?;
     build.other = other;
     Ok(build)

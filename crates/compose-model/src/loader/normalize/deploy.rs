@@ -30,13 +30,15 @@ pub(crate) fn normalize(cx: &Cx, value: &Value, path: &str) -> Result<Deploy, Er
     }
     if let Some(v) = f.raw("restart_policy") {
         let mut r = Fields::new(cx, v, &f.path_of("restart_policy"))?;
-        deploy.restart_policy = Some(RestartPolicy {
+        let mut policy = RestartPolicy {
             condition: r.string("condition")?,
             delay: r.duration("delay")?,
             max_attempts: r.unsigned("max_attempts")?,
             window: r.duration("window")?,
-        });
-        r.finish(&[], None, None)?;
+            ..Default::default()
+        };
+        r.finish(&[], None, Some(&mut policy.extensions))?;
+        deploy.restart_policy = Some(policy);
     }
     if let Some(v) = f.raw("placement") {
         deploy.placement = placement(cx, v, &f.path_of("placement"))?;
@@ -47,15 +49,16 @@ pub(crate) fn normalize(cx: &Cx, value: &Value, path: &str) -> Result<Deploy, Er
 
 fn update_config(cx: &Cx, value: &Value, path: &str) -> Result<UpdateConfig, Error> {
     let mut f = Fields::new(cx, value, path)?;
-    let config = UpdateConfig {
+    let mut config = UpdateConfig {
         parallelism: f.unsigned("parallelism")?,
         delay: f.duration("delay")?,
         failure_action: f.string("failure_action")?,
         monitor: f.duration("monitor")?,
         max_failure_ratio: f.float("max_failure_ratio")?,
         order: f.string("order")?,
+        ..Default::default()
     };
-    f.finish(&[], None, None)?;
+    f.finish(&[], None, Some(&mut config.extensions))?;
     Ok(config)
 }
 
@@ -68,7 +71,7 @@ fn resources(cx: &Cx, value: &Value, path: &str) -> Result<Resources, Error> {
     if let Some(v) = f.raw("reservations") {
         r.reservations = Some(resource_spec(cx, v, &f.path_of("reservations"))?);
     }
-    f.finish(&[], None, None)?;
+    f.finish(&[], None, Some(&mut r.extensions))?;
     Ok(r)
 }
 
@@ -91,7 +94,7 @@ fn resource_spec(cx: &Cx, value: &Value, path: &str) -> Result<ResourceSpec, Err
     if let Some(v) = f.raw("generic_resources") {
         spec.generic_resources = generic_resources(cx, v, &f.path_of("generic_resources"))?;
     }
-    f.finish(&[], None, None)?;
+    f.finish(&[], None, Some(&mut spec.extensions))?;
     Ok(spec)
 }
 
@@ -110,17 +113,31 @@ fn devices(cx: &Cx, value: &Value, path: &str) -> Result<Vec<DeviceRequest>, Err
                 Value::String(s) if s.eq_ignore_ascii_case("all") => {
                     Some(DeviceCount::All(AllDevices::All))
                 }
+                // compose-go's own spelling of "all" (what `docker compose config` prints).
+                Value::Number(n) if n.as_i64() == Some(-1) => {
+                    Some(DeviceCount::All(AllDevices::All))
+                }
                 _ => Some(DeviceCount::Count(cx.convert(v, &count_path, |v| {
                     crate::loader::normalize::units::unsigned::<u32>(v)
                         .map_err(|_| "count must be a number or \"all\"".to_string())
                 })?)),
             },
         };
+        if f.raw("capabilities").is_none() {
+            return Err(cx.error(&p, "a device request needs `capabilities` (e.g. [gpu])"));
+        }
+        let device_ids = f.strings("device_ids")?;
+        // Neither a count nor device ids: every device, as compose-go reads it (it prints
+        // `count: -1`).
+        let count = match count {
+            None if device_ids.is_empty() => Some(DeviceCount::All(AllDevices::All)),
+            count => count,
+        };
         let device = DeviceRequest {
             capabilities: f.strings("capabilities")?,
             driver: f.string("driver")?,
             count,
-            device_ids: f.strings("device_ids")?,
+            device_ids,
             options: f.string_map("options")?,
         };
         f.finish(&[], None, None)?;
@@ -144,14 +161,15 @@ fn generic_resources(cx: &Cx, value: &Value, path: &str) -> Result<Vec<GenericRe
             let kind_name = d
                 .string("kind")?
                 .ok_or_else(|| cx.error(&sp, "a discrete_resource_spec needs a `kind`"))?;
-            let value = d.integer("value")?.unwrap_or(0);
-            d.finish(&[], None, None)?;
-            resource.discrete_resource_spec = Some(DiscreteResourceSpec {
+            let mut spec = DiscreteResourceSpec {
                 kind: kind_name,
-                value,
-            });
+                value: d.integer("value")?.unwrap_or(0),
+                ..Default::default()
+            };
+            d.finish(&[], None, Some(&mut spec.extensions))?;
+            resource.discrete_resource_spec = Some(spec);
         }
-        f.finish(&[], None, None)?;
+        f.finish(&[], None, Some(&mut resource.extensions))?;
         out.push(resource);
     }
     Ok(out)
@@ -173,7 +191,7 @@ fn placement(cx: &Cx, value: &Value, path: &str) -> Result<Placement, Error> {
             p.preferences.push(cx.string_map(item, &index(&pp, i))?);
         }
     }
-    f.finish(&[], None, None)?;
+    f.finish(&[], None, Some(&mut p.extensions))?;
     Ok(p)
 }
 
@@ -200,10 +218,18 @@ mod tests {
 
     #[test]
     fn devices_and_generic_resources() {
-        let d = deploy("resources:\n  reservations:\n    devices: [{capabilities: [gpu], count: all}, {capabilities: [gpu], count: 2}]\n    generic_resources: [{discrete_resource_spec: {kind: gpus, value: 1}}]\n").unwrap();
+        let d = deploy("resources:\n  reservations:\n    devices: [{capabilities: [gpu], count: all}, {capabilities: [gpu], count: 2}, {capabilities: [gpu], count: -1}, {capabilities: [gpu]}, {capabilities: [gpu], device_ids: ['0']}]\n    generic_resources: [{discrete_resource_spec: {kind: gpus, value: 1}}]\n").unwrap();
         let r = d.resources.reservations.unwrap();
         assert_eq!(r.devices[0].count, Some(DeviceCount::All(AllDevices::All)));
         assert_eq!(r.devices[1].count, Some(DeviceCount::Count(2)));
+        assert_eq!(r.devices[2].count, Some(DeviceCount::All(AllDevices::All)));
+        // No count and no device ids: all of them, as compose-go reads it.
+        assert_eq!(r.devices[3].count, Some(DeviceCount::All(AllDevices::All)));
+        assert_eq!(r.devices[4].count, None);
+        assert_eq!(
+            deploy("resources: {reservations: {devices: [{driver: nvidia}]}}\n").unwrap_err(),
+            "compose.yaml: d.resources.reservations.devices[0]: a device request needs `capabilities` (e.g. [gpu])"
+        );
         assert_eq!(
             r.generic_resources[0]
                 .discrete_resource_spec
@@ -223,6 +249,33 @@ mod tests {
             Some(10)
         );
         assert!(d.extensions.contains_key("x-aws-autoscaling"));
+    }
+
+    #[test]
+    fn x_keys_are_kept_where_compose_keeps_them() {
+        let d = deploy(concat!(
+            "update_config: {parallelism: 1, x-aws-min_percent: 50, x-aws-max_percent: 200}\n",
+            "rollback_config: {x-a: 1}\n",
+            "restart_policy: {condition: any, x-b: 2}\n",
+            "placement: {x-c: 3}\n",
+            "resources:\n  x-r: 0\n  limits: {cpus: 1, x-d: 4}\n",
+            "  reservations:\n    generic_resources: [{x-e: 5, discrete_resource_spec: {kind: g, value: 1, x-f: 6}}]\n",
+        ))
+        .unwrap();
+        let update = d.update_config.unwrap();
+        assert_eq!(update.parallelism, Some(1));
+        assert_eq!(update.extensions["x-aws-min_percent"], 50);
+        assert_eq!(update.extensions["x-aws-max_percent"], 200);
+        assert_eq!(d.rollback_config.unwrap().extensions["x-a"], 1);
+        assert_eq!(d.restart_policy.unwrap().extensions["x-b"], 2);
+        assert!(!d.placement.is_empty());
+        assert_eq!(d.placement.extensions["x-c"], 3);
+        assert_eq!(d.resources.extensions["x-r"], 0);
+        assert_eq!(d.resources.limits.unwrap().extensions["x-d"], 4);
+        let generic = &d.resources.reservations.unwrap().generic_resources[0];
+        assert_eq!(generic.extensions["x-e"], 5);
+        let spec = generic.discrete_resource_spec.as_ref().unwrap();
+        assert_eq!(spec.extensions["x-f"], 6);
     }
 
     #[test]

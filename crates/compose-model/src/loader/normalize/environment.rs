@@ -57,7 +57,8 @@ pub(crate) fn env_files(
                         ))
                     }
                 };
-                f.finish(&[], None, None)?;
+                // compose's schema allows no `x-` key in an env_file entry.
+                f.finish_closed()?;
                 (file, required, raw)
             }
         };

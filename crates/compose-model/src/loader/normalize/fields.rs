@@ -325,6 +325,20 @@ impl<'a> Fields<'a> {
         }
         Ok(())
     }
+
+    /// [`Fields::finish`] for a level whose schema allows no `x-` keys (an `env_file` entry): there
+    /// an `x-` key is an unknown key, as compose says.
+    pub(crate) fn finish_closed(self) -> Result<(), Error> {
+        for (k, _) in self.map {
+            let key = self.cx.key(k, &self.path)?;
+            if !self.asked.contains(&key.as_str()) {
+                return Err(self
+                    .cx
+                    .error(&self.path_of(&key), unknown_key(&key, &self.asked)));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Run `f` on the document `yaml` with a context whose errors point into `compose.yaml`.

@@ -36,7 +36,7 @@ pub(crate) fn normalize(cx: &Cx, value: &Value, path: &str) -> Result<Healthchec
             }
         }
     };
-    let check = Healthcheck {
+    let mut check = Healthcheck {
         test,
         interval: f.duration("interval")?,
         timeout: f.duration("timeout")?,
@@ -44,8 +44,9 @@ pub(crate) fn normalize(cx: &Cx, value: &Value, path: &str) -> Result<Healthchec
         start_period: f.duration("start_period")?,
         start_interval: f.duration("start_interval")?,
         disable: f.flag("disable")?,
+        ..Default::default()
     };
-    f.finish(&[], None, None)?;
+    f.finish(&[], None, Some(&mut check.extensions))?;
     Ok(check)
 }
 

@@ -120,12 +120,13 @@ pub(crate) fn depends_on(
                         ))
                     }
                 };
-                let dep = DependsOn {
+                let mut dep = DependsOn {
                     condition,
                     restart: f.flag("restart")?,
                     required: f.bool("required")?.unwrap_or(true),
+                    ..Default::default()
                 };
-                f.finish(&[], None, None)?;
+                f.finish(&[], None, Some(&mut dep.extensions))?;
                 dep
             }
         };

@@ -8,7 +8,7 @@ use serde_yaml::Value;
 
 use super::fields::{Cx, Fields};
 use super::{build, command, deploy, environment, healthcheck, ports, references, volumes};
-use crate::loader::value::{child, kind, untag};
+use crate::loader::value::{child, index, key_string, kind, to_json, untag};
 use crate::{Error, Logging, Service, Ulimit};
 
 /// Service attributes of the spec that the model keeps as written in `Service.other`.
@@ -147,6 +147,18 @@ pub(crate) fn normalize(cx: &Cx, name: &str, value: &Value, path: &str) -> Resul
         s.devices = devices(cx, v, &f.path_of("devices"))?;
     }
     let mut other = BTreeMap::new();
+    if let Some(v) = f.raw("extra_hosts") {
+        let hosts = extra_hosts(cx, v, &f.path_of("extra_hosts"))?;
+        other.insert("extra_hosts".to_string(), hosts.into());
+    }
+    if let Some(v) = f.raw("blkio_config") {
+        no_extensions_in_blkio_config(cx, v, &f.path_of("blkio_config"))?;
+        other.insert("blkio_config".to_string(), to_json(v));
+    }
+    if let Some(v) = f.raw("sysctls") {
+        let sysctls = cx.string_map(v, &f.path_of("sysctls"))?;
+        other.insert("sysctls".to_string(), serde_json::json!(sysctls));
+    }
     let mut extensions = BTreeMap::new();
     f.finish(UNTYPED, Some(&mut other), Some(&mut extensions))?;
     s.extensions = extensions;
@@ -188,14 +200,89 @@ fn fold_scale(
     }
 }
 
+/// `blkio_config` is kept as written, but compose's schema allows no `x-` key in it or in its
+/// device entries: such a key is refused here as compose refuses it.
+fn no_extensions_in_blkio_config(cx: &Cx, value: &Value, path: &str) -> Result<(), Error> {
+    let Value::Mapping(map) = untag(value) else {
+        return Ok(());
+    };
+    let extension = |map: &serde_yaml::Mapping, at: &str| {
+        map.keys()
+            .filter_map(key_string)
+            .find(|key| key.starts_with("x-"))
+            .map(|key| {
+                cx.error(
+                    &child(at, &key),
+                    format!("additional property {key:?} is not allowed"),
+                )
+            })
+    };
+    if let Some(err) = extension(map, path) {
+        return Err(err);
+    }
+    for (key, entries) in map {
+        let (Some(key), Value::Sequence(entries)) = (key_string(key), untag(entries)) else {
+            continue;
+        };
+        let at = child(path, &key);
+        for (i, entry) in entries.iter().enumerate() {
+            if let Value::Mapping(entry) = untag(entry) {
+                if let Some(err) = extension(entry, &index(&at, i)) {
+                    return Err(err);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn logging(cx: &Cx, value: &Value, path: &str) -> Result<Logging, Error> {
     let mut f = Fields::new(cx, value, path)?;
-    let l = Logging {
+    let mut l = Logging {
         driver: f.string("driver")?,
         options: f.string_map("options")?,
+        ..Default::default()
     };
-    f.finish(&[], None, None)?;
+    f.finish(&[], None, Some(&mut l.extensions))?;
     Ok(l)
+}
+
+/// `extra_hosts` as compose-go prints it: one `host=ip` per address, from a mapping (`host: ip` or
+/// `host: [ip, ...]`) or a list of `host=ip` / `host:ip` (split at the first `:`, so `h:::1` is
+/// `h=::1`).
+pub(crate) fn extra_hosts(cx: &Cx, value: &Value, path: &str) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    match untag(value) {
+        Value::Mapping(map) => {
+            for (k, v) in map {
+                let host = cx.key(k, path)?;
+                let p = child(path, &host);
+                let addresses = match untag(v) {
+                    Value::Sequence(_) => cx.strings(v, &p)?,
+                    _ => vec![cx.string(v, &p)?],
+                };
+                out.extend(addresses.iter().map(|ip| format!("{host}={ip}")));
+            }
+        }
+        Value::Sequence(_) => {
+            for entry in cx.strings(value, path)? {
+                out.push(match (entry.contains('='), entry.split_once(':')) {
+                    (false, Some((host, ip))) => format!("{host}={ip}"),
+                    _ => entry,
+                });
+            }
+        }
+        other => {
+            return Err(cx.error(
+                path,
+                format!(
+                    "must be a mapping or a list of host=ip, not {}",
+                    kind(other)
+                ),
+            ))
+        }
+    }
+    Ok(out)
 }
 
 /// `nofile: 65535` (soft = hard) or `nofile: {soft: 1024, hard: 65535}`.
@@ -292,6 +379,33 @@ mod tests {
         let err = service("image: x\nulimits: {nofile: {soft: 5, hard: 2}}\n").unwrap_err();
         assert!(
             err.contains("services.web.ulimits.nofile: soft limit 5 is above the hard limit 2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn extra_hosts_and_sysctls_as_compose_prints_them() {
+        let s = service("image: x\nextra_hosts: {a: 1.2.3.4, b: [\"::1\", 5.6.7.8]}\nsysctls: [net.core.somaxconn=1024, k]\n").unwrap();
+        assert_eq!(
+            s.other["extra_hosts"],
+            serde_json::json!(["a=1.2.3.4", "b=::1", "b=5.6.7.8"])
+        );
+        assert_eq!(
+            s.other["sysctls"],
+            serde_json::json!({"k": "", "net.core.somaxconn": "1024"})
+        );
+        let s = service(
+            "image: x\nextra_hosts: [\"a:1.2.3.4\", \"b=::1\", \"c:::2\"]\nsysctls: {n: 1}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            s.other["extra_hosts"],
+            serde_json::json!(["a=1.2.3.4", "b=::1", "c=::2"])
+        );
+        assert_eq!(s.other["sysctls"], serde_json::json!({"n": "1"}));
+        let err = service("image: x\nextra_hosts: 1.2.3.4\n").unwrap_err();
+        assert!(
+            err.contains("services.web.extra_hosts: must be a mapping or a list"),
             "{err}"
         );
     }

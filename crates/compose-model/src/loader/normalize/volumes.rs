@@ -106,6 +106,12 @@ pub(crate) fn normalize(cx: &Cx, value: &Value, path: &str) -> Result<Vec<Servic
     Ok(out)
 }
 
+/// `01777` or `0o1777`: how a YAML octal integer is written.
+fn is_octal_literal(text: &str) -> bool {
+    let digits = text.strip_prefix("0o").or_else(|| text.strip_prefix('0'));
+    digits.is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_digit(8)))
+}
+
 fn long(cx: &Cx, value: &Value, path: &str) -> Result<ServiceVolume, Error> {
     let mut f = Fields::new(cx, value, path)?;
     let type_path = f.path_of("type");
@@ -140,11 +146,12 @@ fn long(cx: &Cx, value: &Value, path: &str) -> Result<ServiceVolume, Error> {
     let volume = match f.raw("volume") {
         Some(v) => {
             let mut vf = Fields::new(cx, v, &f.path_of("volume"))?;
-            let opts = VolumeOptions {
+            let mut opts = VolumeOptions {
                 nocopy: vf.flag("nocopy")?,
                 subpath: vf.string("subpath")?,
+                ..Default::default()
             };
-            vf.finish(&["labels"], None, None)?;
+            vf.finish(&["labels"], None, Some(&mut opts.extensions))?;
             Some(opts)
         }
         None => None,
@@ -152,11 +159,26 @@ fn long(cx: &Cx, value: &Value, path: &str) -> Result<ServiceVolume, Error> {
     let tmpfs = match f.raw("tmpfs") {
         Some(v) => {
             let mut tf = Fields::new(cx, v, &f.path_of("tmpfs"))?;
-            let opts = TmpfsOptions {
-                size: tf.size("size")?,
-                mode: tf.mode("mode")?,
+            let mode_path = tf.path_of("mode");
+            let mode = match tf.raw("mode") {
+                // compose-go decodes the mode into an integer field: it refuses a string such as
+                // "1777", even one from a variable. The YAML integers 01777 and 0o1777 reach us as
+                // strings (our parser leaves them untyped), so those two spellings stay accepted.
+                Some(v) if matches!(untag(v), Value::String(t) if !is_octal_literal(t)) => {
+                    return Err(cx.error(
+                        &mode_path,
+                        "must be a number, not a string (an octal mode is written 0o1777)",
+                    ))
+                }
+                Some(v) => Some(cx.convert(v, &mode_path, super::units::file_mode)?),
+                None => None,
             };
-            tf.finish(&[], None, None)?;
+            let mut opts = TmpfsOptions {
+                size: tf.size("size")?,
+                mode,
+                ..Default::default()
+            };
+            tf.finish(&[], None, Some(&mut opts.extensions))?;
             Some(opts)
         }
         None => None,
