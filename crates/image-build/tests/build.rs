@@ -174,7 +174,11 @@ async fn builds_run_at_the_same_time() {
     let port = free_port();
     let listener = context(&[(
         "Dockerfile",
-        &format!("FROM busybox:1.36\nRUN nc -l -p {port} > /heard && cat /heard\n"),
+        // Listens again after a connection without the greeting (another process probing a
+        // free port it also picked), so only the talker ends it.
+        &format!(
+            "FROM busybox:1.36\nRUN until nc -l -p {port} > /heard && grep -q hello-{port} /heard; do :; done && cat /heard\n"
+        ),
     )]);
     let talker = context(&[(
         "Dockerfile",
