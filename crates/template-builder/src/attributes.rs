@@ -67,7 +67,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("project.x-aws-loadbalancer_scheme", M, "`internal`: the load balancer gets `Scheme: internal` and sits in the private subnets (`PrivateSubnetIds`), reachable from inside the VPC only; `internet-facing` uses `PublicSubnetIds` (`up` stops when there is none). Unset: the `LoadBalancerScheme` parameter, which `up` sets to `internal` when the VPC (or `x-aws-subnets`) has no public subnet, else `internet-facing`"),
     a("project.x-aws-cloudformation", M, "merged into the generated template (maps merge, scalars and lists replace)"),
     a("project.x-aws-logs_retention", M, "log group `RetentionInDays`"),
-    a("project.x-aws-unknown", W, "unknown `x-aws-*` extension (check the spelling)"),
+    a("project.x-aws-unknown", W, "unknown `x-aws-*` extension at the top of the file or in a network, volume, secret or config (check the spelling and the place: Docker's `x-aws-securitygroup` on a network is not read), warned with its path"),
     // Services.
     a("service.image", M, "container `Image`; with `build:`, the Amazon ECR repository and tag the built image is pushed to (a path such as `shop/web:1.2`, or an ECR URI of the deploy account; another registry is an error)"),
     a("service.build", M, "`up` builds the image with your docker (`docker buildx build` when buildx is installed, else `docker build`) for the task's platform, pushes it to Amazon ECR (repository from `image:`, else `<project>/<service>`; created when missing) and deploys it by digest through the `<Service>Image` template parameter. Services with the same build share one build"),
@@ -239,7 +239,10 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.x-aws-spot", M, "`true`: Fargate Spot (`CapacityProviderStrategy` FARGATE_SPOT instead of `LaunchType`; the stack's cluster gets the FARGATE and FARGATE_SPOT capacity providers); with a GPU it is an error"),
     a("service.x-aws-exec", M, "`true`: ECS Exec (`docker ecs exec`): service `EnableExecuteCommand` + the four `ssmmessages` channel permissions on the task role (created if needed); an error with `read_only: true`"),
     a("service.x-aws-ephemeral_storage", M, "task `EphemeralStorage` in GiB (21-200; Fargate gives 20 without it): room for anonymous volumes and the container's writable layer; an error on a GPU (EC2) service"),
-    a("service.x-aws-unknown", W, "unknown `x-aws-*` extension (check the spelling)"),
+    a("service.deploy.x-aws-autoscaling", M, "as `x-aws-autoscaling` at the service (where Docker's ECS integration documented it); set in both places, it is refused"),
+    a("service.deploy.update_config.x-aws-min_percent", M, "as `x-aws-min_percent` at the service (where Docker's ECS integration read it; `deploy.x-aws-min_percent` too); set in two places, it is refused"),
+    a("service.deploy.update_config.x-aws-max_percent", M, "as `x-aws-max_percent` at the service (where Docker's ECS integration read it; `deploy.x-aws-max_percent` too); set in two places, it is refused"),
+    a("service.x-aws-unknown", W, "unknown `x-aws-*` extension at the service or anywhere below it (`deploy`, `deploy.update_config`, a port, a mount, a secret reference, a network attachment...; check the spelling and the place), warned with its path"),
     // Networks.
     a("network.external", M, "`external: true` with `name: sg-...` uses that security group"),
     a("network.name", M, "the security group id of an external network"),
@@ -460,6 +463,111 @@ fn present_in_service(service: &Service) -> Vec<(String, String)> {
             add("service.x-aws-unknown", key);
         }
     }
+    for shown in unknown_below_service(service) {
+        add("service.x-aws-unknown", &shown);
+    }
+    out
+}
+
+/// `x-aws-*` keys below a service (under `deploy`, a port, a mount, a secret reference...) that
+/// nothing reads, each as the path it was written at: Docker's tool read some of its extensions
+/// there, so a misplaced or unknown one must be said, never dropped in silence.
+fn unknown_below_service(service: &Service) -> Vec<String> {
+    use crate::extensions::{known_below_service, Place};
+    let mut out = Vec::new();
+    let mut check = |shown: String, keys: &mut dyn Iterator<Item = &String>, known: &[&str]| {
+        for key in keys {
+            if key.starts_with("x-aws-") && !known.contains(&key.as_str()) {
+                out.push(format!("{shown}{key}"));
+            }
+        }
+    };
+    if let Some(deploy) = &service.deploy {
+        check(
+            "deploy.".into(),
+            &mut deploy.extensions.keys(),
+            known_below_service(Place::Deploy),
+        );
+        if let Some(update) = &deploy.update_config {
+            check(
+                "deploy.update_config.".into(),
+                &mut update.extensions.keys(),
+                known_below_service(Place::UpdateConfig),
+            );
+        }
+        if let Some(rollback) = &deploy.rollback_config {
+            check(
+                "deploy.rollback_config.".into(),
+                &mut rollback.extensions.keys(),
+                &[],
+            );
+        }
+        check(
+            "deploy.resources.".into(),
+            &mut deploy.resources.extensions.keys(),
+            &[],
+        );
+        check(
+            "deploy.placement.".into(),
+            &mut deploy.placement.extensions.keys(),
+            &[],
+        );
+        if let Some(restart) = &deploy.restart_policy {
+            check(
+                "deploy.restart_policy.".into(),
+                &mut restart.extensions.keys(),
+                &[],
+            );
+        }
+    }
+    for (index, port) in service.ports.iter().enumerate() {
+        check(
+            format!("ports[{index}]."),
+            &mut port.extensions.keys(),
+            &["x-aws-protocol", "x-aws-certificate"],
+        );
+    }
+    for (index, mount) in service.volumes.iter().enumerate() {
+        let mut keys = mount
+            .extensions()
+            .map(|(key, _)| key)
+            .chain(mount.volume.iter().flat_map(|v| v.extensions.keys()))
+            .chain(mount.tmpfs.iter().flat_map(|t| t.extensions.keys()));
+        check(format!("volumes[{index}]."), &mut keys, &[]);
+    }
+    for (list, references) in [("secrets", &service.secrets), ("configs", &service.configs)] {
+        for (index, reference) in references.iter().enumerate() {
+            check(
+                format!("{list}[{index}]."),
+                &mut reference.extensions.keys(),
+                &[],
+            );
+        }
+    }
+    for (network, attachment) in &service.networks {
+        check(
+            format!("networks.{network}."),
+            &mut attachment.extensions.keys(),
+            &[],
+        );
+    }
+    for (dependency, condition) in &service.depends_on {
+        check(
+            format!("depends_on.{dependency}."),
+            &mut condition.extensions.keys(),
+            &[],
+        );
+    }
+    if let Some(healthcheck) = &service.healthcheck {
+        check(
+            "healthcheck.".into(),
+            &mut healthcheck.extensions.keys(),
+            &[],
+        );
+    }
+    if let Some(logging) = &service.logging {
+        check("logging.".into(), &mut logging.extensions.keys(), &[]);
+    }
     out
 }
 
@@ -481,6 +589,59 @@ pub fn check(project: &Project, warnings: &mut BTreeSet<Warning>) -> Vec<Error> 
                     warnings.insert(warning(&path, Some(name), &shown));
                 }
                 Support::Error => errors.push(error(&path, Some(name), &shown)),
+            }
+        }
+    }
+    // Top-level networks, volumes, secrets and configs: only a secret's x-aws-keys and
+    // x-aws-kms_key are read (Docker's `x-aws-securitygroup` on a network is not).
+    let top_level = [
+        (
+            "networks",
+            project
+                .networks
+                .iter()
+                .map(|(n, v)| (n, &v.extensions))
+                .collect::<Vec<_>>(),
+            &[][..],
+        ),
+        (
+            "volumes",
+            project
+                .volumes
+                .iter()
+                .map(|(n, v)| (n, &v.extensions))
+                .collect(),
+            &[][..],
+        ),
+        (
+            "secrets",
+            project
+                .secrets
+                .iter()
+                .map(|(n, v)| (n, &v.extensions))
+                .collect(),
+            &["x-aws-keys", "x-aws-kms_key"][..],
+        ),
+        (
+            "configs",
+            project
+                .configs
+                .iter()
+                .map(|(n, v)| (n, &v.extensions))
+                .collect(),
+            &[][..],
+        ),
+    ];
+    for (kind, elements, known) in top_level {
+        for (name, extensions) in elements {
+            for key in extensions.keys() {
+                if key.starts_with("x-aws-") && !known.contains(&key.as_str()) {
+                    warnings.insert(warning(
+                        "project.x-aws-unknown",
+                        None,
+                        &format!("{kind}.{name}.{key}"),
+                    ));
+                }
             }
         }
     }

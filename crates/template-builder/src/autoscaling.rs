@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::context::Ctx;
 use crate::template::{get_att, join, Resource};
-use crate::{cluster, Error};
+use crate::{cluster, extensions, Error};
 
 #[derive(Debug, Clone, PartialEq)]
 struct Scaling {
@@ -25,13 +25,16 @@ fn number(value: Option<&Value>) -> Option<f64> {
     })
 }
 
+const KEY: &str = "x-aws-autoscaling";
+
 fn parse(name: &str, service: &Service) -> Result<Option<Scaling>, Error> {
-    let Some(config) = service.extensions.get("x-aws-autoscaling") else {
+    let Some(found) = extensions::find(name, service, KEY, extensions::AUTOSCALING)? else {
         return Ok(None);
     };
+    let config = found.value;
     let invalid = |message: String| Error {
         service: Some(name.to_string()),
-        attribute: "x-aws-autoscaling".into(),
+        attribute: found.attribute(KEY),
         message,
     };
     let min = number(config.get("min")).unwrap_or(1.0);

@@ -6,7 +6,7 @@
 use compose_model::Service;
 use serde_json::Value;
 
-use crate::Error;
+use crate::{extensions, Error};
 
 /// (MinimumHealthyPercent, MaximumPercent): `x-aws-min_percent`/`x-aws-max_percent`, else from
 /// `update_config`: `order: stop-first` replaces `parallelism` (default 1) tasks at a time with no
@@ -84,22 +84,19 @@ fn writes_a_volume(service: &Service) -> bool {
 }
 
 fn percent_extension(name: &str, service: &Service, key: &str) -> Result<Option<u32>, Error> {
-    let value = service
-        .extensions
-        .get(key)
-        .or_else(|| service.deploy.as_ref().and_then(|d| d.extensions.get(key)));
-    match value {
-        None => Ok(None),
-        Some(value) => value
-            .as_u64()
-            .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
-            .map(|n| Some(n as u32))
-            .ok_or_else(|| Error {
-                service: Some(name.to_string()),
-                attribute: key.to_string(),
-                message: format!("expected a whole percentage, got {value}"),
-            }),
-    }
+    let Some(found) = extensions::find(name, service, key, extensions::PERCENTS)? else {
+        return Ok(None);
+    };
+    let value = found.value;
+    value
+        .as_u64()
+        .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+        .map(|n| Some(n as u32))
+        .ok_or_else(|| Error {
+            service: Some(name.to_string()),
+            attribute: found.attribute(key),
+            message: format!("expected a whole percentage, got {value}"),
+        })
 }
 
 #[cfg(test)]

@@ -535,23 +535,8 @@ fn position(names: &[&String], name: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::load_yaml as load;
     use serde_json::json;
-
-    /// A project from Compose YAML, loaded the way `docker ecs` loads it.
-    fn load(yaml: &str) -> Project {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let app = dir.path().join("app");
-        std::fs::create_dir(&app).expect("project directory");
-        std::fs::write(app.join("compose.yaml"), yaml).expect("compose.yaml");
-        let options = compose_model::LoadOptions {
-            interpolate: true,
-            working_dir: app,
-            ..Default::default()
-        };
-        compose_model::load(&options)
-            .expect("valid project")
-            .project
-    }
 
     const SMALL: &str = "services:\n  web:\n    image: nginx\n    ports: [\"80:8080\"]\n    volumes: [\"data:/data\"]\n    secrets: [token]\nvolumes:\n  data: {}\nsecrets:\n  token:\n    name: arn:aws:secretsmanager:us-east-1:1:secret:token\n    external: true\n";
 

@@ -34,6 +34,7 @@ mod cluster;
 mod context;
 mod deployment;
 mod exec;
+mod extensions;
 mod fargate;
 mod gpu;
 pub mod graph;
@@ -582,6 +583,7 @@ mod tests {
         web.logging = Some(Logging {
             driver: Some("awslogs".into()),
             options: [("awslogs-endpoint".to_string(), "x".to_string())].into(),
+            ..Default::default()
         });
         let mut p = project(vec![("agent", agent), ("net", net), ("web", web)]);
         p.working_dir = "/src/app".into();

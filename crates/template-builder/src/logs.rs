@@ -169,6 +169,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            ..Default::default()
         });
         project(vec![("api", api)])
     }

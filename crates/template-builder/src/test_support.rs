@@ -331,3 +331,20 @@ mod tests {
         }
     }
 }
+
+/// A project from Compose YAML, loaded the way `docker ecs` loads it (interpolated, in a project
+/// directory `app` of its own).
+pub fn load_yaml(yaml: &str) -> Project {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let app = dir.path().join("app");
+    std::fs::create_dir(&app).expect("project directory");
+    std::fs::write(app.join("compose.yaml"), yaml).expect("compose.yaml");
+    let options = compose_model::LoadOptions {
+        interpolate: true,
+        working_dir: app,
+        ..Default::default()
+    };
+    compose_model::load(&options)
+        .expect("valid project")
+        .project
+}
