@@ -68,6 +68,11 @@ fn parse(name: &str, service: &Service) -> Result<Option<Scaling>, Error> {
     }))
 }
 
+/// Whether `x-aws-autoscaling` is valid (or absent).
+pub fn check(name: &str, service: &Service) -> Result<(), Error> {
+    parse(name, service).map(|_| ())
+}
+
 /// The `min` of `x-aws-autoscaling`, when valid: the task count a new service gets.
 pub fn min_capacity(service: &Service) -> Option<u32> {
     parse("", service).ok().flatten().map(|s| s.min as u32)

@@ -468,6 +468,36 @@ mod tests {
     }
 
     #[test]
+    fn every_problem_of_one_service_is_reported_in_one_run() {
+        let mut web = web_redis();
+        let service = web.services.get_mut("web").unwrap();
+        for (key, value) in [
+            ("x-aws-spot", json!("maybe")),
+            ("x-aws-exec", json!("perhaps")),
+            ("x-aws-min_percent", json!("most")),
+            ("x-aws-autoscaling", json!({"max": 3})),
+        ] {
+            service.extensions.insert(key.into(), value);
+        }
+        let Errors(errors) = build_all(&web).unwrap_err();
+        let attributes: Vec<&str> = errors
+            .iter()
+            .filter(|e| e.service.as_deref() == Some("web"))
+            .map(|e| e.attribute.as_str())
+            .collect();
+        assert_eq!(
+            attributes,
+            [
+                "x-aws-spot",
+                "x-aws-exec",
+                "x-aws-min_percent",
+                "x-aws-autoscaling"
+            ],
+            "{errors:?}"
+        );
+    }
+
+    #[test]
     fn a_vpc_given_as_an_arn_is_its_id() {
         let mut p = web_redis();
         p.extensions.insert(

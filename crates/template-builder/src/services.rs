@@ -43,6 +43,24 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
     let Some(service) = project.services.get(name) else {
         return Ok(None);
     };
+    // The checks that need nothing but the service, all of them first: a service with several
+    // problems reports each in one run, not one per run.
+    let refusals: Vec<Error> = [
+        spot::requested(name, service).err(),
+        exec::requested(name, service).err(),
+        taskdef::pull_credentials(name, service).err(),
+        deployment::percents(name, service).err(),
+        autoscaling::check(name, service).err(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if let Some(first) = refusals.first().cloned() {
+        for refusal in refusals {
+            ctx.refuse(refusal);
+        }
+        return Err(first);
+    }
     let gpu = gpu::request(ctx, name, service)?;
     let spot = spot::requested(name, service)?;
     if spot && gpu.is_some() {
