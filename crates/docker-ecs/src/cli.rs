@@ -17,8 +17,9 @@ pub struct Cli {
     pub project: ProjectArgs,
     #[command(flatten)]
     pub aws: AwsArgs,
+    /// None: `docker ecs` alone prints the help and exits 0, as `docker compose` does.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// How to find and load the Compose project (same flags and variables as `docker compose`).
@@ -79,12 +80,20 @@ pub enum TableFormat {
     Json,
 }
 
+#[derive(Debug, Clone, Args, Default)]
+pub struct DiffArgs {
+    /// Exit with status 1 when `up` would change something (a resource or an image), 0 when not:
+    /// for CI
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create or update the application's CloudFormation stack and wait for it
     Up(UpArgs),
     /// Show what `up` would add, modify, replace or remove, without changing anything
-    Diff,
+    Diff(DiffArgs),
     /// Run a command in a running task of a service (ECS Exec; needs `x-aws-exec: true` and the
     /// AWS Session Manager plugin)
     Exec(ExecArgs),

@@ -199,7 +199,7 @@ mod tests {
         let args = run_args(&["docker-ecs", "ecs", "logs", "-f", "web"]);
         let cli = cli::Cli::try_parse_from(args).unwrap();
         match cli.command {
-            cli::Command::Logs(logs) => {
+            Some(cli::Command::Logs(logs)) => {
                 assert!(logs.follow);
                 assert_eq!(logs.services, ["web"]);
             }

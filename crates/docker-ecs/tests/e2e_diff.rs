@@ -54,9 +54,15 @@ fn diff_changes_nothing_and_force_new_deployment_rolls_out() {
         );
     }
     assert_eq!(moto.stack_status(PROJECT), None, "the dry run left a stack");
+    // For CI: --exit-code says whether up would change anything.
+    let run = moto.docker_ecs(&dir, &["diff", "--exit-code"]);
+    assert_eq!(run.code(), Some(1), "{}", run.describe());
+    assert!(run.stdout().contains("New stack preview would be created"));
 
     moto.docker_ecs(&dir, &["up"]).assert_success();
     let status = moto.stack_status(PROJECT);
+    moto.docker_ecs(&dir, &["diff", "--exit-code"])
+        .assert_success();
 
     // Deployed and unchanged.
     let run = moto.docker_ecs(&dir, &["up", "--dry-run"]);
@@ -73,8 +79,8 @@ fn diff_changes_nothing_and_force_new_deployment_rolls_out() {
         "services:\n  web:\n    ports: !override\n      - \"8080:80\"\n",
     )
     .expect("override");
-    let run = moto.docker_ecs(&dir, &["diff"]);
-    run.assert_success();
+    let run = moto.docker_ecs(&dir, &["diff", "--exit-code"]);
+    assert_eq!(run.code(), Some(1), "{}", run.describe());
     let out = run.stdout();
     assert!(
         out.contains("Existing stack preview would be updated"),

@@ -99,7 +99,8 @@ fn docker_ecs_version_prints_our_version() {
 #[test]
 fn docker_ecs_help_and_docker_help_ecs_show_our_commands() {
     let config = DockerConfig::with_plugin();
-    for args in [&["ecs", "--help"][..], &["help", "ecs"][..]] {
+    // `docker ecs` alone, like `docker compose` alone, prints the help and exits 0.
+    for args in [&["ecs", "--help"][..], &["help", "ecs"][..], &["ecs"][..]] {
         let run = config.docker(args);
         run.assert_success();
         let text = run.stdout();

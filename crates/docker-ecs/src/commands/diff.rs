@@ -6,12 +6,12 @@ use std::process::ExitCode;
 
 use ecs_deploy::images;
 
-use crate::cli::{AwsArgs, ProjectArgs};
+use crate::cli::{AwsArgs, DiffArgs, ProjectArgs};
 use crate::commands::{
     aws_options, build_project, locate_image_problems, poll_interval, write_stdout, INTERRUPTED,
 };
 
-pub fn run(project_args: &ProjectArgs, aws: &AwsArgs) -> anyhow::Result<ExitCode> {
+pub fn run(project_args: &ProjectArgs, aws: &AwsArgs, args: &DiffArgs) -> anyhow::Result<ExitCode> {
     let (project, built) = build_project(project_args)?;
     let images = images::ImagePlan::of(&built);
     let result = super::runtime()?
@@ -58,6 +58,10 @@ pub fn run(project_args: &ProjectArgs, aws: &AwsArgs) -> anyhow::Result<ExitCode
     };
     let status = match plan {
         ecs_deploy::dryrun::Plan::Interrupted { .. } => ExitCode::from(INTERRUPTED),
+        ecs_deploy::dryrun::Plan::Changes { .. } if args.exit_code => ExitCode::from(1),
+        ecs_deploy::dryrun::Plan::NoChanges if args.exit_code && !new_images.is_empty() => {
+            ExitCode::from(1)
+        }
         _ => ExitCode::SUCCESS,
     };
     let mut out = String::new();

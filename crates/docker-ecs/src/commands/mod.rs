@@ -26,20 +26,25 @@ use crate::cli::{AwsArgs, Cli, Command};
 pub use project::{build_project, load_project, locate_image_problems, project_name};
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let Some(command) = cli.command else {
+        use clap::CommandFactory;
+        crate::cli::Cli::command().print_help()?;
+        return Ok(ExitCode::SUCCESS);
+    };
     // The commands that handle Ctrl-C catch it from here on, before the project is even loaded: a
     // Ctrl-C while they start is theirs to report, not the default death by signal.
     if matches!(
-        cli.command,
-        Command::Up(_) | Command::Down(_) | Command::Build(_) | Command::Push(_) | Command::Diff
+        command,
+        Command::Up(_) | Command::Down(_) | Command::Build(_) | Command::Push(_) | Command::Diff(_)
     ) {
         catch_interrupts()?;
     }
-    match cli.command {
+    match command {
         Command::Convert(args) => convert::run(&cli.project, &args),
         Command::Config(args) => config::run(&cli.project, &args),
         Command::Version => version::run(),
         Command::Up(args) => up::run(&cli.project, &cli.aws, &args),
-        Command::Diff => diff::run(&cli.project, &cli.aws),
+        Command::Diff(args) => diff::run(&cli.project, &cli.aws, &args),
         Command::Exec(args) => exec::run(&cli.project, &cli.aws, &args),
         Command::Down(args) => down::run(&cli.project, &cli.aws, &args),
         Command::Build(args) => build::run_build(&cli.project, &args),

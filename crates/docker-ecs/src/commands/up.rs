@@ -14,7 +14,7 @@ use crate::commands::{
 
 pub fn run(project_args: &ProjectArgs, aws: &AwsArgs, args: &UpArgs) -> anyhow::Result<ExitCode> {
     if args.dry_run {
-        return super::diff::run(project_args, aws);
+        return super::diff::run(project_args, aws, &Default::default());
     }
     let (project, built) = build_project(project_args)?;
     let images = images::ImagePlan::of(&built);
