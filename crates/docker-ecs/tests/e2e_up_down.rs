@@ -504,8 +504,28 @@ fn up_and_down_detached_return_once_started() {
     run.assert_success();
     // moto executes a change set at once, so the stack is there when the command returns.
     assert!(moto.stack_status(PROJECT).is_some(), "{}", run.describe());
+    // moto finishes before a waiting `up` would poll, so only what `up` says tells a detached
+    // run from one that waited: the hint to follow the deployment elsewhere, and no live view.
+    let stderr = run.stderr();
+    let last = stderr.trim_end().lines().last().unwrap_or_default();
+    assert!(
+        last.ends_with(
+            "Change set executing; follow it with `docker ecs ls` (the stack's status) and \
+             `docker ecs ps` (the tasks), or in the CloudFormation console (stack web-redis)"
+        ),
+        "{}",
+        run.describe()
+    );
     let run = moto.docker_ecs(&project.dir, &["down", "-d"]);
     run.assert_success();
+    // A detached `down` says the deletion started and nothing after: no events, no "deleted".
+    let stderr = run.stderr();
+    let last = stderr.trim_end().lines().last().unwrap_or_default();
+    assert!(
+        last.ends_with("] Deleting stack web-redis"),
+        "{}",
+        run.describe()
+    );
     assert_eq!(moto.stack_status(PROJECT), None, "{}", run.describe());
 }
 
