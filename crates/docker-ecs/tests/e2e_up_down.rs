@@ -508,7 +508,12 @@ fn up_and_down_detached_return_once_started() {
     assert!(moto.stack_status(PROJECT).is_some(), "{}", run.describe());
     let services = moto.compose_services(PROJECT, &cluster_name(&moto));
     let names: BTreeSet<&str> = services.iter().map(|(name, _)| name.as_str()).collect();
-    assert_eq!(names, BTreeSet::from(["redis", "web"]), "{}", run.describe());
+    assert_eq!(
+        names,
+        BTreeSet::from(["redis", "web"]),
+        "{}",
+        run.describe()
+    );
     // moto finishes before a waiting `up` would poll, so only what `up` says tells a detached
     // run from one that waited: the hint to follow the deployment elsewhere, and no live view.
     let stderr = run.stderr();

@@ -37,7 +37,10 @@ fn launcher_deploys_the_resource_types_moto_lacks() {
         }
     }
     let models = tests.iter().filter(|(c, _)| *c == "LauncherModels").count();
-    assert!(models >= 6, "the launcher's model tests were not found: {tests:?}");
+    assert!(
+        models >= 6,
+        "the launcher's model tests were not found: {tests:?}"
+    );
     let stderr = run.stderr();
     assert!(
         stderr.contains(&format!("Ran {} tests", tests.len())),

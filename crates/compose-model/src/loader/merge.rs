@@ -302,7 +302,10 @@ mod tests {
         );
         let ports = v["services"]["dns"]["ports"].as_array().unwrap();
         let protocols: Vec<_> = ports.iter().map(|p| p["protocol"].clone()).collect();
-        assert_eq!(protocols, [serde_json::json!("tcp"), serde_json::json!("udp")]);
+        assert_eq!(
+            protocols,
+            [serde_json::json!("tcp"), serde_json::json!("udp")]
+        );
         // The same port and protocol again is the same entry: replaced, not duplicated.
         let v = merged(
             "services:\n  dns:\n    ports: [\"53:53/udp\"]\n",
