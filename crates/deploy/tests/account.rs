@@ -428,6 +428,58 @@ async fn several_retained_file_systems_for_a_volume_are_listed_not_chosen() {
     );
 }
 
+/// A secret's NoEcho parameter carries the secret itself: the content of its file, or the value
+/// of its environment variable, never the variable's name.
+#[tokio::test]
+async fn secret_parameters_carry_the_file_content_and_the_variable_value() {
+    let dir = tempdir();
+    let path = dir.join("db_password.txt");
+    std::fs::write(&path, "from-the-file").unwrap();
+    let variable = format!("ECS_DEPLOY_TEST_API_TOKEN_{}", std::process::id());
+    std::env::set_var(&variable, "from-the-environment");
+    let mut built = small_built();
+    built.parameters = vec![
+        input(
+            "DbPasswordSecretValue",
+            ParameterSource::SecretValue {
+                secret: "db_password".into(),
+                from: SecretValueSource::File(path),
+            },
+        ),
+        input(
+            "ApiTokenSecretValue",
+            ParameterSource::SecretValue {
+                secret: "api_token".into(),
+                from: SecretValueSource::Environment(variable.clone()),
+            },
+        ),
+    ];
+    let values = parameters::resolve(
+        &Mocks::default().clients(),
+        "app",
+        &built,
+        None,
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    std::env::remove_var(&variable);
+    std::fs::remove_dir_all(dir).unwrap();
+    assert_eq!(
+        values,
+        [
+            (
+                "DbPasswordSecretValue".to_string(),
+                "from-the-file".to_string()
+            ),
+            (
+                "ApiTokenSecretValue".to_string(),
+                "from-the-environment".to_string()
+            ),
+        ]
+    );
+}
+
 #[tokio::test]
 async fn secret_too_large_for_a_parameter_stops_up_before_any_change() {
     let dir = tempdir();

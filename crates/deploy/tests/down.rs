@@ -366,3 +366,36 @@ async fn busy_stack_is_not_deleted() {
     );
     assert_eq!(delete.num_calls(), 0);
 }
+
+/// `up`, `ps` and the dry run refuse a stack without our tags; `down` must too, before reading
+/// or deleting anything: a stack someone else made under the project's name is not ours to remove.
+#[tokio::test]
+async fn stack_not_deployed_by_this_tool_is_not_deleted() {
+    let (mut mocks, delete) = deletable_stack_mocks(&["DELETE_IN_PROGRESS", "DELETE_COMPLETE"]);
+    mocks.cf.insert(
+        0,
+        mock!(Cf::describe_stacks)
+            .match_requests(|r| r.stack_name() == Some("app"))
+            .then_output(|| {
+                let mut foreign = stack(STACK_ID, "CREATE_COMPLETE");
+                foreign.tags = None;
+                DescribeStacksOutput::builder().stacks(foreign).build()
+            }),
+    );
+    let mut progress = Recorder::default();
+    let err = down(
+        &mocks.clients(),
+        "app",
+        &options(),
+        &mut progress,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "stack app was not deployed by docker ecs (it has no com.docker.compose.project tag): \
+         not deleting it"
+    );
+    assert_eq!(delete.num_calls(), 0);
+}

@@ -402,15 +402,23 @@ async fn ps_and_logs_of_a_project_on_an_existing_cluster() {
         })
     };
     assert_eq!(next_followed(&mut received).await, "GET /health 200");
+    let late_ms = now_ms();
     put_events(
         &clients,
         &format!("{PROJECT}/web/{web_1}"),
-        &[(now_ms(), "GET /late 200")],
+        &[(late_ms, "GET /late 200")],
     )
     .await;
     assert_eq!(next_followed(&mut received).await, "GET /late 200");
-    // A few more polls: nothing is printed twice.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Nothing is printed twice: an event written once the last one was followed comes next, after
+    // at least one more poll, with no repeat before it (a repeat, being older, would come first).
+    put_events(
+        &clients,
+        &format!("{PROJECT}/web/{web_1}"),
+        &[(now_ms().max(late_ms + 1), "GET /later 200")],
+    )
+    .await;
+    assert_eq!(next_followed(&mut received).await, "GET /later 200");
     assert!(received.try_recv().is_err(), "an event was repeated");
     follower.abort();
 }

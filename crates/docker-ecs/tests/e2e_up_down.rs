@@ -4,7 +4,7 @@
 //! then `logs` on events the test inserts and `ps` on tasks kept RUNNING through moto's state manager.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::common::{copy_dir, examples_dir, log_tail, Moto, Run, Spawned};
 use serde_json::{json, Value};
@@ -472,6 +472,18 @@ fn ps_lists_running_tasks() {
     let out = run.stdout();
     let ids: Vec<&str> = out.lines().map(str::trim).collect();
     assert_eq!(ids, [web_task.as_str()], "{}", run.describe());
+    // The table too shows only the matching tasks: no "no task" row for redis, whose only task
+    // stopped, as there is without a filter.
+    let run = moto.docker_ecs(&project.dir, &["ps", "--status", "running"]);
+    run.assert_success();
+    let out = run.stdout();
+    let names: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let web_name = format!("web-{}", &web_task[..8]);
+    assert_eq!(names, [web_name.as_str()], "{}", run.describe());
 }
 
 /// One JSON document, or one JSON object per line (as `docker compose ps --format json` prints).
@@ -486,26 +498,44 @@ fn parse_json_output(text: &str) -> Result<Value, serde_json::Error> {
 }
 
 #[test]
-fn web_redis_project_has_the_services_these_tests_use() {
-    let project = Project::web_redis();
-    let compose = std::fs::read_to_string(project.dir.join("compose.yaml")).expect("compose.yaml");
-    assert!(
-        compose.contains("web:") && compose.contains("redis:"),
-        "{compose}"
-    );
-    assert!(Path::new(&project.dir).ends_with(PROJECT));
-}
-
-#[test]
 fn up_and_down_detached_return_once_started() {
     let moto = Moto::start();
     let project = Project::web_redis();
     let run = moto.docker_ecs(&project.dir, &["up", "--detach"]);
     run.assert_success();
-    // moto executes a change set at once, so the stack is there when the command returns.
+    // moto executes a change set at once, so the stack is there when the command returns, with
+    // one ECS service per service of the example (the services the other tests use).
     assert!(moto.stack_status(PROJECT).is_some(), "{}", run.describe());
+    let services = moto.compose_services(PROJECT, &cluster_name(&moto));
+    let names: BTreeSet<&str> = services.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        BTreeSet::from(["redis", "web"]),
+        "{}",
+        run.describe()
+    );
+    // moto finishes before a waiting `up` would poll, so only what `up` says tells a detached
+    // run from one that waited: the hint to follow the deployment elsewhere, and no live view.
+    let stderr = run.stderr();
+    let last = stderr.trim_end().lines().last().unwrap_or_default();
+    assert!(
+        last.ends_with(
+            "Change set executing; follow it with `docker ecs ls` (the stack's status) and \
+             `docker ecs ps` (the tasks), or in the CloudFormation console (stack web-redis)"
+        ),
+        "{}",
+        run.describe()
+    );
     let run = moto.docker_ecs(&project.dir, &["down", "-d"]);
     run.assert_success();
+    // A detached `down` says the deletion started and nothing after: no events, no "deleted".
+    let stderr = run.stderr();
+    let last = stderr.trim_end().lines().last().unwrap_or_default();
+    assert!(
+        last.ends_with("] Deleting stack web-redis"),
+        "{}",
+        run.describe()
+    );
     assert_eq!(moto.stack_status(PROJECT), None, "{}", run.describe());
 }
 

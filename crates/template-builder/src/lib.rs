@@ -417,6 +417,23 @@ mod tests {
         let mut a = service("a");
         a.hostname = Some("x".into());
         a.other.insert("dns".into(), json!("1.1.1.1"));
+        // Two devices that are not GPUs: each is warned about under the same attribute, so the
+        // same warning is made twice for service a and must be shown once.
+        let not_a_gpu = || compose_model::DeviceRequest {
+            capabilities: vec!["tpu".into()],
+            ..Default::default()
+        };
+        a.deploy = Some(compose_model::Deploy {
+            resources: compose_model::Resources {
+                limits: None,
+                reservations: Some(compose_model::ResourceSpec {
+                    devices: vec![not_a_gpu(), not_a_gpu()],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            ..Default::default()
+        });
         let mut b = service("b");
         b.hostname = Some("y".into());
         let built = build(&project(vec![("b", b), ("a", a)])).unwrap();
@@ -425,7 +442,15 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(shown, sorted);
-        assert_eq!(shown.len(), 3);
+        assert_eq!(
+            shown
+                .iter()
+                .filter(|w| w.contains("deploy.resources.reservations.devices"))
+                .count(),
+            1,
+            "{shown:#?}"
+        );
+        assert_eq!(shown.len(), 4, "{shown:#?}");
     }
 
     #[test]

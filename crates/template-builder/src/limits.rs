@@ -82,4 +82,40 @@ mod tests {
             .collect();
         assert!(check(&json!({ "Resources": ok }), 100).is_ok());
     }
+
+    fn entries(n: usize) -> serde_json::Map<String, Value> {
+        (0..n)
+            .map(|i| (format!("E{i}"), json!({"Value": "x"})))
+            .collect()
+    }
+
+    #[test]
+    fn over_200_outputs_is_refused_with_the_limit() {
+        assert!(check(&json!({ "Outputs": entries(200) }), 100).is_ok());
+        let err = check(&json!({ "Outputs": entries(201) }), 100).unwrap_err();
+        assert!(err.message.contains("201 outputs"), "{err}");
+        assert!(err.message.contains("limit of 200"), "{err}");
+    }
+
+    #[test]
+    fn over_200_parameters_is_refused_with_the_limit() {
+        assert!(check(&json!({ "Parameters": entries(200) }), 100).is_ok());
+        let err = check(&json!({ "Parameters": entries(201) }), 100).unwrap_err();
+        assert!(err.message.contains("201 parameters"), "{err}");
+        assert!(err.message.contains("limit of 200"), "{err}");
+    }
+
+    #[test]
+    fn a_template_over_the_body_size_limit_is_refused() {
+        let big = |bytes: usize| {
+            let mut t = json!({ "Description": "" });
+            let padding = bytes - serde_json::to_string(&t).unwrap().len();
+            t["Description"] = Value::String("x".repeat(padding));
+            assert_eq!(serde_json::to_string(&t).unwrap().len(), bytes);
+            t
+        };
+        assert!(check(&big(MAX_TEMPLATE_BYTES), 1).is_ok());
+        let err = check(&big(MAX_TEMPLATE_BYTES + 1), 1).unwrap_err();
+        assert!(err.message.contains("1000001 bytes"), "{err}");
+    }
 }

@@ -401,7 +401,26 @@ mod tests {
         }
         let err = build(&project(vec![("app", s)])).unwrap_err();
         assert_eq!(err.attribute, "ports");
-        assert!(err.message.contains("at most 5"), "{err}");
+        assert!(
+            err.message
+                .contains("at most 5 load balancer ports; this service publishes 6"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn exactly_five_published_ports_on_one_service_are_accepted() {
+        // ECS allows five target groups per service: the fifth port is the last one accepted.
+        let mut s = service("app");
+        for p in 8000..8005 {
+            s.ports.push(port(p, Some(p)));
+        }
+        let built = build(&project(vec![("app", s)]))
+            .unwrap_or_else(|e| panic!("five published ports must be accepted: {e}"));
+        let balancers = built.template["Resources"]["AppService"]["Properties"]["LoadBalancers"]
+            .as_array()
+            .expect("the service's load balancers");
+        assert_eq!(balancers.len(), 5);
     }
 
     #[test]

@@ -281,6 +281,42 @@ mod tests {
     }
 
     #[test]
+    fn entrypoint_is_replaced_not_appended() {
+        let v = merged(
+            "services:\n  web:\n    entrypoint: [/bin/sh, -c]\n    command: [run]\n",
+            "services:\n  web:\n    entrypoint: [/app/start]\n",
+        );
+        assert_eq!(
+            v["services"]["web"]["entrypoint"],
+            serde_json::json!(["/app/start"])
+        );
+        assert_eq!(v["services"]["web"]["command"], serde_json::json!(["run"]));
+    }
+
+    #[test]
+    fn ports_differing_only_by_protocol_are_both_kept() {
+        // DNS publishes 53 over both TCP and UDP: the override's 53/udp must not take 53/tcp's place.
+        let v = merged(
+            "services:\n  dns:\n    ports: [\"53:53/tcp\"]\n",
+            "services:\n  dns:\n    ports: [\"53:53/udp\"]\n",
+        );
+        let ports = v["services"]["dns"]["ports"].as_array().unwrap();
+        let protocols: Vec<_> = ports.iter().map(|p| p["protocol"].clone()).collect();
+        assert_eq!(
+            protocols,
+            [serde_json::json!("tcp"), serde_json::json!("udp")]
+        );
+        // The same port and protocol again is the same entry: replaced, not duplicated.
+        let v = merged(
+            "services:\n  dns:\n    ports: [\"53:53/udp\"]\n",
+            "services:\n  dns:\n    ports: [{target: 53, published: \"53\", protocol: udp, mode: host}]\n",
+        );
+        let ports = v["services"]["dns"]["ports"].as_array().unwrap();
+        assert_eq!(ports.len(), 1);
+        assert_eq!(ports[0]["mode"], "host");
+    }
+
+    #[test]
     fn reset_and_override_tags() {
         let v = merged(
             "services:\n  web:\n    ports: [\"80\"]\n    environment: {A: 1, B: 2}\n    labels: {x: y}\n",
