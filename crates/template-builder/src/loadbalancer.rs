@@ -117,8 +117,15 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
     // published port -> (service, protocol)
     let mut taken: BTreeMap<u16, (String, String)> = BTreeMap::new();
     let project = ctx.project;
+    let mut refused: Vec<Error> = Vec::new();
     for (name, service) in &project.services {
-        let health = targethealth::of_service(name, service)?;
+        let health = match targethealth::of_service(name, service) {
+            Ok(health) => health,
+            Err(error) => {
+                refused.push(error);
+                continue;
+            }
+        };
         if service.ports.is_empty() && service.extensions.contains_key(targethealth::ATTRIBUTE) {
             ctx.warn_value(
                 Some(name),
@@ -128,140 +135,157 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         }
         let first = raw.len();
         for (index, port) in service.ports.iter().enumerate() {
-            let attribute = format!("ports[{index}]");
-            if port.target == 0 {
-                return Err(Error {
-                    service: Some(name.clone()),
-                    attribute: format!("{attribute}.target"),
-                    message: "container port 0: name the port the container listens on (1-65535)"
-                        .into(),
-                });
-            }
-            // Published 0 asks Docker for any free host port; the load balancer listens on the
-            // container port, as for a port given without a published one.
-            let published = match port.published.as_deref() {
-                None | Some("" | "0") => port.target,
-                Some(text) if text.contains('-') => {
-                    return Err(attributes::error(
-                        "service.ports.range",
-                        Some(name),
-                        &attribute,
-                    ))
+            // Each port's problems are its own: every refused port is reported in one run.
+            let mut plan_port = || -> Result<(), Error> {
+                let attribute = format!("ports[{index}]");
+                if port.target == 0 {
+                    return Err(Error {
+                        service: Some(name.clone()),
+                        attribute: format!("{attribute}.target"),
+                        message:
+                            "container port 0: name the port the container listens on (1-65535)"
+                                .into(),
+                    });
                 }
-                Some(text) => text.parse().map_err(|_| Error {
-                    service: Some(name.clone()),
-                    attribute: attribute.clone(),
-                    message: format!("published port {text:?} is not a port number"),
-                })?,
-            };
-            let protocol = port.protocol.to_ascii_lowercase();
-            if let Some((other, other_protocol)) =
-                taken.insert(published, (name.clone(), protocol.clone()))
-            {
-                let mut error = attributes::error("service.ports.clash", Some(name), &attribute);
-                error.message = if &other == name && other_protocol != protocol {
-                    format!("port {published} is published for {other_protocol} and for {protocol}, but a load balancer port takes one protocol here: publish {published} for one of them and another port for the other")
-                } else if &other == name {
-                    format!("port {published} is published twice by this service; a load balancer listens once per port")
-                } else {
-                    format!(
-                        "port {published} is already published by service {other:?}; {}",
-                        error.message
-                    )
+                // Published 0 asks Docker for any free host port; the load balancer listens on the
+                // container port, as for a port given without a published one.
+                let published = match port.published.as_deref() {
+                    None | Some("" | "0") => port.target,
+                    Some(text) if text.contains('-') => {
+                        return Err(attributes::error(
+                            "service.ports.range",
+                            Some(name),
+                            &attribute,
+                        ))
+                    }
+                    Some(text) => text.parse().map_err(|_| Error {
+                        service: Some(name.clone()),
+                        attribute: attribute.clone(),
+                        message: format!("published port {text:?} is not a port number"),
+                    })?,
                 };
-                return Err(error);
-            }
-            let transport = port.protocol.to_ascii_lowercase();
-            if transport != "tcp" && transport != "udp" {
-                return Err(Error {
-                    service: Some(name.clone()),
-                    attribute: format!("{attribute}.protocol"),
-                    message: format!(
-                        "protocol {transport:?}: only tcp and udp can be load balanced"
-                    ),
-                });
-            }
-            let declared = port_extension(port, "x-aws-protocol")
-                .or(port.app_protocol.as_deref())
-                .map(str::to_ascii_lowercase);
-            let port_certificate_attribute = format!("{attribute}.{}", https::ATTRIBUTE);
-            let own_certificate = https::certificate(
-                Some(name),
-                &port_certificate_attribute,
-                port.extensions.get(https::ATTRIBUTE),
-            )?;
-            // A certificate makes a port HTTPS; so does publishing 443 when the project has one.
-            let https = declared.as_deref() == Some("https")
-                || (declared.is_none()
-                    && (own_certificate.is_some()
-                        || (published == 443 && default_certificate.is_some())));
-            if own_certificate.is_some() && !https {
-                return Err(Error {
-                    service: Some(name.clone()),
-                    attribute: port_certificate_attribute,
-                    message: format!(
-                        "a certificate needs an HTTPS port, but this port is declared {}; remove x-aws-certificate or declare https",
-                        declared.as_deref().unwrap_or_default()
-                    ),
-                });
-            }
-            if https && transport != "tcp" {
-                return Err(Error {
-                    service: Some(name.clone()),
-                    attribute: if own_certificate.is_some() {
-                        port_certificate_attribute
+                let protocol = port.protocol.to_ascii_lowercase();
+                if let Some((other, other_protocol)) =
+                    taken.insert(published, (name.clone(), protocol.clone()))
+                {
+                    let mut error =
+                        attributes::error("service.ports.clash", Some(name), &attribute);
+                    error.message = if &other == name && other_protocol != protocol {
+                        format!("port {published} is published for {other_protocol} and for {protocol}, but a load balancer port takes one protocol here: publish {published} for one of them and another port for the other")
+                    } else if &other == name {
+                        format!("port {published} is published twice by this service; a load balancer listens once per port")
                     } else {
-                        format!("{attribute}.protocol")
-                    },
-                    message: format!("HTTPS runs over tcp, not {transport}"),
-                });
-            }
-            let (certificate, certificate_attribute) = match own_certificate {
-                Some(arn) => (Some(arn), port_certificate_attribute),
-                None if https && default_certificate.is_some() => {
-                    (default_certificate.clone(), https::ATTRIBUTE.to_string())
+                        format!(
+                            "port {published} is already published by service {other:?}; {}",
+                            error.message
+                        )
+                    };
+                    return Err(error);
                 }
-                None => (None, port_certificate_attribute),
-            };
-            if https && certificate.is_none() {
-                return Err(Error {
-                    service: Some(name.clone()),
-                    attribute: certificate_attribute,
-                    message: "HTTPS needs a certificate: set x-aws-certificate to an ACM certificate ARN on the port (long syntax) or at the top level".into(),
-                });
-            }
-            let not_http_because = if transport != "tcp" {
-                Some(format!("is {transport}"))
-            } else if https || declared.as_deref() == Some("http") {
-                None
-            } else if let Some(declared) = declared.as_deref() {
-                Some(format!("is declared x-aws-protocol: {declared}"))
-            } else if matches!(published, 80 | 443) {
-                None
-            } else {
-                Some("has no x-aws-protocol: http (only ports published on 80 and 443 are HTTP without it)".into())
-            };
-            let docker_http = transport == "tcp"
-                && match port_extension(port, "x-aws-protocol") {
-                    Some(protocol) => matches!(protocol, "http" | "https"),
-                    None => matches!(port.target, 80 | 443),
+                let transport = port.protocol.to_ascii_lowercase();
+                if transport != "tcp" && transport != "udp" {
+                    return Err(Error {
+                        service: Some(name.clone()),
+                        attribute: format!("{attribute}.protocol"),
+                        message: format!(
+                            "protocol {transport:?}: only tcp and udp can be load balanced"
+                        ),
+                    });
+                }
+                let declared = port_extension(port, "x-aws-protocol")
+                    .or(port.app_protocol.as_deref())
+                    .map(str::to_ascii_lowercase);
+                let port_certificate_attribute = format!("{attribute}.{}", https::ATTRIBUTE);
+                let own_certificate = https::certificate(
+                    Some(name),
+                    &port_certificate_attribute,
+                    port.extensions.get(https::ATTRIBUTE),
+                )?;
+                // A certificate makes a port HTTPS; so does publishing 443 when the project has one.
+                let https = declared.as_deref() == Some("https")
+                    || (declared.is_none()
+                        && (own_certificate.is_some()
+                            || (published == 443 && default_certificate.is_some())));
+                if own_certificate.is_some() && !https {
+                    return Err(Error {
+                        service: Some(name.clone()),
+                        attribute: port_certificate_attribute,
+                        message: format!(
+                            "a certificate needs an HTTPS port, but this port is declared {}; remove x-aws-certificate or declare https",
+                            declared.as_deref().unwrap_or_default()
+                        ),
+                    });
+                }
+                if https && transport != "tcp" {
+                    return Err(Error {
+                        service: Some(name.clone()),
+                        attribute: if own_certificate.is_some() {
+                            port_certificate_attribute
+                        } else {
+                            format!("{attribute}.protocol")
+                        },
+                        message: format!("HTTPS runs over tcp, not {transport}"),
+                    });
+                }
+                let (certificate, certificate_attribute) = match own_certificate {
+                    Some(arn) => (Some(arn), port_certificate_attribute),
+                    None if https && default_certificate.is_some() => {
+                        (default_certificate.clone(), https::ATTRIBUTE.to_string())
+                    }
+                    None => (None, port_certificate_attribute),
                 };
-            raw.push(Raw {
-                service: name.clone(),
-                published,
-                target: port.target,
-                transport,
-                http: not_http_because.is_none(),
-                https,
-                certificate,
-                certificate_attribute,
-                not_http_because,
-                health: health.clone(),
-                attribute,
-                docker_http,
-            });
+                if https && certificate.is_none() {
+                    return Err(Error {
+                        service: Some(name.clone()),
+                        attribute: certificate_attribute,
+                        message: "HTTPS needs a certificate: set x-aws-certificate to an ACM certificate ARN on the port (long syntax) or at the top level".into(),
+                    });
+                }
+                let not_http_because = if transport != "tcp" {
+                    Some(format!("is {transport}"))
+                } else if https || declared.as_deref() == Some("http") {
+                    None
+                } else if let Some(declared) = declared.as_deref() {
+                    Some(format!("is declared x-aws-protocol: {declared}"))
+                } else if matches!(published, 80 | 443) {
+                    None
+                } else {
+                    Some("has no x-aws-protocol: http (only ports published on 80 and 443 are HTTP without it)".into())
+                };
+                let docker_http = transport == "tcp"
+                    && match port_extension(port, "x-aws-protocol") {
+                        Some(protocol) => matches!(protocol, "http" | "https"),
+                        None => matches!(port.target, 80 | 443),
+                    };
+                raw.push(Raw {
+                    service: name.clone(),
+                    published,
+                    target: port.target,
+                    transport,
+                    http: not_http_because.is_none(),
+                    https,
+                    certificate,
+                    certificate_attribute,
+                    not_http_because,
+                    health: health.clone(),
+                    attribute,
+                    docker_http,
+                });
+                Ok(())
+            };
+            if let Err(error) = plan_port() {
+                refused.push(error);
+            }
         }
-        services::check_target_groups(name, raw.len() - first)?;
+        if let Err(error) = services::check_target_groups(name, raw.len() - first) {
+            refused.push(error);
+        }
+    }
+    if let Some(first) = refused.first().cloned() {
+        for error in refused {
+            ctx.refuse(error);
+        }
+        return Err(first);
     }
     if raw.is_empty() {
         if default_certificate.is_some() {

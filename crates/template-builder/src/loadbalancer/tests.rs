@@ -87,6 +87,34 @@ fn existing_load_balancer_gets_listeners_and_a_type_precondition() {
 }
 
 #[test]
+fn every_refused_port_of_the_project_is_reported_in_one_run() {
+    let mut a = service("a");
+    a.ports.push(port(0, Some(80)));
+    a.ports.push(Port {
+        protocol: "sctp".into(),
+        ..port(90, Some(90))
+    });
+    let mut b = service("b");
+    b.ports.push(port(81, Some(8080)));
+    b.ports.push(Port {
+        published: Some("7000-7002".into()),
+        ..port(7000, None)
+    });
+    let crate::Errors(errors) = crate::build_all(&project(vec![("a", a), ("b", b)])).unwrap_err();
+    let found: Vec<(&str, &str)> = errors
+        .iter()
+        .map(|e| (e.service.as_deref().unwrap_or(""), e.attribute.as_str()))
+        .collect();
+    for wanted in [
+        ("a", "ports[0].target"),
+        ("a", "ports[1].protocol"),
+        ("b", "ports[1]"),
+    ] {
+        assert!(found.contains(&wanted), "{wanted:?} missing: {errors:?}");
+    }
+}
+
+#[test]
 fn an_existing_load_balancer_named_is_a_parameter_up_fills() {
     let mut p = web_redis();
     p.extensions
