@@ -229,7 +229,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.label_file", M, "read at load time into `labels`"),
     a("service.extends", M, "resolved at load time"),
     a("service.other", W, "not supported"),
-    a("service.x-aws-role", M, "inline policy of the task role"),
+    a("service.x-aws-role", M, "inline policy of the task role; a document IAM would refuse (no statement, a statement without Effect Allow/Deny, Action or Resource) is refused at convert, naming the statement"),
     a("service.x-aws-policies", M, "managed policies of the task role (`up` checks they exist)"),
     a("service.x-aws-autoscaling", M, "`{min, max, cpu | memory}`: scalable target + target tracking policy; the service then has no `DesiredCount` (it starts at `min`, and `up` never resets what autoscaling did), so `deploy.replicas`/`scale` other than `min` are ignored with a warning"),
     a("service.x-aws-pull_credentials", M, "container `RepositoryCredentials` (Secrets Manager ARN; the execution role may read it)"),
@@ -255,7 +255,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("volume.external", M, "`external: true` with `name: fs-...` uses that EFS file system. The stack cannot change a file system it does not own, so `up` checks before deploying that the tasks can reach it and names what is missing: a mount target in the deploy VPC in every availability zone of the task subnets, whose security groups admit NFS (TCP 2049) from the task subnets' ranges (e.g. the VPC's CIDR) or from a security group the services carry (an external network)"),
     a("volume.name", M, "the file system id of an external volume"),
     a("volume.driver", W, "volumes are EFS file systems"),
-    a("volume.driver_opts", M, "`uid`, `gid`, `root_directory`, `permissions` (access point); `performance_mode`, `throughput_mode`, `provisioned_throughput`, `lifecycle_policy`, `backup_policy`, `kms_key_id` (file system; `kms_key_id` is the KMS key, id, ARN or alias, it is encrypted with instead of AWS's key for EFS)"),
+    a("volume.driver_opts", M, "`uid`, `gid`, `root_directory`, `permissions` (access point); `performance_mode`, `throughput_mode`, `provisioned_throughput`, `lifecycle_policy`, `backup_policy`, `kms_key_id` (file system; `kms_key_id` is the KMS key, id, ARN or alias, it is encrypted with instead of AWS's key for EFS). Values EFS would refuse are refused at convert with the ones it takes: `performance_mode` generalPurpose|maxIO, `throughput_mode` bursting|provisioned|elastic (provisioned needs `provisioned_throughput`, a positive MiB/s; elastic needs generalPurpose), `lifecycle_policy` AFTER_1_DAY...AFTER_365_DAYS, `backup_policy` ENABLED|DISABLED; on an external volume the file system options are ignored with a warning"),
     a("volume.driver_opts.other", W, "not an EFS option"),
     a("volume.labels", W, "not supported"),
     // Secrets.

@@ -307,7 +307,7 @@ pub fn add_capacity(
         "Fn::Base64": {
             "Fn::Sub": [
                 format!(
-                    "#!/bin/bash\necho ECS_CLUSTER=${{ClusterName}} >> /etc/ecs/ecs.config\necho ECS_ENABLE_GPU_SUPPORT=true >> /etc/ecs/ecs.config\necho 'ECS_INSTANCE_ATTRIBUTES={}' >> /etc/ecs/ecs.config\n",
+                    "#!/bin/bash\necho ECS_CLUSTER=${{ClusterName}} >> /etc/ecs/ecs.config\necho ECS_ENABLE_GPU_SUPPORT=true >> /etc/ecs/ecs.config\necho ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config\necho 'ECS_INSTANCE_ATTRIBUTES={}' >> /etc/ecs/ecs.config\n",
                     instance_attributes(ctx.project_name(), name)
                 ),
                 { "ClusterName": cluster::name(ctx) }
@@ -326,7 +326,9 @@ pub fn add_capacity(
                 "Groups": [r#ref(INSTANCE_SECURITY_GROUP)],
                 "DeleteOnTermination": true
             }],
-            "MetadataOptions": { "HttpTokens": "required", "HttpPutResponseHopLimit": 2 },
+            // Tasks must not take the instance role: the agent blocks IMDS for awsvpc tasks, and a hop
+            // limit of 1 keeps any container off it (the agent runs on the host network).
+            "MetadataOptions": { "HttpTokens": "required", "HttpPutResponseHopLimit": 1 },
             "UserData": user_data,
             "TagSpecifications": [{ "ResourceType": "instance", "Tags": ctx.service_tags(name) }]
         }),
@@ -487,6 +489,15 @@ mod tests {
             .as_str()
             .unwrap();
         assert!(user_data.contains(r#"ECS_INSTANCE_ATTRIBUTES={"com.docker.compose.project":"demo","com.docker.compose.service":"model"}"#), "{user_data}");
+        // A compromised model container cannot read the instance's credentials.
+        assert!(
+            user_data.contains("echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config"),
+            "{user_data}"
+        );
+        assert_eq!(
+            r["ModelLaunchTemplate"]["Properties"]["LaunchTemplateData"]["MetadataOptions"],
+            json!({"HttpTokens": "required", "HttpPutResponseHopLimit": 1})
+        );
         let asg = &r["ModelAutoScalingGroup"]["Properties"];
         assert_eq!(asg["MinSize"], asg["MaxSize"]);
         assert_eq!(asg["DesiredCapacity"], asg["MaxSize"]);

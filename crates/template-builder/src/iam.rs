@@ -22,6 +22,64 @@ fn assume_role_policy(principal: &str) -> Value {
     })
 }
 
+/// An `x-aws-role` document IAM would refuse at deploy time, refused now: a document with
+/// statements, each with an Effect of Allow or Deny, an Action (or NotAction) and a Resource (or
+/// NotResource), as an identity policy needs.
+fn check_policy_document(name: &str, document: &Value) -> Result<(), Error> {
+    let refuse = |attribute: String, message: String| Error {
+        service: Some(name.to_string()),
+        attribute,
+        message,
+    };
+    let Some(document) = document.as_object() else {
+        return Err(refuse(
+            "x-aws-role".into(),
+            "expected an IAM policy document ({Version, Statement: [...]})".into(),
+        ));
+    };
+    let statements = match document.get("Statement") {
+        Some(Value::Array(statements)) if !statements.is_empty() => statements.clone(),
+        Some(statement @ Value::Object(_)) => vec![statement.clone()],
+        _ => {
+            return Err(refuse(
+                "x-aws-role.Statement".into(),
+                "expected a statement or a list of statements: a policy without one grants nothing and IAM refuses it".into(),
+            ))
+        }
+    };
+    for (index, statement) in statements.iter().enumerate() {
+        let at = |key: &str| format!("x-aws-role.Statement[{index}]{key}");
+        let Some(statement) = statement.as_object() else {
+            return Err(refuse(
+                at(""),
+                "expected a mapping {Effect, Action, Resource}".into(),
+            ));
+        };
+        match statement.get("Effect").and_then(Value::as_str) {
+            Some("Allow" | "Deny") => {}
+            _ => {
+                return Err(refuse(
+                    at(".Effect"),
+                    "expected Effect: Allow or Effect: Deny".into(),
+                ))
+            }
+        }
+        if !statement.contains_key("Action") && !statement.contains_key("NotAction") {
+            return Err(refuse(
+                at(""),
+                "has no Action: name what it allows, e.g. Action: [\"s3:GetObject\"]".into(),
+            ));
+        }
+        if !statement.contains_key("Resource") && !statement.contains_key("NotResource") {
+            return Err(refuse(
+                at(""),
+                "has no Resource: name what it applies to (an ARN, or \"*\")".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn execution_role_id(ctx: &Ctx, service: &str) -> String {
     format!("{}TaskExecutionRole", ctx.names.service(service))
 }
@@ -111,13 +169,7 @@ pub fn add_task_role(
     let managed = managed_policies(name, service)?;
     let inline = service.extensions.get("x-aws-role").cloned();
     if let Some(document) = &inline {
-        if !document.is_object() {
-            return Err(Error {
-                service: Some(name.to_string()),
-                attribute: "x-aws-role".into(),
-                message: "expected an IAM policy document ({Version, Statement: [...]})".into(),
-            });
-        }
+        check_policy_document(name, document)?;
     }
     if managed.is_empty() && inline.is_none() && statements.is_empty() && !exec {
         return Ok(None);
@@ -182,4 +234,46 @@ fn managed_policies(name: &str, service: &Service) -> Result<Vec<String>, Error>
         }
     }
     Ok(arns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_role_document_iam_would_refuse_is_refused_with_its_statement() {
+        let ok = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "*"},
+            {"Effect": "Deny", "NotAction": "s3:*", "NotResource": "arn:aws:s3:::b"}]});
+        check_policy_document("web", &ok).unwrap();
+        let single = json!({"Statement": {"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}});
+        check_policy_document("web", &single).unwrap();
+        for (document, attribute, says) in [
+            (json!(["s3:GetObject"]), "x-aws-role", "policy document"),
+            (
+                json!({"Version": "2012-10-17"}),
+                "x-aws-role.Statement",
+                "statement",
+            ),
+            (
+                json!({"Statement": [{"Effect": "Allow", "Resource": "*"}]}),
+                "x-aws-role.Statement[0]",
+                "has no Action",
+            ),
+            (
+                json!({"Statement": [{"Effect": "Allow", "Action": "s3:*"}]}),
+                "x-aws-role.Statement[0]",
+                "has no Resource",
+            ),
+            (
+                json!({"Statement": [{"Effect": "allow", "Action": "s3:*", "Resource": "*"}]}),
+                "x-aws-role.Statement[0].Effect",
+                "Allow or Effect: Deny",
+            ),
+        ] {
+            let err = check_policy_document("web", &document).unwrap_err();
+            assert_eq!(err.attribute, attribute, "{document}");
+            assert!(err.message.contains(says), "{err}");
+        }
+    }
 }

@@ -31,6 +31,73 @@ const FILE_SYSTEM_OPTIONS: &[&str] = &[
     "kms_key_id",
 ];
 
+/// The file system options EFS would refuse at deploy time, each refused now with the values it
+/// takes: CloudFormation checks them only when it creates the file system, half-way through `up`.
+fn file_system_option_problems(name: &str, opts: &BTreeMap<String, String>) -> Vec<Error> {
+    const CHOICES: &[(&str, &[&str])] = &[
+        ("performance_mode", &["generalPurpose", "maxIO"]),
+        ("throughput_mode", &["bursting", "provisioned", "elastic"]),
+        (
+            "lifecycle_policy",
+            &[
+                "AFTER_1_DAY",
+                "AFTER_7_DAYS",
+                "AFTER_14_DAYS",
+                "AFTER_30_DAYS",
+                "AFTER_60_DAYS",
+                "AFTER_90_DAYS",
+                "AFTER_180_DAYS",
+                "AFTER_270_DAYS",
+                "AFTER_365_DAYS",
+            ],
+        ),
+        ("backup_policy", &["ENABLED", "DISABLED"]),
+    ];
+    let at = |key: &str| format!("volumes.{name}.driver_opts.{key}");
+    let mut problems = Vec::new();
+    for (key, choices) in CHOICES {
+        if let Some(value) = opts.get(*key) {
+            if !choices.contains(&value.as_str()) {
+                problems.push(err(
+                    at(key),
+                    format!("{value:?}: expected one of {}", choices.join(", ")),
+                ));
+            }
+        }
+    }
+    let throughput_mode = opts.get("throughput_mode").map(String::as_str);
+    match opts.get("provisioned_throughput") {
+        Some(mibps) => match mibps.parse::<f64>() {
+            Ok(n) if n > 0.0 && n.is_finite() => {
+                if throughput_mode != Some("provisioned") {
+                    problems.push(err(
+                        at("provisioned_throughput"),
+                        "needs throughput_mode: provisioned",
+                    ));
+                }
+            }
+            _ => problems.push(err(
+                at("provisioned_throughput"),
+                format!("{mibps:?} is not a positive number of MiB/s"),
+            )),
+        },
+        None if throughput_mode == Some("provisioned") => problems.push(err(
+            at("throughput_mode"),
+            "provisioned needs provisioned_throughput (MiB/s)",
+        )),
+        None => {}
+    }
+    if throughput_mode == Some("elastic")
+        && opts.get("performance_mode").map(String::as_str) == Some("maxIO")
+    {
+        problems.push(err(
+            at("throughput_mode"),
+            "elastic throughput needs performance_mode: generalPurpose, not maxIO",
+        ));
+    }
+    problems
+}
+
 fn ids(ctx: &Ctx, volume: &str) -> (String, String, String, String, String) {
     let base = ctx.names.volume(volume);
     (
@@ -105,7 +172,23 @@ pub fn add(ctx: &mut Ctx) -> Result<(), Error> {
                 );
             }
         }
+        let problems = file_system_option_problems(&name, &volume.driver_opts);
+        if let Some(first) = problems.first().cloned() {
+            for problem in problems {
+                ctx.refuse(problem);
+            }
+            return Err(first);
+        }
         if volume.external {
+            for key in volume.driver_opts.keys() {
+                if FILE_SYSTEM_OPTIONS.contains(&key.as_str()) {
+                    ctx.warn_value(
+                        None,
+                        &format!("volumes.{name}.driver_opts.{key}"),
+                        "ignored: an external file system keeps its own settings".into(),
+                    );
+                }
+            }
             let id = volume.name.clone().unwrap_or_else(|| name.clone());
             if !id.starts_with("fs-") {
                 return Err(err(
@@ -408,6 +491,81 @@ mod tests {
 
     use crate::test_support::{kinds, main_container, project, service, wordpress};
     use crate::{build, ParameterInput, ParameterSource, Precondition};
+
+    #[test]
+    fn file_system_options_efs_would_refuse_are_refused_before_deploying() {
+        let opts = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let problems = super::file_system_option_problems(
+            "data",
+            &opts(&[
+                ("performance_mode", "fast"),
+                ("throughput_mode", "turbo"),
+                ("lifecycle_policy", "AFTER_3_DAYS"),
+                ("backup_policy", "MAYBE"),
+                ("provisioned_throughput", "-5"),
+            ]),
+        );
+        let attributes: Vec<&str> = problems.iter().map(|e| e.attribute.as_str()).collect();
+        assert_eq!(
+            attributes,
+            [
+                "volumes.data.driver_opts.performance_mode",
+                "volumes.data.driver_opts.throughput_mode",
+                "volumes.data.driver_opts.lifecycle_policy",
+                "volumes.data.driver_opts.backup_policy",
+                "volumes.data.driver_opts.provisioned_throughput",
+            ]
+        );
+        assert!(
+            problems[2].message.contains("AFTER_7_DAYS"),
+            "{}",
+            problems[2]
+        );
+        // Valid, and consistent with each other.
+        assert!(super::file_system_option_problems(
+            "data",
+            &opts(&[
+                ("performance_mode", "generalPurpose"),
+                ("throughput_mode", "provisioned"),
+                ("provisioned_throughput", "128"),
+                ("lifecycle_policy", "AFTER_30_DAYS"),
+                ("backup_policy", "ENABLED"),
+            ]),
+        )
+        .is_empty());
+        for (pairs, attribute) in [
+            (
+                &[("provisioned_throughput", "64")][..],
+                "provisioned_throughput",
+            ),
+            (&[("throughput_mode", "provisioned")][..], "throughput_mode"),
+            (
+                &[
+                    ("throughput_mode", "elastic"),
+                    ("performance_mode", "maxIO"),
+                ][..],
+                "throughput_mode",
+            ),
+        ] {
+            let problems = super::file_system_option_problems("data", &opts(pairs));
+            assert_eq!(problems.len(), 1, "{pairs:?}: {problems:?}");
+            assert_eq!(
+                problems[0].attribute,
+                format!("volumes.data.driver_opts.{attribute}")
+            );
+        }
+        // Through the build: refused, and every problem reported.
+        let mut p = wordpress();
+        p.volumes.get_mut("db_data").unwrap().driver_opts =
+            opts(&[("performance_mode", "fast"), ("backup_policy", "MAYBE")]);
+        let crate::Errors(errors) = crate::build_all(&p).unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+    }
 
     #[test]
     fn bind_mounts_from_outside_the_project_are_an_error() {
