@@ -604,6 +604,44 @@ async fn matching_load_balancer_passes() {
 }
 
 #[tokio::test]
+async fn the_vpc_range_is_read_from_the_vpc() {
+    let mut ec2 = network_mocks();
+    ec2.push(
+        mock!(Ec2::describe_vpcs)
+            .match_requests(|r| r.vpc_ids() == ["vpc-default"])
+            .then_output(|| {
+                DescribeVpcsOutput::builder()
+                    .vpcs(
+                        Vpc::builder()
+                            .vpc_id("vpc-default")
+                            .cidr_block("172.31.0.0/16")
+                            .build(),
+                    )
+                    .build()
+            }),
+    );
+    let mocks = Mocks {
+        ec2,
+        ..Default::default()
+    };
+    let mut built = small_built();
+    built.parameters = vec![
+        input("VpcId", ParameterSource::VpcId),
+        input("VpcCidr", ParameterSource::VpcCidr),
+    ];
+    let values = parameters::resolve(&mocks.clients(), "app", &built, None, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        values,
+        [
+            ("VpcId".to_string(), "vpc-default".to_string()),
+            ("VpcCidr".to_string(), "172.31.0.0/16".to_string())
+        ]
+    );
+}
+
+#[tokio::test]
 async fn a_load_balancer_named_in_the_compose_file_is_deployed_by_its_arn() {
     const ARN: &str = "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/shared-lb/1";
     let mocks = Mocks {

@@ -94,6 +94,8 @@ pub struct ParameterInput {
 pub enum ParameterSource {
     /// `AWS::EC2::VPC::Id`: the default VPC, or `x-aws-vpc`.
     VpcId,
+    /// The IPv4 range (CIDR) of that VPC.
+    VpcCidr,
     /// `List<AWS::EC2::Subnet::Id>` of the VPC's public subnets (load balancer, tasks with public IPs).
     PublicSubnetIds,
     /// `List<AWS::EC2::Subnet::Id>` of the VPC's private subnets (falls back to the public ones).

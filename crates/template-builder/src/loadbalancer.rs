@@ -29,11 +29,6 @@ use crate::{attributes, Error, LoadBalancerType, Precondition};
 /// makes every deployment five minutes longer than it needs to be).
 const DEREGISTRATION_DELAY_SECONDS: &str = "30";
 
-/// Tasks behind an existing load balancer accept their target ports from private addresses only:
-/// the load balancer's own security groups are not known offline, and it reaches targets from
-/// inside the VPC.
-const PRIVATE_RANGES: &[&str] = &["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortPlan {
     pub service: String,
@@ -781,13 +776,11 @@ fn add_task_ingress(
             .prop("FromPort", port.target)
             .prop("ToPort", port.target);
         if existing_lb {
-            for (index, cidr) in PRIVATE_RANGES.iter().enumerate() {
-                let rule = base.clone().prop("CidrIp", *cidr).prop(
-                    "Description",
-                    format!("load balancer to {} {}", protocol, port.target),
-                );
-                ctx.template.add(format!("{id}{index}"), rule);
-            }
+            let rule = base.prop("CidrIp", parameters::vpc_cidr(ctx)).prop(
+                "Description",
+                format!("load balancer (in the VPC) to {} {}", protocol, port.target),
+            );
+            ctx.template.add(id, rule);
         } else {
             let rule = base
                 .prop("SourceSecurityGroupId", r#ref(LOAD_BALANCER_SECURITY_GROUP))

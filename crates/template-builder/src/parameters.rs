@@ -17,6 +17,10 @@ pub const PRIVATE_SUBNETS: &str = "PrivateSubnetIds";
 pub const ASSIGN_PUBLIC_IP: &str = "AssignPublicIp";
 pub const GPU_AMI: &str = "GpuAmiId";
 pub const LOAD_BALANCER_SCHEME: &str = "LoadBalancerScheme";
+/// The VPC's IPv4 range: tasks behind an existing load balancer accept its traffic from there
+/// (the load balancer reaches targets from inside the VPC; its security groups, if it has any, are
+/// not known offline).
+pub const VPC_CIDR: &str = "VpcCidr";
 /// `x-aws-loadbalancer` given by name.
 pub const EXISTING_LOAD_BALANCER: &str = "ExistingLoadBalancerArn";
 /// Condition: the load balancer is internal (in the private subnets).
@@ -175,6 +179,20 @@ pub fn secret_value(ctx: &mut Ctx, name: &str, secret: &str, from: SecretValueSo
             secret: secret.to_string(),
             from,
         }),
+    )
+}
+
+/// The VPC's IPv4 range, which `up` reads from the VPC.
+pub fn vpc_cidr(ctx: &mut Ctx) -> Value {
+    require(
+        ctx,
+        VPC_CIDR,
+        json!({
+            "Type": "String",
+            "AllowedPattern": "^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$",
+            "Description": "IPv4 range of the VPC (filled by docker ecs up): tasks accept the existing load balancer's traffic from there"
+        }),
+        Some(ParameterSource::VpcCidr),
     )
 }
 

@@ -67,6 +67,7 @@ pub async fn resolve(
         matches!(
             p.source,
             ParameterSource::VpcId
+                | ParameterSource::VpcCidr
                 | ParameterSource::PublicSubnetIds
                 | ParameterSource::PrivateSubnetIds
                 | ParameterSource::AssignPublicIp
@@ -129,6 +130,7 @@ pub async fn resolve(
     for input in &built.parameters {
         let value = match (&input.source, &network) {
             (ParameterSource::VpcId, Some(network)) => network.vpc_id.clone(),
+            (ParameterSource::VpcCidr, Some(network)) => vpc_cidr(clients, &network.vpc_id).await?,
             (ParameterSource::PublicSubnetIds, Some(network)) => {
                 // An internal load balancer does not use this list, but CloudFormation wants a
                 // value: the private subnets (the template's condition picks those anyway).
@@ -153,6 +155,7 @@ pub async fn resolve(
             }
             (
                 ParameterSource::VpcId
+                | ParameterSource::VpcCidr
                 | ParameterSource::PublicSubnetIds
                 | ParameterSource::PrivateSubnetIds
                 | ParameterSource::AssignPublicIp
@@ -202,6 +205,22 @@ fn unreachable_network() -> Result<String, Error> {
     Err(Error::Precondition(
         "internal error: network parameters were not looked up".into(),
     ))
+}
+
+/// The VPC's primary IPv4 range.
+async fn vpc_cidr(clients: &Clients, vpc_id: &str) -> Result<String, Error> {
+    let out = clients
+        .ec2
+        .describe_vpcs()
+        .vpc_ids(vpc_id)
+        .send()
+        .await
+        .with_context(|| format!("reading the address range of VPC {vpc_id}"))?;
+    out.vpcs()
+        .first()
+        .and_then(|vpc| vpc.cidr_block())
+        .map(str::to_string)
+        .ok_or_else(|| Error::Precondition(format!("VPC {vpc_id} has no IPv4 range")))
 }
 
 /// The ARN of the load balancer `x-aws-loadbalancer` names by name.

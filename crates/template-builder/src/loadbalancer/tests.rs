@@ -84,6 +84,15 @@ fn existing_load_balancer_gets_listeners_and_a_type_precondition() {
         expected: LoadBalancerType::Application,
     }));
     assert!(!to_json(&built.template).contains("0.0.0.0/0"));
+    // The tasks take the load balancer's traffic from the VPC's own range only, which up reads.
+    let ingress = &built.template["Resources"]["WebTCP80Ingress"]["Properties"];
+    assert_eq!(ingress["CidrIp"], json!({"Ref": "VpcCidr"}));
+    assert_eq!(ingress["FromPort"], 80);
+    assert!(!to_json(&built.template).contains("10.0.0.0/8"));
+    assert!(built.parameters.contains(&ParameterInput {
+        name: "VpcCidr".into(),
+        source: ParameterSource::VpcCidr,
+    }));
 }
 
 #[test]
