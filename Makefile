@@ -51,7 +51,8 @@ fmt:
 	cargo fmt --all
 
 bench:
-	cargo bench -p template-builder
+	cargo build --release -p docker-ecs
+	CONVERT_BENCH_BINARY=$(CURDIR)/target/release/docker-ecs cargo bench -p template-builder
 
 ## What build: adds to `up`, in the local sandbox (see e2e/bench_build.sh).
 bench-build: venv

@@ -13,6 +13,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc: `convert` of a large project spends a quarter of its time allocating and freeing
+/// small values (YAML and JSON trees), which it does in a fraction of the system allocator's time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const PLUGIN_NAME: &str = "ecs";
 const METADATA: &str = include_str!("../../../docker-cli-plugin-metadata.json");
 

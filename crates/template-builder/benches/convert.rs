@@ -3,6 +3,8 @@
 //! 100-service project, too big for one CloudFormation stack, times how fast `build` refuses it.
 //!
 //! `cargo bench -p template-builder` (or `make bench`); `CONVERT_BENCH_ITERATIONS` changes the count.
+//! With `CONVERT_BENCH_BINARY=path/to/docker-ecs` (as `make bench` sets it, to the release build),
+//! it also times that binary's whole `convert` process on the same project.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -181,6 +183,35 @@ fn main() {
         ms(fastest),
         output.len(),
     );
+
+    // The whole process, as a user runs it: start, load, build, YAML to stdout, exit.
+    if let Some(binary) = std::env::var_os("CONVERT_BENCH_BINARY") {
+        let dir = fits.options.working_dir.clone();
+        let run = || {
+            let out = std::process::Command::new(&binary)
+                .arg("convert")
+                .current_dir(&dir)
+                .stderr(std::process::Stdio::null())
+                .output();
+            match out {
+                Ok(out) if out.status.success() => out.stdout.len(),
+                Ok(out) => fail(&format!(
+                    "{} convert failed: {}",
+                    binary.to_string_lossy(),
+                    out.status
+                )),
+                Err(e) => fail(&format!("cannot run {}: {e}", binary.to_string_lossy())),
+            }
+        };
+        run();
+        let (mean, fastest) = time(iterations, run);
+        println!(
+            "docker-ecs convert, the same project, whole process ({}): mean {:.2} ms, min {:.2} ms",
+            binary.to_string_lossy(),
+            ms(mean),
+            ms(fastest),
+        );
+    }
 
     let over = Bench::new(OVER_THE_LIMIT).unwrap_or_else(|e| fail(&e));
     match over.convert() {

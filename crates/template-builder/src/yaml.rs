@@ -80,9 +80,27 @@ fn double_quoted(out: &mut String, s: &str) {
 
 fn scalar(out: &mut String, value: &Value) {
     match value {
-        Value::String(s) if is_plain_safe(s) => out.push_str(s),
-        Value::String(s) => double_quoted(out, s),
+        Value::String(s) => string(out, s),
         other => out.push_str(&other.to_string()),
+    }
+}
+
+fn string(out: &mut String, s: &str) {
+    if is_plain_safe(s) {
+        out.push_str(s);
+    } else {
+        double_quoted(out, s);
+    }
+}
+
+/// `n` spaces, without a string of its own for each line.
+fn indent_by(out: &mut String, n: usize) {
+    const SPACES: &str = "                                                                ";
+    let mut left = n;
+    while left > 0 {
+        let step = left.min(SPACES.len());
+        out.push_str(&SPACES[..step]);
+        left -= step;
     }
 }
 
@@ -99,9 +117,9 @@ fn write_value(out: &mut String, value: &Value, indent: usize) {
         Value::Object(map) if !map.is_empty() => {
             for (i, (key, item)) in map.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(&" ".repeat(indent));
+                    indent_by(out, indent);
                 }
-                scalar(out, &Value::String(key.clone()));
+                string(out, key);
                 out.push(':');
                 write_child(out, item, indent);
             }
@@ -109,7 +127,7 @@ fn write_value(out: &mut String, value: &Value, indent: usize) {
         Value::Array(list) if !list.is_empty() => {
             for (i, item) in list.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(&" ".repeat(indent));
+                    indent_by(out, indent);
                 }
                 out.push_str("- ");
                 if is_collection(item) {
@@ -129,12 +147,12 @@ fn write_child(out: &mut String, item: &Value, indent: usize) {
     match item {
         Value::Object(map) if !map.is_empty() => {
             out.push('\n');
-            out.push_str(&" ".repeat(indent + 2));
+            indent_by(out, indent + 2);
             write_value(out, item, indent + 2);
         }
         Value::Array(list) if !list.is_empty() => {
             out.push('\n');
-            out.push_str(&" ".repeat(indent));
+            indent_by(out, indent);
             write_value(out, item, indent);
         }
         _ => {
@@ -179,7 +197,7 @@ fn block_literal(out: &mut String, s: &str, indent: usize) -> bool {
     out.push_str(if s.ends_with('\n') { "|\n" } else { "|-\n" });
     for line in lines {
         if !line.is_empty() {
-            out.push_str(&" ".repeat(indent));
+            indent_by(out, indent);
             out.push_str(line);
         }
         out.push('\n');
@@ -188,7 +206,7 @@ fn block_literal(out: &mut String, s: &str, indent: usize) -> bool {
 }
 
 pub fn to_yaml(value: &Value) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(64 * 1024);
     if is_collection(value) {
         write_value(&mut out, value, 0);
     } else {

@@ -100,8 +100,10 @@ impl<'o> Loader<'o> {
 pub(crate) fn parse(file: &Path, text: &str) -> Result<Value, Error> {
     // Bombs and absurd nesting are refused before serde_yaml expands anything.
     limits::check_flow_depth(file, text)?;
-    if let Checked::Unparsed = limits::check(file, text)? {
-        limits::count(file, text)?;
+    if limits::needs_check(text) {
+        if let Checked::Unparsed = limits::check(file, text)? {
+            limits::count(file, text)?;
+        }
     }
     let mut doc: Value = serde_yaml::from_str(text).map_err(|e| {
         Error::invalid(

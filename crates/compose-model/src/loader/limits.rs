@@ -280,6 +280,15 @@ pub(crate) enum Checked {
     Unparsed,
 }
 
+/// Whether `text` needs [`check`]'s walk: without a `*` there is no alias to expand, and under two
+/// bytes per value the text cannot hold [`MAX_NODES`] of them. Such a file (almost every real one)
+/// is within the limits without a second parse, which costs a tenth of a large project's
+/// `convert`; serde_yaml itself stops past [`MAX_DEPTH`] levels of block nesting, and
+/// [`check_flow_depth`] bounds the flow nesting it would take quadratic time on.
+pub(crate) fn needs_check(text: &str) -> bool {
+    text.contains('*') || (text.len() as u64) >= 2 * MAX_NODES
+}
+
 /// Walk `text`'s events and refuse it at the first node past a limit.
 pub(crate) fn check(file: &Path, text: &str) -> Result<Checked, Error> {
     let mut parser = Parser::new_from_str(text);
