@@ -167,6 +167,8 @@ async fn deletes_the_stack_and_says_efs_data_is_retained() {
     assert!(progress.events.contains(&ProgressEvent::Resource {
         logical_id: "DataFileSystem".into(),
         description: "data EFS file system".into(),
+        resource_type: "AWS::EFS::FileSystem".into(),
+        group: None,
         status: "DELETE_SKIPPED".into(),
         reason: None,
     }));

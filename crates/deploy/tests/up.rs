@@ -122,10 +122,27 @@ fn create_events() -> (Vec<StackEvent>, Vec<StackEvent>) {
 }
 
 fn rollout_mocks() -> Vec<Rule> {
+    rollout_mocks_stopping(|| {
+        aws_sdk_ecs::types::Task::builder()
+            .task_arn("arn:aws:ecs:us-east-1:1:task/app-cluster/abc123")
+            .started_by("ecs-svc/1")
+            .stopped_reason("Essential container in task exited")
+            .containers(
+                aws_sdk_ecs::types::Container::builder()
+                    .name("web")
+                    .exit_code(137)
+                    .build(),
+            )
+            .build()
+    })
+}
+
+/// The web service of a create rolls out with one failed task: `stopped`.
+fn rollout_mocks_stopping(stopped: fn() -> aws_sdk_ecs::types::Task) -> Vec<Rule> {
     use aws_sdk_ecs::operation::describe_services::DescribeServicesOutput;
     use aws_sdk_ecs::operation::describe_tasks::DescribeTasksOutput;
     use aws_sdk_ecs::operation::list_tasks::ListTasksOutput;
-    use aws_sdk_ecs::types::{Container, Deployment, DesiredStatus, Service, Task};
+    use aws_sdk_ecs::types::{Deployment, DesiredStatus, Service};
     use aws_sdk_ecs::Client as Ecs;
     vec![
         mock!(Ecs::describe_services)
@@ -158,18 +175,8 @@ fn rollout_mocks() -> Vec<Rule> {
                     .task_arns("arn:aws:ecs:us-east-1:1:task/app-cluster/abc123")
                     .build()
             }),
-        mock!(Ecs::describe_tasks).then_output(|| {
-            DescribeTasksOutput::builder()
-                .tasks(
-                    Task::builder()
-                        .task_arn("arn:aws:ecs:us-east-1:1:task/app-cluster/abc123")
-                        .started_by("ecs-svc/1")
-                        .stopped_reason("Essential container in task exited")
-                        .containers(Container::builder().name("web").exit_code(137).build())
-                        .build(),
-                )
-                .build()
-        }),
+        mock!(Ecs::describe_tasks)
+            .then_output(move || DescribeTasksOutput::builder().tasks(stopped()).build()),
     ]
 }
 
@@ -372,6 +379,146 @@ async fn nothing_to_update_still_shows_the_app_urls() {
             status: "UPDATE_COMPLETE".into(),
             urls: vec!["http://app-lb-1.us-east-1.elb.amazonaws.com".into()],
         })
+    );
+}
+
+/// A service whose tasks keep exiting: what the first stopped task logged is read while it
+/// fails (the rollback of a first create deletes the log group) and is in the error.
+#[tokio::test]
+async fn a_failed_rollout_shows_the_stopped_tasks_last_log_lines() {
+    use aws_sdk_cloudwatchlogs::operation::get_log_events::GetLogEventsOutput;
+    use aws_sdk_cloudwatchlogs::types::OutputLogEvent;
+    use aws_sdk_ecs::operation::describe_task_definition::DescribeTaskDefinitionOutput;
+    use aws_sdk_ecs::types::{
+        Container, ContainerDefinition, LogConfiguration, LogDriver, Task, TaskDefinition,
+    };
+    use aws_sdk_ecs::Client as Ecs;
+    const DEFINITION: &str = "arn:aws:ecs:us-east-1:1:task-definition/app-web:1";
+    let breaker = "Resource handler returned message: \"Error occurred during operation \
+                   'ECS Deployment Circuit Breaker was triggered'.\"";
+    let creating = vec![
+        stack_event("f1", "CREATE_IN_PROGRESS", Some("User Initiated"), 10),
+        with_physical_id(
+            event(
+                "f2",
+                "WebService",
+                "AWS::ECS::Service",
+                "CREATE_IN_PROGRESS",
+                None,
+                11,
+            ),
+            SERVICE_ARN,
+        ),
+    ];
+    let mut all = creating.clone();
+    all.extend([
+        with_physical_id(
+            event(
+                "f3",
+                "WebService",
+                "AWS::ECS::Service",
+                "CREATE_FAILED",
+                Some(breaker),
+                12,
+            ),
+            SERVICE_ARN,
+        ),
+        stack_event("f4", "ROLLBACK_IN_PROGRESS", None, 13),
+        event(
+            "f5",
+            "WebService",
+            "AWS::ECS::Service",
+            "DELETE_COMPLETE",
+            None,
+            14,
+        ),
+        stack_event("f6", "ROLLBACK_COMPLETE", None, 15),
+    ]);
+    let mut ecs = rollout_mocks_stopping(|| {
+        Task::builder()
+            .task_arn("arn:aws:ecs:us-east-1:1:task/app-cluster/abc123")
+            .task_definition_arn(DEFINITION)
+            .started_by("ecs-svc/1")
+            .stopped_reason("Essential container in task exited")
+            .containers(Container::builder().name("web").exit_code(1).build())
+            .build()
+    });
+    ecs.push(
+        mock!(Ecs::describe_task_definition)
+            .match_requests(|r| r.task_definition() == Some(DEFINITION))
+            .then_output(|| {
+                let logging = LogConfiguration::builder()
+                    .log_driver(LogDriver::Awslogs)
+                    .options("awslogs-group", "/docker-compose/app")
+                    .options("awslogs-stream-prefix", "app")
+                    .build()
+                    .unwrap();
+                DescribeTaskDefinitionOutput::builder()
+                    .task_definition(
+                        TaskDefinition::builder()
+                            .container_definitions(
+                                ContainerDefinition::builder()
+                                    .name("web")
+                                    .log_configuration(logging)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build()
+            }),
+    );
+    let log_events = mock!(aws_sdk_cloudwatchlogs::Client::get_log_events)
+        .match_requests(|r| {
+            r.log_group_name() == Some("/docker-compose/app")
+                && r.log_stream_name() == Some("app/web/abc123")
+                && r.start_from_head() == Some(false)
+        })
+        .then_output(|| {
+            GetLogEventsOutput::builder()
+                .events(
+                    OutputLogEvent::builder()
+                        .message("listening on :8080\n")
+                        .build(),
+                )
+                .events(
+                    OutputLogEvent::builder()
+                        .message("panic: DATABASE_URL is not set")
+                        .build(),
+                )
+                .build()
+        });
+    let mocks = Mocks {
+        cf: Deployment::create()
+            .polled(&["CREATE_IN_PROGRESS", "ROLLBACK_COMPLETE"])
+            .events(vec![creating, all])
+            .rules(),
+        ecs,
+        logs: vec![log_events.clone()],
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let message = up_app(&mocks, &small_built(), &mut progress)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        log_events.num_calls(),
+        1,
+        "read once, for the first stopped task"
+    );
+    assert!(progress.events.contains(&ProgressEvent::TaskLogs {
+        service: "web service".into(),
+        task: "abc123".into(),
+        lines: vec![
+            "listening on :8080".into(),
+            "panic: DATABASE_URL is not set".into()
+        ],
+    }));
+    assert!(
+        message.contains(
+            "last log lines of task abc123 (web):\n  listening on :8080\n  panic: DATABASE_URL is not set\nmore: docker ecs logs web"
+        ),
+        "{message}"
     );
 }
 

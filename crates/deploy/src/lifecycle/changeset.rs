@@ -29,6 +29,8 @@ pub struct ChangeSetRequest {
 pub struct ChangeSet {
     pub id: String,
     pub stack_id: String,
+    /// How many resources it changes, once CloudFormation has computed it (all on one page).
+    pub changes: Option<usize>,
 }
 
 /// What came of asking for a change set.
@@ -75,6 +77,7 @@ pub async fn create(cf: &Client, request: &ChangeSetRequest) -> Result<Prepared,
         Ok(out) => Ok(Prepared::Ready(ChangeSet {
             id: out.id().unwrap_or(&name).to_string(),
             stack_id: out.stack_id().unwrap_or(&request.stack_name).to_string(),
+            changes: None,
         })),
         Err(err)
             if err.code() == Some("ValidationError")
@@ -138,7 +141,13 @@ pub async fn wait_until_ready(
         let status = out.status().map(|s| s.as_str()).unwrap_or_default();
         let reason = out.status_reason().unwrap_or_default();
         match status {
-            "CREATE_COMPLETE" => return Ok(Prepared::Ready(change_set.clone())),
+            "CREATE_COMPLETE" => {
+                let changes = out.next_token().is_none().then(|| out.changes().len());
+                return Ok(Prepared::Ready(ChangeSet {
+                    changes,
+                    ..change_set.clone()
+                }));
+            }
             "FAILED" if means_no_changes(reason) => {
                 // Best effort: an empty change set left behind does no harm.
                 let _ = discard(cf, change_set).await;

@@ -108,6 +108,10 @@ pub async fn down(
         stack::delete(cf, &existing.id, "down").await?;
     }
     progress.report(ProgressEvent::Info(format!("Deleting stack {project}")));
+    progress.report(ProgressEvent::Operation {
+        verb: "Deleting".into(),
+        total: (!names.is_empty()).then(|| names.len()),
+    });
     if options.detach {
         report_retained(&file_systems, progress);
         return Ok(DownOutcome::Detached);

@@ -17,6 +17,7 @@ mod changeset;
 mod cleanup;
 mod contention;
 mod events;
+mod live_view;
 mod mount_targets;
 mod registry;
 mod resource_names;

@@ -4,19 +4,30 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::style::ProgressTracker;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+
+use crate::lifecycle::live_view::LiveView;
 
 /// Something worth showing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProgressEvent {
     /// A sentence about what is happening ("Creating stack app", "Nothing to update").
     Info(String),
+    /// What the operation does and how many resources it changes, when known (the live view's
+    /// header: `[+] Updating app 3/12`).
+    Operation { verb: String, total: Option<usize> },
     /// A resource (or the stack itself) changed status.
     Resource {
         logical_id: String,
         description: String,
+        /// `AWS::ECS::Service`...; `AWS::CloudFormation::Stack` for the stack itself.
+        resource_type: String,
+        /// The Compose service the resource belongs to.
+        group: Option<String>,
         status: String,
         reason: Option<String>,
     },
@@ -33,6 +44,12 @@ pub enum ProgressEvent {
         service: String,
         task: String,
         reason: String,
+    },
+    /// The last lines a stopped task logged (read before a rollback can delete its log group).
+    TaskLogs {
+        service: String,
+        task: String,
+        lines: Vec<String>,
     },
     /// The first real cause of a failed operation, in full.
     Failure { resource: String, reason: String },
@@ -87,11 +104,6 @@ impl ImageState {
             }
             ImageState::Failed => "Build failed".into(),
         }
-    }
-
-    /// Nothing more will happen to the image in this step.
-    fn is_done(&self) -> bool {
-        !matches!(self, ImageState::Building | ImageState::Pushing { .. })
     }
 }
 
@@ -151,15 +163,15 @@ pub fn human_status(status: &str) -> &str {
     }
 }
 
-fn is_terminal_status(status: &str) -> bool {
+pub(crate) fn is_terminal_status(status: &str) -> bool {
     !status.ends_with("_IN_PROGRESS")
 }
 
-fn is_failed_status(status: &str) -> bool {
+pub(crate) fn is_failed_status(status: &str) -> bool {
     status.ends_with("_FAILED") || status.contains("ROLLBACK")
 }
 
-fn rollout_text(desired: i32, running: i32, pending: i32, failed: i32) -> String {
+pub(crate) fn rollout_text(desired: i32, running: i32, pending: i32, failed: i32) -> String {
     let mut text = format!("{running}/{desired} tasks running");
     if pending > 0 {
         text.push_str(&format!(", {pending} pending"));
@@ -207,11 +219,14 @@ impl Progress for PlainProgress {
     fn report(&mut self, event: ProgressEvent) {
         match event {
             ProgressEvent::Info(text) => self.line(&text),
+            // The resources' own lines say as much.
+            ProgressEvent::Operation { .. } => {}
             ProgressEvent::Resource {
                 logical_id,
                 description,
                 status,
                 reason,
+                ..
             } => {
                 let failure = reason.filter(|_| is_failed_status(&status));
                 let now = Instant::now();
@@ -246,6 +261,16 @@ impl Progress for PlainProgress {
                 task,
                 reason,
             } => self.line(&format!("{service}: task {task} stopped: {reason}")),
+            ProgressEvent::TaskLogs {
+                service,
+                task,
+                lines,
+            } => {
+                self.line(&format!("{service}: last log lines of task {task}:"));
+                for line in lines {
+                    self.line(&format!("  {line}"));
+                }
+            }
             ProgressEvent::Failure { resource, reason } => {
                 self.line(&format!("FAILED {resource}: {reason}"))
             }
@@ -262,52 +287,97 @@ impl Progress for PlainProgress {
     }
 }
 
-/// One live line per resource (description, status, elapsed), one per rolling-out service.
+/// The terminal's size: (columns, rows).
+pub type TerminalSize = Arc<dyn Fn() -> (usize, usize) + Send + Sync>;
+/// What time it is (tests pass a clock they move).
+pub type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
+
+/// The live view (see live_view.rs) drawn by indicatif as one multi-line bar that renders the
+/// view afresh at each draw, so elapsed times and spinners move between events. Sentences are
+/// printed above it and stay; the last screen is printed below when the operation ends.
 pub struct TerminalProgress {
-    multi: MultiProgress,
-    lines: HashMap<String, ProgressBar>,
-    running: ProgressStyle,
-    done: ProgressStyle,
-    /// Live drawing has stopped: later lines go straight to stderr.
+    view: Arc<Mutex<LiveView>>,
+    bar: ProgressBar,
+    size: TerminalSize,
+    clock: Clock,
+    /// Where text goes once live drawing has stopped.
+    out: Box<dyn Write + Send>,
     finished: bool,
 }
 
+/// Renders the frame whenever indicatif draws.
+#[derive(Clone)]
+struct Frame {
+    view: Arc<Mutex<LiveView>>,
+    size: TerminalSize,
+    clock: Clock,
+}
+
+impl ProgressTracker for Frame {
+    fn clone_box(&self) -> Box<dyn ProgressTracker> {
+        Box::new(self.clone())
+    }
+    fn tick(&mut self, _: &ProgressState, _: Instant) {}
+    fn reset(&mut self, _: &ProgressState, _: Instant) {}
+    fn write(&self, _: &ProgressState, w: &mut dyn std::fmt::Write) {
+        let (width, height) = (self.size)();
+        let Ok(view) = self.view.lock() else { return };
+        let _ = w.write_str(&view.frame(width, height, (self.clock)()).join("\n"));
+    }
+}
+
 impl TerminalProgress {
+    /// On stderr, redrawn ten times a second.
     pub fn new() -> Self {
-        Self::drawing_to(ProgressDrawTarget::stderr())
+        let size: TerminalSize = Arc::new(|| {
+            let (rows, columns) = console::Term::stderr().size();
+            (usize::from(columns), usize::from(rows))
+        });
+        let progress = Self::drawing_to(
+            ProgressDrawTarget::stderr(),
+            size,
+            Arc::new(Instant::now),
+            Box::new(std::io::stderr()),
+        );
+        progress.bar.enable_steady_tick(Duration::from_millis(100));
+        progress
     }
 
-    /// Draw somewhere else than stderr (tests draw nowhere).
-    pub fn drawing_to(target: ProgressDrawTarget) -> Self {
-        let running =
-            ProgressStyle::with_template("{spinner:.cyan} {prefix:<40} {wide_msg} {elapsed:>5}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner());
-        let done = ProgressStyle::with_template("{prefix:<42} {wide_msg} {elapsed:>5}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    /// Draw on `target` (a terminal of `size`), with the time from `clock`; text printed after the
+    /// end goes to `out`. Drawn at each event only: tests read the screen between events.
+    pub fn drawing_to(
+        target: ProgressDrawTarget,
+        size: TerminalSize,
+        clock: Clock,
+        out: Box<dyn Write + Send>,
+    ) -> Self {
+        let view = Arc::new(Mutex::new(LiveView::new()));
+        let frame = Frame {
+            view: view.clone(),
+            size: size.clone(),
+            clock: clock.clone(),
+        };
+        let style = ProgressStyle::with_template("{frame}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner())
+            .with_key("frame", frame);
+        let bar = ProgressBar::with_draw_target(None, target);
+        bar.set_style(style);
         TerminalProgress {
-            multi: MultiProgress::with_draw_target(target),
-            lines: HashMap::new(),
-            running,
-            done,
+            view,
+            bar,
+            size,
+            clock,
+            out,
             finished: false,
         }
     }
 
-    fn line(&mut self, key: &str, label: &str) -> ProgressBar {
-        if let Some(bar) = self.lines.get(key) {
-            return bar.clone();
-        }
-        let bar = self.multi.add(ProgressBar::new_spinner());
-        bar.set_style(self.running.clone());
-        bar.set_prefix(label.to_string());
-        bar.enable_steady_tick(Duration::from_millis(120));
-        self.lines.insert(key.to_string(), bar.clone());
-        bar
-    }
-
-    fn println(&self, text: &str) {
-        if self.finished || self.multi.println(text).is_err() {
-            eprintln!("{text}");
+    fn println(&mut self, text: &str) {
+        if self.finished {
+            let _ = writeln!(self.out, "{text}");
+            let _ = self.out.flush();
+        } else {
+            self.bar.println(text);
         }
     }
 }
@@ -320,109 +390,41 @@ impl Default for TerminalProgress {
 
 impl Progress for TerminalProgress {
     fn report(&mut self, event: ProgressEvent) {
-        match event {
-            ProgressEvent::Info(text) => self.println(&text),
-            ProgressEvent::Resource {
-                logical_id,
-                description,
-                status,
-                ..
-            } => {
-                let bar = self.line(&logical_id, &description);
-                if is_terminal_status(&status) {
-                    let mark = if is_failed_status(&status) {
-                        "✘"
-                    } else {
-                        "✔"
-                    };
-                    bar.set_style(self.done.clone());
-                    bar.set_message(human_status(&status).to_string());
-                    bar.set_prefix(format!("{mark} {description}"));
-                    bar.finish();
-                } else {
-                    if bar.is_finished() {
-                        // A resource can change again (update, then rollback): bring its line back to life.
-                        bar.reset();
-                        bar.set_style(self.running.clone());
-                        bar.set_prefix(description.clone());
-                        bar.enable_steady_tick(Duration::from_millis(120));
-                    }
-                    bar.set_message(human_status(&status).to_string());
-                }
+        let now = (self.clock)();
+        let printed = match self.view.lock() {
+            Ok(mut view) => view.apply(&event, now),
+            Err(_) => Vec::new(),
+        };
+        for line in printed {
+            self.println(&line);
+        }
+        if let ProgressEvent::Finished {
+            stack,
+            status,
+            urls,
+        } = &event
+        {
+            if self.finished {
+                return;
             }
-            ProgressEvent::Rollout {
-                service,
-                desired,
-                running,
-                pending,
-                failed,
-            } => {
-                let key = format!("rollout:{service}");
-                let label = format!("{service} tasks");
-                let bar = self.line(&key, &label);
-                let settled = running >= desired && pending == 0;
-                if bar.is_finished() && !settled {
-                    // Tasks stopped after the service had settled: follow it again.
-                    bar.reset();
-                    bar.set_style(self.running.clone());
-                    bar.set_prefix(label.clone());
-                    bar.enable_steady_tick(Duration::from_millis(120));
-                }
-                bar.set_message(rollout_text(desired, running, pending, failed));
-                if settled && !bar.is_finished() {
-                    bar.set_style(self.done.clone());
-                    bar.set_prefix(format!("✔ {label}"));
-                    bar.finish();
-                }
+            // The last screen goes below what was printed, in full (not cut to the terminal's
+            // height where services would be lost), and stays.
+            self.bar.finish_and_clear();
+            self.finished = true;
+            let (width, height) = (self.size)();
+            let ending = format!("\n{}", finished_text(stack, status, urls));
+            // Room for the stack's status and URLs below, on the same screen.
+            let height = height.saturating_sub(ending.lines().count());
+            let summary = match self.view.lock() {
+                Ok(view) => view.summary(status, width, height, now),
+                Err(_) => Vec::new(),
+            };
+            for line in summary {
+                self.println(&line);
             }
-            ProgressEvent::TaskStopped {
-                service,
-                task,
-                reason,
-            } => self.println(&format!("{service}: task {task} stopped: {reason}")),
-            ProgressEvent::Failure { resource, reason } => {
-                self.println(&format!("✘ {resource} failed: {reason}"))
-            }
-            ProgressEvent::Image { service, state } => {
-                let label = format!("{service} image");
-                let bar = self.line(&format!("image:{service}"), &label);
-                if bar.is_finished() && !state.is_done() {
-                    // Built, now pushed: the line comes back to life.
-                    bar.reset();
-                    bar.set_style(self.running.clone());
-                    bar.set_prefix(label.clone());
-                    bar.enable_steady_tick(Duration::from_millis(120));
-                }
-                bar.set_message(state.text());
-                if state.is_done() {
-                    let mark = if state == ImageState::Failed {
-                        "✘"
-                    } else {
-                        "✔"
-                    };
-                    bar.set_style(self.done.clone());
-                    bar.set_prefix(format!("{mark} {label}"));
-                    bar.finish();
-                }
-            }
-            ProgressEvent::BuildLog { .. } => {}
-            ProgressEvent::Finished {
-                stack,
-                status,
-                urls,
-            } => {
-                for bar in self.lines.values() {
-                    if !bar.is_finished() {
-                        bar.finish();
-                    }
-                }
-                // The summary goes below the finished lines, not above them: stop live drawing
-                // (the lines stay on screen) and print plainly.
-                self.multi.set_draw_target(ProgressDrawTarget::hidden());
-                self.finished = true;
-                // The cursor is still at the end of the last line drawn.
-                eprintln!("\n{}", finished_text(&stack, &status, &urls));
-            }
+            self.println(&ending);
+        } else if !self.finished {
+            self.bar.tick();
         }
     }
 }
@@ -447,61 +449,10 @@ mod tests {
         }
     }
 
-    fn resource(logical_id: &str, status: &str) -> ProgressEvent {
-        ProgressEvent::Resource {
-            logical_id: logical_id.into(),
-            description: logical_id.into(),
-            status: status.into(),
-            reason: None,
-        }
-    }
-
-    #[test]
-    fn terminal_lines_finish_with_their_resource_and_come_back_for_a_rollback() {
-        let mut progress = TerminalProgress::drawing_to(ProgressDrawTarget::hidden());
-        progress.report(resource("WebService", "UPDATE_IN_PROGRESS"));
-        progress.report(resource("LoadBalancer", "UPDATE_IN_PROGRESS"));
-        progress.report(resource("WebService", "UPDATE_COMPLETE"));
-        assert!(progress.lines["WebService"].is_finished());
-        assert!(!progress.lines["LoadBalancer"].is_finished());
-        // The update fails elsewhere and the service is rolled back: its line is live again.
-        progress.report(resource("WebService", "UPDATE_IN_PROGRESS"));
-        assert!(!progress.lines["WebService"].is_finished());
-        assert_eq!(progress.lines["WebService"].message(), "Updating");
-        progress.report(ProgressEvent::Finished {
-            stack: "app".into(),
-            status: "UPDATE_ROLLBACK_COMPLETE".into(),
-            urls: Vec::new(),
-        });
-        assert!(progress.lines.values().all(ProgressBar::is_finished));
-        assert_eq!(progress.lines.len(), 2);
-    }
-
-    #[test]
-    fn terminal_rollout_line_settles_and_follows_new_failures() {
-        let mut progress = TerminalProgress::drawing_to(ProgressDrawTarget::hidden());
-        let rollout = |running, failed| ProgressEvent::Rollout {
-            service: "web service".into(),
-            desired: 2,
-            running,
-            pending: 0,
-            failed,
-        };
-        progress.report(rollout(1, 0));
-        assert!(!progress.lines["rollout:web service"].is_finished());
-        progress.report(rollout(2, 0));
-        assert!(progress.lines["rollout:web service"].is_finished());
-        progress.report(rollout(1, 1));
-        let line = &progress.lines["rollout:web service"];
-        assert!(!line.is_finished());
-        assert_eq!(line.message(), "1/2 tasks running, 1 failed");
-    }
-
     #[test]
     fn image_lines_follow_build_and_push() {
         let buffer = Shared::default();
         let mut plain = PlainProgress::new(Box::new(buffer.clone()));
-        let mut terminal = TerminalProgress::drawing_to(ProgressDrawTarget::hidden());
         let events = [
             ProgressEvent::Image {
                 service: "web".into(),
@@ -525,20 +476,15 @@ mod tests {
             },
         ];
         for event in events {
-            plain.report(event.clone());
-            terminal.report(event);
+            plain.report(event);
         }
-        assert!(!terminal.lines["image:web"].is_finished());
-        assert_eq!(terminal.lines["image:web"].message(), "Pushing 2.5 MB");
         let pushed = ProgressEvent::Image {
             service: "web".into(),
             state: ImageState::Pushed {
                 digest: "sha256:fedcba9876543210fedc".into(),
             },
         };
-        plain.report(pushed.clone());
-        terminal.report(pushed);
-        assert!(terminal.lines["image:web"].is_finished());
+        plain.report(pushed);
         let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
         let lines: Vec<&str> = text
             .lines()
@@ -563,18 +509,24 @@ mod tests {
         progress.report(ProgressEvent::Resource {
             logical_id: "LoadBalancer".into(),
             description: "Load balancer".into(),
+            resource_type: "AWS::ElasticLoadBalancingV2::LoadBalancer".into(),
+            group: None,
             status: "CREATE_IN_PROGRESS".into(),
             reason: Some("Resource creation Initiated".into()),
         });
         progress.report(ProgressEvent::Resource {
             logical_id: "LoadBalancer".into(),
             description: "Load balancer".into(),
+            resource_type: "AWS::ElasticLoadBalancingV2::LoadBalancer".into(),
+            group: None,
             status: "CREATE_IN_PROGRESS".into(),
             reason: None,
         });
         progress.report(ProgressEvent::Resource {
             logical_id: "WebService".into(),
             description: "web service".into(),
+            resource_type: "AWS::ECS::Service".into(),
+            group: Some("web".into()),
             status: "CREATE_FAILED".into(),
             reason: Some("CannotPullContainerError".into()),
         });

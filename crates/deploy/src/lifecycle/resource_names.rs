@@ -15,6 +15,8 @@ const NETWORK_TAG: &str = "com.docker.compose.network";
 #[derive(Debug, Clone, Default)]
 pub struct ResourceNames {
     by_logical_id: HashMap<String, String>,
+    /// Logical id -> the Compose service the resource belongs to.
+    services: HashMap<String, String>,
 }
 
 impl ResourceNames {
@@ -22,6 +24,13 @@ impl ResourceNames {
         let Some(resources) = template.get("Resources").and_then(Value::as_object) else {
             return Self::default();
         };
+        let services = resources
+            .iter()
+            .filter_map(|(logical_id, resource)| {
+                let service = tag_value(resource.get("Properties"), SERVICE_TAG)?;
+                Some((logical_id.clone(), service.to_string()))
+            })
+            .collect();
         let mut described: Vec<(String, String)> = resources
             .iter()
             .map(|(logical_id, resource)| {
@@ -40,7 +49,22 @@ impl ResourceNames {
         }
         ResourceNames {
             by_logical_id: described.into_iter().collect(),
+            services,
         }
+    }
+
+    /// How many resources the template has.
+    pub fn len(&self) -> usize {
+        self.by_logical_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_logical_id.is_empty()
+    }
+
+    /// The Compose service a resource belongs to.
+    pub fn service(&self, logical_id: &str) -> Option<&str> {
+        self.services.get(logical_id).map(String::as_str)
     }
 
     /// The description of a resource; the stack itself is "Stack <name>"; a resource the template does

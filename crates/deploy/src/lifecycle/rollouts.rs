@@ -1,18 +1,24 @@
 //! ECS service rollouts while the stack deploys: CloudFormation waits for a service to stabilise,
-//! and meanwhile we show its desired/running/pending/failed tasks and why tasks stopped.
-//! Display only: an error reading ECS never fails the deployment.
+//! and meanwhile we show its desired/running/pending/failed tasks, why tasks stopped and the last
+//! lines the first stopped task logged (read at once: the rollback of a first create deletes the
+//! log group). Display only: an error reading ECS or CloudWatch Logs never fails the deployment.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use aws_sdk_ecs::types::DesiredStatus;
-use aws_sdk_ecs::Client;
 
 use crate::lifecycle::events::Event;
 use crate::lifecycle::progress::{Progress, ProgressEvent};
+use crate::Clients;
+
+/// Log lines shown for a stopped task.
+const LOG_LINES: i32 = 10;
 
 #[derive(Debug, Clone)]
 struct Tracked {
     description: String,
+    /// The Compose service, for the `docker ecs logs` hint.
+    service: Option<String>,
     cluster: String,
     name: String,
     active: bool,
@@ -27,11 +33,25 @@ pub struct Rollouts {
     reported_tasks: HashSet<String>,
     /// Service description -> why its most recent stopped task stopped.
     last_stopped: BTreeMap<String, String>,
+    /// Service description -> the last log lines of its first stopped task.
+    logs: BTreeMap<String, TaskLogs>,
+    /// Task definition ARN -> where its containers log (group, stream prefix), by container.
+    log_config: HashMap<String, HashMap<String, (String, String)>>,
+}
+
+/// What a stopped task logged last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskLogs {
+    pub task: String,
+    pub container: String,
+    pub lines: Vec<String>,
+    /// The Compose service: `docker ecs logs <service>` shows more.
+    pub service: Option<String>,
 }
 
 impl Rollouts {
     /// Follow the stack's events: an ECS service is watched while CloudFormation works on it.
-    pub fn observe(&mut self, event: &Event, description: &str) {
+    pub fn observe(&mut self, event: &Event, description: &str, service: Option<&str>) {
         if event.resource_type != "AWS::ECS::Service" {
             return;
         }
@@ -50,6 +70,7 @@ impl Rollouts {
             .entry(arn.to_string())
             .or_insert_with(|| Tracked {
                 description: description.to_string(),
+                service: service.map(str::to_string),
                 cluster,
                 name,
                 active,
@@ -67,15 +88,31 @@ impl Rollouts {
             .map(String::as_str)
     }
 
+    /// What the first stopped task of this service logged last.
+    pub fn stopped_task_logs(&self, service_description: &str) -> Option<&TaskLogs> {
+        self.logs.get(service_description)
+    }
+
     pub fn any_active(&self) -> bool {
         self.services.values().any(|s| s.active)
     }
 
     /// Report rollout counts that changed and tasks that stopped since the last poll.
-    pub async fn poll(&mut self, ecs: &Client, progress: &mut dyn Progress) {
+    pub async fn poll(&mut self, clients: &Clients, progress: &mut dyn Progress) {
+        self.poll_services(clients, progress, false).await;
+    }
+
+    /// Once the operation ended: every service's task counts as they are now (after a rollback,
+    /// those of the version that is back, not those of the one that failed).
+    pub async fn settle(&mut self, clients: &Clients, progress: &mut dyn Progress) {
+        self.poll_services(clients, progress, true).await;
+    }
+
+    async fn poll_services(&mut self, clients: &Clients, progress: &mut dyn Progress, all: bool) {
+        let ecs = &clients.ecs;
         let mut by_cluster: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (arn, tracked) in &self.services {
-            if tracked.active {
+            if tracked.active || all {
                 by_cluster
                     .entry(tracked.cluster.clone())
                     .or_default()
@@ -133,7 +170,7 @@ impl Rollouts {
                             tracked.description.clone(),
                         );
                         self.report_stopped_tasks(
-                            ecs,
+                            clients,
                             &cluster,
                             &name,
                             &deployment,
@@ -149,13 +186,14 @@ impl Rollouts {
 
     async fn report_stopped_tasks(
         &mut self,
-        ecs: &Client,
+        clients: &Clients,
         cluster: &str,
         service: &str,
         deployment: &str,
         description: &str,
         progress: &mut dyn Progress,
     ) {
+        let ecs = &clients.ecs;
         let Ok(list) = ecs
             .list_tasks()
             .cluster(cluster)
@@ -197,13 +235,109 @@ impl Rollouts {
             let reason = stopped_reason(task);
             self.last_stopped
                 .insert(description.to_string(), reason.clone());
+            let task_id = arn.rsplit('/').next().unwrap_or(arn).to_string();
             progress.report(ProgressEvent::TaskStopped {
                 service: description.to_string(),
-                task: arn.rsplit('/').next().unwrap_or(arn).to_string(),
+                task: task_id.clone(),
                 reason,
             });
+            if self.logs.contains_key(description) {
+                continue;
+            }
+            if let Some(logs) = self.read_logs(clients, task, &task_id).await {
+                progress.report(ProgressEvent::TaskLogs {
+                    service: description.to_string(),
+                    task: task_id.clone(),
+                    lines: logs.lines.clone(),
+                });
+                let service = self
+                    .services
+                    .values()
+                    .find(|t| t.description == description)
+                    .and_then(|t| t.service.clone());
+                self.logs
+                    .insert(description.to_string(), TaskLogs { service, ..logs });
+            }
         }
     }
+
+    /// The last lines the container that failed (else the first) logged, when it logs to
+    /// CloudWatch Logs and logged anything.
+    async fn read_logs(
+        &mut self,
+        clients: &Clients,
+        task: &aws_sdk_ecs::types::Task,
+        task_id: &str,
+    ) -> Option<TaskLogs> {
+        let definition = task.task_definition_arn()?;
+        if !self.log_config.contains_key(definition) {
+            let described = clients
+                .ecs
+                .describe_task_definition()
+                .task_definition(definition)
+                .send()
+                .await
+                .ok()?;
+            let config = described
+                .task_definition()
+                .map(|d| log_destinations(d.container_definitions()))
+                .unwrap_or_default();
+            self.log_config.insert(definition.to_string(), config);
+        }
+        let destinations = &self.log_config[definition];
+        let containers = task.containers();
+        let failed = containers
+            .iter()
+            .find(|c| c.exit_code().is_some_and(|code| code != 0) || c.reason().is_some())
+            .or_else(|| containers.first())?;
+        let container = failed.name()?;
+        let (group, prefix) = destinations.get(container)?;
+        let out = clients
+            .logs
+            .get_log_events()
+            .log_group_name(group)
+            .log_stream_name(format!("{prefix}/{container}/{task_id}"))
+            .limit(LOG_LINES)
+            .start_from_head(false)
+            .send()
+            .await
+            .ok()?;
+        let lines: Vec<String> = out
+            .events()
+            .iter()
+            .filter_map(|e| e.message())
+            .map(|m| m.trim_end().to_string())
+            .collect();
+        (!lines.is_empty()).then(|| TaskLogs {
+            task: task_id.to_string(),
+            container: container.to_string(),
+            lines,
+            service: None,
+        })
+    }
+}
+
+/// Container name -> (log group, stream prefix) for the containers that log with awslogs.
+fn log_destinations(
+    containers: &[aws_sdk_ecs::types::ContainerDefinition],
+) -> HashMap<String, (String, String)> {
+    containers
+        .iter()
+        .filter_map(|c| {
+            let config = c.log_configuration()?;
+            if config.log_driver().as_str() != "awslogs" {
+                return None;
+            }
+            let options = config.options()?;
+            Some((
+                c.name()?.to_string(),
+                (
+                    options.get("awslogs-group")?.clone(),
+                    options.get("awslogs-stream-prefix")?.clone(),
+                ),
+            ))
+        })
+        .collect()
 }
 
 /// The task's stop reason with each container's own reason or exit code.

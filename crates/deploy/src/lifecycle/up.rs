@@ -232,10 +232,12 @@ pub async fn up(
     if interrupts.take_pending() {
         return undo_before_execution(clients, &leftovers, options, progress, interrupts).await;
     }
-    progress.report(ProgressEvent::Info(format!(
-        "{} stack {project}",
-        if create { "Creating" } else { "Updating" }
-    )));
+    let verb = if create { "Creating" } else { "Updating" };
+    progress.report(ProgressEvent::Info(format!("{verb} stack {project}")));
+    progress.report(ProgressEvent::Operation {
+        verb: verb.into(),
+        total: change_set.changes,
+    });
     if let Err(err) = changeset::execute(cf, &change_set).await {
         // The empty REVIEW_IN_PROGRESS stack the change set made holds nothing of the user's: do
         // not leave it behind for the next `up` to trip over, unless another run's change set

@@ -116,7 +116,7 @@ impl<'a> Watcher<'a> {
     async fn poll_once(&mut self, progress: &mut dyn Progress) -> Result<Option<Ended>, Poll> {
         let throttled = self.poll_events(progress).await.map_err(Poll::Failed)?;
         if self.rollouts.any_active() {
-            self.rollouts.poll(&self.clients.ecs, progress).await;
+            self.rollouts.poll(self.clients, progress).await;
         }
         if throttled {
             return Err(Poll::Throttled);
@@ -131,6 +131,7 @@ impl<'a> Watcher<'a> {
             Err(stack::Throttled) => return Err(Poll::Throttled),
         };
         self.drain_events(progress).await.map_err(Poll::Failed)?;
+        self.rollouts.settle(self.clients, progress).await;
         Ok(Some(ended))
     }
 
@@ -206,10 +207,13 @@ impl<'a> Watcher<'a> {
         progress.report(ProgressEvent::Resource {
             logical_id: event.logical_id.clone(),
             description: description.clone(),
+            resource_type: event.resource_type.clone(),
+            group: self.names.service(&event.logical_id).map(str::to_string),
             status: event.status.clone(),
             reason: event.reason.clone(),
         });
-        self.rollouts.observe(&event, &description);
+        self.rollouts
+            .observe(&event, &description, self.names.service(&event.logical_id));
         if !self.failure_reported && event.is_root_cause() {
             self.failure_reported = true;
             progress.report(ProgressEvent::Failure {
@@ -247,6 +251,18 @@ impl<'a> Watcher<'a> {
                 };
                 if let Some(stopped) = self.rollouts.last_stopped_reason(&description) {
                     what.push_str(&format!("\nlast stopped task: {stopped}"));
+                }
+                if let Some(logs) = self.rollouts.stopped_task_logs(&description) {
+                    what.push_str(&format!(
+                        "\nlast log lines of task {} ({}):",
+                        logs.task, logs.container
+                    ));
+                    for line in &logs.lines {
+                        what.push_str(&format!("\n  {line}"));
+                    }
+                    if let Some(service) = &logs.service {
+                        what.push_str(&format!("\nmore: docker ecs logs {service}"));
+                    }
                 }
                 what
             }

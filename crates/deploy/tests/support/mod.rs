@@ -66,6 +66,7 @@ pub struct Mocks {
     pub efs: Vec<Rule>,
     pub sts: Vec<Rule>,
     pub acm: Vec<Rule>,
+    pub logs: Vec<Rule>,
 }
 
 impl Mocks {
@@ -77,7 +78,7 @@ impl Mocks {
             ecr: mocked!(aws_sdk_ecr, &self.ecr),
             ec2: mocked!(aws_sdk_ec2, &self.ec2),
             elbv2: mocked!(aws_sdk_elasticloadbalancingv2, &self.elbv2),
-            logs: mocked!(aws_sdk_cloudwatchlogs, &Vec::<Rule>::new()),
+            logs: mocked!(aws_sdk_cloudwatchlogs, &self.logs),
             secrets: mocked!(aws_sdk_secretsmanager, &Vec::<Rule>::new()),
             iam: mocked!(aws_sdk_iam, &self.iam),
             s3: mocked!(aws_sdk_s3, &self.s3),
