@@ -17,7 +17,7 @@ use crate::lifecycle::progress::{human_status, rollout_text, ImageState, Progres
 const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 /// Labels and statuses longer than this are cut, so the elapsed times stay in one column.
 const MAX_LABEL: usize = 40;
-const MAX_STATUS: usize = 30;
+const MAX_STATUS: usize = 44;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -47,6 +47,8 @@ struct Row {
     rolled_back: bool,
     /// The ECS service of its group: the group's line shows its status.
     is_service: bool,
+    /// An image being built and pushed, not a resource of the stack.
+    is_image: bool,
 }
 
 impl Row {
@@ -271,6 +273,7 @@ impl LiveView {
         let key = format!("image:{service}");
         let index = self.row(&key, &format!("{service} image"), Some(service), now);
         let row = &mut self.rows[index];
+        row.is_image = true;
         row.last = now;
         row.status = state.text();
         row.state = match state {
@@ -304,6 +307,7 @@ impl LiveView {
             tasks: None,
             rolled_back: false,
             is_service: false,
+            is_image: false,
         });
         let index = self.rows.len() - 1;
         self.by_key.insert(key.to_string(), index);
@@ -324,23 +328,39 @@ impl LiveView {
         }
     }
 
-    /// The header: `[+] Updating app 12/30`; once finished, the stack's final status in words
-    /// (`[+] Rolled back app 12/30`).
+    /// The header: `[+] Updating app 12/30` (resources of the stack done, of those the operation
+    /// changes); once finished, the stack's final status in words (`[+] Rolled back app 12/30`).
+    /// Before any stack operation, only images move: `[+] Images 1/2`.
     fn header(&self, final_status: Option<&str>) -> String {
-        let verb = match final_status {
-            Some(status) => human_status(status).to_string(),
-            None => self.verb.clone().unwrap_or_else(|| "Deploying".into()),
+        let resources: Vec<&Row> = self.rows.iter().filter(|r| !r.is_image).collect();
+        let (verb, finished, total) = match (&self.verb, &self.stack) {
+            (None, None) => {
+                let images: Vec<&Row> = self.rows.iter().filter(|r| r.is_image).collect();
+                let done = images.iter().filter(|r| r.state != State::Active).count();
+                ("Images".to_string(), done, images.len())
+            }
+            (verb, _) => {
+                let verb = match final_status {
+                    Some(status) => human_status(status).to_string(),
+                    None => verb.clone().unwrap_or_else(|| "Deploying".into()),
+                };
+                let done = resources
+                    .iter()
+                    .filter(|r| r.state != State::Active)
+                    .count();
+                (verb, done, self.total.unwrap_or(0).max(resources.len()))
+            }
         };
-        let finished = self
-            .rows
-            .iter()
-            .filter(|r| r.state != State::Active)
-            .count();
-        let total = self.total.unwrap_or(0).max(self.rows.len());
-        match &self.stack {
-            Some(stack) => format!("[+] {verb} {stack} {finished}/{total}"),
-            None => format!("[+] {verb} {finished}/{total}"),
+        let mut header = format!("[+] {verb}");
+        if let Some(stack) = &self.stack {
+            header.push_str(&format!(" {stack}"));
         }
+        // Finished without a word from the resources (a stack that changed nothing we saw): a
+        // count of 0 done would mislead.
+        if total > 0 && !(final_status.is_some() && finished == 0) {
+            header.push_str(&format!(" {finished}/{total}"));
+        }
+        header
     }
 
     /// The live frame for a terminal of `width` x `height`: never taller than `height - 1` lines

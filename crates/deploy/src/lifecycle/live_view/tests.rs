@@ -659,3 +659,49 @@ fn sentences_and_stopped_tasks_are_printed_above_the_view_and_stay() {
         .unwrap();
     assert!(said < stopped && stopped < header, "{}", screen.dump());
 }
+
+#[test]
+fn the_header_counts_stack_resources_and_images_apart() {
+    let now = Instant::now();
+    let image = |service: &str, state| ProgressEvent::Image {
+        service: service.into(),
+        state,
+    };
+    let mut view = LiveView::new();
+    view.apply(
+        &image("web", crate::lifecycle::progress::ImageState::Building),
+        now,
+    );
+    let pushed = crate::lifecycle::progress::ImageState::Pushed {
+        digest: "sha256:0123456789abcdef".into(),
+    };
+    view.apply(&image("api", pushed), now);
+    let frame = view.frame(100, 20, now);
+    assert_eq!(frame[0], "[+] Images 1/2", "{frame:#?}");
+    // The full short digest fits in the status column.
+    assert!(
+        frame
+            .iter()
+            .any(|l| l.contains("Pushed sha256:0123456789ab")),
+        "{frame:#?}"
+    );
+
+    // Then the stack: its resources are counted, the images are not.
+    view.apply(&operation("Creating", 3), now);
+    view.apply(&stack("CREATE_IN_PROGRESS"), now);
+    view.apply(
+        &project("Cluster", "AWS::ECS::Cluster", "CREATE_COMPLETE"),
+        now,
+    );
+    assert_eq!(view.frame(100, 20, now)[0], "[+] Creating app 1/3");
+
+    // A delete whose resources said nothing: no "0/N" that reads as nothing deleted.
+    let mut view = LiveView::new();
+    view.apply(&operation("Deleting", 23), now);
+    view.apply(&stack("DELETE_IN_PROGRESS"), now);
+    assert_eq!(view.frame(100, 20, now)[0], "[+] Deleting app 0/23");
+    assert_eq!(
+        view.summary("DELETE_COMPLETE", 100, 20, now)[0],
+        "[+] Deleted app"
+    );
+}
