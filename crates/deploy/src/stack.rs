@@ -47,6 +47,8 @@ pub struct StackInfo {
     pub status_reason: Option<String>,
     /// Output key and value, in the stack's order.
     pub outputs: Vec<(String, String)>,
+    /// Parameter key and value as deployed.
+    pub parameters: Vec<(String, String)>,
     /// Deployed by this tool (or by Docker's ECS integration, which tagged the project only).
     pub managed: bool,
 }
@@ -66,6 +68,16 @@ impl StackInfo {
                 .outputs()
                 .iter()
                 .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
+                .collect(),
+            parameters: stack
+                .parameters()
+                .iter()
+                .filter_map(|p| {
+                    Some((
+                        p.parameter_key()?.to_string(),
+                        p.parameter_value()?.to_string(),
+                    ))
+                })
                 .collect(),
             managed: stack
                 .tags()
@@ -207,6 +219,12 @@ pub fn check_name(project: &str) -> Result<(), Error> {
 }
 
 /// The stack by name or id; `None` when it does not exist (CloudFormation answers a ValidationError).
+/// The template the stack runs now, when it can be read and is JSON (as this tool deploys it).
+pub async fn deployed_template(cf: &Client, stack_id: &str) -> Option<serde_json::Value> {
+    let out = cf.get_template().stack_name(stack_id).send().await.ok()?;
+    serde_json::from_str(out.template_body()?).ok()
+}
+
 pub async fn describe(cf: &Client, name_or_id: &str) -> Result<Option<StackInfo>, Error> {
     match cf.describe_stacks().stack_name(name_or_id).send().await {
         Ok(out) => Ok(out

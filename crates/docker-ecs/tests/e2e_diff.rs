@@ -109,6 +109,39 @@ fn diff_changes_nothing_and_force_new_deployment_rolls_out() {
     );
     assert_eq!(pending_change_sets(&moto), Vec::<String>::new());
 
+    // A new image and a new variable: the diff says what changes inside the task definition.
+    std::fs::write(
+        dir.join("compose.override.yaml"),
+        "services:\n  web:\n    image: nginx:1.28\n    environment:\n      LOG_LEVEL: debug\n",
+    )
+    .expect("override");
+    let run = moto.docker_ecs(&dir, &["diff"]);
+    run.assert_success();
+    let out = run.stdout();
+    let inside = out
+        .split_once("Inside the changed resources:\n")
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| panic!("no property changes:\n{}", run.describe()));
+    assert!(
+        inside.contains("web task definition (WebTaskDefinition)"),
+        "{out}"
+    );
+    assert!(
+        inside
+            .lines()
+            .any(|l| l.contains("ContainerDefinitions[web].Image:")
+                && l.contains("nginx:1.27 ->")
+                && l.ends_with("nginx:1.28")),
+        "{out}"
+    );
+    assert!(
+        inside
+            .lines()
+            .any(|l| l.trim() == "ContainerDefinitions[web].Environment[LOG_LEVEL]: added debug"),
+        "{out}"
+    );
+    assert_eq!(moto.stack_status(PROJECT), status);
+
     // Back to the deployed file: no template change, but a new deployment of each service.
     std::fs::remove_file(dir.join("compose.override.yaml")).expect("remove the override");
     let run = moto.docker_ecs(&dir, &["up", "--force-new-deployment"]);

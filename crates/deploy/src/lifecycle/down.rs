@@ -225,17 +225,8 @@ async fn project_file_systems(
 
 /// Resource descriptions from the deployed template; plain type labels when it cannot be read.
 async fn deployed_names(clients: &Clients, stack_id: &str) -> ResourceNames {
-    let Ok(out) = clients
-        .cloudformation
-        .get_template()
-        .stack_name(stack_id)
-        .send()
+    stack::deployed_template(&clients.cloudformation, stack_id)
         .await
-    else {
-        return ResourceNames::default();
-    };
-    out.template_body()
-        .and_then(|body| serde_json::from_str(body).ok())
         .map(|template| ResourceNames::from_template(&template))
         .unwrap_or_default()
 }

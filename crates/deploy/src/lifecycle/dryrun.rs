@@ -14,6 +14,7 @@ use crate::interrupt::Interrupts;
 use crate::lifecycle::changeset::{self, ChangeSet, ChangeSetRequest, Prepared};
 use crate::lifecycle::cleanup::{self, remove, Leftovers};
 use crate::lifecycle::parameters::{self, PushedImages};
+use crate::lifecycle::property_diff::{self, PropertyChange};
 use crate::lifecycle::resource_names::ResourceNames;
 use crate::lifecycle::{preconditions, upload};
 use crate::stack::{self, DeployTarget};
@@ -60,6 +61,8 @@ pub struct ResourceChange {
     pub description: String,
     /// For Other: CloudFormation's own action name.
     pub detail: Option<String>,
+    /// For a modified or replaced resource: what changes inside it (deployed template vs new).
+    pub properties: Vec<PropertyChange>,
 }
 
 /// What `up` would do.
@@ -72,6 +75,8 @@ pub enum Plan {
     Changes {
         operation: Operation,
         changes: Vec<ResourceChange>,
+        /// Stack parameters whose value changes (the image digests of built services...).
+        parameters: Vec<PropertyChange>,
     },
 }
 
@@ -111,19 +116,21 @@ pub async fn dry_run(
         });
     };
 
-    // (create?, id of a stack that exists under the name)
-    let (create, existing_id) = match stack::deploy_target(project, found?, "try again")? {
-        DeployTarget::Create => (true, None),
-        // `up` deletes such a stack and creates it anew: everything in the template is added.
-        DeployTarget::Recreate(_) => {
-            return Ok(Plan::Changes {
-                operation: Operation::Recreate,
-                changes: all_added(&built.template, &names),
-            })
-        }
-        DeployTarget::Review(id) => (true, Some(id)),
-        DeployTarget::Update(existing) => (false, Some(existing.id)),
-    };
+    // (create?, id of a stack that exists under the name, its parameter values)
+    let (create, existing_id, deployed_parameters) =
+        match stack::deploy_target(project, found?, "try again")? {
+            DeployTarget::Create => (true, None, Vec::new()),
+            // `up` deletes such a stack and creates it anew: everything in the template is added.
+            DeployTarget::Recreate(_) => {
+                return Ok(Plan::Changes {
+                    operation: Operation::Recreate,
+                    changes: all_added(&built.template, &names),
+                    parameters: Vec::new(),
+                })
+            }
+            DeployTarget::Review(id) => (true, Some(id), Vec::new()),
+            DeployTarget::Update(existing) => (false, Some(existing.id), existing.parameters),
+        };
 
     let resolved = interrupts
         .unless_interrupted(parameters::resolve(
@@ -140,6 +147,11 @@ pub async fn dry_run(
         });
     };
     let parameters = parameters?;
+    let parameter_changes = if create {
+        Vec::new()
+    } else {
+        property_diff::parameter_changes(&deployed_parameters, &parameters)
+    };
     let body = serde_json::to_string(&built.template)
         .map_err(|e| Error::Precondition(format!("the template cannot be serialised: {e}")))?;
     let (template, interrupted) = interrupts
@@ -178,15 +190,49 @@ pub async fn dry_run(
     Ok(match computed {
         Computed::NoChanges => Plan::NoChanges,
         Computed::Interrupted => Plan::Interrupted { removed },
-        Computed::Changes(changes) => Plan::Changes {
-            operation: if create {
-                Operation::Create
-            } else {
-                Operation::Update
-            },
-            changes,
-        },
+        Computed::Changes(mut changes) => {
+            if let (false, Some(id)) = (create, &existing_id) {
+                // Display only: without the deployed template, the list of resources remains.
+                if let Some(deployed) = stack::deployed_template(cf, id).await {
+                    describe_inside(&mut changes, &deployed, &built.template);
+                }
+            }
+            Plan::Changes {
+                operation: if create {
+                    Operation::Create
+                } else {
+                    Operation::Update
+                },
+                changes,
+                parameters: parameter_changes,
+            }
+        }
     })
+}
+
+/// Fill in what changes inside each modified or replaced resource.
+fn describe_inside(
+    changes: &mut [ResourceChange],
+    deployed: &serde_json::Value,
+    new: &serde_json::Value,
+) {
+    for change in changes {
+        if !matches!(
+            change.action,
+            Action::Modify | Action::Replace | Action::MaybeReplace
+        ) {
+            continue;
+        }
+        let resource = |template: &serde_json::Value| {
+            template
+                .get("Resources")
+                .and_then(|r| r.get(&change.logical_id))
+                .cloned()
+        };
+        if let (Some(before), Some(after)) = (resource(deployed), resource(new)) {
+            change.properties = property_diff::resource_changes(&before, &after);
+        }
+    }
 }
 
 /// What the change set said, before clean-up.
@@ -261,6 +307,7 @@ fn all_added(template: &serde_json::Value, names: &ResourceNames) -> Vec<Resourc
                 logical_id: logical_id.clone(),
                 resource_type,
                 detail: None,
+                properties: Vec::new(),
             }
         })
         .collect()
@@ -312,6 +359,7 @@ async fn read_changes(
                 logical_id,
                 resource_type,
                 detail,
+                properties: Vec::new(),
             });
         }
         match out.next_token() {
@@ -330,7 +378,7 @@ pub const SECRET_NOTE: &str = "NOTE: running tasks read secrets when they start;
 /// The plan as the user reads it: a summary line, then one row per resource, grouped by action
 /// (additions, modifications, replacements, removals) and sorted by logical id within a group.
 pub fn render(project: &str, plan: &Plan) -> String {
-    let (operation, changes) = match plan {
+    let (operation, changes, parameters) = match plan {
         Plan::NoChanges => {
             return format!(
                 "No changes: stack {project} already matches the compose file (dry run, nothing was changed)\n"
@@ -347,7 +395,11 @@ pub fn render(project: &str, plan: &Plan) -> String {
                 cleanup::join(removed)
             )
         }
-        Plan::Changes { operation, changes } => (*operation, changes),
+        Plan::Changes {
+            operation,
+            changes,
+            parameters,
+        } => (*operation, changes, parameters),
     };
     let mut sorted: Vec<&ResourceChange> = changes.iter().collect();
     sorted.sort_by(|a, b| {
@@ -412,6 +464,26 @@ pub fn render(project: &str, plan: &Plan) -> String {
             &rows,
         ));
     }
+    let inside: Vec<&&ResourceChange> =
+        sorted.iter().filter(|c| !c.properties.is_empty()).collect();
+    if !inside.is_empty() {
+        out.push_str("Inside the changed resources:\n");
+        for change in inside {
+            out.push_str(&format!(
+                "  {} ({})\n",
+                change.description, change.logical_id
+            ));
+            for property in &change.properties {
+                out.push_str(&format!("    {}\n", property.text()));
+            }
+        }
+    }
+    if !parameters.is_empty() {
+        out.push_str("Parameters that change:\n");
+        for parameter in parameters {
+            out.push_str(&format!("    {}\n", parameter.text()));
+        }
+    }
     let secret_changed = sorted.iter().any(|c| {
         c.resource_type == SECRET_TYPE
             && matches!(
@@ -448,6 +520,7 @@ mod tests {
             resource_type: resource_type.into(),
             description: description.into(),
             detail: None,
+            properties: Vec::new(),
         }
     }
 
@@ -478,11 +551,55 @@ mod tests {
         let plan = Plan::Changes {
             operation: Operation::Update,
             changes: Vec::new(),
+            parameters: Vec::new(),
         };
         assert_eq!(
             render("app", &plan),
             "Existing stack app would be updated: no resource changes (only outputs, tags or parameter \
              values differ) (dry run, nothing was changed)\n"
+        );
+    }
+
+    #[test]
+    fn what_changes_inside_resources_and_parameters_follows_the_table() {
+        let mut definition = change(
+            Action::Replace,
+            "WebTaskDefinition",
+            "AWS::ECS::TaskDefinition",
+            "web task definition",
+        );
+        definition.properties = vec![PropertyChange {
+            path: "ContainerDefinitions[web].Image".into(),
+            before: Some("nginx:1.27".into()),
+            after: Some("nginx:1.28".into()),
+        }];
+        let plan = Plan::Changes {
+            operation: Operation::Update,
+            changes: vec![
+                definition,
+                change(
+                    Action::Modify,
+                    "WebService",
+                    "AWS::ECS::Service",
+                    "web service",
+                ),
+            ],
+            parameters: vec![PropertyChange {
+                path: "ApiImage".into(),
+                before: Some("repo@sha256:aaa".into()),
+                after: Some("repo@sha256:bbb".into()),
+            }],
+        };
+        let text = render("app", &plan);
+        let (table, inside) = text.split_once("Inside the changed resources:\n").unwrap();
+        assert!(table.contains("WebService"), "{text}");
+        assert!(
+            inside.starts_with(
+                "  web task definition (WebTaskDefinition)\n    \
+                 ContainerDefinitions[web].Image: nginx:1.27 -> nginx:1.28\n\
+                 Parameters that change:\n    ApiImage: repo@sha256:aaa -> repo@sha256:bbb\n"
+            ),
+            "{text}"
         );
     }
 
@@ -496,6 +613,7 @@ mod tests {
                 SECRET_TYPE,
                 "db_password secret",
             )],
+            parameters: Vec::new(),
         };
         let text = render("app", &plan);
         assert!(text.ends_with(&format!("{SECRET_NOTE}\n")), "{text}");
@@ -551,6 +669,7 @@ mod tests {
                     "worker task definition",
                 ),
             ],
+            parameters: Vec::new(),
         };
         assert_eq!(
             render("app", &plan),
@@ -576,6 +695,7 @@ mod tests {
                 change(Action::Add, "Cluster", "AWS::ECS::Cluster", "ECS cluster"),
                 import,
             ],
+            parameters: Vec::new(),
         };
         assert_eq!(
             render("app", &plan),

@@ -19,6 +19,7 @@ mod contention;
 mod events;
 mod live_view;
 mod mount_targets;
+mod property_diff;
 mod registry;
 mod resource_names;
 mod rollouts;
