@@ -54,6 +54,22 @@ fn resource_change(
         .build()
 }
 
+/// GetTemplate: the deployed web service has a desired count and one more tag than the new one.
+fn deployed_template() -> aws_smithy_mocks::Rule {
+    use aws_sdk_cloudformation::operation::get_template::GetTemplateOutput;
+    mock!(aws_sdk_cloudformation::Client::get_template).then_output(|| {
+        let mut template = small_built().template;
+        template["Resources"]["WebService"]["Properties"]["DesiredCount"] = serde_json::json!(2);
+        template["Resources"]["WebService"]["Properties"]["Tags"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"Key": "team", "Value": "web"}));
+        GetTemplateOutput::builder()
+            .template_body(template.to_string())
+            .build()
+    })
+}
+
 fn summary(plan: &Plan) -> Vec<(Action, String, String)> {
     match plan {
         Plan::Changes { changes, .. } => changes
@@ -123,6 +139,7 @@ async fn update_flags_replacements_and_keeps_the_stack() {
         change_set_created(ChangeSetType::Update),
         delete_cs.clone(),
         delete_stack.clone(),
+        deployed_template(),
     ];
     cf.extend(change_set_pages(
         vec![
@@ -186,6 +203,14 @@ async fn update_flags_replacements_and_keeps_the_stack() {
             && text.contains("WARNING: replaced resources"),
         "{text}"
     );
+    // What changes inside: the deployed template against the new one.
+    assert!(
+        text.contains(
+            "Inside the changed resources:\n  web service (WebService)\n    \
+             DesiredCount: removed (was 2)\n    Tags[team]: removed (was web)\n"
+        ),
+        "{text}"
+    );
     assert_eq!(delete_cs.num_calls(), 1);
     // An existing application's stack is never deleted.
     assert_eq!(delete_stack.num_calls(), 0);
@@ -218,10 +243,18 @@ async fn a_removed_resource_that_is_retained_says_it_is_kept() {
                 .build(),
         )
         .build();
+    // The deployed template cannot be read: the list of changes stands without what is inside.
+    let unreadable = mock!(aws_sdk_cloudformation::Client::get_template).then_error(|| {
+        aws_sdk_cloudformation::operation::get_template::GetTemplateError::generic(error(
+            "AccessDenied",
+            "not allowed to read the template",
+        ))
+    });
     let mut cf = vec![
         existing_stack("UPDATE_COMPLETE"),
         change_set_created(ChangeSetType::Update),
         change_set_deleted(),
+        unreadable,
     ];
     cf.extend(change_set_pages(vec![retained, deleted], Vec::new()));
     let clients = Mocks {

@@ -16,4 +16,5 @@ mod operate_moto;
 mod operate_ps;
 mod operate_secrets;
 mod redeploy;
+mod run;
 mod up;

@@ -97,6 +97,9 @@ pub enum Command {
     /// Run a command in a running task of a service (ECS Exec; needs `x-aws-exec: true` and the
     /// AWS Session Manager plugin)
     Exec(ExecArgs),
+    /// Run a one-off task from a service's task definition (a migration, a seeder), stream its
+    /// log and exit with its exit code
+    Run(RunArgs),
     /// Delete the application's stack (EFS volumes are retained)
     Down(DownArgs),
     /// Build the images of services with `build:` with your docker (nothing is pushed)
@@ -166,6 +169,40 @@ pub struct ExecArgs {
     /// Command and arguments to run
     #[arg(
         required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Start the task and print its id, without waiting for it
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Set an environment variable (`KEY=VALUE`, or `KEY` to pass this shell's value)
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Override the image's entrypoint (a one-off task definition is registered for the run)
+    #[arg(long, value_name = "CMD")]
+    pub entrypoint: Option<String>,
+    /// Working directory inside the container (a one-off task definition is registered)
+    #[arg(short = 'w', long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// User to run as, `name|uid[:group|gid]` (a one-off task definition is registered)
+    #[arg(short = 'u', long, value_name = "USER")]
+    pub user: Option<String>,
+    /// A name for the task, shown as its `startedBy` (at most 36 characters are kept)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Accepted as in `docker compose run`: the task is never kept (ECS removes stopped tasks)
+    #[arg(long)]
+    pub rm: bool,
+    /// Compose service name
+    pub service: String,
+    /// Command and arguments (default: the service's own)
+    #[arg(
         trailing_var_arg = true,
         allow_hyphen_values = true,
         value_name = "COMMAND"

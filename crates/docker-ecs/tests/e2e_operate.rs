@@ -371,3 +371,74 @@ fn the_aws_api_is_reached_over_tls_with_a_checked_certificate() {
         refused.describe()
     );
 }
+
+/// `run -d`: one task of the service from its task definition, with the command and variables
+/// overridden and the name as its `startedBy`; its id on stdout.
+#[test]
+fn run_detached_starts_one_task_of_the_service_with_overrides() {
+    let moto = Moto::start();
+    let root = tempfile::tempdir().expect("temporary directory");
+    let dir = root.path().join("jobs");
+    write_project(
+        &dir,
+        "services:\n  app:\n    image: nginx:1.27\n    environment:\n      MODE: web\n",
+    );
+    moto.docker_ecs(&dir, &["up"]).assert_success();
+
+    let run = moto.docker_ecs(
+        &dir,
+        &[
+            "run",
+            "-d",
+            "-e",
+            "MODE=migrate",
+            "--name",
+            "migrate-1",
+            "app",
+            "sh",
+            "-c",
+            "echo migrated",
+        ],
+    );
+    run.assert_success();
+    let task_id = run.stdout().trim().to_string();
+    assert!(
+        !task_id.is_empty() && !task_id.contains(char::is_whitespace),
+        "{}",
+        run.describe()
+    );
+    let clusters = moto.aws_ok("ecs", "list_clusters", json!({}));
+    let cluster = clusters["clusterArns"][0]
+        .as_str()
+        .expect("a cluster")
+        .to_string();
+    let described = moto.aws_ok(
+        "ecs",
+        "describe_tasks",
+        json!({"cluster": cluster, "tasks": [task_id]}),
+    );
+    let task = &described["tasks"][0];
+    assert_eq!(task["startedBy"], "migrate-1", "{described}");
+    let overrides = &task["overrides"]["containerOverrides"][0];
+    assert_eq!(overrides["name"], "app", "{described}");
+    assert_eq!(overrides["command"], json!(["sh", "-c", "echo migrated"]));
+    assert_eq!(
+        overrides["environment"],
+        json!([{"name": "MODE", "value": "migrate"}])
+    );
+    assert!(
+        task["taskDefinitionArn"]
+            .as_str()
+            .is_some_and(|arn| arn.contains("task-definition/jobs-app")),
+        "{described}"
+    );
+
+    // An unknown service is refused, naming the ones there are.
+    let run = moto.docker_ecs(&dir, &["run", "-d", "nope"]);
+    assert_eq!(run.code(), Some(1), "{}", run.describe());
+    assert!(
+        run.stderr().contains("no service \"nope\""),
+        "{}",
+        run.describe()
+    );
+}

@@ -9,6 +9,7 @@ use aws_sdk_ecs::types::DesiredStatus;
 
 use crate::lifecycle::events::Event;
 use crate::lifecycle::progress::{Progress, ProgressEvent};
+use crate::operate::logs::log_destinations;
 use crate::Clients;
 
 /// Log lines shown for a stopped task.
@@ -315,29 +316,6 @@ impl Rollouts {
             service: None,
         })
     }
-}
-
-/// Container name -> (log group, stream prefix) for the containers that log with awslogs.
-fn log_destinations(
-    containers: &[aws_sdk_ecs::types::ContainerDefinition],
-) -> HashMap<String, (String, String)> {
-    containers
-        .iter()
-        .filter_map(|c| {
-            let config = c.log_configuration()?;
-            if config.log_driver().as_str() != "awslogs" {
-                return None;
-            }
-            let options = config.options()?;
-            Some((
-                c.name()?.to_string(),
-                (
-                    options.get("awslogs-group")?.clone(),
-                    options.get("awslogs-stream-prefix")?.clone(),
-                ),
-            ))
-        })
-        .collect()
 }
 
 /// The task's stop reason with each container's own reason or exit code.

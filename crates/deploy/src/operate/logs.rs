@@ -126,6 +126,29 @@ impl LogSelection {
     }
 }
 
+/// Container name -> (log group, stream prefix) for the containers that log with awslogs.
+pub(crate) fn log_destinations(
+    containers: &[aws_sdk_ecs::types::ContainerDefinition],
+) -> HashMap<String, (String, String)> {
+    containers
+        .iter()
+        .filter_map(|c| {
+            let config = c.log_configuration()?;
+            if config.log_driver().as_str() != "awslogs" {
+                return None;
+            }
+            let options = config.options()?;
+            Some((
+                c.name()?.to_string(),
+                (
+                    options.get("awslogs-group")?.clone(),
+                    options.get("awslogs-stream-prefix")?.clone(),
+                ),
+            ))
+        })
+        .collect()
+}
+
 /// The container (and log stream) name of a Compose service: ECS allows only letters, digits, `_`
 /// and `-`, so other characters (a `.` in `api.v2`) become `-`.
 pub fn container_name(service: &str) -> String {

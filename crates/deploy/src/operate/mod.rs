@@ -9,6 +9,7 @@ pub mod ls;
 pub mod ports;
 pub mod ps;
 pub mod redeploy;
+pub mod run;
 pub mod secrets;
 pub mod stack_info;
 pub mod time_args;

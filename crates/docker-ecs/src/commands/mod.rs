@@ -11,6 +11,7 @@ mod ls;
 mod project;
 mod ps;
 mod redeploy;
+mod run_task;
 mod secret;
 mod up;
 mod version;
@@ -35,7 +36,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Ctrl-C while they start is theirs to report, not the default death by signal.
     if matches!(
         command,
-        Command::Up(_) | Command::Down(_) | Command::Build(_) | Command::Push(_) | Command::Diff(_)
+        Command::Up(_)
+            | Command::Down(_)
+            | Command::Build(_)
+            | Command::Push(_)
+            | Command::Diff(_)
+            | Command::Run(_)
     ) {
         catch_interrupts()?;
     }
@@ -46,6 +52,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Up(args) => up::run(&cli.project, &cli.aws, &args),
         Command::Diff(args) => diff::run(&cli.project, &cli.aws, &args),
         Command::Exec(args) => exec::run(&cli.project, &cli.aws, &args),
+        Command::Run(args) => run_task::run(&cli.project, &cli.aws, &args),
         Command::Down(args) => down::run(&cli.project, &cli.aws, &args),
         Command::Build(args) => build::run_build(&cli.project, &args),
         Command::Push(args) => build::run_push(&cli.project, &cli.aws, &args),
