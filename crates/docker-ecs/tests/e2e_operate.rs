@@ -412,6 +412,17 @@ fn run_detached_starts_one_task_of_the_service_with_overrides() {
         .as_str()
         .expect("a cluster")
         .to_string();
+    // The stack's cluster has Container Insights on (the default).
+    let settings = moto.aws_ok(
+        "ecs",
+        "describe_clusters",
+        json!({"clusters": [cluster], "include": ["SETTINGS"]}),
+    );
+    assert_eq!(
+        settings["clusters"][0]["settings"],
+        json!([{"name": "containerInsights", "value": "enabled"}]),
+        "{settings}"
+    );
     let described = moto.aws_ok(
         "ecs",
         "describe_tasks",
