@@ -25,6 +25,7 @@ from moto.ecs.models import ecs_backends
 from moto.efs.models import efs_backends
 from moto.elbv2.models import elbv2_backends
 from moto.route53.models import route53_backends
+from moto.scheduler.models import scheduler_backends
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.servicediscovery.models import Namespace, servicediscovery_backends
 from moto.utilities.utils import get_partition
@@ -228,6 +229,54 @@ class SecretsManagerSecret(_Resource, CloudFormationModel):
     def delete_resource(self) -> None:
         backend = secretsmanager_backends[self.account_id][self.region_name]
         backend.delete_secret(self.arn, recovery_window_in_days=None, force_delete_without_recovery=True)
+
+
+# --- EventBridge Scheduler -------------------------------------------------------------------------------------
+
+
+class SchedulerSchedule(_Resource, CloudFormationModel):
+    """AWS::Scheduler::Schedule (scheduled jobs): Ref is the name; GetAtt Arn. Scheduler's API spells the target
+    as CloudFormation does, so it is stored as written."""
+
+    TYPE = "AWS::Scheduler::Schedule"
+    NAME_PROPERTY = "Name"
+    ATTRIBUTES = {"Arn": "arn"}
+    REF = "name"
+
+    def __init__(self, account_id: str, region: str, schedule: Any, group: str | None):
+        self.account_id, self.region_name = account_id, region
+        self.name, self.arn, self.group = schedule.name, schedule.arn, group
+
+    @classmethod
+    def create(cls, props: dict[str, Any], name: str, account_id: str, region: str) -> SchedulerSchedule:
+        group = props.get("GroupName")
+        schedule = scheduler_backends[account_id][region].create_schedule(
+            description=props.get("Description"),
+            end_date=props.get("EndDate"),
+            flexible_time_window=props.get("FlexibleTimeWindow") or {"Mode": "OFF"},
+            group_name=group,
+            kms_key_arn=props.get("KmsKeyArn"),
+            name=name,
+            schedule_expression=props["ScheduleExpression"],
+            schedule_expression_timezone=props.get("ScheduleExpressionTimezone"),
+            start_date=props.get("StartDate"),
+            state=props.get("State") or "ENABLED",
+            target=props["Target"],
+            action_after_completion=None,
+        )
+        return cls(account_id, region, schedule, group)
+
+    def apply_update(self, props: dict[str, Any], new_name: str) -> SchedulerSchedule:
+        # Scheduler's UpdateSchedule replaces the whole definition: so does this.
+        self.delete_resource()
+        return self.create(props, self.name, self.account_id, self.region_name)
+
+    def delete_resource(self) -> None:
+        backend = scheduler_backends[self.account_id][self.region_name]
+        try:
+            backend.delete_schedule(self.group, self.name)
+        except Exception:  # already gone
+            pass
 
 
 # --- Cloud Map (service discovery) -----------------------------------------------------------------------------

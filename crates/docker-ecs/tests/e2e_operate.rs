@@ -453,3 +453,52 @@ fn run_detached_starts_one_task_of_the_service_with_overrides() {
         run.describe()
     );
 }
+
+/// A scheduled job (x-aws-schedule) is a schedule that runs its task definition, not an ECS
+/// service; `down` removes the schedule with the stack.
+#[test]
+fn a_scheduled_job_is_a_schedule_not_a_service() {
+    let moto = Moto::start();
+    let root = tempfile::tempdir().expect("temporary directory");
+    let dir = root.path().join("nightly");
+    write_project(
+        &dir,
+        "services:\n  web:\n    image: nginx:1.27\n  report:\n    image: alpine:3.20\n    \
+         command: [\"echo\", \"report\"]\n    x-aws-schedule: \"cron(0 3 * * ? *)\"\n",
+    );
+    moto.docker_ecs(&dir, &["up"]).assert_success();
+
+    let services = moto.stack_resources("nightly", "AWS::ECS::Service");
+    assert_eq!(
+        services.len(),
+        1,
+        "only web is an ECS service: {services:?}"
+    );
+    let listed = moto.aws_ok("scheduler", "list_schedules", json!({}));
+    let schedules = listed["Schedules"].as_array().expect("schedules");
+    assert_eq!(schedules.len(), 1, "{listed}");
+    let name = schedules[0]["Name"].as_str().expect("a name");
+    let schedule = moto.aws_ok("scheduler", "get_schedule", json!({ "Name": name }));
+    assert_eq!(
+        schedule["ScheduleExpression"], "cron(0 3 * * ? *)",
+        "{schedule}"
+    );
+    let ecs = &schedule["Target"]["EcsParameters"];
+    assert!(
+        ecs["TaskDefinitionArn"]
+            .as_str()
+            .is_some_and(|arn| arn.contains("task-definition/nightly-report")),
+        "{schedule}"
+    );
+    assert_eq!(ecs["LaunchType"], "FARGATE", "{schedule}");
+    assert!(
+        schedule["Target"]["Arn"]
+            .as_str()
+            .is_some_and(|arn| arn.ends_with(":cluster/nightly")),
+        "{schedule}"
+    );
+
+    moto.docker_ecs(&dir, &["down"]).assert_success();
+    let listed = moto.aws_ok("scheduler", "list_schedules", json!({}));
+    assert_eq!(listed["Schedules"], json!([]), "{listed}");
+}

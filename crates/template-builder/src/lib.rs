@@ -50,6 +50,7 @@ pub mod naming;
 mod networks;
 mod overlay;
 mod parameters;
+mod schedule;
 mod secrets;
 mod servicediscovery;
 mod services;

@@ -12,8 +12,8 @@ use crate::parameters;
 use crate::taskdef::{self, Launch, TaskParts, TaskSettings};
 use crate::template::{r#ref, Resource};
 use crate::{
-    autoscaling, cluster, deployment, exec, fargate, gpu, iam, networks, secrets, servicediscovery,
-    spot, targethealth, volumes, Error,
+    autoscaling, cluster, deployment, exec, fargate, gpu, iam, networks, schedule, secrets,
+    servicediscovery, spot, targethealth, volumes, Error,
 };
 
 /// An awsvpc task joins at most this many security groups.
@@ -45,16 +45,18 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
     };
     // The checks that need nothing but the service, all of them first: a service with several
     // problems reports each in one run, not one per run.
-    let refusals: Vec<Error> = [
+    let mut refusals: Vec<Error> = [
         spot::requested(name, service).err(),
         exec::requested(name, service).err(),
         taskdef::pull_credentials(name, service).err(),
         deployment::percents(name, service).err(),
         autoscaling::check(name, service).err(),
+        schedule::expression(name, service).err(),
     ]
     .into_iter()
     .flatten()
     .collect();
+    refusals.extend(schedule::check(name, service, plan));
     if let Some(first) = refusals.first().cloned() {
         for refusal in refusals {
             ctx.refuse(refusal);
@@ -63,6 +65,14 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
     }
     let gpu = gpu::request(ctx, name, service)?;
     let spot = spot::requested(name, service)?;
+    let scheduled = schedule::expression(name, service)?;
+    if scheduled.is_some() && gpu.is_some() {
+        return Err(Error {
+            service: Some(name.to_string()),
+            attribute: schedule::ATTRIBUTE.into(),
+            message: "a scheduled job runs on Fargate; a GPU service needs EC2 instances that a schedule does not start: remove x-aws-schedule or the GPU reservation".into(),
+        });
+    }
     if spot && gpu.is_some() {
         return Err(Error {
             service: Some(name.to_string()),
@@ -103,7 +113,10 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
     };
 
     let mut parts = TaskParts::default();
-    servicediscovery::add_entry(ctx, name);
+    // A scheduled job is reached by nobody: no discovery entry of its own.
+    if scheduled.is_none() {
+        servicediscovery::add_entry(ctx, name);
+    }
     let resolv = servicediscovery::init_container(ctx, &ecs_name(name));
     parts.init_containers.push(resolv);
     parts.main_depends_on.push(json!({
@@ -125,6 +138,7 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
     let execution_role = iam::add_execution_role(ctx, name, read);
     let exec = exec::requested(name, service)?;
     let task_role = iam::add_task_role(ctx, name, service, volume_use.statements, exec)?;
+    let roles = (execution_role.clone(), task_role.clone());
     taskdef::add(
         ctx,
         name,
@@ -170,6 +184,34 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
     awsvpc.insert("SecurityGroups".into(), Value::Array(groups));
     awsvpc.insert("Subnets".into(), subnets);
 
+    if let Some(expression) = scheduled {
+        schedule::add(
+            ctx,
+            name,
+            schedule::Job {
+                expression,
+                task_count: u64::from(deployment::desired_count(service).max(1)),
+                awsvpc: Value::Object(awsvpc),
+                capacity: if spot {
+                    ("CapacityProviderStrategy".into(), spot::strategy())
+                } else {
+                    ("LaunchType".into(), json!("FARGATE"))
+                },
+                execution_role: roles.0,
+                task_role: roles.1,
+                depends_on: {
+                    let mut ids = volume_use.depends_on;
+                    // Fargate Spot must be one of the cluster's providers before a task asks for it.
+                    if spot && ctx.existing_cluster().is_none() {
+                        ids.push(cluster::CAPACITY_PROVIDERS.to_string());
+                    }
+                    ids
+                },
+            },
+        );
+        return Ok(None);
+    }
+
     let (min_percent, max_percent) = deployment::percents(name, service)?;
     let load_balancers: Vec<Value> = plan
         .for_service(name)
@@ -191,6 +233,21 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
     for (dependency, condition) in &service.depends_on {
         if !project.services.contains_key(dependency) {
             continue; // `required: false` and not part of the project
+        }
+        if project
+            .services
+            .get(dependency)
+            .is_some_and(schedule::is_scheduled)
+        {
+            ctx.warn_value(
+                Some(name),
+                &format!("depends_on.{dependency}"),
+                format!(
+                    "{dependency} is a scheduled job (x-aws-schedule): it runs on its schedule, \
+                     not before this service starts"
+                ),
+            );
+            continue;
         }
         if condition.condition != DependsOnCondition::ServiceStarted {
             ctx.warn(

@@ -63,6 +63,7 @@ projects! {
     overlay_replace => "overlay-replace",
     port_range => "port-range",
     punctuated_names => "punctuated-names",
+    scheduled_jobs => "scheduled-jobs",
     secrets_keys => "secrets-keys",
     spot_existing_cluster => "spot-existing-cluster",
     target_healthcheck => "target-healthcheck",

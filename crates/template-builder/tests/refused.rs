@@ -123,3 +123,26 @@ fn one_port_for_tcp_and_udp_says_so() {
         &["dns", "ports[1]", "published for tcp and for udp"],
     );
 }
+
+#[test]
+fn a_scheduled_job_with_ports_autoscaling_or_a_bad_schedule_is_refused_all_at_once() {
+    let compose = "services:\n  job:\n    image: alpine\n    ports:\n      - \"80:80\"\n    \
+         x-aws-autoscaling: {max: 3, cpu: 50}\n    x-aws-schedule: \"cron(0 3 * * *)\"\n";
+    let (_dir, project) = common::load_text(compose);
+    let errors = template_builder::build_all(&project.expect("loads"))
+        .expect_err("refused")
+        .to_string();
+    for part in [
+        "service \"job\": x-aws-schedule: cron(0 3 * * *) has 5 fields",
+        "service \"job\": ports: a scheduled job (x-aws-schedule) gets no load balancer traffic",
+        "service \"job\": x-aws-autoscaling: a scheduled job (x-aws-schedule) has no ECS service to scale",
+    ] {
+        assert!(errors.contains(part), "{part:?} missing from:\n{errors}");
+    }
+    assert_refused(
+        "services:\n  train:\n    image: pytorch/pytorch\n    x-aws-schedule: rate(1 day)\n    \
+         deploy:\n      resources:\n        reservations:\n          devices:\n            \
+         - capabilities: [gpu]\n",
+        &["train", "x-aws-schedule", "runs on Fargate", "GPU"],
+    );
+}
