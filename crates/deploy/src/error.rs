@@ -12,9 +12,13 @@ pub enum Error {
         "no AWS region found: pass --region, set AWS_REGION, or set a region in your AWS profile"
     )]
     NoRegion,
-    /// No credentials anywhere in the default chain.
-    #[error("no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run `aws sso login`, or pass --aws-profile ({0})")]
-    NoCredentials(String),
+    /// No credentials anywhere in the default chain; `profile` is the profile it read, `tried`
+    /// what each of its providers said, one per line.
+    #[error(
+        "no AWS credentials found (profile {profile}); what was tried:\n{tried}\nSet AWS_ACCESS_KEY_ID and \
+         AWS_SECRET_ACCESS_KEY, run `aws configure` or `aws sso login`, or pass --aws-profile NAME"
+    )]
+    NoCredentials { profile: String, tried: String },
     /// An AWS call failed, or answered without what we need; `action` says what we were doing and
     /// `message` what AWS said. The SDK's own error, when there is one, is the source.
     #[error("{action}: {message}")]
