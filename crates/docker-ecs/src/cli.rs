@@ -149,6 +149,9 @@ pub struct UpArgs {
     /// Do not build: deploy the images last pushed to Amazon ECR under each service's tag
     #[arg(long, conflicts_with_all = ["build", "dry_run"])]
     pub no_build: bool,
+    /// Also print the ids of what is used (VPC, subnets), not only how many
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]
