@@ -9,6 +9,7 @@ mod concurrent;
 mod down;
 mod dryrun;
 mod exec;
+mod iam_policy;
 mod interrupt;
 mod operate_logs;
 mod operate_ls;
