@@ -5,6 +5,7 @@
 mod support;
 
 mod account;
+mod aws_errors;
 mod concurrent;
 mod down;
 mod dryrun;
