@@ -3,7 +3,9 @@
 //! `.send()` is `cloudformation:DescribeStacks`), each action CloudFormation performs with the
 //! user's credentials for the resource types the template-builder can emit, and the few actions
 //! neither shows (docker's push to ECR, CloudFormation reading an uploaded template). The test
-//! fails when the code needs an action the policy lacks, and when the policy names one nothing needs.
+//! fails when the code needs an action the policy lacks, and when the policy names one nothing needs;
+//! the resource table is checked against AWS's resource schemas as cfn-lint (in the test venv) ships
+//! them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -925,4 +927,69 @@ fn the_source_reading_finds_the_calls_it_should() {
     assert!(matches("ec2:Describe*", "ec2:DescribeVpcs"));
     assert!(!matches("ec2:Describe*", "ec2:CreateTags"));
     assert!(!matches("iam:Get*", "iam:PassRole"));
+}
+
+/// The handler permissions of `types` in the resource schemas cfn-lint ships, read by the venv's
+/// Python (`$ECS_TEST_VENV`, default `<workspace>/.venv`, made by `make venv`).
+fn schema_permissions(types: &[&str]) -> BTreeMap<String, BTreeSet<String>> {
+    let venv = std::env::var_os("ECS_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join(".venv"));
+    let python = venv.join("bin/python");
+    let script = r#"
+import glob, json, os, sys
+import cfnlint
+wanted = set(sys.argv[1:])
+found = {}
+root = os.path.join(os.path.dirname(cfnlint.__file__), "data", "schemas", "resources")
+for path in glob.glob(os.path.join(root, "*.json")):
+    try:
+        schema = json.load(open(path))
+    except Exception:
+        continue
+    if not isinstance(schema, dict) or schema.get("typeName") not in wanted:
+        continue
+    handlers = schema.get("handlers", {})
+    found[schema["typeName"]] = sorted({p for h in handlers.values() for p in h.get("permissions", [])})
+print(json.dumps(found))
+"#;
+    let out = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(script)
+        .args(types)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "no Python venv at {} ({e}): run `make venv` (or set ECS_TEST_VENV)",
+                venv.display()
+            )
+        });
+    assert!(
+        out.status.success(),
+        "{} cannot read cfn-lint's schemas: {}",
+        python.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the schemas' permissions as JSON")
+}
+
+#[test]
+fn resource_actions_are_aws_s_handler_permissions_without_unused_features() {
+    let types: Vec<&str> = RESOURCE_ACTIONS.iter().map(|(t, _)| *t).collect();
+    let schemas = schema_permissions(&types);
+    for (resource, actions) in RESOURCE_ACTIONS {
+        let expected: BTreeSet<String> = schemas
+            .get(*resource)
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|a| !UNUSED_FEATURES.iter().any(|f| a.contains(f)))
+            .collect();
+        let ours: BTreeSet<String> = actions.iter().map(|a| a.to_string()).collect();
+        assert_eq!(
+            ours, expected,
+            "{resource}: RESOURCE_ACTIONS differs from the handler permissions of AWS's schema \
+             (left: the table, right: the schema without UNUSED_FEATURES)"
+        );
+    }
 }
