@@ -101,7 +101,6 @@ const REJECTED_CREDENTIALS: &[&str] = &[
     "InvalidAccessKeyId",
     "InvalidToken",
     "AuthFailure",
-    "RequestExpired",
 ];
 
 /// A call that failed without an AWS answer names the service, the operation and the endpoint, and
