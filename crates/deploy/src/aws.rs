@@ -2,23 +2,17 @@
 //! profiles, SSO, `--region`); `--aws-profile` takes the credentials from that profile only.
 //! `AWS_ENDPOINT_URL` is honoured by the SDK itself, which is how the end-to-end tests point us at a
 //! local AWS API. Every call is bounded ([`Limits`]): an endpoint that stops answering is an error
-//! naming the service, the operation and the endpoint, not a silent wait.
+//! naming the service, the operation and the endpoint, not a silent wait; so is an answer that is
+//! not AWS's (a proxy's HTML page), and rejected credentials say where they came from.
 
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::BehaviorVersion;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_http_client::tls;
-use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
-use aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextMut;
-use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::orchestrator::{Metadata, OrchestratorError};
-use aws_smithy_runtime_api::client::result::ConnectorError;
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_types::config_bag::ConfigBag;
-use aws_smithy_types::endpoint::Endpoint;
 
+use crate::failed_calls::{CredentialSource, NameFailedCalls};
 use crate::{Error, Limits};
 
 /// What the command line says about where to talk to AWS.
@@ -81,7 +75,13 @@ impl Clients {
                 .credentials_provider(SharedCredentialsProvider::new(provider))
                 .build();
         }
-        match config.credentials_provider() {
+        // The profile the chain reads, as the SDK chooses it: --aws-profile, AWS_PROFILE, `default`.
+        let profile = options
+            .profile
+            .clone()
+            .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+            .unwrap_or_else(|| "default".to_string());
+        let credentials = match config.credentials_provider() {
             Some(provider) => {
                 use aws_credential_types::provider::ProvideCredentials;
                 provider.provide_credentials().await.map_err(|e| {
@@ -90,18 +90,38 @@ impl Clients {
                         Some(profile) => {
                             Error::Precondition(profile_without_credentials(profile, &e, reason))
                         }
-                        None => Error::NoCredentials(reason),
+                        None => Error::NoCredentials {
+                            profile: profile.clone(),
+                            tried: providers_tried(&reason),
+                        },
                     }
-                })?;
+                })?
             }
-            None => return Err(Error::NoCredentials("no credentials provider".into())),
-        }
-        Ok(Self::from_config(&config, region, limits))
+            None => {
+                return Err(Error::NoCredentials {
+                    profile,
+                    tried: "  no credentials provider is configured".into(),
+                })
+            }
+        };
+        let source = CredentialSource::of(&credentials, &profile);
+        Ok(Self::build(&config, region, limits, Some(source)))
     }
 
     /// Clients from a configuration made elsewhere; one without an HTTP client gets ours. Every call
     /// gets the timeouts and attempts of `limits`.
     pub fn from_config(config: &aws_types::SdkConfig, region: String, limits: Limits) -> Self {
+        Self::build(config, region, limits, None)
+    }
+
+    /// [`Clients::from_config`], saying where the credentials came from when AWS rejects them.
+    pub(crate) fn build(
+        config: &aws_types::SdkConfig,
+        region: String,
+        limits: Limits,
+        credentials: Option<CredentialSource>,
+    ) -> Self {
+        let named = NameFailedCalls::new(credentials);
         let mut builder = config
             .to_builder()
             .timeout_config(limits.timeouts())
@@ -110,12 +130,12 @@ impl Clients {
             builder = builder.http_client(https_client());
         }
         let config = &builder.build();
-        /// A client of `$krate` on `config`, whose stalled calls name themselves.
+        /// A client of `$krate` on `config`, whose failed calls name themselves.
         macro_rules! client {
             ($krate:ident) => {
                 $krate::Client::from_conf(
                     $krate::config::Builder::from(config)
-                        .interceptor(NameUnansweredCalls)
+                        .interceptor(named.clone())
                         .build(),
                 )
             };
@@ -123,7 +143,7 @@ impl Clients {
         // S3 through a local endpoint needs path-style addressing (no bucket subdomains on 127.0.0.1).
         let s3_config = aws_sdk_s3::config::Builder::from(config)
             .force_path_style(config.endpoint_url().is_some())
-            .interceptor(NameUnansweredCalls)
+            .interceptor(named.clone())
             .build();
         Clients {
             region,
@@ -144,66 +164,6 @@ impl Clients {
     }
 }
 
-/// A call that got no answer (a timeout, a connection that failed) names the service, the
-/// operation and the endpoint: the SDK alone says only "operation timeout occurred after 60s".
-#[derive(Debug)]
-struct NameUnansweredCalls;
-
-/// The error a call without an answer ends with: what was called, where, and what happened.
-#[derive(Debug)]
-struct Unanswered(String);
-
-impl std::fmt::Display for Unanswered {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Unanswered {}
-
-impl Intercept for NameUnansweredCalls {
-    fn name(&self) -> &'static str {
-        "NameUnansweredCalls"
-    }
-
-    fn modify_before_completion(
-        &self,
-        context: &mut FinalizerInterceptorContextMut<'_>,
-        _components: &RuntimeComponents,
-        cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let Some(Err(err)) = context.output_or_error_mut() else {
-            return Ok(());
-        };
-        let connector = err.as_connector_error();
-        if !err.is_timeout_error() && connector.is_none() {
-            return Ok(());
-        }
-        let call = match cfg.load::<Metadata>() {
-            Some(metadata) => format!("{} {}", metadata.service(), metadata.name()),
-            None => "the call".to_string(),
-        };
-        let endpoint = cfg
-            .load::<Endpoint>()
-            .map(|e| format!(" at {}", e.url()))
-            .unwrap_or_default();
-        let named: BoxError = Box::new(Unanswered(format!(
-            "{call}{endpoint} got no answer: {}",
-            crate::error::deepest_cause(&*err)
-        )));
-        *err = match connector {
-            None => OrchestratorError::timeout(named),
-            Some(c) if c.is_timeout() => {
-                OrchestratorError::connector(ConnectorError::timeout(named))
-            }
-            Some(c) if c.is_io() => OrchestratorError::connector(ConnectorError::io(named)),
-            Some(c) if c.is_user() => OrchestratorError::connector(ConnectorError::user(named)),
-            Some(_) => OrchestratorError::connector(ConnectorError::other(named, None)),
-        };
-        Ok(())
-    }
-}
-
 /// The HTTPS client of every AWS call, credential providers included: rustls on ring, with the
 /// system's root certificates.
 fn https_client() -> SharedHttpClient {
@@ -212,6 +172,22 @@ fn https_client() -> SharedHttpClient {
             tls::rustls_provider::CryptoMode::Ring,
         ))
         .build_https()
+}
+
+/// The providers the default chain tried and what each said, one indented line each: the chain's
+/// own list ("no credentials found in chain. Attempted:" and a line per provider) without its
+/// heading, or its one-line reason.
+fn providers_tried(reason: &str) -> String {
+    let list = match reason.split_once("Attempted:") {
+        Some((_, list)) => list,
+        None => reason,
+    };
+    list.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(|line| format!("  {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Why `--aws-profile NAME` gave no credentials; a profile in no file at all reads as such (the
@@ -249,6 +225,18 @@ mod tests {
             }
         });
         (format!("http://{address}"), server)
+    }
+
+    #[test]
+    fn the_providers_the_chain_tried_are_listed_one_a_line() {
+        let reason = "no credentials found in chain. Attempted:\n  Environment: the credential provider was \
+                      not enabled: environment variable not set\n  Profile: the credential provider was not enabled";
+        assert_eq!(
+            providers_tried(reason),
+            "  Environment: the credential provider was not enabled: environment variable not set\n  \
+             Profile: the credential provider was not enabled"
+        );
+        assert_eq!(providers_tried("IMDS timed out"), "  IMDS timed out");
     }
 
     #[tokio::test]

@@ -12,9 +12,13 @@ pub enum Error {
         "no AWS region found: pass --region, set AWS_REGION, or set a region in your AWS profile"
     )]
     NoRegion,
-    /// No credentials anywhere in the default chain.
-    #[error("no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run `aws sso login`, or pass --aws-profile ({0})")]
-    NoCredentials(String),
+    /// No credentials anywhere in the default chain; `profile` is the profile it read, `tried`
+    /// what each of its providers said, one per line.
+    #[error(
+        "no AWS credentials found (profile {profile}); what was tried:\n{tried}\nSet AWS_ACCESS_KEY_ID and \
+         AWS_SECRET_ACCESS_KEY, run `aws configure` or `aws sso login`, or pass --aws-profile NAME"
+    )]
+    NoCredentials { profile: String, tried: String },
     /// An AWS call failed, or answered without what we need; `action` says what we were doing and
     /// `message` what AWS said. The SDK's own error, when there is one, is the source.
     #[error("{action}: {message}")]
@@ -130,25 +134,31 @@ pub(crate) fn is_throttling<E: ProvideErrorMetadata>(err: &E) -> bool {
 
 /// The most useful text of an error the service did not answer: an error code and message met on
 /// the way down (an SDK error type without a model ends in its metadata, whose Display is a debug
-/// dump), otherwise the deepest source.
+/// dump, `Error { aws_request_id: ... }`, never shown), otherwise the deepest source.
 pub(crate) fn deepest_cause(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut deepest = err.to_string();
-    let mut current = err.source();
-    while let Some(source) = current {
-        if let Some(meta) = source.downcast_ref::<ErrorMetadata>() {
+    let mut deepest = None;
+    let mut current = Some(err);
+    while let Some(error) = current {
+        if let Some(meta) = error.downcast_ref::<ErrorMetadata>() {
             match (meta.code(), meta.message()) {
                 (Some(code), Some(message)) => return format!("{code}: {message}"),
                 (Some(only), None) | (None, Some(only)) => return only.to_string(),
-                (None, None) => {}
+                (None, None) => {
+                    let id = meta
+                        .extra("aws_request_id")
+                        .map(|id| format!(" (request id {id})"))
+                        .unwrap_or_default();
+                    return format!("AWS answered with an error without a code or message{id}");
+                }
             }
         }
-        let text = source.to_string();
+        let text = error.to_string();
         if !text.is_empty() {
-            deepest = text;
+            deepest = Some(text);
         }
-        current = source.source();
+        current = error.source();
     }
-    deepest
+    deepest.unwrap_or_else(|| "an error without a message".to_string())
 }
 
 #[cfg(test)]
@@ -205,6 +215,19 @@ mod tests {
         let refused =
             std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
         assert_eq!(deepest_cause(&Outer(refused)), "connection refused");
+    }
+
+    #[test]
+    fn an_error_without_code_or_message_is_never_shown_as_its_debug_dump() {
+        let meta = ErrorMetadata::builder()
+            .custom("aws_request_id", "4ad2-17")
+            .build();
+        assert!(meta.to_string().starts_with("Error {"), "{meta}");
+        let err = Error::aws("reading stack app", meta);
+        assert_eq!(
+            err.to_string(),
+            "reading stack app: AWS answered with an error without a code or message (request id 4ad2-17)"
+        );
     }
 
     #[test]

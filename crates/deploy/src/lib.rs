@@ -5,7 +5,8 @@
 //!
 //! Layout: `lifecycle/` deploys and removes (up, its dry run, down), `operate/` works with what is
 //! deployed (ps, logs, exec, secrets, ls, redeploy); the AWS plumbing both share is at the top:
-//! `aws` (clients), `limits` (how long AWS may take), `error` (the one path from an SDK error to ours), `stack` (the project's
+//! `aws` (clients), `failed_calls` (what a call without a usable AWS answer says), `limits` (how
+//! long AWS may take), `error` (the one path from an SDK error to ours), `stack` (the project's
 //! CloudFormation stack), `interrupt` (Ctrl-C) and `table` (command output).
 
 // A dependency nothing uses fails the lint (dev-dependencies are not part of the non-test build).
@@ -13,6 +14,7 @@
 
 mod aws;
 mod error;
+mod failed_calls;
 mod interrupt;
 mod lifecycle;
 mod limits;

@@ -1044,6 +1044,7 @@ async fn deploy_summary(
     ec2: Vec<aws_smithy_mocks::Rule>,
     inputs: &[(&str, ParameterSource)],
     expected: &'static [(&'static str, &'static str)],
+    verbose: bool,
 ) -> ecs_deploy::progress::ProgressEvent {
     let change_set = mock!(Cf::create_change_set)
         .match_requests(move |r| {
@@ -1071,7 +1072,10 @@ async fn deploy_summary(
         &mocks.clients(),
         "app",
         &built,
-        &UpOptions::default(),
+        &UpOptions {
+            verbose,
+            ..UpOptions::default()
+        },
         &mut progress,
         &mut Interrupts::none(),
     )
@@ -1086,9 +1090,9 @@ async fn deploy_summary(
     progress.events[0].clone()
 }
 
-#[tokio::test]
-async fn up_passes_the_resolved_network_and_says_where_it_deploys() {
-    let said = deploy_summary(
+/// What `up` says of the network of [`network_mocks`], with or without `-v`.
+async fn network_said(verbose: bool) -> ecs_deploy::progress::ProgressEvent {
+    deploy_summary(
         network_mocks(),
         &[
             ("VpcId", ParameterSource::VpcId),
@@ -1102,13 +1106,30 @@ async fn up_passes_the_resolved_network_and_says_where_it_deploys() {
             ("PrivateSubnetIds", "subnet-priv1"),
             ("AssignPublicIp", "DISABLED"),
         ],
+        verbose,
     )
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn up_passes_the_resolved_network_and_says_where_it_deploys_in_one_short_line() {
     assert_eq!(
-        said,
+        network_said(false).await,
         ecs_deploy::progress::ProgressEvent::Info(
-            "Using VPC vpc-default; public subnets subnet-pub1, subnet-pub2; task subnets subnet-priv1; \
-             tasks without public IPs (private subnets)"
+            "Network: load balancer in 2 public subnets, tasks in 1 private subnet without public IPs \
+             (-v for ids)"
+                .into()
+        )
+    );
+}
+
+#[tokio::test]
+async fn up_verbose_names_the_vpc_and_subnets() {
+    assert_eq!(
+        network_said(true).await,
+        ecs_deploy::progress::ProgressEvent::Info(
+            "Network: VPC vpc-default, load balancer in public subnets subnet-pub1, subnet-pub2, tasks in \
+             private subnets subnet-priv1 without public IPs"
                 .into()
         )
     );
@@ -1280,14 +1301,14 @@ async fn without_public_subnets_the_load_balancer_is_internal_unless_the_scheme_
             ("PublicSubnetIds", "subnet-priv1"),
             ("PrivateSubnetIds", "subnet-priv1"),
         ],
+        false,
     )
     .await;
     assert_eq!(
         said,
         ecs_deploy::progress::ProgressEvent::Info(
-            "Using VPC vpc-private; an internal load balancer in the task subnets, reachable from \
-             inside the VPC only (no public subnet; set x-aws-loadbalancer_scheme to choose); task \
-             subnets subnet-priv1"
+            "Network: internal load balancer, reachable from inside the VPC only (the VPC has no public \
+             subnet; x-aws-loadbalancer_scheme chooses), tasks in 1 subnet (-v for ids)"
                 .into()
         )
     );

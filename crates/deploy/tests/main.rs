@@ -5,10 +5,12 @@
 mod support;
 
 mod account;
+mod aws_errors;
 mod concurrent;
 mod down;
 mod dryrun;
 mod exec;
+mod iam_policy;
 mod interrupt;
 mod operate_logs;
 mod operate_ls;

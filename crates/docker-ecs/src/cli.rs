@@ -22,8 +22,14 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// The heading of the Compose project flags in every command's help.
+pub const PROJECT_HEADING: &str = "Compose project options";
+/// The heading of the AWS flags in every command's help.
+pub const AWS_HEADING: &str = "AWS options";
+
 /// How to find and load the Compose project (same flags and variables as `docker compose`).
 #[derive(Debug, Clone, Args, Default)]
+#[command(next_help_heading = PROJECT_HEADING)]
 pub struct ProjectArgs {
     /// Compose configuration files (repeatable; COMPOSE_FILE is used when absent)
     #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
@@ -45,6 +51,7 @@ pub struct ProjectArgs {
 /// Where to talk to AWS. `--profile` belongs to Compose (profiles of services), as in `docker
 /// compose`, so the AWS named profile is `--aws-profile` (AWS_PROFILE works as usual).
 #[derive(Debug, Clone, Args, Default)]
+#[command(next_help_heading = AWS_HEADING)]
 pub struct AwsArgs {
     /// AWS region (default: AWS_REGION or the profile's region)
     #[arg(long, global = true, value_name = "REGION")]
@@ -60,6 +67,9 @@ pub enum Format {
     Yaml,
     Json,
 }
+
+/// The `--format` help of the commands that print a table.
+const TABLE_FORMAT_HELP: &str = "Output format: a table for people, or JSON for scripts";
 
 /// `convert` output: the template, or a picture of the app and the AWS resources it becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -142,6 +152,9 @@ pub struct UpArgs {
     /// Do not build: deploy the images last pushed to Amazon ECR under each service's tag
     #[arg(long, conflicts_with_all = ["build", "dry_run"])]
     pub no_build: bool,
+    /// Also print the ids of what is used (VPC, subnets), not only how many
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -233,7 +246,7 @@ pub enum RemoveImages {
 
 #[derive(Debug, Args)]
 pub struct PsArgs {
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, value_enum, default_value_t, help = TABLE_FORMAT_HELP)]
     pub format: TableFormat,
     /// Only display task ids
     #[arg(short, long)]
@@ -278,6 +291,7 @@ pub struct LogsArgs {
 
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
+    /// Output format: the template as YAML or JSON, or a picture of the project and its resources
     #[arg(long, value_enum, default_value_t)]
     pub format: ConvertFormat,
     /// Write the template to this file instead of standard output
@@ -287,6 +301,7 @@ pub struct ConvertArgs {
 
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
+    /// Output format of the normalised model
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
     /// Write to this file instead of standard output
@@ -327,9 +342,11 @@ pub enum SecretCommand {
 
 #[derive(Debug, Args)]
 pub struct SecretCreateArgs {
+    /// Name of the secret in AWS Secrets Manager
     pub name: String,
     /// File with the secret's content, or `-` for standard input
     pub file: Option<PathBuf>,
+    /// Description stored with the secret
     #[arg(long)]
     pub description: Option<String>,
     /// Tags as key=value (repeatable)
@@ -345,18 +362,20 @@ pub struct SecretCreateArgs {
 
 #[derive(Debug, Args)]
 pub struct SecretLsArgs {
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, value_enum, default_value_t, help = TABLE_FORMAT_HELP)]
     pub format: TableFormat,
 }
 
 #[derive(Debug, Args)]
 pub struct SecretInspectArgs {
+    /// Names or ARNs of the secrets
     #[arg(required = true)]
     pub names: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct SecretRmArgs {
+    /// Names or ARNs of the secrets
     #[arg(required = true)]
     pub names: Vec<String>,
     /// Keep the secret recoverable for 30 days instead of deleting it at once
@@ -366,6 +385,76 @@ pub struct SecretRmArgs {
 
 #[derive(Debug, Args)]
 pub struct LsArgs {
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, value_enum, default_value_t, help = TABLE_FORMAT_HELP)]
     pub format: TableFormat,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every command, with its path (`docker ecs secret create`).
+    fn commands() -> Vec<(String, clap::Command)> {
+        fn walk(command: &clap::Command, path: String, found: &mut Vec<(String, clap::Command)>) {
+            for sub in command.get_subcommands() {
+                walk(sub, format!("{path} {}", sub.get_name()), found);
+            }
+            found.push((path, command.clone()));
+        }
+        let mut root = Cli::command();
+        // Propagates the global flags into every command, and adds --help and --version.
+        root.build();
+        let mut found = Vec::new();
+        walk(&root, "docker ecs".into(), &mut found);
+        found
+    }
+
+    #[test]
+    fn every_command_flag_and_argument_is_described() {
+        let mut missing = Vec::new();
+        for (path, command) in commands() {
+            if command.get_about().is_none() {
+                missing.push(format!("{path}: the command"));
+            }
+            for arg in command.get_arguments() {
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path}: {}", arg.get_id()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "no help text for: {missing:#?}");
+    }
+
+    #[test]
+    fn compose_and_aws_flags_are_grouped_apart_from_each_command_s_own() {
+        for (path, command) in commands() {
+            for arg in command.get_arguments() {
+                let expected = match arg.get_id().as_str() {
+                    "files" | "project_name" | "project_directory" | "env_files" | "profiles" => {
+                        Some(PROJECT_HEADING)
+                    }
+                    "region" | "aws_profile" => Some(AWS_HEADING),
+                    _ => None,
+                };
+                assert_eq!(arg.get_help_heading(), expected, "{path}: {}", arg.get_id());
+            }
+        }
+        let mut root = Cli::command();
+        root.build();
+        let help = root
+            .find_subcommand_mut("up")
+            .expect("up")
+            .render_help()
+            .to_string();
+        let own = help.find("Options:").expect("own options");
+        let project = help
+            .find(&format!("{PROJECT_HEADING}:"))
+            .expect("project heading");
+        let aws = help.find(&format!("{AWS_HEADING}:")).expect("AWS heading");
+        assert!(own < project && project < aws, "{help}");
+        assert!(help[own..project].contains("--detach"), "{help}");
+        assert!(help[project..aws].contains("--file"), "{help}");
+        assert!(help[aws..].contains("--aws-profile"), "{help}");
+    }
 }

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod aws_errors_cli;
 mod compose_reference;
 mod config_cli;
 mod convert_errors;

@@ -27,6 +27,8 @@ pub struct UpOptions {
     pub poll_interval: Duration,
     /// What was pushed for the services with `build:`.
     pub images: PushedImages,
+    /// Say the ids of what is used (VPC, subnets), not only how many.
+    pub verbose: bool,
 }
 
 impl Default for UpOptions {
@@ -35,6 +37,7 @@ impl Default for UpOptions {
             detach: false,
             poll_interval: Duration::from_secs(5),
             images: PushedImages::new(),
+            verbose: false,
         }
     }
 }
@@ -129,7 +132,7 @@ pub async fn up(
         return Ok(stopped_before_any_change(project, progress));
     };
     let parameters = parameters?;
-    if let Some(summary) = network_summary(built, &parameters) {
+    if let Some(summary) = network_summary(built, &parameters, options.verbose) {
         progress.report(ProgressEvent::Info(summary));
     }
     let body = serde_json::to_string(&built.template)
@@ -451,36 +454,63 @@ async fn undo_before_execution(
     })
 }
 
-/// Where the app goes, from the resolved network parameters ("VPC vpc-1, public subnets a, b; ...").
-fn network_summary(built: &Built, values: &[(String, String)]) -> Option<String> {
+/// Where the app goes, from the resolved network parameters, in one line: how many subnets of
+/// which kind serve the load balancer and the tasks; the ids (VPC, subnets) only when `verbose`.
+fn network_summary(built: &Built, values: &[(String, String)], verbose: bool) -> Option<String> {
     use template_builder::ParameterSource;
     let value_of = |wanted: &ParameterSource| {
         let input = built.parameters.iter().find(|p| &p.source == wanted)?;
         values
             .iter()
             .find(|(name, _)| *name == input.name)
-            .map(|(_, value)| value.replace(',', ", "))
+            .map(|(_, value)| value.clone())
+    };
+    let vpc = value_of(&ParameterSource::VpcId)?;
+    // "2 public subnets", or with -v "public subnets subnet-a, subnet-b"; `kind` may be "".
+    let subnets = |kind: &str, list: &str| {
+        let ids: Vec<&str> = list.split(',').filter(|id| !id.is_empty()).collect();
+        let noun = if ids.len() == 1 && !verbose {
+            "subnet"
+        } else {
+            "subnets"
+        };
+        let kind = if kind.is_empty() {
+            String::new()
+        } else {
+            format!("{kind} ")
+        };
+        match verbose {
+            true => format!("{kind}{noun} {}", ids.join(", ")),
+            false => format!("{} {kind}{noun}", ids.len()),
+        }
     };
     let internal = value_of(&ParameterSource::LoadBalancerScheme).as_deref() == Some("internal");
-    let mut parts = vec![format!("VPC {}", value_of(&ParameterSource::VpcId)?)];
+    let mut parts = Vec::new();
+    if verbose {
+        parts.push(format!("VPC {vpc}"));
+    }
     if internal {
         parts.push(
-            "an internal load balancer in the task subnets, reachable from inside the VPC only \
-             (no public subnet; set x-aws-loadbalancer_scheme to choose)"
+            "internal load balancer, reachable from inside the VPC only (the VPC has no public \
+             subnet; x-aws-loadbalancer_scheme chooses)"
                 .into(),
         );
     } else if let Some(public) = value_of(&ParameterSource::PublicSubnetIds) {
-        parts.push(format!("public subnets {public}"));
+        parts.push(format!("load balancer in {}", subnets("public", &public)));
     }
-    if let Some(private) = value_of(&ParameterSource::PrivateSubnetIds) {
-        parts.push(format!("task subnets {private}"));
+    let public_ips = value_of(&ParameterSource::AssignPublicIp);
+    if let Some(tasks) = value_of(&ParameterSource::PrivateSubnetIds) {
+        parts.push(match public_ips.as_deref() {
+            Some("DISABLED") => {
+                format!("tasks in {} without public IPs", subnets("private", &tasks))
+            }
+            // No private subnet: the tasks run in the public ones, where they need a public IP.
+            Some(_) => format!("tasks in {} with public IPs", subnets("public", &tasks)),
+            None => format!("tasks in {}", subnets("", &tasks)),
+        });
     }
-    match value_of(&ParameterSource::AssignPublicIp).as_deref() {
-        Some("DISABLED") => parts.push("tasks without public IPs (private subnets)".into()),
-        Some(_) => parts.push("tasks with public IPs (no private subnets)".into()),
-        None => {}
-    }
-    Some(format!("Using {}", parts.join("; ")))
+    let hint = if verbose { "" } else { " (-v for ids)" };
+    Some(format!("Network: {}{hint}", parts.join(", ")))
 }
 
 /// First Ctrl-C: undo a create by deleting the partial stack; roll an update back. An existing

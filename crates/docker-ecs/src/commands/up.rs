@@ -74,6 +74,7 @@ pub fn run(project_args: &ProjectArgs, aws: &AwsArgs, args: &UpArgs) -> anyhow::
                 detach: args.detach,
                 poll_interval: poll_interval(),
                 images: pushed,
+                verbose: args.verbose,
             };
             ecs_deploy::up::up(
                 &clients,
