@@ -597,6 +597,17 @@ const RESOURCE_ACTIONS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "AWS::Scheduler::Schedule",
+        &[
+            "iam:PassRole",
+            "scheduler:CreateSchedule",
+            "scheduler:DeleteSchedule",
+            "scheduler:GetSchedule",
+            "scheduler:ListSchedules",
+            "scheduler:UpdateSchedule",
+        ],
+    ),
+    (
         "AWS::SecretsManager::Secret",
         &[
             "secretsmanager:CreateSecret",

@@ -127,7 +127,7 @@ impl Screen {
         self
     }
 
-    fn send(&mut self, event: ProgressEvent) -> &mut Self {
+    fn report(&mut self, event: ProgressEvent) -> &mut Self {
         self.progress.report(event);
         self
     }
@@ -261,25 +261,25 @@ const SERVICES: [&str; 6] = ["web", "api", "worker", "cache", "db", "proxy"];
 /// every resource of the services is being created.
 fn create_until_services_start(screen: &mut Screen) {
     screen
-        .send(operation("Creating", 40))
-        .send(stack("CREATE_IN_PROGRESS"));
+        .report(operation("Creating", 40))
+        .report(stack("CREATE_IN_PROGRESS"));
     for (i, (id, ty)) in PROJECT_PARTS.iter().enumerate() {
         screen
             .at(i as u64)
-            .send(project(id, ty, "CREATE_IN_PROGRESS"));
+            .report(project(id, ty, "CREATE_IN_PROGRESS"));
     }
     for (i, (id, ty)) in PROJECT_PARTS.iter().enumerate() {
         screen
             .at(20 + i as u64)
-            .send(project(id, ty, "CREATE_COMPLETE"));
+            .report(project(id, ty, "CREATE_COMPLETE"));
     }
     for service in SERVICES {
         for (label, ty) in SERVICE_PARTS {
             screen
                 .at(31)
-                .send(of(service, label, ty, "CREATE_IN_PROGRESS"));
+                .report(of(service, label, ty, "CREATE_IN_PROGRESS"));
         }
-        screen.send(of(service, "service", SERVICE, "CREATE_IN_PROGRESS"));
+        screen.report(of(service, "service", SERVICE, "CREATE_IN_PROGRESS"));
     }
 }
 
@@ -289,9 +289,9 @@ fn create_until_services_wait(screen: &mut Screen) {
         for (label, ty) in SERVICE_PARTS {
             screen
                 .at(35)
-                .send(of(service, label, ty, "CREATE_COMPLETE"));
+                .report(of(service, label, ty, "CREATE_COMPLETE"));
         }
-        screen.at(36).send(rollout(service, 1, 0));
+        screen.at(36).report(rollout(service, 1, 0));
     }
     screen.at(60);
 }
@@ -342,7 +342,7 @@ fn forty_resources_in_twenty_rows_keep_every_service_and_the_header_on_screen() 
     );
 
     create_until_services_wait(&mut screen);
-    screen.send(rollout("proxy", 1, 0));
+    screen.report(rollout("proxy", 1, 0));
     assert!(
         screen.row_with(&["[+] Creating app 34/40"]).is_some(),
         "{}",
@@ -352,7 +352,7 @@ fn forty_resources_in_twenty_rows_keep_every_service_and_the_header_on_screen() 
 
     // Everything comes up: the last screen names every service with its outcome, then the URL.
     for service in SERVICES {
-        screen.at(80).send(rollout(service, 2, 0)).send(of(
+        screen.at(80).report(rollout(service, 2, 0)).report(of(
             service,
             "service",
             SERVICE,
@@ -361,8 +361,8 @@ fn forty_resources_in_twenty_rows_keep_every_service_and_the_header_on_screen() 
     }
     screen
         .at(81)
-        .send(stack("CREATE_COMPLETE"))
-        .send(finished("CREATE_COMPLETE"));
+        .report(stack("CREATE_COMPLETE"))
+        .report(finished("CREATE_COMPLETE"));
     assert!(
         screen.row_with(&["[+] Created app 40/40"]).is_some(),
         "{}",
@@ -384,9 +384,9 @@ fn a_short_terminal_still_shows_every_service_at_the_end() {
     for service in SERVICES {
         screen
             .at(70)
-            .send(of(service, "service", SERVICE, "CREATE_COMPLETE"));
+            .report(of(service, "service", SERVICE, "CREATE_COMPLETE"));
     }
-    screen.send(finished("CREATE_COMPLETE"));
+    screen.report(finished("CREATE_COMPLETE"));
     assert!(
         screen.row_with(&["[+] Created app 40/40"]).is_some(),
         "{}",
@@ -405,8 +405,8 @@ fn a_short_terminal_still_shows_every_service_at_the_end() {
 fn a_finished_row_keeps_the_time_it_took() {
     let mut screen = Screen::new(100, 30);
     screen
-        .send(operation("Creating", 2))
-        .send(stack("CREATE_IN_PROGRESS"));
+        .report(operation("Creating", 2))
+        .report(stack("CREATE_IN_PROGRESS"));
     let lb = |status| {
         project(
             "Load balancer",
@@ -414,19 +414,19 @@ fn a_finished_row_keeps_the_time_it_took() {
             status,
         )
     };
-    screen.at(0).send(lb("CREATE_IN_PROGRESS"));
-    screen.at(36).send(project(
+    screen.at(0).report(lb("CREATE_IN_PROGRESS"));
+    screen.at(36).report(project(
         "Cluster",
         "AWS::ECS::Cluster",
         "CREATE_IN_PROGRESS",
     ));
     let row = screen.row_with(&["Load balancer", "Creating"]).unwrap();
     assert!(row.ends_with("36s"), "{row}");
-    screen.at(36).send(lb("CREATE_COMPLETE"));
+    screen.at(36).report(lb("CREATE_COMPLETE"));
     // Later draws do not reset the row's time nor keep it counting.
     screen
         .at(50)
-        .send(project("Cluster", "AWS::ECS::Cluster", "CREATE_COMPLETE"));
+        .report(project("Cluster", "AWS::ECS::Cluster", "CREATE_COMPLETE"));
     let row = screen.row_with(&["✔ Load balancer", "Created"]).unwrap();
     assert!(row.ends_with("36s"), "{row}");
     let cluster = screen.row_with(&["✔ Cluster", "Created"]).unwrap();
@@ -437,12 +437,12 @@ fn a_finished_row_keeps_the_time_it_took() {
 fn down_says_how_long_each_deletion_took() {
     let mut screen = Screen::new(100, 20);
     screen
-        .send(operation("Deleting", 1))
-        .send(stack("DELETE_IN_PROGRESS"));
+        .report(operation("Deleting", 1))
+        .report(stack("DELETE_IN_PROGRESS"));
     let group = |status| project("Log group", "AWS::Logs::LogGroup", status);
-    screen.at(0).send(group("DELETE_IN_PROGRESS"));
-    screen.at(19).send(group("DELETE_COMPLETE"));
-    screen.send(finished("DELETE_COMPLETE"));
+    screen.at(0).report(group("DELETE_IN_PROGRESS"));
+    screen.at(19).report(group("DELETE_COMPLETE"));
+    screen.report(finished("DELETE_COMPLETE"));
     let row = screen.row_with(&["✔ Log group", "Deleted"]).unwrap();
     assert!(row.ends_with("19s"), "{row}");
     assert!(
@@ -456,15 +456,15 @@ fn down_says_how_long_each_deletion_took() {
 /// rolls the stack back to the previous version.
 fn failed_update(screen: &mut Screen) {
     screen
-        .send(operation("Updating", 2))
-        .send(stack("UPDATE_IN_PROGRESS"));
+        .report(operation("Updating", 2))
+        .report(stack("UPDATE_IN_PROGRESS"));
     let definition = |status| of("web", "task definition", "AWS::ECS::TaskDefinition", status);
     let service = |status| of("web", "service", SERVICE, status);
-    screen.at(1).send(definition("UPDATE_IN_PROGRESS"));
-    screen.at(2).send(definition("UPDATE_COMPLETE"));
-    screen.at(3).send(service("UPDATE_IN_PROGRESS"));
-    screen.at(40).send(rollout("web", 0, 4));
-    screen.send(ProgressEvent::TaskStopped {
+    screen.at(1).report(definition("UPDATE_IN_PROGRESS"));
+    screen.at(2).report(definition("UPDATE_COMPLETE"));
+    screen.at(3).report(service("UPDATE_IN_PROGRESS"));
+    screen.at(40).report(rollout("web", 0, 4));
+    screen.report(ProgressEvent::TaskStopped {
         service: "web service".into(),
         task: "0123abcd".into(),
         reason: "Essential container in task exited; web: exit code 1".into(),
@@ -496,21 +496,21 @@ fn a_rolled_back_update_reads_as_a_failure_not_a_success() {
     let definition = |status| of("web", "task definition", "AWS::ECS::TaskDefinition", status);
     screen
         .at(50)
-        .send(failed(service("UPDATE_FAILED"), breaker));
-    screen.send(stack("UPDATE_ROLLBACK_IN_PROGRESS"));
+        .report(failed(service("UPDATE_FAILED"), breaker));
+    screen.report(stack("UPDATE_ROLLBACK_IN_PROGRESS"));
     assert!(
         screen.row_with(&["[+] Rolling back app"]).is_some(),
         "{}",
         screen.dump()
     );
-    screen.at(60).send(service("UPDATE_IN_PROGRESS"));
-    screen.at(61).send(definition("UPDATE_IN_PROGRESS"));
-    screen.at(70).send(definition("UPDATE_COMPLETE"));
-    screen.at(90).send(service("UPDATE_COMPLETE"));
+    screen.at(60).report(service("UPDATE_IN_PROGRESS"));
+    screen.at(61).report(definition("UPDATE_IN_PROGRESS"));
+    screen.at(70).report(definition("UPDATE_COMPLETE"));
+    screen.at(90).report(service("UPDATE_COMPLETE"));
     // The tasks as they are after the rollback, not as they were while it failed.
-    screen.send(rollout("web", 2, 0));
-    screen.send(stack("UPDATE_ROLLBACK_COMPLETE"));
-    screen.send(finished("UPDATE_ROLLBACK_COMPLETE"));
+    screen.report(rollout("web", 2, 0));
+    screen.report(stack("UPDATE_ROLLBACK_COMPLETE"));
+    screen.report(finished("UPDATE_ROLLBACK_COMPLETE"));
 
     let text = screen.dump();
     assert!(
@@ -642,7 +642,7 @@ fn a_service_folds_its_resources_once_they_are_done() {
 #[test]
 fn sentences_and_stopped_tasks_are_printed_above_the_view_and_stay() {
     let mut screen = Screen::new(100, 20);
-    screen.send(ProgressEvent::Info("Deploying to VPC vpc-1".into()));
+    screen.report(ProgressEvent::Info("Deploying to VPC vpc-1".into()));
     failed_update(&mut screen);
     let rows = screen.rows();
     let said = rows
