@@ -196,6 +196,9 @@ pub enum RemoveImages {
 
 #[derive(Debug, Args)]
 pub struct PsArgs {
+    /// Show all tasks: also the stopped ones ECS still lists (by default, the tasks it runs or starts)
+    #[arg(short = 'a', long)]
+    pub all: bool,
     #[arg(long, value_enum, default_value_t)]
     pub format: TableFormat,
     /// Only display task ids
@@ -222,7 +225,7 @@ pub struct LogsArgs {
     /// Show logs before a timestamp (RFC 3339) or relative duration
     #[arg(long)]
     pub until: Option<String>,
-    /// Number of lines to show from the end of the logs for each service
+    /// Number of lines to show from the end of the logs of each task (each container of it)
     #[arg(short = 'n', long)]
     pub tail: Option<usize>,
     /// Show timestamps
