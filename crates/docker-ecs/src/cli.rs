@@ -182,6 +182,14 @@ pub struct DownArgs {
     /// project, with their images (after the stack is gone)
     #[arg(long, value_enum, value_name = "TYPE", conflicts_with = "detach")]
     pub rmi: Option<RemoveImages>,
+    /// Also delete the project's EFS file systems and their data (the stack retains them), after
+    /// the stack is gone; asks first unless -y
+    #[arg(short = 'v', long, conflicts_with = "detach")]
+    pub volumes: bool,
+    /// Do not ask before deleting the EFS file systems of `--volumes` (needed when standard input
+    /// is not a terminal)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }
 
 /// `down --rmi`: which images go.

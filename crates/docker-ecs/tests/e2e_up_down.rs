@@ -803,6 +803,46 @@ fn a_volume_an_update_drops_is_kept_and_reused() {
     assert_eq!(mounted, BTreeSet::from([created[0].as_str()]), "{task}");
 }
 
+/// `down --volumes` deletes the project's file systems once the stack is gone; without a terminal to
+/// ask on it refuses before deleting anything, unless -y says yes.
+#[test]
+fn down_volumes_deletes_the_file_systems_when_confirmed() {
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    std::fs::write(tmp.path().join("compose.yaml"), volume_project(true))
+        .expect("write compose.yaml");
+    moto.docker_ecs(tmp.path(), &["up"]).assert_success();
+    let created = moto.stack_resources("vols", "AWS::EFS::FileSystem");
+    assert_eq!(created.len(), 1, "{created:?}");
+
+    let run = moto.docker_ecs(tmp.path(), &["down", "--volumes"]);
+    run.assert_failure();
+    let said = run.stderr();
+    assert!(
+        said.contains(&format!("{} (volume pgdata)", created[0]))
+            && said.contains("not a terminal")
+            && said.contains("-y/--yes"),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        moto.stack_status("vols").is_some(),
+        "a refused down -v deletes nothing"
+    );
+
+    let run = moto.docker_ecs(tmp.path(), &["down", "-v", "-y"]);
+    run.assert_success();
+    assert_eq!(moto.stack_status("vols"), None, "{}", run.describe());
+    assert!(
+        run.stderr()
+            .contains(&format!("Deleted EFS file system {}", created[0])),
+        "{}",
+        run.describe()
+    );
+    let all = moto.aws_ok("efs", "describe_file_systems", json!({}));
+    assert_eq!(all["FileSystems"], json!([]), "{all}");
+}
+
 #[test]
 fn moving_a_published_port_updates_the_stack_in_place() {
     let moto = Moto::start();
