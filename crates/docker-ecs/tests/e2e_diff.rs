@@ -1,6 +1,7 @@
 //! End to end against the local AWS API (moto through e2e/moto_launcher.py): `diff` / `up --dry-run`
 //! on a new project, on a deployed one without and with changes, never changing the stack; then
-//! `up --force-new-deployment` on the unchanged stack starts a new deployment of every service.
+//! `up --force-new-deployment` on the unchanged stack starts a new deployment of every service and
+//! waits until each has rolled out.
 
 use crate::common::Moto;
 use serde_json::json;
@@ -31,7 +32,8 @@ fn pending_change_sets(moto: &Moto) -> Vec<String> {
 
 #[test]
 fn diff_changes_nothing_and_force_new_deployment_rolls_out() {
-    let moto = Moto::start();
+    // Services with a running task: their new deployments complete, which `up` waits for.
+    let moto = Moto::start_with_running_services();
     let tmp = tempfile::tempdir().expect("temporary directory");
     let dir = tmp.path().join(PROJECT);
     std::fs::create_dir_all(&dir).expect("project directory");
@@ -116,7 +118,8 @@ fn diff_changes_nothing_and_force_new_deployment_rolls_out() {
     let err = run.stderr();
     for service in ["web", "redis"] {
         assert!(
-            err.contains(&format!("Forced a new deployment of service {service}")),
+            err.contains(&format!("Forced a new deployment of service {service}"))
+                && err.contains(&format!("Service {service} rolled out (ecs-svc/")),
             "{}",
             run.describe()
         );

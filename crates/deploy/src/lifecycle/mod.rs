@@ -20,6 +20,6 @@ mod events;
 mod mount_targets;
 mod registry;
 mod resource_names;
-mod rollouts;
+pub(crate) mod rollouts;
 mod upload;
 mod watch;
