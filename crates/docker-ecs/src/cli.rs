@@ -116,6 +116,14 @@ pub enum Command {
     Secret(SecretCommand),
     /// List the applications deployed in the account and region
     Ls(LsArgs),
+    /// Replace the tasks of services (all when none named) with new ones, and wait for them
+    Restart(RestartArgs),
+    /// Not supported: explains how to stop services without drift from the stack
+    Stop(UnsupportedArgs),
+    /// Not supported: explains how services are started
+    Start(UnsupportedArgs),
+    /// Not supported: explains how to change a service's number of tasks
+    Scale(UnsupportedArgs),
     /// Show version information
     Version,
 }
@@ -342,4 +350,17 @@ pub struct SecretRmArgs {
 pub struct LsArgs {
     #[arg(long, value_enum, default_value_t)]
     pub format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RestartArgs {
+    /// Services to restart (all when none)
+    pub services: Vec<String>,
+}
+
+/// Whatever a compose user would pass: the command explains instead of failing to parse.
+#[derive(Debug, Args)]
+pub struct UnsupportedArgs {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub args: Vec<String>,
 }

@@ -11,6 +11,7 @@ mod ls;
 mod project;
 mod ps;
 mod redeploy;
+mod restart;
 mod secret;
 mod up;
 mod version;
@@ -35,7 +36,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Ctrl-C while they start is theirs to report, not the default death by signal.
     if matches!(
         command,
-        Command::Up(_) | Command::Down(_) | Command::Build(_) | Command::Push(_) | Command::Diff(_)
+        Command::Up(_)
+            | Command::Down(_)
+            | Command::Build(_)
+            | Command::Push(_)
+            | Command::Diff(_)
+            | Command::Restart(_)
     ) {
         catch_interrupts()?;
     }
@@ -53,6 +59,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Logs(args) => logs::run(&cli.project, &cli.aws, &args),
         Command::Secret(cmd) => secret::run(&cli.aws, cmd),
         Command::Ls(args) => ls::run(&cli.aws, &args),
+        Command::Restart(args) => restart::run(&cli.project, &cli.aws, &args),
+        Command::Stop(_) => restart::unsupported("stop"),
+        Command::Start(_) => restart::unsupported("start"),
+        Command::Scale(_) => restart::unsupported("scale"),
     }
 }
 
