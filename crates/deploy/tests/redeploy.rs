@@ -327,3 +327,29 @@ async fn restart_redeploys_only_the_named_services() {
     );
     assert_eq!((web.num_calls(), redis.num_calls()), (1, 0));
 }
+
+/// Services that cannot be read (no permission...) end the wait after a few polls, saying why,
+/// instead of waiting for ever.
+#[tokio::test]
+async fn unreadable_services_end_the_wait_with_the_reason() {
+    let denied = mock!(Ecs::describe_services).then_error(|| {
+        aws_sdk_ecs::operation::describe_services::DescribeServicesError::generic(error(
+            "AccessDeniedException",
+            "not allowed to ecs:DescribeServices",
+        ))
+    });
+    let clients = Mocks {
+        ecs: vec![denied.clone()],
+        ..Default::default()
+    }
+    .clients();
+    let err = wait(&clients, &mut Recorder::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("cannot follow the new deployments (describing the ECS services of cluster app-cluster: AccessDeniedException"),
+        "{err}"
+    );
+    assert_eq!(denied.num_calls(), 3);
+}

@@ -59,6 +59,8 @@ pub struct Rollouts {
     reported_tasks: HashSet<String>,
     /// Service description -> why its most recent stopped task stopped.
     last_stopped: BTreeMap<String, String>,
+    /// Why the last poll could not read the services, when it could not.
+    poll_error: Option<String>,
 }
 
 impl Rollouts {
@@ -120,6 +122,12 @@ impl Rollouts {
         }
     }
 
+    /// Why the last poll could not read the services (display only while the stack deploys; a
+    /// forced deployment has nothing else to follow).
+    pub fn poll_error(&self) -> Option<&str> {
+        self.poll_error.as_deref()
+    }
+
     /// The service's primary deployment as the last poll saw it.
     pub fn rollout(&self, arn: &str) -> Option<&RolloutState> {
         self.services.get(arn)?.rollout.as_ref()
@@ -151,14 +159,27 @@ impl Rollouts {
         for (cluster, arns) in by_cluster {
             // DescribeServices takes at most 10 services per call.
             for chunk in arns.chunks(10) {
-                let Ok(out) = ecs
+                let out = match ecs
                     .describe_services()
                     .cluster(&cluster)
                     .set_services(Some(chunk.to_vec()))
                     .send()
                     .await
-                else {
-                    continue;
+                {
+                    Ok(out) => {
+                        self.poll_error = None;
+                        out
+                    }
+                    Err(err) => {
+                        self.poll_error = Some(
+                            crate::Error::aws(
+                                format!("describing the ECS services of cluster {cluster}"),
+                                err,
+                            )
+                            .to_string(),
+                        );
+                        continue;
+                    }
                 };
                 for service in out.services() {
                     let Some(arn) = service.service_arn() else {

@@ -23,6 +23,9 @@ pub struct Redeployed {
     pub arn: String,
 }
 
+/// Polls in a row that could not read the services before waiting gives up.
+const FAILED_POLLS: u32 = 3;
+
 /// How waiting for the rollouts ended, when no rollout failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RolloutsEnded {
@@ -146,8 +149,19 @@ pub async fn wait_for_rollouts(
     }
     let started = Instant::now();
     let mut failures = Vec::new();
+    let mut failed_polls = 0;
     while !waiting.is_empty() {
         rollouts.poll(&clients.ecs, progress).await;
+        match rollouts.poll_error() {
+            Some(err) if failed_polls + 1 >= FAILED_POLLS => {
+                return Err(Error::DeployFailed(format!(
+                    "cannot follow the new deployments ({err}); ECS goes on replacing the tasks: \
+                     see `docker ecs ps`"
+                )));
+            }
+            Some(_) => failed_polls += 1,
+            None => failed_polls = 0,
+        }
         let mut still = Vec::new();
         for service in waiting {
             match rollouts.rollout(&service.arn).cloned() {
