@@ -191,6 +191,17 @@ pub fn deploy_target(
     })
 }
 
+/// An update of the stack (or its rollback) is under way: another `up` can follow it to its end.
+pub fn is_update_in_progress(status: &str) -> bool {
+    matches!(
+        status,
+        "UPDATE_IN_PROGRESS"
+            | "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
+            | "UPDATE_ROLLBACK_IN_PROGRESS"
+            | "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"
+    )
+}
+
 pub const ROLLBACK_COMPLETE: &str = "ROLLBACK_COMPLETE";
 pub const REVIEW_IN_PROGRESS: &str = "REVIEW_IN_PROGRESS";
 pub const DELETE_COMPLETE: &str = "DELETE_COMPLETE";

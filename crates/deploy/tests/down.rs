@@ -43,6 +43,7 @@ fn options() -> DownOptions {
         detach: false,
         poll_interval: Duration::from_millis(5),
         remove_images: false,
+        delete_file_systems: Vec::new(),
     }
 }
 
@@ -71,8 +72,9 @@ async fn missing_stack_is_nothing_to_remove() {
     );
 }
 
-#[tokio::test]
-async fn deletes_the_stack_and_says_efs_data_is_retained() {
+/// A stack with a file system of its own (fs-1234), reusing one an earlier `down` retained
+/// (fs-reused), deleted at the second look; `efs` adds to the EFS answers.
+fn stack_with_file_systems(efs: Vec<aws_smithy_mocks::Rule>) -> (Mocks, aws_smithy_mocks::Rule) {
     let delete = stack_deleted();
     let template = serde_json::json!({"Resources": {"DataFileSystem": {"Type": "AWS::EFS::FileSystem",
         "Properties": {"FileSystemTags": [{"Key": "com.docker.compose.volume", "Value": "data"}]}}}})
@@ -136,16 +138,26 @@ async fn deletes_the_stack_and_says_efs_data_is_retained() {
             delete.clone(),
         ],
         // A file system retained by an earlier `down` and reused by this stack, and one of another project.
-        efs: vec![
-            mock!(aws_sdk_efs::Client::describe_file_systems).then_output(|| {
-                DescribeFileSystemsOutput::builder()
-                    .file_systems(file_system("fs-reused", "app", "cache"))
-                    .file_systems(file_system("fs-other", "other", "cache"))
-                    .build()
-            }),
-        ],
+        efs: [
+            vec![
+                mock!(aws_sdk_efs::Client::describe_file_systems).then_output(|| {
+                    DescribeFileSystemsOutput::builder()
+                        .file_systems(file_system("fs-reused", "app", "cache"))
+                        .file_systems(file_system("fs-other", "other", "cache"))
+                        .build()
+                }),
+            ],
+            efs,
+        ]
+        .concat(),
         ..Default::default()
     };
+    (mocks, delete)
+}
+
+#[tokio::test]
+async fn deletes_the_stack_and_says_efs_data_is_retained() {
+    let (mocks, delete) = stack_with_file_systems(Vec::new());
     let mut progress = Recorder::default();
     let outcome = down(
         &mocks.clients(),
@@ -160,6 +172,7 @@ async fn deletes_the_stack_and_says_efs_data_is_retained() {
         outcome,
         DownOutcome::Removed {
             retained_file_systems: vec!["fs-1234".into(), "fs-reused".into()],
+            deleted_file_systems: Vec::new(),
             removed_repositories: Vec::new(),
         }
     );
@@ -179,6 +192,153 @@ async fn deletes_the_stack_and_says_efs_data_is_retained() {
         last.contains("fs-1234, fs-reused") && last.contains("retained"),
         "{last}"
     );
+}
+
+/// `--volumes`: once the stack is gone, the confirmed file system goes too, its mount target first,
+/// tried again while EFS says it is still in use; the other one is still reported retained.
+#[tokio::test]
+async fn volumes_deletes_the_confirmed_file_systems_after_the_stack() {
+    let mount_target_deleted = mock!(aws_sdk_efs::Client::delete_mount_target)
+        .match_requests(|r| r.mount_target_id() == Some("fsmt-1"))
+        .then_output(|| {
+            aws_sdk_efs::operation::delete_mount_target::DeleteMountTargetOutput::builder().build()
+        });
+    let file_system_deleted = mock!(aws_sdk_efs::Client::delete_file_system)
+        .match_requests(|r| r.file_system_id() == Some("fs-1234"))
+        .sequence()
+        .error(|| {
+            aws_sdk_efs::operation::delete_file_system::DeleteFileSystemError::generic(error(
+                "FileSystemInUse",
+                "File system 'fs-1234' has mounted targets.",
+            ))
+        })
+        .output(|| {
+            aws_sdk_efs::operation::delete_file_system::DeleteFileSystemOutput::builder().build()
+        })
+        .build();
+    let (mocks, delete) = stack_with_file_systems(vec![
+        mock!(aws_sdk_efs::Client::describe_mount_targets)
+            .match_requests(|r| r.file_system_id() == Some("fs-1234"))
+            .then_output(|| {
+                aws_sdk_efs::operation::describe_mount_targets::DescribeMountTargetsOutput::builder(
+                )
+                .mount_targets(
+                    aws_sdk_efs::types::MountTargetDescription::builder()
+                        .mount_target_id("fsmt-1")
+                        .file_system_id("fs-1234")
+                        .subnet_id("subnet-1")
+                        .life_cycle_state(LifeCycleState::Deleting)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+            }),
+        mount_target_deleted.clone(),
+        file_system_deleted.clone(),
+    ]);
+    let options = DownOptions {
+        delete_file_systems: vec!["fs-1234".into()],
+        ..options()
+    };
+    let mut progress = Recorder::default();
+    let outcome = down(
+        &mocks.clients(),
+        "app",
+        &options,
+        &mut progress,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome,
+        DownOutcome::Removed {
+            retained_file_systems: vec!["fs-reused".into()],
+            deleted_file_systems: vec!["fs-1234".into()],
+            removed_repositories: Vec::new(),
+        }
+    );
+    assert_eq!(delete.num_calls(), 1);
+    assert_eq!(mount_target_deleted.num_calls(), 1);
+    assert_eq!(file_system_deleted.num_calls(), 2);
+    let said: Vec<String> = progress
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            ProgressEvent::Info(text) => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        said.iter()
+            .any(|t| t.contains("fs-reused") && t.contains("retained") && !t.contains("fs-1234")),
+        "{said:?}"
+    );
+    assert_eq!(
+        said.last().map(String::as_str),
+        Some("Deleted EFS file system fs-1234 and its data")
+    );
+}
+
+/// A file system EFS refuses to delete fails `down --volumes`, naming it, once the stack is gone.
+#[tokio::test]
+async fn volumes_names_the_file_system_it_could_not_delete() {
+    let (mocks, delete) = stack_with_file_systems(vec![
+        mock!(aws_sdk_efs::Client::describe_mount_targets).then_output(|| {
+            aws_sdk_efs::operation::describe_mount_targets::DescribeMountTargetsOutput::builder()
+                .build()
+        }),
+        mock!(aws_sdk_efs::Client::delete_file_system).then_error(|| {
+            aws_sdk_efs::operation::delete_file_system::DeleteFileSystemError::generic(error(
+                "AccessDeniedException",
+                "not allowed",
+            ))
+        }),
+    ]);
+    let options = DownOptions {
+        delete_file_systems: vec!["fs-1234".into()],
+        ..options()
+    };
+    let err = down(
+        &mocks.clients(),
+        "app",
+        &options,
+        &mut Recorder::default(),
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert_eq!(delete.num_calls(), 1);
+    assert!(
+        err.contains("could not delete 1 EFS file system(s)")
+            && err.contains("deleting EFS file system fs-1234")
+            && err.contains("AccessDeniedException"),
+        "{err}"
+    );
+}
+
+/// What `down --volumes` offers to delete: the stack's own file system and the project's retained
+/// one, not another project's.
+#[tokio::test]
+async fn the_project_file_systems_are_listed_with_their_volumes() {
+    let (mocks, delete) = stack_with_file_systems(Vec::new());
+    let mut mocks = mocks;
+    mocks.efs = vec![
+        mock!(aws_sdk_efs::Client::describe_file_systems).then_output(|| {
+            DescribeFileSystemsOutput::builder()
+                .file_systems(file_system("fs-1234", "app", "data"))
+                .file_systems(file_system("fs-reused", "app", "cache"))
+                .file_systems(file_system("fs-other", "other", "cache"))
+                .build()
+        }),
+    ];
+    let found = ecs_deploy::down::project_file_systems(&mocks.clients(), "app")
+        .await
+        .unwrap();
+    let shown: Vec<String> = found.iter().map(ToString::to_string).collect();
+    assert_eq!(shown, ["fs-1234 (volume data)", "fs-reused (volume cache)"]);
+    assert_eq!(delete.num_calls(), 0);
 }
 
 fn deletable_stack_mocks(statuses: &'static [&'static str]) -> (Mocks, aws_smithy_mocks::Rule) {

@@ -1,6 +1,7 @@
 //! `logs` against mocked CloudWatch Logs: several pages, --tail per container, init containers,
 //! follow mode through throttling, a missing log group.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_cloudwatchlogs::config::retry::RetryConfig;
@@ -121,10 +122,10 @@ async fn reads_every_page_of_the_project_log_group() {
     assert_eq!(page_3.num_calls(), 1);
     assert_eq!(
         render(&events, PLAIN, &["db", "web"]),
-        "web  | GET / 200\n\
-         db   | ready to accept connections\n\
-         web  | GET /a 404\n\
-         web  | GET /b 200\n"
+        "web-1  | GET / 200\n\
+         db-1   | ready to accept connections\n\
+         web-1  | GET /a 404\n\
+         web-1  | GET /b 200\n"
     );
 
     // Init containers on request, coloured like their service, widening the prefix.
@@ -137,9 +138,9 @@ async fn reads_every_page_of_the_project_log_group() {
     };
     assert_eq!(
         render(&events[..3], coloured, &["db", "web"]),
-        "\x1b[33mweb          | \x1b[0mGET / 200\n\
-         \x1b[33mweb_secrets  | \x1b[0mwrote /run/secrets/db\n\
-         \x1b[36mdb           | \x1b[0mready to accept connections\n"
+        "\x1b[33mweb-1          | \x1b[0mGET / 200\n\
+         \x1b[33mweb_secrets-1  | \x1b[0mwrote /run/secrets/db\n\
+         \x1b[36mdb-1           | \x1b[0mready to accept connections\n"
     );
 }
 
@@ -214,7 +215,13 @@ async fn tail_reads_the_end_of_each_stream_not_the_whole_history() {
         tail: Some(2),
         ..Default::default()
     };
-    let events = logs::fetch(&client, &selection(&[], false), window, POLLING)
+    // Tasks named by their `ps` numbers.
+    let numbered = selection(&[], false).with_replicas(BTreeMap::from([
+        ("t1".to_string(), ("web".to_string(), 2)),
+        ("t2".to_string(), ("db".to_string(), 1)),
+        ("t3".to_string(), ("web".to_string(), 1)),
+    ]));
+    let events = logs::fetch(&client, &numbered, window, POLLING)
         .await
         .unwrap();
     assert_eq!(filter.num_calls(), 0, "no read of the whole history");
@@ -224,13 +231,15 @@ async fn tail_reads_the_end_of_each_stream_not_the_whole_history() {
         prefix: true,
         colour: false,
     };
-    // The last 2 lines of each service, across its tasks' streams.
+    // The last 2 lines of each task.
     assert_eq!(
         render(&events, timestamps, &["db", "web"]),
-        "db   | 1970-01-01T00:00:01.003Z db 3\n\
-         web  | 1970-01-01T00:00:01.004Z web 4\n\
-         web  | 1970-01-01T00:00:01.005Z web 5\n\
-         db   | 1970-01-01T00:00:01.006Z db 6\n"
+        "web-1  | 1970-01-01T00:00:01.001Z web 1\n\
+         web-2  | 1970-01-01T00:00:01.002Z web 2\n\
+         db-1   | 1970-01-01T00:00:01.003Z db 3\n\
+         web-1  | 1970-01-01T00:00:01.004Z web 4\n\
+         web-2  | 1970-01-01T00:00:01.005Z web 5\n\
+         db-1   | 1970-01-01T00:00:01.006Z db 6\n"
     );
 }
 
@@ -253,7 +262,7 @@ async fn one_service_is_read_by_its_stream_prefix() {
     let events = logs::fetch(&client, &selection(&["web"], false), window, POLLING)
         .await
         .unwrap();
-    assert_eq!(render(&events, PLAIN, &["web"]), "web  | hello\n");
+    assert_eq!(render(&events, PLAIN, &["web"]), "web-1  | hello\n");
 }
 
 fn throttled() -> FilterLogEventsError {
@@ -319,7 +328,10 @@ async fn follow_keeps_polling_through_throttling_and_prints_each_event_once() {
     // Follow never ends by itself: stop it the way Ctrl-C does, by dropping it.
     let stopped = tokio::time::timeout(Duration::from_secs(300), follow).await;
     assert!(stopped.is_err(), "follow returned early: {stopped:?}");
-    assert_eq!(printed, ["web one", "db two", "web three", "db four"]);
+    assert_eq!(
+        printed,
+        ["web-1 one", "db-1 two", "web-1 three", "db-1 four"]
+    );
     // 10 throttled initial reads (1 + 2 + 4 + 8 + 8 ... s: doubling up to max_backoff), 2 pages,
     // 3 throttled polls, 2 polls with events, then empty polls until stopped.
     assert!(

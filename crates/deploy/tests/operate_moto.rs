@@ -287,24 +287,22 @@ async fn ps_and_logs_of_a_project_on_an_existing_cluster() {
     assert_eq!(app.service_names(), ["web", "worker"]);
     assert!(app.services.iter().all(|s| s.cluster == CLUSTER), "{app:?}");
     let port_map = ports::load(&clients.elbv2, &[]).await.expect("no ports");
-    let running = ps::tasks(&clients.ecs, &app.services, &[])
+    let running = ps::tasks(&clients.ecs, &app.services, &[], false)
         .await
         .expect("tasks");
     let rows = ps::task_rows(&app.services, &running, &port_map, false);
-    let short = &web_1[..8];
     assert_eq!(
-        ps::render_tasks_table(&rows),
-        format!(
-            "NAME           SERVICE   STATUS                  PORTS\n\
-             web-{short}   web       running\n\
-             worker         worker    no task (0/1 running)\n"
-        )
+        ps::render_tasks_table(&rows, None),
+        "NAME     IMAGE   SERVICE   STATUS                  HEALTH   PORTS\n\
+         web-1    nginx   web       running\n\
+         worker           worker    no task (0/1 running)\n"
     );
-    let stopped = ps::tasks(&clients.ecs, &app.services, &["stopped".to_string()])
+    let stopped = ps::tasks(&clients.ecs, &app.services, &["stopped".to_string()], false)
         .await
         .expect("stopped tasks");
     let rows = ps::task_rows(&app.services, &stopped, &port_map, true);
     assert_eq!(ps::render_task_ids(&rows), format!("{web_2}\n"));
+    assert_eq!(rows[0].name, "web-2");
 
     // logs: one-shot with --tail, init containers on request, then follow picks up new events.
     let base = now_ms() - 60_000;
@@ -348,7 +346,11 @@ async fn ps_and_logs_of_a_project_on_an_existing_cluster() {
                 .await
                 .expect("logs")
         ),
-        ["web|GET / 200", "web|GET /health 200", "worker|job done"]
+        [
+            "web-1|GET / 200",
+            "web-1|GET /health 200",
+            "worker-1|job done"
+        ]
     );
     assert_eq!(
         shown(
@@ -357,10 +359,10 @@ async fn ps_and_logs_of_a_project_on_an_existing_cluster() {
                 .expect("logs")
         ),
         [
-            "web|GET / 200",
-            "web_Secrets_InitContainer|wrote /run/secrets/token",
-            "web|GET /health 200",
-            "worker|job done"
+            "web-1|GET / 200",
+            "web_Secrets_InitContainer-1|wrote /run/secrets/token",
+            "web-1|GET /health 200",
+            "worker-1|job done"
         ]
     );
     let tail = LogWindow {
@@ -373,7 +375,7 @@ async fn ps_and_logs_of_a_project_on_an_existing_cluster() {
                 .await
                 .expect("logs")
         ),
-        ["web|GET /health 200"]
+        ["web-1|GET /health 200"]
     );
     let since = LogWindow {
         start_ms: Some(base + 2_500),
@@ -385,7 +387,7 @@ async fn ps_and_logs_of_a_project_on_an_existing_cluster() {
                 .await
                 .expect("logs")
         ),
-        ["worker|job done"]
+        ["worker-1|job done"]
     );
 
     // Follow: what is there, then an event written while following, each once.

@@ -7,9 +7,12 @@ use aws_sdk_cloudformation::operation::describe_stacks::{
 use aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput;
 use aws_sdk_cloudformation::types::{ResourceStatus, Stack, StackResourceSummary, StackStatus};
 use aws_sdk_ecs::operation::describe_services::DescribeServicesOutput;
+use aws_sdk_ecs::operation::describe_task_definition::DescribeTaskDefinitionOutput;
 use aws_sdk_ecs::operation::describe_tasks::DescribeTasksOutput;
 use aws_sdk_ecs::operation::list_tasks::ListTasksOutput;
-use aws_sdk_ecs::types::{HealthStatus, LoadBalancer, Service, Tag as EcsTag, Task};
+use aws_sdk_ecs::types::{
+    ContainerDefinition, HealthStatus, LoadBalancer, Service, Tag as EcsTag, Task, TaskDefinition,
+};
 use aws_sdk_elasticloadbalancingv2::operation::describe_listeners::DescribeListenersOutput;
 use aws_sdk_elasticloadbalancingv2::operation::describe_load_balancers::DescribeLoadBalancersOutput;
 use aws_sdk_elasticloadbalancingv2::operation::describe_target_groups::DescribeTargetGroupsOutput;
@@ -77,13 +80,22 @@ fn service(ecs_name: &str, cluster: &str, tag: &str, desired: i32, running: i32)
 }
 
 fn task(cluster: &str, id: &str, group: &str, status: &str, health: Option<HealthStatus>) -> Task {
+    task_builder(cluster, id, group, status, health).build()
+}
+
+fn task_builder(
+    cluster: &str,
+    id: &str,
+    group: &str,
+    status: &str,
+    health: Option<HealthStatus>,
+) -> aws_sdk_ecs::types::builders::TaskBuilder {
     Task::builder()
         .task_arn(format!("{ACCOUNT}:task/{cluster}/{id}"))
         .group(group)
         .last_status(status)
         .desired_status("RUNNING")
         .set_health_status(health)
-        .build()
 }
 
 /// The ELBv2 side: one target group behind two listeners, listed over two pages.
@@ -120,6 +132,7 @@ fn elbv2_rules() -> Vec<Rule> {
                     .listeners(
                         Listener::builder()
                             .port(8080)
+                            .protocol(ProtocolEnum::Tls)
                             .default_actions(
                                 Action::builder()
                                     .r#type(ActionTypeEnum::Forward)
@@ -280,16 +293,25 @@ async fn tasks_over_several_pages_with_published_ports() {
         .flat_map(|s| s.targets.clone())
         .collect();
     let port_map = ports::load(&elbv2, &targets).await.unwrap();
-    let tasks = ps::tasks(&ecs, &app.services, &[]).await.unwrap();
+    let tasks = ps::tasks(&ecs, &app.services, &[], false).await.unwrap();
     assert_eq!(web_tasks_2.num_calls(), 1, "second page of tasks read");
 
     let rows = ps::task_rows(&app.services, &tasks, &port_map, false);
+    let load_balancer = ps::named_load_balancer(&app.services, &port_map);
     assert_eq!(
-        ps::render_tasks_table(&rows),
-        "NAME           SERVICE   STATUS                  PORTS\n\
-         db             db        no task (0/1 running)\n\
-         web-01234567   web       running (healthy)       demo-lb-1.elb.us-east-1.amazonaws.com:80 -> 80/tcp, demo-lb-1.elb.us-east-1.amazonaws.com:8080 -> 80/tcp\n\
-         web-fedcba98   web       pending                 demo-lb-1.elb.us-east-1.amazonaws.com:80 -> 80/tcp, demo-lb-1.elb.us-east-1.amazonaws.com:8080 -> 80/tcp\n"
+        load_balancer.as_deref(),
+        Some("demo-lb-1.elb.us-east-1.amazonaws.com")
+    );
+    assert_eq!(
+        ps::render_header("demo", &app.stack_status, load_balancer.as_deref()),
+        "Stack demo: CREATE_COMPLETE, load balancer demo-lb-1.elb.us-east-1.amazonaws.com\n"
+    );
+    assert_eq!(
+        ps::render_tasks_table(&rows, load_balancer.as_deref()),
+        "NAME    IMAGE   SERVICE   STATUS                  HEALTH    PORTS\n\
+         db              db        no task (0/1 running)\n\
+         web-1           web       running                 healthy   :80->80/tcp, :8080->80/tls\n\
+         web-2           web       pending                           :80->80/tcp, :8080->80/tls\n"
     );
     assert_eq!(
         ps::render_task_ids(&rows),
@@ -306,42 +328,47 @@ async fn tasks_over_several_pages_with_published_ports() {
     "Health": "",
     "Status": "no task (0/1 running)",
     "Ports": [],
-    "TaskArn": ""
+    "TaskArn": "",
+    "Image": ""
   },
   {
     "ID": "0123456789abcdef",
-    "Name": "web-01234567",
+    "Name": "web-1",
     "Service": "web",
     "State": "running",
     "Health": "healthy",
     "Status": "running (healthy)",
     "Ports": [
       "demo-lb-1.elb.us-east-1.amazonaws.com:80 -> 80/tcp",
-      "demo-lb-1.elb.us-east-1.amazonaws.com:8080 -> 80/tcp"
+      "demo-lb-1.elb.us-east-1.amazonaws.com:8080 -> 80/tls"
     ],
-    "TaskArn": "arn:aws:ecs:us-east-1:123456789012:task/demo-Cluster-X/0123456789abcdef"
+    "TaskArn": "arn:aws:ecs:us-east-1:123456789012:task/demo-Cluster-X/0123456789abcdef",
+    "Image": ""
   }
 ]
 "#
     );
+    // Without a load balancer named above the table, each port names its own.
     let services = ps::service_rows(&app.services, &port_map);
     assert_eq!(
-        ps::render_services_table(&services),
-        "SERVICE   STATUS   DESIRED   RUNNING   PORTS\n\
-         db        active   1         0\n\
-         web       active   2         1         demo-lb-1.elb.us-east-1.amazonaws.com:80 -> 80/tcp, demo-lb-1.elb.us-east-1.amazonaws.com:8080 -> 80/tcp\n"
+        ps::render_services_table(&services, None),
+        "SERVICE   IMAGE   STATUS   DESIRED   RUNNING   PORTS\n\
+         db                active   1         0\n\
+         web               active   2         1         demo-lb-1.elb.us-east-1.amazonaws.com:80->80/tcp, demo-lb-1.elb.us-east-1.amazonaws.com:8080->80/tls\n"
     );
 
     // --status pending keeps only the pending task.
-    let pending = ps::tasks(&ecs, &app.services, &["pending".to_string()])
+    let pending = ps::tasks(&ecs, &app.services, &["pending".to_string()], false)
         .await
         .unwrap();
     let rows = ps::task_rows(&app.services, &pending, &port_map, true);
     assert_eq!(ps::render_task_ids(&rows), "fedcba9876543210\n");
+    // Numbered among all the service's tasks, as without the filter.
+    assert_eq!(rows[0].name, "web-2");
 }
 
 #[tokio::test]
-async fn stopped_tasks_are_listed_only_when_asked() {
+async fn stopped_tasks_are_listed_with_all_or_when_asked() {
     let cf = mock_client!(
         aws_sdk_cloudformation,
         RuleMode::MatchAny,
@@ -359,12 +386,81 @@ async fn stopped_tasks_are_listed_only_when_asked() {
     );
     let running = mock!(aws_sdk_ecs::Client::list_tasks)
         .match_requests(|r| r.desired_status().map(|s| s.as_str()) == Some("RUNNING"))
-        .then_output(|| ListTasksOutput::builder().build());
+        .then_output(|| {
+            ListTasksOutput::builder()
+                .task_arns(format!("{ACCOUNT}:task/demo/9999999999999999"))
+                .build()
+        });
     let stopped = mock!(aws_sdk_ecs::Client::list_tasks)
         .match_requests(|r| r.desired_status().map(|s| s.as_str()) == Some("STOPPED"))
         .then_output(|| {
             ListTasksOutput::builder()
                 .task_arns(format!("{ACCOUNT}:task/demo/5555555555555555"))
+                .build()
+        });
+    // The running task names its own container's image; the stopped one only its task definition,
+    // whose service container (not the init container listed first) gives the image.
+    let describe_running = mock!(aws_sdk_ecs::Client::describe_tasks)
+        .match_requests(|r| r.tasks().iter().all(|t| t.ends_with("9999999999999999")))
+        .then_output(|| {
+            DescribeTasksOutput::builder()
+                .tasks(
+                    task_builder("demo", "9999999999999999", "service:web", "RUNNING", None)
+                        .created_at(aws_smithy_types::DateTime::from_secs(2_000))
+                        .containers(
+                            aws_sdk_ecs::types::Container::builder()
+                                .name("web")
+                                .image("nginx:1.28")
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        });
+    let describe_both = mock!(aws_sdk_ecs::Client::describe_tasks)
+        .match_requests(|r| r.tasks().len() == 2)
+        .then_output(|| {
+            DescribeTasksOutput::builder()
+                .tasks(
+                    task_builder("demo", "9999999999999999", "service:web", "RUNNING", None)
+                        .created_at(aws_smithy_types::DateTime::from_secs(2_000))
+                        .containers(
+                            aws_sdk_ecs::types::Container::builder()
+                                .name("web")
+                                .image("nginx:1.28")
+                                .build(),
+                        )
+                        .build(),
+                )
+                .tasks(
+                    task_builder("demo", "5555555555555555", "service:web", "STOPPED", None)
+                        .created_at(aws_smithy_types::DateTime::from_secs(1_000))
+                        .task_definition_arn("web-td:1")
+                        .stopped_reason("Scaling activity initiated by deployment")
+                        .build(),
+                )
+                .build()
+        });
+    let task_definition = mock!(aws_sdk_ecs::Client::describe_task_definition)
+        .match_requests(|r| r.task_definition() == Some("web-td:1"))
+        .then_output(|| {
+            DescribeTaskDefinitionOutput::builder()
+                .task_definition(
+                    TaskDefinition::builder()
+                        .container_definitions(
+                            ContainerDefinition::builder()
+                                .name("web_Secrets_InitContainer")
+                                .image("busybox")
+                                .build(),
+                        )
+                        .container_definitions(
+                            ContainerDefinition::builder()
+                                .name("web")
+                                .image("nginx:1.27")
+                                .build(),
+                        )
+                        .build(),
+                )
                 .build()
         });
     let ecs = mock_client!(
@@ -373,41 +469,53 @@ async fn stopped_tasks_are_listed_only_when_asked() {
         [
             &mock!(aws_sdk_ecs::Client::describe_services).then_output(|| {
                 DescribeServicesOutput::builder()
-                    .services(service("web", "demo", "web", 1, 0))
+                    .services(service("web", "demo", "web", 1, 1))
                     .build()
             }),
             &running,
             &stopped,
-            &mock!(aws_sdk_ecs::Client::describe_tasks).then_output(|| {
-                DescribeTasksOutput::builder()
-                    .tasks(task(
-                        "demo",
-                        "5555555555555555",
-                        "service:web",
-                        "STOPPED",
-                        None,
-                    ))
-                    .build()
-            })
+            &describe_running,
+            &describe_both,
+            &task_definition
         ]
     );
     let app = stack_info::load(&cf, &ecs, "demo", "us-east-1")
         .await
         .unwrap();
-    assert!(ps::tasks(&ecs, &app.services, &[])
-        .await
-        .unwrap()
-        .is_empty());
+    let default = ps::tasks(&ecs, &app.services, &[], false).await.unwrap();
     assert_eq!(stopped.num_calls(), 0);
-    let tasks = ps::tasks(&ecs, &app.services, &["stopped".to_string()])
+    let rows = ps::task_rows(&app.services, &default, &ports::PortMap::default(), false);
+    assert_eq!(
+        ps::render_tasks_table(&rows, None),
+        "NAME    IMAGE        SERVICE   STATUS    HEALTH   PORTS\n\
+         web-1   nginx:1.28   web       running\n"
+    );
+    assert_eq!(task_definition.num_calls(), 0);
+
+    // -a: the stopped task too, numbered after the running one although ECS created it first.
+    let all = ps::tasks(&ecs, &app.services, &[], true).await.unwrap();
+    assert_eq!(stopped.num_calls(), 1);
+    let rows = ps::task_rows(&app.services, &all, &ports::PortMap::default(), false);
+    assert_eq!(
+        ps::render_tasks_table(&rows, None),
+        "NAME    IMAGE        SERVICE   STATUS                                               HEALTH   PORTS\n\
+         web-1   nginx:1.28   web       running\n\
+         web-2   nginx:1.27   web       stopped (Scaling activity initiated by deployment)\n"
+    );
+    assert_eq!(task_definition.num_calls(), 1);
+
+    let only_stopped = ps::tasks(&ecs, &app.services, &["stopped".to_string()], false)
         .await
         .unwrap();
-    assert_eq!(stopped.num_calls(), 1);
-    let rows = ps::task_rows(&app.services, &tasks, &ports::PortMap::default(), true);
-    assert_eq!(
-        ps::render_tasks_table(&rows),
-        "NAME           SERVICE   STATUS    PORTS\nweb-55555555   web       stopped\n"
+    assert_eq!(stopped.num_calls(), 2);
+    let rows = ps::task_rows(
+        &app.services,
+        &only_stopped,
+        &ports::PortMap::default(),
+        true,
     );
+    assert_eq!(ps::render_task_ids(&rows), "5555555555555555\n");
+    assert_eq!(rows[0].name, "web-2");
 }
 
 #[tokio::test]

@@ -879,18 +879,153 @@ async fn detach_does_not_swallow_a_ctrl_c_pressed_during_execution() {
     assert_eq!(delete.num_calls(), 1);
 }
 
+/// A create or a delete in progress is refused, naming the status.
 #[tokio::test]
-async fn busy_stack_is_refused() {
+async fn a_stack_being_created_or_deleted_is_refused() {
+    for status in ["CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS"] {
+        let mocks = Mocks {
+            cf: vec![existing_stack(status)],
+            ..Default::default()
+        };
+        let err = up_app(&mocks, &small_built(), &mut Recorder::default())
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains(&format!("busy ({status})")),
+            "{err}"
+        );
+    }
+}
+
+/// The stack as found by name: first `first`, then `then` for good.
+fn found_then(first: &'static str, then: &'static str) -> Rule {
+    mock!(Cf::describe_stacks)
+        .match_requests(|r| r.stack_name() == Some("app"))
+        .sequence()
+        .output(move || {
+            DescribeStacksOutput::builder()
+                .stacks(stack(STACK_ID, first))
+                .build()
+        })
+        .output(move || {
+            DescribeStacksOutput::builder()
+                .stacks(stack(STACK_ID, then))
+                .build()
+        })
+        .repeatedly()
+        .build()
+}
+
+/// Another run's update is followed to its end (here a rollback, said with its reason), then this
+/// run deploys its own compose file.
+#[tokio::test]
+async fn an_update_in_progress_is_followed_then_this_deployment_runs() {
     let mocks = Mocks {
-        cf: vec![existing_stack("UPDATE_IN_PROGRESS")],
+        cf: Deployment::update("UPDATE_ROLLBACK_COMPLETE")
+            .found(found_then("UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"))
+            .polled(&[
+                "UPDATE_IN_PROGRESS",
+                "UPDATE_ROLLBACK_COMPLETE",
+                "UPDATE_COMPLETE",
+            ])
+            .events(vec![vec![]])
+            .rules(),
         ..Default::default()
     };
-    let err = up_app(&mocks, &small_built(), &mut Recorder::default())
-        .await
-        .unwrap_err();
+    let mut progress = Recorder::default();
+    let outcome = up_app(&mocks, &small_built(), &mut progress).await.unwrap();
     assert!(
-        err.to_string().contains("busy (UPDATE_IN_PROGRESS)"),
-        "{err}"
+        matches!(outcome, UpOutcome::Deployed { created: false, ref status, .. } if status == "UPDATE_COMPLETE"),
+        "{outcome:?}"
+    );
+    let said = infos(&progress.events);
+    assert_eq!(
+        said[0],
+        "Stack app is being updated by another deployment (UPDATE_IN_PROGRESS): following it \
+         to its end, then deploying this compose file"
+    );
+    assert!(
+        said[1].starts_with("The other deployment of stack app failed: ")
+            && said[1].contains("UPDATE_ROLLBACK_COMPLETE"),
+        "{said:?}"
+    );
+    assert_eq!(said[2], "Updating stack app");
+}
+
+/// `up -d` returns at once when another run is updating the stack, saying this file is not deployed.
+#[tokio::test]
+async fn detach_returns_at_once_while_another_update_runs() {
+    let mocks = Mocks {
+        // Nothing but the look at the stack: a change set would fail the test.
+        cf: vec![existing_stack("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")],
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &UpOptions {
+            detach: true,
+            ..options()
+        },
+        &mut progress,
+        &mut Interrupts::none(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome,
+        UpOutcome::Detached {
+            stack_id: STACK_ID.into()
+        }
+    );
+    let said = infos(&progress.events);
+    assert!(
+        said[0].contains("not waiting (--detach)") && said[0].contains("not deployed yet"),
+        "{said:?}"
+    );
+}
+
+/// A Ctrl-C while following another run's update stops watching and cancels nothing.
+#[tokio::test]
+async fn ctrl_c_while_following_another_update_cancels_nothing() {
+    let (sender, mut interrupts) = Interrupts::channel();
+    let events = mock!(Cf::describe_stack_events).then_compute_output(move |_| {
+        let _ = sender.send(());
+        DescribeStackEventsOutput::builder().build()
+    });
+    let mocks = Mocks {
+        // No CancelUpdateStack rule: cancelling would fail the test.
+        cf: Deployment::update("UPDATE_IN_PROGRESS")
+            .polled(&["UPDATE_IN_PROGRESS"])
+            .events_rule(events)
+            .rules(),
+        ..Default::default()
+    };
+    let mut progress = Recorder::default();
+    let outcome = up(
+        &mocks.clients(),
+        "app",
+        &small_built(),
+        &options(),
+        &mut progress,
+        &mut interrupts,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome,
+        UpOutcome::LeftRunning {
+            stack_id: STACK_ID.into()
+        }
+    );
+    assert!(
+        infos(&progress.events)
+            .last()
+            .is_some_and(|t| t.contains("nothing of this run was deployed")),
+        "{:?}",
+        progress.events
     );
 }
 

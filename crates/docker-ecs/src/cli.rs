@@ -129,6 +129,14 @@ pub enum Command {
     Secret(SecretCommand),
     /// List the applications deployed in the account and region
     Ls(LsArgs),
+    /// Replace the tasks of services (all when none named) with new ones, and wait for them
+    Restart(RestartArgs),
+    /// Not supported: explains how to stop services without drift from the stack
+    Stop(UnsupportedArgs),
+    /// Not supported: explains how services are started
+    Start(UnsupportedArgs),
+    /// Not supported: explains how to change a service's number of tasks
+    Scale(UnsupportedArgs),
     /// Show version information
     Version,
 }
@@ -232,6 +240,14 @@ pub struct DownArgs {
     /// project, with their images (after the stack is gone)
     #[arg(long, value_enum, value_name = "TYPE", conflicts_with = "detach")]
     pub rmi: Option<RemoveImages>,
+    /// Also delete the project's EFS file systems and their data (the stack retains them), after
+    /// the stack is gone; asks first unless -y
+    #[arg(short = 'v', long, conflicts_with = "detach")]
+    pub volumes: bool,
+    /// Do not ask before deleting the EFS file systems of `--volumes` (needed when standard input
+    /// is not a terminal)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }
 
 /// `down --rmi`: which images go.
@@ -246,6 +262,9 @@ pub enum RemoveImages {
 
 #[derive(Debug, Args)]
 pub struct PsArgs {
+    /// Show all tasks: also the stopped ones ECS still lists (by default, the tasks it runs or starts)
+    #[arg(short = 'a', long)]
+    pub all: bool,
     #[arg(long, value_enum, default_value_t, help = TABLE_FORMAT_HELP)]
     pub format: TableFormat,
     /// Only display task ids
@@ -272,7 +291,7 @@ pub struct LogsArgs {
     /// Show logs before a timestamp (RFC 3339) or relative duration
     #[arg(long)]
     pub until: Option<String>,
-    /// Number of lines to show from the end of the logs for each service
+    /// Number of lines to show from the end of the logs of each task (each container of it)
     #[arg(short = 'n', long)]
     pub tail: Option<usize>,
     /// Show timestamps
@@ -387,6 +406,20 @@ pub struct SecretRmArgs {
 pub struct LsArgs {
     #[arg(long, value_enum, default_value_t, help = TABLE_FORMAT_HELP)]
     pub format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RestartArgs {
+    /// Services to restart (all when none)
+    pub services: Vec<String>,
+}
+
+/// Whatever a compose user would pass: the command explains instead of failing to parse.
+#[derive(Debug, Args)]
+pub struct UnsupportedArgs {
+    /// Whatever follows: the command explains what to do instead
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub args: Vec<String>,
 }
 
 #[cfg(test)]

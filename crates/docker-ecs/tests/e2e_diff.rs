@@ -1,6 +1,7 @@
 //! End to end against the local AWS API (moto through e2e/moto_launcher.py): `diff` / `up --dry-run`
 //! on a new project, on a deployed one without and with changes, never changing the stack; then
-//! `up --force-new-deployment` on the unchanged stack starts a new deployment of every service.
+//! `up --force-new-deployment` on the unchanged stack starts a new deployment of every service and
+//! waits until each has rolled out; `restart web` does the same for web alone; `scale` is refused.
 
 use crate::common::Moto;
 use serde_json::json;
@@ -31,7 +32,8 @@ fn pending_change_sets(moto: &Moto) -> Vec<String> {
 
 #[test]
 fn diff_changes_nothing_and_force_new_deployment_rolls_out() {
-    let moto = Moto::start();
+    // Services with a running task: their new deployments complete, which `up` waits for.
+    let moto = Moto::start_with_running_services();
     let tmp = tempfile::tempdir().expect("temporary directory");
     let dir = tmp.path().join(PROJECT);
     std::fs::create_dir_all(&dir).expect("project directory");
@@ -149,11 +151,33 @@ fn diff_changes_nothing_and_force_new_deployment_rolls_out() {
     let err = run.stderr();
     for service in ["web", "redis"] {
         assert!(
-            err.contains(&format!("Forced a new deployment of service {service}")),
+            err.contains(&format!("Forced a new deployment of service {service}"))
+                && err.contains(&format!("Service {service} rolled out (ecs-svc/")),
             "{}",
             run.describe()
         );
     }
+
+    // restart: a new deployment of the named service only, waited for.
+    let run = moto.docker_ecs(&dir, &["restart", "web"]);
+    run.assert_success();
+    let err = run.stderr();
+    assert!(
+        err.contains("Forced a new deployment of service web")
+            && err.contains("Service web rolled out")
+            && !err.contains("service redis"),
+        "{}",
+        run.describe()
+    );
+    // scale has no drift-free mapping: refused with what to do instead.
+    let run = moto.docker_ecs(&dir, &["scale", "web=3"]);
+    run.assert_failure();
+    assert!(
+        run.stderr().contains("docker ecs scale is not supported")
+            && run.stderr().contains("deploy.replicas"),
+        "{}",
+        run.describe()
+    );
 }
 
 /// A secret file's new content: the diff lists the secret as modified (same template, another NoEcho

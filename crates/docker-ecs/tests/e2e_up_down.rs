@@ -403,28 +403,40 @@ fn ps_lists_running_tasks() {
     let run = moto.docker_ecs(&project.dir, &["ps"]);
     run.assert_success();
     let out = run.stdout();
-    // One row per task, named like compose's containers: `<service>-<start of the task id>`.
-    for (task, service) in [(&web_task, "web"), (&redis_task, "redis")] {
-        let name = format!("{service}-{}", &task[..8]);
+    // The stack and its status first, with the load balancer the PORTS column is on.
+    let dns = load_balancer_dns(&moto);
+    assert_eq!(
+        out.lines().next(),
+        Some(format!("Stack {PROJECT}: CREATE_COMPLETE, load balancer {dns}").as_str()),
+        "{}",
+        run.describe()
+    );
+    // One row per task, named like compose's containers: `<service>-<n>`, with its image.
+    for (service, image) in [
+        ("web", "public.ecr.aws/docker/library/python:3.12-alpine"),
+        ("redis", "public.ecr.aws/docker/library/redis:7-alpine"),
+    ] {
+        let name = format!("{service}-1");
         let line = out
             .lines()
             .find(|l| l.split_whitespace().next() == Some(name.as_str()))
-            .unwrap_or_else(|| panic!("no row {name} for task {task}: {}", run.describe()));
+            .unwrap_or_else(|| panic!("no row {name}: {}", run.describe()));
         let columns: Vec<&str> = line.split_whitespace().collect();
-        assert_eq!(columns.get(1), Some(&service), "SERVICE column of {line:?}");
+        assert_eq!(columns.get(1), Some(&image), "IMAGE column of {line:?}");
+        assert_eq!(columns.get(2), Some(&service), "SERVICE column of {line:?}");
         assert_eq!(
-            columns.get(2).map(|s| s.to_lowercase()),
+            columns.get(3).map(|s| s.to_lowercase()),
             Some("running".to_owned()),
             "STATUS column of {line:?}"
         );
     }
     let web_row = out
         .lines()
-        .find(|l| l.starts_with("web-"))
+        .find(|l| l.starts_with("web-1"))
         .unwrap_or_default();
     assert!(
-        web_row.contains(":80 -> 80/http"),
-        "web's row shows its load balancer port: {web_row:?}"
+        web_row.ends_with(" :80->80/http") && !web_row.contains(&dns),
+        "web's row shows its load balancer port, not the name said above: {web_row:?}"
     );
 
     // -q: the task ids alone.
@@ -443,6 +455,22 @@ fn ps_lists_running_tasks() {
     assert!(
         text.contains(&web_task) && text.contains(&redis_task),
         "{parsed}"
+    );
+    let web = parsed
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|row| row["ID"] == web_task.as_str())
+        .unwrap_or_else(|| panic!("no row for task {web_task}: {parsed}"));
+    assert_eq!(web["Name"], "web-1", "{web}");
+    assert_eq!(
+        web["Image"], "public.ecr.aws/docker/library/python:3.12-alpine",
+        "{web}"
+    );
+    assert_eq!(
+        web["Ports"],
+        json!([format!("{dns}:80 -> 80/http")]),
+        "{web}"
     );
 
     // --services: one row per service with its desired count.
@@ -479,11 +507,97 @@ fn ps_lists_running_tasks() {
     let out = run.stdout();
     let names: Vec<&str> = out
         .lines()
-        .skip(1)
+        .skip(2)
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    let web_name = format!("web-{}", &web_task[..8]);
-    assert_eq!(names, [web_name.as_str()], "{}", run.describe());
+    assert_eq!(names, ["web-1"], "{}", run.describe());
+
+    // -a: the stopped task too, with its number, and why it stopped.
+    let run = moto.docker_ecs(&project.dir, &["ps", "-a"]);
+    run.assert_success();
+    let out = run.stdout();
+    let redis_row = out
+        .lines()
+        .find(|l| l.starts_with("redis-1 "))
+        .unwrap_or_else(|| panic!("no redis-1 row with -a: {}", run.describe()));
+    assert!(redis_row.contains("stopped (e2e)"), "{redis_row:?}");
+    let run = moto.docker_ecs(&project.dir, &["ps", "-a", "-q"]);
+    let ids: BTreeSet<String> = run.stdout().lines().map(|l| l.trim().to_owned()).collect();
+    assert_eq!(ids, BTreeSet::from([web_task.clone(), redis_task.clone()]));
+}
+
+/// The DNS name of the stack's load balancer.
+fn load_balancer_dns(moto: &Moto) -> String {
+    let load_balancers = resources_of_type(moto, "AWS::ElasticLoadBalancingV2::LoadBalancer");
+    let described = moto.aws_ok(
+        "elbv2",
+        "describe_load_balancers",
+        json!({ "LoadBalancerArns": load_balancers }),
+    );
+    described["LoadBalancers"][0]["DNSName"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no load balancer: {described}"))
+        .to_owned()
+}
+
+/// `logs` names each task's lines as `ps` names the task (`web-1`, `web-2`), and `--tail N` keeps
+/// the last N lines of each task, not of the service.
+#[test]
+fn logs_name_each_task_as_ps_does() {
+    let moto = Moto::start();
+    moto.keep_tasks_running();
+    let project = Project::web_redis();
+    let run = up(&moto, &project);
+    assert_deployed(&moto, &run, "CREATE_COMPLETE");
+    let cluster = cluster_name(&moto);
+    let web = service_for(&moto, "web");
+    let tasks = [
+        run_service_task(&moto, &cluster, &web),
+        run_service_task(&moto, &cluster, &web),
+    ];
+
+    let run = moto.docker_ecs(&project.dir, &["ps", "--format", "json"]);
+    run.assert_success();
+    let parsed = parse_json_output(&run.stdout())
+        .unwrap_or_else(|e| panic!("ps --format json is not JSON ({e}): {}", run.describe()));
+    let name_of = |task: &str| -> String {
+        parsed
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|row| row["ID"] == task)
+            .and_then(|row| row["Name"].as_str())
+            .unwrap_or_else(|| panic!("ps has no row for task {task}: {parsed}"))
+            .to_owned()
+    };
+    let names = [name_of(&tasks[0]), name_of(&tasks[1])];
+    assert_eq!(
+        BTreeSet::from([names[0].as_str(), names[1].as_str()]),
+        BTreeSet::from(["web-1", "web-2"])
+    );
+
+    let group = format!("/docker-compose/{PROJECT}");
+    put_events(&moto, &group, "web", &tasks[0], &["first 1", "first 2"]);
+    put_events_aged(
+        &moto,
+        &group,
+        "web",
+        &tasks[1],
+        &["second 1", "second 2"],
+        30_000,
+    );
+    let run = moto.docker_ecs(&project.dir, &["logs", "--no-color", "--tail", "1", "web"]);
+    run.assert_success();
+    let lines: Vec<String> = run.stdout().lines().map(str::to_owned).collect();
+    assert_eq!(
+        lines,
+        [
+            format!("{}  | first 2", names[0]),
+            format!("{}  | second 2", names[1]),
+        ],
+        "{}",
+        run.describe()
+    );
 }
 
 /// One JSON document, or one JSON object per line (as `docker compose ps --format json` prints).
@@ -687,6 +801,46 @@ fn a_volume_an_update_drops_is_kept_and_reused() {
         .filter_map(|v| v["efsVolumeConfiguration"]["fileSystemId"].as_str())
         .collect();
     assert_eq!(mounted, BTreeSet::from([created[0].as_str()]), "{task}");
+}
+
+/// `down --volumes` deletes the project's file systems once the stack is gone; without a terminal to
+/// ask on it refuses before deleting anything, unless -y says yes.
+#[test]
+fn down_volumes_deletes_the_file_systems_when_confirmed() {
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    std::fs::write(tmp.path().join("compose.yaml"), volume_project(true))
+        .expect("write compose.yaml");
+    moto.docker_ecs(tmp.path(), &["up"]).assert_success();
+    let created = moto.stack_resources("vols", "AWS::EFS::FileSystem");
+    assert_eq!(created.len(), 1, "{created:?}");
+
+    let run = moto.docker_ecs(tmp.path(), &["down", "--volumes"]);
+    run.assert_failure();
+    let said = run.stderr();
+    assert!(
+        said.contains(&format!("{} (volume pgdata)", created[0]))
+            && said.contains("not a terminal")
+            && said.contains("-y/--yes"),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        moto.stack_status("vols").is_some(),
+        "a refused down -v deletes nothing"
+    );
+
+    let run = moto.docker_ecs(tmp.path(), &["down", "-v", "-y"]);
+    run.assert_success();
+    assert_eq!(moto.stack_status("vols"), None, "{}", run.describe());
+    assert!(
+        run.stderr()
+            .contains(&format!("Deleted EFS file system {}", created[0])),
+        "{}",
+        run.describe()
+    );
+    let all = moto.aws_ok("efs", "describe_file_systems", json!({}));
+    assert_eq!(all["FileSystems"], json!([]), "{all}");
 }
 
 #[test]

@@ -22,6 +22,6 @@ mod mount_targets;
 mod property_diff;
 mod registry;
 mod resource_names;
-mod rollouts;
+pub(crate) mod rollouts;
 mod upload;
 mod watch;

@@ -2,6 +2,8 @@
 //! and meanwhile we show its desired/running/pending/failed tasks, why tasks stopped and the last
 //! lines the first stopped task logged (read at once: the rollback of a first create deletes the
 //! log group). Display only: an error reading ECS or CloudWatch Logs never fails the deployment.
+//! `up --force-new-deployment` watches the deployments it started the same way
+//! ([`Rollouts::track`]) and reads how each ended ([`Rollouts::rollout`]).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -25,6 +27,36 @@ struct Tracked {
     active: bool,
     last_counts: Option<(i32, i32, i32, i32)>,
     failed_seen: i32,
+    rollout: Option<RolloutState>,
+}
+
+/// The PRIMARY deployment of a service, as last polled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolloutState {
+    pub deployment: String,
+    /// ECS's rolloutState (`IN_PROGRESS`, `COMPLETED`, `FAILED`), when it gives one.
+    pub state: Option<String>,
+    pub reason: Option<String>,
+    pub desired: i32,
+    pub running: i32,
+    pub pending: i32,
+    /// How many deployments the service has (more than one while tasks are replaced).
+    pub deployments: usize,
+}
+
+impl RolloutState {
+    /// Finished well: ECS says COMPLETED or, without a rollout state, the primary deployment runs
+    /// all its tasks and is the only one.
+    pub fn completed(&self) -> bool {
+        match self.state.as_deref() {
+            Some(state) => state == "COMPLETED",
+            None => self.deployments == 1 && self.running == self.desired && self.pending == 0,
+        }
+    }
+
+    pub fn failed(&self) -> bool {
+        self.state.as_deref() == Some("FAILED")
+    }
 }
 
 /// Services of the stack being deployed, by ARN.
@@ -38,6 +70,8 @@ pub struct Rollouts {
     logs: BTreeMap<String, TaskLogs>,
     /// Task definition ARN -> where its containers log (group, stream prefix), by container.
     log_config: HashMap<String, HashMap<String, (String, String)>>,
+    /// Why the last poll could not read the services, when it could not.
+    poll_error: Option<String>,
 }
 
 /// What a stopped task logged last.
@@ -77,8 +111,49 @@ impl Rollouts {
                 active,
                 last_counts: None,
                 failed_seen: 0,
+                rollout: None,
             });
         tracked.active = active;
+    }
+
+    /// Watch a service whose deployment runs outside CloudFormation (a forced new deployment).
+    /// A service ARN that does not name its cluster cannot be followed: `false`.
+    pub fn track(&mut self, arn: &str, description: &str) -> bool {
+        let Some((cluster, name)) = cluster_and_name(arn) else {
+            return false;
+        };
+        self.services.insert(
+            arn.to_string(),
+            Tracked {
+                description: description.to_string(),
+                service: None,
+                cluster,
+                name,
+                active: true,
+                last_counts: None,
+                failed_seen: 0,
+                rollout: None,
+            },
+        );
+        true
+    }
+
+    /// Stop polling a tracked service (its rollout ended).
+    pub fn finish(&mut self, arn: &str) {
+        if let Some(tracked) = self.services.get_mut(arn) {
+            tracked.active = false;
+        }
+    }
+
+    /// Why the last poll could not read the services (display only while the stack deploys; a
+    /// forced deployment has nothing else to follow).
+    pub fn poll_error(&self) -> Option<&str> {
+        self.poll_error.as_deref()
+    }
+
+    /// The service's primary deployment as the last poll saw it.
+    pub fn rollout(&self, arn: &str) -> Option<&RolloutState> {
+        self.services.get(arn)?.rollout.as_ref()
     }
 
     /// Why the last reported task of this service stopped: often the real reason a service failed
@@ -123,14 +198,27 @@ impl Rollouts {
         for (cluster, arns) in by_cluster {
             // DescribeServices takes at most 10 services per call.
             for chunk in arns.chunks(10) {
-                let Ok(out) = ecs
+                let out = match ecs
                     .describe_services()
                     .cluster(&cluster)
                     .set_services(Some(chunk.to_vec()))
                     .send()
                     .await
-                else {
-                    continue;
+                {
+                    Ok(out) => {
+                        self.poll_error = None;
+                        out
+                    }
+                    Err(err) => {
+                        self.poll_error = Some(
+                            crate::Error::aws(
+                                format!("describing the ECS services of cluster {cluster}"),
+                                err,
+                            )
+                            .to_string(),
+                        );
+                        continue;
+                    }
                 };
                 for service in out.services() {
                     let Some(arn) = service.service_arn() else {
@@ -153,6 +241,18 @@ impl Rollouts {
                     let Some(tracked) = self.services.get_mut(arn) else {
                         continue;
                     };
+                    tracked.rollout = Some(RolloutState {
+                        deployment: deployment.clone(),
+                        state: primary.rollout_state().map(|s| s.as_str().to_string()),
+                        reason: primary
+                            .rollout_state_reason()
+                            .filter(|r| !r.is_empty())
+                            .map(str::to_string),
+                        desired: counts.0,
+                        running: counts.1,
+                        pending: counts.2,
+                        deployments: service.deployments().len(),
+                    });
                     if tracked.last_counts != Some(counts) {
                         tracked.last_counts = Some(counts);
                         progress.report(ProgressEvent::Rollout {

@@ -1,6 +1,10 @@
 //! `docker ecs up`: check the account, resolve parameters, create or update the project's stack
 //! through a change set, and follow it to the end (or detach). A Ctrl-C before the change set runs
 //! removes what this run made; after, it undoes a create or rolls an update back.
+//!
+//! A stack another run is updating is not refused: `up` follows that update to its end (a Ctrl-C
+//! only stops watching it: it is not this run's to cancel), says how it ended, then deploys its own
+//! compose file; `up -d` returns at once. A create or delete in progress is still refused.
 
 use std::time::Duration;
 
@@ -88,8 +92,20 @@ pub async fn up(
     let Some(found) = found else {
         return Ok(stopped_before_any_change(project, progress));
     };
+    let mut found = found?;
+    if let Some(busy) = found
+        .as_ref()
+        .filter(|s| s.managed && stack::is_update_in_progress(&s.status))
+        .cloned()
+    {
+        if let Some(outcome) = attach(clients, &busy, &names, options, progress, interrupts).await?
+        {
+            return Ok(outcome);
+        }
+        found = stack::describe(cf, project).await?;
+    }
 
-    let plan = match stack::deploy_target(project, found?, "run up again")? {
+    let plan = match stack::deploy_target(project, found, "run up again")? {
         DeployTarget::Create => Plan::Create { existing_id: None },
         DeployTarget::Recreate(existing) => {
             progress.report(ProgressEvent::Info(format!(
@@ -366,6 +382,72 @@ pub async fn up(
                 }
             }
         }
+    }
+}
+
+/// Another run's update of the stack: follow it to its end and say how it ended (`None`: go on and
+/// deploy), or with `--detach` return at once. A Ctrl-C stops watching; the update is not ours to
+/// cancel.
+async fn attach(
+    clients: &Clients,
+    busy: &StackInfo,
+    names: &ResourceNames,
+    options: &UpOptions,
+    progress: &mut dyn Progress,
+    interrupts: &mut Interrupts,
+) -> Result<Option<UpOutcome>, Error> {
+    let project = &busy.name;
+    if options.detach {
+        progress.report(ProgressEvent::Info(format!(
+            "Stack {project} is being updated by another deployment ({}): not waiting (--detach); \
+             this compose file is not deployed yet: run `docker ecs up` once that update has ended",
+            busy.status
+        )));
+        return Ok(Some(UpOutcome::Detached {
+            stack_id: busy.id.clone(),
+        }));
+    }
+    progress.report(ProgressEvent::Info(format!(
+        "Stack {project} is being updated by another deployment ({}): following it to its end, \
+         then deploying this compose file",
+        busy.status
+    )));
+    let feed = EventFeed::after_current(&clients.cloudformation, &busy.id).await?;
+    let mut watcher = Watcher::new(
+        clients,
+        busy.id.clone(),
+        feed,
+        names.clone(),
+        options.poll_interval,
+    );
+    match watcher.until_done(progress, interrupts).await? {
+        Ended::Interrupted => {
+            progress.report(ProgressEvent::Info(format!(
+                "Stopped watching: the other deployment of stack {project} goes on; nothing of \
+                 this run was deployed"
+            )));
+            Ok(Some(UpOutcome::LeftRunning {
+                stack_id: busy.id.clone(),
+            }))
+        }
+        Ended::Finished(Some(info))
+            if matches!(info.phase(), Phase::Succeeded | Phase::Deleted) =>
+        {
+            progress.report(ProgressEvent::Info(format!(
+                "The other deployment of stack {project} ended ({})",
+                info.status
+            )));
+            Ok(None)
+        }
+        Ended::Finished(Some(info)) => {
+            let failure = watcher.failure(&info, progress);
+            progress.report(ProgressEvent::Info(format!(
+                "The other deployment of stack {project} failed: {failure}"
+            )));
+            Ok(None)
+        }
+        // Gone: the next look finds no stack, and this run creates it.
+        Ended::Finished(None) => Ok(None),
     }
 }
 

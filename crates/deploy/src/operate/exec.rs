@@ -483,6 +483,8 @@ mod tests {
             running: 1,
             pending: 1,
             targets: Vec::new(),
+            task_definition: None,
+            image: None,
         }
     }
 

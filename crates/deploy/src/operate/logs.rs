@@ -2,13 +2,19 @@
 //! with stream prefix `<project>`, so streams are `<project>/<container>/<task-id>`; the container is
 //! a Compose service or an init container named `<service>_<suffix>` (hidden unless asked).
 //!
+//! Lines are named after their task as `ps` names it, compose-style: `worker-1`, `worker-2` (an init
+//! container's `<container>-<n>`, with its task's number). The numbers come from `ps`
+//! ([`LogSelection::with_replicas`]); a task ECS no longer lists (stopped over an hour ago) gets the
+//! next free number of its service, in the order its lines first appear, for the whole command.
+//! `--tail N` is per task: the last N lines of each container of each task.
+//!
 //! [`fetch`] reads a time window with FilterLogEvents, or with `--tail N` the last N events of each
 //! stream with GetLogEvents (so a long history is not read); [`follow`] prints that, then polls
 //! FilterLogEvents for new events until the caller drops it (Ctrl-C), waiting longer while AWS
 //! throttles us.
 
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use aws_sdk_cloudwatchlogs::Client as Logs;
@@ -29,6 +35,8 @@ pub struct LogSelection {
     /// The services asked for; empty means all.
     selected: Vec<String>,
     init_containers: bool,
+    /// Task id -> (Compose service, number), as `ps` numbers the tasks ECS lists.
+    replicas: BTreeMap<String, (String, usize)>,
 }
 
 impl LogSelection {
@@ -60,7 +68,40 @@ impl LogSelection {
             services,
             selected,
             init_containers,
+            replicas: BTreeMap::new(),
         })
+    }
+
+    /// Name tasks by these numbers (task id -> service and number, from `ps::replica_numbers`).
+    pub fn with_replicas(mut self, replicas: BTreeMap<String, (String, usize)>) -> Self {
+        self.replicas = replicas;
+        self
+    }
+
+    /// The names the shown services' known tasks print under (`web-1`, `web-2`), for the prefix
+    /// width; the service names when no task is known.
+    pub fn shown_names(&self) -> Vec<String> {
+        let shown = self.shown_services();
+        let names: Vec<String> = self
+            .replicas
+            .values()
+            .filter(|(service, _)| shown.contains(service))
+            .map(|(service, number)| format!("{service}-{number}"))
+            .collect();
+        if names.is_empty() {
+            shown.to_vec()
+        } else {
+            names
+        }
+    }
+
+    /// The Compose service an event's container belongs to (its colour index says), or the
+    /// container itself when it belongs to none.
+    fn owner_of(&self, colour_index: usize, container: &str) -> String {
+        self.services
+            .get(colour_index)
+            .cloned()
+            .unwrap_or_else(|| container.to_string())
     }
 
     /// The narrowest stream name prefix covering the selection.
@@ -170,9 +211,61 @@ pub struct LogEvent {
     /// Identity of the event (stream, timestamp and message): follow mode prints each once.
     pub id: String,
     pub timestamp_ms: i64,
+    /// The name printed before the line: the container's and its task's number (`web-2`).
     pub container: String,
     pub colour_index: usize,
     pub message: String,
+    /// The log stream (one container of one task).
+    pub stream: String,
+}
+
+impl LogEvent {
+    /// The task id, the last part of the stream name.
+    fn task(&self) -> &str {
+        self.stream.rsplit('/').next().unwrap_or_default()
+    }
+}
+
+/// The numbers of the tasks named so far: `ps`'s, then the next free one of a service for a task
+/// ECS no longer lists, kept for the whole command so a name never changes while following.
+#[derive(Debug, Clone, Default)]
+struct ReplicaNames {
+    /// (owner, task id) -> number.
+    numbers: HashMap<(String, String), usize>,
+    /// Owner -> highest number given.
+    highest: HashMap<String, usize>,
+}
+
+impl ReplicaNames {
+    fn new(selection: &LogSelection) -> Self {
+        let mut names = ReplicaNames::default();
+        for (task, (service, number)) in &selection.replicas {
+            names
+                .numbers
+                .insert((service.clone(), task.clone()), *number);
+            let highest = names.highest.entry(service.clone()).or_default();
+            *highest = (*highest).max(*number);
+        }
+        names
+    }
+
+    /// Rename events (oldest first) from their container to `<container>-<n>`.
+    fn apply(&mut self, selection: &LogSelection, events: &mut [LogEvent]) {
+        for event in events {
+            let owner = selection.owner_of(event.colour_index, &event.container);
+            let key = (owner.clone(), event.task().to_string());
+            let number = match self.numbers.get(&key) {
+                Some(number) => *number,
+                None => {
+                    let highest = self.highest.entry(owner).or_default();
+                    *highest += 1;
+                    self.numbers.insert(key, *highest);
+                    *highest
+                }
+            };
+            event.container = format!("{}-{number}", event.container);
+        }
+    }
 }
 
 /// The time window and amount to read.
@@ -214,14 +307,16 @@ pub async fn fetch(
     window: LogWindow,
     polling: Polling,
 ) -> Result<Vec<LogEvent>, Error> {
-    read_tail(
+    let mut events = read_tail(
         logs,
         selection,
         window,
         polling,
         Some(MAX_THROTTLED_RETRIES),
     )
-    .await
+    .await?;
+    ReplicaNames::new(selection).apply(selection, &mut events);
+    Ok(events)
 }
 
 /// With `--tail N`, the last N events of each stream (GetLogEvents from the end, one call per
@@ -283,11 +378,12 @@ async fn read_tail(
                 container: container.clone(),
                 colour_index,
                 message: message.to_string(),
+                stream: stream.clone(),
             });
         }
     }
     events.sort_by_key(|e| e.timestamp_ms);
-    Ok(keep_last_per_container(events, tail))
+    Ok(keep_last_per_stream(events, tail))
 }
 
 /// The project's streams the selection shows that have events in the window.
@@ -353,7 +449,9 @@ pub async fn follow(
     polling: Polling,
     emit: &mut (dyn FnMut(&LogEvent) -> Result<(), Error> + Send),
 ) -> Result<(), Error> {
-    let first = read_tail(logs, selection, window, polling, None).await?;
+    let mut names = ReplicaNames::new(selection);
+    let mut first = read_tail(logs, selection, window, polling, None).await?;
+    names.apply(selection, &mut first);
     let mut cursor = Cursor::new(window.start_ms.unwrap_or_else(now_ms));
     for event in &first {
         emit(event)?;
@@ -376,10 +474,11 @@ pub async fn follow(
             .saturating_sub(LOOKBACK_MS)
             .max(window.start_ms.unwrap_or(i64::MIN));
         let events = read_window(logs, selection, Some(from), window.end_ms, polling, None).await?;
-        let fresh: Vec<LogEvent> = events
+        let mut fresh: Vec<LogEvent> = events
             .into_iter()
             .filter(|e| e.timestamp_ms >= floor_ms && !cursor.seen(e))
             .collect();
+        names.apply(selection, &mut fresh);
         for event in &fresh {
             emit(event)?;
         }
@@ -473,6 +572,7 @@ async fn read_window(
                 container,
                 colour_index,
                 message: message.to_string(),
+                stream: stream.to_string(),
             });
         }
         match page.next_token() {
@@ -540,15 +640,15 @@ where
     }
 }
 
-/// Keep the last `tail` events of each container, in the original order.
-pub fn keep_last_per_container(events: Vec<LogEvent>, tail: usize) -> Vec<LogEvent> {
+/// Keep the last `tail` events of each stream (one container of one task), in the original order.
+pub fn keep_last_per_stream(events: Vec<LogEvent>, tail: usize) -> Vec<LogEvent> {
     let mut remaining: HashMap<String, usize> = HashMap::new();
     for event in &events {
-        *remaining.entry(event.container.clone()).or_default() += 1;
+        *remaining.entry(event.stream.clone()).or_default() += 1;
     }
     let mut kept = Vec::new();
     for event in events {
-        let Some(left) = remaining.get_mut(&event.container) else {
+        let Some(left) = remaining.get_mut(&event.stream) else {
             continue;
         };
         if *left <= tail {
@@ -591,7 +691,63 @@ mod tests {
             container: container.into(),
             colour_index: 0,
             message: String::new(),
+            stream: format!("demo/{container}/task"),
         }
+    }
+
+    fn task_event(container: &str, colour_index: usize, task: &str, ts: i64) -> LogEvent {
+        LogEvent {
+            id: format!("{container}-{task}-{ts}"),
+            timestamp_ms: ts,
+            container: container.into(),
+            colour_index,
+            message: String::new(),
+            stream: format!("demo/{container}/{task}"),
+        }
+    }
+
+    #[test]
+    fn tasks_are_named_by_their_ps_number_and_unknown_ones_after() {
+        let selection = selection(&[], true).with_replicas(BTreeMap::from([
+            ("t-old".to_string(), ("web".to_string(), 2)),
+            ("t-new".to_string(), ("web".to_string(), 1)),
+        ]));
+        let mut names = ReplicaNames::new(&selection);
+        let mut events = vec![
+            task_event("web", 1, "t-gone", 1),
+            task_event("web", 1, "t-old", 2),
+            task_event("web_secrets", 1, "t-new", 3),
+            task_event("db", 0, "t-db", 4),
+            task_event("web", 1, "t-gone", 5),
+        ];
+        names.apply(&selection, &mut events);
+        let shown: Vec<&str> = events.iter().map(|e| e.container.as_str()).collect();
+        assert_eq!(shown, ["web-3", "web-2", "web_secrets-1", "db-1", "web-3"]);
+        // Later events keep the names given, and a new unknown task gets the next number.
+        let mut later = vec![
+            task_event("web", 1, "t-gone", 6),
+            task_event("web", 1, "t-later", 7),
+        ];
+        names.apply(&selection, &mut later);
+        let shown: Vec<&str> = later.iter().map(|e| e.container.as_str()).collect();
+        assert_eq!(shown, ["web-3", "web-4"]);
+        assert_eq!(selection.shown_names(), ["web-1", "web-2"]);
+    }
+
+    #[test]
+    fn tail_keeps_the_last_events_of_each_task() {
+        let events = vec![
+            task_event("web", 0, "a", 1),
+            task_event("web", 0, "b", 2),
+            task_event("web", 0, "a", 3),
+            task_event("web", 0, "b", 4),
+            task_event("web", 0, "a", 5),
+        ];
+        let kept: Vec<(String, i64)> = keep_last_per_stream(events, 1)
+            .into_iter()
+            .map(|e| (e.task().to_string(), e.timestamp_ms))
+            .collect();
+        assert_eq!(kept, [("b".to_string(), 4), ("a".to_string(), 5)]);
     }
 
     #[test]
@@ -677,7 +833,7 @@ mod tests {
     }
 
     #[test]
-    fn tail_keeps_the_last_events_of_each_container_in_order() {
+    fn tail_keeps_the_last_events_of_each_stream_in_order() {
         let events = vec![
             event("web", 1),
             event("db", 2),
@@ -686,13 +842,13 @@ mod tests {
             event("db", 5),
             event("db", 6),
         ];
-        let kept: Vec<String> = keep_last_per_container(events.clone(), 2)
+        let kept: Vec<String> = keep_last_per_stream(events.clone(), 2)
             .into_iter()
             .map(|e| e.id)
             .collect();
         assert_eq!(kept, ["web-3", "web-4", "db-5", "db-6"]);
-        assert!(keep_last_per_container(events.clone(), 0).is_empty());
-        assert_eq!(keep_last_per_container(events, 10).len(), 6);
+        assert!(keep_last_per_stream(events.clone(), 0).is_empty());
+        assert_eq!(keep_last_per_stream(events, 10).len(), 6);
     }
 
     #[test]

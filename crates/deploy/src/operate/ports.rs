@@ -1,6 +1,8 @@
 //! Published ports of a service, as `ps` shows them: the load balancer's DNS name and listener port
-//! in front of the target group, the container port and protocol behind it
-//! (`<lb dns>:<published> -> <target>/<proto>`). Works for the stack's own load balancer and an
+//! in front of the target group, the container port behind it and the protocol clients speak (the
+//! listener's: `https` for an HTTPS listener in front of an HTTP target group), in full for JSON
+//! (`<lb dns>:<published> -> <target>/<proto>`) or, in the table, compose-style without the load
+//! balancer named once above it (`:443->80/https`). Works for the stack's own load balancer and an
 //! existing one (x-aws-loadbalancer) alike: everything is found from the target groups.
 
 use crate::error::AwsContext;
@@ -22,7 +24,8 @@ pub struct PublishedPort {
     pub dns_name: Option<String>,
     pub published: Option<i32>,
     pub target: i32,
-    /// Lowercase target group protocol (`http`, `tcp`, `udp`, ...).
+    /// Lowercase protocol clients use: the listener's (`http`, `https`, `tcp`, `tls`, `udp`, ...),
+    /// or the target group's when no listener forwards to it.
     pub protocol: String,
 }
 
@@ -32,6 +35,21 @@ impl PublishedPort {
         match (&self.dns_name, self.published) {
             (Some(dns), Some(published)) => {
                 format!("{dns}:{published} -> {}/{}", self.target, self.protocol)
+            }
+            _ => format!("{}/{}", self.target, self.protocol),
+        }
+    }
+
+    /// Compose-style, for the table: `:80->8080/http` when the port is on `named_dns` (the load
+    /// balancer `ps` names once above the table), `<dns>:80->8080/http` on any other, `8080/http`
+    /// when nothing is published.
+    pub fn display_short(&self, named_dns: Option<&str>) -> String {
+        match (&self.dns_name, self.published) {
+            (Some(dns), Some(published)) if Some(dns.as_str()) == named_dns => {
+                format!(":{published}->{}/{}", self.target, self.protocol)
+            }
+            (Some(dns), Some(published)) => {
+                format!("{dns}:{published}->{}/{}", self.target, self.protocol)
             }
             _ => format!("{}/{}", self.target, self.protocol),
         }
@@ -48,8 +66,8 @@ pub struct PortMap {
 struct TargetGroup {
     port: Option<i32>,
     protocol: String,
-    /// (load balancer DNS name, listener port) pairs forwarding to this group.
-    listeners: BTreeSet<(String, i32)>,
+    /// (load balancer DNS name, listener port, lowercase listener protocol) forwarding to this group.
+    listeners: BTreeSet<(String, i32, String)>,
 }
 
 impl PortMap {
@@ -71,16 +89,26 @@ impl PortMap {
                     protocol: group.protocol.clone(),
                 });
             }
-            for (dns, port) in &group.listeners {
+            for (dns, port, protocol) in &group.listeners {
                 ports.insert(PublishedPort {
                     dns_name: Some(dns.clone()),
                     published: Some(*port),
                     target: target_port,
-                    protocol: group.protocol.clone(),
+                    protocol: protocol.clone(),
                 });
             }
         }
         ports.into_iter().collect()
+    }
+
+    /// The DNS names of the load balancers in front of these targets, sorted.
+    pub fn dns_names(&self, targets: &[LoadBalancerTarget]) -> Vec<String> {
+        let names: BTreeSet<String> = self
+            .ports_of(targets)
+            .into_iter()
+            .filter_map(|p| p.dns_name)
+            .collect();
+        names.into_iter().collect()
     }
 }
 
@@ -133,7 +161,11 @@ pub async fn load(elbv2: &Elbv2, targets: &[LoadBalancerTarget]) -> Result<PortM
                 };
                 for group_arn in forwarded_groups(&listener) {
                     if let Some(group) = map.groups.get_mut(&group_arn) {
-                        group.listeners.insert((dns.to_string(), port));
+                        let protocol = listener
+                            .protocol()
+                            .map(|p| p.as_str().to_ascii_lowercase())
+                            .unwrap_or_else(|| group.protocol.clone());
+                        group.listeners.insert((dns.to_string(), port, protocol));
                     }
                 }
             }
@@ -215,7 +247,11 @@ mod tests {
             TargetGroup {
                 port: Some(1),
                 protocol: "tcp".into(),
-                listeners: [("lb".to_string(), 443), ("lb".to_string(), 80)].into(),
+                listeners: [
+                    ("lb".to_string(), 443, "tcp".to_string()),
+                    ("lb".to_string(), 80, "tcp".to_string()),
+                ]
+                .into(),
             },
         );
         let ports = map.ports_of(&[LoadBalancerTarget {
@@ -224,5 +260,32 @@ mod tests {
         }]);
         let shown: Vec<String> = ports.iter().map(PublishedPort::display).collect();
         assert_eq!(shown, ["lb:80 -> 8080/tcp", "lb:443 -> 8080/tcp"]);
+    }
+
+    #[test]
+    fn an_https_listener_shows_https_and_the_named_load_balancer_is_left_out() {
+        let mut map = PortMap::default();
+        map.groups.insert(
+            "tg".into(),
+            TargetGroup {
+                port: Some(80),
+                protocol: "http".into(),
+                listeners: [
+                    ("lb".to_string(), 443, "https".to_string()),
+                    ("lb".to_string(), 80, "http".to_string()),
+                ]
+                .into(),
+            },
+        );
+        let targets = [LoadBalancerTarget {
+            target_group_arn: "tg".into(),
+            container_port: None,
+        }];
+        let ports = map.ports_of(&targets);
+        let short: Vec<String> = ports.iter().map(|p| p.display_short(Some("lb"))).collect();
+        assert_eq!(short, [":80->80/http", ":443->80/https"]);
+        let other: Vec<String> = ports.iter().map(|p| p.display_short(Some("x"))).collect();
+        assert_eq!(other, ["lb:80->80/http", "lb:443->80/https"]);
+        assert_eq!(map.dns_names(&targets), ["lb"]);
     }
 }

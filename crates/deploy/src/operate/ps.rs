@@ -2,20 +2,31 @@
 //! from ECS, with the ports their load balancer publishes. Fetching and rendering are separate:
 //! [`tasks`] asks AWS, [`task_rows`]/[`service_rows`] shape rows, `render_*` print them.
 //!
+//! Tasks are named like compose's containers, `<service>-<n>`: a service's tasks are numbered from 1
+//! in the order ECS started them (created time, then task id), the tasks ECS wants running first and
+//! the stopped ones (`-a`) after them, so a running task has the same number with or without `-a` or
+//! `--status`, and `logs` prefixes its lines with the same name ([`replica_numbers`]).
+//!
+//! The table opens with a line naming the stack and its status and, when the project has one load
+//! balancer, its DNS name, which the PORTS column then leaves out (`:443->80/https`).
+//!
 //! JSON field names are stable. A task row: `ID` (task id, empty for a service without task),
-//! `Name` (`<service>-<first 8 characters of the task id>`, or the service name), `Service`, `State`
-//! (lowercase ECS last status, empty without task), `Health` (`healthy`, `unhealthy` or empty),
-//! `Status` (what the table shows), `Ports` (list of `<lb dns>:<published> -> <target>/<protocol>`),
-//! `TaskArn`. A service row (`--services`): `Name`, `Status`, `Desired`, `Running`, `Pending`, `Ports`.
+//! `Name` (`<service>-<n>`, or the service name), `Service`, `State` (lowercase ECS last status,
+//! empty without task), `Health` (`healthy`, `unhealthy` or empty), `Status` (the state with the
+//! health or why ECS stopped the task, as compose's `Status`), `Ports` (list of
+//! `<lb dns>:<published> -> <target>/<protocol>`, the protocol clients use: `https` behind an HTTPS
+//! listener), `TaskArn`, `Image` (the image of the service's container, empty when unknown). A
+//! service row (`--services`): `Name`, `Status`, `Desired`, `Running`, `Pending`, `Ports`, `Image`.
 
 use crate::error::AwsContext;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use aws_sdk_ecs::types::{DesiredStatus, Task};
 use aws_sdk_ecs::Client as Ecs;
 use serde::Serialize;
 
-use crate::operate::ports::PortMap;
+use crate::operate::logs::container_name;
+use crate::operate::ports::{PortMap, PublishedPort};
 use crate::operate::stack_info::AppService;
 use crate::{table, Error};
 
@@ -56,11 +67,24 @@ pub struct TaskInfo {
     pub health: Option<String>,
     /// Why ECS stopped the task (`Essential container in task exited`, ...).
     pub stopped_reason: Option<String>,
+    /// ECS wants it stopped (listed under desired status STOPPED).
+    pub stopping: bool,
+    /// When ECS created it (milliseconds since the epoch), when it says.
+    pub created_ms: Option<i64>,
+    /// The image of the service's own container.
+    pub image: Option<String>,
+    /// Position among its service's tasks (from 1); 0 until [`number_replicas`] ran.
+    pub number: usize,
 }
 
 impl TaskInfo {
     pub fn id(&self) -> &str {
         self.arn.rsplit('/').next().unwrap_or(&self.arn)
+    }
+
+    /// `<service>-<n>`, as compose names a service's containers.
+    pub fn name(&self) -> String {
+        format!("{}-{}", self.service, self.number)
     }
 }
 
@@ -86,36 +110,71 @@ pub fn parse_status_filter(values: &[String]) -> Result<Vec<String>, Error> {
     Ok(states)
 }
 
-/// The tasks of the services, filtered by `states` (lowercase last statuses; empty = tasks ECS
-/// wants running, whatever their state). Stopped tasks are only listed when a stopping state is asked.
+/// The tasks of the services, numbered, filtered by `states` (lowercase last statuses; empty = any).
+/// Tasks ECS wants running are always read; stopped ones too with `all` (`-a`) or when a stopping
+/// state is asked for.
 pub async fn tasks(
     ecs: &Ecs,
     services: &[AppService],
     states: &[String],
+    all: bool,
 ) -> Result<Vec<TaskInfo>, Error> {
     let mut desired = vec![DesiredStatus::Running];
-    if states.iter().any(|s| STOPPING_STATES.contains(&s.as_str())) {
+    if all || states.iter().any(|s| STOPPING_STATES.contains(&s.as_str())) {
         desired.push(DesiredStatus::Stopped);
     }
     let mut found = Vec::new();
     let mut seen = BTreeSet::new();
+    let mut images = TaskDefinitionImages::default();
     for service in services {
-        for task in &service_tasks(ecs, service, &desired).await? {
+        for (task, stopping) in &service_tasks_by_desire(ecs, service, &desired).await? {
             // ECS starts a service's tasks in group `service:<name>`; anything else in a shared
             // cluster is not ours.
             if task.group() != Some(format!("service:{}", service.ecs_name).as_str()) {
                 continue;
             }
-            let info = task_info(task, &service.name);
-            if !states.is_empty() && !states.contains(&info.state) {
-                continue;
+            let mut info = task_info(task, &service.name, *stopping);
+            if info.image.is_none() {
+                if let Some(definition) = task.task_definition_arn() {
+                    info.image = images.image(ecs, definition, &service.name).await?;
+                }
             }
             if seen.insert(info.arn.clone()) {
                 found.push(info);
             }
         }
     }
+    number_replicas(&mut found);
+    found.retain(|t| states.is_empty() || states.contains(&t.state));
     Ok(found)
+}
+
+/// Number each service's tasks from 1: the ones ECS wants running first, each group in the order
+/// ECS created them (then by task id, for tasks without a created time).
+pub fn number_replicas(tasks: &mut [TaskInfo]) {
+    let mut order: Vec<usize> = (0..tasks.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&tasks[a], &tasks[b]);
+        a.service
+            .cmp(&b.service)
+            .then(a.stopping.cmp(&b.stopping))
+            .then(a.created_ms.cmp(&b.created_ms))
+            .then_with(|| a.id().cmp(b.id()))
+    });
+    let mut next: HashMap<String, usize> = HashMap::new();
+    for index in order {
+        let number = next.entry(tasks[index].service.clone()).or_insert(0);
+        *number += 1;
+        tasks[index].number = *number;
+    }
+}
+
+/// The numbers [`number_replicas`] gives, by task id: what `logs` names each task's lines after.
+pub fn replica_numbers(tasks: &[TaskInfo]) -> BTreeMap<String, (String, usize)> {
+    tasks
+        .iter()
+        .map(|t| (t.id().to_string(), (t.service.clone(), t.number)))
+        .collect()
 }
 
 /// The tasks of `service` ECS lists under any of the `desired` statuses, described.
@@ -124,8 +183,22 @@ pub(crate) async fn service_tasks(
     service: &AppService,
     desired: &[DesiredStatus],
 ) -> Result<Vec<Task>, Error> {
+    Ok(service_tasks_by_desire(ecs, service, desired)
+        .await?
+        .into_iter()
+        .map(|(task, _)| task)
+        .collect())
+}
+
+/// [`service_tasks`], each with whether it was listed as desired STOPPED.
+async fn service_tasks_by_desire(
+    ecs: &Ecs,
+    service: &AppService,
+    desired: &[DesiredStatus],
+) -> Result<Vec<(Task, bool)>, Error> {
     let mut arns = Vec::new();
     for status in desired {
+        let stopping = *status == DesiredStatus::Stopped;
         let mut pages = ecs
             .list_tasks()
             .cluster(&service.cluster)
@@ -136,9 +209,11 @@ pub(crate) async fn service_tasks(
         while let Some(page) = pages.next().await {
             let page =
                 page.with_context(|| format!("listing the tasks of service {}", service.name))?;
-            arns.extend(page.task_arns().iter().cloned());
+            arns.extend(page.task_arns().iter().map(|arn| (arn.clone(), stopping)));
         }
     }
+    let stopping: HashMap<String, bool> = arns.iter().cloned().collect();
+    let arns: Vec<String> = arns.into_iter().map(|(arn, _)| arn).collect();
     let mut tasks = Vec::new();
     for batch in arns.chunks(DESCRIBE_TASKS_BATCH) {
         let out = ecs
@@ -148,16 +223,23 @@ pub(crate) async fn service_tasks(
             .send()
             .await
             .with_context(|| format!("describing the tasks of service {}", service.name))?;
-        tasks.extend(out.tasks().iter().cloned());
+        for task in out.tasks() {
+            let listed_stopping = task
+                .task_arn()
+                .and_then(|arn| stopping.get(arn).copied())
+                .unwrap_or(false);
+            tasks.push((task.clone(), listed_stopping));
+        }
     }
     Ok(tasks)
 }
 
-fn task_info(task: &Task, service: &str) -> TaskInfo {
+fn task_info(task: &Task, service: &str, stopping: bool) -> TaskInfo {
     let health = task
         .health_status()
         .map(|h| h.as_str().to_ascii_lowercase())
         .filter(|h| h == "healthy" || h == "unhealthy");
+    let own_container = container_name(service);
     TaskInfo {
         service: service.to_string(),
         arn: task.task_arn().unwrap_or_default().to_string(),
@@ -167,7 +249,69 @@ fn task_info(task: &Task, service: &str) -> TaskInfo {
             .stopped_reason()
             .filter(|r| !r.is_empty())
             .map(str::to_string),
+        stopping,
+        created_ms: task.created_at().and_then(|t| t.to_millis().ok()),
+        image: task
+            .containers()
+            .iter()
+            .find(|c| c.name() == Some(own_container.as_str()))
+            .and_then(|c| c.image())
+            .filter(|i| !i.is_empty())
+            .map(str::to_string),
+        number: 0,
     }
+}
+
+/// The images of task definitions' containers, each definition described once.
+#[derive(Debug, Default)]
+struct TaskDefinitionImages {
+    /// Task definition ARN -> (container name, image).
+    read: HashMap<String, Vec<(String, String)>>,
+}
+
+impl TaskDefinitionImages {
+    /// The image of the service's own container in `definition`.
+    async fn image(
+        &mut self,
+        ecs: &Ecs,
+        definition: &str,
+        service: &str,
+    ) -> Result<Option<String>, Error> {
+        if !self.read.contains_key(definition) {
+            let out = ecs
+                .describe_task_definition()
+                .task_definition(definition)
+                .send()
+                .await
+                .with_context(|| {
+                    format!("describing task definition {definition} of service {service}")
+                })?;
+            let containers = out
+                .task_definition()
+                .map(|d| d.container_definitions())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|c| Some((c.name()?.to_string(), c.image()?.to_string())))
+                .collect();
+            self.read.insert(definition.to_string(), containers);
+        }
+        let own = container_name(service);
+        Ok(self.read[definition]
+            .iter()
+            .find(|(name, _)| *name == own)
+            .map(|(_, image)| image.clone()))
+    }
+}
+
+/// Fill each service's `image` from the task definition it runs.
+pub async fn service_images(ecs: &Ecs, services: &mut [AppService]) -> Result<(), Error> {
+    let mut images = TaskDefinitionImages::default();
+    for service in services.iter_mut() {
+        if let Some(definition) = service.task_definition.clone() {
+            service.image = images.image(ecs, &definition, &service.name).await?;
+        }
+    }
+    Ok(())
 }
 
 /// A row of `ps`.
@@ -183,6 +327,13 @@ pub struct TaskRow {
     pub status: String,
     pub ports: Vec<String>,
     pub task_arn: String,
+    pub image: String,
+    /// The ports, for the table's shorter form.
+    #[serde(skip)]
+    pub published: Vec<PublishedPort>,
+    /// What the table's STATUS column shows: the state, and why ECS stopped the task.
+    #[serde(skip)]
+    pub table_status: String,
 }
 
 /// A row of `ps --services`.
@@ -195,17 +346,12 @@ pub struct ServiceRow {
     pub running: i32,
     pub pending: i32,
     pub ports: Vec<String>,
+    pub image: String,
+    #[serde(skip)]
+    pub published: Vec<PublishedPort>,
 }
 
-fn ports_of(service: &AppService, ports: &PortMap) -> Vec<String> {
-    ports
-        .ports_of(&service.targets)
-        .iter()
-        .map(|p| p.display())
-        .collect()
-}
-
-/// One row per task, sorted by service then task id; a service without task gets one row saying
+/// One row per task, sorted by service then number; a service without task gets one row saying
 /// so, unless tasks are filtered by state (then only matching tasks are shown).
 pub fn task_rows(
     services: &[AppService],
@@ -215,40 +361,53 @@ pub fn task_rows(
 ) -> Vec<TaskRow> {
     let mut rows = Vec::new();
     for service in services {
-        let published = ports_of(service, ports);
+        let published = ports.ports_of(&service.targets);
+        let shown: Vec<String> = published.iter().map(PublishedPort::display).collect();
         let mut own: Vec<&TaskInfo> = tasks.iter().filter(|t| t.service == service.name).collect();
-        own.sort_by(|a, b| a.id().cmp(b.id()));
+        own.sort_by(|a, b| a.number.cmp(&b.number).then_with(|| a.id().cmp(b.id())));
         if own.is_empty() && !filtered {
+            let status = format!("no task ({}/{} running)", service.running, service.desired);
             rows.push(TaskRow {
                 id: String::new(),
                 name: service.name.clone(),
                 service: service.name.clone(),
                 state: String::new(),
                 health: String::new(),
-                status: format!("no task ({}/{} running)", service.running, service.desired),
-                ports: published.clone(),
+                status: status.clone(),
+                ports: shown.clone(),
                 task_arn: String::new(),
+                image: service.image.clone().unwrap_or_default(),
+                published: published.clone(),
+                table_status: status,
             });
         }
         for task in own {
-            let id = task.id().to_string();
-            let short: String = id.chars().take(8).collect();
             let health = task.health.clone().unwrap_or_default();
-            // Like health, why a task stopped is what a user looks at ps for.
+            let table_status = match &task.stopped_reason {
+                Some(reason) => format!("{} ({reason})", task.state),
+                None => task.state.clone(),
+            };
+            // As compose's Status: the health, or why the task stopped.
             let status = match (health.is_empty(), &task.stopped_reason) {
-                (_, Some(reason)) => format!("{} ({reason})", task.state),
-                (true, None) => task.state.clone(),
+                (_, Some(_)) | (true, None) => table_status.clone(),
                 (false, None) => format!("{} ({health})", task.state),
             };
             rows.push(TaskRow {
-                name: format!("{}-{short}", service.name),
-                id,
+                name: task.name(),
+                id: task.id().to_string(),
                 service: service.name.clone(),
                 state: task.state.clone(),
                 health,
                 status,
-                ports: published.clone(),
+                ports: shown.clone(),
                 task_arn: task.arn.clone(),
+                image: task
+                    .image
+                    .clone()
+                    .or_else(|| service.image.clone())
+                    .unwrap_or_default(),
+                published: published.clone(),
+                table_status,
             });
         }
     }
@@ -258,30 +417,66 @@ pub fn task_rows(
 pub fn service_rows(services: &[AppService], ports: &PortMap) -> Vec<ServiceRow> {
     services
         .iter()
-        .map(|service| ServiceRow {
-            name: service.name.clone(),
-            status: service.status.clone(),
-            desired: service.desired,
-            running: service.running,
-            pending: service.pending,
-            ports: ports_of(service, ports),
+        .map(|service| {
+            let published = ports.ports_of(&service.targets);
+            ServiceRow {
+                name: service.name.clone(),
+                status: service.status.clone(),
+                desired: service.desired,
+                running: service.running,
+                pending: service.pending,
+                ports: published.iter().map(PublishedPort::display).collect(),
+                image: service.image.clone().unwrap_or_default(),
+                published,
+            }
         })
         .collect()
 }
 
-pub fn render_tasks_table(rows: &[TaskRow]) -> String {
+/// The load balancer the table names once: the project's only one, when it has exactly one.
+pub fn named_load_balancer(services: &[AppService], ports: &PortMap) -> Option<String> {
+    let targets: Vec<_> = services.iter().flat_map(|s| s.targets.clone()).collect();
+    match ports.dns_names(&targets).as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
+/// The table's first line: the stack, its status, and the load balancer the PORTS column is on.
+pub fn render_header(project: &str, stack_status: &str, load_balancer: Option<&str>) -> String {
+    match load_balancer {
+        Some(dns) => format!("Stack {project}: {stack_status}, load balancer {dns}\n"),
+        None => format!("Stack {project}: {stack_status}\n"),
+    }
+}
+
+fn short_ports(published: &[PublishedPort], load_balancer: Option<&str>) -> String {
+    published
+        .iter()
+        .map(|p| p.display_short(load_balancer))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The task table; `load_balancer` is the one [`render_header`] named, left out of PORTS.
+pub fn render_tasks_table(rows: &[TaskRow], load_balancer: Option<&str>) -> String {
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
             vec![
                 r.name.clone(),
+                r.image.clone(),
                 r.service.clone(),
-                r.status.clone(),
-                r.ports.join(", "),
+                r.table_status.clone(),
+                r.health.clone(),
+                short_ports(&r.published, load_balancer),
             ]
         })
         .collect();
-    table::render(&["NAME", "SERVICE", "STATUS", "PORTS"], &cells)
+    table::render(
+        &["NAME", "IMAGE", "SERVICE", "STATUS", "HEALTH", "PORTS"],
+        &cells,
+    )
 }
 
 /// `-q`: task ids, one per line.
@@ -292,21 +487,22 @@ pub fn render_task_ids(rows: &[TaskRow]) -> String {
         .collect()
 }
 
-pub fn render_services_table(rows: &[ServiceRow]) -> String {
+pub fn render_services_table(rows: &[ServiceRow], load_balancer: Option<&str>) -> String {
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
             vec![
                 r.name.clone(),
+                r.image.clone(),
                 r.status.clone(),
                 r.desired.to_string(),
                 r.running.to_string(),
-                r.ports.join(", "),
+                short_ports(&r.published, load_balancer),
             ]
         })
         .collect();
     table::render(
-        &["SERVICE", "STATUS", "DESIRED", "RUNNING", "PORTS"],
+        &["SERVICE", "IMAGE", "STATUS", "DESIRED", "RUNNING", "PORTS"],
         &cells,
     )
 }
@@ -331,6 +527,8 @@ mod tests {
             running,
             pending: 0,
             targets: vec![],
+            task_definition: None,
+            image: None,
         }
     }
 
@@ -341,6 +539,10 @@ mod tests {
             state: state.into(),
             health: health.map(str::to_string),
             stopped_reason: None,
+            stopping: state == "stopped",
+            created_ms: None,
+            image: None,
+            number: 0,
         }
     }
 
@@ -355,6 +557,7 @@ mod tests {
             rows[0].status,
             "stopped (Essential container in task exited)"
         );
+        assert_eq!(rows[0].table_status, rows[0].status);
     }
 
     #[test]
@@ -371,9 +574,38 @@ mod tests {
     }
 
     #[test]
+    fn replicas_are_numbered_by_start_running_ones_first() {
+        let mut old = task("web", "ffff", "running", None);
+        old.created_ms = Some(1_000);
+        let mut new = task("web", "0000", "running", None);
+        new.created_ms = Some(2_000);
+        let mut stopped = task("web", "aaaa", "stopped", None);
+        stopped.created_ms = Some(500);
+        let db = task("db", "bbbb", "running", None);
+        let mut tasks = vec![stopped, new, db, old];
+        number_replicas(&mut tasks);
+        let named: Vec<(String, &str)> = tasks.iter().map(|t| (t.name(), t.id())).collect();
+        assert_eq!(
+            named,
+            [
+                ("web-3".to_string(), "aaaa"),
+                ("web-2".to_string(), "0000"),
+                ("db-1".to_string(), "bbbb"),
+                ("web-1".to_string(), "ffff"),
+            ]
+        );
+        // Without the stopped task (ps without -a), the running ones keep their numbers.
+        let mut running: Vec<TaskInfo> = tasks.into_iter().filter(|t| !t.stopping).collect();
+        number_replicas(&mut running);
+        let names: Vec<String> = running.iter().map(TaskInfo::name).collect();
+        assert_eq!(names, ["web-2", "db-1", "web-1"]);
+        assert_eq!(replica_numbers(&running)["0000"], ("web".to_string(), 2));
+    }
+
+    #[test]
     fn one_row_per_task_and_one_for_a_service_without_task() {
         let services = [service("db", 0, 1), service("web", 2, 2)];
-        let tasks = [
+        let mut tasks = vec![
             task("web", "ffff0000111122223333444455556666", "running", None),
             task(
                 "web",
@@ -382,13 +614,16 @@ mod tests {
                 Some("healthy"),
             ),
         ];
+        tasks[0].image = Some("nginx:1.27".into());
+        tasks[1].image = Some("nginx:1.27".into());
+        number_replicas(&mut tasks);
         let rows = task_rows(&services, &tasks, &PortMap::default(), false);
         assert_eq!(
-            render_tasks_table(&rows),
-            "NAME           SERVICE   STATUS                  PORTS\n\
-             db             db        no task (0/1 running)\n\
-             web-01234567   web       running (healthy)\n\
-             web-ffff0000   web       running\n"
+            render_tasks_table(&rows, None),
+            "NAME    IMAGE        SERVICE   STATUS                  HEALTH    PORTS\n\
+             db                   db        no task (0/1 running)\n\
+             web-1   nginx:1.27   web       running                 healthy\n\
+             web-2   nginx:1.27   web       running\n"
         );
         assert_eq!(
             render_task_ids(&rows),
@@ -397,31 +632,46 @@ mod tests {
         // With a state filter, services without a matching task are not shown.
         let filtered = task_rows(&services, &tasks[..1], &PortMap::default(), true);
         assert_eq!(filtered.len(), 1);
-        assert_eq!(filtered[0].name, "web-ffff0000");
+        assert_eq!(filtered[0].name, "web-2");
+    }
+
+    #[test]
+    fn the_header_names_the_stack_and_its_one_load_balancer() {
+        assert_eq!(
+            render_header("demo", "UPDATE_COMPLETE", Some("demo-lb.elb.amazonaws.com")),
+            "Stack demo: UPDATE_COMPLETE, load balancer demo-lb.elb.amazonaws.com\n"
+        );
+        assert_eq!(
+            render_header("demo", "UPDATE_ROLLBACK_COMPLETE", None),
+            "Stack demo: UPDATE_ROLLBACK_COMPLETE\n"
+        );
     }
 
     #[test]
     fn json_field_names_are_stable() {
-        let services = [service("web", 1, 1)];
-        let tasks = [task(
+        let mut services = [service("web", 1, 1)];
+        services[0].image = Some("nginx:1.27".into());
+        let mut tasks = [task(
             "web",
             "0123456789abcdef",
             "running",
             Some("unhealthy"),
         )];
+        number_replicas(&mut tasks);
         let rows = task_rows(&services, &tasks, &PortMap::default(), false);
         assert_eq!(
             table::render_json(&rows),
             r#"[
   {
     "ID": "0123456789abcdef",
-    "Name": "web-01234567",
+    "Name": "web-1",
     "Service": "web",
     "State": "running",
     "Health": "unhealthy",
     "Status": "running (unhealthy)",
     "Ports": [],
-    "TaskArn": "arn:aws:ecs:us-east-1:123456789012:task/demo/0123456789abcdef"
+    "TaskArn": "arn:aws:ecs:us-east-1:123456789012:task/demo/0123456789abcdef",
+    "Image": "nginx:1.27"
   }
 ]
 "#
@@ -436,7 +686,8 @@ mod tests {
     "Desired": 1,
     "Running": 1,
     "Pending": 0,
-    "Ports": []
+    "Ports": [],
+    "Image": "nginx:1.27"
   }
 ]
 "#
@@ -450,10 +701,10 @@ mod tests {
             &PortMap::default(),
         );
         assert_eq!(
-            render_services_table(&rows),
-            "SERVICE   STATUS   DESIRED   RUNNING   PORTS\n\
-             db        active   1         0\n\
-             web       active   2         2\n"
+            render_services_table(&rows, None),
+            "SERVICE   IMAGE   STATUS   DESIRED   RUNNING   PORTS\n\
+             db                active   1         0\n\
+             web               active   2         2\n"
         );
         assert_eq!(render_service_names(&rows), "db\nweb\n");
     }

@@ -50,6 +50,10 @@ pub struct AppService {
     pub running: i32,
     pub pending: i32,
     pub targets: Vec<LoadBalancerTarget>,
+    /// The task definition the service runs (its primary deployment's).
+    pub task_definition: Option<String>,
+    /// The image of the service's own container; read on demand (`ps`), `None` until then.
+    pub image: Option<String>,
 }
 
 /// A target group the service registers a container port in.
@@ -195,6 +199,8 @@ fn app_service(service: &Service, cluster: &str) -> AppService {
                 })
             })
             .collect(),
+        task_definition: service.task_definition().map(str::to_string),
+        image: None,
     }
 }
 

@@ -575,6 +575,12 @@ impl Deployment {
         }
     }
 
+    /// The stack as found by name, answered by a rule of the test's own (a status that changes...).
+    pub fn found(mut self, rule: Rule) -> Self {
+        self.found = rule;
+        self
+    }
+
     /// What DescribeStacks says after the change set runs, each once, the last for good.
     pub fn polled(mut self, statuses: &'static [&'static str]) -> Self {
         self.polled = statuses;

@@ -1,12 +1,12 @@
-//! `docker ecs logs [SERVICE...]`: the project's CloudWatch Logs, prefixed and coloured per service
-//! like `docker compose logs`. `--follow` polls until Ctrl-C.
+//! `docker ecs logs [SERVICE...]`: the project's CloudWatch Logs, prefixed per task (`web-1`, as `ps`
+//! names it) and coloured per service like `docker compose logs`. `--follow` polls until Ctrl-C.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use ecs_deploy::log_format::{LogLine, LogPrinter, LogStyle};
 use ecs_deploy::logs::{self, LogEvent, LogSelection, LogWindow, Polling};
-use ecs_deploy::{stack_info, time_args, Clients, Error};
+use ecs_deploy::{ps, stack_info, time_args, Clients, Error};
 
 use crate::cli::{AwsArgs, LogsArgs, ProjectArgs};
 
@@ -40,16 +40,17 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &LogsArgs) -> anyhow::Res
             &clients.region,
         )
         .await?;
+        // Each task's lines are named as `ps` names the task (`worker-2`).
+        let tasks = ps::tasks(&clients.ecs, &app.services, &[], true).await?;
         let selection = LogSelection::new(
             &name,
             app.service_names(),
             args.services.clone(),
             args.init_containers,
-        )?;
-        let mut printer = Printer(LogPrinter::new(
-            style,
-            selection.shown_services().iter().map(String::as_str),
-        ));
+        )?
+        .with_replicas(ps::replica_numbers(&tasks));
+        let shown = selection.shown_names();
+        let mut printer = Printer(LogPrinter::new(style, shown.iter().map(String::as_str)));
         if args.follow {
             let mut emit = |event: &LogEvent| printer.print(event);
             let follow = logs::follow(

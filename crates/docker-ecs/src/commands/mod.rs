@@ -11,6 +11,7 @@ mod ls;
 mod project;
 mod ps;
 mod redeploy;
+mod restart;
 mod run_task;
 mod secret;
 mod up;
@@ -42,6 +43,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             | Command::Push(_)
             | Command::Diff(_)
             | Command::Run(_)
+            | Command::Restart(_)
     ) {
         catch_interrupts()?;
     }
@@ -60,6 +62,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Logs(args) => logs::run(&cli.project, &cli.aws, &args),
         Command::Secret(cmd) => secret::run(&cli.aws, cmd),
         Command::Ls(args) => ls::run(&cli.aws, &args),
+        Command::Restart(args) => restart::run(&cli.project, &cli.aws, &args),
+        Command::Stop(_) => restart::unsupported("stop"),
+        Command::Start(_) => restart::unsupported("start"),
+        Command::Scale(_) => restart::unsupported("scale"),
     }
 }
 

@@ -15,7 +15,7 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &PsArgs) -> anyhow::Resul
     }
     let output = super::runtime()?.block_on(async {
         let clients = Clients::load(&super::aws_options(aws)).await?;
-        let app = stack_info::load(
+        let mut app = stack_info::load(
             &clients.cloudformation,
             &clients.ecs,
             &name,
@@ -28,20 +28,29 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &PsArgs) -> anyhow::Resul
             .flat_map(|s| s.targets.clone())
             .collect();
         let port_map = ports::load(&clients.elbv2, &targets).await?;
+        let load_balancer = ps::named_load_balancer(&app.services, &port_map);
+        let header = ps::render_header(&name, &app.stack_status, load_balancer.as_deref());
+        if !args.quiet {
+            ps::service_images(&clients.ecs, &mut app.services).await?;
+        }
         if args.services {
             let rows = ps::service_rows(&app.services, &port_map);
             return Ok::<_, ecs_deploy::Error>(match (args.quiet, args.format) {
                 (true, _) => ps::render_service_names(&rows),
                 (false, TableFormat::Json) => ecs_deploy::render_json(&rows),
-                (false, TableFormat::Table) => ps::render_services_table(&rows),
+                (false, TableFormat::Table) => {
+                    header + &ps::render_services_table(&rows, load_balancer.as_deref())
+                }
             });
         }
-        let tasks = ps::tasks(&clients.ecs, &app.services, &states).await?;
+        let tasks = ps::tasks(&clients.ecs, &app.services, &states, args.all).await?;
         let rows = ps::task_rows(&app.services, &tasks, &port_map, !states.is_empty());
         Ok(match (args.quiet, args.format) {
             (true, _) => ps::render_task_ids(&rows),
             (false, TableFormat::Json) => ecs_deploy::render_json(&rows),
-            (false, TableFormat::Table) => ps::render_tasks_table(&rows),
+            (false, TableFormat::Table) => {
+                header + &ps::render_tasks_table(&rows, load_balancer.as_deref())
+            }
         })
     })?;
     super::write_stdout(&output)?;

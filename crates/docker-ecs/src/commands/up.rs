@@ -95,7 +95,7 @@ pub fn run(project_args: &ProjectArgs, aws: &AwsArgs, args: &UpArgs) -> anyhow::
     if args.force_new_deployment
         && matches!(outcome, UpOutcome::Deployed { .. } | UpOutcome::NoChanges)
     {
-        super::redeploy::run(aws, &project.name)?;
+        return super::redeploy::run(aws, &project.name);
     }
     Ok(match outcome {
         UpOutcome::Deployed { .. } | UpOutcome::NoChanges | UpOutcome::Detached { .. } => {

@@ -88,6 +88,9 @@ struct Setup {
     tls: bool,
     /// ECR repositories live in this registry, and the binary builds with this daemon.
     docker: Option<(String, String)>,
+    /// ECS services report one running task (moto's MOTO_ECS_SERVICE_RUNNING), so their
+    /// deployments complete: moto's services start no tasks otherwise.
+    services_running: bool,
 }
 
 impl Moto {
@@ -109,6 +112,14 @@ impl Moto {
     pub fn start_with_docker(docker: &LocalDocker) -> Moto {
         Moto::start_with(Setup {
             docker: Some((docker.registry.clone(), docker.host.clone())),
+            ..Setup::default()
+        })
+    }
+
+    /// A server whose ECS services report a running task and a completed deployment.
+    pub fn start_with_running_services() -> Moto {
+        Moto::start_with(Setup {
+            services_running: true,
             ..Setup::default()
         })
     }
@@ -155,6 +166,9 @@ impl Moto {
         let mut launcher = Command::new(&python);
         if let Some((registry, _)) = &setup.docker {
             launcher.env("DOCKER_ECS_E2E_REGISTRY", registry);
+        }
+        if setup.services_running {
+            launcher.env("MOTO_ECS_SERVICE_RUNNING", "1");
         }
         let child = launcher
             .arg(e2e_dir().join("moto_launcher.py"))
