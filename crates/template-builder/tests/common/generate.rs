@@ -150,7 +150,8 @@ fn service_recipe(valid: bool) -> impl Strategy<Value = ServiceRecipe> {
             prop::bool::weighted(0.3),
             prop::bool::weighted(0.3),
             prop::option::weighted(0.3, (1u32..3, 3u32..10, any::<bool>())),
-            prop::option::weighted(0.3, (0u32..=100, 100u32..=200)),
+            // ECS wants minimum <= 100 <= maximum with minimum < maximum.
+            prop::option::weighted(0.3, (0u32..=100, 101u32..=200)),
             prop::bool::weighted(0.2),
         ),
         prop::bool::weighted(0.3),
