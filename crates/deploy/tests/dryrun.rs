@@ -54,6 +54,36 @@ fn resource_change(
         .build()
 }
 
+/// A resource change with the before and after values DescribeChangeSet gives for one property.
+fn with_values(change: Change, path: &str, before: &str, after: &str) -> Change {
+    use aws_sdk_cloudformation::types::{ResourceChangeDetail, ResourceTargetDefinition};
+    let rc = change
+        .resource_change()
+        .cloned()
+        .expect("a resource change");
+    let detail = ResourceChangeDetail::builder()
+        .target(
+            ResourceTargetDefinition::builder()
+                .path(path)
+                .before_value(before)
+                .after_value(after)
+                .build(),
+        )
+        .build();
+    Change::builder()
+        .r#type(ChangeType::Resource)
+        .resource_change(
+            aws_sdk_cloudformation::types::ResourceChange::builder()
+                .set_action(rc.action().cloned())
+                .set_logical_resource_id(rc.logical_resource_id().map(str::to_string))
+                .set_resource_type(rc.resource_type().map(str::to_string))
+                .set_replacement(rc.replacement().cloned())
+                .details(detail)
+                .build(),
+        )
+        .build()
+}
+
 /// GetTemplate: the deployed web service has a desired count and one more tag than the new one.
 fn deployed_template() -> aws_smithy_mocks::Rule {
     use aws_sdk_cloudformation::operation::get_template::GetTemplateOutput;
@@ -149,11 +179,16 @@ async fn update_flags_replacements_and_keeps_the_stack() {
                 "AWS::ECS::Service",
                 Some(Replacement::False),
             ),
-            resource_change(
-                ChangeAction::Modify,
-                "LoadBalancer",
-                "AWS::ElasticLoadBalancingV2::LoadBalancer",
-                Some(Replacement::True),
+            with_values(
+                resource_change(
+                    ChangeAction::Modify,
+                    "LoadBalancer",
+                    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                    Some(Replacement::True),
+                ),
+                "/Properties/Subnets/0",
+                "subnet-a",
+                "subnet-b",
             ),
         ],
         vec![
@@ -201,6 +236,11 @@ async fn update_flags_replacements_and_keeps_the_stack() {
         text.lines()
             .any(|l| l.starts_with("REPLACE (data loss possible)") && l.contains("LoadBalancer"))
             && text.contains("WARNING: replaced resources"),
+        "{text}"
+    );
+    // Where the templates agree (a value from a parameter), the change set's own values.
+    assert!(
+        text.contains("  Load balancer (LoadBalancer)\n    Subnets[0]: subnet-a -> subnet-b\n"),
         "{text}"
     );
     // What changes inside: the deployed template against the new one.

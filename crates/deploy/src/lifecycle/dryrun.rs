@@ -210,7 +210,7 @@ pub async fn dry_run(
     })
 }
 
-/// Fill in what changes inside each modified or replaced resource.
+/// Fill in what changes inside each modified or replaced resource from the two templates.
 fn describe_inside(
     changes: &mut [ResourceChange],
     deployed: &serde_json::Value,
@@ -230,7 +230,12 @@ fn describe_inside(
                 .cloned()
         };
         if let (Some(before), Some(after)) = (resource(deployed), resource(new)) {
-            change.properties = property_diff::resource_changes(&before, &after);
+            // The templates name containers and variables; where they are equal (a value that
+            // comes from a parameter), the change set's own values stay.
+            let compared = property_diff::resource_changes(&before, &after);
+            if !compared.is_empty() {
+                change.properties = compared;
+            }
         }
     }
 }
@@ -327,6 +332,7 @@ async fn read_changes(
             .change_set_name(&change_set.id)
             .stack_name(&change_set.stack_id)
             .set_next_token(next_token.take())
+            .include_property_values(true)
             .send()
             .await
             .context("reading the change set's changes")?;
@@ -353,13 +359,27 @@ async fn read_changes(
                 Some(other) => (Action::Other, Some(other.as_str().to_string())),
                 None => (Action::Other, None),
             };
+            // What the change set itself says changes, where AWS gives the values.
+            let mut properties: Vec<PropertyChange> = Vec::new();
+            for target in rc.details().iter().filter_map(|d| d.target()) {
+                let path = target.path().or(target.name()).unwrap_or_default();
+                if let Some(change) = property_diff::from_change_set(
+                    path,
+                    target.before_value(),
+                    target.after_value(),
+                ) {
+                    if !properties.iter().any(|p| p.path == change.path) {
+                        properties.push(change);
+                    }
+                }
+            }
             changes.push(ResourceChange {
                 action,
                 description: names.describe(&logical_id, &resource_type),
                 logical_id,
                 resource_type,
                 detail,
-                properties: Vec::new(),
+                properties,
             });
         }
         match out.next_token() {

@@ -78,6 +78,52 @@ fn list_text(value: &str) -> String {
     }
 }
 
+/// A change set's own before/after values of a property (DescribeChangeSet with property values):
+/// `/Properties/ContainerDefinitions/0/Image` becomes `ContainerDefinitions[0].Image`. They show
+/// what a template comparison cannot: values resolved from parameters (a new image digest).
+pub fn from_change_set(
+    path: &str,
+    before: Option<&str>,
+    after: Option<&str>,
+) -> Option<PropertyChange> {
+    if before == after {
+        return None;
+    }
+    let mut shown = String::new();
+    for part in path
+        .trim_start_matches("/Properties")
+        .split('/')
+        .filter(|p| !p.is_empty())
+    {
+        if part.chars().all(|c| c.is_ascii_digit()) {
+            shown.push_str(&format!("[{part}]"));
+        } else {
+            if !shown.is_empty() {
+                shown.push('.');
+            }
+            shown.push_str(part);
+        }
+    }
+    if shown.is_empty() {
+        return None;
+    }
+    let hidden = is_secret(&shown);
+    let value = |v: Option<&str>| {
+        v.map(|v| {
+            if hidden {
+                "(hidden)".into()
+            } else {
+                shorten(v)
+            }
+        })
+    };
+    Some(PropertyChange {
+        path: shown,
+        before: value(before),
+        after: value(after),
+    })
+}
+
 fn compare(path: &str, before: &Value, after: &Value, out: &mut Vec<PropertyChange>) {
     if before == after {
         return;
@@ -347,6 +393,26 @@ mod tests {
         assert!(parameter_changes(&deployed, &same).is_empty());
         let other = [("Subnets".to_string(), "subnet-1,subnet-3".to_string())];
         assert_eq!(parameter_changes(&deployed, &other).len(), 1);
+    }
+
+    #[test]
+    fn a_change_sets_values_read_as_paths_into_the_resource() {
+        let change = from_change_set(
+            "/Properties/ContainerDefinitions/1/Image",
+            Some("repo@sha256:aaa"),
+            Some("repo@sha256:bbb"),
+        )
+        .unwrap();
+        assert_eq!(
+            change.text(),
+            "ContainerDefinitions[1].Image: repo@sha256:aaa -> repo@sha256:bbb"
+        );
+        assert_eq!(
+            from_change_set("/Properties/Cpu", Some("256"), Some("256")),
+            None
+        );
+        let secret = from_change_set("/Properties/SecretString", Some("a"), Some("b")).unwrap();
+        assert_eq!(secret.text(), "SecretString: (hidden) -> (hidden)");
     }
 
     #[test]
