@@ -498,6 +498,57 @@ fn a_scheduled_job_is_a_schedule_not_a_service() {
         "{schedule}"
     );
 
+    // ps lists the job with its schedule; before any run, none is listed.
+    let run = moto.docker_ecs(&dir, &["ps"]);
+    run.assert_success();
+    let job_row = |out: &str| {
+        out.lines()
+            .find(|l| l.starts_with("report "))
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    let row = job_row(&run.stdout());
+    assert!(
+        row.contains("cron(0 3 * * ? *)")
+            && row.contains("enabled")
+            && row.contains("no run listed"),
+        "{}",
+        run.describe()
+    );
+    // A run as the schedule starts it (in its task group): ps shows it as the last run.
+    // (The web service's network: the schedule's own is written with CloudFormation functions.)
+    let web = moto.aws_ok(
+        "ecs",
+        "describe_services",
+        json!({"cluster": "nightly", "services": [services[0]]}),
+    );
+    let network = web["services"][0]["networkConfiguration"].clone();
+    let started = moto.aws_ok(
+        "ecs",
+        "run_task",
+        json!({
+            "cluster": "nightly",
+            "taskDefinition": ecs["TaskDefinitionArn"],
+            "group": "scheduled:report",
+            "launchType": "FARGATE",
+            "count": 1,
+            "networkConfiguration": network
+        }),
+    );
+    let task_id = started["tasks"][0]["taskArn"]
+        .as_str()
+        .and_then(|arn| arn.rsplit('/').next())
+        .expect("a task")
+        .to_string();
+    let run = moto.docker_ecs(&dir, &["ps"]);
+    run.assert_success();
+    let row = job_row(&run.stdout());
+    assert!(
+        row.contains(&format!("(task {task_id}")),
+        "{}",
+        run.describe()
+    );
+
     moto.docker_ecs(&dir, &["down"]).assert_success();
     let listed = moto.aws_ok("scheduler", "list_schedules", json!({}));
     assert_eq!(listed["Schedules"], json!([]), "{listed}");

@@ -3,6 +3,7 @@
 //! stack holds through `stack_info`; `time_args` reads the `--since`/`--until` points in time.
 
 pub mod exec;
+pub mod jobs;
 pub mod log_format;
 pub mod logs;
 pub mod ls;

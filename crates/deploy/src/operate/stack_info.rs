@@ -23,7 +23,12 @@ const DESCRIBE_SERVICES_BATCH: usize = 10;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppStack {
     pub project: String,
+    /// The stack's id (ARN).
+    pub stack_id: String,
     pub stack_status: String,
+    /// The cluster the stack's tasks run in, when the stack names one (its own, or the cluster of
+    /// its services).
+    pub cluster: Option<String>,
     /// Sorted by Compose service name.
     pub services: Vec<AppService>,
 }
@@ -91,7 +96,9 @@ pub async fn load(
         )));
     }
     let stack_status = found.status;
+    let stack_id = found.id;
     let (cluster, refs) = service_refs(cf, project).await?;
+    let mut task_cluster = cluster.clone();
     let mut by_cluster: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for service in refs {
         // An existing cluster (x-aws-cluster) has no stack resource: the service ARN names it.
@@ -101,6 +108,7 @@ pub async fn load(
                 service.id
             )));
         };
+        task_cluster.get_or_insert_with(|| cluster.clone());
         by_cluster.entry(cluster).or_default().push(service.id);
     }
     let mut services = Vec::new();
@@ -120,7 +128,9 @@ pub async fn load(
     services.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.arn.cmp(&b.arn)));
     Ok(AppStack {
         project: project.to_string(),
+        stack_id,
         stack_status,
+        cluster: task_cluster,
         services,
     })
 }

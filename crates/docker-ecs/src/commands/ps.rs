@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use ecs_deploy::{ports, ps, stack_info, Clients};
+use ecs_deploy::{jobs, ports, ps, stack_info, Clients};
 
 use crate::cli::{AwsArgs, ProjectArgs, PsArgs, TableFormat};
 
@@ -49,7 +49,14 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &PsArgs) -> anyhow::Resul
             (true, _) => ps::render_task_ids(&rows),
             (false, TableFormat::Json) => ecs_deploy::render_json(&rows),
             (false, TableFormat::Table) => {
-                header + &ps::render_tasks_table(&rows, load_balancer.as_deref())
+                let mut out = header + &ps::render_tasks_table(&rows, load_balancer.as_deref());
+                // Scheduled jobs have no ECS service: their schedules and last runs follow.
+                let jobs = jobs::load(&clients, &app).await?;
+                if !jobs.is_empty() {
+                    out.push('\n');
+                    out.push_str(&jobs::render_table(&jobs));
+                }
+                out
             }
         })
     })?;
