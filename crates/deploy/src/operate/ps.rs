@@ -465,7 +465,7 @@ pub fn render_tasks_table(rows: &[TaskRow], load_balancer: Option<&str>) -> Stri
         .map(|r| {
             vec![
                 r.name.clone(),
-                r.image.clone(),
+                short_image(&r.image),
                 r.service.clone(),
                 r.table_status.clone(),
                 r.health.clone(),
@@ -477,6 +477,15 @@ pub fn render_tasks_table(rows: &[TaskRow], load_balancer: Option<&str>) -> Stri
         &["NAME", "IMAGE", "SERVICE", "STATUS", "HEALTH", "PORTS"],
         &cells,
     )
+}
+
+/// An image pinned by digest, as the table shows it: `repo@sha256:0123456789ab` (the first 12
+/// hex digits tell builds apart; `--format json` has the whole reference).
+fn short_image(image: &str) -> String {
+    match image.split_once("@sha256:") {
+        Some((repo, hex)) if hex.len() > 12 => format!("{repo}@sha256:{}", &hex[..12]),
+        _ => image.to_string(),
+    }
 }
 
 /// `-q`: task ids, one per line.
@@ -515,6 +524,18 @@ pub fn render_service_names(rows: &[ServiceRow]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_table_shortens_digests_and_json_keeps_them() {
+        let digest = format!("sha256:{}", "0123456789abcdef".repeat(4));
+        assert_eq!(
+            short_image(&format!(
+                "123.dkr.ecr.us-east-1.amazonaws.com/app/web@{digest}"
+            )),
+            "123.dkr.ecr.us-east-1.amazonaws.com/app/web@sha256:0123456789ab"
+        );
+        assert_eq!(short_image("nginx:1.27"), "nginx:1.27");
+    }
 
     fn service(name: &str, running: i32, desired: i32) -> AppService {
         AppService {
