@@ -265,12 +265,13 @@ pub struct PsArgs {
     /// Show all tasks: also the stopped ones ECS still lists (by default, the tasks it runs or starts)
     #[arg(short = 'a', long)]
     pub all: bool,
-    #[arg(long, value_enum, default_value_t, help = TABLE_FORMAT_HELP)]
-    pub format: TableFormat,
+    #[arg(long, value_enum, help = TABLE_FORMAT_HELP)]
+    pub format: Option<TableFormat>,
     /// Only display task ids
     #[arg(short, long)]
     pub quiet: bool,
-    /// Display services
+    /// Display the services' names, one per line as docker compose does (`--format table` shows
+    /// their task counts, `--format json` their rows)
     #[arg(long)]
     pub services: bool,
     /// Filter tasks by status (e.g. running, stopped, pending)

@@ -473,8 +473,12 @@ fn ps_lists_running_tasks() {
         "{web}"
     );
 
-    // --services: one row per service with its desired count.
+    // --services: the names, one per line, as docker compose prints them.
     let run = moto.docker_ecs(&project.dir, &["ps", "--services"]);
+    run.assert_success();
+    assert_eq!(run.stdout(), "redis\nweb\n", "{}", run.describe());
+    // --format table: one row per service with its desired count.
+    let run = moto.docker_ecs(&project.dir, &["ps", "--services", "--format", "table"]);
     run.assert_success();
     for service in ["web", "redis"] {
         let row = run

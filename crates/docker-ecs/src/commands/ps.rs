@@ -35,17 +35,18 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &PsArgs) -> anyhow::Resul
         }
         if args.services {
             let rows = ps::service_rows(&app.services, &port_map);
+            // As docker compose: names, one per line, unless a format is asked for.
             return Ok::<_, ecs_deploy::Error>(match (args.quiet, args.format) {
-                (true, _) => ps::render_service_names(&rows),
-                (false, TableFormat::Json) => ecs_deploy::render_json(&rows),
-                (false, TableFormat::Table) => {
+                (true, _) | (false, None) => ps::render_service_names(&rows),
+                (false, Some(TableFormat::Json)) => ecs_deploy::render_json(&rows),
+                (false, Some(TableFormat::Table)) => {
                     header + &ps::render_services_table(&rows, load_balancer.as_deref())
                 }
             });
         }
         let tasks = ps::tasks(&clients.ecs, &app.services, &states, args.all).await?;
         let rows = ps::task_rows(&app.services, &tasks, &port_map, !states.is_empty());
-        Ok(match (args.quiet, args.format) {
+        Ok(match (args.quiet, args.format.unwrap_or_default()) {
             (true, _) => ps::render_task_ids(&rows),
             (false, TableFormat::Json) => ecs_deploy::render_json(&rows),
             (false, TableFormat::Table) => {
