@@ -6,11 +6,13 @@
 # a change touches (--diff) before resolving an issue that changes logic. Settings, and the mutants
 # excluded with their reasons: .cargo/mutants.toml. Scores: README.md, "Mutation testing".
 #
-# usage: scripts/mutants.sh [--diff REF] [--list] [CRATE...] [-- CARGO_MUTANTS_ARGS...]
-#   CRATE     compose-model, template-builder or deploy (deploy: its decision logic, DEPLOY_FILES
-#             below); none: the three, one after the other.
+# usage: scripts/mutants.sh [--diff REF | --whole] [--list] [CRATE...] [-- CARGO_MUTANTS_ARGS...]
+#   CRATE     compose-model, template-builder or deploy; none: the three, one after the other. Each
+#             runs on its decision logic (the files and functions chosen below, whose scores the
+#             README records) unless --whole or --diff says otherwise.
 #   --diff REF  only the mutants in lines that differ from REF (`git diff REF`: commits since REF and
 #             uncommitted changes), in any file of the crates; e.g. --diff main.
+#   --whole   every file of the crates (about 1,100 mutants each: hours).
 #   --list    list the mutants that would run, and stop.
 #   after --  passed to cargo mutants, e.g. `-- --file crates/compose-model/src/loader/merge.rs`.
 # Results: mutants.out/<crate>/mutants.out/ (missed.txt, caught.txt, timeout.txt, unviable.txt,
@@ -23,18 +25,37 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# deploy's decision logic: stack phases and the deploy target (stack.rs), the values of the template
-# parameters (lifecycle/parameters.rs), and what an interrupted or dry run removes (lifecycle/cleanup.rs).
-DEPLOY_FILES=(crates/deploy/src/stack.rs crates/deploy/src/lifecycle/parameters.rs
-    crates/deploy/src/lifecycle/cleanup.rs)
+# The decision logic each crate is measured on (README.md, "Mutation testing"): files, and within
+# them the functions that decide (a regex on mutant names, as `cargo mutants --list` prints them).
+# compose-model: merging files and extends, ports, profiles, validation, interpolation.
+COMPOSE_MODEL=(--file crates/compose-model/src/loader/merge.rs
+    --file crates/compose-model/src/loader/normalize/ports.rs
+    --file crates/compose-model/src/loader/extends.rs
+    --file crates/compose-model/src/loader/profiles.rs
+    --file crates/compose-model/src/loader/validate.rs
+    --file crates/compose-model/src/loader/interpolate.rs)
+# template-builder: CloudFormation's limits, the Fargate size, the load balancer's plan (its ports,
+# listeners and type).
+TEMPLATE_BUILDER=(--file crates/template-builder/src/limits.rs
+    --file crates/template-builder/src/fargate.rs
+    --file crates/template-builder/src/loadbalancer.rs
+    -F 'limits\.rs|fargate\.rs|loadbalancer\.rs:.*( in plan$|replace plan )')
+# deploy: stack phases and the deploy target (stack.rs), the network parameters (subnets per zone,
+# public or private) and what an interrupted or dry run removes (lifecycle/cleanup.rs).
+DEPLOY=(--file crates/deploy/src/stack.rs
+    --file crates/deploy/src/lifecycle/parameters.rs
+    --file crates/deploy/src/lifecycle/cleanup.rs
+    -F 'cleanup\.rs|stack\.rs:.*(in |replace )(StackInfo::phase|Phase::of|is_stuck|stuck_error|deploy_target|check_name|is_missing_stack)( |$)|parameters\.rs:.*(in |replace )(split_subnets|one_per_zone|Network::assign_public_ip|Network::load_balancer_scheme)( |$)')
 
 diff_ref=""
+whole=false
 list=false
 crates=()
 extra=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --diff) diff_ref="${2:?--diff needs a git revision, e.g. main}"; shift 2 ;;
+        --whole) whole=true; shift ;;
         --list) list=true; shift ;;
         --) shift; extra=("$@"); break ;;
         compose-model | template-builder | deploy) crates+=("$1"); shift ;;
@@ -63,15 +84,12 @@ status=0
 for crate in "${crates[@]}"; do
     args=(-j 1 --output "mutants.out/$crate")
     case "$crate" in
-        deploy)
-            args+=(-p ecs-deploy)
-            # A change is checked wherever it is; a full run covers the decision logic only.
-            if [ -z "$diff_ref" ]; then
-                for f in "${DEPLOY_FILES[@]}"; do args+=(--file "$f"); done
-            fi
-            ;;
-        *) args+=(-p "$crate") ;;
+        compose-model) args+=(-p compose-model); scope=("${COMPOSE_MODEL[@]}") ;;
+        template-builder) args+=(-p template-builder); scope=("${TEMPLATE_BUILDER[@]}") ;;
+        deploy) args+=(-p ecs-deploy); scope=("${DEPLOY[@]}") ;;
     esac
+    # A change is checked wherever it is in the crate.
+    if [ -z "$diff_ref" ] && ! $whole; then args+=("${scope[@]}"); fi
     $list && args+=(--list)
     echo "== cargo mutants ${args[*]} ${diff_args[*]} ${extra[*]}"
     nice -n 19 cargo mutants "${args[@]}" "${diff_args[@]}" "${extra[@]}" || status=$?
