@@ -18,10 +18,13 @@
 # Results: mutants.out/<crate>/mutants.out/ (missed.txt, caught.txt, timeout.txt, unviable.txt,
 # outcomes.json, a log per mutant); mutants.out is ignored by git.
 #
-# The machine is shared: every run is `nice -n 19` with one mutant at a time (-j 1). Each mutant is
-# built in a copy of the tree that starts from a copy of target/ (copy_target), so only our own
-# crates are recompiled, never the AWS SDK; build the tests once first (`cargo test --no-run`) with
-# the same environment (e.g. CARGO_PROFILE_DEV_DEBUG) or the copy compiles everything again.
+# The machine is shared: every run is `nice -n 19` with one mutant at a time. compose-model and
+# template-builder mutants build in a copy of the tree that starts from a copy of target/
+# (copy_target); its first build recompiles their few dependencies, whose copies look newer than what
+# was built from them. For deploy that would be the whole AWS SDK, so deploy mutants build in place,
+# in this tree and its target/: leave deploy's sources alone while it runs, and stop it with one
+# Ctrl-C (it puts the mutated file back). Build the tests first (`cargo test --no-run`) with the
+# environment you run this with (e.g. CARGO_PROFILE_DEV_DEBUG), or the first mutant builds it all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -82,11 +85,12 @@ fi
 
 status=0
 for crate in "${crates[@]}"; do
-    args=(-j 1 --output "mutants.out/$crate")
+    args=(--output "mutants.out/$crate")
     case "$crate" in
-        compose-model) args+=(-p compose-model); scope=("${COMPOSE_MODEL[@]}") ;;
-        template-builder) args+=(-p template-builder); scope=("${TEMPLATE_BUILDER[@]}") ;;
-        deploy) args+=(-p ecs-deploy); scope=("${DEPLOY[@]}") ;;
+        compose-model) args+=(-j 1 -p compose-model); scope=("${COMPOSE_MODEL[@]}") ;;
+        template-builder) args+=(-j 1 -p template-builder); scope=("${TEMPLATE_BUILDER[@]}") ;;
+        # In place means one mutant at a time, with no baseline-relative timeout: its tests take 5 s.
+        deploy) args+=(--in-place --timeout 120 -p ecs-deploy); scope=("${DEPLOY[@]}") ;;
     esac
     # A change is checked wherever it is in the crate.
     if [ -z "$diff_ref" ] && ! $whole; then args+=("${scope[@]}"); fi
