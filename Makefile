@@ -5,7 +5,7 @@ VENV ?= $(CURDIR)/.venv
 PYTHON ?= python3
 PLUGIN_DIR := $(or $(DOCKER_CONFIG),$(HOME)/.docker)/cli-plugins
 
-.PHONY: all build test test-build demo install lint fmt bench bench-build venv clean
+.PHONY: all build test test-build demo install lint fmt bench bench-build mutants venv clean
 
 all: build
 
@@ -58,6 +58,12 @@ bench:
 bench-build: venv
 	cargo build -p docker-ecs
 	VENV=$(VENV) bash e2e/bench_build.sh
+
+## Mutation testing with cargo-mutants (slow: not in CI; see README.md, "Mutation testing"):
+## `make mutants` runs compose-model, template-builder and deploy's decision logic; CRATES= picks some,
+## DIFF=main only the mutants in lines changed since main, WHOLE=1 every file of the crates (hours).
+mutants:
+	bash scripts/mutants.sh $(if $(DIFF),--diff $(DIFF)) $(if $(WHOLE),--whole) $(CRATES)
 
 clean:
 	cargo clean

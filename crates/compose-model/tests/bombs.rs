@@ -321,6 +321,21 @@ fn port_ranges_are_bounded_in_the_project_and_through_extends() {
 }
 
 #[test]
+fn a_project_may_publish_every_port_number_once() {
+    // 33,000 + 32,536 = 65,536 ports: the bound itself, across two files.
+    let with_range = |service: &str, last: u32| {
+        format!("services:\n  {service}:\n    image: nginx\n    ports: [\"1-{last}:1-{last}\"]\n")
+    };
+    assert_eq!(
+        load_files(&[
+            ("compose.yaml", &with_range("web", 33_000)),
+            ("compose.override.yaml", &with_range("api", 32_536)),
+        ]),
+        Ok(2)
+    );
+}
+
+#[test]
 fn extends_chains_are_bounded() {
     assert_eq!(load_files(&[("compose.yaml", &extends_chain(63))]), Ok(64));
     // Unbounded, a chain of 3,000 overflowed the stack.

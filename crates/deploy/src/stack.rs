@@ -428,6 +428,103 @@ mod tests {
         assert_eq!(Phase::of("DELETE_FAILED"), Phase::Failed);
     }
 
+    fn found(status: &str, managed: bool) -> Option<StackInfo> {
+        Some(StackInfo {
+            id: "arn:aws:cloudformation:us-east-1:1:stack/app/1".into(),
+            name: "app".into(),
+            status: status.into(),
+            status_reason: None,
+            outputs: Vec::new(),
+            managed,
+        })
+    }
+
+    fn refusal(status: &str, managed: bool) -> String {
+        match deploy_target("app", found(status, managed), "run up again") {
+            Err(err) => err.to_string(),
+            Ok(target) => panic!("{status} (managed: {managed}) was accepted as {target:?}"),
+        }
+    }
+
+    #[test]
+    fn deploy_target_from_the_stack_found() {
+        let target = |status: &str| deploy_target("app", found(status, true), "run up again");
+        assert!(matches!(
+            deploy_target("app", None, "run up again"),
+            Ok(DeployTarget::Create)
+        ));
+        assert!(matches!(
+            target("ROLLBACK_COMPLETE"),
+            Ok(DeployTarget::Recreate(s)) if s.status == "ROLLBACK_COMPLETE"
+        ));
+        assert!(matches!(
+            target("REVIEW_IN_PROGRESS"),
+            Ok(DeployTarget::Review(id)) if id == "arn:aws:cloudformation:us-east-1:1:stack/app/1"
+        ));
+        // A finished update that rolled back is updated like a successful one.
+        for status in [
+            "CREATE_COMPLETE",
+            "UPDATE_COMPLETE",
+            "UPDATE_ROLLBACK_COMPLETE",
+        ] {
+            assert!(
+                matches!(target(status), Ok(DeployTarget::Update(s)) if s.status == status),
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn deploy_target_refuses_foreign_stuck_and_busy_stacks() {
+        // Not ours, whatever its state: even a failed create is not deleted and recreated.
+        for status in ["CREATE_COMPLETE", "ROLLBACK_COMPLETE", "REVIEW_IN_PROGRESS"] {
+            let err = refusal(status, false);
+            assert!(err.contains("not deployed by docker ecs"), "{err}");
+        }
+        let err = refusal("UPDATE_ROLLBACK_FAILED", true);
+        assert!(
+            err.contains("UPDATE_ROLLBACK_FAILED") && err.contains("continue-update-rollback"),
+            "{err}"
+        );
+        let err = refusal("DELETE_FAILED", true);
+        assert!(
+            err.contains("DELETE_FAILED") && err.contains("docker ecs down -p app"),
+            "{err}"
+        );
+        for status in [
+            "UPDATE_IN_PROGRESS",
+            "DELETE_IN_PROGRESS",
+            "CREATE_IN_PROGRESS",
+        ] {
+            let err = refusal(status, true);
+            assert!(
+                err.contains(&format!("busy ({status})")) && err.contains("run up again"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_a_validation_error_saying_does_not_exist_means_no_stack() {
+        use aws_smithy_types::error::ErrorMetadata;
+        let error = |code: &str, message: &str| {
+            ErrorMetadata::builder().code(code).message(message).build()
+        };
+        assert!(is_missing_stack(&error(
+            "ValidationError",
+            "Stack with id app does not exist"
+        )));
+        // Any other validation error (a bad name, a bad token) is an error, not a missing stack.
+        assert!(!is_missing_stack(&error(
+            "ValidationError",
+            "1 validation error detected: Value 'a_b' at 'stackName' failed to satisfy constraint"
+        )));
+        assert!(!is_missing_stack(&error(
+            "AccessDenied",
+            "Stack app does not exist or you may not read it"
+        )));
+    }
+
     #[test]
     fn urls_from_outputs() {
         let pair = |k: &str, v: &str| (k.to_string(), v.to_string());

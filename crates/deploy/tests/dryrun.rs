@@ -425,6 +425,8 @@ async fn a_failed_listing_is_still_cleaned_up() {
 
 #[tokio::test]
 async fn a_cleanup_failure_names_what_was_left() {
+    let delete_cs = mock!(Cf::delete_change_set)
+        .then_error(|| DeleteChangeSetError::generic(error("AccessDenied", "not allowed")));
     let clients = Mocks {
         cf: vec![
             existing_stack("UPDATE_COMPLETE"),
@@ -434,11 +436,7 @@ async fn a_cleanup_failure_names_what_was_left() {
                     .status(ChangeSetStatus::CreateComplete)
                     .build()
             }),
-            mock!(Cf::delete_change_set).then_error(|| {
-                aws_sdk_cloudformation::operation::delete_change_set::DeleteChangeSetError::generic(
-                    error("AccessDenied", "not allowed"),
-                )
-            }),
+            delete_cs.clone(),
         ],
         ..Default::default()
     }
@@ -448,6 +446,49 @@ async fn a_cleanup_failure_names_what_was_left() {
         err.contains("could not delete its change set cs-1"),
         "{err}"
     );
+    // A refusal that waiting cannot change is not retried.
+    assert_eq!(delete_cs.num_calls(), 1);
+}
+
+/// A dry run of an update whose DeleteChangeSet always answers `code`.
+fn update_whose_change_set_deletion_answers(code: &str) -> (Mocks, aws_smithy_mocks::Rule) {
+    let code = code.to_string();
+    let delete_cs = mock!(Cf::delete_change_set)
+        .then_error(move || DeleteChangeSetError::generic(error(&code, "answered by the test")));
+    let mocks = Mocks {
+        cf: vec![
+            existing_stack("UPDATE_COMPLETE"),
+            change_set_created(ChangeSetType::Update),
+            mock!(Cf::describe_change_set).then_output(|| {
+                DescribeChangeSetOutput::builder()
+                    .status(ChangeSetStatus::CreateComplete)
+                    .build()
+            }),
+            delete_cs.clone(),
+        ],
+        ..Default::default()
+    };
+    (mocks, delete_cs)
+}
+
+#[tokio::test]
+async fn a_change_set_still_computed_after_60_tries_is_left_with_an_error() {
+    let (mocks, delete_cs) = update_whose_change_set_deletion_answers("InvalidChangeSetStatus");
+    let err = dry_run_app(&mocks.clients()).await.unwrap_err().to_string();
+    assert!(
+        err.contains("could not delete its change set cs-1"),
+        "{err}"
+    );
+    assert_eq!(delete_cs.num_calls(), 60);
+}
+
+#[tokio::test]
+async fn a_change_set_already_gone_counts_as_deleted() {
+    // Executing another run's change set deletes the stack's others.
+    let (mocks, delete_cs) = update_whose_change_set_deletion_answers("ChangeSetNotFound");
+    let plan = dry_run_app(&mocks.clients()).await;
+    assert!(plan.is_ok(), "{plan:?}");
+    assert_eq!(delete_cs.num_calls(), 1);
 }
 
 #[tokio::test]

@@ -289,6 +289,41 @@ mod tests {
     }
 
     #[test]
+    fn zero_cpus_or_memory_asks_for_nothing() {
+        // As for docker, 0 means no limit: a GPU task (EC2) then gets no task-level Cpu rather
+        // than Cpu 0.
+        let service = Service {
+            deploy: Some(Deploy {
+                resources: Resources {
+                    limits: Some(ResourceSpec {
+                        cpus: Some(0.0),
+                        memory: Some(0),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(request(&service), Request::default());
+    }
+
+    #[test]
+    fn legacy_byte_sizes_take_every_unit() {
+        let bytes = |text: &str| parse_bytes(&Value::String(text.into()));
+        assert_eq!(bytes("1048576"), Some(MIB));
+        assert_eq!(bytes("2048b"), Some(2048));
+        assert_eq!(bytes("512k"), Some(512 << 10));
+        assert_eq!(bytes("512KB"), Some(512 << 10));
+        assert_eq!(bytes(" 300m "), Some(300 * MIB));
+        assert_eq!(bytes("1.5g"), Some(1536 * MIB));
+        assert_eq!(bytes("2t"), Some(2 << 40));
+        assert_eq!(bytes("2 x"), None);
+        assert_eq!(parse_bytes(&Value::from(4096)), Some(4096));
+    }
+
+    #[test]
     fn legacy_fields_are_read() {
         let mut service = Service::default();
         service

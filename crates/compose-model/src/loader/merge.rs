@@ -267,6 +267,21 @@ mod tests {
     }
 
     #[test]
+    fn env_files_collapse_by_path() {
+        // The override makes a.env optional: a second, required a.env would still fail the load
+        // when the file is missing (docker compose accepts it).
+        let v = merged(
+            "services:\n  web:\n    env_file: [a.env]\n",
+            "services:\n  web:\n    env_file: [{path: a.env, required: false}, b.env]\n",
+        );
+        let files = v["services"]["web"]["env_file"].as_array().unwrap();
+        assert_eq!(files.len(), 2, "{files:?}");
+        assert_eq!(files[0]["path"], "a.env");
+        assert_eq!(files[0]["required"], false);
+        assert_eq!(files[1]["path"], "b.env");
+    }
+
+    #[test]
     fn command_and_healthcheck_test_are_replaced() {
         let v = merged(
             "services:\n  web:\n    command: [a, b]\n    healthcheck: {test: [CMD, x], interval: 5s}\n",
@@ -326,6 +341,21 @@ mod tests {
         assert!(web.get("ports").is_none());
         assert!(web.get("labels").is_none());
         assert_eq!(web["environment"], serde_json::json!({"C": 3}));
+    }
+
+    #[test]
+    fn reset_and_override_on_the_value_merged_itself() {
+        // The service an `extends` merges onto its base reaches `merge` whole, not as a mapping
+        // entry: its own tag decides as an entry's would.
+        let parse = |s: &str| serde_yaml::from_str::<Value>(s).unwrap();
+        let base = parse("{image: a, environment: {A: 1}}");
+        let mut overridden = merge(base.clone(), parse("!override {image: b}"), "services.*");
+        strip_tags(&mut overridden);
+        assert_eq!(to_json(&overridden), serde_json::json!({"image": "b"}));
+        assert_eq!(
+            merge(base, parse("!reset {image: b}"), "services.*"),
+            Value::Null
+        );
     }
 
     #[test]

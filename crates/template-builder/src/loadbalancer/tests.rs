@@ -68,6 +68,37 @@ fn published_port_clash_is_an_error() {
 }
 
 #[test]
+fn one_port_for_two_protocols_of_two_services_names_the_other_service() {
+    let mut web = service("nginx");
+    web.ports.push(port(53, None));
+    let mut dns = service("coredns");
+    dns.ports.push(Port {
+        protocol: "udp".into(),
+        ..port(53, None)
+    });
+    let err = build(&project(vec![("web", web), ("dns", dns)])).unwrap_err();
+    // Services are read in name order: web finds 53 taken by dns.
+    assert_eq!(err.service.as_deref(), Some("web"));
+    assert!(
+        err.message
+            .contains("port 53 is already published by service \"dns\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_published_range_is_refused_with_the_advice_to_list_the_ports() {
+    let mut web = service("nginx");
+    web.ports.push(Port {
+        published: Some("8000-8010".into()),
+        ..port(80, None)
+    });
+    let err = build(&project(vec![("web", web)])).unwrap_err();
+    assert_eq!(err.attribute, "ports[0]");
+    assert!(err.message.contains("list the ports one by one"), "{err}");
+}
+
+#[test]
 fn existing_load_balancer_gets_listeners_and_a_type_precondition() {
     let mut p = web_redis();
     let arn = "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/x/1";

@@ -386,6 +386,38 @@ mod tests {
     }
 
     #[test]
+    fn the_port_bound_counts_what_expansion_makes() {
+        // MAX_PORTS is checked on these counts before anything is expanded.
+        for spec in [
+            "80",
+            "3000-3002",
+            "8000-8009:80-89/udp",
+            "127.0.0.1:8000-8001:80-81",
+            "[::1]:80-82:81-83/tcp",
+            "8000-8010:80",
+        ] {
+            assert_eq!(expanded_len(spec), short(spec).len(), "{spec}");
+        }
+        assert_eq!(expanded_len("1-65535"), 65_535);
+    }
+
+    #[test]
+    fn a_file_may_publish_every_port_number_once_and_no_more() {
+        let list = |rest: &str| {
+            canonical(
+                &serde_yaml::from_str(&format!("[\"1-65535\", {rest}]")).unwrap(),
+                &mut 0,
+            )
+        };
+        // 65,535 + 1 is MAX_PORTS, whichever form the last entry has.
+        assert_eq!(list("\"80\"").map(|v| v.len()), Ok(MAX_PORTS));
+        assert_eq!(list("{target: 80}").map(|v| v.len()), Ok(MAX_PORTS));
+        // One more is refused at the entry that crosses the bound.
+        assert_eq!(list("\"80\", \"81\"").unwrap_err().0, "[2]");
+        assert_eq!(list("{target: 80}, {target: 81}").unwrap_err().0, "[2]");
+    }
+
+    #[test]
     fn long_form_errors_point_at_the_field() {
         let v: Value = serde_yaml::from_str("[\"80\", {target: 81, published: x}]").unwrap();
         let (suffix, message) = canonical(&v, &mut 0).unwrap_err();
