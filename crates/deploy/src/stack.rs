@@ -435,6 +435,7 @@ mod tests {
             status: status.into(),
             status_reason: None,
             outputs: Vec::new(),
+            parameters: Vec::new(),
             managed,
         })
     }
