@@ -136,6 +136,8 @@ mod tests {
             (json!("false"), "disabled"),
             (json!("enhanced"), "enhanced"),
             (json!(true), "enabled"),
+            (json!("Enabled"), "enabled"),
+            (json!("disabled"), "disabled"),
         ] {
             p.extensions
                 .insert("x-aws-container_insights".into(), value.clone());

@@ -266,6 +266,7 @@ mod tests {
             ("rate(5 hour)", "write rate(5 hours)"),
             ("rate(0 minutes)", "not a positive whole number"),
             ("rate(5 weeks)", "not a unit"),
+            ("rate(1 fortnight)", "not a unit"),
             ("every day", "not a schedule"),
         ] {
             let err = expression("job", &service(json!(bad))).unwrap_err();
@@ -274,5 +275,30 @@ mod tests {
         }
         assert!(expression("job", &service(json!(3))).is_err());
         assert_eq!(expression("job", &Service::default()).unwrap(), None);
+    }
+
+    /// The schedule targets the cluster by ARN: the stack's own, or an existing one given by
+    /// name (an ARN is built) or by ARN (used as it is).
+    #[test]
+    fn the_schedule_targets_the_cluster_by_arn() {
+        let target = |cluster: Option<&str>| {
+            let mut p = crate::test_support::web_redis();
+            if let Some(cluster) = cluster {
+                p.extensions.insert("x-aws-cluster".into(), json!(cluster));
+            }
+            let redis = p.services.get_mut("redis").unwrap();
+            redis
+                .extensions
+                .insert(ATTRIBUTE.into(), json!("rate(1 day)"));
+            let built = crate::build(&p).unwrap();
+            built.template["Resources"]["RedisSchedule"]["Properties"]["Target"]["Arn"].clone()
+        };
+        assert_eq!(target(None), json!({"Fn::GetAtt": ["Cluster", "Arn"]}));
+        assert_eq!(
+            target(Some("shared")),
+            json!({"Fn::Sub": "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:cluster/shared"})
+        );
+        let arn = "arn:aws:ecs:eu-west-1:123456789012:cluster/shared";
+        assert_eq!(target(Some(arn)), json!(arn));
     }
 }
