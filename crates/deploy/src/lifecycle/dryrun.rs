@@ -191,7 +191,13 @@ pub async fn dry_run(
         Computed::NoChanges => Plan::NoChanges,
         Computed::Interrupted => Plan::Interrupted { removed },
         Computed::Changes(mut changes) => {
-            if let (false, Some(id)) = (create, &existing_id) {
+            let modified = changes.iter().any(|c| {
+                matches!(
+                    c.action,
+                    Action::Modify | Action::Replace | Action::MaybeReplace
+                )
+            });
+            if let (false, Some(id), true) = (create, &existing_id, modified) {
                 // Display only: without the deployed template, the list of resources remains.
                 if let Some(deployed) = stack::deployed_template(cf, id).await {
                     describe_inside(&mut changes, &deployed, &built.template);
