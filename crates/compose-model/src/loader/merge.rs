@@ -21,6 +21,8 @@ pub(crate) fn merge(base: Value, over: Value, pattern: &str) -> Value {
     let over = match over {
         Value::Tagged(t) if tag_name(&t) == "override" => return t.value,
         Value::Tagged(t) if tag_name(&t) == "reset" => return Value::Null,
+        // Any other tag means nothing to compose, which merges the value as if it were untagged.
+        Value::Tagged(t) => t.value,
         other => other,
     };
     let base = match base {
@@ -189,6 +191,18 @@ mod tests {
         assert_eq!(
             v["services"]["web"]["environment"],
             serde_json::json!({"A": "1", "B": 3, "C": 4})
+        );
+    }
+
+    #[test]
+    fn a_value_with_a_tag_compose_does_not_know_merges_as_if_untagged() {
+        let v = merged(
+            "services:\n  web:\n    image: a\n    environment: {A: 1, B: 2}\n",
+            "services:\n  web:\n    environment: !foo {B: 3, C: 4}\n",
+        );
+        assert_eq!(
+            v["services"]["web"]["environment"],
+            serde_json::json!({"A": 1, "B": 3, "C": 4})
         );
     }
 
