@@ -195,18 +195,7 @@ pub async fn open(
         &clients.region,
     )
     .await?;
-    let service = app
-        .services
-        .iter()
-        .find(|s| s.name == request.service)
-        .or_else(|| app.services.iter().find(|s| s.ecs_name == request.service))
-        .ok_or_else(|| {
-            Error::InvalidArgument(format!(
-                "no service {:?} in application {project} (services: {})",
-                request.service,
-                app.service_names().join(", ")
-            ))
-        })?;
+    let service = app.service(&request.service)?;
     check_exec_enabled(clients, service).await?;
     let tasks = ps::service_tasks(&clients.ecs, service, &[DesiredStatus::Running]).await?;
     let task = choose_task(&tasks, request.task.as_deref(), service)?;

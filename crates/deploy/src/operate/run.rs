@@ -114,17 +114,7 @@ pub async fn start(
         &clients.region,
     )
     .await?;
-    let service = app
-        .services
-        .iter()
-        .find(|s| s.name == request.service)
-        .ok_or_else(|| {
-            Error::InvalidArgument(format!(
-                "no service {:?} in application {project} (services: {})",
-                request.service,
-                app.service_names().join(", ")
-            ))
-        })?;
+    let service = app.service(&request.service)?;
     let ecs = &clients.ecs;
     let described = ecs
         .describe_services()
@@ -326,13 +316,9 @@ async fn register_own_definition(
         })
 }
 
-/// `--entrypoint "sh -c"`: compose splits the string into words as a shell would.
-fn entrypoint_words(entrypoint: &str) -> Vec<String> {
-    shell_words(entrypoint)
-}
-
-/// Split on blanks, keeping quoted parts together ('...' and "..." with \ escapes).
-fn shell_words(text: &str) -> Vec<String> {
+/// `--entrypoint "sh -c"`: compose splits the string into words as a shell would: on blanks,
+/// keeping quoted parts together ('...' and "..." with \ escapes).
+fn entrypoint_words(text: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut current = String::new();
     let mut in_word = false;

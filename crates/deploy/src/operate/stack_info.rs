@@ -38,6 +38,21 @@ impl AppStack {
     pub fn service_names(&self) -> Vec<String> {
         self.services.iter().map(|s| s.name.clone()).collect()
     }
+
+    /// The service a command names: by its Compose name, else by its ECS service name.
+    pub fn service(&self, name: &str) -> Result<&AppService, Error> {
+        self.services
+            .iter()
+            .find(|s| s.name == name)
+            .or_else(|| self.services.iter().find(|s| s.ecs_name == name))
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "no service {name:?} in application {} (services: {})",
+                    self.project,
+                    self.service_names().join(", ")
+                ))
+            })
+    }
 }
 
 /// One ECS service of the project.
