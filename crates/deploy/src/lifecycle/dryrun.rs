@@ -38,6 +38,14 @@ pub enum Action {
 }
 
 impl Action {
+    /// The resource stays and its properties change (in place, or by a replacement).
+    fn changes_in_place(self) -> bool {
+        matches!(
+            self,
+            Action::Modify | Action::Replace | Action::MaybeReplace
+        )
+    }
+
     fn label(self) -> &'static str {
         match self {
             Action::Add => "add",
@@ -191,12 +199,7 @@ pub async fn dry_run(
         Computed::NoChanges => Plan::NoChanges,
         Computed::Interrupted => Plan::Interrupted { removed },
         Computed::Changes(mut changes) => {
-            let modified = changes.iter().any(|c| {
-                matches!(
-                    c.action,
-                    Action::Modify | Action::Replace | Action::MaybeReplace
-                )
-            });
+            let modified = changes.iter().any(|c| c.action.changes_in_place());
             if let (false, Some(id), true) = (create, &existing_id, modified) {
                 // Display only: without the deployed template, the list of resources remains.
                 if let Some(deployed) = stack::deployed_template(cf, id).await {
@@ -223,10 +226,7 @@ fn describe_inside(
     new: &serde_json::Value,
 ) {
     for change in changes {
-        if !matches!(
-            change.action,
-            Action::Modify | Action::Replace | Action::MaybeReplace
-        ) {
+        if !change.action.changes_in_place() {
             continue;
         }
         let resource = |template: &serde_json::Value| {
@@ -510,13 +510,9 @@ pub fn render(project: &str, plan: &Plan) -> String {
             out.push_str(&format!("    {}\n", parameter.text()));
         }
     }
-    let secret_changed = sorted.iter().any(|c| {
-        c.resource_type == SECRET_TYPE
-            && matches!(
-                c.action,
-                Action::Modify | Action::Replace | Action::MaybeReplace
-            )
-    });
+    let secret_changed = sorted
+        .iter()
+        .any(|c| c.resource_type == SECRET_TYPE && c.action.changes_in_place());
     if secret_changed {
         out.push_str(SECRET_NOTE);
         out.push('\n');

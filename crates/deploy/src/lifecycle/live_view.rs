@@ -439,11 +439,7 @@ impl LiveView {
                 elapsed: elapsed_text(row.elapsed(now)),
                 detail: row.tasks.clone().unwrap_or_default(),
             }],
-            priority: if indent == 0 || priority != Priority::Done {
-                priority
-            } else {
-                Priority::Done
-            },
+            priority,
         });
         if let Some(reason) = &row.reason {
             if matches!(row.state, State::Failed | State::Active) || row.is_service {

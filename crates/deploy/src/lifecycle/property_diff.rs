@@ -274,7 +274,7 @@ fn pair_value(item: &Value) -> &Value {
 
 /// Values that must not be printed: a secret's content.
 fn is_secret(path: &str) -> bool {
-    path.starts_with("SecretString") || path.contains("SecretString")
+    path.contains("SecretString")
 }
 
 fn value_text(value: &Value) -> String {
