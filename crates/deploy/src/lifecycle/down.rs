@@ -221,7 +221,7 @@ fn report_retained(file_systems: &[String], progress: &mut dyn Progress) {
     }
     progress.report(ProgressEvent::Info(format!(
         "EFS file system(s) {} are retained with their data; the next `docker ecs up` of this project reuses \
-         them (delete them with `aws efs delete-file-system --file-system-id ...` when no longer needed)",
+         them (`docker ecs down -v` deletes them with their data when no longer needed)",
         file_systems.join(", ")
     )));
 }
