@@ -1,9 +1,9 @@
-//! docs/iam-policy.json is the policy a user needs for every command: each AWS action the code
-//! calls (read from the SDK calls in crates/deploy and crates/image-build: `.describe_stacks()` ...
+//! docs/iam-policy.json and docs/iam-policy-stack.json are the policies a user needs for every
+//! command: each AWS action the code calls (read from the SDK calls in crates/deploy and crates/image-build: `.describe_stacks()` ...
 //! `.send()` is `cloudformation:DescribeStacks`), each action CloudFormation performs with the
 //! user's credentials for the resource types the template-builder can emit, and the few actions
 //! neither shows (docker's push to ECR, CloudFormation reading an uploaded template). The test
-//! fails when the code needs an action the policy lacks, and when the policy names one nothing needs;
+//! fails when the code needs an action the policies lack, and when they name one nothing needs;
 //! the resource table is checked against AWS's resource schemas as cfn-lint (in the test venv) ships
 //! them.
 
@@ -799,23 +799,35 @@ fn emitted_resource_types() -> BTreeSet<String> {
 }
 
 /// Every action (or pattern) of the policy, and its text.
-fn policy() -> (Vec<String>, String) {
-    let path = workspace().join("docs/iam-policy.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let doc: serde_json::Value = serde_json::from_str(&text).expect("docs/iam-policy.json is JSON");
-    assert_eq!(doc["Version"], "2012-10-17");
+/// The two managed policies a user attaches: the tool's own calls (with the image push and the
+/// template bucket), and what CloudFormation does with the user's credentials for the stack's
+/// resources. Two, because one managed policy holds at most 6,144 characters.
+const POLICY_FILES: [&str; 2] = ["docs/iam-policy.json", "docs/iam-policy-stack.json"];
+
+/// Every action the policies allow, and each file with its text.
+fn policy() -> (Vec<String>, Vec<(&'static str, String)>) {
     let mut actions = Vec::new();
-    for statement in doc["Statement"].as_array().expect("Statement list") {
-        assert_eq!(statement["Effect"], "Allow", "{statement}");
-        assert!(
-            statement["Sid"].is_string(),
-            "every statement says what it is for: {statement}"
-        );
-        for action in statement["Action"].as_array().expect("Action list") {
-            actions.push(action.as_str().expect("an action is text").to_string());
+    let mut texts = Vec::new();
+    for file in POLICY_FILES {
+        let path = workspace().join(file);
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let doc: serde_json::Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file} is not JSON: {e}"));
+        assert_eq!(doc["Version"], "2012-10-17", "{file}");
+        for statement in doc["Statement"].as_array().expect("Statement list") {
+            assert_eq!(statement["Effect"], "Allow", "{file}: {statement}");
+            assert!(
+                statement["Sid"].is_string(),
+                "{file}: every statement says what it is for: {statement}"
+            );
+            for action in statement["Action"].as_array().expect("Action list") {
+                actions.push(action.as_str().expect("an action is text").to_string());
+            }
         }
+        texts.push((file, text));
     }
-    (actions, text)
+    (actions, texts)
 }
 
 /// IAM's matching of an action against a pattern with `*` (service prefixes are lower case).
@@ -847,7 +859,7 @@ fn needed() -> BTreeMap<String, String> {
     let table: BTreeMap<&str, &[&str]> = RESOURCE_ACTIONS.iter().copied().collect();
     for resource in &emitted {
         let actions = table.get(resource.as_str()).unwrap_or_else(|| {
-            panic!("the template-builder emits {resource}: add what CloudFormation needs for it to RESOURCE_ACTIONS and docs/iam-policy.json")
+            panic!("the template-builder emits {resource}: add what CloudFormation needs for it to RESOURCE_ACTIONS and docs/iam-policy-stack.json")
         });
         for action in *actions {
             needed
@@ -882,7 +894,7 @@ fn the_policy_allows_every_action_the_commands_need() {
         .collect();
     assert!(
         missing.is_empty(),
-        "docs/iam-policy.json lacks: {missing:#?}"
+        "docs/iam-policy.json and docs/iam-policy-stack.json lack: {missing:#?}"
     );
 }
 
@@ -896,7 +908,7 @@ fn the_policy_names_no_action_nothing_needs() {
         .collect();
     assert!(
         unneeded.is_empty(),
-        "docs/iam-policy.json names actions nothing needs: {unneeded:?}"
+        "the policies in docs/ name actions nothing needs: {unneeded:?}"
     );
     for action in &policy {
         assert!(
@@ -907,14 +919,15 @@ fn the_policy_names_no_action_nothing_needs() {
 }
 
 #[test]
-fn the_policy_fits_in_one_managed_policy() {
+fn each_policy_fits_in_one_managed_policy() {
     // IAM counts a managed policy's characters without white space: at most 6,144.
-    let (_, text) = policy();
-    let size = text.chars().filter(|c| !c.is_whitespace()).count();
-    assert!(
-        size <= 6144,
-        "docs/iam-policy.json has {size} characters, over IAM's 6,144"
-    );
+    for (file, text) in policy().1 {
+        let size = text.chars().filter(|c| !c.is_whitespace()).count();
+        assert!(
+            size <= 6144,
+            "{file} has {size} characters, over IAM's 6,144"
+        );
+    }
 }
 
 #[test]
