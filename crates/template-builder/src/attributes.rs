@@ -178,7 +178,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.privileged", E, "Fargate does not run privileged containers"),
     a("service.devices", E, "Fargate gives no access to host devices"),
     a("service.volumes_from", E, "tasks cannot share another service's volumes; use a named volume"),
-    a("service.restart", W, "ECS always replaces stopped tasks, so a one-off job (a migration) would run again and again: run it when the service that needs it starts"),
+    a("service.restart", W, "ECS always replaces stopped tasks, so a one-off job (a migration) would run again and again: mark it `x-aws-job: true` (or have the services that need it wait for it with `condition: service_completed_successfully`), and `up` runs it once per deployment"),
     a("service.hostname", W, "not supported with awsvpc networking"),
     a("service.domainname", W, "not supported with awsvpc networking"),
     a("service.container_name", W, "the container is named after the service"),
@@ -239,6 +239,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.x-aws-healthcheck", M, "target group health check: `path` (default: the path the service's `healthcheck` requests from that container port, like `curl -f http://localhost:8000/health/`, else `/`), `matcher` (HTTP codes, default `200-399`; both ALB only), `interval` (5-300 s, default 10), `timeout` (2-120 s, below the interval, default 5), `healthy_threshold`/`unhealthy_threshold` (2-10, default 3), `grace_period` (service `HealthCheckGracePeriodSeconds`, default the container health check's start period, at least 60 s)"),
     a("service.x-aws-spot", M, "`true`: Fargate Spot (`CapacityProviderStrategy` FARGATE_SPOT instead of `LaunchType`; the stack's cluster gets the FARGATE and FARGATE_SPOT capacity providers); with a GPU it is an error"),
     a("service.x-aws-exec", M, "`true`: ECS Exec (`docker ecs exec`): service `EnableExecuteCommand` + the four `ssmmessages` channel permissions on the task role (created if needed); an error with `read_only: true`"),
+    a("service.x-aws-job", M, "`true`: a one-off job (a migration, a seeder), as is a service with `restart: \"no\"` or `on-failure` that another service waits for with `condition: service_completed_successfully` (`false` keeps such a service a service). Its ECS service keeps zero tasks (so `docker ecs run`, `logs` and `ps -a` find it); `up` runs it once per deployment, after the other changes and before the services that `depends_on` it get their new version: those keep their running version (a new one is not created) until the job exits with 0, and its failure stops `up` with the job's log and exit code. Jobs that depend on jobs run after them. Published ports, `x-aws-autoscaling`, `x-aws-schedule` and more than one replica are refused"),
     a("service.x-aws-schedule", M, "`cron(0 3 * * ? *)` (6 fields, one day field `?`), `rate(1 hour)` or `at(2027-01-01T00:00:00)`: a scheduled job. No ECS service: an EventBridge Scheduler schedule runs the task definition (`deploy.replicas` tasks, default 1) in the service's subnets and security groups, through a role that may only run it and pass its roles; no retry of a run that failed to start. Published ports, `x-aws-autoscaling` and a GPU are refused; a service that `depends_on` a scheduled job is warned that the job runs on its schedule"),
     a("service.x-aws-ephemeral_storage", M, "task `EphemeralStorage` in GiB (21-200; Fargate gives 20 without it): room for anonymous volumes and the container's writable layer; an error on a GPU (EC2) service"),
     a("service.deploy.x-aws-autoscaling", M, "as `x-aws-autoscaling` at the service (where Docker's ECS integration documented it); set in both places, it is refused"),
@@ -585,6 +586,10 @@ pub fn check(project: &Project, warnings: &mut BTreeSet<Warning>) -> Vec<Error> 
     }
     for (name, service) in &project.services {
         for (path, shown) in present_in_service(service) {
+            // A job's `restart: "no"` is what makes it one (jobs.rs): it runs once, not again.
+            if path == "service.restart" && crate::jobs::is_job(project, name) {
+                continue;
+            }
             match lookup(&path).support {
                 Support::Mapped => {}
                 Support::Warned => {

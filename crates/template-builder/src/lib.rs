@@ -41,6 +41,7 @@ pub mod graph;
 mod https;
 mod iam;
 mod images;
+pub mod jobs;
 mod limits;
 mod loadbalancer;
 mod local_ports;
@@ -82,6 +83,9 @@ pub struct Built {
     /// The images `up` derives from a service's image by adding files of the project (bind mounts,
     /// configs), built after `images` (a base may be one of them) and pushed like them.
     pub derived: Vec<DerivedImage>,
+    /// The one-off jobs `up` runs once per deployment, in order, with the services that wait for
+    /// each (see jobs.rs).
+    pub jobs: Vec<jobs::Job>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -299,6 +303,7 @@ pub fn build_all(project: &Project) -> Result<Built, Errors> {
         "The ECS cluster the services run in",
         ctx.cluster(),
     );
+    let jobs = jobs::plan(&ctx);
     if let Some(id) = ctx.template.duplicates().first() {
         return Err(one(Error {
             service: None,
@@ -329,6 +334,7 @@ pub fn build_all(project: &Project) -> Result<Built, Errors> {
         preconditions,
         images,
         derived,
+        jobs,
     })
 }
 

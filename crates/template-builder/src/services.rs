@@ -12,7 +12,7 @@ use crate::parameters;
 use crate::taskdef::{self, Launch, TaskParts, TaskSettings};
 use crate::template::{r#ref, Resource};
 use crate::{
-    autoscaling, cluster, deployment, exec, fargate, gpu, iam, networks, schedule, secrets,
+    autoscaling, cluster, deployment, exec, fargate, gpu, iam, jobs, networks, schedule, secrets,
     servicediscovery, spot, targethealth, volumes, Error,
 };
 
@@ -57,6 +57,7 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
     .flatten()
     .collect();
     refusals.extend(schedule::check(name, service, plan));
+    refusals.extend(jobs::check(project, name, service, plan));
     if let Some(first) = refusals.first().cloned() {
         for refusal in refusals {
             ctx.refuse(refusal);
@@ -113,8 +114,9 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
     };
 
     let mut parts = TaskParts::default();
-    // A scheduled job is reached by nobody: no discovery entry of its own.
-    if scheduled.is_none() {
+    let job = jobs::is_job(project, name);
+    // A job is reached by nobody: no discovery entry of its own.
+    if scheduled.is_none() && !job {
         servicediscovery::add_entry(ctx, name);
     }
     let resolv = servicediscovery::init_container(ctx, &ecs_name(name));
@@ -249,7 +251,10 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
             );
             continue;
         }
-        if condition.condition != DependsOnCondition::ServiceStarted {
+        // `up` runs a job before the services that depend on it get their new version.
+        if condition.condition != DependsOnCondition::ServiceStarted
+            && !jobs::is_job(project, dependency)
+        {
             ctx.warn(
                 "service.depends_on.condition",
                 Some(name),
@@ -272,7 +277,15 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
             "TaskDefinition",
             r#ref(&taskdef::task_definition_id(ctx, name)),
         )
-        .prop_opt("DesiredCount", fixed_count(ctx, name, service))
+        // A job's service never starts a task itself: `up` runs the job (see jobs.rs).
+        .prop_opt(
+            "DesiredCount",
+            if job {
+                Some(0)
+            } else {
+                fixed_count(ctx, name, service)
+            },
+        )
         .prop(
             "DeploymentConfiguration",
             json!({
@@ -307,7 +320,10 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
             "NetworkConfiguration",
             json!({ "AwsvpcConfiguration": Value::Object(awsvpc) }),
         )
-        .prop("ServiceRegistries", servicediscovery::registry(ctx, name))
+        .prop_opt(
+            "ServiceRegistries",
+            (!job).then(|| servicediscovery::registry(ctx, name)),
+        )
         .prop("SchedulingStrategy", "REPLICA")
         .prop("PropagateTags", "SERVICE")
         .prop("EnableECSManagedTags", true)

@@ -47,6 +47,7 @@ examples! {
     container_options => "container-options",
     existing_infra => "existing-infra",
     gpu_inference => "gpu-inference",
+    jobs => "jobs",
     multi_network => "multi-network",
     secure_web => "secure-web",
     static_site => "static-site",
