@@ -6,6 +6,7 @@ reads back; none changes what a template means.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from types import SimpleNamespace
@@ -193,6 +194,34 @@ def list_tasks_by_service() -> None:
     EC2ContainerServiceBackend.list_tasks = list_tasks  # type: ignore[method-assign]
 
 
+def stopped_tasks_report_exit_codes() -> None:
+    """A stopped task's containers report how they exited, as ECS does.
+
+    moto runs no containers: it moves a task towards STOPPED on each DescribeTasks (unless a test keeps tasks
+    running) and reports exit code 0 for every container. Here a container whose command (its task definition's,
+    or RunTask's override) ends in `exit N`, as in `sh -c "...; exit 3"`, reports N, so that a failing one-off job
+    can be told from a successful one; a stopped task says why, as ECS does.
+    """
+    original = EC2ContainerServiceBackend.describe_tasks
+
+    def describe_tasks(self: EC2ContainerServiceBackend, cluster_str: str, tasks: list[str]) -> list[Task]:
+        described = original(self, cluster_str, tasks)
+        for task in described:
+            if task.last_status != "STOPPED":
+                continue
+            overrides = {o.get("name"): o for o in task.overrides.get("containerOverrides", [])}
+            for container in task.containers:
+                command = overrides.get(container.name, {}).get("command") or container.command or []
+                found = re.search(r"\bexit\s+(\d+)\s*$", " ".join(command))
+                container.exitCode = int(found.group(1)) if found else 0
+                container.last_status = "STOPPED"
+            task.desired_status = "STOPPED"
+            task.stopped_reason = task.stopped_reason or "Essential container in task exited"
+        return described
+
+    EC2ContainerServiceBackend.describe_tasks = describe_tasks  # type: ignore[method-assign]
+
+
 # What ECS answers when ExecuteCommand targets a task that was not started with ECS Exec enabled.
 EXEC_NOT_ENABLED = (
     "The execute command failed because execute command was not enabled when the task was run or the execute "
@@ -263,3 +292,4 @@ def apply_all() -> None:
     run_task_keeps_exec_flag()
     list_tasks_by_service()
     execute_command()
+    stopped_tasks_report_exit_codes()

@@ -329,6 +329,30 @@ pub async fn cancel_update(cf: &Client, stack_id: &str) -> Result<(), Error> {
 
 /// The stack's resources that exist (not deleted, with a physical id), as (type, physical id).
 pub async fn live_resources(cf: &Client, stack: &str) -> Result<Vec<(String, String)>, Error> {
+    Ok(existing_resources(cf, stack)
+        .await?
+        .into_iter()
+        .map(|(_, kind, id)| (kind, id))
+        .collect())
+}
+
+/// The physical id of each of the stack's existing resources, by logical id.
+pub async fn physical_ids(
+    cf: &Client,
+    stack: &str,
+) -> Result<std::collections::BTreeMap<String, String>, Error> {
+    Ok(existing_resources(cf, stack)
+        .await?
+        .into_iter()
+        .map(|(logical, _, id)| (logical, id))
+        .collect())
+}
+
+/// (logical id, type, physical id) of the resources that exist.
+async fn existing_resources(
+    cf: &Client,
+    stack: &str,
+) -> Result<Vec<(String, String, String)>, Error> {
     let mut resources = Vec::new();
     let mut pages = cf
         .list_stack_resources()
@@ -344,11 +368,12 @@ pub async fn live_resources(cf: &Client, stack: &str) -> Result<Vec<(String, Str
             {
                 continue;
             }
-            if let (Some(kind), Some(id)) = (
+            if let (Some(logical), Some(kind), Some(id)) = (
+                summary.logical_resource_id(),
                 summary.resource_type(),
                 summary.physical_resource_id().filter(|id| !id.is_empty()),
             ) {
-                resources.push((kind.to_string(), id.to_string()));
+                resources.push((logical.to_string(), kind.to_string(), id.to_string()));
             }
         }
     }

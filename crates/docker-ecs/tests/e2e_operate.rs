@@ -553,3 +553,129 @@ fn a_scheduled_job_is_a_schedule_not_a_service() {
     let listed = moto.aws_ok("scheduler", "list_schedules", json!({}));
     assert_eq!(listed["Schedules"], json!([]), "{listed}");
 }
+
+/// The image of a service's running task definition.
+fn running_image(moto: &Moto, cluster: &str, service: &str) -> String {
+    let arn = moto
+        .stack_resources(cluster, "AWS::ECS::Service")
+        .into_iter()
+        .find(|arn| arn.to_lowercase().contains(service))
+        .unwrap_or_else(|| panic!("no ECS service for {service}"));
+    let described = moto.aws_ok(
+        "ecs",
+        "describe_services",
+        json!({"cluster": cluster, "services": [arn]}),
+    );
+    let definition = described["services"][0]["taskDefinition"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{service} has a task definition: {described}"))
+        .to_string();
+    let described = moto.aws_ok(
+        "ecs",
+        "describe_task_definition",
+        json!({ "taskDefinition": definition }),
+    );
+    described["taskDefinition"]["containerDefinitions"]
+        .as_array()
+        .and_then(|containers| containers.iter().find(|c| c["name"] == service))
+        .and_then(|c| c["image"].as_str())
+        .unwrap_or_else(|| panic!("{service}'s container: {described}"))
+        .to_string()
+}
+
+/// A one-off job (restart: "no", waited for with service_completed_successfully) runs once per
+/// `up`, before the service that waits for it gets its new version; when it fails, up fails with
+/// its exit code and the service keeps running its previous version.
+#[test]
+fn up_runs_a_one_off_job_before_the_service_that_waits_for_it() {
+    let moto = Moto::start();
+    let root = tempfile::tempdir().expect("temporary directory");
+    let dir = root.path().join("shop");
+    let compose = |web_image: &str, migrate: &str| {
+        format!(
+            "services:\n  web:\n    image: {web_image}\n    depends_on:\n      migrate:\n        \
+             condition: service_completed_successfully\n  migrate:\n    image: busybox:1.36\n    \
+             command: [\"sh\", \"-c\", \"{migrate}\"]\n    restart: \"no\"\n"
+        )
+    };
+    write_project(&dir, &compose("nginx:1.27", "echo migrated; exit 0"));
+    let up = moto.docker_ecs(&dir, &["up"]);
+    up.assert_success();
+    let said = up.stderr();
+    // First deployment: web is created only once the job has succeeded.
+    let order: Vec<usize> = [
+        "web is not created until the jobs have succeeded",
+        "Job migrate: task",
+        "Job migrate: exited with 0",
+        "UPDATE_COMPLETE",
+    ]
+    .iter()
+    .map(|text| {
+        said.find(text)
+            .unwrap_or_else(|| panic!("{text:?} missing: {}", up.describe()))
+    })
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{}", up.describe());
+    let services = moto.stack_resources("shop", "AWS::ECS::Service");
+    assert_eq!(services.len(), 2, "{services:?}");
+    let job_service = services
+        .iter()
+        .find(|arn| arn.contains("igrate"))
+        .expect("the job's ECS service");
+    let migrate = moto.aws_ok(
+        "ecs",
+        "describe_services",
+        json!({"cluster": "shop", "services": [job_service]}),
+    );
+    assert_eq!(migrate["services"][0]["desiredCount"], 0, "{migrate}");
+    let runs = moto.aws_ok(
+        "ecs",
+        "list_tasks",
+        json!({"cluster": "shop", "startedBy": "docker-ecs-up", "desiredStatus": "STOPPED"}),
+    );
+    assert_eq!(
+        runs["taskArns"].as_array().map(Vec::len),
+        Some(1),
+        "one run of the job: {runs}"
+    );
+    assert_eq!(running_image(&moto, "shop", "web"), "nginx:1.27");
+
+    // A new web image and a failing job: up fails, web keeps the image it runs.
+    write_project(&dir, &compose("nginx:1.28", "echo broken; exit 3"));
+    let up = moto.docker_ecs(&dir, &["up"]);
+    assert_eq!(up.code(), Some(1), "{}", up.describe());
+    let said = up.stderr();
+    for text in [
+        "web keeps the running version until the jobs have succeeded",
+        "job migrate exited with 3",
+        "web still runs the previous version",
+        "docker ecs logs migrate",
+    ] {
+        assert!(said.contains(text), "{text:?} missing: {}", up.describe());
+    }
+    assert_eq!(running_image(&moto, "shop", "web"), "nginx:1.27");
+    assert_eq!(
+        moto.stack_status("shop").as_deref(),
+        Some("UPDATE_COMPLETE")
+    );
+
+    // Fixed: the job runs again, then web gets its new version.
+    write_project(&dir, &compose("nginx:1.28", "echo migrated again; exit 0"));
+    let up = moto.docker_ecs(&dir, &["up"]);
+    up.assert_success();
+    assert!(
+        up.stderr().contains("Job migrate: exited with 0"),
+        "{}",
+        up.describe()
+    );
+    assert_eq!(running_image(&moto, "shop", "web"), "nginx:1.28");
+
+    // Nothing changed: no job runs.
+    let up = moto.docker_ecs(&dir, &["up"]);
+    up.assert_success();
+    assert!(
+        up.stderr().contains("no job ran") && !up.stderr().contains("Job migrate"),
+        "{}",
+        up.describe()
+    );
+}

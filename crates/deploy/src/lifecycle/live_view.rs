@@ -122,6 +122,13 @@ impl LiveView {
         match event {
             ProgressEvent::Info(text) => return vec![text.clone()],
             ProgressEvent::Operation { verb, total } => {
+                // A second operation (the update after a deployment's jobs) starts afresh.
+                if self.verb.is_some() {
+                    *self = LiveView {
+                        stack: self.stack.take(),
+                        ..LiveView::new()
+                    };
+                }
                 self.verb = Some(verb.clone());
                 self.total = *total;
             }

@@ -19,7 +19,7 @@ use crate::lifecycle::parameters::{self, PushedImages};
 use crate::lifecycle::progress::{Progress, ProgressEvent};
 use crate::lifecycle::resource_names::ResourceNames;
 use crate::lifecycle::watch::{Ended, Watcher};
-use crate::lifecycle::{preconditions, upload};
+use crate::lifecycle::{hold_back, one_off, preconditions, upload};
 use crate::stack::{self, DeployTarget, Phase, StackInfo};
 use crate::{Clients, Error};
 
@@ -71,6 +71,34 @@ enum Plan {
     Update(StackInfo),
 }
 
+/// Which of a deployment's stack updates this is. A project with one-off jobs deploys in two:
+/// everything but the new versions of the services that wait for a job (hold_back.rs), then,
+/// once the jobs have run and succeeded, the whole template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// The only update (no jobs).
+    Whole,
+    /// Before the jobs run: followed to its end even with `--detach`, and not the deployment's end.
+    BeforeJobs,
+    /// After the jobs: the whole template.
+    AfterJobs,
+}
+
+/// What the first of two updates held back (empty: it deployed the whole template).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeldBack {
+    /// Running services kept on their running version.
+    pub held: Vec<String>,
+    /// Services not created yet.
+    pub deferred: Vec<String>,
+}
+
+impl HeldBack {
+    fn is_empty(&self) -> bool {
+        self.held.is_empty() && self.deferred.is_empty()
+    }
+}
+
 pub async fn up(
     clients: &Clients,
     project: &str,
@@ -78,6 +106,119 @@ pub async fn up(
     options: &UpOptions,
     progress: &mut dyn Progress,
     interrupts: &mut Interrupts,
+) -> Result<UpOutcome, Error> {
+    if built.jobs.is_empty() {
+        let (outcome, _) = deploy(
+            clients,
+            project,
+            built,
+            options,
+            progress,
+            interrupts,
+            Stage::Whole,
+        )
+        .await?;
+        return Ok(outcome);
+    }
+    let (first, held) = deploy(
+        clients,
+        project,
+        built,
+        options,
+        progress,
+        interrupts,
+        Stage::BeforeJobs,
+    )
+    .await?;
+    let urls = match &first {
+        UpOutcome::Deployed { urls, .. } => urls.clone(),
+        UpOutcome::NoChanges if !held.is_empty() => Vec::new(),
+        UpOutcome::NoChanges => {
+            progress.report(ProgressEvent::Info(format!(
+                "Nothing to update: stack {project} already matches the compose file, so no job \
+                 ran (`docker ecs run SERVICE` runs one)"
+            )));
+            return Ok(first);
+        }
+        _ => return Ok(first),
+    };
+    if let Some(stopped) = one_off::run_all(
+        clients,
+        project,
+        &built.jobs,
+        &held,
+        options.poll_interval,
+        progress,
+        interrupts,
+    )
+    .await?
+    {
+        return Ok(stopped);
+    }
+    if held.is_empty() {
+        // The first update was the whole deployment: it ends with the jobs.
+        let status = match &first {
+            UpOutcome::Deployed { status, .. } => status.clone(),
+            _ => String::new(),
+        };
+        progress.report(ProgressEvent::Finished {
+            stack: project.to_string(),
+            status,
+            urls,
+        });
+        return Ok(first);
+    }
+    let (second, _) = deploy(
+        clients,
+        project,
+        built,
+        options,
+        progress,
+        interrupts,
+        Stage::AfterJobs,
+    )
+    .await?;
+    Ok(match (second, first) {
+        // The second update is what made the new services exist.
+        (UpOutcome::Deployed { status, urls, .. }, UpOutcome::Deployed { created, .. }) => {
+            UpOutcome::Deployed {
+                created,
+                status,
+                urls,
+            }
+        }
+        (second, _) => second,
+    })
+}
+
+async fn deploy(
+    clients: &Clients,
+    project: &str,
+    built: &Built,
+    options: &UpOptions,
+    progress: &mut dyn Progress,
+    interrupts: &mut Interrupts,
+    stage: Stage,
+) -> Result<(UpOutcome, HeldBack), Error> {
+    let mut held = HeldBack::default();
+    let outcome = deploy_stage(
+        clients, project, built, options, progress, interrupts, stage, &mut held,
+    )
+    .await?;
+    Ok((outcome, held))
+}
+
+/// One stack update; `held` gets what a `BeforeJobs` update held back.
+#[allow(clippy::too_many_arguments)]
+async fn deploy_stage(
+    clients: &Clients,
+    project: &str,
+    built: &Built,
+    options: &UpOptions,
+    progress: &mut dyn Progress,
+    interrupts: &mut Interrupts,
+    stage: Stage,
+    held: &mut HeldBack,
 ) -> Result<UpOutcome, Error> {
     let cf = &clients.cloudformation;
     stack::check_name(project)?;
@@ -148,10 +289,46 @@ pub async fn up(
         return Ok(stopped_before_any_change(project, progress));
     };
     let parameters = parameters?;
-    if let Some(summary) = network_summary(built, &parameters, options.verbose) {
+    // Said once per deployment: the update after the jobs uses the same network.
+    let summary = (stage != Stage::AfterJobs)
+        .then(|| network_summary(built, &parameters, options.verbose))
+        .flatten();
+    if let Some(summary) = summary {
         progress.report(ProgressEvent::Info(summary));
     }
-    let body = serde_json::to_string(&built.template)
+    let template = match (stage, &plan) {
+        (Stage::BeforeJobs, Plan::Update(info)) => {
+            let deployed = stack::deployed_template(cf, &info.id).await;
+            let physical_ids = stack::physical_ids(cf, &info.id).await?;
+            let first = hold_back::first_phase(
+                &built.template,
+                &parameters,
+                &built.jobs,
+                deployed
+                    .as_ref()
+                    .map(|template| hold_back::Deployed {
+                        template,
+                        parameters: &info.parameters,
+                        physical_ids: &physical_ids,
+                    })
+                    .as_ref(),
+            );
+            held.held = first.held;
+            held.deferred = first.deferred;
+            first.template
+        }
+        (Stage::BeforeJobs, Plan::Create { .. }) => {
+            let first = hold_back::first_phase(&built.template, &parameters, &built.jobs, None);
+            held.held = first.held;
+            held.deferred = first.deferred;
+            first.template
+        }
+        _ => built.template.clone(),
+    };
+    if !held.is_empty() {
+        progress.report(ProgressEvent::Info(held_back_text(held)));
+    }
+    let body = serde_json::to_string(&template)
         .map_err(|e| Error::Precondition(format!("the template cannot be serialised: {e}")))?;
     let (template, interrupted) = interrupts
         .run_to_end(upload::prepare(clients, project, body), || {})
@@ -203,7 +380,7 @@ pub async fn up(
         }
         Prepared::NoChanges => {
             cleanup::forget_upload(clients, leftovers.upload.as_ref()).await;
-            report_unchanged(project, &plan, progress);
+            report_unchanged(project, &plan, stage, progress);
             return Ok(UpOutcome::NoChanges);
         }
     };
@@ -236,7 +413,7 @@ pub async fn up(
         Prepared::NoChanges => {
             // wait_until_ready deleted the empty change set.
             cleanup::forget_upload(clients, leftovers.upload.as_ref()).await;
-            report_unchanged(project, &plan, progress);
+            report_unchanged(project, &plan, stage, progress);
             return Ok(UpOutcome::NoChanges);
         }
         Prepared::Ready(change_set) => change_set,
@@ -267,7 +444,8 @@ pub async fn up(
     }
     // A Ctrl-C during ExecuteChangeSet is the watcher's to handle (undo the create, roll back the
     // update), even with --detach.
-    if options.detach && !interrupts.pending() {
+    // The jobs need the first update done: only the last one can be left to run.
+    if options.detach && stage != Stage::BeforeJobs && !interrupts.pending() {
         progress.report(ProgressEvent::Info(format!(
             "Change set executing; follow it with `docker ecs ls` (the stack's status) and \
              `docker ecs ps` (the tasks), or in the CloudFormation console (stack {project})"
@@ -315,11 +493,18 @@ pub async fn up(
                 )));
             }
             let urls = stack::urls(&info.outputs);
-            progress.report(ProgressEvent::Finished {
-                stack: info.name.clone(),
-                status: info.status.clone(),
-                urls: urls.clone(),
-            });
+            if stage == Stage::BeforeJobs {
+                progress.report(ProgressEvent::Info(format!(
+                    "Stack {}: {}; running the jobs",
+                    info.name, info.status
+                )));
+            } else {
+                progress.report(ProgressEvent::Finished {
+                    stack: info.name.clone(),
+                    status: info.status.clone(),
+                    urls: urls.clone(),
+                });
+            }
             Ok(UpOutcome::Deployed {
                 created: create,
                 status: info.status,
@@ -482,7 +667,11 @@ fn deleted_meanwhile(project: &str, status: &str, watcher: &Watcher) -> Error {
 }
 
 /// The stack already matches: say so, and where the app is, as a deployment would.
-fn report_unchanged(project: &str, plan: &Plan, progress: &mut dyn Progress) {
+fn report_unchanged(project: &str, plan: &Plan, stage: Stage, progress: &mut dyn Progress) {
+    // Before the jobs, `up` says what it does next itself.
+    if stage == Stage::BeforeJobs {
+        return;
+    }
     progress.report(ProgressEvent::Info(format!(
         "Nothing to update: stack {project} already matches the compose file"
     )));
@@ -493,6 +682,33 @@ fn report_unchanged(project: &str, plan: &Plan, progress: &mut dyn Progress) {
             urls: stack::urls(&info.outputs),
         });
     }
+}
+
+/// What the first of two updates leaves for after the jobs.
+fn held_back_text(held: &HeldBack) -> String {
+    let mut parts = Vec::new();
+    if !held.held.is_empty() {
+        parts.push(format!(
+            "{} keep{} the running version",
+            held.held.join(", "),
+            if held.held.len() == 1 { "s" } else { "" }
+        ));
+    }
+    if !held.deferred.is_empty() {
+        parts.push(format!(
+            "{} {} not created",
+            held.deferred.join(", "),
+            if held.deferred.len() == 1 {
+                "is"
+            } else {
+                "are"
+            }
+        ));
+    }
+    format!(
+        "Jobs first: {} until the jobs have succeeded",
+        parts.join(", ")
+    )
 }
 
 /// Ctrl-C before anything was created.

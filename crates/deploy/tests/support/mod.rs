@@ -184,6 +184,7 @@ pub fn small_built() -> Built {
         preconditions: Vec::new(),
         images: Vec::new(),
         derived: Vec::new(),
+        jobs: Vec::new(),
     }
 }
 
