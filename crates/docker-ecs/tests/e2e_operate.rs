@@ -639,6 +639,27 @@ fn up_runs_a_one_off_job_before_the_service_that_waits_for_it() {
         "one run of the job: {runs}"
     );
     assert_eq!(running_image(&moto, "shop", "web"), "nginx:1.27");
+    // ps lists the job with its last run, not as a service without tasks.
+    let ps = moto.docker_ecs(&dir, &["ps"]);
+    ps.assert_success();
+    let out = ps.stdout();
+    let job_row = out
+        .lines()
+        .skip_while(|l| !l.starts_with("JOB "))
+        .find(|l| l.starts_with("migrate "))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        job_row.contains("each up") && job_row.contains("exited (0)"),
+        "{}",
+        ps.describe()
+    );
+    assert!(
+        !out.lines()
+            .any(|l| l.starts_with("migrate ") && l.contains("no task")),
+        "{}",
+        ps.describe()
+    );
 
     // A new web image and a failing job: up fails, web keeps the image it runs.
     write_project(&dir, &compose("nginx:1.28", "echo broken; exit 3"));

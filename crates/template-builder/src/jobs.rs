@@ -17,6 +17,10 @@ use crate::loadbalancer::Plan;
 use crate::{schedule, Error};
 
 pub const ATTRIBUTE: &str = "x-aws-job";
+/// The tag that marks a job's ECS service (value `one-off`), for `ps` to tell it from a service.
+pub const TAG: &str = "docker-ecs:job";
+/// The task group of the runs `up` starts: `job:<service>`.
+pub const GROUP_PREFIX: &str = "job:";
 
 /// A job of the project and the services that wait for it, with their resources' logical ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,6 +216,14 @@ services:
             "the job's service never starts a task itself"
         );
         assert_eq!(resources["WebService"]["Properties"]["DesiredCount"], 1);
+        let tagged = |id: &str| {
+            resources[id]["Properties"]["Tags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["Key"] == TAG && t["Value"] == "one-off")
+        };
+        assert!(tagged("MigrateService") && !tagged("WebService"));
         // Nobody reaches a job by name.
         assert!(!resources
             .keys()

@@ -328,7 +328,13 @@ pub fn add(ctx: &mut Ctx, name: &str, plan: &Plan) -> Result<Option<String>, Err
         .prop("PropagateTags", "SERVICE")
         .prop("EnableECSManagedTags", true)
         .prop_opt("EnableExecuteCommand", exec.then_some(Value::Bool(true)))
-        .prop("Tags", service_tags(ctx, name, service));
+        .prop("Tags", {
+            let mut tags = service_tags(ctx, name, service);
+            if let (true, Some(list)) = (job, tags.as_array_mut()) {
+                list.push(json!({ "Key": jobs::TAG, "Value": "one-off" }));
+            }
+            tags
+        });
     ctx.template.add(ctx.names.service_id(name), resource);
     autoscaling::add(ctx, name, service)?;
     Ok(match capacity {

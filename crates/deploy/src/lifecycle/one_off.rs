@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use template_builder::jobs::Job;
+use template_builder::jobs::{self, Job};
 
 use crate::interrupt::Interrupts;
 use crate::lifecycle::progress::{Progress, ProgressEvent};
@@ -29,6 +29,7 @@ pub async fn run_all(
         let request = RunRequest {
             service: job.service.clone(),
             name: Some(STARTED_BY.into()),
+            group: Some(format!("{}{}", jobs::GROUP_PREFIX, job.service)),
             ..RunRequest::default()
         };
         let started = match interrupts

@@ -1,16 +1,19 @@
-//! Scheduled jobs (`x-aws-schedule`) of a deployed project, for `ps`: each schedule as the deployed
-//! template declares it, and its most recent run among the cluster's tasks (the schedule starts
-//! them in the task group `scheduled:<service>`).
+//! The jobs of a deployed project, for `ps`: scheduled jobs (`x-aws-schedule`), each schedule as
+//! the deployed template declares it, and one-off jobs (`x-aws-job`, run by `up`), whose ECS
+//! service the template tags; each with its most recent run among the cluster's tasks (a schedule
+//! starts them in the task group `scheduled:<service>`, `up` in `job:<service>`).
 
 use aws_sdk_ecs::types::{DesiredStatus, Task};
 use serde_json::Value;
 
 use crate::error::AwsContext;
-use crate::operate::stack_info::AppStack;
+use crate::operate::stack_info::{self, AppStack};
 use crate::{stack, table, Clients, Error};
 
 /// The task group a schedule starts a service's tasks in.
 const GROUP_PREFIX: &str = "scheduled:";
+/// What the SCHEDULE column says of a one-off job.
+pub const ONE_OFF: &str = "each up";
 /// Tasks looked at for last runs, per desired status (ECS keeps stopped tasks about an hour).
 const MAX_TASKS: usize = 100;
 
@@ -19,11 +22,27 @@ const MAX_TASKS: usize = 100;
 pub struct ScheduledJob {
     /// The Compose service (its ECS container name).
     pub service: String,
-    /// `cron(0 3 * * ? *)`, `rate(1 hour)`...
+    /// `cron(0 3 * * ? *)`, `rate(1 hour)`..., or [`ONE_OFF`].
     pub schedule: String,
-    /// `ENABLED` or `DISABLED`.
+    /// `ENABLED` or `DISABLED` (a one-off job: `ENABLED`).
     pub state: String,
     pub last_run: Option<LastRun>,
+}
+
+impl ScheduledJob {
+    /// Run by `up`, not on a schedule.
+    pub fn is_one_off(&self) -> bool {
+        self.schedule == ONE_OFF
+    }
+
+    /// The task group its runs are started in.
+    fn group(&self) -> String {
+        if self.is_one_off() {
+            format!("{}{}", template_builder::jobs::GROUP_PREFIX, self.service)
+        } else {
+            format!("{GROUP_PREFIX}{}", self.service)
+        }
+    }
 }
 
 /// The most recent task of a job that ECS still lists.
@@ -36,7 +55,7 @@ pub struct LastRun {
     pub created: Option<String>,
 }
 
-/// The schedules a template declares: (service, expression, state).
+/// The jobs a template declares: (service, schedule expression or [`ONE_OFF`], state).
 pub fn declared(template: &Value) -> Vec<(String, String, String)> {
     let Some(resources) = template.get("Resources").and_then(Value::as_object) else {
         return Vec::new();
@@ -64,6 +83,25 @@ pub fn declared(template: &Value) -> Vec<(String, String, String)> {
             ))
         })
         .collect();
+    jobs.extend(
+        resources
+            .values()
+            .filter(|r| r.get("Type").and_then(Value::as_str) == Some("AWS::ECS::Service"))
+            .filter_map(|r| {
+                let tags = r.pointer("/Properties/Tags")?.as_array()?;
+                let tag = |key: &str| {
+                    tags.iter()
+                        .find(|t| t.get("Key").and_then(Value::as_str) == Some(key))
+                        .and_then(|t| t.get("Value").and_then(Value::as_str))
+                };
+                tag(template_builder::jobs::TAG)?;
+                Some((
+                    tag(stack_info::SERVICE_TAG)?.to_string(),
+                    ONE_OFF.to_string(),
+                    "ENABLED".to_string(),
+                ))
+            }),
+    );
     jobs.sort();
     jobs
 }
@@ -86,13 +124,14 @@ pub async fn load(clients: &Clients, app: &AppStack) -> Result<Vec<ScheduledJob>
     Ok(declared
         .into_iter()
         .map(|(service, schedule, state)| {
-            let last_run = last_run(&tasks, &service);
-            ScheduledJob {
+            let mut job = ScheduledJob {
                 service,
                 schedule,
                 state,
-                last_run,
-            }
+                last_run: None,
+            };
+            job.last_run = last_run(&tasks, &job.group(), &job.service);
+            job
         })
         .collect())
 }
@@ -126,12 +165,11 @@ async fn cluster_tasks(clients: &Clients, cluster: &str) -> Result<Vec<Task>, Er
     Ok(tasks)
 }
 
-/// The newest task the job's schedule started.
-fn last_run(tasks: &[Task], service: &str) -> Option<LastRun> {
-    let group = format!("{GROUP_PREFIX}{service}");
+/// The newest task started in the job's group.
+fn last_run(tasks: &[Task], group: &str, service: &str) -> Option<LastRun> {
     let task = tasks
         .iter()
-        .filter(|t| t.group() == Some(group.as_str()))
+        .filter(|t| t.group() == Some(group))
         .max_by_key(|t| t.created_at().map(|c| (c.secs(), c.subsec_nanos())))?;
     let arn = task.task_arn().unwrap_or_default();
     let main = task
@@ -190,7 +228,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn schedules_are_read_from_the_template_by_their_task_group() {
+    fn jobs_are_read_from_the_template_schedules_and_tagged_services() {
         let template = json!({"Resources": {
             "ReportSchedule": {"Type": "AWS::Scheduler::Schedule", "Properties": {
                 "ScheduleExpression": "cron(0 3 * * ? *)", "State": "ENABLED",
@@ -199,12 +237,17 @@ mod tests {
                 "ScheduleExpression": "rate(1 hour)",
                 "Target": {"EcsParameters": {"Group": "scheduled:cleanup"}}}},
             "Other": {"Type": "AWS::Scheduler::Schedule", "Properties": {"Target": {}}},
-            "WebService": {"Type": "AWS::ECS::Service"}
+            "WebService": {"Type": "AWS::ECS::Service", "Properties": {"Tags": [
+                {"Key": "com.docker.compose.service", "Value": "web"}]}},
+            "MigrateService": {"Type": "AWS::ECS::Service", "Properties": {"Tags": [
+                {"Key": "com.docker.compose.service", "Value": "migrate"},
+                {"Key": "docker-ecs:job", "Value": "one-off"}]}}
         }});
         assert_eq!(
             declared(&template),
             [
                 ("cleanup".into(), "rate(1 hour)".into(), "ENABLED".into()),
+                ("migrate".into(), "each up".into(), "ENABLED".into()),
                 (
                     "report".into(),
                     "cron(0 3 * * ? *)".into(),
@@ -237,14 +280,16 @@ mod tests {
             task("new", "scheduled:report", 2_000, "STOPPED", Some(3)),
             task("web", "service:app-web", 3_000, "RUNNING", None),
         ];
-        let run = last_run(&tasks, "report").unwrap();
+        let run = last_run(&tasks, "scheduled:report", "report").unwrap();
         assert_eq!(run.task, "new");
         assert_eq!(run.status, "exited (3)");
         assert_eq!(run.created.as_deref(), Some("1970-01-01T00:33:20Z"));
-        assert_eq!(last_run(&tasks, "cleanup"), None);
+        assert_eq!(last_run(&tasks, "scheduled:cleanup", "cleanup"), None);
         let never_ran = [task("t", "scheduled:report", 1, "STOPPED", None)];
         assert_eq!(
-            last_run(&never_ran, "report").unwrap().status,
+            last_run(&never_ran, "scheduled:report", "report")
+                .unwrap()
+                .status,
             "stopped: Essential container in task exited"
         );
         let table = render_table(&[ScheduledJob {

@@ -38,6 +38,8 @@ pub struct RunRequest {
     pub user: Option<String>,
     /// `--name`: recorded as the task's `startedBy`, so `ps` and the console show it.
     pub name: Option<String>,
+    /// The task group (ECS's default: `family:<family>`); `up` runs a job in `job:<service>`.
+    pub group: Option<String>,
 }
 
 impl RunRequest {
@@ -157,6 +159,7 @@ pub async fn start(
         .task_definition(task_definition)
         .count(1)
         .started_by(started_by(request.name.as_deref()))
+        .set_group(request.group.clone())
         .propagate_tags(PropagateTags::TaskDefinition)
         .enable_execute_command(ecs_service.enable_execute_command())
         .set_network_configuration(ecs_service.network_configuration().cloned())

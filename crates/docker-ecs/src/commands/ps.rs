@@ -45,14 +45,21 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &PsArgs) -> anyhow::Resul
             });
         }
         let tasks = ps::tasks(&clients.ecs, &app.services, &states, args.all).await?;
-        let rows = ps::task_rows(&app.services, &tasks, &port_map, !states.is_empty());
+        let mut rows = ps::task_rows(&app.services, &tasks, &port_map, !states.is_empty());
+        // Jobs follow the tasks: scheduled ones have no ECS service, and a one-off job's service
+        // never has a task (up runs the job outside it), so its "no task" line says nothing.
+        let jobs = jobs::load(&clients, &app).await?;
+        rows.retain(|row| {
+            !(row.task_arn.is_empty()
+                && jobs
+                    .iter()
+                    .any(|job| job.is_one_off() && job.service == row.service))
+        });
         Ok(match (args.quiet, args.format.unwrap_or_default()) {
             (true, _) => ps::render_task_ids(&rows),
             (false, TableFormat::Json) => ecs_deploy::render_json(&rows),
             (false, TableFormat::Table) => {
                 let mut out = header + &ps::render_tasks_table(&rows, load_balancer.as_deref());
-                // Scheduled jobs have no ECS service: their schedules and last runs follow.
-                let jobs = jobs::load(&clients, &app).await?;
                 if !jobs.is_empty() {
                     out.push('\n');
                     out.push_str(&jobs::render_table(&jobs));

@@ -23,6 +23,7 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &RunArgs) -> anyhow::Resu
         workdir: args.workdir.clone(),
         user: args.user.clone(),
         name: args.name.clone(),
+        group: None,
     };
     let runtime = super::runtime()?;
     runtime.block_on(async {
