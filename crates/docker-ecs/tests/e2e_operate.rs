@@ -663,6 +663,15 @@ fn up_runs_a_one_off_job_before_the_service_that_waits_for_it() {
 
     // A new web image and a failing job: up fails, web keeps the image it runs.
     write_project(&dir, &compose("nginx:1.28", "echo broken; exit 3"));
+    let diff = moto.docker_ecs(&dir, &["diff"]);
+    diff.assert_success();
+    assert!(
+        diff.stdout().contains(
+            "Jobs: `docker ecs up` runs migrate once these changes are made, before web gets its new version"
+        ),
+        "{}",
+        diff.describe()
+    );
     let up = moto.docker_ecs(&dir, &["up"]);
     assert_eq!(up.code(), Some(1), "{}", up.describe());
     let said = up.stderr();
@@ -680,12 +689,16 @@ fn up_runs_a_one_off_job_before_the_service_that_waits_for_it() {
         Some("UPDATE_COMPLETE")
     );
 
-    // Fixed: the job runs again, then web gets its new version.
+    // Fixed: the job runs again, then web gets its new version. With -d, up waits for the job and
+    // detaches from the last update only.
     write_project(&dir, &compose("nginx:1.28", "echo migrated again; exit 0"));
-    let up = moto.docker_ecs(&dir, &["up"]);
+    let up = moto.docker_ecs(&dir, &["up", "-d"]);
     up.assert_success();
+    let said = up.stderr();
+    let job = said.find("Job migrate: exited with 0");
+    let detached = said.find("Change set executing");
     assert!(
-        up.stderr().contains("Job migrate: exited with 0"),
+        job.is_some() && detached.is_some() && job < detached,
         "{}",
         up.describe()
     );

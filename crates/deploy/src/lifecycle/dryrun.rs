@@ -403,6 +403,35 @@ pub const SECRET_NOTE: &str = "NOTE: running tasks read secrets when they start;
 
 /// The plan as the user reads it: a summary line, then one row per resource, grouped by action
 /// (additions, modifications, replacements, removals) and sorted by logical id within a group.
+/// How `up` will deploy a project with one-off jobs (up.rs): the jobs in their order, and the
+/// services that get their new version only after them.
+pub fn jobs_note(jobs: &[template_builder::jobs::Job]) -> Option<String> {
+    if jobs.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = jobs.iter().map(|j| j.service.as_str()).collect();
+    let mut waiting: Vec<&str> = jobs
+        .iter()
+        .flat_map(|j| j.waiting.iter().map(|w| w.service.as_str()))
+        .collect();
+    waiting.sort_unstable();
+    waiting.dedup();
+    let mut note = format!(
+        "Jobs: `docker ecs up` runs {} once these changes are made",
+        names.join(", then ")
+    );
+    if !waiting.is_empty() {
+        note.push_str(&format!(
+            ", before {} get{} {} new version",
+            waiting.join(", "),
+            if waiting.len() == 1 { "s" } else { "" },
+            if waiting.len() == 1 { "its" } else { "their" }
+        ));
+    }
+    note.push('\n');
+    Some(note)
+}
+
 pub fn render(project: &str, plan: &Plan) -> String {
     let (operation, changes, parameters) = match plan {
         Plan::NoChanges => {
@@ -529,6 +558,43 @@ pub fn render(project: &str, plan: &Plan) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use template_builder::jobs::{Job, Waiting};
+
+    #[test]
+    fn the_jobs_note_says_the_order_up_follows() {
+        assert_eq!(jobs_note(&[]), None);
+        let waiting = |service: &str| Waiting {
+            service: service.into(),
+            service_id: String::new(),
+            task_definition_id: String::new(),
+        };
+        let jobs = [
+            Job {
+                service: "migrate".into(),
+                service_id: String::new(),
+                waiting: vec![waiting("web"), waiting("worker")],
+            },
+            Job {
+                service: "seed".into(),
+                service_id: String::new(),
+                waiting: vec![waiting("web")],
+            },
+        ];
+        assert_eq!(
+            jobs_note(&jobs).as_deref(),
+            Some(
+                "Jobs: `docker ecs up` runs migrate, then seed once these changes are made, \
+                 before web, worker get their new version\n"
+            )
+        );
+        assert_eq!(
+            jobs_note(&jobs[1..]).as_deref(),
+            Some(
+                "Jobs: `docker ecs up` runs seed once these changes are made, before web gets \
+                 its new version\n"
+            )
+        );
+    }
 
     fn change(
         action: Action,

@@ -45,26 +45,58 @@ pub fn first_phase(
             continue;
         }
         let running = deployed.and_then(|d| {
-            d.physical_ids
-                .get(&waiting.service_id)
-                .and(d.physical_ids.get(&waiting.task_definition_id))
-                .map(|arn| (d, arn))
+            d.physical_ids.get(&waiting.service_id)?;
+            // An earlier `up` whose job failed left the service on a task definition named by
+            // ARN: that one runs, not the (newer) revision the stack registered.
+            let pinned = d
+                .template
+                .pointer(&format!(
+                    "/Resources/{}/Properties/TaskDefinition",
+                    waiting.service_id
+                ))
+                .and_then(Value::as_str);
+            match pinned {
+                Some(arn) => Some((d, arn.to_string(), true)),
+                None => d
+                    .physical_ids
+                    .get(&waiting.task_definition_id)
+                    .map(|arn| (d, arn.clone(), false)),
+            }
         });
         match running {
-            Some((deployed, arn)) => {
-                if !task_definition_changes(
-                    template,
-                    parameters,
-                    deployed,
-                    &waiting.task_definition_id,
-                ) {
+            Some((deployed, arn, pinned)) => {
+                if !pinned
+                    && !task_definition_changes(
+                        template,
+                        parameters,
+                        deployed,
+                        &waiting.task_definition_id,
+                    )
+                {
                     continue;
                 }
-                if let Some(properties) = first
-                    .pointer_mut(&format!("/Resources/{}/Properties", waiting.service_id))
+                // The service as deployed, so that CloudFormation leaves it alone (an update
+                // would name its task definition, which the stack may have deregistered as it
+                // registered the new one); as the new template has it when the deployed one
+                // refers to something the new template no longer has.
+                let as_deployed = deployed
+                    .template
+                    .pointer(&format!("/Resources/{}", waiting.service_id))
+                    .filter(|body| refers_only_to_what_exists(body, &first))
+                    .cloned();
+                let Some(resource) =
+                    first.pointer_mut(&format!("/Resources/{}", waiting.service_id))
+                else {
+                    continue;
+                };
+                if let Some(body) = as_deployed {
+                    *resource = body;
+                }
+                if let Some(properties) = resource
+                    .get_mut("Properties")
                     .and_then(Value::as_object_mut)
                 {
-                    properties.insert("TaskDefinition".into(), Value::String(arn.clone()));
+                    properties.insert("TaskDefinition".into(), Value::String(arn));
                     held.push(waiting.service.clone());
                 }
             }
@@ -80,6 +112,35 @@ pub fn first_phase(
         template: first,
         held,
         deferred,
+    }
+}
+
+/// Whether every resource, parameter or condition a resource refers to (`DependsOn` included) is in
+/// the template (or is a pseudo parameter such as `AWS::Region`).
+fn refers_only_to_what_exists(resource: &Value, template: &Value) -> bool {
+    let mut names = referenced_names(resource);
+    names.extend(depends_on(resource));
+    if let Some(Value::String(condition)) = resource.get("Condition") {
+        names.insert(condition.clone());
+    }
+    names.iter().all(|name| {
+        name.starts_with("AWS::")
+            || ["Resources", "Parameters", "Conditions"]
+                .iter()
+                .any(|section| template.pointer(&format!("/{section}/{name}")).is_some())
+    })
+}
+
+/// The names in a resource's `DependsOn` (one or a list).
+fn depends_on(resource: &Value) -> BTreeSet<String> {
+    match resource.get("DependsOn") {
+        Some(Value::String(one)) => BTreeSet::from([one.clone()]),
+        Some(Value::Array(many)) => many
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        _ => BTreeSet::new(),
     }
 }
 
@@ -190,15 +251,7 @@ fn remove_with_referrers(template: &mut Value, id: &str) {
             .iter()
             .filter(|(_, resource)| {
                 let mut names = referenced_names(resource);
-                match resource.get("DependsOn") {
-                    Some(Value::String(one)) => {
-                        names.insert(one.clone());
-                    }
-                    Some(Value::Array(many)) => {
-                        names.extend(many.iter().filter_map(Value::as_str).map(str::to_string));
-                    }
-                    _ => {}
-                }
+                names.extend(depends_on(resource));
                 names.iter().any(|name| removed.contains(name))
             })
             .map(|(logical, _)| logical.clone())
@@ -285,6 +338,60 @@ mod tests {
         let mut expected = new.clone();
         expected["Resources"]["WebService"]["Properties"]["TaskDefinition"] = json!(RUNNING_ARN);
         assert_eq!(first.template, expected);
+    }
+
+    /// A held service stays as deployed, so CloudFormation does not touch it; unless the deployed
+    /// one refers to what the new template removed: then the new one, on the running revision.
+    #[test]
+    fn a_held_service_stays_as_deployed_when_it_can() {
+        let new = template("web:2");
+        let mut old = template("web:1");
+        old["Resources"]["WebService"]["Properties"]["DesiredCount"] = json!(2);
+        let ids = physical_ids();
+        let deployed = Deployed {
+            template: &old,
+            parameters: &[],
+            physical_ids: &ids,
+        };
+        let first = first_phase(&new, &[], &jobs(), Some(&deployed));
+        let mut expected = old["Resources"]["WebService"].clone();
+        expected["Properties"]["TaskDefinition"] = json!(RUNNING_ARN);
+        assert_eq!(first.template["Resources"]["WebService"], expected);
+
+        old["Resources"]["WebService"]["Properties"]["LoadBalancers"] =
+            json!([{ "TargetGroupArn": { "Ref": "RemovedTargetGroup" } }]);
+        let deployed = Deployed {
+            template: &old,
+            parameters: &[],
+            physical_ids: &ids,
+        };
+        let first = first_phase(&new, &[], &jobs(), Some(&deployed));
+        let mut expected = new["Resources"]["WebService"].clone();
+        expected["Properties"]["TaskDefinition"] = json!(RUNNING_ARN);
+        assert_eq!(first.template["Resources"]["WebService"], expected);
+        assert_eq!(first.held, ["web"]);
+    }
+
+    /// After a failed job, the stack holds the new revision but the service runs the old one, by
+    /// ARN: the next `up` holds it back again, on the revision it runs.
+    #[test]
+    fn a_service_held_back_by_a_failed_job_stays_on_what_it_runs() {
+        let new = template("web:2");
+        let mut left = template("web:2");
+        let old_arn = "arn:aws:ecs:eu-west-1:123456789012:task-definition/app-web:6";
+        left["Resources"]["WebService"]["Properties"]["TaskDefinition"] = json!(old_arn);
+        let ids = physical_ids();
+        let deployed = Deployed {
+            template: &left,
+            parameters: &[],
+            physical_ids: &ids,
+        };
+        let first = first_phase(&new, &[], &jobs(), Some(&deployed));
+        assert_eq!(first.held, ["web"]);
+        assert_eq!(
+            first.template["Resources"]["WebService"]["Properties"]["TaskDefinition"],
+            old_arn
+        );
     }
 
     #[test]

@@ -72,6 +72,11 @@ pub fn run(project_args: &ProjectArgs, aws: &AwsArgs, args: &DiffArgs) -> anyhow
         ));
     }
     out.push_str(&ecs_deploy::dryrun::render(&project.name, &plan));
+    if let (ecs_deploy::dryrun::Plan::Changes { .. }, Some(note)) =
+        (&plan, ecs_deploy::dryrun::jobs_note(&built.jobs))
+    {
+        out.push_str(&note);
+    }
     write_stdout(&out)?;
     Ok(status)
 }
