@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::common::{Moto, Run};
+use crate::common::{Moto, Run, Spawned};
 use serde_json::{json, Value};
 
 fn json_of(run: &Run) -> Value {
@@ -712,4 +712,58 @@ fn up_runs_a_one_off_job_before_the_service_that_waits_for_it() {
         "{}",
         up.describe()
     );
+}
+
+/// Ctrl-C while a job runs stops its task; the service that waits for it keeps its version.
+#[test]
+fn ctrl_c_during_a_job_stops_it_and_leaves_the_waiting_service_alone() {
+    let moto = Moto::start();
+    let root = tempfile::tempdir().expect("temporary directory");
+    let dir = root.path().join("shop");
+    let compose = |web_image: &str| {
+        format!(
+            "services:\n  web:\n    image: {web_image}\n    depends_on:\n      migrate:\n        \
+             condition: service_completed_successfully\n  migrate:\n    image: busybox:1.36\n    \
+             restart: \"no\"\n"
+        )
+    };
+    write_project(&dir, &compose("nginx:1.27"));
+    moto.docker_ecs(&dir, &["up"]).assert_success();
+
+    // The next job runs until it is stopped.
+    moto.keep_tasks_running();
+    write_project(&dir, &compose("nginx:1.28"));
+    let mut up = Spawned::start_reading_stderr(moto.docker_ecs_command(&dir, &["up"]));
+    let seen = up.wait_for("started", std::time::Duration::from_secs(120));
+    let seen = seen.expect("the job started");
+    let task_id = seen
+        .last()
+        .and_then(|line| line.split("task ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the job's task id")
+        .to_string();
+    assert_eq!(
+        up.interrupt(std::time::Duration::from_secs(60)),
+        Some(130),
+        "{seen:?}"
+    );
+    let said = up.wait_for("runs it alone)", std::time::Duration::from_secs(10));
+    let said = said.expect("what the interrupt left").join("\n");
+    assert!(
+        said.contains("Interrupted: job migrate was stopped")
+            && said.contains("web still runs the previous version"),
+        "{said}"
+    );
+    let described = moto.aws_ok(
+        "ecs",
+        "describe_tasks",
+        json!({"cluster": "shop", "tasks": [task_id]}),
+    );
+    let task = &described["tasks"][0];
+    assert_eq!(task["desiredStatus"], "STOPPED", "{described}");
+    assert_eq!(
+        task["stoppedReason"], "Stopped by docker ecs (Ctrl-C)",
+        "{described}"
+    );
+    assert_eq!(running_image(&moto, "shop", "web"), "nginx:1.27");
 }

@@ -399,7 +399,7 @@ pub async fn follow(
                     .stop_task()
                     .cluster(&started.cluster)
                     .task(&started.task_arn)
-                    .reason("Stopped by docker ecs run (Ctrl-C)")
+                    .reason("Stopped by docker ecs (Ctrl-C)")
                     .send()
                     .await;
                 break Ended::Interrupted;
