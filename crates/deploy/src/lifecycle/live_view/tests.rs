@@ -705,3 +705,70 @@ fn the_header_counts_stack_resources_and_images_apart() {
         "[+] Deleted app"
     );
 }
+
+/// A deployment with jobs: the first update, the job's lines printed above the view, then the
+/// second update drawn afresh (its own header and rows only), and the end.
+#[test]
+fn the_update_after_the_jobs_starts_a_fresh_view() {
+    let mut screen = Screen::new(100, 20);
+    screen
+        .report(operation("Updating", 2))
+        .report(stack("UPDATE_IN_PROGRESS"))
+        .at(1)
+        .report(of(
+            "migrate",
+            "task definition",
+            "AWS::ECS::TaskDefinition",
+            "UPDATE_IN_PROGRESS",
+        ))
+        .at(3)
+        .report(of(
+            "migrate",
+            "task definition",
+            "AWS::ECS::TaskDefinition",
+            "UPDATE_COMPLETE",
+        ))
+        .report(stack("UPDATE_COMPLETE"))
+        .report(ProgressEvent::Info(
+            "Stack app: UPDATE_COMPLETE; running the jobs".into(),
+        ))
+        .at(4)
+        .report(ProgressEvent::Info("migrate | applied 3 migrations".into()))
+        .report(ProgressEvent::Info("Job migrate: exited with 0".into()))
+        .at(5)
+        .report(operation("Updating", 1))
+        .report(stack("UPDATE_IN_PROGRESS"))
+        .at(6)
+        .report(of("web", "service", SERVICE, "UPDATE_IN_PROGRESS"));
+    let during = screen.dump();
+    assert!(
+        screen
+            .row_with(&["migrate | applied 3 migrations"])
+            .is_some()
+            && screen.row_with(&["Job migrate: exited with 0"]).is_some(),
+        "{during}"
+    );
+    assert!(screen.row_with(&["Updating", "0/1"]).is_some(), "{during}");
+    assert!(screen.row_with(&["web"]).is_some(), "{during}");
+    // The first update's rows are not part of the second's view.
+    let below_sentences: Vec<String> = screen
+        .rows()
+        .into_iter()
+        .skip_while(|row| !row.contains("Job migrate: exited with 0"))
+        .skip(1)
+        .collect();
+    assert!(
+        !below_sentences.iter().any(|row| row.contains("migrate")),
+        "{during}"
+    );
+    screen
+        .at(20)
+        .report(of("web", "service", SERVICE, "UPDATE_COMPLETE"))
+        .report(stack("UPDATE_COMPLETE"))
+        .report(finished("UPDATE_COMPLETE"));
+    assert!(
+        screen.row_with(&["Stack app: UPDATE_COMPLETE"]).is_some(),
+        "{}",
+        screen.dump()
+    );
+}
