@@ -134,8 +134,8 @@ pub fn plan(ctx: &Ctx) -> Vec<Job> {
         .filter(|name| is_job(project, name))
         .collect();
     let mut ordered: Vec<&String> = Vec::new();
-    // Dependency cycles were refused before: each round places at least one job.
-    while ordered.len() < jobs.len() {
+    // Rounds until one places no job: all are placed then (dependency cycles were refused before).
+    loop {
         let before = ordered.len();
         for job in &jobs {
             if ordered.contains(job) {
@@ -352,17 +352,20 @@ services:
 
     #[test]
     fn jobs_run_after_the_jobs_they_depend_on() {
+        // Named so that the project's order (by name) is not the order they run in.
         let project = load_yaml(
             "services:\n  \
+               assets:\n    image: busybox:1.36\n    x-aws-job: true\n    depends_on: [seed]\n  \
                seed:\n    image: busybox:1.36\n    x-aws-job: true\n    depends_on: [migrate]\n  \
                web:\n    image: nginx:1.27\n    depends_on: [seed]\n  \
                migrate:\n    image: busybox:1.36\n    x-aws-job: true\n",
         );
         let built = build_all(&project).unwrap();
         let order: Vec<&str> = built.jobs.iter().map(|j| j.service.as_str()).collect();
-        assert_eq!(order, ["migrate", "seed"]);
+        assert_eq!(order, ["migrate", "seed", "assets"]);
         // A job is run by up, not held back as a service waiting for another job.
         assert!(built.jobs[0].waiting.is_empty(), "{:?}", built.jobs);
         assert_eq!(built.jobs[1].waiting[0].service, "web");
+        assert!(built.jobs[2].waiting.is_empty());
     }
 }
