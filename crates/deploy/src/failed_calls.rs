@@ -145,8 +145,9 @@ enum Answer {
     Foreign(String),
 }
 
-/// Who sent an answer: AWS errors are XML with a `<Code>` or JSON objects (`__type`, `code`), or
-/// carry `x-amzn-ErrorType`; anything else (HTML, plain text, nothing) came from somewhere else.
+/// Who sent an answer: AWS errors are XML with a `<Code>`, JSON objects (`__type`, `code`) or CBOR
+/// maps (`application/cbor`: Smithy RPC v2, which CloudWatch speaks), or carry `x-amzn-ErrorType`;
+/// anything else (HTML, plain text, nothing) came from somewhere else.
 fn classify(
     status: u16,
     content_type: Option<&str>,
@@ -171,6 +172,16 @@ fn classify(
             None => described("an empty body".into()),
         };
     }
+    if content_type.is_some_and(|t| t.trim_start().starts_with("application/cbor")) {
+        let (code, message) = cbor_error(body);
+        return Answer::Aws {
+            code: error_type
+                .map(str::to_string)
+                .or(code)
+                .map(|c| error_code(&c)),
+            message,
+        };
+    }
     if lower.starts_with("<!doctype html") || lower.contains("<html") {
         let title = between(text, &lower, "<title>", "</title>")
             .map(|t| format!("an HTML page titled \"{}\"", collapse(&t, 80)))
@@ -189,10 +200,7 @@ fn classify(
             let code = error_type
                 .map(str::to_string)
                 .or_else(|| field(&["__type", "code", "Code"]))
-                .map(|c| {
-                    let c = c.split(':').next().unwrap_or(&c).to_string();
-                    c.rsplit('#').next().unwrap_or(&c).to_string()
-                });
+                .map(|c| error_code(&c));
             return Answer::Aws {
                 code,
                 message: field(&["message", "Message", "errorMessage"]),
@@ -206,6 +214,46 @@ fn classify(
         };
     }
     described(format!("\"{}\"", collapse(text, 80)))
+}
+
+/// An error type as AWS writes it (`aws.protocols#AccessDeniedException:http://...`) reduced to its
+/// code (`AccessDeniedException`).
+fn error_code(written: &str) -> String {
+    let code = written.split(':').next().unwrap_or(written);
+    code.rsplit('#').next().unwrap_or(code).to_string()
+}
+
+/// The `__type` and `message` of a CBOR error body (a map with text keys), as far as it can be read.
+fn cbor_error(body: &[u8]) -> (Option<String>, Option<String>) {
+    use aws_smithy_cbor::data::Type;
+    let mut decoder = aws_smithy_cbor::Decoder::new(body);
+    let (mut code, mut message) = (None, None);
+    let Ok(mut left) = decoder.map() else {
+        return (None, None);
+    };
+    loop {
+        match left {
+            Some(0) => break,
+            Some(n) => left = Some(n - 1),
+            // An indefinite map ends with a break.
+            None if !matches!(decoder.datatype(), Ok(Type::String)) => break,
+            None => {}
+        }
+        let Ok(key) = decoder.str() else {
+            break;
+        };
+        let value = match decoder.datatype() {
+            Ok(Type::String) => decoder.str().ok().map(|v| v.into_owned()),
+            _ if decoder.skip().is_ok() => None,
+            _ => break,
+        };
+        match key.as_ref() {
+            "__type" => code = value,
+            "message" | "Message" | "errorMessage" => message = value,
+            _ => {}
+        }
+    }
+    (code, message)
 }
 
 /// The text of `text` between the first `start` and the next `end`, found in `haystack` (the same
@@ -655,6 +703,51 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// CloudWatch answers in CBOR (Smithy RPC v2): its errors are AWS's, not a foreign body, so a
+    /// missing permission keeps its code and rejected credentials are told as such.
+    #[test]
+    fn cbor_errors_are_aws_answers() {
+        let mut body = aws_smithy_cbor::Encoder::new(Vec::new());
+        body.map(3)
+            .str("__type")
+            .str("com.amazonaws.cloudwatch#AccessDeniedException")
+            .str("retryable")
+            .boolean(false)
+            .str("message")
+            .str("User: arn:aws:iam::1:user/dev is not authorized to perform: cloudwatch:GetMetricData");
+        assert_eq!(
+            classify(400, Some("application/cbor"), None, &body.into_writer()),
+            Answer::Aws {
+                code: Some("AccessDeniedException".into()),
+                message: Some(
+                    "User: arn:aws:iam::1:user/dev is not authorized to perform: cloudwatch:GetMetricData"
+                        .into()
+                )
+            }
+        );
+        // An indefinite map, as other encoders write it.
+        let mut body = aws_smithy_cbor::Encoder::new(Vec::new());
+        body.begin_map()
+            .str("__type")
+            .str("ExpiredTokenException")
+            .end();
+        assert_eq!(
+            classify(400, Some("application/cbor"), None, &body.into_writer()),
+            Answer::Aws {
+                code: Some("ExpiredTokenException".into()),
+                message: None
+            }
+        );
+        // Unreadable CBOR still came from AWS: the SDK says what it could not read.
+        assert_eq!(
+            classify(500, Some("application/cbor"), None, &[0xff, 0x00]),
+            Answer::Aws {
+                code: None,
+                message: None
+            }
+        );
     }
 
     #[test]
