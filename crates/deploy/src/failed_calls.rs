@@ -387,7 +387,8 @@ mod tests {
 
     /// A local HTTP server that answers every request with `response` (a whole HTTP/1.1 answer,
     /// or nothing: the connection is closed once the request is read).
-    async fn answering(response: String) -> (String, tokio::task::JoinHandle<()>) {
+    async fn answering(response: impl Into<Vec<u8>>) -> (String, tokio::task::JoinHandle<()>) {
+        let response: Vec<u8> = response.into();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let server = tokio::spawn(async move {
@@ -395,7 +396,7 @@ mod tests {
                 let response = response.clone();
                 tokio::spawn(async move {
                     read_request(&mut socket).await;
-                    let _ = socket.write_all(response.as_bytes()).await;
+                    let _ = socket.write_all(&response).await;
                     let _ = socket.shutdown().await;
                 });
             }
@@ -748,6 +749,66 @@ mod tests {
                 message: None
             }
         );
+    }
+
+    /// What `ps` says when CloudWatch refuses GetMetricData over the wire, in CBOR as AWS answers
+    /// (with and without the query-compatible code header): the permission, and AWS's words.
+    #[tokio::test]
+    async fn a_cbor_access_denied_reaches_ps_as_the_missing_permission() {
+        let message = "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: \
+                       cloudwatch:GetMetricData";
+        let mut body = aws_smithy_cbor::Encoder::new(Vec::new());
+        body.map(2)
+            .str("__type")
+            .str("com.amazonaws.cloudwatch#AccessDeniedException")
+            .str("message")
+            .str(message);
+        let body = body.into_writer();
+        let service = crate::operate::stack_info::AppService {
+            name: "web".into(),
+            ecs_name: "web".into(),
+            arn: String::new(),
+            cluster: "app".into(),
+            status: "active".into(),
+            desired: 1,
+            running: 1,
+            pending: 0,
+            targets: vec![],
+            task_definition: None,
+            image: None,
+        };
+        for (query_error, code) in [
+            ("", "AccessDeniedException"),
+            (
+                "x-amzn-query-error: AccessDenied;Sender\r\n",
+                "AccessDenied",
+            ),
+        ] {
+            let mut response = format!(
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: application/cbor\r\n\
+                 smithy-protocol: rpc-v2-cbor\r\n{query_error}Content-Length: {}\r\n\
+                 Connection: close\r\n\r\n",
+                body.len()
+            )
+            .into_bytes();
+            response.extend_from_slice(&body);
+            let (endpoint, server) = answering(response).await;
+            let loaded = crate::operate::metrics::load_at(
+                &clients(&endpoint, from_environment()).cloudwatch,
+                std::slice::from_ref(&service),
+                1_796_470_830,
+            )
+            .await;
+            assert_eq!(
+                loaded.warning,
+                Some(format!(
+                    "CPU % and MEM % are not shown: these credentials may not call \
+                     cloudwatch:GetMetricData ({code}: {message}); add it to your docker-ecs \
+                     policy (docs/iam-policy.json)"
+                ))
+            );
+            server.abort();
+        }
     }
 
     #[test]
