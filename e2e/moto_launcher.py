@@ -9,6 +9,7 @@ requirements.txt: any other version is refused, because the models reach into mo
 
 With DOCKER_ECS_E2E_REGISTRY=127.0.0.1:PORT (a registry e2e/local_docker.sh started), ECR repositories are in that
 registry (moto_ext/ecr_registry.py): `docker push` to a repositoryUri works and DescribeImages sees the image.
+CloudWatch also answers the Smithy RPC v2 CBOR protocol the Rust SDK uses for it (moto_ext/cbor.py).
 """
 
 import os
@@ -42,6 +43,9 @@ def main(argv: list[str]) -> None:
     from moto_ext import ecr_registry  # ECR images in the registry DOCKER_ECS_E2E_REGISTRY names, if any
 
     ecr_registry.apply_all()
+    from moto_ext import cbor  # CloudWatch in the CBOR protocol of the Rust SDK
+
+    cbor.apply_all()
     from moto.server import main as moto_server
 
     if not any(a in ("-H", "--host") for a in argv):

@@ -32,6 +32,8 @@ pub struct Clients {
     pub ec2: aws_sdk_ec2::Client,
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// CloudWatch metrics (`ps`'s CPU and memory use).
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
     pub iam: aws_sdk_iam::Client,
     pub s3: aws_sdk_s3::Client,
@@ -153,6 +155,7 @@ impl Clients {
             ec2: client!(aws_sdk_ec2),
             elbv2: client!(aws_sdk_elasticloadbalancingv2),
             logs: client!(aws_sdk_cloudwatchlogs),
+            cloudwatch: client!(aws_sdk_cloudwatch),
             secrets: client!(aws_sdk_secretsmanager),
             iam: client!(aws_sdk_iam),
             s3: aws_sdk_s3::Client::from_conf(s3_config),

@@ -145,8 +145,9 @@ enum Answer {
     Foreign(String),
 }
 
-/// Who sent an answer: AWS errors are XML with a `<Code>` or JSON objects (`__type`, `code`), or
-/// carry `x-amzn-ErrorType`; anything else (HTML, plain text, nothing) came from somewhere else.
+/// Who sent an answer: AWS errors are XML with a `<Code>`, JSON objects (`__type`, `code`) or CBOR
+/// maps (`application/cbor`: Smithy RPC v2, which CloudWatch speaks), or carry `x-amzn-ErrorType`;
+/// anything else (HTML, plain text, nothing) came from somewhere else.
 fn classify(
     status: u16,
     content_type: Option<&str>,
@@ -171,6 +172,16 @@ fn classify(
             None => described("an empty body".into()),
         };
     }
+    if content_type.is_some_and(|t| t.trim_start().starts_with("application/cbor")) {
+        let (code, message) = cbor_error(body);
+        return Answer::Aws {
+            code: error_type
+                .map(str::to_string)
+                .or(code)
+                .map(|c| error_code(&c)),
+            message,
+        };
+    }
     if lower.starts_with("<!doctype html") || lower.contains("<html") {
         let title = between(text, &lower, "<title>", "</title>")
             .map(|t| format!("an HTML page titled \"{}\"", collapse(&t, 80)))
@@ -189,10 +200,7 @@ fn classify(
             let code = error_type
                 .map(str::to_string)
                 .or_else(|| field(&["__type", "code", "Code"]))
-                .map(|c| {
-                    let c = c.split(':').next().unwrap_or(&c).to_string();
-                    c.rsplit('#').next().unwrap_or(&c).to_string()
-                });
+                .map(|c| error_code(&c));
             return Answer::Aws {
                 code,
                 message: field(&["message", "Message", "errorMessage"]),
@@ -206,6 +214,46 @@ fn classify(
         };
     }
     described(format!("\"{}\"", collapse(text, 80)))
+}
+
+/// An error type as AWS writes it (`aws.protocols#AccessDeniedException:http://...`) reduced to its
+/// code (`AccessDeniedException`).
+fn error_code(written: &str) -> String {
+    let code = written.split(':').next().unwrap_or(written);
+    code.rsplit('#').next().unwrap_or(code).to_string()
+}
+
+/// The `__type` and `message` of a CBOR error body (a map with text keys), as far as it can be read.
+fn cbor_error(body: &[u8]) -> (Option<String>, Option<String>) {
+    use aws_smithy_cbor::data::Type;
+    let mut decoder = aws_smithy_cbor::Decoder::new(body);
+    let (mut code, mut message) = (None, None);
+    let Ok(mut left) = decoder.map() else {
+        return (None, None);
+    };
+    loop {
+        match left {
+            Some(0) => break,
+            Some(n) => left = Some(n - 1),
+            // An indefinite map ends with a break.
+            None if !matches!(decoder.datatype(), Ok(Type::String)) => break,
+            None => {}
+        }
+        let Ok(key) = decoder.str() else {
+            break;
+        };
+        let value = match decoder.datatype() {
+            Ok(Type::String) => decoder.str().ok().map(|v| v.into_owned()),
+            _ if decoder.skip().is_ok() => None,
+            _ => break,
+        };
+        match key.as_ref() {
+            "__type" => code = value,
+            "message" | "Message" | "errorMessage" => message = value,
+            _ => {}
+        }
+    }
+    (code, message)
 }
 
 /// The text of `text` between the first `start` and the next `end`, found in `haystack` (the same
@@ -339,7 +387,8 @@ mod tests {
 
     /// A local HTTP server that answers every request with `response` (a whole HTTP/1.1 answer,
     /// or nothing: the connection is closed once the request is read).
-    async fn answering(response: String) -> (String, tokio::task::JoinHandle<()>) {
+    async fn answering(response: impl Into<Vec<u8>>) -> (String, tokio::task::JoinHandle<()>) {
+        let response: Vec<u8> = response.into();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let server = tokio::spawn(async move {
@@ -347,7 +396,7 @@ mod tests {
                 let response = response.clone();
                 tokio::spawn(async move {
                     read_request(&mut socket).await;
-                    let _ = socket.write_all(response.as_bytes()).await;
+                    let _ = socket.write_all(&response).await;
                     let _ = socket.shutdown().await;
                 });
             }
@@ -654,6 +703,111 @@ mod tests {
                 assert_eq!(what, format!("HTTP 500: \"{}...\"", "x".repeat(80)))
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    /// CloudWatch answers in CBOR (Smithy RPC v2): its errors are AWS's, not a foreign body, so a
+    /// missing permission keeps its code and rejected credentials are told as such.
+    #[test]
+    fn cbor_errors_are_aws_answers() {
+        let mut body = aws_smithy_cbor::Encoder::new(Vec::new());
+        body.map(3)
+            .str("__type")
+            .str("com.amazonaws.cloudwatch#AccessDeniedException")
+            .str("retryable")
+            .boolean(false)
+            .str("message")
+            .str("User: arn:aws:iam::1:user/dev is not authorized to perform: cloudwatch:GetMetricData");
+        assert_eq!(
+            classify(400, Some("application/cbor"), None, &body.into_writer()),
+            Answer::Aws {
+                code: Some("AccessDeniedException".into()),
+                message: Some(
+                    "User: arn:aws:iam::1:user/dev is not authorized to perform: cloudwatch:GetMetricData"
+                        .into()
+                )
+            }
+        );
+        // An indefinite map, as other encoders write it.
+        let mut body = aws_smithy_cbor::Encoder::new(Vec::new());
+        body.begin_map()
+            .str("__type")
+            .str("ExpiredTokenException")
+            .end();
+        assert_eq!(
+            classify(400, Some("application/cbor"), None, &body.into_writer()),
+            Answer::Aws {
+                code: Some("ExpiredTokenException".into()),
+                message: None
+            }
+        );
+        // Unreadable CBOR still came from AWS: the SDK says what it could not read.
+        assert_eq!(
+            classify(500, Some("application/cbor"), None, &[0xff, 0x00]),
+            Answer::Aws {
+                code: None,
+                message: None
+            }
+        );
+    }
+
+    /// What `ps` says when CloudWatch refuses GetMetricData over the wire, in CBOR as AWS answers
+    /// (with and without the query-compatible code header): the permission, and AWS's words.
+    #[tokio::test]
+    async fn a_cbor_access_denied_reaches_ps_as_the_missing_permission() {
+        let message = "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: \
+                       cloudwatch:GetMetricData";
+        let mut body = aws_smithy_cbor::Encoder::new(Vec::new());
+        body.map(2)
+            .str("__type")
+            .str("com.amazonaws.cloudwatch#AccessDeniedException")
+            .str("message")
+            .str(message);
+        let body = body.into_writer();
+        let service = crate::operate::stack_info::AppService {
+            name: "web".into(),
+            ecs_name: "web".into(),
+            arn: String::new(),
+            cluster: "app".into(),
+            status: "active".into(),
+            desired: 1,
+            running: 1,
+            pending: 0,
+            targets: vec![],
+            task_definition: None,
+            image: None,
+        };
+        for (query_error, code) in [
+            ("", "AccessDeniedException"),
+            (
+                "x-amzn-query-error: AccessDenied;Sender\r\n",
+                "AccessDenied",
+            ),
+        ] {
+            let mut response = format!(
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: application/cbor\r\n\
+                 smithy-protocol: rpc-v2-cbor\r\n{query_error}Content-Length: {}\r\n\
+                 Connection: close\r\n\r\n",
+                body.len()
+            )
+            .into_bytes();
+            response.extend_from_slice(&body);
+            let (endpoint, server) = answering(response).await;
+            let loaded = crate::operate::metrics::load_at(
+                &clients(&endpoint, from_environment()).cloudwatch,
+                std::slice::from_ref(&service),
+                1_796_470_830,
+            )
+            .await;
+            assert_eq!(
+                loaded.warning,
+                Some(format!(
+                    "CPU % and MEM % are not shown: these credentials may not call \
+                     cloudwatch:GetMetricData ({code}: {message}); add it to your docker-ecs \
+                     policy (docs/iam-policy.json)"
+                ))
+            );
+            server.abort();
         }
     }
 

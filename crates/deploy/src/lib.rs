@@ -28,6 +28,7 @@ pub use interrupt::Interrupts;
 pub use lifecycle::{down, dryrun, images, parameters, preconditions, progress, up};
 pub use limits::Limits;
 pub use operate::{
-    exec, jobs, log_format, logs, ls, ports, ps, redeploy, run, secrets, stack_info, time_args,
+    exec, jobs, log_format, logs, ls, metrics, ports, ps, redeploy, run, secrets, stack_info,
+    time_args,
 };
 pub use table::render_json;

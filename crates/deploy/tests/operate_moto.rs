@@ -1,7 +1,8 @@
 //! `ps` and `logs` against a real HTTP API: the moto launcher (e2e/moto_launcher.py) from the venv at
 //! ECS_TEST_VENV (default `<workspace>/.venv`, made by `make venv`). The stack uses an existing cluster
-//! (what `x-aws-cluster` produces), tasks are started with RunTask and kept RUNNING, one is stopped, and
-//! log events are inserted the way the awslogs driver names its streams.
+//! (what `x-aws-cluster` produces), tasks are started with RunTask and kept RUNNING, one is stopped,
+//! CloudWatch metrics are published the way ECS names them, and log events are inserted the way the
+//! awslogs driver names its streams.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use aws_sdk_ecs::types::{AssignPublicIp, AwsVpcConfiguration, LaunchType, NetworkConfiguration};
 use ecs_deploy::logs::{self, LogEvent, LogSelection, LogWindow, Polling};
-use ecs_deploy::{ports, ps, stack_info, Clients};
+use ecs_deploy::{metrics, ports, ps, stack_info, Clients};
 use serde_json::json;
 
 const PROJECT: &str = "opdemo";
@@ -191,6 +192,41 @@ async fn put_events(clients: &Clients, stream: &str, messages: &[(i64, &str)]) {
         .expect("PutLogEvents");
 }
 
+/// The CPU and memory datapoints ECS publishes for a service of the cluster, a minute ago.
+async fn put_usage(clients: &Clients, service: &str, cpu: f64, memory: f64) {
+    use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
+    let minute_ago = aws_smithy_types::DateTime::from_millis(now_ms() - 60_000);
+    for (metric, value) in [("CPUUtilization", cpu), ("MemoryUtilization", memory)] {
+        clients
+            .cloudwatch
+            .put_metric_data()
+            .namespace("AWS/ECS")
+            .metric_data(
+                MetricDatum::builder()
+                    .metric_name(metric)
+                    .dimensions(
+                        Dimension::builder()
+                            .name("ClusterName")
+                            .value(CLUSTER)
+                            .build(),
+                    )
+                    .dimensions(
+                        Dimension::builder()
+                            .name("ServiceName")
+                            .value(service)
+                            .build(),
+                    )
+                    .timestamp(minute_ago)
+                    .value(value)
+                    .unit(StandardUnit::Percent)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("PutMetricData");
+    }
+}
+
 async fn next_followed(received: &mut tokio::sync::mpsc::UnboundedReceiver<String>) -> String {
     tokio::time::timeout(Duration::from_secs(20), received.recv())
         .await
@@ -290,12 +326,31 @@ async fn ps_and_logs_of_a_project_on_an_existing_cluster() {
     let running = ps::tasks(&clients.ecs, &app.services, &[], false)
         .await
         .expect("tasks");
-    let rows = ps::task_rows(&app.services, &running, &port_map, false);
+    let mut rows = ps::task_rows(&app.services, &running, &port_map, false);
+    // CPU % and MEM %: nothing published yet, then web's AWS/ECS metrics as ECS publishes them
+    // each minute (through the Rust SDK's CBOR protocol, as ps reads them); worker has none.
+    let nothing = metrics::load(&clients.cloudwatch, &app.services).await;
+    assert_eq!(nothing, metrics::Loaded::default());
+    ps::add_task_usage(&mut rows, &nothing.usage);
     assert_eq!(
         ps::render_tasks_table(&rows, None),
-        "NAME     IMAGE   SERVICE   STATUS                  HEALTH   PORTS\n\
-         web-1    nginx   web       running\n\
-         worker           worker    no task (0/1 running)\n"
+        "NAME     IMAGE   SERVICE   STATUS                  HEALTH   CPU %   MEM %   PORTS\n\
+         web-1    nginx   web       running                          -       -\n\
+         worker           worker    no task (0/1 running)            -       -\n"
+    );
+    put_usage(&clients, "web", 23.456, 61.0).await;
+    let loaded = metrics::load(&clients.cloudwatch, &app.services).await;
+    assert_eq!(loaded.warning, None);
+    ps::add_task_usage(&mut rows, &loaded.usage);
+    assert_eq!(
+        ps::render_tasks_table(&rows, None),
+        "NAME     IMAGE   SERVICE   STATUS                  HEALTH   CPU %    MEM %    PORTS\n\
+         web-1    nginx   web       running                          23.46%   61.00%\n\
+         worker           worker    no task (0/1 running)            -        -\n"
+    );
+    assert_eq!(
+        (rows[0].cpu_percent, rows[0].mem_percent),
+        (Some(23.46), Some(61.0))
     );
     let stopped = ps::tasks(&clients.ecs, &app.services, &["stopped".to_string()], false)
         .await

@@ -22,7 +22,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use aws_smithy_types::error::ErrorMetadata;
-use ecs_deploy::{ports, ps, stack_info, Error};
+use ecs_deploy::{metrics, ports, ps, stack_info, Error};
 
 const ACCOUNT: &str = "arn:aws:ecs:us-east-1:123456789012";
 const TG_WEB: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/1";
@@ -308,10 +308,10 @@ async fn tasks_over_several_pages_with_published_ports() {
     );
     assert_eq!(
         ps::render_tasks_table(&rows, load_balancer.as_deref()),
-        "NAME    IMAGE   SERVICE   STATUS                  HEALTH    PORTS\n\
-         db              db        no task (0/1 running)\n\
-         web-1           web       running                 healthy   :80->80/tcp, :8080->80/tls\n\
-         web-2           web       pending                           :80->80/tcp, :8080->80/tls\n"
+        "NAME    IMAGE   SERVICE   STATUS                  HEALTH    CPU %   MEM %   PORTS\n\
+         db              db        no task (0/1 running)             -       -\n\
+         web-1           web       running                 healthy   -       -       :80->80/tcp, :8080->80/tls\n\
+         web-2           web       pending                           -       -       :80->80/tcp, :8080->80/tls\n"
     );
     assert_eq!(
         ps::render_task_ids(&rows),
@@ -329,7 +329,9 @@ async fn tasks_over_several_pages_with_published_ports() {
     "Status": "no task (0/1 running)",
     "Ports": [],
     "TaskArn": "",
-    "Image": ""
+    "Image": "",
+    "CPUPercent": null,
+    "MemPercent": null
   },
   {
     "ID": "0123456789abcdef",
@@ -343,7 +345,9 @@ async fn tasks_over_several_pages_with_published_ports() {
       "demo-lb-1.elb.us-east-1.amazonaws.com:8080 -> 80/tls"
     ],
     "TaskArn": "arn:aws:ecs:us-east-1:123456789012:task/demo-Cluster-X/0123456789abcdef",
-    "Image": ""
+    "Image": "",
+    "CPUPercent": null,
+    "MemPercent": null
   }
 ]
 "#
@@ -352,9 +356,9 @@ async fn tasks_over_several_pages_with_published_ports() {
     let services = ps::service_rows(&app.services, &port_map);
     assert_eq!(
         ps::render_services_table(&services, None),
-        "SERVICE   IMAGE   STATUS   DESIRED   RUNNING   PORTS\n\
-         db                active   1         0\n\
-         web               active   2         1         demo-lb-1.elb.us-east-1.amazonaws.com:80->80/tcp, demo-lb-1.elb.us-east-1.amazonaws.com:8080->80/tls\n"
+        "SERVICE   IMAGE   STATUS   DESIRED   RUNNING   CPU %   MEM %   PORTS\n\
+         db                active   1         0         -       -\n\
+         web               active   2         1         -       -       demo-lb-1.elb.us-east-1.amazonaws.com:80->80/tcp, demo-lb-1.elb.us-east-1.amazonaws.com:8080->80/tls\n"
     );
 
     // --status pending keeps only the pending task.
@@ -487,8 +491,8 @@ async fn stopped_tasks_are_listed_with_all_or_when_asked() {
     let rows = ps::task_rows(&app.services, &default, &ports::PortMap::default(), false);
     assert_eq!(
         ps::render_tasks_table(&rows, None),
-        "NAME    IMAGE        SERVICE   STATUS    HEALTH   PORTS\n\
-         web-1   nginx:1.28   web       running\n"
+        "NAME    IMAGE        SERVICE   STATUS    HEALTH   CPU %   MEM %   PORTS\n\
+         web-1   nginx:1.28   web       running            -       -\n"
     );
     assert_eq!(task_definition.num_calls(), 0);
 
@@ -498,9 +502,9 @@ async fn stopped_tasks_are_listed_with_all_or_when_asked() {
     let rows = ps::task_rows(&app.services, &all, &ports::PortMap::default(), false);
     assert_eq!(
         ps::render_tasks_table(&rows, None),
-        "NAME    IMAGE        SERVICE   STATUS                                               HEALTH   PORTS\n\
-         web-1   nginx:1.28   web       running\n\
-         web-2   nginx:1.27   web       stopped (Scaling activity initiated by deployment)\n"
+        "NAME    IMAGE        SERVICE   STATUS                                               HEALTH   CPU %   MEM %   PORTS\n\
+         web-1   nginx:1.28   web       running                                                       -       -\n\
+         web-2   nginx:1.27   web       stopped (Scaling activity initiated by deployment)            -       -\n"
     );
     assert_eq!(task_definition.num_calls(), 1);
 
@@ -641,5 +645,195 @@ async fn a_stack_not_deployed_by_docker_ecs_is_refused() {
         err.to_string(),
         "stack demo was not deployed by docker ecs (it has no com.docker.compose.project tag): \
          it is not an application of this tool; check --project-name"
+    );
+}
+
+/// A service of the stack as `stack_info` reads it.
+fn app_service(name: &str, ecs_name: &str, cluster: &str) -> stack_info::AppService {
+    stack_info::AppService {
+        name: name.into(),
+        ecs_name: ecs_name.into(),
+        arn: format!("{ACCOUNT}:service/{cluster}/{ecs_name}"),
+        cluster: cluster.into(),
+        status: "active".into(),
+        desired: 1,
+        running: 1,
+        pending: 0,
+        targets: vec![],
+        task_definition: None,
+        image: None,
+    }
+}
+
+/// Half a minute past a minute: the metrics window ends at the end of that minute.
+const NOW: i64 = 1_796_470_830;
+
+fn datapoints(id: &str, points: &[(i64, f64)]) -> aws_sdk_cloudwatch::types::MetricDataResult {
+    aws_sdk_cloudwatch::types::MetricDataResult::builder()
+        .id(id)
+        .set_timestamps(Some(
+            points
+                .iter()
+                .map(|(at, _)| aws_smithy_types::DateTime::from_secs(*at))
+                .collect(),
+        ))
+        .set_values(Some(points.iter().map(|(_, v)| *v).collect()))
+        .build()
+}
+
+/// Every service's CPU and memory in one GetMetricData call (its pages read to the end): the
+/// AWS/ECS metrics of each service by cluster and ECS name, the newest datapoint of the last ten
+/// minutes; a service without datapoints has no values.
+#[tokio::test]
+async fn cpu_and_memory_of_every_service_in_one_call() {
+    use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput;
+    let services = [
+        app_service("db", "demo-db-Svc", "demo-Cluster-X"),
+        app_service("web", "web", "demo-Cluster-X"),
+    ];
+    let asks_for_both = |r: &aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataInput| {
+        let asked: Vec<(String, String, String)> = r
+            .metric_data_queries()
+            .iter()
+            .map(|q| {
+                let metric = q.metric_stat().and_then(|s| s.metric()).unwrap();
+                let service = metric
+                    .dimensions()
+                    .iter()
+                    .find(|d| d.name() == Some("ServiceName"))
+                    .and_then(|d| d.value())
+                    .unwrap_or_default();
+                (
+                    q.id().unwrap_or_default().to_string(),
+                    metric.metric_name().unwrap_or_default().to_string(),
+                    service.to_string(),
+                )
+            })
+            .collect();
+        let expected = [
+            ("cpu_0", "CPUUtilization", "demo-db-Svc"),
+            ("mem_0", "MemoryUtilization", "demo-db-Svc"),
+            ("cpu_1", "CPUUtilization", "web"),
+            ("mem_1", "MemoryUtilization", "web"),
+        ];
+        asked
+            .iter()
+            .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+            .eq(expected)
+            && r.start_time() == Some(&aws_smithy_types::DateTime::from_secs(NOW - 30 + 60 - 600))
+            && r.end_time() == Some(&aws_smithy_types::DateTime::from_secs(NOW - 30 + 60))
+    };
+    let page_1 = mock!(aws_sdk_cloudwatch::Client::get_metric_data)
+        .match_requests(move |r| asks_for_both(r) && r.next_token().is_none())
+        .then_output(|| {
+            GetMetricDataOutput::builder()
+                .metric_data_results(datapoints(
+                    "cpu_1",
+                    &[(NOW - 90, 12.346), (NOW - 150, 80.0)],
+                ))
+                .metric_data_results(datapoints("mem_1", &[(NOW - 150, 50.0)]))
+                .metric_data_results(datapoints("cpu_0", &[]))
+                .next_token("page-2")
+                .build()
+        });
+    // The rest of a query's datapoints can come on the next page: the newest one wins.
+    let page_2 = mock!(aws_sdk_cloudwatch::Client::get_metric_data)
+        .match_requests(|r| r.next_token() == Some("page-2"))
+        .then_output(|| {
+            GetMetricDataOutput::builder()
+                .metric_data_results(datapoints("mem_1", &[(NOW - 90, 40.5)]))
+                .metric_data_results(datapoints("mem_0", &[]))
+                .build()
+        });
+    let cloudwatch = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&page_1, &page_2]);
+    let loaded = metrics::load_at(&cloudwatch, &services, NOW).await;
+    assert_eq!(loaded.warning, None);
+    assert_eq!((page_1.num_calls(), page_2.num_calls()), (1, 1));
+    assert_eq!(
+        loaded.usage.of("web"),
+        metrics::Usage {
+            cpu: Some(12.346),
+            memory: Some(40.5)
+        }
+    );
+    assert_eq!(loaded.usage.of("db"), metrics::Usage::default());
+
+    // On the rows: the running task gets the service's values, rounded as the table shows them.
+    let mut tasks = vec![ps::TaskInfo {
+        service: "web".into(),
+        arn: format!("{ACCOUNT}:task/demo-Cluster-X/0123456789abcdef"),
+        state: "running".into(),
+        health: None,
+        stopped_reason: None,
+        stopping: false,
+        created_ms: None,
+        image: Some("nginx:1.27".into()),
+        number: 0,
+    }];
+    ps::number_replicas(&mut tasks);
+    let mut rows = ps::task_rows(&services, &tasks, &ports::PortMap::default(), false);
+    ps::add_task_usage(&mut rows, &loaded.usage);
+    assert_eq!(
+        ps::render_tasks_table(&rows, None),
+        "NAME    IMAGE        SERVICE   STATUS                  HEALTH   CPU %    MEM %    PORTS\n\
+         db                   db        no task (1/1 running)            -        -\n\
+         web-1   nginx:1.27   web       running                          12.35%   40.50%\n"
+    );
+    assert_eq!(
+        (rows[1].cpu_percent, rows[1].mem_percent),
+        (Some(12.35), Some(40.5))
+    );
+}
+
+/// A user whose policy predates `ps`'s metrics: AccessDenied on GetMetricData leaves the values
+/// out with one warning that names the permission; nothing fails.
+#[tokio::test]
+async fn denied_metrics_are_a_warning_naming_the_permission() {
+    use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataError;
+    let denied = mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_error(|| {
+        GetMetricDataError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDenied")
+                .message(
+                    "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: \
+                     cloudwatch:GetMetricData because no identity-based policy allows the \
+                     cloudwatch:GetMetricData action",
+                )
+                .build(),
+        )
+    });
+    let cloudwatch = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&denied]);
+    let services = [app_service("web", "web", "demo")];
+    let loaded = metrics::load_at(&cloudwatch, &services, NOW).await;
+    assert_eq!(denied.num_calls(), 1);
+    assert_eq!(loaded.usage, metrics::ServiceUsage::default());
+    assert_eq!(
+        loaded.warning.as_deref(),
+        Some(
+            "CPU % and MEM % are not shown: these credentials may not call cloudwatch:GetMetricData \
+             (AccessDenied: User: arn:aws:iam::123456789012:user/dev is not authorized to perform: \
+             cloudwatch:GetMetricData because no identity-based policy allows the \
+             cloudwatch:GetMetricData action); add it to your docker-ecs policy (docs/iam-policy.json)"
+        )
+    );
+
+    // Any other failure is a warning too, with AWS's words.
+    let invalid = mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_error(|| {
+        GetMetricDataError::generic(
+            ErrorMetadata::builder()
+                .code("InvalidParameterValue")
+                .message("try again")
+                .build(),
+        )
+    });
+    let cloudwatch = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&invalid]);
+    let loaded = metrics::load_at(&cloudwatch, &services, NOW).await;
+    assert_eq!(loaded.usage, metrics::ServiceUsage::default());
+    assert_eq!(
+        loaded.warning.as_deref(),
+        Some(
+            "CPU % and MEM % are not shown: reading the services' CPU and memory use: \
+             InvalidParameterValue: try again"
+        )
     );
 }

@@ -117,6 +117,9 @@ pub enum Command {
     /// Build and push the images of services with `build:` to Amazon ECR (nothing is deployed)
     Push(BuildArgs),
     /// List the application's tasks and services
+    ///
+    /// CPU % and MEM % are each service's average CPU and memory use (CloudWatch's AWS/ECS metrics,
+    /// the last minute with data), on the rows of its running tasks; "-" when there is none yet.
     Ps(PsArgs),
     /// Show the application's logs from CloudWatch Logs
     Logs(LogsArgs),

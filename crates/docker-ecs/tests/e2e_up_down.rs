@@ -399,9 +399,16 @@ fn ps_lists_running_tasks() {
     let cluster = cluster_name(&moto);
     let web_task = run_service_task(&moto, &cluster, &service_for(&moto, "web"));
     let redis_task = run_service_task(&moto, &cluster, &service_for(&moto, "redis"));
+    // web's CPU and memory as ECS publishes them each minute; redis has no datapoint yet.
+    put_service_usage(&moto, &cluster, &service_for(&moto, "web"), 12.5, 40.456);
 
     let run = moto.docker_ecs(&project.dir, &["ps"]);
     run.assert_success();
+    assert!(
+        !run.stderr().contains("WARN"),
+        "metrics read without a warning: {}",
+        run.describe()
+    );
     let out = run.stdout();
     // The stack and its status first, with the load balancer the PORTS column is on.
     let dns = load_balancer_dns(&moto);
@@ -438,6 +445,33 @@ fn ps_lists_running_tasks() {
         web_row.ends_with(" :80->80/http") && !web_row.contains(&dns),
         "web's row shows its load balancer port, not the name said above: {web_row:?}"
     );
+    // CPU % and MEM %: the service's average on its task's row, `-` without a datapoint.
+    let header: Vec<&str> = out
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .split("   ")
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .collect();
+    assert!(
+        header.ends_with(&["HEALTH", "CPU %", "MEM %", "PORTS"]),
+        "{header:?}"
+    );
+    for (name, cpu, memory) in [("web-1", "12.50%", "40.46%"), ("redis-1", "-", "-")] {
+        let columns: Vec<&str> = out
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect();
+        assert_eq!(
+            columns.get(4..6),
+            Some(&[cpu, memory][..]),
+            "CPU % and MEM % of {name}: {}",
+            run.describe()
+        );
+    }
 
     // -q: the task ids alone.
     let run = moto.docker_ecs(&project.dir, &["ps", "-q"]);
@@ -471,6 +505,22 @@ fn ps_lists_running_tasks() {
         web["Ports"],
         json!([format!("{dns}:80 -> 80/http")]),
         "{web}"
+    );
+    assert_eq!(
+        (&web["CPUPercent"], &web["MemPercent"]),
+        (&json!(12.5), &json!(40.46)),
+        "{web}"
+    );
+    let redis = parsed
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|row| row["ID"] == redis_task.as_str())
+        .unwrap_or_else(|| panic!("no row for task {redis_task}: {parsed}"));
+    assert_eq!(
+        (&redis["CPUPercent"], &redis["MemPercent"]),
+        (&Value::Null, &Value::Null),
+        "{redis}"
     );
 
     // --services: the names, one per line, as docker compose prints them.
@@ -528,6 +578,29 @@ fn ps_lists_running_tasks() {
     let run = moto.docker_ecs(&project.dir, &["ps", "-a", "-q"]);
     let ids: BTreeSet<String> = run.stdout().lines().map(|l| l.trim().to_owned()).collect();
     assert_eq!(ids, BTreeSet::from([web_task.clone(), redis_task.clone()]));
+}
+
+/// Datapoints of the AWS/ECS metrics ECS publishes for a service, a minute ago.
+fn put_service_usage(moto: &Moto, cluster: &str, service: &Value, cpu: f64, memory: f64) {
+    let minute_ago = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() - 60)
+        .unwrap_or_default();
+    let dimensions = json!([
+        { "Name": "ClusterName", "Value": cluster.rsplit('/').next().unwrap_or(cluster) },
+        { "Name": "ServiceName", "Value": service["serviceName"] },
+    ]);
+    let datum = |metric: &str, value: f64| {
+        json!({ "MetricName": metric, "Dimensions": dimensions, "Timestamp": minute_ago,
+                "Value": value, "Unit": "Percent" })
+    };
+    moto.aws_ok(
+        "cloudwatch",
+        "put_metric_data",
+        json!({ "Namespace": "AWS/ECS", "MetricData": [
+            datum("CPUUtilization", cpu), datum("MemoryUtilization", memory)
+        ]}),
+    );
 }
 
 /// The DNS name of the stack's load balancer.

@@ -1,4 +1,5 @@
-//! Operating a deployed app: `ps` (with the published `ports`), `logs` (printed by `log_format`),
+//! Operating a deployed app: `ps` (with the published `ports` and the services' CPU and memory use,
+//! `metrics`), `logs` (printed by `log_format`),
 //! `exec`, `secret`, `ls` and `up --force-new-deployment` (`redeploy`). Each reads what the project's
 //! stack holds through `stack_info`; `time_args` reads the `--since`/`--until` points in time.
 
@@ -7,6 +8,7 @@ pub mod jobs;
 pub mod log_format;
 pub mod logs;
 pub mod ls;
+pub mod metrics;
 pub mod ports;
 pub mod ps;
 pub mod redeploy;

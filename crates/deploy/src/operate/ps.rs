@@ -15,8 +15,12 @@
 //! empty without task), `Health` (`healthy`, `unhealthy` or empty), `Status` (the state with the
 //! health or why ECS stopped the task, as compose's `Status`), `Ports` (list of
 //! `<lb dns>:<published> -> <target>/<protocol>`, the protocol clients use: `https` behind an HTTPS
-//! listener), `TaskArn`, `Image` (the image of the service's container, empty when unknown). A
-//! service row (`--services`): `Name`, `Status`, `Desired`, `Running`, `Pending`, `Ports`, `Image`.
+//! listener), `TaskArn`, `Image` (the image of the service's container, empty when unknown),
+//! `CPUPercent` and `MemPercent` (the service's average CPU and memory use, see `metrics`, on the
+//! rows of running tasks; `null` on other rows and when CloudWatch has no datapoint). A service row
+//! (`--services`): `Name`, `Status`, `Desired`, `Running`, `Pending`, `Ports`, `Image`,
+//! `CPUPercent`, `MemPercent`. The table shows them as `CPU %` and `MEM %` (`12.50%`, `-` for none),
+//! the names `docker stats` gives them.
 
 use crate::error::AwsContext;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -26,6 +30,7 @@ use aws_sdk_ecs::Client as Ecs;
 use serde::Serialize;
 
 use crate::operate::logs::container_name;
+use crate::operate::metrics::{ServiceUsage, Usage};
 use crate::operate::ports::{PortMap, PublishedPort};
 use crate::operate::stack_info::AppService;
 use crate::{table, Error};
@@ -315,7 +320,7 @@ pub async fn service_images(ecs: &Ecs, services: &mut [AppService]) -> Result<()
 }
 
 /// A row of `ps`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct TaskRow {
     #[serde(rename = "ID")]
@@ -328,6 +333,12 @@ pub struct TaskRow {
     pub ports: Vec<String>,
     pub task_arn: String,
     pub image: String,
+    /// The service's average CPU use, in percent, on a running task's row ([`add_task_usage`]).
+    #[serde(rename = "CPUPercent")]
+    pub cpu_percent: Option<f64>,
+    /// The service's average memory use, in percent, on a running task's row.
+    #[serde(rename = "MemPercent")]
+    pub mem_percent: Option<f64>,
     /// The ports, for the table's shorter form.
     #[serde(skip)]
     pub published: Vec<PublishedPort>,
@@ -337,7 +348,7 @@ pub struct TaskRow {
 }
 
 /// A row of `ps --services`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ServiceRow {
     pub name: String,
@@ -347,6 +358,11 @@ pub struct ServiceRow {
     pub pending: i32,
     pub ports: Vec<String>,
     pub image: String,
+    /// The service's average CPU use, in percent ([`add_service_usage`]).
+    #[serde(rename = "CPUPercent")]
+    pub cpu_percent: Option<f64>,
+    #[serde(rename = "MemPercent")]
+    pub mem_percent: Option<f64>,
     #[serde(skip)]
     pub published: Vec<PublishedPort>,
 }
@@ -377,6 +393,8 @@ pub fn task_rows(
                 ports: shown.clone(),
                 task_arn: String::new(),
                 image: service.image.clone().unwrap_or_default(),
+                cpu_percent: None,
+                mem_percent: None,
                 published: published.clone(),
                 table_status: status,
             });
@@ -406,6 +424,8 @@ pub fn task_rows(
                     .clone()
                     .or_else(|| service.image.clone())
                     .unwrap_or_default(),
+                cpu_percent: None,
+                mem_percent: None,
                 published: published.clone(),
                 table_status,
             });
@@ -427,10 +447,44 @@ pub fn service_rows(services: &[AppService], ports: &PortMap) -> Vec<ServiceRow>
                 pending: service.pending,
                 ports: published.iter().map(PublishedPort::display).collect(),
                 image: service.image.clone().unwrap_or_default(),
+                cpu_percent: None,
+                mem_percent: None,
                 published,
             }
         })
         .collect()
+}
+
+/// Put each service's CPU and memory use on the rows of its running tasks: the metrics are the
+/// service's, and a task that is not running uses nothing now.
+pub fn add_task_usage(rows: &mut [TaskRow], usage: &ServiceUsage) {
+    for row in rows.iter_mut().filter(|r| r.state == "running") {
+        let Usage { cpu, memory } = usage.of(&row.service);
+        row.cpu_percent = cpu.map(hundredths);
+        row.mem_percent = memory.map(hundredths);
+    }
+}
+
+/// Put each service's CPU and memory use on its `--services` row, when the service runs a task.
+pub fn add_service_usage(rows: &mut [ServiceRow], usage: &ServiceUsage) {
+    for row in rows.iter_mut().filter(|r| r.running > 0) {
+        let Usage { cpu, memory } = usage.of(&row.name);
+        row.cpu_percent = cpu.map(hundredths);
+        row.mem_percent = memory.map(hundredths);
+    }
+}
+
+/// A percentage to two decimals, as the table shows it and JSON gives it.
+fn hundredths(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}
+
+/// `12.50%`, or `-` without a value (as `docker stats` shows a container it has no figure for).
+fn percent(value: Option<f64>) -> String {
+    match value {
+        Some(value) => format!("{value:.2}%"),
+        None => "-".to_string(),
+    }
 }
 
 /// The load balancer the table names once: the project's only one, when it has exactly one.
@@ -469,12 +523,16 @@ pub fn render_tasks_table(rows: &[TaskRow], load_balancer: Option<&str>) -> Stri
                 r.service.clone(),
                 r.table_status.clone(),
                 r.health.clone(),
+                percent(r.cpu_percent),
+                percent(r.mem_percent),
                 short_ports(&r.published, load_balancer),
             ]
         })
         .collect();
     table::render(
-        &["NAME", "IMAGE", "SERVICE", "STATUS", "HEALTH", "PORTS"],
+        &[
+            "NAME", "IMAGE", "SERVICE", "STATUS", "HEALTH", "CPU %", "MEM %", "PORTS",
+        ],
         &cells,
     )
 }
@@ -506,12 +564,16 @@ pub fn render_services_table(rows: &[ServiceRow], load_balancer: Option<&str>) -
                 r.status.clone(),
                 r.desired.to_string(),
                 r.running.to_string(),
+                percent(r.cpu_percent),
+                percent(r.mem_percent),
                 short_ports(&r.published, load_balancer),
             ]
         })
         .collect();
     table::render(
-        &["SERVICE", "IMAGE", "STATUS", "DESIRED", "RUNNING", "PORTS"],
+        &[
+            "SERVICE", "IMAGE", "STATUS", "DESIRED", "RUNNING", "CPU %", "MEM %", "PORTS",
+        ],
         &cells,
     )
 }
@@ -641,10 +703,10 @@ mod tests {
         let rows = task_rows(&services, &tasks, &PortMap::default(), false);
         assert_eq!(
             render_tasks_table(&rows, None),
-            "NAME    IMAGE        SERVICE   STATUS                  HEALTH    PORTS\n\
-             db                   db        no task (0/1 running)\n\
-             web-1   nginx:1.27   web       running                 healthy\n\
-             web-2   nginx:1.27   web       running\n"
+            "NAME    IMAGE        SERVICE   STATUS                  HEALTH    CPU %   MEM %   PORTS\n\
+             db                   db        no task (0/1 running)             -       -\n\
+             web-1   nginx:1.27   web       running                 healthy   -       -\n\
+             web-2   nginx:1.27   web       running                           -       -\n"
         );
         assert_eq!(
             render_task_ids(&rows),
@@ -692,7 +754,9 @@ mod tests {
     "Status": "running (unhealthy)",
     "Ports": [],
     "TaskArn": "arn:aws:ecs:us-east-1:123456789012:task/demo/0123456789abcdef",
-    "Image": "nginx:1.27"
+    "Image": "nginx:1.27",
+    "CPUPercent": null,
+    "MemPercent": null
   }
 ]
 "#
@@ -708,7 +772,9 @@ mod tests {
     "Running": 1,
     "Pending": 0,
     "Ports": [],
-    "Image": "nginx:1.27"
+    "Image": "nginx:1.27",
+    "CPUPercent": null,
+    "MemPercent": null
   }
 ]
 "#
@@ -723,10 +789,88 @@ mod tests {
         );
         assert_eq!(
             render_services_table(&rows, None),
-            "SERVICE   IMAGE   STATUS   DESIRED   RUNNING   PORTS\n\
-             db                active   1         0\n\
-             web               active   2         2\n"
+            "SERVICE   IMAGE   STATUS   DESIRED   RUNNING   CPU %   MEM %   PORTS\n\
+             db                active   1         0         -       -\n\
+             web               active   2         2         -       -\n"
         );
         assert_eq!(render_service_names(&rows), "db\nweb\n");
+    }
+
+    #[test]
+    fn running_tasks_show_their_services_cpu_and_memory() {
+        let services = [
+            service("api", 1, 1),
+            service("db", 0, 1),
+            service("web", 1, 2),
+        ];
+        let mut tasks = vec![
+            task("web", "ffff", "running", None),
+            task("web", "0000", "pending", None),
+            task("api", "aaaa", "running", None),
+        ];
+        tasks[0].created_ms = Some(1_000);
+        tasks[1].created_ms = Some(2_000);
+        number_replicas(&mut tasks);
+        let mut usage = ServiceUsage::default();
+        usage.insert(
+            "web",
+            Usage {
+                cpu: Some(12.5),
+                memory: Some(40.456),
+            },
+        );
+        // db has a datapoint from before its task stopped: no row of it runs, so none shows it.
+        usage.insert(
+            "db",
+            Usage {
+                cpu: Some(3.0),
+                memory: Some(7.0),
+            },
+        );
+        let mut rows = task_rows(&services, &tasks, &PortMap::default(), false);
+        add_task_usage(&mut rows, &usage);
+        // api runs but has no datapoint yet; web-2 is not running yet.
+        assert_eq!(
+            render_tasks_table(&rows, None),
+            "NAME    IMAGE   SERVICE   STATUS                  HEALTH   CPU %    MEM %    PORTS\n\
+             api-1           api       running                          -        -\n\
+             db              db        no task (0/1 running)            -        -\n\
+             web-1           web       running                          12.50%   40.46%\n\
+             web-2           web       pending                          -        -\n"
+        );
+        let json: serde_json::Value = serde_json::from_str(&table::render_json(&rows)).unwrap();
+        let usage_of = |name: &str| {
+            let row = json
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["Name"] == name)
+                .unwrap();
+            (row["CPUPercent"].clone(), row["MemPercent"].clone())
+        };
+        assert_eq!(
+            usage_of("web-1"),
+            (serde_json::json!(12.5), serde_json::json!(40.46))
+        );
+        for name in ["web-2", "db", "api-1"] {
+            assert_eq!(
+                usage_of(name),
+                (serde_json::Value::Null, serde_json::Value::Null),
+                "{name}"
+            );
+        }
+
+        // --services: the values of the services that run a task.
+        let mut rows = service_rows(&services, &PortMap::default());
+        add_service_usage(&mut rows, &usage);
+        assert_eq!(
+            render_services_table(&rows, None),
+            "SERVICE   IMAGE   STATUS   DESIRED   RUNNING   CPU %    MEM %    PORTS\n\
+             api               active   1         1         -        -\n\
+             db                active   1         0         -        -\n\
+             web               active   2         1         12.50%   40.46%\n"
+        );
+        assert_eq!(rows[2].mem_percent, Some(40.46));
+        assert_eq!(rows[0].cpu_percent, None);
     }
 }

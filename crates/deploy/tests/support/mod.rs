@@ -79,6 +79,7 @@ impl Mocks {
             ec2: mocked!(aws_sdk_ec2, &self.ec2),
             elbv2: mocked!(aws_sdk_elasticloadbalancingv2, &self.elbv2),
             logs: mocked!(aws_sdk_cloudwatchlogs, &self.logs),
+            cloudwatch: mocked!(aws_sdk_cloudwatch, &Vec::<Rule>::new()),
             secrets: mocked!(aws_sdk_secretsmanager, &Vec::<Rule>::new()),
             iam: mocked!(aws_sdk_iam, &self.iam),
             s3: mocked!(aws_sdk_s3, &self.s3),

@@ -1,9 +1,10 @@
-//! `docker ecs ps`: the project's tasks (or services) from ECS. Needs only the project name, so
-//! `-p`/COMPOSE_PROJECT_NAME work without the Compose file.
+//! `docker ecs ps`: the project's tasks (or services) from ECS, with each service's CPU and memory
+//! use from CloudWatch. Needs only the project name, so `-p`/COMPOSE_PROJECT_NAME work without the
+//! Compose file.
 
 use std::process::ExitCode;
 
-use ecs_deploy::{jobs, ports, ps, stack_info, Clients};
+use ecs_deploy::{jobs, metrics, ports, ps, stack_info, Clients};
 
 use crate::cli::{AwsArgs, ProjectArgs, PsArgs, TableFormat};
 
@@ -34,7 +35,11 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &PsArgs) -> anyhow::Resul
             ps::service_images(&clients.ecs, &mut app.services).await?;
         }
         if args.services {
-            let rows = ps::service_rows(&app.services, &port_map);
+            let mut rows = ps::service_rows(&app.services, &port_map);
+            if !args.quiet && args.format.is_some() {
+                let usage = service_usage(&clients, &app.services).await;
+                ps::add_service_usage(&mut rows, &usage);
+            }
             // As docker compose: names, one per line, unless a format is asked for.
             return Ok::<_, ecs_deploy::Error>(match (args.quiet, args.format) {
                 (true, _) | (false, None) => ps::render_service_names(&rows),
@@ -44,8 +49,19 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &PsArgs) -> anyhow::Resul
                 }
             });
         }
-        let tasks = ps::tasks(&clients.ecs, &app.services, &states, args.all).await?;
-        let mut rows = ps::task_rows(&app.services, &tasks, &port_map, !states.is_empty());
+        // The metrics are read while the tasks are listed: they add no wait of their own.
+        let (tasks, usage) = tokio::join!(
+            ps::tasks(&clients.ecs, &app.services, &states, args.all),
+            async {
+                if args.quiet {
+                    metrics::ServiceUsage::default()
+                } else {
+                    service_usage(&clients, &app.services).await
+                }
+            }
+        );
+        let mut rows = ps::task_rows(&app.services, &tasks?, &port_map, !states.is_empty());
+        ps::add_task_usage(&mut rows, &usage);
         // Jobs follow the tasks: scheduled ones have no ECS service, and a one-off job's service
         // never has a task (up runs the job outside it), so its "no task" line says nothing.
         let jobs = jobs::load(&clients, &app).await?;
@@ -70,4 +86,16 @@ pub fn run(project: &ProjectArgs, aws: &AwsArgs, args: &PsArgs) -> anyhow::Resul
     })?;
     super::write_stdout(&output)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The services' CPU and memory use; when CloudWatch cannot say, none, and one warning on stderr.
+async fn service_usage(
+    clients: &Clients,
+    services: &[stack_info::AppService],
+) -> metrics::ServiceUsage {
+    let loaded = metrics::load(&clients.cloudwatch, services).await;
+    if let Some(warning) = &loaded.warning {
+        eprintln!("WARN {warning}");
+    }
+    loaded.usage
 }
