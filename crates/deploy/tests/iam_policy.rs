@@ -153,6 +153,7 @@ fn crate_of_receiver(receiver: &str, tokens: &[String]) -> Option<String> {
         "efs" => "efs",
         "sts" => "sts",
         "acm" => "acm",
+        "route53" => "route53",
         _ => "",
     };
     if !known.is_empty() {
@@ -345,6 +346,19 @@ const RESOURCE_ACTIONS: &[(&str, &[&str])] = &[
             "elasticloadbalancing:Describe*",
             "iam:CreateServiceLinkedRole",
             "iam:PassRole",
+        ],
+    ),
+    (
+        "AWS::CertificateManager::Certificate",
+        &[
+            "acm:AddTagsToCertificate",
+            "acm:DeleteCertificate",
+            "acm:DescribeCertificate",
+            "acm:ListCertificates",
+            "acm:ListTagsForCertificate",
+            "acm:RemoveTagsFromCertificate",
+            "acm:RequestCertificate",
+            "route53:ChangeResourceRecordSets",
         ],
     ),
     ("AWS::CloudFormation::WaitConditionHandle", &[]),
@@ -597,6 +611,16 @@ const RESOURCE_ACTIONS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "AWS::Route53::RecordSet",
+        &[
+            "route53:ChangeResourceRecordSets",
+            "route53:GetChange",
+            "route53:GetHostedZone",
+            "route53:ListHostedZones",
+            "route53:ListResourceRecordSets",
+        ],
+    ),
+    (
         "AWS::Scheduler::Schedule",
         &[
             "iam:PassRole",
@@ -664,6 +688,9 @@ const RESOURCE_ACTIONS: &[(&str, &[&str])] = &[
 /// scaling targets, instance refreshes, lifecycle hooks, data protection, replication, KMS keys of
 /// log groups, IPAM pools...): left out of [`RESOURCE_ACTIONS`] and of the policy.
 const UNUSED_FEATURES: &[&str] = &[
+    // Certificates from a private certificate authority, and certificate transparency options.
+    "acm-pca:",
+    "UpdateCertificateOptions",
     "lambda:",
     "managed-fleets:",
     "vpc-lattice:",
@@ -941,6 +968,7 @@ fn the_source_reading_finds_the_calls_it_should() {
         "secretsmanager:CreateSecret",
         "s3:PutEncryptionConfiguration",
         "logs:FilterLogEvents",
+        "route53:ListHostedZonesByName",
     ] {
         assert!(
             called.contains_key(action),

@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Value};
 
 use crate::context::Ctx;
+use crate::domains::{self, Domain};
 use crate::https;
 use crate::naming::HTTP_REDIRECT_LISTENER;
 use crate::naming::{LOAD_BALANCER, LOAD_BALANCER_SECURITY_GROUP};
@@ -38,7 +39,9 @@ pub struct PortPlan {
     pub transport: String,
     /// HTTP / HTTPS (ALB), TCP / UDP (NLB).
     pub listener_protocol: &'static str,
-    pub certificate: Option<String>,
+    pub certificate: Option<Certificate>,
+    /// The domain an HTTPS port is served on (`x-aws-domain`): its URL.
+    pub domain: Option<String>,
     /// The service's `x-aws-healthcheck`, defaults filled in.
     pub health: TargetHealth,
     /// `WebTCP80`: the prefix of this port's logical ids.
@@ -47,7 +50,21 @@ pub struct PortPlan {
     pub attribute: String,
 }
 
+/// The certificate of an HTTPS listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Certificate {
+    /// An ACM certificate ARN (`x-aws-certificate`).
+    Arn(String),
+    /// The certificate the stack requests for this domain (`x-aws-domain`).
+    Requested(String),
+}
+
 impl PortPlan {
+    /// Whether this port's listener uses the certificate the stack requests for `domain`.
+    pub fn requests_certificate_of(&self, domain: &Domain) -> bool {
+        matches!(&self.certificate, Some(Certificate::Requested(name)) if *name == domain.name)
+    }
+
     pub fn target_group_id(&self) -> String {
         format!("{}TargetGroup", self.id)
     }
@@ -61,6 +78,8 @@ pub struct Plan {
     /// `None` when nothing is published.
     pub kind: Option<LoadBalancerType>,
     pub ports: Vec<PortPlan>,
+    /// Every domain served (`x-aws-domain`), once each, in the order first met.
+    pub domains: Vec<Domain>,
 }
 
 impl Plan {
@@ -96,9 +115,10 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         transport: String,
         http: bool,
         https: bool,
-        certificate: Option<String>,
+        certificate: Option<Certificate>,
         /// Where the certificate of an HTTPS port comes from, for errors.
         certificate_attribute: String,
+        domain: Option<String>,
         /// Why a port is not HTTP, for errors: it puts the project on a Network Load Balancer.
         not_http_because: Option<String>,
         health: TargetHealth,
@@ -108,6 +128,9 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         docker_http: bool,
     }
     let default_certificate = https::project_certificate(ctx)?;
+    let default_domain = domains::project_domain(ctx)?;
+    let default_zone = domains::project_zone(ctx)?;
+    let mut served: Vec<Domain> = Vec::new();
     let mut raw: Vec<Raw> = Vec::new();
     // published port -> (service, protocol)
     let mut taken: BTreeMap<u16, (String, String)> = BTreeMap::new();
@@ -196,17 +219,51 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
                     &port_certificate_attribute,
                     port.extensions.get(https::ATTRIBUTE),
                 )?;
-                // A certificate makes a port HTTPS; so does publishing 443 when the project has one.
+                let port_domain_attribute = format!("{attribute}.{}", domains::ATTRIBUTE);
+                let own_domain = domains::domain(
+                    Some(name),
+                    &port_domain_attribute,
+                    port.extensions.get(domains::ATTRIBUTE),
+                )?;
+                let port_zone_attribute = format!("{attribute}.{}", domains::ZONE_ATTRIBUTE);
+                let own_zone = domains::hosted_zone(
+                    Some(name),
+                    &port_zone_attribute,
+                    port.extensions.get(domains::ZONE_ATTRIBUTE),
+                )?;
+                if own_zone.is_some() && own_domain.is_none() {
+                    ctx.warn_value(
+                        Some(name),
+                        &port_zone_attribute,
+                        "ignored: the port has no x-aws-domain".into(),
+                    );
+                }
+                // What the port itself asks for HTTPS with, for errors: its certificate, else its domain.
+                let own_attribute = if own_certificate.is_some() {
+                    Some(&port_certificate_attribute)
+                } else if own_domain.is_some() {
+                    Some(&port_domain_attribute)
+                } else {
+                    None
+                };
+                // A certificate or a domain makes a port HTTPS; so does publishing 443 when the
+                // project has one.
                 let https = declared.as_deref() == Some("https")
                     || (declared.is_none()
-                        && (own_certificate.is_some()
-                            || (published == 443 && default_certificate.is_some())));
-                if own_certificate.is_some() && !https {
+                        && (own_attribute.is_some()
+                            || (published == 443
+                                && (default_certificate.is_some() || default_domain.is_some()))));
+                if let (Some(own), false) = (own_attribute, https) {
+                    let (what, key) = if own_certificate.is_some() {
+                        ("a certificate", https::ATTRIBUTE)
+                    } else {
+                        ("a domain", domains::ATTRIBUTE)
+                    };
                     return Err(Error {
                         service: Some(name.clone()),
-                        attribute: port_certificate_attribute,
+                        attribute: own.clone(),
                         message: format!(
-                            "a certificate needs an HTTPS port, but this port is declared {}; remove x-aws-certificate or declare https",
+                            "{what} needs an HTTPS port, but this port is declared {}; remove {key} or declare https",
                             declared.as_deref().unwrap_or_default()
                         ),
                     });
@@ -214,21 +271,49 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
                 if https && transport != "tcp" {
                     return Err(Error {
                         service: Some(name.clone()),
-                        attribute: if own_certificate.is_some() {
-                            port_certificate_attribute
-                        } else {
-                            format!("{attribute}.protocol")
-                        },
+                        attribute: own_attribute
+                            .cloned()
+                            .unwrap_or_else(|| format!("{attribute}.protocol")),
                         message: format!("HTTPS runs over tcp, not {transport}"),
                     });
                 }
-                let (certificate, certificate_attribute) = match own_certificate {
-                    Some(arn) => (Some(arn), port_certificate_attribute),
-                    None if https && default_certificate.is_some() => {
-                        (default_certificate.clone(), https::ATTRIBUTE.to_string())
-                    }
-                    None => (None, port_certificate_attribute),
+                // The port's own certificate, else the one of its own domain, else the project's
+                // certificate, else the one of the project's domain.
+                let (certificate, certificate_attribute) = match (&own_certificate, &own_domain) {
+                    (Some(arn), _) => (
+                        Some(Certificate::Arn(arn.clone())),
+                        port_certificate_attribute,
+                    ),
+                    (None, Some(domain)) => (
+                        Some(Certificate::Requested(domain.clone())),
+                        port_domain_attribute.clone(),
+                    ),
+                    (None, None) if https => match (&default_certificate, &default_domain) {
+                        (Some(arn), _) => (
+                            Some(Certificate::Arn(arn.clone())),
+                            https::ATTRIBUTE.to_string(),
+                        ),
+                        (None, Some(domain)) => (
+                            Some(Certificate::Requested(domain.name.clone())),
+                            domains::ATTRIBUTE.to_string(),
+                        ),
+                        (None, None) => (None, port_certificate_attribute),
+                    },
+                    (None, None) => (None, port_certificate_attribute),
                 };
+                let domain = match &own_domain {
+                    Some(own) => Some(Domain {
+                        name: own.clone(),
+                        hosted_zone: own_zone.or_else(|| default_zone.clone()),
+                        service: Some(name.clone()),
+                        attribute: port_domain_attribute,
+                    }),
+                    None if https => default_domain.clone(),
+                    None => None,
+                };
+                if let Some(domain) = &domain {
+                    note_domain(&mut served, domain)?;
+                }
                 if https && certificate.is_none() {
                     return Err(Error {
                         service: Some(name.clone()),
@@ -261,6 +346,7 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
                     https,
                     certificate,
                     certificate_attribute,
+                    domain: domain.map(|d| d.name),
                     not_http_because,
                     health: health.clone(),
                     attribute,
@@ -281,6 +367,33 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
             ctx.refuse(error);
         }
         return Err(first);
+    }
+    if let Some(domain) = &default_domain {
+        if !raw.iter().any(|p| p.https) {
+            return Err(Error {
+                service: None,
+                attribute: domains::ATTRIBUTE.into(),
+                message: format!(
+                    "{} would be served over HTTPS, but no port is HTTPS: publish 443 (\"443:80\" serves HTTPS on 443 from the container's port 80, and HTTP :80 redirects to it), or set x-aws-domain on a port",
+                    domain.name
+                ),
+            });
+        }
+    } else if default_zone.is_some() && !served.iter().any(|d| d.hosted_zone == default_zone) {
+        ctx.warn_value(
+            None,
+            domains::ZONE_ATTRIBUTE,
+            "ignored: the project has no x-aws-domain".into(),
+        );
+    }
+    if let Some(domain) = served.first() {
+        if existing_load_balancer(ctx).is_some() {
+            return Err(Error {
+                service: domain.service.clone(),
+                attribute: domain.attribute.clone(),
+                message: "a domain points at the load balancer the stack makes, but x-aws-loadbalancer names an existing one: point the domain at that load balancer in Route 53 yourself and give its certificate with x-aws-certificate".into(),
+            });
+        }
     }
     if raw.is_empty() {
         if default_certificate.is_some() {
@@ -311,8 +424,14 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
             message: format!(
                 "port {} is HTTPS, which needs an Application Load Balancer, but {whose} port {} {because}, \
                  so the project would get a Network Load Balancer (the rule: {TYPE_RULE}); declare that port x-aws-protocol: http, \
-                 stop publishing it (expose is enough between services), or remove x-aws-certificate",
-                secure.published, plain.published
+                 stop publishing it (expose is enough between services), or remove {}",
+                secure.published,
+                plain.published,
+                secure
+                    .certificate_attribute
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or(https::ATTRIBUTE)
             ),
         });
     }
@@ -412,6 +531,7 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
             transport: p.transport,
             listener_protocol,
             certificate: p.certificate,
+            domain: p.domain,
             health: p.health,
             id,
             attribute: p.attribute,
@@ -420,7 +540,48 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
     Ok(Plan {
         kind: Some(kind),
         ports,
+        domains: served,
     })
+}
+
+/// Add `domain` to the domains served, once: the same domain written twice must name the same
+/// hosted zone, and two domains must not share logical ids (`my-app.example.com` and
+/// `my.app.example.com` both make `MyAppExampleCom...`).
+fn note_domain(served: &mut Vec<Domain>, domain: &Domain) -> Result<(), Error> {
+    if let Some(seen) = served.iter_mut().find(|d| d.name == domain.name) {
+        match (&seen.hosted_zone, &domain.hosted_zone) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(Error {
+                    service: domain.service.clone(),
+                    attribute: domain
+                        .attribute
+                        .replace(domains::ATTRIBUTE, domains::ZONE_ATTRIBUTE),
+                    message: format!(
+                        "{} is in hosted zone {a} ({}), not {b}: one domain has one hosted zone",
+                        domain.name, seen.attribute
+                    ),
+                })
+            }
+            (None, Some(zone)) => seen.hosted_zone = Some(zone.clone()),
+            _ => {}
+        }
+        return Ok(());
+    }
+    if let Some(clash) = served.iter().find(|d| d.id() == domain.id()) {
+        return Err(Error {
+            service: domain.service.clone(),
+            attribute: domain.attribute.clone(),
+            message: format!(
+                "{} and {} ({}) would share the CloudFormation names {}...: serve one of them from another name",
+                domain.name,
+                clash.name,
+                clash.attribute,
+                domain.id()
+            ),
+        });
+    }
+    served.push(domain.clone());
+    Ok(())
 }
 
 const SCHEME_ATTRIBUTE: &str = "x-aws-loadbalancer_scheme";
@@ -512,7 +673,7 @@ pub fn add(ctx: &mut Ctx, plan: &Plan) -> Result<(), Error> {
     // Several listeners may forward to one container port: EC2 refuses a rule declared twice.
     let mut opened: BTreeSet<(String, String, u16)> = BTreeSet::new();
     for port in &plan.ports {
-        if let Some(arn) = &port.certificate {
+        if let Some(Certificate::Arn(arn)) = &port.certificate {
             ctx.add_precondition(Precondition::CertificateIssued { arn: arn.clone() });
         }
         add_target_group(ctx, port, kind, &vpc);
@@ -528,6 +689,7 @@ pub fn add(ctx: &mut Ctx, plan: &Plan) -> Result<(), Error> {
             .prop("DefaultActions", https::redirect_action());
         ctx.template.add(HTTP_REDIRECT_LISTENER, redirect);
     }
+    domains::add(ctx, plan);
     warn_exposed_services(ctx, plan, internal, existing.is_some());
     add_outputs(ctx, plan, kind, existing.is_some());
     Ok(())
@@ -730,9 +892,13 @@ fn add_listener(ctx: &mut Ctx, port: &PortPlan) {
         .prop("Protocol", port.listener_protocol)
         .prop_opt(
             "Certificates",
-            port.certificate
-                .as_ref()
-                .map(|arn| json!([{ "CertificateArn": arn }])),
+            port.certificate.as_ref().map(|certificate| {
+                let arn = match certificate {
+                    Certificate::Arn(arn) => Value::String(arn.clone()),
+                    Certificate::Requested(domain) => r#ref(&domains::certificate_id(domain)),
+                };
+                json!([{ "CertificateArn": arn }])
+            }),
         )
         .prop_opt(
             "SslPolicy",
@@ -803,20 +969,28 @@ fn add_outputs(ctx: &mut Ctx, plan: &Plan, kind: LoadBalancerType, existing: boo
         get_att(LOAD_BALANCER, "DNSName"),
     );
     for port in &plan.ports {
-        let url = match (kind, port.listener_protocol, port.published) {
-            (LoadBalancerType::Application, "HTTPS", 443) => {
-                "https://${LoadBalancer.DNSName}".to_string()
+        let url = match (kind, port.listener_protocol, port.published, &port.domain) {
+            // The domain's own URL, a plain string: nothing in it comes from the stack.
+            (LoadBalancerType::Application, "HTTPS", 443, Some(domain)) => {
+                Value::String(format!("https://{domain}"))
             }
-            (LoadBalancerType::Application, "HTTPS", p) => {
-                format!("https://${{LoadBalancer.DNSName}}:{p}")
+            (LoadBalancerType::Application, "HTTPS", p, Some(domain)) => {
+                Value::String(format!("https://{domain}:{p}"))
             }
-            (LoadBalancerType::Application, _, 80) => "http://${LoadBalancer.DNSName}".to_string(),
-            (LoadBalancerType::Application, _, p) => {
-                format!("http://${{LoadBalancer.DNSName}}:{p}")
+            (LoadBalancerType::Application, "HTTPS", 443, None) => {
+                sub("https://${LoadBalancer.DNSName}")
             }
-            (LoadBalancerType::Network, _, p) => {
-                format!("{}://${{LoadBalancer.DNSName}}:{p}", port.transport)
+            (LoadBalancerType::Application, "HTTPS", p, None) => {
+                sub(&format!("https://${{LoadBalancer.DNSName}}:{p}"))
             }
+            (LoadBalancerType::Application, _, 80, _) => sub("http://${LoadBalancer.DNSName}"),
+            (LoadBalancerType::Application, _, p, _) => {
+                sub(&format!("http://${{LoadBalancer.DNSName}}:{p}"))
+            }
+            (LoadBalancerType::Network, _, p, _) => sub(&format!(
+                "{}://${{LoadBalancer.DNSName}}:{p}",
+                port.transport
+            )),
         };
         ctx.template.add_output(
             &format!("{}URL", port.id),
@@ -824,7 +998,7 @@ fn add_outputs(ctx: &mut Ctx, plan: &Plan, kind: LoadBalancerType, existing: boo
                 "{} {} published by service {}",
                 port.transport, port.published, port.service
             ),
-            sub(&url),
+            url,
         );
     }
 }

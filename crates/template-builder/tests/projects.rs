@@ -45,6 +45,7 @@ projects! {
     arm_spot => "arm-spot",
     built_images => "built-images",
     depends_conditions => "depends-conditions",
+    domain_zone_certificate => "domain-zone-certificate",
     ecs_exec => "ecs-exec",
     explicit_subnets => "explicit-subnets",
     fargate_sizes => "fargate-sizes",
