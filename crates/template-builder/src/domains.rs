@@ -493,6 +493,22 @@ mod tests {
         assert_eq!(err.attribute, "ports[0].x-aws-domain");
         assert!(err.message.contains("Network Load Balancer"), "{err}");
         assert!(err.message.contains("remove x-aws-domain"), "{err}");
+        // The same with the top-level domain: refused there, the service in the message.
+        let mut web = service("app");
+        web.ports.push(port(8080, Some(443)));
+        let mut db = service("postgres");
+        db.ports.push(port(5432, None));
+        let mut p = project(vec![("db", db), ("web", web)]);
+        p.extensions
+            .insert(ATTRIBUTE.into(), json!("app.example.com"));
+        let err = refused(&p);
+        assert_eq!(err.service, None);
+        assert_eq!(err.attribute, "x-aws-domain");
+        assert!(
+            err.message.contains("service \"web\"'s port 443 is HTTPS")
+                && err.message.contains("service \"db\"'s port 5432"),
+            "{err}"
+        );
 
         // A top-level domain and no HTTPS port.
         let mut web = service("app");

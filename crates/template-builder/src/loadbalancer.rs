@@ -413,19 +413,34 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         (raw.iter().find(|p| p.https), raw.iter().find(|p| !p.http))
     {
         let because = plain.not_http_because.as_deref().unwrap_or("is not HTTP");
+        // A top-level certificate or domain is refused where it was written, at the top of the
+        // file: the service is named in the message instead.
+        let top_level = !secure.certificate_attribute.starts_with("ports[");
+        let (service, secure_port, same) = if top_level {
+            (
+                None,
+                format!("service {:?}'s port {}", secure.service, secure.published),
+                "its",
+            )
+        } else {
+            (
+                Some(secure.service.clone()),
+                format!("port {}", secure.published),
+                "this service's",
+            )
+        };
         let whose = if plain.service == secure.service {
-            "this service's".to_string()
+            same.to_string()
         } else {
             format!("service {:?}'s", plain.service)
         };
         return Err(Error {
-            service: Some(secure.service.clone()),
+            service,
             attribute: secure.certificate_attribute.clone(),
             message: format!(
-                "port {} is HTTPS, which needs an Application Load Balancer, but {whose} port {} {because}, \
+                "{secure_port} is HTTPS, which needs an Application Load Balancer, but {whose} port {} {because}, \
                  so the project would get a Network Load Balancer (the rule: {TYPE_RULE}); declare that port x-aws-protocol: http, \
                  stop publishing it (expose is enough between services), or remove {}",
-                secure.published,
                 plain.published,
                 secure
                     .certificate_attribute
