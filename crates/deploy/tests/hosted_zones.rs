@@ -5,12 +5,14 @@
 //! their reversed labels (`com.example`, `com.example.eu`, ...), one page at a time.
 
 use crate::support::*;
+use aws_sdk_route53::operation::get_hosted_zone::{GetHostedZoneError, GetHostedZoneOutput};
 use aws_sdk_route53::operation::list_hosted_zones_by_name::ListHostedZonesByNameOutput;
+use aws_sdk_route53::types::error::NoSuchHostedZone;
 use aws_sdk_route53::types::{HostedZone, HostedZoneConfig};
 use aws_sdk_route53::Client as Route53;
 use aws_smithy_mocks::{mock, Rule};
-use ecs_deploy::{hosted_zones, parameters, Error};
-use template_builder::{ParameterInput, ParameterSource};
+use ecs_deploy::{hosted_zones, parameters, preconditions, Error};
+use template_builder::{ParameterInput, ParameterSource, Precondition};
 
 /// (id, name, private)
 type Zone = (&'static str, &'static str, bool);
@@ -193,4 +195,63 @@ async fn up_fills_the_hosted_zone_parameter_of_each_domain() {
             ("AppEuExampleComHostedZoneId".to_string(), "ZEU".to_string()),
         ]
     );
+}
+
+/// `up`'s check of the zones `x-aws-hosted_zone` names, against GetHostedZone over `zones`.
+async fn check_named(zones: &'static [Zone], named: &[(&str, &str)]) -> Result<(), Error> {
+    let rule = mock!(Route53::get_hosted_zone).then_compute_response(move |request| {
+        let id = request.id().unwrap_or_default();
+        match zones.iter().find(|(zone, _, _)| *zone == id) {
+            Some(zone) => aws_smithy_mocks::MockResponse::Output(
+                GetHostedZoneOutput::builder()
+                    .hosted_zone(hosted_zone(*zone))
+                    .build(),
+            ),
+            None => aws_smithy_mocks::MockResponse::Error(GetHostedZoneError::NoSuchHostedZone(
+                NoSuchHostedZone::builder().build(),
+            )),
+        }
+    });
+    let mocks = Mocks {
+        route53: vec![rule],
+        ..Default::default()
+    };
+    let checks: Vec<Precondition> = named
+        .iter()
+        .map(|(id, domain)| Precondition::HostedZone {
+            id: id.to_string(),
+            domain: domain.to_string(),
+        })
+        .collect();
+    preconditions::check(&mocks.clients(), &checks).await
+}
+
+#[tokio::test]
+async fn a_named_zone_must_exist_be_public_and_hold_the_domain() {
+    check_named(
+        ZONES,
+        &[("ZEU", "app.eu.example.com"), ("ZEXAMPLE", "example.com")],
+    )
+    .await
+    .unwrap();
+    let message = check_named(
+        ZONES,
+        &[
+            ("ZMISSING", "shop.example.com"),
+            ("ZINTERNAL", "api.internal.example.com"),
+            ("ZOTHER", "shop.example.com"),
+            ("ZEU", "beu.example.com"),
+        ],
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    for part in [
+        "x-aws-hosted_zone: hosted zone ZMISSING (for shop.example.com) does not exist",
+        "hosted zone ZINTERNAL (internal.example.com) is private",
+        "shop.example.com is not a name in hosted zone ZOTHER (example.org)",
+        "beu.example.com is not a name in hosted zone ZEU (eu.example.com)",
+    ] {
+        assert!(message.contains(part), "{part:?} in {message}");
+    }
 }

@@ -12,7 +12,7 @@ use crate::context::Ctx;
 use crate::loadbalancer::Plan;
 use crate::naming::{self, LOAD_BALANCER};
 use crate::template::{get_att, r#ref, Resource};
-use crate::{Error, ParameterInput, ParameterSource};
+use crate::{Error, ParameterInput, ParameterSource, Precondition};
 
 pub const ATTRIBUTE: &str = "x-aws-domain";
 pub const ZONE_ATTRIBUTE: &str = "x-aws-hosted_zone";
@@ -165,9 +165,14 @@ pub fn project_zone(ctx: &Ctx) -> Result<Option<String>, Error> {
     )
 }
 
-/// The hosted zone of a domain: its own `x-aws-hosted_zone`, else the parameter `up` fills.
+/// The hosted zone of a domain: its own `x-aws-hosted_zone` (which `up` checks first), else the
+/// parameter `up` fills.
 fn zone_of(ctx: &mut Ctx, domain: &Domain) -> Value {
     if let Some(id) = &domain.hosted_zone {
+        ctx.add_precondition(Precondition::HostedZone {
+            id: id.clone(),
+            domain: domain.name.clone(),
+        });
         return Value::String(id.clone());
     }
     let name = domain.zone_parameter();
@@ -374,7 +379,7 @@ mod tests {
         assert!(!built
             .preconditions
             .iter()
-            .any(|p| matches!(p, crate::Precondition::CertificateIssued { .. })));
+            .any(|p| matches!(p, Precondition::CertificateIssued { .. })));
     }
 
     #[test]
@@ -411,10 +416,28 @@ mod tests {
             r["AdminTCP9443Listener"]["Properties"]["Certificates"],
             json!([{ "CertificateArn": { "Ref": "AdminExampleComCertificate" } }])
         );
-        // The top-level zone serves every domain: no parameter to fill.
+        // The top-level zone serves every domain: no parameter to fill, a zone for up to check.
         assert_eq!(
             r["AdminExampleComAliasRecord"]["Properties"]["HostedZoneId"],
             "Z0000000000000000000A"
+        );
+        let zones: Vec<&Precondition> = built
+            .preconditions
+            .iter()
+            .filter(|p| matches!(p, Precondition::HostedZone { .. }))
+            .collect();
+        assert_eq!(
+            zones,
+            [
+                &Precondition::HostedZone {
+                    id: "Z0000000000000000000A".into(),
+                    domain: "admin.example.com".into()
+                },
+                &Precondition::HostedZone {
+                    id: "Z0000000000000000000A".into(),
+                    domain: "www.example.com".into()
+                },
+            ]
         );
         assert!(built.template.get("Parameters").is_none_or(|p| !p
             .as_object()
@@ -454,7 +477,7 @@ mod tests {
         );
         assert!(built
             .preconditions
-            .contains(&crate::Precondition::CertificateIssued {
+            .contains(&Precondition::CertificateIssued {
                 arn: CERTIFICATE.into()
             }));
     }

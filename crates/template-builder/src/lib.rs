@@ -150,6 +150,9 @@ pub enum Precondition {
     /// `x-aws-certificate`: the ACM certificate must exist in the deploy region and be issued, or
     /// the HTTPS listener fails half-way through the deployment.
     CertificateIssued { arn: String },
+    /// `x-aws-hosted_zone`: the Route 53 zone must exist, be public and hold `domain` (a name in
+    /// it), or the certificate's validation and the alias record fail half-way through.
+    HostedZone { id: String, domain: String },
     /// `x-aws-subnets`: use these subnets instead of detecting them; they must exist in the VPC and
     /// the public ones (load balancer) must be in different availability zones.
     Subnets {

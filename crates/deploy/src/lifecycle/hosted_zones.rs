@@ -3,7 +3,8 @@
 //! picks it (`app.eu.example.com` is in `eu.example.com` when that zone exists, else in
 //! `example.com`). Private zones are skipped: neither the alias record nor the certificate's
 //! validation record would be seen from the internet there. Looked up before anything changes in
-//! the account, so a missing zone stops `up` and `diff` with nothing made.
+//! the account, so a missing zone stops `up` and `diff` with nothing made. A zone named by
+//! `x-aws-hosted_zone` is checked instead: it exists, is public and holds the domain.
 
 use aws_sdk_route53::types::HostedZone;
 
@@ -55,6 +56,54 @@ pub async fn public_zone_for(
         names.join(", "),
         names.last().map(String::as_str).unwrap_or(domain),
     )))
+}
+
+/// What is wrong with the zone `x-aws-hosted_zone` names for `domain`, if anything: it must exist,
+/// be public, and `domain` must be a name in it.
+pub async fn named_zone_problem(
+    route53: &aws_sdk_route53::Client,
+    id: &str,
+    domain: &str,
+) -> Result<Option<String>, Error> {
+    let out = match route53.get_hosted_zone().id(id).send().await {
+        Ok(out) => out,
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_no_such_hosted_zone()) =>
+        {
+            return Ok(Some(format!(
+                "x-aws-hosted_zone: hosted zone {id} (for {domain}) does not exist in this account"
+            )))
+        }
+        Err(err) => {
+            return Err(Error::aws(
+                format!("x-aws-hosted_zone: looking up hosted zone {id} (for {domain})"),
+                err,
+            ))
+        }
+    };
+    let Some(zone) = out.hosted_zone() else {
+        return Ok(Some(format!(
+            "x-aws-hosted_zone: Route 53 answered without hosted zone {id} (for {domain})"
+        )));
+    };
+    let name = zone.name().trim_end_matches('.');
+    if zone.config().is_some_and(|c| c.private_zone()) {
+        return Ok(Some(format!(
+            "x-aws-hosted_zone: hosted zone {id} ({name}) is private: the internet would not see \
+             the record of {domain} nor ACM its validation record; name a public zone"
+        )));
+    }
+    let inside = candidate_zones(domain)
+        .iter()
+        .any(|candidate| candidate.eq_ignore_ascii_case(name));
+    Ok((!inside).then(|| {
+        format!(
+            "x-aws-hosted_zone: {domain} is not a name in hosted zone {id} ({name}); name the zone \
+             of {domain}, or remove x-aws-hosted_zone to let up find it"
+        )
+    }))
 }
 
 /// The zone names `domain` can be in, longest first: `app.example.com`, `example.com`. A zone is
