@@ -579,6 +579,24 @@ mod tests {
         assert_eq!(err.attribute, "ports[1].x-aws-hosted_zone");
         assert!(err.message.contains("Z1111111111"), "{err}");
 
+        // Two services on 443 under two names: one listener forwards to one service.
+        let mut web = service("app");
+        web.ports.push(with_domain(8080, 443, "app.example.com"));
+        let mut api = service("api");
+        api.ports.push(with_domain(9000, 443, "api.example.com"));
+        let err = refused(&project(vec![("web", web), ("api", api)]));
+        // Services are read in name order: api first.
+        assert_eq!(err.service.as_deref(), Some("web"));
+        assert_eq!(err.attribute, "ports[0]");
+        assert!(
+            err.message.contains("already published by service \"api\"")
+                && err
+                    .message
+                    .contains("two services cannot share it under two names")
+                && err.message.contains("\"8443:8080\""),
+            "{err}"
+        );
+
         // Two domains whose logical ids would be one.
         let mut web = service("app");
         web.ports.push(with_domain(8080, 443, "my-app.example.com"));

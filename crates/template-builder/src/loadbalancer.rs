@@ -192,6 +192,16 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
                         format!("port {published} is published for {other_protocol} and for {protocol}, but a load balancer port takes one protocol here: publish {published} for one of them and another port for the other")
                     } else if &other == name {
                         format!("port {published} is published twice by this service; a load balancer listens once per port")
+                    } else if port.extensions.contains_key(domains::ATTRIBUTE)
+                        || default_domain.is_some()
+                    {
+                        // Host-based routing of one port to several services is not made here.
+                        format!(
+                            "port {published} is already published by service {other:?}; {}. Its listener forwards to one service, \
+                             so two services cannot share it under two names (x-aws-domain): publish this one on another port, \
+                             such as \"8443:{}\", with its own x-aws-domain",
+                            error.message, port.target
+                        )
                     } else {
                         format!(
                             "port {published} is already published by service {other:?}; {}",
