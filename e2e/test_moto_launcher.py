@@ -810,8 +810,9 @@ class LauncherModels(unittest.TestCase):
 
     def test_a_domain_gets_its_certificate_validation_record_and_alias(self) -> None:
         """x-aws-domain's resources: the certificate is in ACM (issued) with its DNS validation record in the zone
-        DomainValidationOptions names, the HTTPS listener uses it, the alias record points the name at the load
-        balancer; deleting the stack removes all of them and leaves the zone as it was."""
+        DomainValidationOptions names, the HTTPS listener uses it, a second one is added to the listener by a
+        ListenerCertificate, the alias record points the name at the load balancer; deleting the stack removes all
+        of them and leaves the zone as it was."""
         cfn, route53 = self.client("cloudformation"), self.client("route53")
         zone = route53.create_hosted_zone(Name="example.com", CallerReference="launcher")["HostedZone"]["Id"]
         zone = zone.split("/")[-1]
@@ -851,6 +852,22 @@ class LauncherModels(unittest.TestCase):
                         "DefaultActions": [{"Type": "forward", "TargetGroupArn": {"Ref": "TargetGroup"}}],
                     },
                 },
+                "ApiExampleComCertificate": {
+                    "Type": "AWS::CertificateManager::Certificate",
+                    "Properties": {
+                        "DomainName": "api.example.com",
+                        "ValidationMethod": "DNS",
+                        "DomainValidationOptions": [{"DomainName": "api.example.com", "HostedZoneId": {"Ref": "ZoneId"}}],
+                    },
+                },
+                # A second service on the same port under its own name: its certificate added to the listener.
+                "ApiListenerCertificate": {
+                    "Type": "AWS::ElasticLoadBalancingV2::ListenerCertificate",
+                    "Properties": {
+                        "ListenerArn": {"Ref": "Listener"},
+                        "Certificates": [{"CertificateArn": {"Ref": "ApiExampleComCertificate"}}],
+                    },
+                },
                 "AppExampleComAliasRecord": {
                     "Type": "AWS::Route53::RecordSet",
                     "Properties": {
@@ -867,6 +884,8 @@ class LauncherModels(unittest.TestCase):
             },
             "Outputs": {
                 "Certificate": {"Value": {"Ref": "AppExampleComCertificate"}},
+                "ApiCertificate": {"Value": {"Ref": "ApiExampleComCertificate"}},
+                "ListenerArn": {"Value": {"Ref": "Listener"}},
                 "DNSName": {"Value": {"Fn::GetAtt": ["LoadBalancer", "DNSName"]}},
                 "LoadBalancerArn": {"Value": {"Ref": "LoadBalancer"}},
             },
@@ -881,7 +900,10 @@ class LauncherModels(unittest.TestCase):
         self.assertEqual(certificate["DomainName"], "app.example.com")
         self.assertEqual(certificate["Status"], "ISSUED")
         listener = self.client("elbv2").describe_listeners(LoadBalancerArn=out["LoadBalancerArn"])["Listeners"][0]
-        self.assertEqual(listener["Certificates"], [{"CertificateArn": out["Certificate"]}])
+        # moto lists the added certificates after the default one here too (AWS lists only the default).
+        self.assertEqual(listener["Certificates"][0], {"CertificateArn": out["Certificate"]})
+        added = self.client("elbv2").describe_listener_certificates(ListenerArn=out["ListenerArn"])["Certificates"]
+        self.assertIn(out["ApiCertificate"], [c["CertificateArn"] for c in added])
 
         records = route53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
         by_type = {(r["Name"].rstrip("."), r["Type"]): r for r in records}
@@ -890,6 +912,12 @@ class LauncherModels(unittest.TestCase):
         validation = certificate["DomainValidationOptions"][0]["ResourceRecord"]
         cname = by_type[(validation["Name"].rstrip("."), "CNAME")]
         self.assertEqual(cname["ResourceRecords"], [{"Value": validation["Value"]}])
+
+        # Removing the listener certificate from the template takes the certificate off the listener.
+        del body["Resources"]["ApiListenerCertificate"]
+        cfn.update_stack(StackName="domainapp", TemplateBody=json.dumps(body), Parameters=params)
+        added = self.client("elbv2").describe_listener_certificates(ListenerArn=out["ListenerArn"])["Certificates"]
+        self.assertNotIn(out["ApiCertificate"], [c["CertificateArn"] for c in added])
 
         cfn.delete_stack(StackName="domainapp")
         self.assertEqual(route53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"], before)

@@ -893,3 +893,30 @@ class ElbV2LoadBalancer(_Resource, CloudFormationModel):
 
     def delete_resource(self) -> None:
         elbv2_backends[self.account_id][self.region_name].delete_load_balancer(self.arn)
+
+
+class ElbV2ListenerCertificate(_Resource, CloudFormationModel):
+    """AWS::ElasticLoadBalancingV2::ListenerCertificate (services sharing a port under their own domains): the
+    certificates are added to the listener, as AddListenerCertificates does, and removed with the resource. moto
+    has no CloudFormation model for it. Ref is the listener's ARN and the certificates', as on AWS."""
+
+    TYPE = "AWS::ElasticLoadBalancingV2::ListenerCertificate"
+
+    def __init__(self, account_id: str, region: str, listener_arn: str, certificates: list[dict[str, Any]]):
+        self.account_id, self.region_name = account_id, region
+        self.listener_arn, self.certificates = listener_arn, certificates
+        self.physical_id = "|".join([listener_arn, *(c["CertificateArn"] for c in certificates)])
+
+    @classmethod
+    def create(cls, props: dict[str, Any], name: str, account_id: str, region: str) -> ElbV2ListenerCertificate:
+        certificates = [{"CertificateArn": c["CertificateArn"]} for c in props.get("Certificates") or []]
+        elbv2_backends[account_id][region].add_listener_certificates(props["ListenerArn"], certificates)
+        return cls(account_id, region, props["ListenerArn"], certificates)
+
+    def delete_resource(self) -> None:
+        try:
+            elbv2_backends[self.account_id][self.region_name].remove_listener_certificates(
+                self.listener_arn, self.certificates
+            )
+        except Exception:  # the listener went first, and its certificates with it
+            pass

@@ -531,6 +531,20 @@ const RESOURCE_ACTIONS: &[(&str, &[&str])] = &[
             "elasticloadbalancing:RemoveTags",
         ],
     ),
+    ("AWS::ElasticLoadBalancingV2::ListenerCertificate", &[]),
+    (
+        "AWS::ElasticLoadBalancingV2::ListenerRule",
+        &[
+            "elasticloadbalancing:AddTags",
+            "elasticloadbalancing:CreateRule",
+            "elasticloadbalancing:DeleteRule",
+            "elasticloadbalancing:DescribeRules",
+            "elasticloadbalancing:DescribeTags",
+            "elasticloadbalancing:ModifyRule",
+            "elasticloadbalancing:RemoveTags",
+            "elasticloadbalancing:SetRulePriorities",
+        ],
+    ),
     (
         "AWS::ElasticLoadBalancingV2::LoadBalancer",
         &[
@@ -735,6 +749,30 @@ const UNUSED_FEATURES: &[&str] = &[
 /// Actions no SDK call or resource handler shows, each with why, and a text of the sources that
 /// shows the need is still there (file, text).
 const OTHER_NEEDS: &[(&str, &str, (&str, &str))] = &[
+    (
+        "elasticloadbalancing:AddListenerCertificates",
+        "CloudFormation adds a shared listener's certificates (AWS's schema of AWS::ElasticLoadBalancingV2::ListenerCertificate lists no handler permissions)",
+        (
+            "crates/template-builder/src/loadbalancer.rs",
+            "AWS::ElasticLoadBalancingV2::ListenerCertificate",
+        ),
+    ),
+    (
+        "elasticloadbalancing:RemoveListenerCertificates",
+        "CloudFormation removes a shared listener's certificates",
+        (
+            "crates/template-builder/src/loadbalancer.rs",
+            "AWS::ElasticLoadBalancingV2::ListenerCertificate",
+        ),
+    ),
+    (
+        "elasticloadbalancing:DescribeListenerCertificates",
+        "CloudFormation reads a shared listener's certificates",
+        (
+            "crates/template-builder/src/loadbalancer.rs",
+            "AWS::ElasticLoadBalancingV2::ListenerCertificate",
+        ),
+    ),
     (
         "ecr:BatchCheckLayerAvailability",
         "docker push with ECR's token",

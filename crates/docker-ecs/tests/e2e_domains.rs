@@ -224,3 +224,126 @@ fn a_domain_without_a_public_zone_stops_up_before_anything_is_made() {
         "{certificates}"
     );
 }
+
+/// Two services on 443, each under its own name.
+const SHARED_443: &str = r#"services:
+  api:
+    image: public.ecr.aws/docker/library/nginx:1.27-alpine
+    ports:
+      - target: 80
+        published: "443"
+        x-aws-domain: api.example.com
+  www:
+    image: public.ecr.aws/docker/library/nginx:1.27-alpine
+    ports:
+      - target: 8080
+        published: "443"
+        x-aws-domain: www.example.com
+"#;
+
+#[test]
+fn services_sharing_443_under_their_own_domains_get_one_listener_and_a_rule_each() {
+    let moto = Moto::start();
+    let zone = hosted_zone(&moto, "example.com", false);
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let dir = tmp.path().join("shared");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("compose.yaml"), SHARED_443).unwrap();
+
+    let run = up(&moto, &dir);
+    run.assert_success();
+    assert_eq!(
+        moto.stack_status("shared").as_deref(),
+        Some("CREATE_COMPLETE"),
+        "{}\n--- moto log (end)\n{}",
+        run.describe(),
+        log_tail(&moto.log(), 40)
+    );
+    let output = run.all_output();
+    for url in ["https://api.example.com", "https://www.example.com"] {
+        assert!(output.contains(url), "up prints {url}: {}", run.describe());
+    }
+
+    let certificate_of = |domain: &str| -> String {
+        let listed = moto.aws_ok("acm", "list_certificates", json!({}));
+        listed["CertificateSummaryList"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["DomainName"] == domain)
+            .map(|c| str_at(c, "/CertificateArn").to_owned())
+            .unwrap_or_else(|| panic!("no certificate for {domain}: {listed}"))
+    };
+    let load_balancers =
+        moto.stack_resources("shared", "AWS::ElasticLoadBalancingV2::LoadBalancer");
+    let listeners = moto.aws_ok(
+        "elbv2",
+        "describe_listeners",
+        json!({ "LoadBalancerArn": load_balancers[0] }),
+    );
+    let ports: Vec<i64> = listeners["Listeners"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l["Port"].as_i64())
+        .collect();
+    assert_eq!(ports.len(), 2, "443 once, and the 80 redirect: {listeners}");
+    let https = listeners["Listeners"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|l| l["Port"] == 443)
+        .expect("the 443 listener")
+        .clone();
+    let listener_arn = str_at(&https, "/ListenerArn").to_owned();
+    // api (first in name order) owns the listener; www's certificate is added to it.
+    assert_eq!(
+        https["Certificates"][0],
+        json!({ "CertificateArn": certificate_of("api.example.com") })
+    );
+    let added = moto.aws_ok(
+        "elbv2",
+        "describe_listener_certificates",
+        json!({ "ListenerArn": listener_arn }),
+    );
+    assert!(
+        added
+            .to_string()
+            .contains(&certificate_of("www.example.com")),
+        "{added}"
+    );
+    // www's host is routed to www's target group (container port 8080).
+    let rules = moto.aws_ok(
+        "elbv2",
+        "describe_rules",
+        json!({ "ListenerArn": listener_arn }),
+    );
+    let rule = rules["Rules"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["IsDefault"] != true)
+        .unwrap_or_else(|| panic!("a host-header rule: {rules}"))
+        .clone();
+    assert_eq!(rule["Conditions"][0]["Field"], "host-header", "{rule}");
+    assert!(
+        rule["Conditions"][0]
+            .to_string()
+            .contains("www.example.com"),
+        "{rule}"
+    );
+    let target_group = str_at(&rule, "/Actions/0/TargetGroupArn");
+    let groups = moto.aws_ok(
+        "elbv2",
+        "describe_target_groups",
+        json!({ "TargetGroupArns": [target_group] }),
+    );
+    assert_eq!(groups["TargetGroups"][0]["Port"], 8080, "{groups}");
+    let zone_records = records(&moto, &zone);
+    record(&zone_records, "api.example.com", "A");
+    record(&zone_records, "www.example.com", "A");
+
+    let down = moto.docker_ecs(&dir, &["down"]);
+    down.assert_success();
+    assert_eq!(moto.stack_status("shared"), None, "{}", down.describe());
+}

@@ -453,6 +453,85 @@ mod tests {
     }
 
     #[test]
+    fn services_share_a_port_under_their_own_domains() {
+        let mut web = service("app");
+        web.ports.push(with_domain(8080, 443, "app.example.com"));
+        let mut api = service("api");
+        api.ports.push(with_domain(9000, 443, "api.example.com"));
+        let mut docs = service("docs");
+        docs.ports.push(with_domain(80, 443, "docs.example.com"));
+        let built = build(&project(vec![("web", web), ("api", api), ("docs", docs)])).unwrap();
+        let r = &built.template["Resources"];
+        let kinds = kinds(&built);
+        // One listener, the first service's (in name order), with its own certificate.
+        let listeners: Vec<&String> = kinds
+            .iter()
+            .filter(|(_, k)| *k == "AWS::ElasticLoadBalancingV2::Listener")
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(listeners, ["ApiTCP443Listener", "HttpRedirectListener"]);
+        let listener = &r["ApiTCP443Listener"]["Properties"];
+        assert_eq!(
+            listener["Certificates"],
+            json!([{ "CertificateArn": { "Ref": "ApiExampleComCertificate" } }])
+        );
+        assert_eq!(
+            listener["DefaultActions"][0]["TargetGroupArn"],
+            json!({ "Ref": "ApiTCP443TargetGroup" })
+        );
+        // The others: their certificate on that listener, and a rule for their host.
+        for (id, domain, priority) in [
+            ("DocsTCP443", "docs.example.com", 1),
+            ("WebTCP443", "app.example.com", 2),
+        ] {
+            let extra = &r[format!("{id}ListenerCertificate")];
+            assert_eq!(
+                extra["Type"],
+                "AWS::ElasticLoadBalancingV2::ListenerCertificate"
+            );
+            assert_eq!(
+                extra["Properties"],
+                json!({
+                    "ListenerArn": { "Ref": "ApiTCP443Listener" },
+                    "Certificates": [{ "CertificateArn": { "Ref": certificate_id(domain) } }],
+                })
+            );
+            let rule = &r[format!("{id}ListenerRule")];
+            assert_eq!(rule["Type"], "AWS::ElasticLoadBalancingV2::ListenerRule");
+            assert_eq!(
+                rule["Properties"],
+                json!({
+                    "ListenerArn": { "Ref": "ApiTCP443Listener" },
+                    "Priority": priority,
+                    "Conditions": [{ "Field": "host-header", "HostHeaderConfig": { "Values": [domain] } }],
+                    "Actions": [{ "Type": "forward", "TargetGroupArn": { "Ref": format!("{id}TargetGroup") } }],
+                })
+            );
+            assert_eq!(
+                built.template["Outputs"][format!("{id}URL")]["Value"],
+                format!("https://{domain}")
+            );
+        }
+        // The ECS service waits for its rule: its target group is in use only then.
+        let depends = &r["WebService"]["DependsOn"];
+        assert!(
+            depends
+                .as_array()
+                .is_some_and(|d| d.contains(&json!("WebTCP443ListenerRule"))),
+            "{depends}"
+        );
+        // The load balancer opens 443 once.
+        let open: Vec<&Value> = r["LoadBalancerSecurityGroup"]["Properties"]
+            ["SecurityGroupIngress"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|rule| &rule["FromPort"])
+            .collect();
+        assert_eq!(open, [&json!(443), &json!(80)]);
+    }
+
+    #[test]
     fn a_given_certificate_wins_over_the_requested_one() {
         const CERTIFICATE: &str =
             "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-4e5f-8a9b-0123456789ab";
@@ -579,23 +658,32 @@ mod tests {
         assert_eq!(err.attribute, "ports[1].x-aws-hosted_zone");
         assert!(err.message.contains("Z1111111111"), "{err}");
 
-        // Two services on 443 under two names: one listener forwards to one service.
-        let mut web = service("app");
-        web.ports.push(with_domain(8080, 443, "app.example.com"));
-        let mut api = service("api");
-        api.ports.push(with_domain(9000, 443, "api.example.com"));
-        let err = refused(&project(vec![("web", web), ("api", api)]));
-        // Services are read in name order: api first.
-        assert_eq!(err.service.as_deref(), Some("web"));
-        assert_eq!(err.attribute, "ports[0]");
-        assert!(
-            err.message.contains("already published by service \"api\"")
-                && err
-                    .message
-                    .contains("two services cannot share it under two names")
-                && err.message.contains("\"8443:8080\""),
-            "{err}"
-        );
+        // Two services on 443 need a domain of their own each there.
+        for (web_domain, top_level) in [("api.example.com", None), ("", Some("app.example.com"))] {
+            let mut web = service("app");
+            web.ports.push(if web_domain.is_empty() {
+                port(8080, Some(443))
+            } else {
+                with_domain(8080, 443, web_domain)
+            });
+            let mut api = service("api");
+            api.ports.push(with_domain(9000, 443, "api.example.com"));
+            let mut p = project(vec![("web", web), ("api", api)]);
+            if let Some(domain) = top_level {
+                p.extensions.insert(ATTRIBUTE.into(), json!(domain));
+            }
+            let err = refused(&p);
+            // Services are read in name order: api first.
+            assert_eq!(err.service.as_deref(), Some("web"));
+            assert_eq!(err.attribute, "ports[0]");
+            assert!(
+                err.message.contains("already published by service \"api\"")
+                    && err
+                        .message
+                        .contains("set a different x-aws-domain on each of these ports"),
+                "{err}"
+            );
+        }
 
         // Two domains whose logical ids would be one.
         let mut web = service("app");

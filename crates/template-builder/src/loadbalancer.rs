@@ -42,6 +42,9 @@ pub struct PortPlan {
     pub certificate: Option<Certificate>,
     /// The domain an HTTPS port is served on (`x-aws-domain`): its URL.
     pub domain: Option<String>,
+    /// A port that shares its published port with an earlier service's (each under its own
+    /// domain): a host-header rule on that port's listener, not a listener of its own.
+    pub routed: Option<Routing>,
     /// The service's `x-aws-healthcheck`, defaults filled in.
     pub health: TargetHealth,
     /// `WebTCP80`: the prefix of this port's logical ids.
@@ -59,6 +62,15 @@ pub enum Certificate {
     Requested(String),
 }
 
+/// How a port that shares a listener reaches its service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routing {
+    /// The logical id of the listener it shares (the first service's on that port).
+    pub listener: String,
+    /// The rule's priority on that listener: 1, 2... in service order.
+    pub priority: u32,
+}
+
 impl PortPlan {
     /// Whether this port's listener uses the certificate the stack requests for `domain`.
     pub fn requests_certificate_of(&self, domain: &Domain) -> bool {
@@ -68,8 +80,13 @@ impl PortPlan {
     pub fn target_group_id(&self) -> String {
         format!("{}TargetGroup", self.id)
     }
+    /// What sends the load balancer's traffic to this port's target group: its listener, or its
+    /// rule on a shared one (an ECS service waits for it: its target group must be in use first).
     pub fn listener_id(&self) -> String {
-        format!("{}Listener", self.id)
+        match self.routed {
+            None => format!("{}Listener", self.id),
+            Some(_) => format!("{}ListenerRule", self.id),
+        }
     }
 }
 
@@ -132,8 +149,13 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
     let default_zone = domains::project_zone(ctx)?;
     let mut served: Vec<Domain> = Vec::new();
     let mut raw: Vec<Raw> = Vec::new();
-    // published port -> (service, protocol)
-    let mut taken: BTreeMap<u16, (String, String)> = BTreeMap::new();
+    /// Who publishes a port: the first service, its protocol, and each sharing port's own domain.
+    struct Taken {
+        service: String,
+        protocol: String,
+        domains: Vec<Option<String>>,
+    }
+    let mut taken: BTreeMap<u16, Taken> = BTreeMap::new();
     let project = ctx.project;
     let mut refused: Vec<Error> = Vec::new();
     for (name, service) in &project.services {
@@ -183,24 +205,54 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
                     })?,
                 };
                 let protocol = port.protocol.to_ascii_lowercase();
-                if let Some((other, other_protocol)) =
-                    taken.insert(published, (name.clone(), protocol.clone()))
-                {
+                let port_domain_attribute = format!("{attribute}.{}", domains::ATTRIBUTE);
+                let own_domain = domains::domain(
+                    Some(name),
+                    &port_domain_attribute,
+                    port.extensions.get(domains::ATTRIBUTE),
+                )?;
+                // Services may share a published port when each names its own domain there: the
+                // listener routes each name to its service (host-header rules).
+                let shared = taken.get_mut(&published).is_some_and(|holder| {
+                    let shareable = holder.service != *name
+                        && holder.protocol == "tcp"
+                        && protocol == "tcp"
+                        && holder.domains.iter().all(Option::is_some)
+                        && own_domain
+                            .as_ref()
+                            .is_some_and(|d| !holder.domains.contains(&Some(d.clone())));
+                    if shareable {
+                        holder.domains.push(own_domain.clone());
+                    }
+                    shareable
+                });
+                let clash = if shared {
+                    None
+                } else {
+                    taken
+                        .insert(
+                            published,
+                            Taken {
+                                service: name.clone(),
+                                protocol: protocol.clone(),
+                                domains: vec![own_domain.clone()],
+                            },
+                        )
+                        .map(|holder| (holder.service, holder.protocol))
+                };
+                if let Some((other, other_protocol)) = clash {
                     let mut error =
                         attributes::error("service.ports.clash", Some(name), &attribute);
                     error.message = if &other == name && other_protocol != protocol {
                         format!("port {published} is published for {other_protocol} and for {protocol}, but a load balancer port takes one protocol here: publish {published} for one of them and another port for the other")
                     } else if &other == name {
                         format!("port {published} is published twice by this service; a load balancer listens once per port")
-                    } else if port.extensions.contains_key(domains::ATTRIBUTE)
-                        || default_domain.is_some()
-                    {
-                        // Host-based routing of one port to several services is not made here.
+                    } else if own_domain.is_some() || default_domain.is_some() {
                         format!(
-                            "port {published} is already published by service {other:?}; {}. Its listener forwards to one service, \
-                             so two services cannot share it under two names (x-aws-domain): publish this one on another port, \
-                             such as \"8443:{}\", with its own x-aws-domain",
-                            error.message, port.target
+                            "port {published} is already published by service {other:?}; {}. Services share a port only when \
+                             each names its own x-aws-domain on it (the listener routes each name to its service): set a \
+                             different x-aws-domain on each of these ports, or publish this one on another port",
+                            error.message
                         )
                     } else {
                         format!(
@@ -228,12 +280,6 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
                     Some(name),
                     &port_certificate_attribute,
                     port.extensions.get(https::ATTRIBUTE),
-                )?;
-                let port_domain_attribute = format!("{attribute}.{}", domains::ATTRIBUTE);
-                let own_domain = domains::domain(
-                    Some(name),
-                    &port_domain_attribute,
-                    port.extensions.get(domains::ATTRIBUTE),
                 )?;
                 let port_zone_attribute = format!("{attribute}.{}", domains::ZONE_ATTRIBUTE);
                 let own_zone = domains::hosted_zone(
@@ -504,6 +550,8 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         );
     }
     let mut ports = Vec::new();
+    // Published port -> the listener that serves it, and the rules it has so far.
+    let mut listeners: BTreeMap<u16, (String, u32)> = BTreeMap::new();
     for p in raw {
         if !application && p.health.is_http_only() {
             return Err(Error {
@@ -549,6 +597,19 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
             p.transport.to_ascii_uppercase(),
             p.published
         );
+        let routed = match listeners.get_mut(&p.published) {
+            Some((listener, rules)) => {
+                *rules += 1;
+                Some(Routing {
+                    listener: listener.clone(),
+                    priority: *rules,
+                })
+            }
+            None => {
+                listeners.insert(p.published, (format!("{id}Listener"), 0));
+                None
+            }
+        };
         ports.push(PortPlan {
             service: p.service,
             published: p.published,
@@ -557,6 +618,7 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
             listener_protocol,
             certificate: p.certificate,
             domain: p.domain,
+            routed,
             health: p.health,
             id,
             attribute: p.attribute,
@@ -823,6 +885,7 @@ fn add_load_balancer(ctx: &mut Ctx, plan: &Plan, kind: LoadBalancerType, interna
     let mut ingress: Vec<Value> = plan
         .ports
         .iter()
+        .filter(|port| port.routed.is_none())
         .map(|port| {
             json!({
                 "CidrIp": "0.0.0.0/0",
@@ -909,7 +972,19 @@ fn add_target_group(ctx: &mut Ctx, port: &PortPlan, kind: LoadBalancerType, vpc:
     ctx.template.add(port.target_group_id(), group);
 }
 
+/// The listener certificate entry of a port's certificate.
+fn certificate_arn(certificate: &Certificate) -> Value {
+    match certificate {
+        Certificate::Arn(arn) => Value::String(arn.clone()),
+        Certificate::Requested(domain) => r#ref(&domains::certificate_id(domain)),
+    }
+}
+
 fn add_listener(ctx: &mut Ctx, port: &PortPlan) {
+    if let Some(routing) = &port.routed {
+        add_listener_rule(ctx, port, routing);
+        return;
+    }
     let lb = load_balancer_arn(ctx);
     let listener = Resource::new("AWS::ElasticLoadBalancingV2::Listener")
         .prop("LoadBalancerArn", lb)
@@ -917,13 +992,9 @@ fn add_listener(ctx: &mut Ctx, port: &PortPlan) {
         .prop("Protocol", port.listener_protocol)
         .prop_opt(
             "Certificates",
-            port.certificate.as_ref().map(|certificate| {
-                let arn = match certificate {
-                    Certificate::Arn(arn) => Value::String(arn.clone()),
-                    Certificate::Requested(domain) => r#ref(&domains::certificate_id(domain)),
-                };
-                json!([{ "CertificateArn": arn }])
-            }),
+            port.certificate
+                .as_ref()
+                .map(|certificate| json!([{ "CertificateArn": certificate_arn(certificate) }])),
         )
         .prop_opt(
             "SslPolicy",
@@ -934,6 +1005,35 @@ fn add_listener(ctx: &mut Ctx, port: &PortPlan) {
             json!([{ "Type": "forward", "TargetGroupArn": r#ref(&port.target_group_id()) }]),
         );
     ctx.template.add(port.listener_id(), listener);
+}
+
+/// A port that shares a listener under its own domain: its certificate added to the listener
+/// (TLS picks it by the name the browser asks for) and a rule forwarding that host to its
+/// target group; requests for any other name go to the listener's own service.
+fn add_listener_rule(ctx: &mut Ctx, port: &PortPlan, routing: &Routing) {
+    let listener = r#ref(&routing.listener);
+    if let Some(certificate) = &port.certificate {
+        let extra = Resource::new("AWS::ElasticLoadBalancingV2::ListenerCertificate")
+            .prop("ListenerArn", listener.clone())
+            .prop(
+                "Certificates",
+                json!([{ "CertificateArn": certificate_arn(certificate) }]),
+            );
+        ctx.template
+            .add(format!("{}ListenerCertificate", port.id), extra);
+    }
+    let rule = Resource::new("AWS::ElasticLoadBalancingV2::ListenerRule")
+        .prop("ListenerArn", listener)
+        .prop("Priority", routing.priority)
+        .prop(
+            "Conditions",
+            json!([{ "Field": "host-header", "HostHeaderConfig": { "Values": [port.domain] } }]),
+        )
+        .prop(
+            "Actions",
+            json!([{ "Type": "forward", "TargetGroupArn": r#ref(&port.target_group_id()) }]),
+        );
+    ctx.template.add(port.listener_id(), rule);
 }
 
 /// Let the load balancer reach the service's tasks on the target port (and TCP health checks of a
