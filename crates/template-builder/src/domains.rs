@@ -97,7 +97,7 @@ pub fn domain(
             "is a wildcard: name the host the app answers on (app.example.com); one domain per port or project",
         ));
     }
-    if name.contains("://") || name.contains('/') || name.contains(':') {
+    if name.contains(['/', ':']) {
         return Err(refuse(
             "is not a domain name: give the host name alone, without scheme, port or path (app.example.com)",
         ));
@@ -282,6 +282,7 @@ mod tests {
                 json!("app.example.com:8443"),
                 "without scheme, port or path",
             ),
+            (json!("example.com/blog"), "without scheme, port or path"),
             (json!("app"), "two or more labels"),
             (json!(["app.example.com"]), "one host name"),
         ] {
@@ -532,6 +533,29 @@ mod tests {
     }
 
     #[test]
+    fn a_plain_http_port_next_to_the_domain_keeps_plain_http() {
+        let mut web = service("app");
+        web.ports.push(port(8080, Some(443)));
+        web.ports.push(port(8080, Some(80)));
+        let mut p = project(vec![("web", web)]);
+        p.extensions
+            .insert(ATTRIBUTE.into(), json!("app.example.com"));
+        let built = build(&p).unwrap();
+        let r = &built.template["Resources"];
+        let http = &r["WebTCP80Listener"]["Properties"];
+        assert_eq!(http["Protocol"], "HTTP");
+        assert!(http.get("Certificates").is_none(), "{http}");
+        assert_eq!(
+            built.template["Outputs"]["WebTCP80URL"]["Value"],
+            json!({ "Fn::Sub": "http://${LoadBalancer.DNSName}" })
+        );
+        assert_eq!(
+            built.template["Outputs"]["WebTCP443URL"]["Value"],
+            "https://app.example.com"
+        );
+    }
+
+    #[test]
     fn a_given_certificate_wins_over_the_requested_one() {
         const CERTIFICATE: &str =
             "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-4e5f-8a9b-0123456789ab";
@@ -645,6 +669,24 @@ mod tests {
         let err = refused(&project(vec![("web", web)]));
         assert_eq!(err.attribute, "ports[0].x-aws-hosted_zone");
 
+        // One domain on two ports, the zone named on the second: the domain is in that zone.
+        let mut web = service("app");
+        let first = with_domain(8080, 443, "app.example.com");
+        let mut second = with_domain(8081, 8443, "app.example.com");
+        second
+            .extensions
+            .insert(ZONE_ATTRIBUTE.into(), json!("Z1111111111"));
+        web.ports.extend([first, second]);
+        let built = build(&project(vec![("web", web)])).unwrap();
+        assert_eq!(
+            built.template["Resources"]["AppExampleComAliasRecord"]["Properties"]["HostedZoneId"],
+            "Z1111111111"
+        );
+        assert!(built
+            .parameters
+            .iter()
+            .all(|p| !matches!(p.source, ParameterSource::HostedZone { .. })));
+
         // Two zones named for one domain.
         let mut web = service("app");
         let mut a = with_domain(8080, 443, "app.example.com");
@@ -720,5 +762,29 @@ mod tests {
                 (Some("web"), "ports[0].x-aws-hosted_zone")
             ]
         );
+
+        // The top-level zone serves a port's domain: used, no warning; a port with a zone of its
+        // own leaves it unused.
+        for (own_zone, warned) in [(None, false), (Some("Z1111111111"), true)] {
+            let mut web = service("app");
+            let mut domain = with_domain(8080, 443, "app.example.com");
+            if let Some(zone) = own_zone {
+                domain.extensions.insert(ZONE_ATTRIBUTE.into(), json!(zone));
+            }
+            web.ports.push(domain);
+            let mut p = project(vec![("web", web)]);
+            p.extensions
+                .insert(ZONE_ATTRIBUTE.into(), json!("Z2222222222"));
+            let built = build(&p).unwrap();
+            assert_eq!(
+                built
+                    .warnings
+                    .iter()
+                    .any(|w| w.attribute == ZONE_ATTRIBUTE && w.service.is_none()),
+                warned,
+                "{own_zone:?}: {:?}",
+                built.warnings
+            );
+        }
     }
 }

@@ -172,6 +172,9 @@ mod tests {
             CERTIFICATE
         );
         assert_eq!(r["WebTCP80Listener"]["Properties"]["Protocol"], "HTTP");
+        assert!(r["WebTCP80Listener"]["Properties"]
+            .get("Certificates")
+            .is_none());
         assert!(!kinds(&built).contains_key("HttpRedirectListener"));
         assert!(!built
             .warnings

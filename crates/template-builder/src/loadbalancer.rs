@@ -40,7 +40,7 @@ pub struct PortPlan {
     /// HTTP / HTTPS (ALB), TCP / UDP (NLB).
     pub listener_protocol: &'static str,
     pub certificate: Option<Certificate>,
-    /// The domain an HTTPS port is served on (`x-aws-domain`): its URL.
+    /// The port's domain (its own `x-aws-domain`, else the project's): the URL of an HTTPS port.
     pub domain: Option<String>,
     /// A port that shares its published port with an earlier service's (each under its own
     /// domain): a host-header rule on that port's listener, not a listener of its own.
@@ -364,8 +364,7 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
                         service: Some(name.clone()),
                         attribute: port_domain_attribute,
                     }),
-                    None if https => default_domain.clone(),
-                    None => None,
+                    None => default_domain.clone(),
                 };
                 if let Some(domain) = &domain {
                     note_domain(&mut served, domain)?;
@@ -439,7 +438,8 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         ctx.warn_value(
             None,
             domains::ZONE_ATTRIBUTE,
-            "ignored: the project has no x-aws-domain".into(),
+            "ignored: no x-aws-domain uses it (each names a zone of its own, or there is none)"
+                .into(),
         );
     }
     if let Some(domain) = served.first() {
