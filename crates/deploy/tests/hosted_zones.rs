@@ -4,6 +4,9 @@
 //! is mocked as it answers ListHostedZonesByName: every zone from the given name on, in the order of
 //! their reversed labels (`com.example`, `com.example.eu`, ...), one page at a time.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
 use crate::support::*;
 use aws_sdk_route53::operation::get_hosted_zone::{GetHostedZoneError, GetHostedZoneOutput};
 use aws_sdk_route53::operation::list_hosted_zones_by_name::ListHostedZonesByNameOutput;
@@ -35,7 +38,13 @@ fn order_key(name: &str) -> String {
 
 /// ListHostedZonesByName over `zones`, `page` zones at a time, as Route 53 answers it.
 fn route53(zones: &'static [Zone], page: usize) -> Rule {
+    route53_counting(zones, page, Arc::default())
+}
+
+/// [`route53`], counting the calls in `calls`.
+fn route53_counting(zones: &'static [Zone], page: usize, calls: Arc<AtomicUsize>) -> Rule {
     mock!(Route53::list_hosted_zones_by_name).then_compute_output(move |request| {
+        calls.fetch_add(1, Ordering::SeqCst);
         let mut sorted: Vec<(usize, Zone)> = zones.iter().copied().enumerate().collect();
         sorted.sort_by_key(|(index, (_, name, _))| (order_key(name), *index));
         let from = order_key(request.dns_name().unwrap_or_default());
@@ -117,6 +126,27 @@ async fn zones_of_one_name_are_read_across_pages() {
         lookup(SPLIT, 1, "app.example.com").await.unwrap(),
         "ZPUBLIC"
     );
+}
+
+#[tokio::test]
+async fn the_listing_stops_at_the_first_zone_of_another_name() {
+    // The page after example.com holds example.net, then more: nothing there can be example.com.
+    const MANY: &[Zone] = &[
+        ("ZEXAMPLE", "example.com", false),
+        ("ZNET", "example.net", false),
+        ("ZORG", "example.org", false),
+    ];
+    let calls = Arc::new(AtomicUsize::new(0));
+    let mocks = Mocks {
+        route53: vec![route53_counting(MANY, 2, calls.clone())],
+        ..Default::default()
+    };
+    let zone = hosted_zones::public_zone_for(&mocks.clients().route53, "app.example.com")
+        .await
+        .unwrap();
+    assert_eq!(zone, "ZEXAMPLE");
+    // One call for app.example.com (none), one for example.com.
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
@@ -254,4 +284,29 @@ async fn a_named_zone_must_exist_be_public_and_hold_the_domain() {
     ] {
         assert!(message.contains(part), "{part:?} in {message}");
     }
+}
+
+#[tokio::test]
+async fn a_named_zone_route53_cannot_read_is_an_aws_error_not_a_missing_zone() {
+    let mocks = Mocks {
+        route53: vec![mock!(Route53::get_hosted_zone).then_error(|| {
+            GetHostedZoneError::generic(error("AccessDenied", "not authorized to GetHostedZone"))
+        })],
+        ..Default::default()
+    };
+    let checks = [Precondition::HostedZone {
+        id: "ZEXAMPLE".into(),
+        domain: "app.example.com".into(),
+    }];
+    let err = preconditions::check(&mocks.clients(), &checks)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Aws { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message
+            .contains("x-aws-hosted_zone: looking up hosted zone ZEXAMPLE (for app.example.com)")
+            && message.contains("AccessDenied"),
+        "{message}"
+    );
 }
