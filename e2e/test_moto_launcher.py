@@ -808,6 +808,122 @@ class LauncherModels(unittest.TestCase):
         self.assertEqual(by_name["fargate"]["launchType"], "FARGATE")
         cfn.delete_stack(StackName="spotapp")
 
+    def test_a_domain_gets_its_certificate_validation_record_and_alias(self) -> None:
+        """x-aws-domain's resources: the certificate is in ACM (issued) with its DNS validation record in the zone
+        DomainValidationOptions names, the HTTPS listener uses it, a second one is added to the listener by a
+        ListenerCertificate, the alias record points the name at the load balancer; deleting the stack removes all
+        of them and leaves the zone as it was."""
+        cfn, route53 = self.client("cloudformation"), self.client("route53")
+        zone = route53.create_hosted_zone(Name="example.com", CallerReference="launcher")["HostedZone"]["Id"]
+        zone = zone.split("/")[-1]
+        before = route53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+        params = self.parameters() + [{"ParameterKey": "ZoneId", "ParameterValue": zone}]
+        body = {
+            "Parameters": {
+                "VpcId": {"Type": "AWS::EC2::VPC::Id"},
+                "PublicSubnetIds": {"Type": "List<AWS::EC2::Subnet::Id>"},
+                "ZoneId": {"Type": "AWS::Route53::HostedZone::Id"},
+            },
+            "Resources": {
+                "LoadBalancer": {
+                    "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                    "Properties": {"Type": "application", "Subnets": {"Ref": "PublicSubnetIds"}},
+                },
+                "TargetGroup": {
+                    "Type": "AWS::ElasticLoadBalancingV2::TargetGroup",
+                    "Properties": {"TargetType": "ip", "Port": 80, "Protocol": "HTTP", "VpcId": {"Ref": "VpcId"}},
+                },
+                "AppExampleComCertificate": {
+                    "Type": "AWS::CertificateManager::Certificate",
+                    "Properties": {
+                        "DomainName": "app.example.com",
+                        "ValidationMethod": "DNS",
+                        "DomainValidationOptions": [{"DomainName": "app.example.com", "HostedZoneId": {"Ref": "ZoneId"}}],
+                        "Tags": _tags(),
+                    },
+                },
+                "Listener": {
+                    "Type": "AWS::ElasticLoadBalancingV2::Listener",
+                    "Properties": {
+                        "LoadBalancerArn": {"Ref": "LoadBalancer"},
+                        "Port": 443,
+                        "Protocol": "HTTPS",
+                        "Certificates": [{"CertificateArn": {"Ref": "AppExampleComCertificate"}}],
+                        "DefaultActions": [{"Type": "forward", "TargetGroupArn": {"Ref": "TargetGroup"}}],
+                    },
+                },
+                "ApiExampleComCertificate": {
+                    "Type": "AWS::CertificateManager::Certificate",
+                    "Properties": {
+                        "DomainName": "api.example.com",
+                        "ValidationMethod": "DNS",
+                        "DomainValidationOptions": [{"DomainName": "api.example.com", "HostedZoneId": {"Ref": "ZoneId"}}],
+                    },
+                },
+                # A second service on the same port under its own name: its certificate added to the listener.
+                "ApiListenerCertificate": {
+                    "Type": "AWS::ElasticLoadBalancingV2::ListenerCertificate",
+                    "Properties": {
+                        "ListenerArn": {"Ref": "Listener"},
+                        "Certificates": [{"CertificateArn": {"Ref": "ApiExampleComCertificate"}}],
+                    },
+                },
+                "AppExampleComAliasRecord": {
+                    "Type": "AWS::Route53::RecordSet",
+                    "Properties": {
+                        "HostedZoneId": {"Ref": "ZoneId"},
+                        "Name": "app.example.com",
+                        "Type": "A",
+                        "AliasTarget": {
+                            "DNSName": {"Fn::GetAtt": ["LoadBalancer", "DNSName"]},
+                            "HostedZoneId": {"Fn::GetAtt": ["LoadBalancer", "CanonicalHostedZoneID"]},
+                            "EvaluateTargetHealth": False,
+                        },
+                    },
+                },
+            },
+            "Outputs": {
+                "Certificate": {"Value": {"Ref": "AppExampleComCertificate"}},
+                "ApiCertificate": {"Value": {"Ref": "ApiExampleComCertificate"}},
+                "ListenerArn": {"Value": {"Ref": "Listener"}},
+                "DNSName": {"Value": {"Fn::GetAtt": ["LoadBalancer", "DNSName"]}},
+                "LoadBalancerArn": {"Value": {"Ref": "LoadBalancer"}},
+            },
+        }
+        cfn.create_stack(StackName="domainapp", TemplateBody=json.dumps(body), Parameters=params)
+        stack = cfn.describe_stacks(StackName="domainapp")["Stacks"][0]
+        self.assertEqual(stack["StackStatus"], "CREATE_COMPLETE", stack.get("StackStatusReason"))
+        out = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+        acm = self.client("acm")
+        certificate = acm.describe_certificate(CertificateArn=out["Certificate"])["Certificate"]
+        self.assertEqual(certificate["DomainName"], "app.example.com")
+        self.assertEqual(certificate["Status"], "ISSUED")
+        listener = self.client("elbv2").describe_listeners(LoadBalancerArn=out["LoadBalancerArn"])["Listeners"][0]
+        # moto lists the added certificates after the default one here too (AWS lists only the default).
+        self.assertEqual(listener["Certificates"][0], {"CertificateArn": out["Certificate"]})
+        added = self.client("elbv2").describe_listener_certificates(ListenerArn=out["ListenerArn"])["Certificates"]
+        self.assertIn(out["ApiCertificate"], [c["CertificateArn"] for c in added])
+
+        records = route53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+        by_type = {(r["Name"].rstrip("."), r["Type"]): r for r in records}
+        alias = by_type[("app.example.com", "A")]
+        self.assertEqual(alias["AliasTarget"]["DNSName"].rstrip("."), out["DNSName"])
+        validation = certificate["DomainValidationOptions"][0]["ResourceRecord"]
+        cname = by_type[(validation["Name"].rstrip("."), "CNAME")]
+        self.assertEqual(cname["ResourceRecords"], [{"Value": validation["Value"]}])
+
+        # Removing the listener certificate from the template takes the certificate off the listener.
+        del body["Resources"]["ApiListenerCertificate"]
+        cfn.update_stack(StackName="domainapp", TemplateBody=json.dumps(body), Parameters=params)
+        added = self.client("elbv2").describe_listener_certificates(ListenerArn=out["ListenerArn"])["Certificates"]
+        self.assertNotIn(out["ApiCertificate"], [c["CertificateArn"] for c in added])
+
+        cfn.delete_stack(StackName="domainapp")
+        self.assertEqual(route53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"], before)
+        with self.assertRaises(acm.exceptions.ResourceNotFoundException):
+            acm.describe_certificate(CertificateArn=out["Certificate"])
+
     def test_two_namespaces_in_one_vpc(self) -> None:
         """Two projects in the default VPC each get their namespace (moto's own API refuses the second)."""
         cfn = self.client("cloudformation")

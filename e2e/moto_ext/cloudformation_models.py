@@ -18,6 +18,7 @@ import secrets as _random
 import string
 from typing import Any
 
+from moto.acm.models import acm_backends
 from moto.applicationautoscaling.models import applicationautoscaling_backends
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.core.common_models import CloudFormationModel
@@ -229,6 +230,63 @@ class SecretsManagerSecret(_Resource, CloudFormationModel):
     def delete_resource(self) -> None:
         backend = secretsmanager_backends[self.account_id][self.region_name]
         backend.delete_secret(self.arn, recovery_window_in_days=None, force_delete_without_recovery=True)
+
+
+# --- Certificate Manager -----------------------------------------------------------------------------------------
+#
+# moto has no CloudFormation model for AWS::CertificateManager::Certificate: without this, a Ref to it is null and
+# the HTTPS listener that uses it has no certificate.
+
+
+class AcmCertificate(_Resource, CloudFormationModel):
+    """AWS::CertificateManager::Certificate (x-aws-domain): Ref is the ARN of a certificate in moto's ACM. With
+    DNS validation and a HostedZoneId in DomainValidationOptions, CloudFormation writes the validation CNAME in
+    that zone itself, and so does this (the record ACM's DescribeCertificate names); moto issues the certificate
+    at once (MOTO_ACM_VALIDATION_WAIT=0 in the launcher). Deleting the certificate removes the record again."""
+
+    TYPE = "AWS::CertificateManager::Certificate"
+    REF = "arn"
+
+    def __init__(self, account_id: str, region: str, arn: str, records: list[tuple[str, dict[str, Any]]]):
+        self.account_id, self.region_name, self.arn = account_id, region, arn
+        # (hosted zone id, record) for each validation record written.
+        self.records = records
+
+    @classmethod
+    def create(cls, props: dict[str, Any], name: str, account_id: str, region: str) -> AcmCertificate:
+        backend = acm_backends[account_id][region]
+        domain = props["DomainName"]
+        arn = backend.request_certificate(
+            domain,
+            idempotency_token=None,
+            subject_alt_names=list(props.get("SubjectAlternativeNames") or []),
+            tags=list(props.get("Tags") or []),
+        )
+        records = []
+        if props.get("ValidationMethod") == "DNS":
+            described = backend.get_certificate(arn).describe()["Certificate"]
+            validations = {v["DomainName"]: v["ResourceRecord"] for v in described.get("DomainValidationOptions", [])}
+            zones = route53_backends[account_id][get_partition(region)]
+            for option in props.get("DomainValidationOptions") or []:
+                zone_id, record = option.get("HostedZoneId"), validations.get(option.get("DomainName"))
+                if not zone_id or record is None:
+                    continue
+                rrset = {"Name": record["Name"], "Type": record["Type"], "TTL": 300, "ResourceRecords": [record["Value"]]}
+                zones.get_hosted_zone(zone_id).add_rrset(rrset)
+                records.append((zone_id, rrset))
+        return cls(account_id, region, arn, records)
+
+    def delete_resource(self) -> None:
+        zones = route53_backends[self.account_id][get_partition(self.region_name)]
+        for zone_id, rrset in self.records:
+            try:
+                zones.get_hosted_zone(zone_id).delete_rrset({"Name": rrset["Name"], "Type": rrset["Type"]})
+            except Exception:  # the zone went first
+                pass
+        try:
+            acm_backends[self.account_id][self.region_name].delete_certificate(self.arn)
+        except Exception:  # already deleted
+            pass
 
 
 # --- EventBridge Scheduler -------------------------------------------------------------------------------------
@@ -835,3 +893,30 @@ class ElbV2LoadBalancer(_Resource, CloudFormationModel):
 
     def delete_resource(self) -> None:
         elbv2_backends[self.account_id][self.region_name].delete_load_balancer(self.arn)
+
+
+class ElbV2ListenerCertificate(_Resource, CloudFormationModel):
+    """AWS::ElasticLoadBalancingV2::ListenerCertificate (services sharing a port under their own domains): the
+    certificates are added to the listener, as AddListenerCertificates does, and removed with the resource. moto
+    has no CloudFormation model for it. Ref is the listener's ARN and the certificates', as on AWS."""
+
+    TYPE = "AWS::ElasticLoadBalancingV2::ListenerCertificate"
+
+    def __init__(self, account_id: str, region: str, listener_arn: str, certificates: list[dict[str, Any]]):
+        self.account_id, self.region_name = account_id, region
+        self.listener_arn, self.certificates = listener_arn, certificates
+        self.physical_id = "|".join([listener_arn, *(c["CertificateArn"] for c in certificates)])
+
+    @classmethod
+    def create(cls, props: dict[str, Any], name: str, account_id: str, region: str) -> ElbV2ListenerCertificate:
+        certificates = [{"CertificateArn": c["CertificateArn"]} for c in props.get("Certificates") or []]
+        elbv2_backends[account_id][region].add_listener_certificates(props["ListenerArn"], certificates)
+        return cls(account_id, region, props["ListenerArn"], certificates)
+
+    def delete_resource(self) -> None:
+        try:
+            elbv2_backends[self.account_id][self.region_name].remove_listener_certificates(
+                self.listener_arn, self.certificates
+            )
+        except Exception:  # the listener went first, and its certificates with it
+            pass

@@ -40,6 +40,8 @@ pub struct Clients {
     pub efs: aws_sdk_efs::Client,
     pub sts: aws_sdk_sts::Client,
     pub acm: aws_sdk_acm::Client,
+    /// Route 53 (global): the hosted zones of custom domains.
+    pub route53: aws_sdk_route53::Client,
     /// How long calls, and waits for CloudFormation, may take.
     pub limits: Limits,
 }
@@ -162,6 +164,7 @@ impl Clients {
             efs: client!(aws_sdk_efs),
             sts: client!(aws_sdk_sts),
             acm: client!(aws_sdk_acm),
+            route53: client!(aws_sdk_route53),
             limits,
         }
     }

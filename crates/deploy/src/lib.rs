@@ -25,7 +25,7 @@ mod table;
 pub use aws::{AwsOptions, Clients};
 pub use error::Error;
 pub use interrupt::Interrupts;
-pub use lifecycle::{down, dryrun, images, parameters, preconditions, progress, up};
+pub use lifecycle::{down, dryrun, hosted_zones, images, parameters, preconditions, progress, up};
 pub use limits::Limits;
 pub use operate::{
     exec, jobs, log_format, logs, ls, metrics, ports, ps, redeploy, run, secrets, stack_info,

@@ -153,6 +153,7 @@ fn crate_of_receiver(receiver: &str, tokens: &[String]) -> Option<String> {
         "efs" => "efs",
         "sts" => "sts",
         "acm" => "acm",
+        "route53" => "route53",
         _ => "",
     };
     if !known.is_empty() {
@@ -347,6 +348,19 @@ const RESOURCE_ACTIONS: &[(&str, &[&str])] = &[
             "iam:PassRole",
         ],
     ),
+    (
+        "AWS::CertificateManager::Certificate",
+        &[
+            "acm:AddTagsToCertificate",
+            "acm:DeleteCertificate",
+            "acm:DescribeCertificate",
+            "acm:ListCertificates",
+            "acm:ListTagsForCertificate",
+            "acm:RemoveTagsFromCertificate",
+            "acm:RequestCertificate",
+            "route53:ChangeResourceRecordSets",
+        ],
+    ),
     ("AWS::CloudFormation::WaitConditionHandle", &[]),
     (
         "AWS::EC2::LaunchTemplate",
@@ -517,6 +531,20 @@ const RESOURCE_ACTIONS: &[(&str, &[&str])] = &[
             "elasticloadbalancing:RemoveTags",
         ],
     ),
+    ("AWS::ElasticLoadBalancingV2::ListenerCertificate", &[]),
+    (
+        "AWS::ElasticLoadBalancingV2::ListenerRule",
+        &[
+            "elasticloadbalancing:AddTags",
+            "elasticloadbalancing:CreateRule",
+            "elasticloadbalancing:DeleteRule",
+            "elasticloadbalancing:DescribeRules",
+            "elasticloadbalancing:DescribeTags",
+            "elasticloadbalancing:ModifyRule",
+            "elasticloadbalancing:RemoveTags",
+            "elasticloadbalancing:SetRulePriorities",
+        ],
+    ),
     (
         "AWS::ElasticLoadBalancingV2::LoadBalancer",
         &[
@@ -597,6 +625,16 @@ const RESOURCE_ACTIONS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "AWS::Route53::RecordSet",
+        &[
+            "route53:ChangeResourceRecordSets",
+            "route53:GetChange",
+            "route53:GetHostedZone",
+            "route53:ListHostedZones",
+            "route53:ListResourceRecordSets",
+        ],
+    ),
+    (
         "AWS::Scheduler::Schedule",
         &[
             "iam:PassRole",
@@ -664,6 +702,9 @@ const RESOURCE_ACTIONS: &[(&str, &[&str])] = &[
 /// scaling targets, instance refreshes, lifecycle hooks, data protection, replication, KMS keys of
 /// log groups, IPAM pools...): left out of [`RESOURCE_ACTIONS`] and of the policy.
 const UNUSED_FEATURES: &[&str] = &[
+    // Certificates from a private certificate authority, and certificate transparency options.
+    "acm-pca:",
+    "UpdateCertificateOptions",
     "lambda:",
     "managed-fleets:",
     "vpc-lattice:",
@@ -708,6 +749,30 @@ const UNUSED_FEATURES: &[&str] = &[
 /// Actions no SDK call or resource handler shows, each with why, and a text of the sources that
 /// shows the need is still there (file, text).
 const OTHER_NEEDS: &[(&str, &str, (&str, &str))] = &[
+    (
+        "elasticloadbalancing:AddListenerCertificates",
+        "CloudFormation adds a shared listener's certificates (AWS's schema of AWS::ElasticLoadBalancingV2::ListenerCertificate lists no handler permissions)",
+        (
+            "crates/template-builder/src/loadbalancer.rs",
+            "AWS::ElasticLoadBalancingV2::ListenerCertificate",
+        ),
+    ),
+    (
+        "elasticloadbalancing:RemoveListenerCertificates",
+        "CloudFormation removes a shared listener's certificates",
+        (
+            "crates/template-builder/src/loadbalancer.rs",
+            "AWS::ElasticLoadBalancingV2::ListenerCertificate",
+        ),
+    ),
+    (
+        "elasticloadbalancing:DescribeListenerCertificates",
+        "CloudFormation reads a shared listener's certificates",
+        (
+            "crates/template-builder/src/loadbalancer.rs",
+            "AWS::ElasticLoadBalancingV2::ListenerCertificate",
+        ),
+    ),
     (
         "ecr:BatchCheckLayerAvailability",
         "docker push with ECR's token",
@@ -941,6 +1006,7 @@ fn the_source_reading_finds_the_calls_it_should() {
         "secretsmanager:CreateSecret",
         "s3:PutEncryptionConfiguration",
         "logs:FilterLogEvents",
+        "route53:ListHostedZonesByName",
     ] {
         assert!(
             called.contains_key(action),

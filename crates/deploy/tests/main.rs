@@ -10,6 +10,7 @@ mod concurrent;
 mod down;
 mod dryrun;
 mod exec;
+mod hosted_zones;
 mod iam_policy;
 mod interrupt;
 mod operate_logs;

@@ -131,3 +131,44 @@ fn every_refusal_is_reported_in_one_run_with_its_line() {
         "{message}"
     );
 }
+
+#[test]
+fn a_refused_domain_names_its_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("compose.yaml"),
+        "x-aws-domain: shop.example.com\nservices:\n  web:\n    image: nginx\n    ports:\n      - \"443:80\"\n      - target: 8080\n        published: \"8080\"\n        x-aws-protocol: http\n        x-aws-domain: https://admin.example.com\n  db:\n    image: postgres\n    ports:\n      - \"5432:5432\"\n",
+    )
+    .unwrap();
+    let message = refused(dir.path(), &[]);
+    let file = dir.path().join("compose.yaml");
+    // A port's bad domain, where it was written.
+    assert!(
+        message.contains(&format!(
+            "{}:10: service \"web\": ports[1].x-aws-domain: \"https://admin.example.com\" is not a domain name",
+            file.display()
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_domain_on_a_network_load_balancer_project_names_the_top_level_line() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: nginx\n    ports:\n      - \"443:80\"\n  db:\n    image: postgres\n    ports:\n      - \"5432:5432\"\n\nx-aws-domain: shop.example.com\n",
+    )
+    .unwrap();
+    let message = refused(dir.path(), &[]);
+    let file = dir.path().join("compose.yaml");
+    assert!(
+        message.contains(&format!(
+            "{}:11: x-aws-domain: service \"web\"'s port 443 is HTTPS",
+            file.display()
+        )),
+        "{message}"
+    );
+    assert!(message.contains("Network Load Balancer"), "{message}");
+    assert!(message.contains("remove x-aws-domain"), "{message}");
+}

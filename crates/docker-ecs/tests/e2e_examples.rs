@@ -36,6 +36,12 @@ fn every_example_deploys_and_is_removed() {
     // Examples with HTTPS (examples/secure-web) take their certificate from CERTIFICATE_ARN; the
     // placeholder default is not in ACM, so every example gets a real one (unused without HTTPS).
     let certificate = moto.request_certificate("app.example.com");
+    // Examples with custom domains (examples/custom-domain) need the public hosted zone of their names.
+    moto.aws_ok(
+        "route53",
+        "create_hosted_zone",
+        json!({ "Name": "example.com", "CallerReference": "examples" }),
+    );
     let tmp = tempfile::tempdir().expect("temporary directory");
     let mut failures = Vec::new();
     let mut deployed = 0;

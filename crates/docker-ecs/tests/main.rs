@@ -11,6 +11,7 @@ mod config_cli;
 mod convert_errors;
 mod e2e_build;
 mod e2e_diff;
+mod e2e_domains;
 mod e2e_examples;
 mod e2e_exec;
 mod e2e_features;

@@ -63,6 +63,8 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("project.x-aws-cluster", M, "use this existing ECS cluster instead of creating one"),
     a("project.x-aws-loadbalancer", M, "use this existing load balancer instead of creating one: its ARN, or its name (the `ExistingLoadBalancerArn` parameter, which `up` fills by looking the name up); `up` checks it exists and its type. The tasks accept its traffic from the VPC's own range only (the `VpcCidr` parameter, which `up` reads from the VPC)"),
     a("project.x-aws-certificate", M, "ACM certificate ARN for every HTTPS port without its own (a port published on 443 becomes HTTPS); HTTPS on 443 adds an HTTP :80 listener redirecting to it when no service publishes 80"),
+    a("project.x-aws-domain", M, "a host name (`app.example.com`) the app is served on over HTTPS: every HTTPS port without its own domain or certificate gets an ACM certificate the stack requests for it (`AWS::CertificateManager::Certificate`, validated by DNS: CloudFormation writes the validation record in the hosted zone), a port published on 443 becomes HTTPS (HTTP :80 redirects to it when no service publishes 80), and an alias record (`AWS::Route53::RecordSet`, A) points the name at the load balancer; `up` prints `https://app.example.com`. The hosted zone is the `<Domain>HostedZoneId` parameter, which `up` fills with the public zone whose name is the longest the domain ends with (none: `up` stops before changing anything). `x-aws-certificate` wins over the requested certificate (no ACM resource; the record is still made). An error: no HTTPS port, a project on a Network Load Balancer, `x-aws-loadbalancer`, a wildcard or a name with a scheme, port or path"),
+    a("project.x-aws-hosted_zone", M, "the Route 53 hosted zone id (`Z...`) of every domain without its own, instead of the `<Domain>HostedZoneId` parameter `up` looks up; `up` checks that the zone exists, is public and holds the domain before changing anything; ignored with a warning without a domain"),
     a("project.x-aws-subnets", M, "`{public: [subnet-...], private: [subnet-...]}`: the subnets `up` passes as `PublicSubnetIds` (load balancer, one per availability zone) and `PrivateSubnetIds` (tasks, EFS mount targets; tasks there get no public IP) instead of detecting them; the public ones when `private` is empty. `up` checks they exist in the VPC"),
     a("project.x-aws-loadbalancer_scheme", M, "`internal`: the load balancer gets `Scheme: internal` and sits in the private subnets (`PrivateSubnetIds`), reachable from inside the VPC only; `internet-facing` uses `PublicSubnetIds` (`up` stops when there is none). Unset: the `LoadBalancerScheme` parameter, which `up` sets to `internal` when the VPC (or `x-aws-subnets`) has no public subnet, else `internet-facing`"),
     a("project.x-aws-cloudformation", M, "merged into the generated template (maps merge, scalars and lists replace); a merge that leaves a resource without a Type, or a Ref, Fn::GetAtt or DependsOn naming nothing the template declares (an output of a removed or misspelt resource), is refused at convert"),
@@ -106,11 +108,13 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.ports", M, "load balancer listener (published port) + target group (target port) + security group ingress. One load balancer for the project: an Application Load Balancer (HTTP) when every published port is HTTP, that is published on 80 or 443, or declared `x-aws-protocol: http|https` (or `app_protocol`), or given a certificate; otherwise a Network Load Balancer (TCP/UDP) for all ports. The published port decides, where Docker's ECS integration looked at the container port (and listened on it): `8080:80` gets a Network Load Balancer here and had an Application Load Balancer there, `80:8080` the reverse; a warning says so, naming the port and the `x-aws-protocol` that keeps Docker's choice. A port of a database, cache, message broker, debugger or the Docker API (5432, 3306, 6379, 27017, 9200, 1433, 11211, 5005, 9229, 2375...) on a load balancer that is not `internal` is warned about, naming the service and the port, with the ways out: `expose`, a `127.0.0.1:` binding, `x-aws-loadbalancer_scheme: internal`"),
     a("service.ports.x-aws-protocol", M, "`http` / `https`: listen with HTTP(S) (an Application Load Balancer when every port is HTTP); another value (`tcp`): not HTTP even when published on 80 or 443 (a Network Load Balancer)"),
     a("service.ports.x-aws-certificate", M, "ACM certificate ARN: the port is HTTPS (ALB listener with the certificate, forwarding to the container port); an error on a port declared otherwise, behind an NLB, or with an invalid ARN"),
+    a("service.ports.x-aws-domain", M, "like the top-level `x-aws-domain`, for this port (long syntax), which it makes HTTPS; it wins over the top-level domain and certificate. An error on a port declared `http`/`tcp` or UDP, or behind a Network Load Balancer. Several services may publish the same port when each names its own `x-aws-domain` there: one listener (the first service's, in name order) with its certificate, the others' certificates added to it (`AWS::ElasticLoadBalancingV2::ListenerCertificate`) and a host-header rule per other domain (`AWS::ElasticLoadBalancingV2::ListenerRule`); a request for any other name goes to the first service"),
+    a("service.ports.x-aws-hosted_zone", M, "the hosted zone id of this port's `x-aws-domain` (wins over the top-level one); ignored with a warning without a domain on the port"),
     a("service.ports.app_protocol", M, "like `x-aws-protocol` when that is not set"),
     a("service.ports.host_ip", W, "a load balancer listens on all its addresses (`0.0.0.0` and `::` say so already and are not warned about)"),
     a("service.ports.loopback", W, "published on a loopback address only (`127.0.0.1:5432:5432`), for the local machine: not put on the load balancer, which would open it to the internet; services on its networks still reach it"),
     a("service.ports.range", E, "a published port range cannot be load balanced; list the ports one by one"),
-    a("service.ports.clash", E, "two services publish the same port on the one load balancer"),
+    a("service.ports.clash", E, "two services publish the same port on the one load balancer (unless each names its own `x-aws-domain` on it)"),
     a("service.expose", M, "nothing to do: services on a shared network reach each other on every port"),
     a("service.volumes", M, "EFS mount through the volume's access point (`read_only` respected)"),
     a("service.volumes.bind", M, "a file or folder of the project is copied into the service's image at the target (owner and mode kept), which `up` builds, pushes and deploys by digest; a read-write one gets a warning (writes stay in the task and are lost with it: use a named volume for data). A source outside the project is an error saying why: the Docker socket (tasks get no Docker API), a system path, a home folder, anywhere else"),
@@ -527,7 +531,12 @@ fn unknown_below_service(service: &Service) -> Vec<String> {
         check(
             format!("ports[{index}]."),
             &mut port.extensions.keys(),
-            &["x-aws-protocol", "x-aws-certificate"],
+            &[
+                "x-aws-protocol",
+                "x-aws-certificate",
+                "x-aws-domain",
+                "x-aws-hosted_zone",
+            ],
         );
     }
     for (index, mount) in service.volumes.iter().enumerate() {

@@ -172,6 +172,9 @@ mod tests {
             CERTIFICATE
         );
         assert_eq!(r["WebTCP80Listener"]["Properties"]["Protocol"], "HTTP");
+        assert!(r["WebTCP80Listener"]["Properties"]
+            .get("Certificates")
+            .is_none());
         assert!(!kinds(&built).contains_key("HttpRedirectListener"));
         assert!(!built
             .warnings
@@ -261,10 +264,12 @@ mod tests {
         p.extensions
             .insert("x-aws-certificate".into(), json!(CERTIFICATE));
         let err = build(&p).unwrap_err();
-        assert_eq!(err.service.as_deref(), Some("web"));
+        // Refused where the top-level certificate is written, naming the service in the message.
+        assert_eq!(err.service, None);
         assert_eq!(err.attribute, "x-aws-certificate");
         assert!(
-            err.message.contains("this service's port 5353 is udp"),
+            err.message
+                .contains("service \"web\"'s port 443 is HTTPS, which needs an Application Load Balancer, but its port 5353 is udp"),
             "{err}"
         );
 

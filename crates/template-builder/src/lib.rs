@@ -6,7 +6,7 @@
 //! with, and [`Built::preconditions`] what to check in the account first.
 //!
 //! One module per concern: `cluster`, `networks` (security groups), `loadbalancer` (listeners, target
-//! groups), `https` (certificates, redirect), `targethealth` (`x-aws-healthcheck`), `services` (the ECS service, wiring the others together), `deployment` (rolling update
+//! groups), `https` (certificates, redirect), `domains` (`x-aws-domain`: ACM certificate, alias record), `targethealth` (`x-aws-healthcheck`), `services` (the ECS service, wiring the others together), `deployment` (rolling update
 //! percents, task count), `taskdef` (containers), `images` (`build:`: what `up` builds and pushes),
 //! `local_ports` (ports published on 127.0.0.1 only), `fargate` (task size), `servicediscovery`, `logs`, `iam`, `exec` (ECS Exec), `secrets`, `volumes` (EFS), `gpu`, `spot`
 //! (Fargate Spot), `autoscaling`, `overlay` (`x-aws-cloudformation`), `limits`. `attributes` is the table of every
@@ -33,6 +33,7 @@ mod autoscaling;
 mod cluster;
 mod context;
 mod deployment;
+mod domains;
 mod exec;
 mod extensions;
 mod fargate;
@@ -122,6 +123,9 @@ pub enum ParameterSource {
     BuiltImage { service: String },
     /// The ARN of the existing load balancer `x-aws-loadbalancer` names by name.
     LoadBalancerArn { name: String },
+    /// The id of the public Route 53 hosted zone of `domain` (`x-aws-domain`): the one with the
+    /// longest name the domain ends with.
+    HostedZone { domain: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,6 +154,9 @@ pub enum Precondition {
     /// `x-aws-certificate`: the ACM certificate must exist in the deploy region and be issued, or
     /// the HTTPS listener fails half-way through the deployment.
     CertificateIssued { arn: String },
+    /// `x-aws-hosted_zone`: the Route 53 zone must exist, be public and hold `domain` (a name in
+    /// it), or the certificate's validation and the alias record fail half-way through.
+    HostedZone { id: String, domain: String },
     /// `x-aws-subnets`: use these subnets instead of detecting them; they must exist in the VPC and
     /// the public ones (load balancer) must be in different availability zones.
     Subnets {

@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Value};
 
 use crate::context::Ctx;
+use crate::domains::{self, Domain};
 use crate::https;
 use crate::naming::HTTP_REDIRECT_LISTENER;
 use crate::naming::{LOAD_BALANCER, LOAD_BALANCER_SECURITY_GROUP};
@@ -38,7 +39,12 @@ pub struct PortPlan {
     pub transport: String,
     /// HTTP / HTTPS (ALB), TCP / UDP (NLB).
     pub listener_protocol: &'static str,
-    pub certificate: Option<String>,
+    pub certificate: Option<Certificate>,
+    /// The port's domain (its own `x-aws-domain`, else the project's): the URL of an HTTPS port.
+    pub domain: Option<String>,
+    /// A port that shares its published port with an earlier service's (each under its own
+    /// domain): a host-header rule on that port's listener, not a listener of its own.
+    pub routed: Option<Routing>,
     /// The service's `x-aws-healthcheck`, defaults filled in.
     pub health: TargetHealth,
     /// `WebTCP80`: the prefix of this port's logical ids.
@@ -47,12 +53,40 @@ pub struct PortPlan {
     pub attribute: String,
 }
 
+/// The certificate of an HTTPS listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Certificate {
+    /// An ACM certificate ARN (`x-aws-certificate`).
+    Arn(String),
+    /// The certificate the stack requests for this domain (`x-aws-domain`).
+    Requested(String),
+}
+
+/// How a port that shares a listener reaches its service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routing {
+    /// The logical id of the listener it shares (the first service's on that port).
+    pub listener: String,
+    /// The rule's priority on that listener: 1, 2... in service order.
+    pub priority: u32,
+}
+
 impl PortPlan {
+    /// Whether this port's listener uses the certificate the stack requests for `domain`.
+    pub fn requests_certificate_of(&self, domain: &Domain) -> bool {
+        matches!(&self.certificate, Some(Certificate::Requested(name)) if *name == domain.name)
+    }
+
     pub fn target_group_id(&self) -> String {
         format!("{}TargetGroup", self.id)
     }
+    /// What sends the load balancer's traffic to this port's target group: its listener, or its
+    /// rule on a shared one (an ECS service waits for it: its target group must be in use first).
     pub fn listener_id(&self) -> String {
-        format!("{}Listener", self.id)
+        match self.routed {
+            None => format!("{}Listener", self.id),
+            Some(_) => format!("{}ListenerRule", self.id),
+        }
     }
 }
 
@@ -61,6 +95,8 @@ pub struct Plan {
     /// `None` when nothing is published.
     pub kind: Option<LoadBalancerType>,
     pub ports: Vec<PortPlan>,
+    /// Every domain served (`x-aws-domain`), once each, in the order first met.
+    pub domains: Vec<Domain>,
 }
 
 impl Plan {
@@ -96,9 +132,10 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         transport: String,
         http: bool,
         https: bool,
-        certificate: Option<String>,
+        certificate: Option<Certificate>,
         /// Where the certificate of an HTTPS port comes from, for errors.
         certificate_attribute: String,
+        domain: Option<String>,
         /// Why a port is not HTTP, for errors: it puts the project on a Network Load Balancer.
         not_http_because: Option<String>,
         health: TargetHealth,
@@ -108,9 +145,17 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         docker_http: bool,
     }
     let default_certificate = https::project_certificate(ctx)?;
+    let default_domain = domains::project_domain(ctx)?;
+    let default_zone = domains::project_zone(ctx)?;
+    let mut served: Vec<Domain> = Vec::new();
     let mut raw: Vec<Raw> = Vec::new();
-    // published port -> (service, protocol)
-    let mut taken: BTreeMap<u16, (String, String)> = BTreeMap::new();
+    /// Who publishes a port: the first service, its protocol, and each sharing port's own domain.
+    struct Taken {
+        service: String,
+        protocol: String,
+        domains: Vec<Option<String>>,
+    }
+    let mut taken: BTreeMap<u16, Taken> = BTreeMap::new();
     let project = ctx.project;
     let mut refused: Vec<Error> = Vec::new();
     for (name, service) in &project.services {
@@ -160,15 +205,55 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
                     })?,
                 };
                 let protocol = port.protocol.to_ascii_lowercase();
-                if let Some((other, other_protocol)) =
-                    taken.insert(published, (name.clone(), protocol.clone()))
-                {
+                let port_domain_attribute = format!("{attribute}.{}", domains::ATTRIBUTE);
+                let own_domain = domains::domain(
+                    Some(name),
+                    &port_domain_attribute,
+                    port.extensions.get(domains::ATTRIBUTE),
+                )?;
+                // Services may share a published port when each names its own domain there: the
+                // listener routes each name to its service (host-header rules).
+                let shared = taken.get_mut(&published).is_some_and(|holder| {
+                    let shareable = holder.service != *name
+                        && holder.protocol == "tcp"
+                        && protocol == "tcp"
+                        && holder.domains.iter().all(Option::is_some)
+                        && own_domain
+                            .as_ref()
+                            .is_some_and(|d| !holder.domains.contains(&Some(d.clone())));
+                    if shareable {
+                        holder.domains.push(own_domain.clone());
+                    }
+                    shareable
+                });
+                let clash = if shared {
+                    None
+                } else {
+                    taken
+                        .insert(
+                            published,
+                            Taken {
+                                service: name.clone(),
+                                protocol: protocol.clone(),
+                                domains: vec![own_domain.clone()],
+                            },
+                        )
+                        .map(|holder| (holder.service, holder.protocol))
+                };
+                if let Some((other, other_protocol)) = clash {
                     let mut error =
                         attributes::error("service.ports.clash", Some(name), &attribute);
                     error.message = if &other == name && other_protocol != protocol {
                         format!("port {published} is published for {other_protocol} and for {protocol}, but a load balancer port takes one protocol here: publish {published} for one of them and another port for the other")
                     } else if &other == name {
                         format!("port {published} is published twice by this service; a load balancer listens once per port")
+                    } else if own_domain.is_some() || default_domain.is_some() {
+                        format!(
+                            "port {published} is already published by service {other:?}; {}. Services share a port only when \
+                             each names its own x-aws-domain on it (the listener routes each name to its service): set a \
+                             different x-aws-domain on each of these ports, or publish this one on another port",
+                            error.message
+                        )
                     } else {
                         format!(
                             "port {published} is already published by service {other:?}; {}",
@@ -196,17 +281,45 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
                     &port_certificate_attribute,
                     port.extensions.get(https::ATTRIBUTE),
                 )?;
-                // A certificate makes a port HTTPS; so does publishing 443 when the project has one.
+                let port_zone_attribute = format!("{attribute}.{}", domains::ZONE_ATTRIBUTE);
+                let own_zone = domains::hosted_zone(
+                    Some(name),
+                    &port_zone_attribute,
+                    port.extensions.get(domains::ZONE_ATTRIBUTE),
+                )?;
+                if own_zone.is_some() && own_domain.is_none() {
+                    ctx.warn_value(
+                        Some(name),
+                        &port_zone_attribute,
+                        "ignored: the port has no x-aws-domain".into(),
+                    );
+                }
+                // What the port itself asks for HTTPS with, for errors: its certificate, else its domain.
+                let own_attribute = if own_certificate.is_some() {
+                    Some(&port_certificate_attribute)
+                } else if own_domain.is_some() {
+                    Some(&port_domain_attribute)
+                } else {
+                    None
+                };
+                // A certificate or a domain makes a port HTTPS; so does publishing 443 when the
+                // project has one.
                 let https = declared.as_deref() == Some("https")
                     || (declared.is_none()
-                        && (own_certificate.is_some()
-                            || (published == 443 && default_certificate.is_some())));
-                if own_certificate.is_some() && !https {
+                        && (own_attribute.is_some()
+                            || (published == 443
+                                && (default_certificate.is_some() || default_domain.is_some()))));
+                if let (Some(own), false) = (own_attribute, https) {
+                    let (what, key) = if own_certificate.is_some() {
+                        ("a certificate", https::ATTRIBUTE)
+                    } else {
+                        ("a domain", domains::ATTRIBUTE)
+                    };
                     return Err(Error {
                         service: Some(name.clone()),
-                        attribute: port_certificate_attribute,
+                        attribute: own.clone(),
                         message: format!(
-                            "a certificate needs an HTTPS port, but this port is declared {}; remove x-aws-certificate or declare https",
+                            "{what} needs an HTTPS port, but this port is declared {}; remove {key} or declare https",
                             declared.as_deref().unwrap_or_default()
                         ),
                     });
@@ -214,21 +327,48 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
                 if https && transport != "tcp" {
                     return Err(Error {
                         service: Some(name.clone()),
-                        attribute: if own_certificate.is_some() {
-                            port_certificate_attribute
-                        } else {
-                            format!("{attribute}.protocol")
-                        },
+                        attribute: own_attribute
+                            .cloned()
+                            .unwrap_or_else(|| format!("{attribute}.protocol")),
                         message: format!("HTTPS runs over tcp, not {transport}"),
                     });
                 }
-                let (certificate, certificate_attribute) = match own_certificate {
-                    Some(arn) => (Some(arn), port_certificate_attribute),
-                    None if https && default_certificate.is_some() => {
-                        (default_certificate.clone(), https::ATTRIBUTE.to_string())
-                    }
-                    None => (None, port_certificate_attribute),
+                // The port's own certificate, else the one of its own domain, else the project's
+                // certificate, else the one of the project's domain.
+                let (certificate, certificate_attribute) = match (&own_certificate, &own_domain) {
+                    (Some(arn), _) => (
+                        Some(Certificate::Arn(arn.clone())),
+                        port_certificate_attribute,
+                    ),
+                    (None, Some(domain)) => (
+                        Some(Certificate::Requested(domain.clone())),
+                        port_domain_attribute.clone(),
+                    ),
+                    (None, None) if https => match (&default_certificate, &default_domain) {
+                        (Some(arn), _) => (
+                            Some(Certificate::Arn(arn.clone())),
+                            https::ATTRIBUTE.to_string(),
+                        ),
+                        (None, Some(domain)) => (
+                            Some(Certificate::Requested(domain.name.clone())),
+                            domains::ATTRIBUTE.to_string(),
+                        ),
+                        (None, None) => (None, port_certificate_attribute),
+                    },
+                    (None, None) => (None, port_certificate_attribute),
                 };
+                let domain = match &own_domain {
+                    Some(own) => Some(Domain {
+                        name: own.clone(),
+                        hosted_zone: own_zone.or_else(|| default_zone.clone()),
+                        service: Some(name.clone()),
+                        attribute: port_domain_attribute,
+                    }),
+                    None => default_domain.clone(),
+                };
+                if let Some(domain) = &domain {
+                    note_domain(&mut served, domain)?;
+                }
                 if https && certificate.is_none() {
                     return Err(Error {
                         service: Some(name.clone()),
@@ -261,6 +401,7 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
                     https,
                     certificate,
                     certificate_attribute,
+                    domain: domain.map(|d| d.name),
                     not_http_because,
                     health: health.clone(),
                     attribute,
@@ -282,6 +423,34 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         }
         return Err(first);
     }
+    if let Some(domain) = &default_domain {
+        if !raw.iter().any(|p| p.https) {
+            return Err(Error {
+                service: None,
+                attribute: domains::ATTRIBUTE.into(),
+                message: format!(
+                    "{} would be served over HTTPS, but no port is HTTPS: publish 443 (\"443:80\" serves HTTPS on 443 from the container's port 80, and HTTP :80 redirects to it), or set x-aws-domain on a port",
+                    domain.name
+                ),
+            });
+        }
+    } else if default_zone.is_some() && !served.iter().any(|d| d.hosted_zone == default_zone) {
+        ctx.warn_value(
+            None,
+            domains::ZONE_ATTRIBUTE,
+            "ignored: no x-aws-domain uses it (each names a zone of its own, or there is none)"
+                .into(),
+        );
+    }
+    if let Some(domain) = served.first() {
+        if existing_load_balancer(ctx).is_some() {
+            return Err(Error {
+                service: domain.service.clone(),
+                attribute: domain.attribute.clone(),
+                message: "a domain points at the load balancer the stack makes, but x-aws-loadbalancer names an existing one: point the domain at that load balancer in Route 53 yourself and give its certificate with x-aws-certificate".into(),
+            });
+        }
+    }
     if raw.is_empty() {
         if default_certificate.is_some() {
             ctx.warn_value(
@@ -300,19 +469,40 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         (raw.iter().find(|p| p.https), raw.iter().find(|p| !p.http))
     {
         let because = plain.not_http_because.as_deref().unwrap_or("is not HTTP");
+        // A top-level certificate or domain is refused where it was written, at the top of the
+        // file: the service is named in the message instead.
+        let top_level = !secure.certificate_attribute.starts_with("ports[");
+        let (service, secure_port, same) = if top_level {
+            (
+                None,
+                format!("service {:?}'s port {}", secure.service, secure.published),
+                "its",
+            )
+        } else {
+            (
+                Some(secure.service.clone()),
+                format!("port {}", secure.published),
+                "this service's",
+            )
+        };
         let whose = if plain.service == secure.service {
-            "this service's".to_string()
+            same.to_string()
         } else {
             format!("service {:?}'s", plain.service)
         };
         return Err(Error {
-            service: Some(secure.service.clone()),
+            service,
             attribute: secure.certificate_attribute.clone(),
             message: format!(
-                "port {} is HTTPS, which needs an Application Load Balancer, but {whose} port {} {because}, \
+                "{secure_port} is HTTPS, which needs an Application Load Balancer, but {whose} port {} {because}, \
                  so the project would get a Network Load Balancer (the rule: {TYPE_RULE}); declare that port x-aws-protocol: http, \
-                 stop publishing it (expose is enough between services), or remove x-aws-certificate",
-                secure.published, plain.published
+                 stop publishing it (expose is enough between services), or remove {}",
+                plain.published,
+                secure
+                    .certificate_attribute
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or(https::ATTRIBUTE)
             ),
         });
     }
@@ -360,6 +550,8 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
         );
     }
     let mut ports = Vec::new();
+    // Published port -> the listener that serves it, and the rules it has so far.
+    let mut listeners: BTreeMap<u16, (String, u32)> = BTreeMap::new();
     for p in raw {
         if !application && p.health.is_http_only() {
             return Err(Error {
@@ -405,6 +597,19 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
             p.transport.to_ascii_uppercase(),
             p.published
         );
+        let routed = match listeners.get_mut(&p.published) {
+            Some((listener, rules)) => {
+                *rules += 1;
+                Some(Routing {
+                    listener: listener.clone(),
+                    priority: *rules,
+                })
+            }
+            None => {
+                listeners.insert(p.published, (format!("{id}Listener"), 0));
+                None
+            }
+        };
         ports.push(PortPlan {
             service: p.service,
             published: p.published,
@@ -412,6 +617,8 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
             transport: p.transport,
             listener_protocol,
             certificate: p.certificate,
+            domain: p.domain,
+            routed,
             health: p.health,
             id,
             attribute: p.attribute,
@@ -420,7 +627,48 @@ pub fn plan(ctx: &mut Ctx) -> Result<Plan, Error> {
     Ok(Plan {
         kind: Some(kind),
         ports,
+        domains: served,
     })
+}
+
+/// Add `domain` to the domains served, once: the same domain written twice must name the same
+/// hosted zone, and two domains must not share logical ids (`my-app.example.com` and
+/// `my.app.example.com` both make `MyAppExampleCom...`).
+fn note_domain(served: &mut Vec<Domain>, domain: &Domain) -> Result<(), Error> {
+    if let Some(seen) = served.iter_mut().find(|d| d.name == domain.name) {
+        match (&seen.hosted_zone, &domain.hosted_zone) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(Error {
+                    service: domain.service.clone(),
+                    attribute: domain
+                        .attribute
+                        .replace(domains::ATTRIBUTE, domains::ZONE_ATTRIBUTE),
+                    message: format!(
+                        "{} is in hosted zone {a} ({}), not {b}: one domain has one hosted zone",
+                        domain.name, seen.attribute
+                    ),
+                })
+            }
+            (None, Some(zone)) => seen.hosted_zone = Some(zone.clone()),
+            _ => {}
+        }
+        return Ok(());
+    }
+    if let Some(clash) = served.iter().find(|d| d.id() == domain.id()) {
+        return Err(Error {
+            service: domain.service.clone(),
+            attribute: domain.attribute.clone(),
+            message: format!(
+                "{} and {} ({}) would share the CloudFormation names {}...: serve one of them from another name",
+                domain.name,
+                clash.name,
+                clash.attribute,
+                domain.id()
+            ),
+        });
+    }
+    served.push(domain.clone());
+    Ok(())
 }
 
 const SCHEME_ATTRIBUTE: &str = "x-aws-loadbalancer_scheme";
@@ -512,7 +760,7 @@ pub fn add(ctx: &mut Ctx, plan: &Plan) -> Result<(), Error> {
     // Several listeners may forward to one container port: EC2 refuses a rule declared twice.
     let mut opened: BTreeSet<(String, String, u16)> = BTreeSet::new();
     for port in &plan.ports {
-        if let Some(arn) = &port.certificate {
+        if let Some(Certificate::Arn(arn)) = &port.certificate {
             ctx.add_precondition(Precondition::CertificateIssued { arn: arn.clone() });
         }
         add_target_group(ctx, port, kind, &vpc);
@@ -528,6 +776,7 @@ pub fn add(ctx: &mut Ctx, plan: &Plan) -> Result<(), Error> {
             .prop("DefaultActions", https::redirect_action());
         ctx.template.add(HTTP_REDIRECT_LISTENER, redirect);
     }
+    domains::add(ctx, plan);
     warn_exposed_services(ctx, plan, internal, existing.is_some());
     add_outputs(ctx, plan, kind, existing.is_some());
     Ok(())
@@ -636,6 +885,7 @@ fn add_load_balancer(ctx: &mut Ctx, plan: &Plan, kind: LoadBalancerType, interna
     let mut ingress: Vec<Value> = plan
         .ports
         .iter()
+        .filter(|port| port.routed.is_none())
         .map(|port| {
             json!({
                 "CidrIp": "0.0.0.0/0",
@@ -722,7 +972,19 @@ fn add_target_group(ctx: &mut Ctx, port: &PortPlan, kind: LoadBalancerType, vpc:
     ctx.template.add(port.target_group_id(), group);
 }
 
+/// The listener certificate entry of a port's certificate.
+fn certificate_arn(certificate: &Certificate) -> Value {
+    match certificate {
+        Certificate::Arn(arn) => Value::String(arn.clone()),
+        Certificate::Requested(domain) => r#ref(&domains::certificate_id(domain)),
+    }
+}
+
 fn add_listener(ctx: &mut Ctx, port: &PortPlan) {
+    if let Some(routing) = &port.routed {
+        add_listener_rule(ctx, port, routing);
+        return;
+    }
     let lb = load_balancer_arn(ctx);
     let listener = Resource::new("AWS::ElasticLoadBalancingV2::Listener")
         .prop("LoadBalancerArn", lb)
@@ -732,7 +994,7 @@ fn add_listener(ctx: &mut Ctx, port: &PortPlan) {
             "Certificates",
             port.certificate
                 .as_ref()
-                .map(|arn| json!([{ "CertificateArn": arn }])),
+                .map(|certificate| json!([{ "CertificateArn": certificate_arn(certificate) }])),
         )
         .prop_opt(
             "SslPolicy",
@@ -743,6 +1005,35 @@ fn add_listener(ctx: &mut Ctx, port: &PortPlan) {
             json!([{ "Type": "forward", "TargetGroupArn": r#ref(&port.target_group_id()) }]),
         );
     ctx.template.add(port.listener_id(), listener);
+}
+
+/// A port that shares a listener under its own domain: its certificate added to the listener
+/// (TLS picks it by the name the browser asks for) and a rule forwarding that host to its
+/// target group; requests for any other name go to the listener's own service.
+fn add_listener_rule(ctx: &mut Ctx, port: &PortPlan, routing: &Routing) {
+    let listener = r#ref(&routing.listener);
+    if let Some(certificate) = &port.certificate {
+        let extra = Resource::new("AWS::ElasticLoadBalancingV2::ListenerCertificate")
+            .prop("ListenerArn", listener.clone())
+            .prop(
+                "Certificates",
+                json!([{ "CertificateArn": certificate_arn(certificate) }]),
+            );
+        ctx.template
+            .add(format!("{}ListenerCertificate", port.id), extra);
+    }
+    let rule = Resource::new("AWS::ElasticLoadBalancingV2::ListenerRule")
+        .prop("ListenerArn", listener)
+        .prop("Priority", routing.priority)
+        .prop(
+            "Conditions",
+            json!([{ "Field": "host-header", "HostHeaderConfig": { "Values": [port.domain] } }]),
+        )
+        .prop(
+            "Actions",
+            json!([{ "Type": "forward", "TargetGroupArn": r#ref(&port.target_group_id()) }]),
+        );
+    ctx.template.add(port.listener_id(), rule);
 }
 
 /// Let the load balancer reach the service's tasks on the target port (and TCP health checks of a
@@ -803,20 +1094,28 @@ fn add_outputs(ctx: &mut Ctx, plan: &Plan, kind: LoadBalancerType, existing: boo
         get_att(LOAD_BALANCER, "DNSName"),
     );
     for port in &plan.ports {
-        let url = match (kind, port.listener_protocol, port.published) {
-            (LoadBalancerType::Application, "HTTPS", 443) => {
-                "https://${LoadBalancer.DNSName}".to_string()
+        let url = match (kind, port.listener_protocol, port.published, &port.domain) {
+            // The domain's own URL, a plain string: nothing in it comes from the stack.
+            (LoadBalancerType::Application, "HTTPS", 443, Some(domain)) => {
+                Value::String(format!("https://{domain}"))
             }
-            (LoadBalancerType::Application, "HTTPS", p) => {
-                format!("https://${{LoadBalancer.DNSName}}:{p}")
+            (LoadBalancerType::Application, "HTTPS", p, Some(domain)) => {
+                Value::String(format!("https://{domain}:{p}"))
             }
-            (LoadBalancerType::Application, _, 80) => "http://${LoadBalancer.DNSName}".to_string(),
-            (LoadBalancerType::Application, _, p) => {
-                format!("http://${{LoadBalancer.DNSName}}:{p}")
+            (LoadBalancerType::Application, "HTTPS", 443, None) => {
+                sub("https://${LoadBalancer.DNSName}")
             }
-            (LoadBalancerType::Network, _, p) => {
-                format!("{}://${{LoadBalancer.DNSName}}:{p}", port.transport)
+            (LoadBalancerType::Application, "HTTPS", p, None) => {
+                sub(&format!("https://${{LoadBalancer.DNSName}}:{p}"))
             }
+            (LoadBalancerType::Application, _, 80, _) => sub("http://${LoadBalancer.DNSName}"),
+            (LoadBalancerType::Application, _, p, _) => {
+                sub(&format!("http://${{LoadBalancer.DNSName}}:{p}"))
+            }
+            (LoadBalancerType::Network, _, p, _) => sub(&format!(
+                "{}://${{LoadBalancer.DNSName}}:{p}",
+                port.transport
+            )),
         };
         ctx.template.add_output(
             &format!("{}URL", port.id),
@@ -824,7 +1123,7 @@ fn add_outputs(ctx: &mut Ctx, plan: &Plan, kind: LoadBalancerType, existing: boo
                 "{} {} published by service {}",
                 port.transport, port.published, port.service
             ),
-            sub(&url),
+            url,
         );
     }
 }

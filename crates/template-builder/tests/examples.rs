@@ -45,6 +45,7 @@ examples! {
     aws_extensions => "aws-extensions",
     build_web => "build-web",
     container_options => "container-options",
+    custom_domain => "custom-domain",
     existing_infra => "existing-infra",
     gpu_inference => "gpu-inference",
     jobs => "jobs",

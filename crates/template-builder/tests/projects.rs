@@ -45,6 +45,8 @@ projects! {
     arm_spot => "arm-spot",
     built_images => "built-images",
     depends_conditions => "depends-conditions",
+    domain_zone_certificate => "domain-zone-certificate",
+    domains_share_443 => "domains-share-443",
     ecs_exec => "ecs-exec",
     explicit_subnets => "explicit-subnets",
     fargate_sizes => "fargate-sizes",

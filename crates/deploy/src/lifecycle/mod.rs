@@ -1,5 +1,5 @@
 //! Deploying and removing the app: `up` (and its dry run, `diff`) and `down`, each through
-//! CloudFormation. `up` reads the account (`parameters`, `preconditions`), makes a change set
+//! CloudFormation. `up` reads the account (`parameters`, `preconditions`, `hosted_zones` of custom domains), makes a change set
 //! (`changeset`, `upload` for large templates), executes it and follows the stack (`watch`: its
 //! `events` and the ECS `rollouts`, shown through `progress` with `resource_names`); what a run
 //! leaves behind when it stops early is removed by `cleanup`. The images of `build:` services are
@@ -7,6 +7,7 @@
 
 pub mod down;
 pub mod dryrun;
+pub mod hosted_zones;
 pub mod images;
 pub mod parameters;
 pub mod preconditions;

@@ -1,6 +1,6 @@
 //! Values for the template Parameters the builder left to `up`: the VPC and its subnets, secret
-//! contents (NoEcho parameters, never in the template), and EFS file systems retained by an earlier
-//! `down`.
+//! contents (NoEcho parameters, never in the template), EFS file systems retained by an earlier
+//! `down`, and the hosted zones of custom domains.
 
 use crate::error::AwsContext;
 use std::collections::{BTreeMap, HashSet};
@@ -168,6 +168,9 @@ pub async fn resolve(
             }
             (ParameterSource::LoadBalancerArn { name }, _) => {
                 load_balancer_arn(clients, name).await?
+            }
+            (ParameterSource::HostedZone { domain }, _) => {
+                super::hosted_zones::public_zone_for(&clients.route53, domain).await?
             }
             (ParameterSource::BuiltImage { service }, _) => {
                 images.get(service).cloned().ok_or_else(|| {

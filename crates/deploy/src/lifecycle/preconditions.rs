@@ -1,6 +1,7 @@
 //! Checks that what the Compose file names in the account exists before anything is deployed:
 //! `x-aws-cluster`, `x-aws-loadbalancer` (and its type), `x-aws-vpc`, external security groups and
-//! file systems, `x-aws-policies`, `x-aws-certificate`. Every failed check is reported, each naming its attribute.
+//! file systems, `x-aws-policies`, `x-aws-certificate`, `x-aws-hosted_zone`. Every failed check is reported, each
+//! naming its attribute.
 
 use crate::error::AwsContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -147,6 +148,9 @@ async fn check_one(
         // Checked against the VPC when the subnet parameters are resolved.
         Precondition::Subnets { .. } => Ok(None),
         Precondition::CertificateIssued { arn } => certificate_problem(clients, arn).await,
+        Precondition::HostedZone { id, domain } => {
+            super::hosted_zones::named_zone_problem(&clients.route53, id, domain).await
+        }
         Precondition::ManagedPolicyExists { arn } => {
             match clients.iam.get_policy().policy_arn(arn).send().await {
                 Ok(_) => Ok(None),

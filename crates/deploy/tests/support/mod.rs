@@ -66,6 +66,7 @@ pub struct Mocks {
     pub efs: Vec<Rule>,
     pub sts: Vec<Rule>,
     pub acm: Vec<Rule>,
+    pub route53: Vec<Rule>,
     pub logs: Vec<Rule>,
 }
 
@@ -86,6 +87,7 @@ impl Mocks {
             efs: mocked!(aws_sdk_efs, &self.efs),
             sts: mocked!(aws_sdk_sts, &self.sts),
             acm: mocked!(aws_sdk_acm, &self.acm),
+            route53: mocked!(aws_sdk_route53, &self.route53),
             limits: ecs_deploy::Limits::default(),
         }
     }
