@@ -295,6 +295,7 @@ mod tests {
                 "WebScalableTarget": { "Type": "AWS::ApplicationAutoScaling::ScalableTarget", "Properties": { "ResourceId": { "Fn::Sub": "service/${Cluster}/${WebService.Name}" } } },
                 "WebScalingPolicy": { "Type": "AWS::ApplicationAutoScaling::ScalingPolicy", "Properties": { "ScalingTargetId": { "Ref": "WebScalableTarget" } } },
                 "Dashboard": { "Type": "AWS::CloudWatch::Dashboard", "DependsOn": "WebService", "Properties": {} },
+                "Alarm": { "Type": "AWS::CloudWatch::Alarm", "DependsOn": ["LogGroup", "WebService"], "Properties": {} },
                 "LogGroup": { "Type": "AWS::Logs::LogGroup", "Properties": { "Name": { "Fn::Sub": "${!NotARef}-${AWS::StackName}" } } }
             },
             "Outputs": {
