@@ -234,7 +234,8 @@ fn sub_names(text: &str, names: &mut BTreeSet<String>) {
         if !inner.starts_with('!') {
             names.insert(inner.split('.').next().unwrap_or(inner).to_string());
         }
-        rest = &after[end + 1..];
+        // From the `}`: no reference starts there.
+        rest = &after[end..];
     }
 }
 
