@@ -257,6 +257,23 @@ mod tests {
         );
     }
 
+    /// `up` starts a one-off job's runs in `job:<service>`, a schedule in `scheduled:<service>`.
+    #[test]
+    fn each_kind_of_job_is_looked_for_in_its_own_task_group() {
+        let job = |schedule: &str| ScheduledJob {
+            service: "migrate".into(),
+            schedule: schedule.into(),
+            state: "ENABLED".into(),
+            last_run: None,
+        };
+        let one_off = job(ONE_OFF);
+        assert!(one_off.is_one_off());
+        assert_eq!(one_off.group(), "job:migrate");
+        let scheduled = job("rate(1 hour)");
+        assert!(!scheduled.is_one_off());
+        assert_eq!(scheduled.group(), "scheduled:migrate");
+    }
+
     fn task(id: &str, group: &str, created: i64, status: &str, exit: Option<i32>) -> Task {
         Task::builder()
             .task_arn(format!("arn:aws:ecs:us-east-1:1:task/app/{id}"))
