@@ -27,6 +27,8 @@
 # environment you run this with (e.g. CARGO_PROFILE_DEV_DEBUG), or the first mutant builds it all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# deploy's baseline reads AWS's resource schemas from the test venv (`make venv`).
+export ECS_TEST_VENV="${ECS_TEST_VENV:-$PWD/.venv}"
 
 # The decision logic each crate is measured on (README.md, "Mutation testing"): files, and within
 # them the functions that decide (a regex on mutant names, as `cargo mutants --list` prints them).
@@ -38,17 +40,20 @@ COMPOSE_MODEL=(--file crates/compose-model/src/loader/merge.rs
     --file crates/compose-model/src/loader/validate.rs
     --file crates/compose-model/src/loader/interpolate.rs)
 # template-builder: CloudFormation's limits, the Fargate size, the load balancer's plan (its ports,
-# listeners and type).
+# listeners and type), which services are one-off jobs and the order they run in.
 TEMPLATE_BUILDER=(--file crates/template-builder/src/limits.rs
     --file crates/template-builder/src/fargate.rs
     --file crates/template-builder/src/loadbalancer.rs
-    -F 'limits\.rs|fargate\.rs|loadbalancer\.rs:.*( in plan$|replace plan )')
+    --file crates/template-builder/src/jobs.rs
+    -F 'limits\.rs|fargate\.rs|jobs\.rs|loadbalancer\.rs:.*( in plan$|replace plan )')
 # deploy: stack phases and the deploy target (stack.rs), the network parameters (subnets per zone,
-# public or private) and what an interrupted or dry run removes (lifecycle/cleanup.rs).
+# public or private), what an interrupted or dry run removes (lifecycle/cleanup.rs) and what the
+# update before a deployment's jobs holds back (lifecycle/hold_back.rs).
 DEPLOY=(--file crates/deploy/src/stack.rs
     --file crates/deploy/src/lifecycle/parameters.rs
     --file crates/deploy/src/lifecycle/cleanup.rs
-    -F 'cleanup\.rs|stack\.rs:.*(in |replace )(StackInfo::phase|Phase::of|is_stuck|stuck_error|deploy_target|check_name|is_missing_stack)( |$)|parameters\.rs:.*(in |replace )(split_subnets|one_per_zone|Network::assign_public_ip|Network::load_balancer_scheme)( |$)')
+    --file crates/deploy/src/lifecycle/hold_back.rs
+    -F 'cleanup\.rs|hold_back\.rs|stack\.rs:.*(in |replace )(StackInfo::phase|Phase::of|is_stuck|stuck_error|deploy_target|check_name|is_missing_stack)( |$)|parameters\.rs:.*(in |replace )(split_subnets|one_per_zone|Network::assign_public_ip|Network::load_balancer_scheme)( |$)')
 
 diff_ref=""
 whole=false
