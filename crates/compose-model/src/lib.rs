@@ -83,3 +83,20 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, Error> {
 }
 
 mod loader;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_from_the_current_directory_read_this_process() {
+        let options = LoadOptions::from_cwd();
+        assert!(options.interpolate);
+        assert_eq!(options.working_dir, std::env::current_dir().unwrap());
+        assert_eq!(
+            options.environment,
+            std::env::vars().collect::<BTreeMap<_, _>>()
+        );
+        assert!(options.files.is_empty() && options.profiles.is_empty());
+    }
+}

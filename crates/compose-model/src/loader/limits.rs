@@ -621,6 +621,10 @@ mod tests {
             err,
             "c.yaml:2: invalid YAML: `[`/`{` collections nested more than 128 levels deep"
         );
+        // The limit itself is allowed; one more is not.
+        let nested = |levels: usize| format!("x: {}{}\n", "[".repeat(levels), "]".repeat(levels));
+        assert!(check_flow_depth(Path::new("c.yaml"), &nested(MAX_FLOW_DEPTH)).is_ok());
+        assert!(check_flow_depth(Path::new("c.yaml"), &nested(MAX_FLOW_DEPTH + 1)).is_err());
     }
 
     #[test]
