@@ -158,6 +158,11 @@ mod tests {
             .unwrap();
         assert_eq!(s.metric, "ECSServiceAverageMemoryUtilization");
         assert_eq!(s.min, 1);
+        // A fixed count that only autoscaling's own bound holds: min equal to max.
+        let s = parse("web", &with(json!({"min": 2, "max": 2, "cpu": 60})))
+            .unwrap()
+            .unwrap();
+        assert_eq!((s.min, s.max), (2, 2));
     }
 
     #[test]

@@ -771,6 +771,23 @@ mod tests {
     use crate::test_support::{main_container, project, service};
     use crate::{build, ParameterInput, ParameterSource};
 
+    #[test]
+    fn sizes_read_every_unit() {
+        for (text, bytes) in [
+            ("512", 512),
+            ("2b", 2),
+            ("2k", 2 << 10),
+            ("2KB", 2 << 10),
+            ("2kib", 2 << 10),
+            ("3m", 3 << 20),
+            ("1.5g", 3 << 29),
+            ("1t", 1 << 40),
+        ] {
+            assert_eq!(parse_size(text), Some(bytes), "{text}");
+        }
+        assert_eq!(parse_size("2x"), None);
+    }
+
     fn builds(p: &Project) -> Result<Vec<ImageBuild>, Error> {
         plan(p, &BTreeMap::new()).map(|(builds, _)| builds)
     }

@@ -446,6 +446,24 @@ mod tests {
     use crate::build;
     use crate::test_support::{gpu_project, port, project, service, wordpress};
 
+    /// With autoscaling, a replica count is ignored: said only when it differs from `min`.
+    #[test]
+    fn replicas_beside_autoscaling_are_warned_about_only_when_they_differ_from_min() {
+        let warned = |replicas: u32| {
+            let project = crate::test_support::load_yaml(&format!(
+                "services:\n  web:\n    image: nginx\n    deploy:\n      replicas: {replicas}\n    \
+                 x-aws-autoscaling: {{ min: 2, max: 4, cpu: 50 }}\n"
+            ));
+            build(&project)
+                .unwrap()
+                .warnings
+                .iter()
+                .any(|w| w.attribute == "deploy.replicas")
+        };
+        assert!(!warned(2));
+        assert!(warned(3));
+    }
+
     #[test]
     fn dependency_cycles_are_errors() {
         let mut project = compose_model::Project::default();

@@ -31,7 +31,8 @@ pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
         _ => return Err(err()),
     };
     let bytes = number * multiplier;
-    if !bytes.is_finite() || bytes < 0.0 || bytes > u64::MAX as f64 {
+    // `u64::MAX as f64` is 2^64, one past the largest u64.
+    if !bytes.is_finite() || bytes < 0.0 || bytes >= u64::MAX as f64 {
         return Err(err());
     }
     Ok(bytes as u64)
@@ -137,9 +138,11 @@ mod tests {
         assert_eq!(parse_size("1.5g").unwrap(), 1_610_612_736);
         assert_eq!(parse_size("2048").unwrap(), 2048);
         assert_eq!(size(&Value::from(4096)).unwrap(), 4096);
-        for bad in ["", "m", "12x", "-1m", "1..2g"] {
+        for bad in ["", "m", "12x", "-1m", "1..2g", "16384p"] {
             assert!(parse_size(bad).is_err(), "{bad}");
         }
+        // 2^64 bytes is one past the largest size; just below it is not.
+        assert_eq!(parse_size("16383p").unwrap(), 16383 << 50);
     }
 
     #[test]
