@@ -446,22 +446,29 @@ mod tests {
     use crate::build;
     use crate::test_support::{gpu_project, port, project, service, wordpress};
 
-    /// With autoscaling, a replica count is ignored: said only when it differs from `min`.
+    /// With autoscaling, a replica count is ignored: said when one is written and differs from
+    /// `min`, never when none is written (the default of 1 is not the user's).
     #[test]
-    fn replicas_beside_autoscaling_are_warned_about_only_when_they_differ_from_min() {
-        let warned = |replicas: u32| {
+    fn replicas_beside_autoscaling_are_warned_about_only_when_written_and_unlike_min() {
+        let warnings = |count: &str| {
             let project = crate::test_support::load_yaml(&format!(
-                "services:\n  web:\n    image: nginx\n    deploy:\n      replicas: {replicas}\n    \
+                "services:\n  web:\n    image: nginx\n{count}    \
                  x-aws-autoscaling: {{ min: 2, max: 4, cpu: 50 }}\n"
             ));
-            build(&project)
-                .unwrap()
+            let built = build(&project).unwrap();
+            built
                 .warnings
                 .iter()
-                .any(|w| w.attribute == "deploy.replicas")
+                .map(|w| w.attribute.clone())
+                .collect::<Vec<_>>()
         };
-        assert!(!warned(2));
-        assert!(warned(3));
+        assert!(warnings("").is_empty(), "{:?}", warnings(""));
+        // The loader reads `scale` as compose does, into deploy.replicas.
+        assert_eq!(warnings("    scale: 3\n"), ["deploy.replicas"]);
+        assert_eq!(
+            warnings("    deploy:\n      replicas: 3\n"),
+            ["deploy.replicas"]
+        );
     }
 
     #[test]
