@@ -522,14 +522,10 @@ mod tests {
             "{depends}"
         );
         // The load balancer opens 443 once.
-        let open: Vec<&Value> = r["LoadBalancerSecurityGroup"]["Properties"]
-            ["SecurityGroupIngress"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|rule| &rule["FromPort"])
-            .collect();
-        assert_eq!(open, [&json!(443), &json!(80)]);
+        assert_eq!(
+            crate::test_support::load_balancer_open_ports(&built),
+            [json!(443), json!(80)]
+        );
     }
 
     #[test]

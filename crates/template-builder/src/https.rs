@@ -71,7 +71,7 @@ mod tests {
     use super::*;
 
     use compose_model::Port;
-    use serde_json::{json, Value};
+    use serde_json::json;
 
     use crate::build;
     use crate::test_support::{kinds, port, project, service};
@@ -142,14 +142,10 @@ mod tests {
             redirect["DefaultActions"][0]["RedirectConfig"],
             json!({ "Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301" })
         );
-        let open: Vec<&Value> = r["LoadBalancerSecurityGroup"]["Properties"]
-            ["SecurityGroupIngress"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|rule| &rule["FromPort"])
-            .collect();
-        assert_eq!(open, [&json!(443), &json!(80)]);
+        assert_eq!(
+            crate::test_support::load_balancer_open_ports(&built),
+            [json!(443), json!(80)]
+        );
         assert_eq!(
             built.template["Outputs"]["WebTCP443URL"]["Value"],
             json!({ "Fn::Sub": "https://${LoadBalancer.DNSName}" })

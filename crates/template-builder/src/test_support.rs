@@ -50,6 +50,16 @@ pub fn resources(built: &Built) -> &serde_json::Map<String, Value> {
     built.template["Resources"].as_object().expect("Resources")
 }
 
+/// The ports the load balancer's security group opens (each rule's `FromPort`), in order.
+pub fn load_balancer_open_ports(built: &Built) -> Vec<Value> {
+    built.template["Resources"]["LoadBalancerSecurityGroup"]["Properties"]["SecurityGroupIngress"]
+        .as_array()
+        .expect("ingress rules")
+        .iter()
+        .map(|rule| rule["FromPort"].clone())
+        .collect()
+}
+
 pub fn kinds(built: &Built) -> BTreeMap<String, String> {
     resources(built)
         .iter()

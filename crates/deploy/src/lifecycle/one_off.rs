@@ -86,25 +86,7 @@ pub async fn run_all(
 
 /// What a failed or stopped job leaves, and what to do.
 fn consequence(job: &str, held: &HeldBack) -> String {
-    let mut kept = Vec::new();
-    if !held.held.is_empty() {
-        kept.push(format!(
-            "{} still run{} the previous version",
-            held.held.join(", "),
-            if held.held.len() == 1 { "s" } else { "" }
-        ));
-    }
-    if !held.deferred.is_empty() {
-        kept.push(format!(
-            "{} {} not created",
-            held.deferred.join(", "),
-            if held.deferred.len() == 1 {
-                "is"
-            } else {
-                "are"
-            }
-        ));
-    }
+    let kept = held.phrases("still run", "still runs", "the previous version");
     let kept = if kept.is_empty() {
         "the stack is deployed (no service waited for a new version)".to_string()
     } else {

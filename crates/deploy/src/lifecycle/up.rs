@@ -97,6 +97,30 @@ impl HeldBack {
     fn is_empty(&self) -> bool {
         self.held.is_empty() && self.deferred.is_empty()
     }
+
+    /// What is held back, one phrase per kind: the running services with what they do (`keep`
+    /// and `keeps` the verb's plural and singular forms, followed by `rest`), and the services not
+    /// created.
+    pub(crate) fn phrases(&self, plural: &str, singular: &str, rest: &str) -> Vec<String> {
+        let mut parts = Vec::new();
+        if !self.held.is_empty() {
+            let verb = if self.held.len() == 1 {
+                singular
+            } else {
+                plural
+            };
+            parts.push(format!("{} {verb} {rest}", self.held.join(", ")));
+        }
+        if !self.deferred.is_empty() {
+            let be = if self.deferred.len() == 1 {
+                "is"
+            } else {
+                "are"
+            };
+            parts.push(format!("{} {be} not created", self.deferred.join(", ")));
+        }
+        parts
+    }
 }
 
 pub async fn up(
@@ -108,7 +132,8 @@ pub async fn up(
     interrupts: &mut Interrupts,
 ) -> Result<UpOutcome, Error> {
     if built.jobs.is_empty() {
-        let (outcome, _) = deploy(
+        let mut nothing_held = HeldBack::default();
+        return deploy(
             clients,
             project,
             built,
@@ -116,11 +141,12 @@ pub async fn up(
             progress,
             interrupts,
             Stage::Whole,
+            &mut nothing_held,
         )
-        .await?;
-        return Ok(outcome);
+        .await;
     }
-    let (first, held) = deploy(
+    let mut held = HeldBack::default();
+    let first = deploy(
         clients,
         project,
         built,
@@ -128,11 +154,12 @@ pub async fn up(
         progress,
         interrupts,
         Stage::BeforeJobs,
+        &mut held,
     )
     .await?;
-    let urls = match &first {
-        UpOutcome::Deployed { urls, .. } => urls.clone(),
-        UpOutcome::NoChanges if !held.is_empty() => Vec::new(),
+    let (status, urls) = match &first {
+        UpOutcome::Deployed { status, urls, .. } => (status.clone(), urls.clone()),
+        UpOutcome::NoChanges if !held.is_empty() => (String::new(), Vec::new()),
         UpOutcome::NoChanges => {
             progress.report(ProgressEvent::Info(format!(
                 "Nothing to update: stack {project} already matches the compose file, so no job \
@@ -157,10 +184,6 @@ pub async fn up(
     }
     if held.is_empty() {
         // The first update was the whole deployment: it ends with the jobs.
-        let status = match &first {
-            UpOutcome::Deployed { status, .. } => status.clone(),
-            _ => String::new(),
-        };
         progress.report(ProgressEvent::Finished {
             stack: project.to_string(),
             status,
@@ -168,7 +191,8 @@ pub async fn up(
         });
         return Ok(first);
     }
-    let (second, _) = deploy(
+    let mut nothing_held = HeldBack::default();
+    let second = deploy(
         clients,
         project,
         built,
@@ -176,6 +200,7 @@ pub async fn up(
         progress,
         interrupts,
         Stage::AfterJobs,
+        &mut nothing_held,
     )
     .await?;
     Ok(match (second, first) {
@@ -191,26 +216,9 @@ pub async fn up(
     })
 }
 
-async fn deploy(
-    clients: &Clients,
-    project: &str,
-    built: &Built,
-    options: &UpOptions,
-    progress: &mut dyn Progress,
-    interrupts: &mut Interrupts,
-    stage: Stage,
-) -> Result<(UpOutcome, HeldBack), Error> {
-    let mut held = HeldBack::default();
-    let outcome = deploy_stage(
-        clients, project, built, options, progress, interrupts, stage, &mut held,
-    )
-    .await?;
-    Ok((outcome, held))
-}
-
 /// One stack update; `held` gets what a `BeforeJobs` update held back.
 #[allow(clippy::too_many_arguments)]
-async fn deploy_stage(
+async fn deploy(
     clients: &Clients,
     project: &str,
     built: &Built,
@@ -296,39 +304,37 @@ async fn deploy_stage(
     if let Some(summary) = summary {
         progress.report(ProgressEvent::Info(summary));
     }
-    let template = match (stage, &plan) {
-        (Stage::BeforeJobs, Plan::Update(info)) => {
-            let deployed = stack::deployed_template(cf, &info.id).await;
-            let physical_ids = stack::physical_ids(cf, &info.id).await?;
-            let first = hold_back::first_phase(
-                &built.template,
-                &parameters,
-                &built.jobs,
-                deployed
-                    .as_ref()
-                    .map(|template| hold_back::Deployed {
-                        template,
-                        parameters: &info.parameters,
-                        physical_ids: &physical_ids,
-                    })
-                    .as_ref(),
-            );
-            held.held = first.held;
-            held.deferred = first.deferred;
-            first.template
-        }
-        (Stage::BeforeJobs, Plan::Create { .. }) => {
-            let first = hold_back::first_phase(&built.template, &parameters, &built.jobs, None);
-            held.held = first.held;
-            held.deferred = first.deferred;
-            first.template
-        }
-        _ => built.template.clone(),
+    let first_template;
+    let template = if stage == Stage::BeforeJobs {
+        // What the stack runs now: its template, parameters and resources (none for a new stack).
+        let running = match &plan {
+            Plan::Update(info) => Some((
+                info,
+                stack::deployed_template(cf, &info.id).await,
+                stack::physical_ids(cf, &info.id).await?,
+            )),
+            Plan::Create { .. } => None,
+        };
+        let deployed = running.as_ref().and_then(|(info, template, physical_ids)| {
+            Some(hold_back::Deployed {
+                template: template.as_ref()?,
+                parameters: &info.parameters,
+                physical_ids,
+            })
+        });
+        let first =
+            hold_back::first_phase(&built.template, &parameters, &built.jobs, deployed.as_ref());
+        held.held = first.held;
+        held.deferred = first.deferred;
+        first_template = first.template;
+        &first_template
+    } else {
+        &built.template
     };
     if !held.is_empty() {
         progress.report(ProgressEvent::Info(held_back_text(held)));
     }
-    let body = serde_json::to_string(&template)
+    let body = serde_json::to_string(template)
         .map_err(|e| Error::Precondition(format!("the template cannot be serialised: {e}")))?;
     let (template, interrupted) = interrupts
         .run_to_end(upload::prepare(clients, project, body), || {})
@@ -686,25 +692,7 @@ fn report_unchanged(project: &str, plan: &Plan, stage: Stage, progress: &mut dyn
 
 /// What the first of two updates leaves for after the jobs.
 fn held_back_text(held: &HeldBack) -> String {
-    let mut parts = Vec::new();
-    if !held.held.is_empty() {
-        parts.push(format!(
-            "{} keep{} the running version",
-            held.held.join(", "),
-            if held.held.len() == 1 { "s" } else { "" }
-        ));
-    }
-    if !held.deferred.is_empty() {
-        parts.push(format!(
-            "{} {} not created",
-            held.deferred.join(", "),
-            if held.deferred.len() == 1 {
-                "is"
-            } else {
-                "are"
-            }
-        ));
-    }
+    let parts = held.phrases("keep", "keeps", "the running version");
     format!(
         "Jobs first: {} until the jobs have succeeded",
         parts.join(", ")
