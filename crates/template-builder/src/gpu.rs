@@ -418,6 +418,8 @@ mod tests {
 
     use serde_json::json;
 
+    use compose_model::{DeviceCount, Project};
+
     use crate::test_support::{gpu_project, kinds};
     use crate::{build, to_json};
 
@@ -460,6 +462,57 @@ mod tests {
             json!([{"Type": "GPU", "Value": "1"}])
         );
         assert!(!to_json(&built.template).contains("LaunchConfiguration"));
+    }
+
+    fn with_machine(machine: &str, gpus: u32) -> Project {
+        let mut p = gpu_project();
+        let model = p.services.get_mut("model").unwrap();
+        let deploy = model.deploy.as_mut().unwrap();
+        deploy.placement.constraints = vec![format!("node.machine == {machine}")];
+        deploy.resources.reservations.as_mut().unwrap().devices[0].count =
+            Some(DeviceCount::Count(gpus));
+        p
+    }
+
+    #[test]
+    fn node_machine_is_the_instance_type_when_it_can_hold_the_service() {
+        let built = build(&with_machine("g4dn.12xlarge", 2)).unwrap();
+        let lt = &built.template["Resources"]["ModelLaunchTemplate"]["Properties"];
+        assert_eq!(lt["LaunchTemplateData"]["InstanceType"], "g4dn.12xlarge");
+        let err = build(&with_machine("g4dn.xlarge", 2))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("g4dn.xlarge cannot hold 2 GPU(s), 0 CPU units and 8192 MiB"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn node_constraints_without_a_gpu_are_ignored_with_a_warning() {
+        let mut p = with_machine("g5.xlarge", 1);
+        let model = p.services.get_mut("model").unwrap();
+        let deploy = model.deploy.as_mut().unwrap();
+        deploy.resources.reservations = None;
+        deploy
+            .placement
+            .constraints
+            .push("node.ami == ami-1".into());
+        let built = build(&p).unwrap();
+        assert!(built.template["Resources"]
+            .get("ModelLaunchTemplate")
+            .is_none());
+        for constraint in ["node.machine == g5.xlarge", "node.ami == ami-1"] {
+            assert!(
+                built
+                    .warnings
+                    .iter()
+                    .any(|w| w.attribute == "deploy.placement.constraints"
+                        && w.message.contains(&format!("ignored: {constraint:?}"))),
+                "{constraint}: {:?}",
+                built.warnings
+            );
+        }
     }
 
     #[test]

@@ -207,11 +207,7 @@ fn block_literal(out: &mut String, s: &str, indent: usize) -> bool {
 
 pub fn to_yaml(value: &Value) -> String {
     let mut out = String::with_capacity(64 * 1024);
-    if is_collection(value) {
-        write_value(&mut out, value, 0);
-    } else {
-        write_leaf(&mut out, value, 2);
-    }
+    write_value(&mut out, value, 0);
     out
 }
 
@@ -271,6 +267,10 @@ mod tests {
             assert!(text.contains(quoted), "{quoted} in\n{text}");
         }
         round_trip(&value);
+        // A document that is one string, as a template's single output value may be.
+        assert_eq!(to_yaml(&json!("a\nb")), "|-\n  a\n  b\n");
+        round_trip(&json!("a\nb"));
+        assert_eq!(to_yaml(&json!([])), "[]\n");
     }
 
     #[test]

@@ -131,21 +131,17 @@ pub(crate) fn parse(
         let consumed_text = &rest[..consumed_total.min(rest.len())];
         line_no += consumed_text.matches('\n').count();
         rest = &rest[consumed_total.min(rest.len())..];
-        // Skip whatever follows on the line of a closing quote (spaces, a comment).
-        let next_nl = rest.find('\n').map(|i| i + 1).unwrap_or(rest.len());
-        if !rest[..next_nl].trim().is_empty() && !rest[..next_nl].trim().starts_with('#') {
+        // What follows a closing quote on its line may be spaces or a comment; the line's end is
+        // then read as an empty line.
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        let trailing = rest[..line_end].trim();
+        if !trailing.is_empty() && !trailing.starts_with('#') {
             return Err(DotenvError {
                 line: line_no,
-                message: format!(
-                    "unexpected text after the value of {key}: {:?}",
-                    rest[..next_nl].trim()
-                ),
+                message: format!("unexpected text after the value of {key}: {trailing:?}"),
             });
         }
-        if next_nl > 0 && rest[..next_nl].ends_with('\n') {
-            line_no += 1;
-        }
-        rest = &rest[next_nl..];
+        rest = &rest[line_end..];
     }
     Ok(vars)
 }
@@ -269,6 +265,13 @@ mod tests {
         assert_eq!(e.line, 2);
         let e = parse("A=1\nB=\"x\" junk\n", &|_| None).unwrap_err();
         assert_eq!(e.line, 2);
+        // Lines are counted through quoted values, their trailing comments and line breaks.
+        let e = parse(
+            "A=\"x\" # c\r\nB=\"multi\nline\" \n\nC='y'\nBAD KEY=1\n",
+            &|_| None,
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 6);
     }
 
     #[test]

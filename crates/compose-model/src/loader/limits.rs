@@ -759,6 +759,20 @@ mod tests {
     }
 
     #[test]
+    fn serde_yaml_counts_every_kind_of_scalar() {
+        // 1,000 scalars named 250 times: 250,000 values, past the bound whatever the scalar.
+        for scalar in ["true", "1", "-1", "1.5", "~", "null", "x"] {
+            let doc = format!(
+                "x-c: [\n]\nx-a: &a [{}]\nx-b: [{}]\n",
+                vec![scalar; 1000].join(","),
+                vec!["*a"; 250].join(",")
+            );
+            let err = counted(&doc).unwrap_err();
+            assert!(err.contains("200000 values"), "{scalar}: {err}");
+        }
+    }
+
+    #[test]
     fn files_past_the_size_limit_are_not_read_further() {
         let big = std::io::repeat(b'a');
         let err = read_bounded(Path::new("c.yaml"), big)

@@ -231,4 +231,17 @@ mod tests {
         assert_ne!(stamped(yaml, 0), stamped(yaml, 1));
         assert_eq!(erased(&stamped(yaml, 0)), erased(&stamped(yaml, 1)));
     }
+
+    #[test]
+    fn erasing_keeps_the_tags_a_file_wrote() {
+        let tagged = |tag: &str| {
+            Value::Tagged(Box::new(TaggedValue {
+                tag: Tag::new(tag),
+                value: Value::from("x"),
+            }))
+        };
+        // Two files that write `!reset x` and `!override x` do not define the same thing.
+        assert_eq!(erased(&tagged("reset")), tagged("reset"));
+        assert_ne!(erased(&tagged("reset")), erased(&tagged("override")));
+    }
 }

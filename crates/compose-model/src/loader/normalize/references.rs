@@ -8,8 +8,9 @@ use super::fields::{Cx, Fields};
 use crate::loader::value::{child, index, kind, untag};
 use crate::{DependsOn, DependsOnCondition, Error, FileReference, ServiceNetwork};
 
-/// `secrets:` / `configs:` of a service. A missing target defaults to the source name (secrets are
-/// then mounted at /run/secrets/<source>).
+/// `secrets:` / `configs:` of a service, each entry a mapping (canonical.rs expands the short
+/// form). A missing target defaults to the source name (secrets are then mounted at
+/// /run/secrets/<source>).
 pub(crate) fn file_references(
     cx: &Cx,
     value: &Value,
@@ -21,14 +22,6 @@ pub(crate) fn file_references(
     let mut out = Vec::new();
     for (i, item) in seq.iter().enumerate() {
         let p = index(path, i);
-        if let Value::String(s) = untag(item) {
-            out.push(FileReference {
-                source: s.clone(),
-                target: s.clone(),
-                ..Default::default()
-            });
-            continue;
-        }
         let mut f = Fields::new(cx, item, &p)?;
         let source = f
             .string("source")?
@@ -143,10 +136,13 @@ mod tests {
     #[test]
     fn file_references_default_target_to_source() {
         let refs = with_doc(
-            "- s1\n- {source: s2, target: /etc/s2, uid: 1000, mode: 0440, x-aws-keys: [a]}\n",
+            "- {source: s1}\n- {source: s2, target: /etc/s2, uid: 1000, mode: 0440, x-aws-keys: [a]}\n",
             |cx, doc| file_references(cx, doc, "r").unwrap(),
         );
-        assert_eq!(refs[0].target, "s1");
+        assert_eq!(
+            (refs[0].source.as_str(), refs[0].target.as_str()),
+            ("s1", "s1")
+        );
         assert_eq!(refs[1].target, "/etc/s2");
         assert_eq!(refs[1].uid.as_deref(), Some("1000"));
         assert_eq!(refs[1].mode, Some(0o440));
