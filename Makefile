@@ -61,9 +61,10 @@ bench-build: venv
 
 ## Mutation testing with cargo-mutants (slow: not in CI; see README.md, "Mutation testing"):
 ## `make mutants` runs compose-model, template-builder and deploy's decision logic; CRATES= picks some,
-## DIFF=main only the mutants in lines changed since main, WHOLE=1 every file of the crates (hours).
+## DIFF=main only the mutants in lines changed since main, WHOLE=1 every file of the crates (hours),
+## JOBS=3 three mutants at once.
 mutants:
-	bash scripts/mutants.sh $(if $(DIFF),--diff $(DIFF)) $(if $(WHOLE),--whole) $(CRATES)
+	bash scripts/mutants.sh $(if $(DIFF),--diff $(DIFF)) $(if $(WHOLE),--whole) $(if $(JOBS),--jobs $(JOBS)) $(CRATES)
 
 clean:
 	cargo clean

@@ -6,25 +6,28 @@
 # a change touches (--diff) before resolving an issue that changes logic. Settings, and the mutants
 # excluded with their reasons: .cargo/mutants.toml. Scores: README.md, "Mutation testing".
 #
-# usage: scripts/mutants.sh [--diff REF | --whole] [--list] [CRATE...] [-- CARGO_MUTANTS_ARGS...]
+# usage: scripts/mutants.sh [--diff REF | --whole] [--jobs N] [--list] [CRATE...] [-- CARGO_MUTANTS_ARGS...]
 #   CRATE     compose-model, template-builder or deploy; none: the three, one after the other. Each
 #             runs on its decision logic (the files and functions chosen below, whose scores the
 #             README records) unless --whole or --diff says otherwise.
 #   --diff REF  only the mutants in lines that differ from REF (`git diff REF`: commits since REF and
 #             uncommitted changes), in any file of the crates; e.g. --diff main.
 #   --whole   every file of the crates (about 1,100 mutants each: hours).
+#   --jobs N  N mutants at once for compose-model and template-builder (default 1; deploy runs in
+#             place, one at a time). One mutant at a time leaves the 2-core machine half idle (a
+#             mutant's build is mostly serial and its tests take seconds): whole crates ran with 3.
 #   --list    list the mutants that would run, and stop.
 #   after --  passed to cargo mutants, e.g. `-- --file crates/compose-model/src/loader/merge.rs`.
 # Results: mutants.out/<crate>/mutants.out/ (missed.txt, caught.txt, timeout.txt, unviable.txt,
 # outcomes.json, a log per mutant); mutants.out is ignored by git.
 #
-# The machine is shared: every run is `nice -n 19` with one mutant at a time. compose-model and
-# template-builder mutants build in a copy of the tree that starts from a copy of target/
-# (copy_target); its first build recompiles their few dependencies, whose copies look newer than what
-# was built from them. For deploy that would be the whole AWS SDK, so deploy mutants build in place,
-# in this tree and its target/: leave deploy's sources alone while it runs, and stop it with one
-# Ctrl-C (it puts the mutated file back). Build the tests first (`cargo test --no-run`) with the
-# environment you run this with (e.g. CARGO_PROFILE_DEV_DEBUG), or the first mutant builds it all.
+# The machine is shared: every run is `nice -n 19`, one mutant at a time unless --jobs. compose-model and
+# template-builder mutants build in a copy of the tree without target/ (each job's copy first builds
+# their few dependencies, about a minute; .cargo/mutants.toml says why). For deploy that would be the
+# whole AWS SDK, so deploy mutants build in place, in this tree and its target/: leave deploy's
+# sources alone while it runs, and stop it with one Ctrl-C (it puts the mutated file back). For
+# deploy, build the tests first (`cargo test -p ecs-deploy --no-run`) with the environment you run
+# this with (e.g. CARGO_PROFILE_DEV_DEBUG), or the first mutant builds it all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # deploy's baseline reads AWS's resource schemas from the test venv (`make venv`).
@@ -57,6 +60,7 @@ DEPLOY=(--file crates/deploy/src/stack.rs
 
 diff_ref=""
 whole=false
+jobs=1
 list=false
 crates=()
 extra=()
@@ -64,6 +68,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --diff) diff_ref="${2:?--diff needs a git revision, e.g. main}"; shift 2 ;;
         --whole) whole=true; shift ;;
+        --jobs) jobs="${2:?--jobs needs a number}"; shift 2 ;;
         --list) list=true; shift ;;
         --) shift; extra=("$@"); break ;;
         compose-model | template-builder | deploy) crates+=("$1"); shift ;;
@@ -92,8 +97,8 @@ status=0
 for crate in "${crates[@]}"; do
     args=(--output "mutants.out/$crate")
     case "$crate" in
-        compose-model) args+=(-j 1 -p compose-model); scope=("${COMPOSE_MODEL[@]}") ;;
-        template-builder) args+=(-j 1 -p template-builder); scope=("${TEMPLATE_BUILDER[@]}") ;;
+        compose-model) args+=(-j "$jobs" -p compose-model); scope=("${COMPOSE_MODEL[@]}") ;;
+        template-builder) args+=(-j "$jobs" -p template-builder); scope=("${TEMPLATE_BUILDER[@]}") ;;
         # In place means one mutant at a time, with no baseline-relative timeout: its tests take 5 s.
         deploy) args+=(--in-place --timeout 120 -p ecs-deploy); scope=("${DEPLOY[@]}") ;;
     esac
