@@ -693,6 +693,8 @@ mod tests {
         assert_eq!(device_parts("/dev/a:/dev/b"), ("/dev/a", "/dev/b", "rwm"));
         assert_eq!(device_parts("/dev/a:r"), ("/dev/a", "/dev/a", "r"));
         assert_eq!(device_parts("/dev/a:/dev/b:rw"), ("/dev/a", "/dev/b", "rw"));
+        // Four letters are more than the three permissions: the second part is a target.
+        assert_eq!(device_parts("/dev/a:rwmr"), ("/dev/a", "rwmr", "rwm"));
     }
 
     #[test]
