@@ -220,6 +220,22 @@ mod tests {
     }
 
     #[test]
+    fn dotenv_is_read_beside_the_first_file_given() {
+        let (_d, r) = load_temp(
+            &[
+                (".env", "TAG=working-dir\n"),
+                ("app/.env", "TAG=app\n"),
+                ("app/compose.yaml", "services:\n  a:\n    image: x:${TAG}\n"),
+            ],
+            |o| o.files = vec!["app/compose.yaml".into()],
+        );
+        assert_eq!(
+            r.unwrap().project.services["a"].image.as_deref(),
+            Some("x:app")
+        );
+    }
+
+    #[test]
     fn missing_env_file_flag_is_an_error() {
         let (_d, r) = load_temp(
             &[("compose.yaml", "services:\n  a:\n    image: x\n")],
