@@ -611,6 +611,8 @@ mod tests {
         assert_eq!(depth(r#"x: ["a\"[[", [b]]"#), 2);
         // A quote left open ends with its line.
         assert_eq!(depth("x: 'a\ny: [[]]\n"), 2);
+        // Outside flow collections, `- ` and `? ` are indicators a quoted scalar may follow.
+        assert_eq!(depth("- '[[['\n? \"{{\"\n: x\n"), 0);
         let err = check_flow_depth(
             Path::new("c.yaml"),
             &format!("a: 1\nx: [a 'b{}", "[".repeat(200)),
@@ -621,6 +623,10 @@ mod tests {
             err,
             "c.yaml:2: invalid YAML: `[`/`{` collections nested more than 128 levels deep"
         );
+        // Of two lines past the limit, the error names the first.
+        let twice = format!("x: {0}\ny: {0}\n", "[".repeat(200) + &"]".repeat(200));
+        let err = check_flow_depth(Path::new("c.yaml"), &twice).unwrap_err();
+        assert!(err.to_string().starts_with("c.yaml:1: "), "{err}");
         // The limit itself is allowed; one more is not.
         let nested = |levels: usize| format!("x: {}{}\n", "[".repeat(levels), "]".repeat(levels));
         assert!(check_flow_depth(Path::new("c.yaml"), &nested(MAX_FLOW_DEPTH)).is_ok());
