@@ -479,7 +479,8 @@ pub(crate) fn count(file: &Path, text: &str) -> Result<(), Error> {
             path: String::new(),
             line: e.location().map(|l| l.line()),
         },
-        exceeded.message(None, true),
+        // serde_yaml replays aliases without a word: a `*` in the text is all that tells them.
+        exceeded.message(None, text.contains('*')),
     ))
 }
 
@@ -764,6 +765,18 @@ mod tests {
         assert!(counted(&format!("{corner}{}", wide(30))).is_ok());
         let deep = format!("{corner}x: {}{}\n", "[".repeat(200), "]".repeat(200));
         assert!(counted(&deep).unwrap_err().contains("128 levels deep"));
+        // A syntax error is serde_yaml's to report, when it builds the document.
+        assert_eq!(counted(&format!("{corner}x: [a, b\n")), Ok(()));
+        // Without an alias, a document past the value limit is not said to expand.
+        let letters: Vec<String> = ('a'..='z').map(String::from).collect();
+        let group = format!("{{{}}}", letters.join(","));
+        let dense = format!("{corner}x: [{}]\n", vec![group.as_str(); 5_000].join(","));
+        assert_eq!(walk(&dense), Err("unparsed".into()));
+        let err = counted(&dense).unwrap_err();
+        assert!(
+            err.ends_with("invalid YAML: the document has more than 200000 values"),
+            "{err}"
+        );
     }
 
     #[test]
