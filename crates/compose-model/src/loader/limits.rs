@@ -546,14 +546,6 @@ impl<'de> serde::de::Visitor<'de> for Count<'_> {
         self.add(0)
     }
 
-    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
-        self.add(0)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        self.deserialize(deserializer)
-    }
-
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         self.add(0)?;
         while seq.next_element_seed(self)?.is_some() {}
