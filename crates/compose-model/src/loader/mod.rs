@@ -236,6 +236,41 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_of_the_first_file_is_located_there_after_merging() {
+        let (d, r) = load_temp(
+            &[
+                (
+                    "compose.yaml",
+                    "services:\n  web:\n    image: x\n    devices:\n      - /dev/a\n      - /dev/b\n",
+                ),
+                (
+                    "compose.override.yaml",
+                    "services:\n  web:\n    devices: [/dev/c, /dev/d]\n",
+                ),
+            ],
+            |_| {},
+        );
+        // What convert's errors about the loaded project are located with.
+        let locator = r.unwrap().locator;
+        let first = locator.location("services.web.devices[1]");
+        assert_eq!(
+            first.to_string(),
+            format!(
+                "{}:6: services.web.devices[1]",
+                d.path().join("compose.yaml").display()
+            )
+        );
+        let last = locator.location("services.web.devices[3]");
+        assert_eq!(
+            last.to_string(),
+            format!(
+                "{}:3: services.web.devices[1]",
+                d.path().join("compose.override.yaml").display()
+            )
+        );
+    }
+
+    #[test]
     fn missing_env_file_flag_is_an_error() {
         let (_d, r) = load_temp(
             &[("compose.yaml", "services:\n  a:\n    image: x\n")],
