@@ -108,11 +108,16 @@ mod tests {
 
     #[test]
     fn keeps_remote_build_contexts() {
-        let v = resolved("services:\n  web:\n    build: {context: 'https://github.com/a/b.git'}\n");
-        assert_eq!(
-            v["services"]["web"]["build"]["context"],
-            "https://github.com/a/b.git"
-        );
+        for remote in [
+            "https://github.com/a/b.git",
+            "git@github.com:a/b.git",
+            "github.com/a/b",
+        ] {
+            let v = resolved(&format!(
+                "services:\n  web:\n    build: {{context: '{remote}'}}\n"
+            ));
+            assert_eq!(v["services"]["web"]["build"]["context"], remote);
+        }
     }
 
     #[test]
