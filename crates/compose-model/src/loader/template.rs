@@ -257,10 +257,10 @@ mod tests {
             "required variable EMPTY is missing a value: must be set"
         );
         assert_eq!(ok("${EMPTY?boom}"), "");
-        assert!(matches!(
-            run("${NOPE?}"),
-            Err(TemplateError::Required { .. })
-        ));
+        assert_eq!(
+            run("${NOPE?}").unwrap_err().to_string(),
+            "required variable NOPE is missing a value"
+        );
     }
 
     #[test]
@@ -284,6 +284,13 @@ mod tests {
         assert!(matches!(run("${FOO!x}"), Err(TemplateError::Invalid(_))));
         let deep = "${A:-".repeat(200) + &"}".repeat(200);
         assert!(run(&deep).is_err());
+        // 64 defaults nested in one another are allowed; the 65th is refused.
+        let nested = |levels: usize| format!("{}x{}", "${A:-".repeat(levels), "}".repeat(levels));
+        assert_eq!(ok(&nested(MAX_DEPTH)), "x");
+        assert!(matches!(
+            run(&nested(MAX_DEPTH + 1)),
+            Err(TemplateError::Invalid(_))
+        ));
     }
 
     proptest::proptest! {
