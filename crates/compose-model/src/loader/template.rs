@@ -105,7 +105,8 @@ fn substitute_inner(
     Ok(out)
 }
 
-/// Index of the `}` closing a `${` whose body starts at `s`, counting nested `${...}`.
+/// Index of the `}` closing a `${` whose body starts at `s`, counting nested `${...}` (an escaped
+/// `$${` too, as compose-go counts it: the escape is undone when the nested text is substituted).
 fn matching_brace(s: &str) -> Option<usize> {
     let bytes = s.as_bytes();
     let mut depth = 0usize;
@@ -114,10 +115,6 @@ fn matching_brace(s: &str) -> Option<usize> {
         match bytes[i] {
             b'$' if bytes.get(i + 1) == Some(&b'{') => {
                 depth += 1;
-                i += 2;
-                continue;
-            }
-            b'$' if bytes.get(i + 1) == Some(&b'$') => {
                 i += 2;
                 continue;
             }
@@ -268,6 +265,10 @@ mod tests {
         assert_eq!(ok("${NOPE:-${B:-x}}"), "bee");
         assert_eq!(ok("${NOPE:-${NADA:-x}}"), "x");
         assert_eq!(ok("${NOPE:-a-$FOO-b}"), "a-foo-b");
+        assert_eq!(ok("${NOPE:-a${B}}"), "abee");
+        assert_eq!(ok("${NOPE:-cost $}"), "cost $");
+        // An escaped `$${...}` in a default is nested like any other, as compose-go counts it.
+        assert_eq!(ok("${NOPE:-$${B}-c}"), "${B}-c");
     }
 
     #[test]
