@@ -140,7 +140,8 @@ fn expand_braced(
 ) -> Result<String, TemplateError> {
     let name_len = body.find(|c: char| !is_name_char(c)).unwrap_or(body.len());
     let name = &body[..name_len];
-    if name.is_empty() || !name.starts_with(is_name_start) {
+    // An empty name does not start with a letter or `_` either.
+    if !name.starts_with(is_name_start) {
         return Err(TemplateError::Invalid(whole.to_string()));
     }
     let modifier = &body[name_len..];
@@ -282,6 +283,7 @@ mod tests {
     fn invalid_templates() {
         assert!(matches!(run("${FOO"), Err(TemplateError::Invalid(_))));
         assert!(matches!(run("${}"), Err(TemplateError::Invalid(_))));
+        assert!(matches!(run("${1A}"), Err(TemplateError::Invalid(_))));
         assert!(matches!(run("${FOO!x}"), Err(TemplateError::Invalid(_))));
         let deep = "${A:-".repeat(200) + &"}".repeat(200);
         assert!(run(&deep).is_err());
