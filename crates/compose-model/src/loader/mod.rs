@@ -271,6 +271,21 @@ mod tests {
     }
 
     #[test]
+    fn number_and_boolean_keys_are_read_as_their_text() {
+        let (_d, r) = load_temp(
+            &[(
+                "compose.yaml",
+                "services:\n  8080:\n    image: x\n    labels: {1: a, true: b}\n",
+            )],
+            |_| {},
+        );
+        let project = r.unwrap().project;
+        let labels = &project.services["8080"].labels;
+        assert_eq!(labels["1"], "a");
+        assert_eq!(labels["true"], "b");
+    }
+
+    #[test]
     fn missing_env_file_flag_is_an_error() {
         let (_d, r) = load_temp(
             &[("compose.yaml", "services:\n  a:\n    image: x\n")],
