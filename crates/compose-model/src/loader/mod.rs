@@ -286,6 +286,28 @@ mod tests {
     }
 
     #[test]
+    fn service_volume_and_secret_attributes_are_read() {
+        let (_d, r) = load_temp(
+            &[(
+                "compose.yaml",
+                "services:\n  web:\n    image: x\n    privileged: true\n    container_name: the-web\n    volumes: [data:/d]\n    secrets: [s]\nvolumes:\n  data:\n    driver: local\n    driver_opts: {type: tmpfs}\n    labels: {team: core}\nsecrets:\n  s:\n    file: ./s.txt\n    labels: {team: core}\n",
+            )],
+            |_| {},
+        );
+        let project = r.unwrap().project;
+        let web = &project.services["web"];
+        assert_eq!(web.name, "web");
+        assert_eq!(web.privileged, Some(true));
+        assert_eq!(web.container_name.as_deref(), Some("the-web"));
+        let team = BTreeMap::from([("team".to_string(), "core".to_string())]);
+        let data = &project.volumes["data"];
+        assert_eq!(data.driver.as_deref(), Some("local"));
+        assert_eq!(data.driver_opts["type"], "tmpfs");
+        assert_eq!(data.labels, team);
+        assert_eq!(project.secrets["s"].labels, team);
+    }
+
+    #[test]
     fn missing_env_file_flag_is_an_error() {
         let (_d, r) = load_temp(
             &[("compose.yaml", "services:\n  a:\n    image: x\n")],
