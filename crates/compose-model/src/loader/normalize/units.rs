@@ -31,8 +31,9 @@ pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
         _ => return Err(err()),
     };
     let bytes = number * multiplier;
-    // `u64::MAX as f64` is 2^64, one past the largest u64.
-    if !bytes.is_finite() || bytes < 0.0 || bytes >= u64::MAX as f64 {
+    // The number is digits and dots, never negative. `u64::MAX as f64` is 2^64, one past the
+    // largest u64.
+    if !bytes.is_finite() || bytes >= u64::MAX as f64 {
         return Err(err());
     }
     Ok(bytes as u64)
