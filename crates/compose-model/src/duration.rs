@@ -68,7 +68,8 @@ impl FromStr for Duration {
             rest = &rest[unit_len..];
             total_nanos += number * unit_nanos;
         }
-        if !total_nanos.is_finite() || total_nanos > u64::MAX as f64 {
+        // `u64::MAX as f64` is 2^64, one past the largest u64.
+        if !total_nanos.is_finite() || total_nanos >= u64::MAX as f64 {
             return Err(err());
         }
         Ok(Duration(std::time::Duration::from_nanos(
@@ -138,6 +139,24 @@ mod tests {
     }
 
     #[test]
+    fn parses_every_sub_millisecond_unit() {
+        assert_eq!(d("7ns").0.as_nanos(), 7);
+        // `us`, the micro sign (U+00B5) and the Greek mu (U+03BC), as Go accepts them.
+        for micros in ["7us", "7\u{b5}s", "7\u{3bc}s"] {
+            assert_eq!(d(micros).0.as_nanos(), 7_000, "{micros}");
+        }
+    }
+
+    #[test]
+    fn refuses_durations_past_2_pow_64_nanoseconds() {
+        // About 5.1 million hours fit in u64 nanoseconds; a larger value is refused, not clamped.
+        assert_eq!(d("5124095h").as_secs(), 5_124_095 * 3600);
+        for bad in ["5124096h", "100000000000h", "18446744073709551616ns"] {
+            assert!(bad.parse::<Duration>().is_err(), "{bad:?} should not parse");
+        }
+    }
+
+    #[test]
     fn rejects_missing_or_unknown_units() {
         for bad in ["", "10", "s", "1x", "-1s", "1..2s", "abc"] {
             assert!(bad.parse::<Duration>().is_err(), "{bad:?} should not parse");
@@ -151,6 +170,22 @@ mod tests {
         assert_eq!(d("1500ms").to_string(), "1.5s");
         assert_eq!(d("500ms").to_string(), "500ms");
         assert_eq!(d("0s").to_string(), "0s");
+        assert_eq!(Duration::from_secs(90).to_string(), "1m30s");
+    }
+
+    #[test]
+    fn prints_each_unit_from_its_first_whole_value() {
+        for (input, printed) in [
+            ("999ns", "999ns"),
+            ("1000ns", "1\u{b5}s"),
+            ("1500ns", "1.5\u{b5}s"),
+            ("999999ns", "999.999\u{b5}s"),
+            ("1000us", "1ms"),
+            ("999999999ns", "999.999999ms"),
+            ("1000ms", "1s"),
+        ] {
+            assert_eq!(d(input).to_string(), printed, "{input}");
+        }
     }
 
     #[test]

@@ -99,4 +99,14 @@ mod tests {
         );
         assert!(options.files.is_empty() && options.profiles.is_empty());
     }
+
+    #[test]
+    fn project_names_follow_compose_rules() {
+        for valid in ["web", "my-app_2", "0day"] {
+            assert!(is_valid_project_name(valid), "{valid:?}");
+        }
+        for invalid in ["", "My App", "-web", "web.prod"] {
+            assert!(!is_valid_project_name(invalid), "{invalid:?}");
+        }
+    }
 }

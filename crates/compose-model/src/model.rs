@@ -124,9 +124,9 @@ impl Serialize for Project {
 fn escape_dollars(value: &mut serde_json::Value) {
     use serde_json::Value;
     match value {
-        Value::String(text) if text.contains('$') => *text = text.replace('$', "$$"),
+        Value::String(text) => *text = text.replace('$', "$$"),
         Value::Array(items) => items.iter_mut().for_each(escape_dollars),
-        Value::Object(map) if map.keys().any(|key| key.contains('$')) => {
+        Value::Object(map) => {
             *map = std::mem::take(map)
                 .into_iter()
                 .map(|(key, mut item)| {
@@ -135,7 +135,6 @@ fn escape_dollars(value: &mut serde_json::Value) {
                 })
                 .collect();
         }
-        Value::Object(map) => map.values_mut().for_each(escape_dollars),
         _ => {}
     }
 }
@@ -693,6 +692,8 @@ mod tests {
         assert_eq!(device_parts("/dev/a:/dev/b"), ("/dev/a", "/dev/b", "rwm"));
         assert_eq!(device_parts("/dev/a:r"), ("/dev/a", "/dev/a", "r"));
         assert_eq!(device_parts("/dev/a:/dev/b:rw"), ("/dev/a", "/dev/b", "rw"));
+        // Four letters are more than the three permissions: the second part is a target.
+        assert_eq!(device_parts("/dev/a:rwmr"), ("/dev/a", "rwmr", "rwm"));
     }
 
     #[test]
@@ -718,5 +719,38 @@ mod tests {
                 "privileged": true,
             })
         );
+    }
+
+    #[test]
+    fn config_prints_resources_with_only_limits_or_only_reservations() {
+        let spec = ResourceSpec {
+            cpus: Some(0.5),
+            ..Default::default()
+        };
+        for (resources, printed) in [
+            (
+                Resources {
+                    limits: Some(spec.clone()),
+                    ..Default::default()
+                },
+                serde_json::json!({"limits": {"cpus": 0.5}}),
+            ),
+            (
+                Resources {
+                    reservations: Some(spec.clone()),
+                    ..Default::default()
+                },
+                serde_json::json!({"reservations": {"cpus": 0.5}}),
+            ),
+        ] {
+            let deploy = Deploy {
+                resources,
+                ..Default::default()
+            };
+            let deploy = serde_json::to_value(&deploy).expect("serialise");
+            assert_eq!(deploy, serde_json::json!({ "resources": printed }));
+        }
+        let empty = serde_json::to_value(Deploy::default()).expect("serialise");
+        assert_eq!(empty, serde_json::json!({}));
     }
 }

@@ -60,6 +60,21 @@ fn each_literal_dollar_is_printed_as_compose_prints_it() {
 }
 
 #[test]
+fn a_dollar_in_a_key_is_printed_doubled_as_compose_prints_it() {
+    // Keys are not interpolated: a `$` in one is kept as written, and config doubles it like
+    // every other `$` of its output.
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let project = load_in(
+        dir.path(),
+        "services:\n  web:\n    image: nginx\n    labels:\n      cost$: \"5\"\n",
+        true,
+    );
+    assert_eq!(project.services["web"].labels["cost$"], "5");
+    let printed = serde_json::to_value(&project).expect("serialise");
+    assert_eq!(printed["services"]["web"]["labels"], json!({"cost$$": "5"}));
+}
+
+#[test]
 fn printed_output_loads_again_to_the_same_project() {
     let first = tempfile::tempdir().expect("temporary directory");
     let project = load_in(first.path(), COMPOSE, true);

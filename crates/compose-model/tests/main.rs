@@ -6,3 +6,4 @@ mod dollars;
 mod extensions;
 mod fixtures;
 mod no_panic;
+mod stdin;

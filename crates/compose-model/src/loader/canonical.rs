@@ -330,6 +330,16 @@ mod tests {
                 "must be a list, not a string",
             ),
             (
+                "volumes: [./a:/a, 3]",
+                "services.web.volumes[1]",
+                "must be a volume string or mapping, not a number",
+            ),
+            (
+                "volumes: ./a:/a",
+                "services.web.volumes",
+                "must be a list, not a string",
+            ),
+            (
                 "env_file: [a.env, 3]",
                 "services.web.env_file[1]",
                 "must be a path or a mapping, not a number",

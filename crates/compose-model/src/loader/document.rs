@@ -184,8 +184,15 @@ mod tests {
 
     #[test]
     fn top_level_must_be_a_mapping() {
-        assert!(parse(Path::new("c.yaml"), "- a\n").is_err());
-        assert!(parse(Path::new("c.yaml"), "").is_err());
+        let error = |text: &str| parse(Path::new("c.yaml"), text).unwrap_err().to_string();
+        assert_eq!(
+            error("- a\n"),
+            "c.yaml:1: the top level must be a mapping, not a list"
+        );
+        assert_eq!(
+            error(""),
+            "c.yaml: the file is empty: a compose file needs at least `services:`"
+        );
         assert!(parse(Path::new("c.yaml"), "a: 1\n---\nb: 2\n").is_err());
     }
 }

@@ -272,6 +272,12 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.line, 6);
+        // ...and through a bare KEY line, set from the environment or not.
+        let e = parse("HOME\nUNSET\nBAD KEY=1\n", &|k| {
+            (k == "HOME").then(|| "/root".to_string())
+        })
+        .unwrap_err();
+        assert_eq!(e.line, 3);
     }
 
     #[test]

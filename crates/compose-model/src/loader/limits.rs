@@ -280,13 +280,15 @@ pub(crate) enum Checked {
     Unparsed,
 }
 
-/// Whether `text` needs [`check`]'s walk: without a `*` there is no alias to expand, and under two
-/// bytes per value the text cannot hold [`MAX_NODES`] of them. Such a file (almost every real one)
+/// Whether `text` needs [`check`]'s walk: without a `*` there is no alias to expand, and text
+/// shorter than [`MAX_NODES`] bytes cannot hold that many values (the densest YAML serde_yaml
+/// reads, flow mappings of one-letter keys without values, `{a,b,c}`, holds a little under one
+/// value a byte: a key and its empty value in every two). Such a file (almost every real one)
 /// is within the limits without a second parse, which costs a tenth of a large project's
 /// `convert`; serde_yaml itself stops past [`MAX_DEPTH`] levels of block nesting, and
 /// [`check_flow_depth`] bounds the flow nesting it would take quadratic time on.
 pub(crate) fn needs_check(text: &str) -> bool {
-    text.contains('*') || (text.len() as u64) >= 2 * MAX_NODES
+    text.contains('*') || (text.len() as u64) >= MAX_NODES
 }
 
 /// Walk `text`'s events and refuse it at the first node past a limit.
@@ -477,7 +479,8 @@ pub(crate) fn count(file: &Path, text: &str) -> Result<(), Error> {
             path: String::new(),
             line: e.location().map(|l| l.line()),
         },
-        exceeded.message(None, true),
+        // serde_yaml replays aliases without a word: a `*` in the text is all that tells them.
+        exceeded.message(None, text.contains('*')),
     ))
 }
 
@@ -543,14 +546,6 @@ impl<'de> serde::de::Visitor<'de> for Count<'_> {
         self.add(0)
     }
 
-    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
-        self.add(0)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        self.deserialize(deserializer)
-    }
-
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         self.add(0)?;
         while seq.next_element_seed(self)?.is_some() {}
@@ -611,6 +606,8 @@ mod tests {
         assert_eq!(depth(r#"x: ["a\"[[", [b]]"#), 2);
         // A quote left open ends with its line.
         assert_eq!(depth("x: 'a\ny: [[]]\n"), 2);
+        // Outside flow collections, `- ` and `? ` are indicators a quoted scalar may follow.
+        assert_eq!(depth("- '[[['\n? \"{{\"\n: x\n"), 0);
         let err = check_flow_depth(
             Path::new("c.yaml"),
             &format!("a: 1\nx: [a 'b{}", "[".repeat(200)),
@@ -621,6 +618,10 @@ mod tests {
             err,
             "c.yaml:2: invalid YAML: `[`/`{` collections nested more than 128 levels deep"
         );
+        // Of two lines past the limit, the error names the first.
+        let twice = format!("x: {0}\ny: {0}\n", "[".repeat(200) + &"]".repeat(200));
+        let err = check_flow_depth(Path::new("c.yaml"), &twice).unwrap_err();
+        assert!(err.to_string().starts_with("c.yaml:1: "), "{err}");
         // The limit itself is allowed; one more is not.
         let nested = |levels: usize| format!("x: {}{}\n", "[".repeat(levels), "]".repeat(levels));
         assert!(check_flow_depth(Path::new("c.yaml"), &nested(MAX_FLOW_DEPTH)).is_ok());
@@ -756,6 +757,18 @@ mod tests {
         assert!(counted(&format!("{corner}{}", wide(30))).is_ok());
         let deep = format!("{corner}x: {}{}\n", "[".repeat(200), "]".repeat(200));
         assert!(counted(&deep).unwrap_err().contains("128 levels deep"));
+        // A syntax error is serde_yaml's to report, when it builds the document.
+        assert_eq!(counted(&format!("{corner}x: [a, b\n")), Ok(()));
+        // Without an alias, a document past the value limit is not said to expand.
+        let letters: Vec<String> = ('a'..='z').map(String::from).collect();
+        let group = format!("{{{}}}", letters.join(","));
+        let dense = format!("{corner}x: [{}]\n", vec![group.as_str(); 5_000].join(","));
+        assert_eq!(walk(&dense), Err("unparsed".into()));
+        let err = counted(&dense).unwrap_err();
+        assert!(
+            err.ends_with("invalid YAML: the document has more than 200000 values"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -786,5 +799,51 @@ mod tests {
             read_bounded(Path::new("c.yaml"), "a: 1\n".as_bytes()).unwrap(),
             "a: 1\n"
         );
+        // The limit itself is read.
+        let largest = std::io::repeat(b'a').take(MAX_FILE_BYTES);
+        let text = read_bounded(Path::new("c.yaml"), largest).unwrap();
+        assert_eq!(text.len() as u64, MAX_FILE_BYTES);
+    }
+
+    #[test]
+    fn the_value_and_text_limits_themselves_are_allowed() {
+        // The top mapping, its key and the list are 3 values; the items make up the rest.
+        let items = |n: u64| format!("x: [{}]\n", vec!["a"; n as usize].join(","));
+        assert_eq!(walk(&items(MAX_NODES - 3)), Ok(()));
+        let err = walk(&items(MAX_NODES - 2)).unwrap_err();
+        assert!(err.contains("has more than 200000 values"), "{err}");
+        // Keys count as text: 1 + 4096 + 1 + 1022 copies of 4096 + 1 + the last value's length.
+        let text = |last: usize| {
+            let anchored = "s".repeat(4096);
+            let copies = vec!["*a"; 1022].join(",");
+            format!("a: &a {anchored}\nb: [{copies}]\nc: {}\n", "t".repeat(last))
+        };
+        assert_eq!(walk(&text(4093)), Ok(()));
+        let err = walk(&text(4094)).unwrap_err();
+        assert!(err.contains("expands past 4 MiB of text"), "{err}");
+    }
+
+    #[test]
+    fn a_file_without_aliases_is_held_to_the_value_limit_too() {
+        // One-letter keys without values: 265,003 values in 270,005 bytes, and no alias.
+        let letters: Vec<String> = ('a'..='z').map(String::from).collect();
+        let group = format!("{{{}}}", letters.join(","));
+        let text = format!("x: [{}]\n", vec![group.as_str(); 5_000].join(","));
+        assert!(!text.contains('*') && text.len() < 2 * MAX_NODES as usize);
+        let err = super::super::document::parse(Path::new("c.yaml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "c.yaml:1: x[3773].n: invalid YAML: the document has more than 200000 values"
+        );
+    }
+
+    #[test]
+    fn a_built_document_counts_its_keys_collections_and_scalars() {
+        // What `extends` counts its copies with: the mapping, `a`, the list, `1`, the tagged
+        // mapping, `b`, `2`, `c` and `d`.
+        let doc: serde_yaml::Value = serde_yaml::from_str("a: [1, !t {b: 2}]\nc: d\n").unwrap();
+        assert_eq!(nodes(&doc), 9);
     }
 }

@@ -76,10 +76,11 @@ impl Locator {
     /// base file, say, when the service's own file has no such list; the override that added to
     /// it, as later files win).
     fn list_location(&self, path: &str) -> Option<Location> {
-        let origin = self
-            .origins
-            .iter()
-            .rfind(|o| o.merged.strip_prefix(path).is_some_and(is_index))?;
+        let origin = self.origins.iter().rfind(|o| {
+            o.merged
+                .rsplit_once('[')
+                .is_some_and(|(list, _)| list == path)
+        })?;
         let source = self.sources.get(origin.source)?;
         let written = origin.written.rsplit_once('[').map(|(list, _)| list)?;
         Some(Location {
@@ -164,13 +165,6 @@ impl Locator {
     }
 }
 
-/// Whether `text` is a list index, `[3]`.
-fn is_index(text: &str) -> bool {
-    text.strip_prefix('[')
-        .and_then(|t| t.strip_suffix(']'))
-        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-}
-
 /// The line of the closest recorded ancestor and how long its path is (longer is closer).
 fn ancestor_line(positions: &Positions, path: &str) -> Option<(usize, usize)> {
     let mut p = path;
@@ -241,6 +235,12 @@ mod tests {
         assert_eq!(loc.file, PathBuf::from("base.yaml"));
         assert_eq!(loc.line, Some(4));
         assert_eq!(loc.path, "services.web.devices");
+        // A path that only starts like the list is not the list: the service's own file has it.
+        let loc = l.location("services.web.device");
+        assert_eq!(
+            (loc.file, loc.line),
+            (PathBuf::from("compose.yaml"), Some(2))
+        );
         // Entries from two files: the later file, which added to the list, is named.
         l.add(
             Path::new("prod.yaml"),

@@ -220,6 +220,94 @@ mod tests {
     }
 
     #[test]
+    fn dotenv_is_read_beside_the_first_file_given() {
+        let (_d, r) = load_temp(
+            &[
+                (".env", "TAG=working-dir\n"),
+                ("app/.env", "TAG=app\n"),
+                ("app/compose.yaml", "services:\n  a:\n    image: x:${TAG}\n"),
+            ],
+            |o| o.files = vec!["app/compose.yaml".into()],
+        );
+        assert_eq!(
+            r.unwrap().project.services["a"].image.as_deref(),
+            Some("x:app")
+        );
+    }
+
+    #[test]
+    fn an_entry_of_the_first_file_is_located_there_after_merging() {
+        let (d, r) = load_temp(
+            &[
+                (
+                    "compose.yaml",
+                    "services:\n  web:\n    image: x\n    devices:\n      - /dev/a\n      - /dev/b\n",
+                ),
+                (
+                    "compose.override.yaml",
+                    "services:\n  web:\n    devices: [/dev/c, /dev/d]\n",
+                ),
+            ],
+            |_| {},
+        );
+        // What convert's errors about the loaded project are located with.
+        let locator = r.unwrap().locator;
+        let first = locator.location("services.web.devices[1]");
+        assert_eq!(
+            first.to_string(),
+            format!(
+                "{}:6: services.web.devices[1]",
+                d.path().join("compose.yaml").display()
+            )
+        );
+        let last = locator.location("services.web.devices[3]");
+        assert_eq!(
+            last.to_string(),
+            format!(
+                "{}:3: services.web.devices[1]",
+                d.path().join("compose.override.yaml").display()
+            )
+        );
+    }
+
+    #[test]
+    fn number_and_boolean_keys_are_read_as_their_text() {
+        let (_d, r) = load_temp(
+            &[(
+                "compose.yaml",
+                "services:\n  8080:\n    image: x\n    labels: {1: a, true: b}\n",
+            )],
+            |_| {},
+        );
+        let project = r.unwrap().project;
+        let labels = &project.services["8080"].labels;
+        assert_eq!(labels["1"], "a");
+        assert_eq!(labels["true"], "b");
+    }
+
+    #[test]
+    fn service_volume_and_secret_attributes_are_read() {
+        let (_d, r) = load_temp(
+            &[(
+                "compose.yaml",
+                "services:\n  web:\n    image: x\n    privileged: true\n    container_name: the-web\n    volumes: [data:/d]\n    secrets: [s]\nvolumes:\n  data:\n    driver: local\n    driver_opts: {type: tmpfs}\n    labels: {team: core}\nsecrets:\n  s:\n    file: ./s.txt\n    labels: {team: core}\n",
+            )],
+            |_| {},
+        );
+        let project = r.unwrap().project;
+        let web = &project.services["web"];
+        assert_eq!(web.name, "web");
+        assert_eq!(web.privileged, Some(true));
+        assert_eq!(web.container_name.as_deref(), Some("the-web"));
+        let team = BTreeMap::from([("team".to_string(), "core".to_string())]);
+        let data = &project.volumes["data"];
+        assert_eq!(data.driver.as_deref(), Some("local"));
+        assert_eq!(data.driver_opts["type"], "tmpfs");
+        assert_eq!(data.labels, team);
+        assert_eq!(project.secrets["s"].labels, team);
+    }
+
+    #[test]
     fn missing_env_file_flag_is_an_error() {
         let (_d, r) = load_temp(
             &[("compose.yaml", "services:\n  a:\n    image: x\n")],

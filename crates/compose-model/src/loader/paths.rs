@@ -70,12 +70,11 @@ fn resolve_key(map: &mut Mapping, key: &str, base: &Path, home: Option<&str>) {
     }
 }
 
-/// `~` and `~/x` use HOME; relative paths join `base`; absolute paths are only cleaned.
+/// A leading `~` is HOME, whatever follows it: compose-go joins the rest to HOME (`~/x` and `~x`
+/// are both `$HOME/x`). Relative paths join `base`; absolute paths are only cleaned.
 pub(crate) fn resolve_path(path: &str, base: &Path, home: Option<&str>) -> String {
     let expanded = match (path.strip_prefix('~'), home) {
-        (Some(rest), Some(home)) if rest.is_empty() || rest.starts_with('/') => {
-            format!("{home}{rest}")
-        }
+        (Some(rest), Some(home)) => format!("{home}/{rest}"),
         _ => path.to_string(),
     };
     absolute(base, Path::new(&expanded))
@@ -107,12 +106,31 @@ mod tests {
     }
 
     #[test]
-    fn keeps_remote_build_contexts() {
-        let v = resolved("services:\n  web:\n    build: {context: 'https://github.com/a/b.git'}\n");
+    fn a_leading_tilde_is_home_as_compose_go_expands_it() {
+        let home = Some("/home/me");
+        assert_eq!(resolve_path("~", Path::new("/proj"), home), "/home/me");
+        assert_eq!(resolve_path("~/x", Path::new("/proj"), home), "/home/me/x");
+        // Not another user's home: compose-go joins what follows `~` to HOME.
         assert_eq!(
-            v["services"]["web"]["build"]["context"],
-            "https://github.com/a/b.git"
+            resolve_path("~other/x", Path::new("/proj"), home),
+            "/home/me/other/x"
         );
+        // Without HOME, `~` is a name like any other.
+        assert_eq!(resolve_path("~/x", Path::new("/proj"), None), "/proj/~/x");
+    }
+
+    #[test]
+    fn keeps_remote_build_contexts() {
+        for remote in [
+            "https://github.com/a/b.git",
+            "git@github.com:a/b.git",
+            "github.com/a/b",
+        ] {
+            let v = resolved(&format!(
+                "services:\n  web:\n    build: {{context: '{remote}'}}\n"
+            ));
+            assert_eq!(v["services"]["web"]["build"]["context"], remote);
+        }
     }
 
     #[test]

@@ -129,14 +129,6 @@ impl MarkedEventReceiver for Walker {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
             Event::Scalar(value, ..) => {
-                let was_key = matches!(
-                    self.stack.last(),
-                    Some(Frame::Map {
-                        key: None,
-                        in_complex_key: false,
-                        ..
-                    })
-                );
                 let in_seq = matches!(self.stack.last(), Some(Frame::Seq { .. }));
                 match self.next_node_path(true, &value) {
                     Some(p) => {
@@ -153,8 +145,8 @@ impl MarkedEventReceiver for Walker {
                             }
                         }
                     }
-                    None if was_key => self.record_key(mark),
-                    None => {}
+                    // A mapping key (under a complex key, nothing to record).
+                    None => self.record_key(mark),
                 }
             }
             Event::Alias(_) => {
@@ -222,9 +214,20 @@ mod tests {
     }
 
     #[test]
+    fn aliases_take_their_place_in_lists_and_mappings() {
+        let p = Positions::of("a: &a 1\nl:\n  - *a\n  - two\nb: *a\nc: 3\n");
+        assert_eq!(p.exact("l[0]"), Some(3));
+        assert_eq!(p.exact("l[1]"), Some(4));
+        assert_eq!(p.exact("b"), Some(5));
+        assert_eq!(p.exact("c"), Some(6));
+    }
+
+    #[test]
     fn survives_complex_keys_and_syntax_errors() {
-        let p = Positions::of("? [a, b]\n: x\nc: 1\n");
+        let p = Positions::of("? [a, b]\n: x\nc: 1\n? {d: e}\n: y\n");
         assert_eq!(p.exact("c"), Some(3));
+        // Nothing inside a complex key is a path of the document.
+        assert_eq!(p.exact("d"), None);
         let p = Positions::of("a: 1\nb: [\n");
         assert_eq!(p.exact("a"), Some(1));
     }

@@ -3,12 +3,16 @@
 
 /// The closest candidate within a small edit distance (typos, swapped letters), if any.
 pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    // Keys are short; a huge one is no typo, and the distance is quadratic in its length.
-    if word.len() > 64 {
-        return None;
-    }
-    let limit = (word.chars().count() / 3).clamp(1, 3);
-    closest(word, candidates)
+    let length = word.chars().count();
+    let limit = (length / 3).clamp(1, 3);
+    // An edit changes the length by one at most, so a candidate whose length differs by more is
+    // too far without measuring: a huge word costs no distance (which grows with both lengths).
+    let near = candidates
+        .iter()
+        .filter(|c| c.chars().count().abs_diff(length) <= limit)
+        .copied()
+        .collect::<Vec<_>>();
+    closest(word, &near)
         .filter(|(d, _)| *d <= limit)
         .map(|(_, c)| c)
 }
@@ -74,7 +78,16 @@ mod tests {
         assert_eq!(did_you_mean("port", &keys), Some("ports"));
         assert_eq!(did_you_mean("enviroment", &keys), Some("environment"));
         assert_eq!(did_you_mean("zzz", &keys), None);
+        // One edit per three letters: two edits are too many for a short word.
+        assert_eq!(did_you_mean("imgs", &keys), None);
         assert_eq!(did_you_mean(&"image".repeat(100), &keys), None);
+        // A long name's typo is a typo too.
+        let long = "a-service-whose-name-says-everything-about-what-it-does-and-where";
+        let typo = long.replace("where", "whree");
+        assert!(typo.len() > 64);
+        assert_eq!(did_you_mean(&typo, &[long]), Some(long));
+        // Within the limit of edits, whichever way the length changes.
+        assert_eq!(did_you_mean("volumesxyz", &keys), Some("volumes"));
     }
 
     #[test]

@@ -105,7 +105,8 @@ fn substitute_inner(
     Ok(out)
 }
 
-/// Index of the `}` closing a `${` whose body starts at `s`, counting nested `${...}`.
+/// Index of the `}` closing a `${` whose body starts at `s`, counting nested `${...}` (an escaped
+/// `$${` too, as compose-go counts it: the escape is undone when the nested text is substituted).
 fn matching_brace(s: &str) -> Option<usize> {
     let bytes = s.as_bytes();
     let mut depth = 0usize;
@@ -114,10 +115,6 @@ fn matching_brace(s: &str) -> Option<usize> {
         match bytes[i] {
             b'$' if bytes.get(i + 1) == Some(&b'{') => {
                 depth += 1;
-                i += 2;
-                continue;
-            }
-            b'$' if bytes.get(i + 1) == Some(&b'$') => {
                 i += 2;
                 continue;
             }
@@ -143,7 +140,8 @@ fn expand_braced(
 ) -> Result<String, TemplateError> {
     let name_len = body.find(|c: char| !is_name_char(c)).unwrap_or(body.len());
     let name = &body[..name_len];
-    if name.is_empty() || !name.starts_with(is_name_start) {
+    // An empty name does not start with a letter or `_` either.
+    if !name.starts_with(is_name_start) {
         return Err(TemplateError::Invalid(whole.to_string()));
     }
     let modifier = &body[name_len..];
@@ -257,10 +255,10 @@ mod tests {
             "required variable EMPTY is missing a value: must be set"
         );
         assert_eq!(ok("${EMPTY?boom}"), "");
-        assert!(matches!(
-            run("${NOPE?}"),
-            Err(TemplateError::Required { .. })
-        ));
+        assert_eq!(
+            run("${NOPE?}").unwrap_err().to_string(),
+            "required variable NOPE is missing a value"
+        );
     }
 
     #[test]
@@ -268,6 +266,10 @@ mod tests {
         assert_eq!(ok("${NOPE:-${B:-x}}"), "bee");
         assert_eq!(ok("${NOPE:-${NADA:-x}}"), "x");
         assert_eq!(ok("${NOPE:-a-$FOO-b}"), "a-foo-b");
+        assert_eq!(ok("${NOPE:-a${B}}"), "abee");
+        assert_eq!(ok("${NOPE:-cost $}"), "cost $");
+        // An escaped `$${...}` in a default is nested like any other, as compose-go counts it.
+        assert_eq!(ok("${NOPE:-$${B}-c}"), "${B}-c");
     }
 
     #[test]
@@ -281,9 +283,17 @@ mod tests {
     fn invalid_templates() {
         assert!(matches!(run("${FOO"), Err(TemplateError::Invalid(_))));
         assert!(matches!(run("${}"), Err(TemplateError::Invalid(_))));
+        assert!(matches!(run("${1A}"), Err(TemplateError::Invalid(_))));
         assert!(matches!(run("${FOO!x}"), Err(TemplateError::Invalid(_))));
         let deep = "${A:-".repeat(200) + &"}".repeat(200);
         assert!(run(&deep).is_err());
+        // 64 defaults nested in one another are allowed; the 65th is refused.
+        let nested = |levels: usize| format!("{}x{}", "${A:-".repeat(levels), "}".repeat(levels));
+        assert_eq!(ok(&nested(MAX_DEPTH)), "x");
+        assert!(matches!(
+            run(&nested(MAX_DEPTH + 1)),
+            Err(TemplateError::Invalid(_))
+        ));
     }
 
     proptest::proptest! {

@@ -214,6 +214,13 @@ mod tests {
         assert_eq!(limits.cpus, Some(0.5));
         assert_eq!(limits.memory, Some(512 * 1024 * 1024));
         assert_eq!(d.resources.reservations.unwrap().memory, Some(1 << 30));
+        // No CPUs at all is a value; fewer than none is not.
+        let d = deploy("resources: {limits: {cpus: 0}}\n").unwrap();
+        assert_eq!(d.resources.limits.unwrap().cpus, Some(0.0));
+        let err = deploy("resources: {reservations: {devices: [{count: some}]}}\n").unwrap_err();
+        assert!(err.contains("count"), "{err}");
+        let err = deploy("resources: {limits: {cpus: -0.5}}\n").unwrap_err();
+        assert!(err.contains("cpus must not be negative"), "{err}");
     }
 
     #[test]

@@ -203,7 +203,9 @@ mod tests {
             DependsOnCondition::ServiceCompletedSuccessfully
         );
         assert!(!d["b"].required);
+        // A dependency named without attributes is started first and required.
         assert_eq!(d["c"].condition, DependsOnCondition::ServiceStarted);
+        assert!(d["c"].required && !d["c"].restart);
         let err = with_doc("a: {condition: started}\n", |cx, doc| {
             depends_on(cx, doc, "d").unwrap_err().to_string()
         });

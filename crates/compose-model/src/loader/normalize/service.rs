@@ -375,6 +375,13 @@ mod tests {
         let s = service("image: x\nulimits: {nofile: {soft: 1, hard: 2}, nproc: 3}\ndevices: [/dev/a, {source: /dev/b, permissions: r}]\n").unwrap();
         assert_eq!(s.ulimits["nofile"], Ulimit { soft: 1, hard: 2 });
         assert_eq!(s.ulimits["nproc"], Ulimit { soft: 3, hard: 3 });
+        // A soft limit equal to the hard one is allowed.
+        // A string or a list; a null is as good as absent.
+        let s2 = service("image: x\ntmpfs: [/a, /b]\nhostname:\n").unwrap();
+        assert_eq!(s2.tmpfs, vec!["/a", "/b"]);
+        assert_eq!(s2.hostname, None);
+        let equal = service("image: x\nulimits: {nofile: {soft: 2, hard: 2}}\n").unwrap();
+        assert_eq!(equal.ulimits["nofile"], Ulimit { soft: 2, hard: 2 });
         assert_eq!(s.devices, vec!["/dev/a", "/dev/b:/dev/b:r"]);
         let err = service("image: x\nulimits: {nofile: {soft: 5, hard: 2}}\n").unwrap_err();
         assert!(

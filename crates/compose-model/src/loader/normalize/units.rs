@@ -31,8 +31,9 @@ pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
         _ => return Err(err()),
     };
     let bytes = number * multiplier;
-    // `u64::MAX as f64` is 2^64, one past the largest u64.
-    if !bytes.is_finite() || bytes < 0.0 || bytes >= u64::MAX as f64 {
+    // The number is digits and dots, never negative. `u64::MAX as f64` is 2^64, one past the
+    // largest u64.
+    if !bytes.is_finite() || bytes >= u64::MAX as f64 {
         return Err(err());
     }
     Ok(bytes as u64)
@@ -138,6 +139,8 @@ mod tests {
         assert_eq!(parse_size("1.5g").unwrap(), 1_610_612_736);
         assert_eq!(parse_size("2048").unwrap(), 2048);
         assert_eq!(size(&Value::from(4096)).unwrap(), 4096);
+        assert_eq!(parse_size("2t").unwrap(), 2 << 40);
+        assert_eq!(parse_size("0").unwrap(), 0);
         for bad in ["", "m", "12x", "-1m", "1..2g", "16384p"] {
             assert!(parse_size(bad).is_err(), "{bad}");
         }
@@ -155,12 +158,19 @@ mod tests {
         assert!(boolean(&Value::from("true")).unwrap());
         assert!(!boolean(&Value::from(false)).unwrap());
         assert!(boolean(&Value::from("maybe")).is_err());
+        for no in ["false", "no", "n", "off", "0"] {
+            assert!(!boolean(&Value::from(no)).unwrap(), "{no}");
+        }
+        // Infinity parses as a float, but is no number a field takes.
+        assert!(float(&Value::from("inf")).is_err());
     }
 
     #[test]
     fn durations_and_modes() {
         assert_eq!(duration(&Value::from("1m30s")).unwrap().as_secs(), 90);
         assert!(duration(&Value::from(30)).is_err());
+        // A bare 0 is the one number that is a duration.
+        assert_eq!(duration(&Value::from(0)).unwrap(), Duration::default());
         assert_eq!(file_mode(&Value::from(0o440)).unwrap(), 0o440);
         assert_eq!(file_mode(&Value::from("0440")).unwrap(), 0o440);
         assert_eq!(file_mode(&Value::from("0o1777")).unwrap(), 0o1777);

@@ -97,11 +97,8 @@ pub(crate) fn normalize(cx: &Cx, value: &Value, path: &str) -> Result<Vec<Servic
     let mut out = Vec::new();
     for (i, item) in seq.iter().enumerate() {
         let p = index(path, i);
-        let long_form = match untag(item) {
-            Value::String(s) => expand_short(s).map_err(|e| cx.error(&p, e))?,
-            _ => item.clone(),
-        };
-        out.push(long(cx, &long_form, &p)?);
+        // Every file is canonicalised before it is normalised: short entries arrive expanded.
+        out.push(long(cx, item, &p)?);
     }
     Ok(out)
 }
