@@ -38,30 +38,25 @@ pub(crate) fn env_files(
     };
     for (i, entry) in entries.iter().enumerate() {
         let p = index(path, i);
-        let (file, required, raw) = match untag(entry) {
-            Value::String(s) => (s.clone(), true, false),
-            _ => {
-                let mut f = Fields::new(cx, entry, &p)?;
-                let file = f
-                    .string("path")?
-                    .ok_or_else(|| cx.error(&p, "an env_file entry needs a `path`"))?;
-                let required = f.bool("required")?.unwrap_or(true);
-                let format_path = f.path_of("format");
-                let raw = match f.string("format")?.as_deref() {
-                    None => false,
-                    Some("raw") => true,
-                    Some(other) => {
-                        return Err(cx.error(
-                            &format_path,
-                            format!("unsupported env_file format {other:?}: only `raw` is known"),
-                        ))
-                    }
-                };
-                // compose's schema allows no `x-` key in an env_file entry.
-                f.finish_closed()?;
-                (file, required, raw)
+        // Each entry is a mapping: canonical.rs expands a path written alone.
+        let mut f = Fields::new(cx, entry, &p)?;
+        let file = f
+            .string("path")?
+            .ok_or_else(|| cx.error(&p, "an env_file entry needs a `path`"))?;
+        let required = f.bool("required")?.unwrap_or(true);
+        let format_path = f.path_of("format");
+        let raw = match f.string("format")?.as_deref() {
+            None => false,
+            Some("raw") => true,
+            Some(other) => {
+                return Err(cx.error(
+                    &format_path,
+                    format!("unsupported env_file format {other:?}: only `raw` is known"),
+                ))
             }
         };
+        // compose's schema allows no `x-` key in an env_file entry.
+        f.finish_closed()?;
         let file = crate::loader::discovery::absolute(cx.project_dir, &PathBuf::from(file));
         let text = match std::fs::read_to_string(&file) {
             Ok(t) => t,
