@@ -249,7 +249,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.deploy.x-aws-autoscaling", M, "as `x-aws-autoscaling` at the service (where Docker's ECS integration documented it); set in both places, it is refused"),
     a("service.deploy.update_config.x-aws-min_percent", M, "as `x-aws-min_percent` at the service (where Docker's ECS integration read it; `deploy.x-aws-min_percent` too); set in two places, it is refused"),
     a("service.deploy.update_config.x-aws-max_percent", M, "as `x-aws-max_percent` at the service (where Docker's ECS integration read it; `deploy.x-aws-max_percent` too); set in two places, it is refused"),
-    a("service.x-aws-unknown", W, "unknown `x-aws-*` extension at the service or anywhere below it (`deploy`, `deploy.update_config`, a port, a mount, a secret reference, a network attachment...; check the spelling and the place), warned with its path"),
+    a("service.x-aws-unknown", W, "unknown `x-aws-*` extension at the service or anywhere below it (`deploy`, `deploy.update_config`, `build`, a port, a mount, a secret reference, a network attachment...; check the spelling and the place), warned with its path"),
     // Networks.
     a("network.external", M, "`external: true` with `name: sg-...` uses that security group"),
     a("network.name", M, "the security group id of an external network"),
@@ -489,6 +489,10 @@ fn unknown_below_service(service: &Service) -> Vec<String> {
             }
         }
     };
+    if let Some(build) = &service.build {
+        // `build:` keeps its `x-` keys among the attributes it does not type.
+        check("build.".into(), &mut build.other.keys(), &[]);
+    }
     if let Some(deploy) = &service.deploy {
         check(
             "deploy.".into(),
@@ -962,6 +966,15 @@ mod tests {
         assert!(check(&project_with(built), &mut warnings).is_empty());
         let shown: Vec<_> = warnings.iter().map(|w| w.attribute.as_str()).collect();
         assert_eq!(shown, ["build.tags"]);
+    }
+
+    #[test]
+    fn a_build_s_x_keys_are_free_form_but_an_unknown_x_aws_one_is_warned() {
+        let shown = warned(
+            "services:\n  web:\n    build:\n      context: .\n      x-cache-note: weekly\n\
+             \x20     x-aws-platform: arm64\n      tags: [shop/web:extra]\n",
+        );
+        assert_eq!(shown, ["web: build.tags", "web: build.x-aws-platform"]);
     }
 
     #[test]
