@@ -158,7 +158,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.deploy.placement.preferences", W, "ECS spreads Fargate tasks across availability zones itself"),
     a("service.deploy.placement.max_replicas_per_node", W, "Fargate has no nodes"),
     a("service.deploy.endpoint_mode", W, "services are resolved through Cloud Map (multivalue A records)"),
-    a("service.gpus", M, "GPU count, as `deploy.resources.reservations.devices`"),
+    a("service.gpus", M, "GPU count, as `deploy.resources.reservations.devices` (`all`, or a request without a count, reserves 1 with a warning); anything but `all` or a list of requests is an error, as in Compose"),
     a("service.cpus", M, "task size, like `deploy.resources.limits.cpus`"),
     a("service.mem_limit", M, "task size, like `deploy.resources.limits.memory`"),
     a("service.mem_reservation", M, "task size, like `deploy.resources.reservations.memory`"),
