@@ -150,13 +150,10 @@ fn gpu_count(ctx: &mut Ctx, name: &str, service: &Service) -> Result<Option<u32>
                 count = Some(n);
             }
             // Compose refuses these too (`gpus: 2` would otherwise be a service without a GPU).
-            Some(other) => return Err(err(
-                name,
-                "gpus",
-                format!(
-                    "expected \"all\" or a list of device requests ([{{count: 2}}]), got {other}"
-                ),
-            )),
+            Some(other) => {
+                let expected = "expected \"all\" or a list of device requests ([{count: 2}])";
+                return Err(err(name, "gpus", format!("{expected}, got {other}")));
+            }
         }
     }
     Ok(count.filter(|n| *n > 0))
