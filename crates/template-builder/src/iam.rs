@@ -256,6 +256,11 @@ mod tests {
                 "statement",
             ),
             (
+                json!({"Version": "2012-10-17", "Statement": []}),
+                "x-aws-role.Statement",
+                "statement",
+            ),
+            (
                 json!({"Statement": [{"Effect": "Allow", "Resource": "*"}]}),
                 "x-aws-role.Statement[0]",
                 "has no Action",
