@@ -619,14 +619,11 @@ fn key_values(value: Option<&Value>) -> Option<BTreeMap<String, String>> {
     }
 }
 
-/// `host:ip`, `host=ip` or a mapping; written as `host:ip` (an IPv6 address keeps its colons).
+/// `host:ip` or `host=ip` entries (the loader turns a mapping into `host=ip` ones); written as
+/// `host:ip` (an IPv6 address keeps its colons).
 fn extra_hosts(value: Option<&Value>) -> Option<Vec<String>> {
     match value {
         None | Some(Value::Null) => Some(Vec::new()),
-        Some(Value::Object(map)) => map
-            .iter()
-            .map(|(host, ip)| Some(format!("{host}:{}", scalar(ip)?)))
-            .collect(),
         Some(Value::Array(items)) => items
             .iter()
             .map(|item| {
@@ -1014,14 +1011,12 @@ mod tests {
     }
 
     #[test]
-    fn label_values_may_be_numbers_or_booleans() {
-        let mut s = built_service(None, "/src/app");
-        s.build
-            .as_mut()
-            .unwrap()
-            .other
-            .insert("labels".into(), json!({"version": 2, "beta": true}));
-        let spec = &builds(&project(vec![("app", s)])).unwrap()[0].spec;
+    fn labels_and_extra_hosts_may_be_mappings_with_any_scalar_values() {
+        let project = crate::test_support::load_yaml(
+            "services:\n  app:\n    build:\n      context: .\n\
+             \x20     labels: {version: 2, beta: true}\n      extra_hosts: {db: 10.0.0.5}\n",
+        );
+        let spec = &builds(&project).unwrap()[0].spec;
         assert_eq!(
             spec.labels,
             BTreeMap::from([
@@ -1029,6 +1024,7 @@ mod tests {
                 ("version".into(), "2".into())
             ])
         );
+        assert_eq!(spec.extra_hosts, ["db:10.0.0.5"]);
     }
 
     #[test]
