@@ -757,8 +757,10 @@ fn parse_size(text: &str) -> Option<u64> {
         "t" | "tb" | "tib" => 1 << 40,
         _ => return None,
     };
+    // The number has no sign (a `-` ends it before it starts) and an overflow is infinite: one
+    // bound says both.
     let bytes = number * multiplier as f64;
-    (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64).then_some(bytes as u64)
+    (bytes < u64::MAX as f64).then_some(bytes as u64)
 }
 
 #[cfg(test)]
@@ -782,6 +784,11 @@ mod tests {
             assert_eq!(parse_size(text), Some(bytes), "{text}");
         }
         assert_eq!(parse_size("2x"), None);
+        assert_eq!(parse_size("-2m"), None);
+        // 2^64 bytes, and a number too long for a float, do not fit.
+        assert_eq!(parse_size("16777215t"), Some(16777215 << 40));
+        assert_eq!(parse_size("16777216t"), None);
+        assert_eq!(parse_size(&"9".repeat(400)), None);
     }
 
     fn builds(p: &Project) -> Result<Vec<ImageBuild>, Error> {
