@@ -158,7 +158,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.deploy.placement.preferences", W, "ECS spreads Fargate tasks across availability zones itself"),
     a("service.deploy.placement.max_replicas_per_node", W, "Fargate has no nodes"),
     a("service.deploy.endpoint_mode", W, "services are resolved through Cloud Map (multivalue A records)"),
-    a("service.gpus", M, "GPU count, as `deploy.resources.reservations.devices`"),
+    a("service.gpus", M, "GPU count, as `deploy.resources.reservations.devices` (`all`, or a request without a count, reserves 1 with a warning); anything but `all` or a list of requests is an error, as in Compose"),
     a("service.cpus", M, "task size, like `deploy.resources.limits.cpus`"),
     a("service.mem_limit", M, "task size, like `deploy.resources.limits.memory`"),
     a("service.mem_reservation", M, "task size, like `deploy.resources.reservations.memory`"),
@@ -249,7 +249,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     a("service.deploy.x-aws-autoscaling", M, "as `x-aws-autoscaling` at the service (where Docker's ECS integration documented it); set in both places, it is refused"),
     a("service.deploy.update_config.x-aws-min_percent", M, "as `x-aws-min_percent` at the service (where Docker's ECS integration read it; `deploy.x-aws-min_percent` too); set in two places, it is refused"),
     a("service.deploy.update_config.x-aws-max_percent", M, "as `x-aws-max_percent` at the service (where Docker's ECS integration read it; `deploy.x-aws-max_percent` too); set in two places, it is refused"),
-    a("service.x-aws-unknown", W, "unknown `x-aws-*` extension at the service or anywhere below it (`deploy`, `deploy.update_config`, a port, a mount, a secret reference, a network attachment...; check the spelling and the place), warned with its path"),
+    a("service.x-aws-unknown", W, "unknown `x-aws-*` extension at the service or anywhere below it (`deploy`, `deploy.update_config`, `build`, a port, a mount, a secret reference, a network attachment...; check the spelling and the place), warned with its path"),
     // Networks.
     a("network.external", M, "`external: true` with `name: sg-...` uses that security group"),
     a("network.name", M, "the security group id of an external network"),
@@ -489,6 +489,10 @@ fn unknown_below_service(service: &Service) -> Vec<String> {
             }
         }
     };
+    if let Some(build) = &service.build {
+        // `build:` keeps its `x-` keys among the attributes it does not type.
+        check("build.".into(), &mut build.other.keys(), &[]);
+    }
     if let Some(deploy) = &service.deploy {
         check(
             "deploy.".into(),
@@ -965,6 +969,15 @@ mod tests {
     }
 
     #[test]
+    fn a_build_s_x_keys_are_free_form_but_an_unknown_x_aws_one_is_warned() {
+        let shown = warned(
+            "services:\n  web:\n    build:\n      context: .\n      x-cache-note: weekly\n\
+             \x20     x-aws-platform: arm64\n      tags: [shop/web:extra]\n",
+        );
+        assert_eq!(shown, ["web: build.tags", "web: build.x-aws-platform"]);
+    }
+
+    #[test]
     fn inline_secret_content_is_refused() {
         let mut project = project_with(Service {
             image: Some("nginx".into()),
@@ -996,6 +1009,108 @@ mod tests {
             shown[0].starts_with("service \"migrate\": restart: ignored: ECS always replaces stopped tasks, so a one-off job"),
             "{shown:?}"
         );
+    }
+
+    /// The warnings `check` gives a whole Compose file (which it must not refuse), as
+    /// `service: attribute` (`attribute` alone at the top level), in the order they are printed.
+    fn warned(yaml: &str) -> Vec<String> {
+        let project = crate::test_support::load_yaml(yaml);
+        let mut warnings = BTreeSet::new();
+        let errors = check(&project, &mut warnings);
+        assert!(errors.is_empty(), "{errors:?}");
+        warnings
+            .iter()
+            .map(|w| match &w.service {
+                Some(service) => format!("{service}: {}", w.attribute),
+                None => w.attribute.clone(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn unknown_x_aws_keys_at_the_top_are_warned_and_read_ones_are_not() {
+        let shown = warned(
+            "x-aws-vpc: vpc-0123456789abcdef0\nx-aws-vpcs: vpc-0123456789abcdef0\nx-notes: free-form\n\
+             services:\n  web:\n    image: nginx\n",
+        );
+        assert_eq!(shown, ["x-aws-vpcs"]);
+    }
+
+    #[test]
+    fn update_config_keys_other_than_parallelism_and_order_are_each_warned() {
+        let with = |update_config: &str| {
+            warned(&format!(
+                "services:\n  web:\n    image: nginx\n    deploy:\n      update_config: {update_config}\n"
+            ))
+        };
+        assert!(with("{parallelism: 2, order: start-first}").is_empty());
+        for alone in [
+            "{delay: 10s}",
+            "{failure_action: pause}",
+            "{monitor: 30s}",
+            "{max_failure_ratio: 0.2}",
+        ] {
+            assert_eq!(with(alone), ["web: deploy.update_config"], "{alone}");
+        }
+    }
+
+    #[test]
+    fn only_a_non_vip_endpoint_mode_is_warned() {
+        let with = |mode: &str| {
+            warned(&format!(
+                "services:\n  web:\n    image: nginx\n    deploy:\n      endpoint_mode: {mode}\n"
+            ))
+        };
+        assert!(with("vip").is_empty());
+        assert_eq!(with("dnsrr"), ["web: deploy.endpoint_mode"]);
+    }
+
+    #[test]
+    fn a_spec_attribute_the_table_does_not_list_is_warned_as_not_supported() {
+        let project = crate::test_support::load_yaml(
+            "services:\n  web:\n    image: nginx\n    pull_refresh_after: 1h\n",
+        );
+        let mut warnings = BTreeSet::new();
+        assert!(check(&project, &mut warnings).is_empty());
+        let shown: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            ["service \"web\": pull_refresh_after: ignored: not supported"]
+        );
+    }
+
+    #[test]
+    fn attributes_set_to_nothing_are_not_warned() {
+        let shown = warned(
+            "services:\n  web:\n    image: nginx\n    dns: []\n    dns_search: \"\"\n\
+             \x20   oom_kill_disable: false\n    blkio_config: {}\n",
+        );
+        assert!(shown.is_empty(), "{shown:?}");
+        let shown = warned(
+            "services:\n  web:\n    image: nginx\n    dns: [10.0.0.2]\n    dns_search: corp\n\
+             \x20   oom_kill_disable: true\n    blkio_config: {weight: 300}\n    cpu_count: 2\n",
+        );
+        assert_eq!(
+            shown,
+            [
+                "web: blkio_config",
+                "web: cpu_count",
+                "web: dns",
+                "web: dns_search",
+                "web: oom_kill_disable"
+            ]
+        );
+    }
+
+    #[test]
+    fn network_and_volume_drivers_are_warned_unless_they_are_the_usual_ones() {
+        let shown = warned(
+            "services:\n  web:\n    image: nginx\n    networks: [a, b, c]\n\
+             \x20   volumes: [d:/d, e:/e, f:/f]\n\
+             networks:\n  a: {driver: bridge}\n  b: {driver: overlay}\n  c: {driver: macvlan}\n\
+             volumes:\n  d: {driver: local}\n  e: {driver: efs}\n  f: {driver: nfs}\n",
+        );
+        assert_eq!(shown, ["networks.c.driver", "volumes.f.driver"]);
     }
 
     #[test]

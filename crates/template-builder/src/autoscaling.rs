@@ -180,6 +180,21 @@ mod tests {
     }
 
     #[test]
+    fn min_and_max_are_whole_numbers_with_min_at_least_0_and_max_at_least_1() {
+        let bounds = |min: f64, max: f64| {
+            parse("web", &with(json!({"min": min, "max": max, "cpu": 50})))
+                .map(|s| s.map(|s| (s.min, s.max)))
+        };
+        // Scaling to zero tasks, and a single task at most, are both allowed.
+        assert_eq!(bounds(0.0, 1.0).unwrap(), Some((0, 1)));
+        assert_eq!(bounds(0.0, 3.0).unwrap(), Some((0, 3)));
+        for (min, max) in [(-1.0, 3.0), (0.0, 0.0), (1.5, 3.0), (1.0, 2.5)] {
+            let err = bounds(min, max).unwrap_err();
+            assert!(err.message.contains("whole numbers"), "{min} {max}: {err}");
+        }
+    }
+
+    #[test]
     fn autoscaling_uses_the_name_of_an_existing_cluster_arn() {
         let mut p = extensions_project();
         p.extensions.insert(

@@ -132,6 +132,18 @@ mod tests {
     }
 
     #[test]
+    fn a_parallelism_of_0_counts_as_unset() {
+        assert_eq!(percents("web", &service(4, Some(0))).unwrap(), (100, 200));
+        let mut stop_first = service(4, Some(0));
+        stop_first.deploy.as_mut().unwrap().update_config = Some(UpdateConfig {
+            parallelism: Some(0),
+            order: Some("stop-first".into()),
+            ..Default::default()
+        });
+        assert_eq!(percents("web", &stop_first).unwrap(), (75, 100));
+    }
+
+    #[test]
     fn update_order_decides_which_side_of_replicas_moves() {
         let ordered = |replicas, parallelism, order: &str| {
             let mut s = service(replicas, parallelism);

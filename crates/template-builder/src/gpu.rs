@@ -66,7 +66,7 @@ fn err(service: &str, attribute: &str, message: String) -> Error {
 }
 
 /// How many GPUs the service reserves, if any.
-fn gpu_count(ctx: &mut Ctx, name: &str, service: &Service) -> Option<u32> {
+fn gpu_count(ctx: &mut Ctx, name: &str, service: &Service) -> Result<Option<u32>, Error> {
     let reservations = service
         .deploy
         .as_ref()
@@ -111,26 +111,52 @@ fn gpu_count(ctx: &mut Ctx, name: &str, service: &Service) -> Option<u32> {
         }
     }
     if count.is_none() {
+        let every_gpu = |ctx: &mut Ctx| {
+            ctx.warn_value(
+                Some(name),
+                "gpus",
+                "\"all\" GPUs cannot size an instance: reserving 1 (set a count)".into(),
+            );
+        };
         match service.other.get("gpus") {
+            None => {}
             Some(Value::String(s)) if s == "all" => {
-                ctx.warn_value(
-                    Some(name),
-                    "gpus",
-                    "\"all\" GPUs cannot size an instance: reserving 1 (set a count)".into(),
-                );
+                every_gpu(ctx);
                 count = Some(1);
             }
             Some(Value::Array(items)) => {
-                let n: u64 = items
-                    .iter()
-                    .map(|i| i.get("count").and_then(Value::as_u64).unwrap_or(1))
-                    .sum();
-                count = Some(n as u32);
+                // A request without a count (or `count: all`, or compose's own -1) is for every
+                // GPU of the host, as `gpus: all` is.
+                let (mut n, mut every) = (0_u32, false);
+                for item in items {
+                    let requested: Option<u64> = match item.get("count") {
+                        Some(Value::Number(c)) => c.as_u64(),
+                        // An interpolated count (`count: ${GPUS}`) is a string.
+                        Some(Value::String(c)) => c.trim().parse().ok(),
+                        _ => None,
+                    };
+                    let one = match requested {
+                        Some(c) => u32::try_from(c).unwrap_or(u32::MAX),
+                        None => {
+                            every = true;
+                            1
+                        }
+                    };
+                    n = n.saturating_add(one);
+                }
+                if every {
+                    every_gpu(ctx);
+                }
+                count = Some(n);
             }
-            _ => {}
+            // Compose refuses these too (`gpus: 2` would otherwise be a service without a GPU).
+            Some(other) => {
+                let expected = "expected \"all\" or a list of device requests ([{count: 2}])";
+                return Err(err(name, "gpus", format!("{expected}, got {other}")));
+            }
         }
     }
-    count.filter(|n| *n > 0)
+    Ok(count.filter(|n| *n > 0))
 }
 
 /// `node.machine == x` and `node.ami == y` from the placement constraints.
@@ -165,7 +191,7 @@ fn constraints(
 
 /// The GPU plan of a service, or `None` for a Fargate service.
 pub fn request(ctx: &mut Ctx, name: &str, service: &Service) -> Result<Option<GpuPlan>, Error> {
-    let count = gpu_count(ctx, name, service);
+    let count = gpu_count(ctx, name, service)?;
     let (machine, ami) = constraints(ctx, name, service, count.is_some());
     let Some(count) = count else {
         return Ok(None);
@@ -462,6 +488,67 @@ mod tests {
             json!([{"Type": "GPU", "Value": "1"}])
         );
         assert!(!to_json(&built.template).contains("LaunchConfiguration"));
+    }
+
+    /// The GPUs a service reserves with `gpus:` (none: a Fargate service), and the warnings on it.
+    fn service_gpus(gpus: &str) -> (Option<Value>, Vec<String>) {
+        let project = crate::test_support::load_yaml(&format!(
+            "services:\n  model:\n    image: example/inference:1\n    gpus: {gpus}\n"
+        ));
+        let built = build(&project).unwrap();
+        let td = &built.template["Resources"]["ModelTaskDefinition"]["Properties"];
+        let reserved = td["ContainerDefinitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find_map(|c| c.get("ResourceRequirements").cloned());
+        let warned = built
+            .warnings
+            .iter()
+            .filter(|w| w.attribute == "gpus")
+            .map(|w| w.message.clone())
+            .collect();
+        (reserved, warned)
+    }
+
+    #[test]
+    fn gpus_at_the_service_reserve_what_they_count() {
+        let gpus = |n: &str| Some(json!([{"Type": "GPU", "Value": n}]));
+        let every = ["\"all\" GPUs cannot size an instance: reserving 1 (set a count)"];
+        assert_eq!(
+            service_gpus("all"),
+            (gpus("1"), every.map(String::from).to_vec())
+        );
+        assert_eq!(service_gpus("[{count: 2}]"), (gpus("2"), vec![]));
+        assert_eq!(
+            service_gpus("[{count: 1}, {count: \"2\", driver: nvidia}]"),
+            (gpus("3"), vec![])
+        );
+        // A request without a count is for every GPU of the host, as `all` is.
+        for all in ["[{driver: nvidia}]", "[{count: all}]"] {
+            assert_eq!(
+                service_gpus(all),
+                (gpus("1"), every.map(String::from).to_vec()),
+                "{all}"
+            );
+        }
+        // Zero GPUs: a Fargate service.
+        let (reserved, warned) = service_gpus("[{count: 0}]");
+        assert_eq!((reserved, warned), (None, vec![]));
+    }
+
+    #[test]
+    fn gpus_that_are_neither_all_nor_a_list_are_refused() {
+        for wrong in ["2", "some"] {
+            let project = crate::test_support::load_yaml(&format!(
+                "services:\n  model:\n    image: example/inference:1\n    gpus: {wrong}\n"
+            ));
+            let err = build(&project).unwrap_err().to_string();
+            assert!(
+                err.contains("gpus: expected \"all\" or a list of device requests"),
+                "{wrong}: {err}"
+            );
+        }
     }
 
     fn with_machine(machine: &str, gpus: u32) -> Project {

@@ -396,10 +396,8 @@ struct Mount {
 fn mounts(project: &Project, service: &compose_model::Service) -> Vec<Mount> {
     let shown = |source: &str| match std::path::Path::new(source).strip_prefix(&project.working_dir)
     {
-        Ok(relative) if !project.working_dir.as_os_str().is_empty() => {
-            format!("./{}", relative.display())
-        }
-        _ => source.to_string(),
+        Ok(relative) => format!("./{}", relative.display()),
+        Err(_) => source.to_string(),
     };
     let mut mounts = Vec::new();
     for volume in &service.volumes {
@@ -800,6 +798,47 @@ mod tests {
         ] {
             assert!(mermaid.contains(wanted), "{wanted} missing:\n{mermaid}");
         }
+    }
+
+    #[test]
+    fn each_service_links_once_to_each_network_volume_and_secret_it_uses() {
+        let project = load(
+            "services:\n  api:\n    image: shop/api\n    networks: [front]\n\
+             \x20   volumes: [\"shared:/data\", \"shared:/backup\"]\n    secrets: [second]\n\
+             \x20 web:\n    image: nginx\n    networks: [back, front]\n\
+             \x20   volumes: [\"cache:/cache\", \"shared:/data\"]\n    secrets: [first, second]\n\
+             networks:\n  back: {}\n  front: {}\nvolumes:\n  cache: {}\n  shared: {}\n\
+             secrets:\n  first:\n    name: arn:aws:secretsmanager:us-east-1:1:secret:first\n\
+             \x20   external: true\n  second:\n    name: arn:aws:secretsmanager:us-east-1:1:secret:second\n\
+             \x20   external: true\n",
+        );
+        let built = crate::build(&project).expect("build");
+        let dot = to_dot(&built.template, &project);
+        let label: std::collections::BTreeMap<String, String> =
+            dot_nodes(&dot).into_iter().collect();
+        let used: Vec<(String, String)> = dot
+            .lines()
+            .filter_map(|l| l.trim().strip_suffix(';')?.split_once(" -> "))
+            // Not its ports and mounts, nor the resources it became (dashed).
+            .filter(|(from, to)| from.starts_with("service") && !to.contains(['_', ' ']))
+            .map(|(from, to)| {
+                let service = label[from].split("\\n").next().unwrap().to_string();
+                (service, label[to].clone())
+            })
+            .collect();
+        let expected = [
+            ("service api", "network front"),
+            ("service api", "volume shared"),
+            ("service api", "secret second"),
+            ("service web", "network back"),
+            ("service web", "network front"),
+            ("service web", "volume cache"),
+            ("service web", "volume shared"),
+            ("service web", "secret first"),
+            ("service web", "secret second"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()));
+        assert_eq!(used, expected, "{dot}");
     }
 
     #[test]

@@ -153,6 +153,28 @@ mod tests {
     }
 
     #[test]
+    fn only_https_on_443_gets_a_redirect_from_80() {
+        // HTTPS on another port: nothing to redirect :80 to.
+        let mut web = service("app");
+        web.ports.push(certified(8080, 8443));
+        let built = build(&project(vec![("web", web)])).unwrap();
+        let r = &built.template["Resources"];
+        assert_eq!(r["WebTCP8443Listener"]["Properties"]["Protocol"], "HTTPS");
+        assert!(!kinds(&built).contains_key("HttpRedirectListener"));
+        // 443 declared plain TCP: no HTTPS at all.
+        let mut tls = port(8443, Some(443));
+        tls.extensions.insert("x-aws-protocol".into(), json!("tcp"));
+        let mut proxy = service("haproxy");
+        proxy.ports.push(tls);
+        let built = build(&project(vec![("proxy", proxy)])).unwrap();
+        assert_eq!(
+            built.template["Resources"]["ProxyTCP443Listener"]["Properties"]["Protocol"],
+            "TCP"
+        );
+        assert!(!kinds(&built).contains_key("HttpRedirectListener"));
+    }
+
+    #[test]
     fn a_top_level_certificate_serves_443_and_80_stays_when_published() {
         let mut web = service("app");
         web.ports.push(port(8080, Some(443)));

@@ -241,6 +241,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn managed_policies_are_attached_once_each_and_must_be_arns() {
+        let policies = |list: Value| {
+            let mut web = crate::test_support::service("nginx");
+            web.extensions.insert("x-aws-policies".into(), list);
+            crate::build(&crate::test_support::project(vec![("web", web)]))
+        };
+        let s3 = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
+        let sqs = "arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess";
+        let built = policies(json!([s3, sqs, s3])).unwrap();
+        assert_eq!(
+            built.template["Resources"]["WebTaskRole"]["Properties"]["ManagedPolicyArns"],
+            json!([s3, sqs])
+        );
+        // A policy's name is not enough: IAM attaches policies by ARN.
+        let err = policies(json!([s3, "AmazonSQSReadOnlyAccess"])).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("x-aws-policies: expected a list of managed policy ARNs"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn a_role_document_iam_would_refuse_is_refused_with_its_statement() {
         let ok = json!({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "*"},
@@ -252,6 +275,11 @@ mod tests {
             (json!(["s3:GetObject"]), "x-aws-role", "policy document"),
             (
                 json!({"Version": "2012-10-17"}),
+                "x-aws-role.Statement",
+                "statement",
+            ),
+            (
+                json!({"Version": "2012-10-17", "Statement": []}),
                 "x-aws-role.Statement",
                 "statement",
             ),

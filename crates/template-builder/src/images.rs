@@ -164,7 +164,7 @@ pub fn plan(
     baked: &Baked,
 ) -> Result<(Vec<ImageBuild>, Vec<DerivedImage>), Error> {
     // spec -> (targets pushed as built, services whose derived image starts from it)
-    type Uses = (Vec<(ImageTarget, String)>, Vec<String>);
+    type Uses = (Vec<ImageTarget>, Vec<String>);
     let mut builds: BTreeMap<BuildSpec, Uses> = BTreeMap::new();
     let mut built_specs: BTreeMap<&str, BuildSpec> = BTreeMap::new();
     for (name, service) in &project.services {
@@ -192,7 +192,7 @@ pub fn plan(
         if baked.contains_key(name) {
             uses.1.push(name.clone());
         } else {
-            uses.0.push((target, name.clone()));
+            uses.0.push(target);
         }
         built_specs.insert(name, key);
     }
@@ -240,19 +240,16 @@ pub fn plan(
 }
 
 /// Services pushing to the same repository and tag share a target.
-fn merge_targets(targets: Vec<(ImageTarget, String)>) -> Vec<ImageTarget> {
+fn merge_targets(targets: Vec<ImageTarget>) -> Vec<ImageTarget> {
     let mut merged: Vec<ImageTarget> = Vec::new();
-    for (target, service) in targets {
+    for target in targets {
         match merged.iter_mut().find(|t| {
             t.repository == target.repository
                 && t.tag == target.tag
                 && t.registry == target.registry
         }) {
-            Some(known) => known.services.push(service),
-            None => merged.push(ImageTarget {
-                services: vec![service],
-                ..target
-            }),
+            Some(known) => known.services.extend(target.services),
+            None => merged.push(target),
         }
     }
     merged
@@ -381,9 +378,11 @@ fn parse_reference(image: &str) -> Result<Reference, String> {
         }
         _ => (None, rest),
     };
+    // A `:` after the registry always starts the tag: one inside the path (`shop/web:1/x`) leaves a
+    // `/` in the tag, which the tag's own check refuses.
     let (path, tag) = match remainder.rsplit_once(':') {
-        Some((path, tag)) if !tag.contains('/') => (path, Some(tag.to_string())),
-        _ => (remainder, None),
+        Some((path, tag)) => (path, Some(tag.to_string())),
+        None => (remainder, None),
     };
     if path.is_empty() {
         return Err(format!("{image:?} names no repository"));
@@ -572,9 +571,9 @@ fn is_remote(context: &str) -> bool {
     context.contains("://") || context.starts_with("git@") || context.starts_with("github.com/")
 }
 
+/// A list (a single string is refused, as compose refuses it: `cache_from: x` must be `[x]`).
 fn string_list(value: &Value) -> Option<Vec<String>> {
     match value {
-        Value::String(s) => Some(vec![s.clone()]),
         Value::Array(items) => items.iter().map(scalar).collect::<Option<Vec<String>>>(),
         _ => None,
     }
@@ -620,14 +619,11 @@ fn key_values(value: Option<&Value>) -> Option<BTreeMap<String, String>> {
     }
 }
 
-/// `host:ip`, `host=ip` or a mapping; written as `host:ip` (an IPv6 address keeps its colons).
+/// `host:ip` or `host=ip` entries (the loader turns a mapping into `host=ip` ones); written as
+/// `host:ip` (an IPv6 address keeps its colons).
 fn extra_hosts(value: Option<&Value>) -> Option<Vec<String>> {
     match value {
         None | Some(Value::Null) => Some(Vec::new()),
-        Some(Value::Object(map)) => map
-            .iter()
-            .map(|(host, ip)| Some(format!("{host}:{}", scalar(ip)?)))
-            .collect(),
         Some(Value::Array(items)) => items
             .iter()
             .map(|item| {
@@ -761,8 +757,10 @@ fn parse_size(text: &str) -> Option<u64> {
         "t" | "tb" | "tib" => 1 << 40,
         _ => return None,
     };
+    // The number has no sign (a `-` ends it before it starts) and an overflow is infinite: one
+    // bound says both.
     let bytes = number * multiplier as f64;
-    (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64).then_some(bytes as u64)
+    (bytes < u64::MAX as f64).then_some(bytes as u64)
 }
 
 #[cfg(test)]
@@ -786,6 +784,11 @@ mod tests {
             assert_eq!(parse_size(text), Some(bytes), "{text}");
         }
         assert_eq!(parse_size("2x"), None);
+        assert_eq!(parse_size("-2m"), None);
+        // 2^64 bytes, and a number too long for a float, do not fit.
+        assert_eq!(parse_size("16777215t"), Some(16777215 << 40));
+        assert_eq!(parse_size("16777216t"), None);
+        assert_eq!(parse_size(&"9".repeat(400)), None);
     }
 
     fn builds(p: &Project) -> Result<Vec<ImageBuild>, Error> {
@@ -854,6 +857,7 @@ mod tests {
             ("acme/api@sha256:0123", "names a digest"),
             ("Acme/API", "not a valid Amazon ECR repository name"),
             ("acme/api:-bad", "invalid tag"),
+            ("acme/api:1.0/extra", "invalid tag \"1.0/extra\""),
         ] {
             let p = project(vec![("api", built_service(Some(image), "/src"))]);
             let e = builds(&p).unwrap_err();
@@ -981,6 +985,56 @@ mod tests {
     }
 
     #[test]
+    fn a_relative_dockerfile_is_joined_to_a_local_context_only() {
+        let dockerfile = |context: &str, file: &str| {
+            let mut s = built_service(None, context);
+            s.build.as_mut().unwrap().dockerfile = Some(file.into());
+            builds(&project(vec![("app", s)])).unwrap()[0]
+                .spec
+                .dockerfile
+                .clone()
+                .unwrap()
+        };
+        assert_eq!(
+            dockerfile("/src/app", "docker/Dockerfile"),
+            "/src/app/docker/Dockerfile"
+        );
+        assert_eq!(
+            dockerfile("/src/app", "/src/shared/Dockerfile"),
+            "/src/shared/Dockerfile"
+        );
+        // A remote context's Dockerfile is a path inside the repository docker fetches.
+        for remote in [
+            "https://github.com/shop/app.git#main",
+            "git@github.com:shop/app.git",
+            "github.com/shop/app",
+        ] {
+            assert_eq!(
+                dockerfile(remote, "docker/Dockerfile"),
+                "docker/Dockerfile",
+                "{remote}"
+            );
+        }
+    }
+
+    #[test]
+    fn labels_and_extra_hosts_may_be_mappings_with_any_scalar_values() {
+        let project = crate::test_support::load_yaml(
+            "services:\n  app:\n    build:\n      context: .\n\
+             \x20     labels: {version: 2, beta: true}\n      extra_hosts: {db: 10.0.0.5}\n",
+        );
+        let spec = &builds(&project).unwrap()[0].spec;
+        assert_eq!(
+            spec.labels,
+            BTreeMap::from([
+                ("beta".into(), "true".into()),
+                ("version".into(), "2".into())
+            ])
+        );
+        assert_eq!(spec.extra_hosts, ["db:10.0.0.5"]);
+    }
+
+    #[test]
     fn invalid_build_attributes_name_the_attribute() {
         for (key, value, attribute, says) in [
             ("shm_size", json!("lots"), "build.shm_size", "invalid size"),
@@ -1008,6 +1062,14 @@ mod tests {
                 "build.no_cache",
                 "true or false",
             ),
+            // A single string where compose wants a list: compose refuses it too.
+            (
+                "cache_from",
+                json!("shop/app:cache"),
+                "build.cache_from",
+                "list of strings",
+            ),
+            ("ssh", json!("default"), "build.ssh", "list of default"),
             (
                 "dockerfile_inline",
                 json!("FROM scratch"),

@@ -193,23 +193,14 @@ fn configs(name: &str, service: &Service, project: &Project) -> Result<Vec<Baked
             (Some(file), _, _) => FileSource::Path(file.clone()),
             (None, Some(content), _) => FileSource::Content(content.clone()),
             (None, None, Some(variable)) => FileSource::Environment(variable.clone()),
-            (None, None, None) if config.external => {
+            // The loader refuses a config with none of them unless it is `external: true`.
+            (None, None, None) => {
                 return Err(err(
                     name,
                     &attribute,
                     format!(
                         "config {:?} is external (kept by a swarm): ECS has no config store; give it a file:, \
                          content: or environment: to copy into the image",
-                        reference.source
-                    ),
-                ))
-            }
-            (None, None, None) => {
-                return Err(err(
-                    name,
-                    &attribute,
-                    format!(
-                        "config {:?} has no file:, content: or environment:",
                         reference.source
                     ),
                 ))
@@ -372,6 +363,11 @@ mod tests {
         let (plan, warnings) = planned(&p).unwrap();
         assert!(plan.is_empty());
         assert!(warnings[0].contains("TZ"), "{warnings:?}");
+        // A zone file of the project's own is what it says: copied into the image.
+        let p = with_volumes(vec![bind("/src/shop/tz/localtime", "/etc/localtime", true)]);
+        let (plan, warnings) = planned(&p).unwrap();
+        assert_eq!(plan["web"][0].target, "/etc/localtime");
+        assert!(warnings.is_empty(), "{warnings:?}");
     }
 
     fn with_config(config: Secret, reference: FileReference) -> Project {
@@ -463,5 +459,18 @@ mod tests {
         }];
         let e = planned(&p).unwrap_err();
         assert!(e.message.contains("secret \"token\""), "{}", e.message);
+        // A folder over the secret, or a file inside the secret's own folder (x-aws-keys writes one).
+        for (source, target) in [
+            ("/src/shop/secrets", "/run/secrets"),
+            ("/src/shop/key.json", "/run/secrets/token/key.json"),
+        ] {
+            p.services.get_mut("web").unwrap().volumes = vec![bind(source, target, true)];
+            let e = planned(&p).unwrap_err();
+            assert!(
+                e.message.contains("overlaps secret \"token\""),
+                "{target}: {}",
+                e.message
+            );
+        }
     }
 }

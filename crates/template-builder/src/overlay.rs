@@ -212,6 +212,20 @@ mod tests {
                 json!({"Outputs": {"Id": {"Value": {"Ref": "Missing"}}}}),
                 "Outputs.Id: Ref names \"Missing\"",
             ),
+            // The short forms: one DependsOn, a dotted Fn::GetAtt; and a Ref inside a list.
+            (
+                json!({"Resources": {"Queue": {"DependsOn": "Nothing"}}}),
+                "Resources.Queue.DependsOn names \"Nothing\"",
+            ),
+            (
+                json!({"Outputs": {"Gone": {"Value": {"Fn::GetAtt": "Topik.TopicName"}}}}),
+                "Outputs.Gone: Fn::GetAtt names \"Topik\"",
+            ),
+            (
+                json!({"Resources": {"Queue": {"Properties": {"Tags": [
+                    {"Key": "vpc", "Value": {"Ref": "VpcIds"}}]}}}}),
+                "Resources.Queue: Ref names \"VpcIds\"",
+            ),
         ] {
             let mut template = base();
             let err = apply(&mut template, Some(&overlay)).unwrap_err();

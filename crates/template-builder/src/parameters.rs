@@ -255,16 +255,15 @@ pub fn private_subnet_at(ctx: &mut Ctx, index: usize) -> Value {
     })
 }
 
-/// Condition name: the task subnet list has an entry at `index` (declared on first use).
+/// Condition name: the task subnet list has an entry at `index` (declared on first use:
+/// `add_condition` keeps the first definition, and the subnets parameter is declared once).
 pub fn has_private_subnet(ctx: &mut Ctx, index: usize) -> String {
     let name = format!("HasPrivateSubnet{index}");
-    if !ctx.template.has_condition(&name) {
-        let subnet = private_subnet_at(ctx, index);
-        ctx.template.add_condition(
-            &name,
-            json!({ "Fn::Not": [{ "Fn::Equals": [subnet, ""] }] }),
-        );
-    }
+    let subnet = private_subnet_at(ctx, index);
+    ctx.template.add_condition(
+        &name,
+        json!({ "Fn::Not": [{ "Fn::Equals": [subnet, ""] }] }),
+    );
     name
 }
 

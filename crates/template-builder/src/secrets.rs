@@ -542,6 +542,76 @@ mod tests {
     }
 
     #[test]
+    fn an_external_secret_named_without_its_arn_is_read_with_any_suffix() {
+        // Secrets Manager appends 6 random characters to a secret's ARN: IAM must allow them.
+        let built = build(&app_reading(Some("shop/db-password"), json!({}))).unwrap();
+        assert_eq!(
+            execution_statements(&built)[0]["Resource"],
+            json!([{"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:shop/db-password-??????"}])
+        );
+        let arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/db-AbCdEf";
+        let built = build(&app_reading(Some(arn), json!({}))).unwrap();
+        assert_eq!(execution_statements(&built)[0]["Resource"], json!([arn]));
+    }
+
+    #[test]
+    fn secret_targets_are_file_names_under_run_secrets() {
+        let target = |target: &str| {
+            let mut p = app_reading(Some("shop-token"), json!({}));
+            p.services.get_mut("app").unwrap().secrets[0].target = target.into();
+            build(&p)
+        };
+        let built = target("/run/secrets/db/token").unwrap();
+        let init = &built.template["Resources"]["AppTaskDefinition"]["Properties"]
+            ["ContainerDefinitions"][1];
+        assert!(
+            init["Command"][2]
+                .as_str()
+                .unwrap()
+                .contains("> '/run/secrets/db/token'"),
+            "{init}"
+        );
+        let err = target("/etc/token").unwrap_err();
+        assert_eq!(err.attribute, "secrets[0].target");
+        assert!(
+            err.message.contains("secrets are files under /run/secrets"),
+            "{err}"
+        );
+        for wrong in [
+            "../etc/passwd",
+            "db/./token",
+            "a b",
+            "token;reboot",
+            "/run/secrets/",
+        ] {
+            let err = target(wrong).unwrap_err();
+            assert_eq!(err.attribute, "secrets[0].target", "{wrong}");
+            assert!(err.message.contains("is not a file name"), "{wrong}: {err}");
+        }
+    }
+
+    #[test]
+    fn json_keys_are_plain_file_names() {
+        build(&app_reading(
+            Some("shop-token"),
+            json!({"x-aws-keys": ["user", "db.pass"]}),
+        ))
+        .unwrap();
+        for wrong in ["conf/user", "..", "a b"] {
+            let err = build(&app_reading(
+                Some("shop-token"),
+                json!({"x-aws-keys": [wrong]}),
+            ))
+            .unwrap_err();
+            assert_eq!(err.attribute, "secrets.token.x-aws-keys", "{wrong}");
+            assert!(
+                err.message.contains("cannot be a file name"),
+                "{wrong}: {err}"
+            );
+        }
+    }
+
+    #[test]
     fn a_kms_key_must_be_a_key_arn() {
         for wrong in [
             json!("alias/shop"),

@@ -123,6 +123,16 @@ mod tests {
         let err = message(json!({"public": ["subnet-0123abcd", "sg-123"]}));
         assert!(err.starts_with("x-aws-subnets.public[1]: "), "{err}");
         assert!(err.contains("\"sg-123\" is not a subnet id"), "{err}");
+        // 8 or 17 hexadecimal digits after `subnet-` (older and newer ids).
+        for wrong in [
+            "subnet-0123abc",
+            "subnet-0123456789abcdef01",
+            "subnet-0123abcz",
+        ] {
+            let err = message(json!({"public": [wrong]}));
+            assert!(err.contains("is not a subnet id"), "{wrong}: {err}");
+        }
+        explicit(&with(json!({"public": ["subnet-0123456789abcdef0"]}))).unwrap();
         let err = message(json!({"private": ["subnet-0123abcd", "subnet-0123abcd"]}));
         assert!(err.starts_with("x-aws-subnets.private[1]: "), "{err}");
         assert!(err.contains("listed twice"), "{err}");

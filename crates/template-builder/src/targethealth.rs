@@ -414,10 +414,28 @@ mod tests {
     }
 
     #[test]
+    fn a_path_has_at_most_1024_characters() {
+        let path = |len: usize| format!("/{}", "a".repeat(len - 1));
+        check_path("web", &path(1024)).unwrap();
+        let err = check_path("web", &path(1025)).unwrap_err();
+        assert!(err.message.contains("at most 1024"), "{err}");
+    }
+
+    #[test]
     fn matcher_accepts_codes_ranges_and_lists() {
-        for matcher in ["200", "200-299", "200,302", "200-204,301-302,404", "499"] {
+        for matcher in [
+            "200",
+            "200-299",
+            "200,302",
+            "200-204,301-302,404",
+            "499",
+            "200-200",
+        ] {
             check_matcher("web", matcher).unwrap();
         }
+        // A single code may be written as a number.
+        let health = of_service("web", &with(json!({"matcher": 204}))).unwrap();
+        assert_eq!(health.matcher.as_deref(), Some("204"));
         for matcher in ["", "500", "200-", ",200", "2OO"] {
             assert!(check_matcher("web", matcher).is_err(), "{matcher}");
         }

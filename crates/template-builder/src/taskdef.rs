@@ -571,6 +571,24 @@ mod tests {
     }
 
     #[test]
+    fn pull_credentials_must_be_a_secret_arn() {
+        let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:registry-AbCdEf";
+        let mut s = service("registry.example.com/app:1");
+        s.extensions
+            .insert("x-aws-pull_credentials".into(), json!(arn));
+        let built = build(&project(vec![("app", s.clone())])).unwrap();
+        assert_eq!(
+            main_container(&built, "app")["RepositoryCredentials"],
+            json!({"CredentialsParameter": arn})
+        );
+        s.extensions
+            .insert("x-aws-pull_credentials".into(), json!("registry"));
+        let err = build(&project(vec![("app", s)])).unwrap_err();
+        assert_eq!(err.attribute, "x-aws-pull_credentials");
+        assert!(err.message.contains("expected the ARN"), "{err}");
+    }
+
+    #[test]
     fn task_definition_has_sized_main_container_and_resolv_conf_init() {
         let built = build(&web_redis()).unwrap();
         let td = &built.template["Resources"]["WebTaskDefinition"]["Properties"];

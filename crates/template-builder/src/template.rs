@@ -120,10 +120,6 @@ impl Template {
         self.conditions.entry(id).or_insert(definition);
     }
 
-    pub fn has_condition(&self, id: &str) -> bool {
-        self.conditions.contains_key(id)
-    }
-
     /// Add a resource. Logical ids are unique by construction (see `naming`); should two Compose
     /// names still meet in one id, the first resource stays and the id is reported by
     /// [`Template::duplicates`] so the build fails instead of silently dropping one.
