@@ -405,18 +405,14 @@ fn fixed_count(ctx: &mut Ctx, name: &str, service: &Service) -> Option<u32> {
     // A count other than `min` is not what a new service starts with: say so.
     let differs =
         deployment::desired_count(service) != autoscaling::min_capacity(service).unwrap_or(1);
+    // The loader reads `scale` into deploy.replicas, as compose does.
     let replicas = service.deploy.as_ref().and_then(|d| d.replicas).is_some();
-    for (set, attribute) in [
-        (replicas, "deploy.replicas"),
-        (!replicas && service.other.contains_key("scale"), "scale"),
-    ] {
-        if set && differs {
-            ctx.warn_value(
-                Some(name),
-                attribute,
-                "ignored: x-aws-autoscaling sets the task count (from its min), so that up does not reset what it scaled to".into(),
-            );
-        }
+    if replicas && differs {
+        ctx.warn_value(
+            Some(name),
+            "deploy.replicas",
+            "ignored: x-aws-autoscaling sets the task count (from its min), so that up does not reset what it scaled to".into(),
+        );
     }
     None
 }
@@ -603,5 +599,29 @@ mod tests {
         });
         let built = build(&project(vec![("api", api)])).unwrap();
         assert!(built.warnings.is_empty(), "{:?}", built.warnings);
+    }
+
+    #[test]
+    fn a_task_joins_at_most_five_security_groups() {
+        // The default network, and `extra` more.
+        let with = |extra: usize| {
+            let mut app = service("app");
+            let mut p = project(vec![]);
+            for i in 0..extra {
+                let network = format!("n{i}");
+                p.networks.insert(network.clone(), Default::default());
+                app.networks.insert(network, Default::default());
+            }
+            p.services.insert("app".into(), app);
+            build(&p)
+        };
+        with(4).unwrap();
+        let err = with(5).unwrap_err();
+        assert_eq!(err.attribute, "networks");
+        assert!(
+            err.message
+                .contains("at most 5 security groups (one per network, plus one for the load balancer and volumes); this service needs 6"),
+            "{err}"
+        );
     }
 }

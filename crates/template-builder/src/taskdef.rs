@@ -551,6 +551,7 @@ mod tests {
     use compose_model::{Duration, Healthcheck, Ulimit};
     use serde_json::json;
 
+    use super::MAX_STOP_TIMEOUT_SECONDS;
     use crate::build;
     use crate::test_support::{main_container, project, service, web_redis};
 
@@ -751,6 +752,56 @@ mod tests {
         let err = build(&project(vec![("app", app)])).unwrap_err();
         assert_eq!(err.attribute, "healthcheck.test");
         assert!(err.message.contains("runs nothing"), "{err}");
+    }
+
+    #[test]
+    fn a_disabled_or_none_health_check_adds_none_and_a_blank_command_is_refused() {
+        let with = |test: &[&str], disable: bool| {
+            let mut app = service("app");
+            app.healthcheck = Some(Healthcheck {
+                test: test.iter().map(|s| s.to_string()).collect(),
+                disable,
+                ..Default::default()
+            });
+            build(&project(vec![("app", app)]))
+        };
+        for (test, disable) in [
+            (&["CMD", "true"][..], true),
+            (&["NONE"][..], false),
+            (&[][..], false),
+        ] {
+            let built = with(test, disable).unwrap();
+            assert!(
+                main_container(&built, "app").get("HealthCheck").is_none(),
+                "{test:?}"
+            );
+        }
+        let err = with(&["CMD-SHELL", " "], false).unwrap_err();
+        assert!(err.message.contains("runs nothing"), "{err}");
+        assert!(
+            main_container(&with(&["CMD", "true"], false).unwrap(), "app")
+                .get("HealthCheck")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn a_stop_grace_period_of_the_ecs_maximum_is_kept_without_a_warning() {
+        let mut app = service("app");
+        app.stop_grace_period = Some(Duration::from_secs(MAX_STOP_TIMEOUT_SECONDS));
+        let built = build(&project(vec![("app", app)])).unwrap();
+        assert_eq!(
+            main_container(&built, "app")["StopTimeout"],
+            MAX_STOP_TIMEOUT_SECONDS
+        );
+        assert!(
+            !built
+                .warnings
+                .iter()
+                .any(|w| w.attribute == "stop_grace_period"),
+            "{:?}",
+            built.warnings
+        );
     }
 
     #[test]

@@ -241,6 +241,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn tag_values_are_read_from_tag_lists_and_tag_maps() {
+        let list = json!({"Tags": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]});
+        assert_eq!(tag_value(Some(&list), "b"), Some("2"));
+        // SSM parameters carry their tags as a map.
+        let map = json!({"Tags": {"a": "1"}});
+        assert_eq!(tag_value(Some(&map), "a"), Some("1"));
+        assert_eq!(tag_value(Some(&map), "b"), None);
+        assert_eq!(tag_value(None, "a"), None);
+    }
+
+    #[test]
     fn sections_come_out_in_a_fixed_order_and_empty_ones_are_omitted() {
         let mut t = Template::new("demo");
         t.add("B", Resource::new("AWS::Logs::LogGroup"));

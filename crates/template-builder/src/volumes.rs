@@ -489,7 +489,7 @@ mod tests {
     use compose_model::{ServiceVolume, Volume, VolumeType};
     use serde_json::json;
 
-    use crate::test_support::{kinds, main_container, project, service, wordpress};
+    use crate::test_support::{kinds, main_container, named_volume, project, service, wordpress};
     use crate::{build, ParameterInput, ParameterSource, Precondition};
 
     #[test]
@@ -565,6 +565,78 @@ mod tests {
             opts(&[("performance_mode", "fast"), ("backup_policy", "MAYBE")]);
         let crate::Errors(errors) = crate::build_all(&p).unwrap_err();
         assert_eq!(errors.len(), 2, "{errors:?}");
+    }
+
+    #[test]
+    fn a_provisioned_throughput_must_be_a_positive_finite_number() {
+        for bad in ["0", "-5", "inf", "NaN", "fast"] {
+            let opts: BTreeMap<String, String> = [
+                ("throughput_mode", "provisioned"),
+                ("provisioned_throughput", bad),
+            ]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+            let problems = super::file_system_option_problems("data", &opts);
+            assert_eq!(problems.len(), 1, "{bad}: {problems:?}");
+            assert!(
+                problems[0]
+                    .message
+                    .contains("is not a positive number of MiB/s"),
+                "{bad}: {}",
+                problems[0]
+            );
+        }
+    }
+
+    #[test]
+    fn an_access_point_user_needs_a_numeric_uid_and_gid_together() {
+        let with = |pairs: &[(&str, &str)]| {
+            let mut p = wordpress();
+            let opts = &mut p.volumes.get_mut("db_data").unwrap().driver_opts;
+            opts.retain(|k, _| k != "uid" && k != "gid");
+            for (k, v) in pairs {
+                opts.insert(k.to_string(), v.to_string());
+            }
+            build(&p)
+        };
+        let built = with(&[("uid", "1000"), ("gid", "1001")]).unwrap();
+        let access_point = built.template["Resources"]
+            .as_object()
+            .unwrap()
+            .values()
+            .find(|r| r["Type"] == "AWS::EFS::AccessPoint")
+            .unwrap();
+        assert_eq!(
+            access_point["Properties"]["PosixUser"],
+            json!({"Uid": "1000", "Gid": "1001"})
+        );
+        for (pairs, message) in [
+            (&[("uid", "1000")][..], "uid and gid go together: set both"),
+            (&[("gid", "1001")][..], "uid and gid go together: set both"),
+            (
+                &[("uid", "www"), ("gid", "1001")][..],
+                "\"www\" is not a numeric id",
+            ),
+        ] {
+            let err = with(pairs).unwrap_err();
+            assert!(err.message.contains(message), "{pairs:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_tmpfs_mount_is_refused_as_tmpfs() {
+        let mut app = service("app");
+        app.volumes.push(ServiceVolume {
+            kind: VolumeType::Tmpfs,
+            source: None,
+            ..named_volume("x", "/scratch", false)
+        });
+        let err = build(&project(vec![("app", app)])).unwrap_err();
+        assert!(
+            err.message.contains("tmpfs mounts are not supported"),
+            "{err}"
+        );
     }
 
     #[test]

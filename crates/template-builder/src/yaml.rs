@@ -271,6 +271,9 @@ mod tests {
         assert_eq!(to_yaml(&json!("a\nb")), "|-\n  a\n  b\n");
         round_trip(&json!("a\nb"));
         assert_eq!(to_yaml(&json!([])), "[]\n");
+        assert_eq!(to_yaml(&json!({})), "{}\n");
+        // An empty collection stays on its key's line.
+        assert_eq!(to_yaml(&json!({"A": {}, "B": []})), "A: {}\nB: []\n");
     }
 
     #[test]

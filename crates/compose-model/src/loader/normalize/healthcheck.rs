@@ -84,6 +84,19 @@ mod tests {
     }
 
     #[test]
+    fn every_duration_is_read() {
+        let h = check(
+            "test: [CMD, true]\ninterval: 30s\ntimeout: 5s\nstart_period: 1m\nstart_interval: 2s\n",
+        )
+        .unwrap();
+        let secs = |d: Option<crate::Duration>| d.map(|d| d.as_secs());
+        assert_eq!(
+            [h.interval, h.timeout, h.start_period, h.start_interval].map(secs),
+            [Some(30), Some(5), Some(60), Some(2)]
+        );
+    }
+
+    #[test]
     fn disable_and_bad_durations() {
         assert!(check("disable: true\n").unwrap().disable);
         let err = check("timeout: 5\n").unwrap_err();
