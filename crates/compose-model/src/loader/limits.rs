@@ -583,6 +583,18 @@ mod tests {
         count(Path::new("c.yaml"), text).map_err(|e| e.to_string())
     }
 
+    /// A flow sequence closed at column 0 under a key: libyaml accepts it, yaml-rust2 does not, so
+    /// a document that starts with it is counted by serde_yaml ([`count`]).
+    const YAML_RUST2_REFUSES: &str = "x-c: [\n]\n";
+
+    /// `x:` and a list of 5,000 mappings of the 26 one-letter keys without values: 265,003
+    /// values in 270,005 bytes, and no alias.
+    fn dense_without_aliases() -> String {
+        let letters: Vec<String> = ('a'..='z').map(String::from).collect();
+        let group = format!("{{{}}}", letters.join(","));
+        format!("x: [{}]\n", vec![group.as_str(); 5_000].join(","))
+    }
+
     /// Nine levels of ten aliases each to the level below: 10^9 scalars once expanded.
     fn laughs(levels: usize) -> String {
         let mut s = String::from("x-l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
@@ -734,8 +746,7 @@ mod tests {
 
     #[test]
     fn serde_yaml_counts_the_same_when_yaml_rust2_cannot_parse() {
-        // libyaml accepts a flow sequence closed at column 0 under a key; yaml-rust2 does not.
-        let corner = "x-c: [\n]\n";
+        let corner = YAML_RUST2_REFUSES;
         assert!(serde_yaml::from_str::<serde_yaml::Value>(corner).is_ok());
         // One 100 KB string named 200 times: 20 MB of text, and too few aliases for serde_yaml's
         // own limit on them (100 per event of the file).
@@ -760,9 +771,7 @@ mod tests {
         // A syntax error is serde_yaml's to report, when it builds the document.
         assert_eq!(counted(&format!("{corner}x: [a, b\n")), Ok(()));
         // Without an alias, a document past the value limit is not said to expand.
-        let letters: Vec<String> = ('a'..='z').map(String::from).collect();
-        let group = format!("{{{}}}", letters.join(","));
-        let dense = format!("{corner}x: [{}]\n", vec![group.as_str(); 5_000].join(","));
+        let dense = format!("{corner}{}", dense_without_aliases());
         assert_eq!(walk(&dense), Err("unparsed".into()));
         let err = counted(&dense).unwrap_err();
         assert!(
@@ -776,7 +785,7 @@ mod tests {
         // 1,000 scalars named 250 times: 250,000 values, past the bound whatever the scalar.
         for scalar in ["true", "1", "-1", "1.5", "~", "null", "x"] {
             let doc = format!(
-                "x-c: [\n]\nx-a: &a [{}]\nx-b: [{}]\n",
+                "{YAML_RUST2_REFUSES}x-a: &a [{}]\nx-b: [{}]\n",
                 vec![scalar; 1000].join(","),
                 vec!["*a"; 250].join(",")
             );
@@ -825,10 +834,7 @@ mod tests {
 
     #[test]
     fn a_file_without_aliases_is_held_to_the_value_limit_too() {
-        // One-letter keys without values: 265,003 values in 270,005 bytes, and no alias.
-        let letters: Vec<String> = ('a'..='z').map(String::from).collect();
-        let group = format!("{{{}}}", letters.join(","));
-        let text = format!("x: [{}]\n", vec![group.as_str(); 5_000].join(","));
+        let text = dense_without_aliases();
         assert!(!text.contains('*') && text.len() < 2 * MAX_NODES as usize);
         let err = super::super::document::parse(Path::new("c.yaml"), &text)
             .unwrap_err()
